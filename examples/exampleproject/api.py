@@ -1,0 +1,130 @@
+"""HTTP API of the example project.
+
+`manage.py runbolt` finds this module on its own: it is `api.py` in the project
+package and it defines a module-level `api` (a BoltAPI).
+
+It shows:
+  * async handlers using Django's async ORM (`aget`, `acreate`, `adelete`, `async for`);
+  * a plain `def` handler using the sync ORM (PUT /notes/{note_id});
+  * path parameters (`note_id: int`) and query parameters with defaults
+    (`done: bool | None = None`, `limit: int = 50`);
+  * a typed JSON body (msgspec.Struct) validated by msgspec.Meta constraints,
+    answered with 422 when the body is invalid;
+  * errors raised as HTTPException / NotFound, rendered as {"detail": ...}.
+"""
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from django_bolt import BoltAPI
+from django_bolt.exceptions import HTTPException, NotFound
+
+from notes.models import Note
+
+api = BoltAPI()
+
+# Largest page GET /notes will return, whatever `limit` asks for.
+MAX_LIMIT = 500
+
+# A title must contain between 1 and 200 characters (same bound as the model field).
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class NoteIn(msgspec.Struct):
+    """Request body for POST /notes and PUT /notes/{note_id}."""
+
+    title: Title
+    body: str = ""
+    done: bool = False
+
+
+class NoteOut(msgspec.Struct):
+    """A note as returned by the API."""
+
+    id: int
+    title: str
+    body: str
+    done: bool
+    created: datetime
+
+
+def to_out(note: Note) -> NoteOut:
+    return NoteOut(
+        id=note.pk,
+        title=note.title,
+        body=note.body,
+        done=note.done,
+        created=note.created,
+    )
+
+
+def not_found(note_id: int) -> NotFound:
+    return NotFound(detail=f"Note {note_id} not found")
+
+
+@api.get("/")
+async def index() -> dict:
+    """Hello endpoint: proves the server is up."""
+    return {"message": "Hello from django-bolt"}
+
+
+@api.get("/notes")
+async def list_notes(done: bool | None = None, limit: int = 50) -> list[NoteOut]:
+    """List notes, oldest first. `?done=true|false` filters; `?limit=` caps the count."""
+    limit = max(0, min(limit, MAX_LIMIT))
+    notes = Note.objects.order_by("id")
+    if done is not None:
+        notes = notes.filter(done=done)
+    return [to_out(note) async for note in notes[:limit]]
+
+
+@api.get("/notes/{note_id}")
+async def get_note(note_id: int) -> NoteOut:
+    """Fetch one note; 404 if there is none with that id."""
+    try:
+        note = await Note.objects.aget(pk=note_id)
+    except Note.DoesNotExist:
+        raise not_found(note_id) from None
+    return to_out(note)
+
+
+@api.post("/notes", status_code=201)
+async def create_note(payload: NoteIn) -> NoteOut:
+    """Create a note from a JSON body; answers 201 with the stored note."""
+    note = await Note.objects.acreate(
+        title=payload.title, body=payload.body, done=payload.done
+    )
+    return to_out(note)
+
+
+@api.put("/notes/{note_id}")
+def replace_note(note_id: int, payload: NoteIn) -> NoteOut:
+    """Replace a note (a plain sync handler using the sync ORM).
+
+    PUT replaces the whole resource: fields left out of the body go back to
+    their defaults (body "" and done false).
+    """
+    note = Note.objects.filter(pk=note_id).first()
+    if note is None:
+        raise not_found(note_id)
+    note.title = payload.title
+    note.body = payload.body
+    note.done = payload.done
+    note.save(update_fields=["title", "body", "done"])
+    return to_out(note)
+
+
+@api.delete("/notes/{note_id}")
+async def delete_note(note_id: int) -> dict:
+    """Delete a note; answers {"deleted": id}, or 404 if it did not exist."""
+    deleted, _ = await Note.objects.filter(pk=note_id).adelete()
+    if not deleted:
+        raise not_found(note_id)
+    return {"deleted": note_id}
+
+
+@api.get("/boom")
+async def boom() -> dict:
+    """Always fails: shows how an HTTPException becomes an error response."""
+    raise HTTPException(status_code=409, detail="Boom: this endpoint always conflicts")

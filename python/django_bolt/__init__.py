@@ -1,0 +1,31 @@
+"""django-bolt: Django APIs served by a Rust HTTP server."""
+
+from ._core import __version__
+from .api import BoltAPI
+from .exceptions import HTTPException
+from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
+from .request import Request, UploadFile
+from .responses import HTML, JSON, PlainText, Redirect, Response
+from .router import Router
+
+__all__ = [
+    "__version__",
+    "BoltAPI",
+    "Router",
+    "Request",
+    "UploadFile",
+    "Response",
+    "JSON",
+    "PlainText",
+    "HTML",
+    "Redirect",
+    "HTTPException",
+    "Query",
+    "Path",
+    "Header",
+    "Cookie",
+    "Body",
+    "Form",
+    "File",
+    "Depends",
+]

@@ -1,0 +1,435 @@
+"""Compiles a handler's signature into the plain parameter specs the Rust pipeline runs.
+
+This happens once per route at startup; nothing here runs per request except the body decoders
+and dependency resolution it builds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import functools
+import inspect
+import re
+import types
+import typing
+import uuid
+from typing import Any, Callable, Union
+
+import msgspec
+
+from .exceptions import RequestValidationError, ResponseValidationError
+from .params import Body, Depends, File, Form, Header, Param, Path, Query, _UNSET
+from .request import Request, UploadFile
+
+_SIMPLE_KINDS: dict[Any, str] = {
+    int: "int",
+    float: "float",
+    str: "str",
+    bool: "bool",
+    uuid.UUID: "uuid",
+    datetime.datetime: "datetime",
+    datetime.date: "date",
+    datetime.time: "time",
+    decimal.Decimal: "decimal",
+    bytes: "bytes",
+}
+
+_PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
+
+
+class RouteDefinitionError(TypeError):
+    """A handler signature that cannot be served as written."""
+
+
+def path_param_names(path: str) -> set[str]:
+    return set(_PATH_PARAM.findall(path))
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(tp)
+    if origin is Union or (hasattr(types, "UnionType") and origin is getattr(types, "UnionType")):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) < len(typing.get_args(tp)):
+            return (args[0] if len(args) == 1 else Union[tuple(args)]), True
+    return tp, False
+
+
+def _split_annotated(tp: Any) -> tuple[Any, list[Any]]:
+    if typing.get_origin(tp) is typing.Annotated:
+        base, *extras = typing.get_args(tp)
+        return base, extras
+    return tp, []
+
+
+def _simple_kind(tp: Any) -> str | None:
+    if tp is Any or tp is inspect.Parameter.empty:
+        return "any"
+    if isinstance(tp, type):
+        for cls, kind in _SIMPLE_KINDS.items():
+            if tp is cls:
+                return kind
+        # Subclasses and enums of simple types (e.g. `class Color(str, Enum)`) stay strings.
+        if issubclass(tp, bool):
+            return "bool"
+        if issubclass(tp, int):
+            return "int"
+        if issubclass(tp, str):
+            return "str"
+    if typing.get_origin(tp) is typing.Literal:
+        return "str"
+    return None
+
+
+def _list_item(tp: Any) -> Any | None:
+    if typing.get_origin(tp) in (list, tuple, set, frozenset) or tp in (list, tuple, set, frozenset):
+        args = typing.get_args(tp)
+        return args[0] if args else str
+    return None
+
+
+def _is_request_type(tp: Any) -> bool:
+    return tp is Request or typing.get_origin(tp) is Request
+
+
+def _is_upload(tp: Any) -> tuple[bool, bool]:
+    """(is an UploadFile annotation, is a list of them)."""
+    if tp is UploadFile:
+        return True, False
+    item = _list_item(tp)
+    if item is UploadFile:
+        return True, True
+    return False, False
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and (
+        issubclass(tp, msgspec.Struct) or dataclasses.is_dataclass(tp) or typing.is_typeddict(tp)
+    )
+
+
+# ---------------------------------------------------------------- body validation
+
+
+def _loc_from_path(path: str) -> list[Any]:
+    """``$.items[2].name`` → ``["items", 2, "name"]``."""
+    parts: list[Any] = []
+    for name, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path.lstrip("$")):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def _msgspec_error(exc: Exception, loc: list[Any]) -> dict[str, Any]:
+    text = str(exc)
+    match = re.search(r" - at `(\$[^`]*)`$", text)
+    extra: list[Any] = []
+    if match:
+        extra = _loc_from_path(match.group(1))
+        text = text[: match.start()]
+    kind = "missing" if text.startswith("Object missing required field") else "validation_error"
+    if kind == "missing":
+        field = re.search(r"`([^`]+)`", text)
+        if field:
+            extra.append(field.group(1))
+        text = "Field required"
+    return {"loc": [*loc, *extra], "msg": text, "type": kind}
+
+
+def _collect(tp: Any, data: Any, loc: list[Any], errors: list[dict[str, Any]]) -> None:
+    """Validates ``data`` against ``tp`` field by field, so every failing field is reported."""
+    base, _ = _split_annotated(tp)
+    base, optional = _unwrap_optional(base)
+    if data is None and optional:
+        return
+    if isinstance(base, type) and issubclass(base, msgspec.Struct) and isinstance(data, dict):
+        before = len(errors)
+        for field in msgspec.structs.fields(base):
+            if field.encode_name not in data:
+                if field.required:
+                    errors.append({"loc": [*loc, field.encode_name], "msg": "Field required", "type": "missing"})
+                continue
+            _collect(field.type, data[field.encode_name], [*loc, field.encode_name], errors)
+        if len(errors) > before:
+            return
+    item = _list_item(base)
+    if item is not None and isinstance(data, list):
+        before = len(errors)
+        for i, value in enumerate(data):
+            _collect(item, value, [*loc, i], errors)
+        if len(errors) > before:
+            return
+    try:
+        msgspec.convert(data, tp, strict=True)
+    except msgspec.ValidationError as exc:
+        errors.append(_msgspec_error(exc, loc))
+
+
+def validation_errors(tp: Any, raw: bytes, loc: list[Any]) -> list[dict[str, Any]]:
+    try:
+        data = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        return [{"loc": loc, "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
+    errors: list[dict[str, Any]] = []
+    _collect(tp, data, loc, errors)
+    return errors or [{"loc": loc, "msg": "Invalid request body", "type": "validation_error"}]
+
+
+def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callable[[bytes], Any]:
+    if embed_key is None:
+        decoder = msgspec.json.Decoder(tp)
+
+        def decode(raw: bytes) -> Any:
+            try:
+                return decoder.decode(raw)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                raise RequestValidationError(validation_errors(tp, raw, loc)) from None
+
+        return decode
+
+    object_decoder = msgspec.json.Decoder(dict)
+
+    def decode_embedded(raw: bytes) -> Any:
+        try:
+            data = object_decoder.decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise RequestValidationError([{"loc": ["body"], "msg": f"Invalid JSON object: {exc}", "type": "json_invalid"}]) from None
+        if embed_key not in data:
+            raise RequestValidationError([{"loc": loc, "msg": "Field required", "type": "missing"}])
+        errors: list[dict[str, Any]] = []
+        _collect(tp, data[embed_key], loc, errors)
+        if errors:
+            raise RequestValidationError(errors)
+        return msgspec.convert(data[embed_key], tp)
+
+    return decode_embedded
+
+
+def form_model_decoder(tp: Any) -> Callable[[dict[str, Any]], Any]:
+    def decode(fields: dict[str, Any]) -> Any:
+        try:
+            return msgspec.convert(fields, tp, strict=False)
+        except msgspec.ValidationError as exc:
+            raise RequestValidationError([_msgspec_error(exc, ["form"])]) from None
+
+    return decode
+
+
+def response_shaper(model: Any) -> Callable[[Any], Any]:
+    def shape(result: Any) -> Any:
+        if hasattr(result, "_iterable_class") and hasattr(result, "model"):  # a QuerySet
+            result = list(result)
+        try:
+            return msgspec.convert(result, model, from_attributes=True)
+        except msgspec.ValidationError as exc:
+            raise ResponseValidationError([_msgspec_error(exc, ["response"])]) from None
+
+    return shape
+
+
+# ---------------------------------------------------------------- signatures
+
+
+@dataclasses.dataclass
+class CompiledHandler:
+    handler: Callable[..., Any]
+    is_async: bool
+    params: list[dict[str, Any]]
+
+
+def _marker_of(extras: list[Any], default: Any) -> tuple[Param | Depends | None, Any]:
+    for extra in extras:
+        if isinstance(extra, (Param, Depends)):
+            if isinstance(extra, Param) and default is not inspect.Parameter.empty:
+                extra.default = default
+            return extra, default
+    if isinstance(default, (Param, Depends)):
+        marker = default
+        return marker, (marker.default if isinstance(marker, Param) else inspect.Parameter.empty)
+    return None, default
+
+
+def compile_param(
+    name: str,
+    annotation: Any,
+    default: Any,
+    path_names: set[str],
+    *,
+    body_count: int,
+    where: str,
+) -> dict[str, Any] | Depends:
+    base, extras = _split_annotated(annotation)
+    marker, default = _marker_of(extras, default)
+    if isinstance(marker, Depends):
+        return marker
+    if default is _UNSET:
+        default = inspect.Parameter.empty
+    base, optional = _unwrap_optional(base)
+    has_default = default is not inspect.Parameter.empty
+    spec: dict[str, Any] = {"name": name, "key": name, "required": not has_default and not optional}
+    if has_default:
+        spec["default"] = default
+    elif optional:
+        spec["default"] = None
+    if _is_request_type(base) or (name == "request" and base in (Any, inspect.Parameter.empty)):
+        return {"name": name, "source": "request", "required": False}
+    if marker is not None:
+        if marker.alias:
+            spec["key"] = marker.alias
+        spec.update(marker.constraints())
+    upload, upload_list = _is_upload(base)
+    if isinstance(marker, File) or (upload and marker is None):
+        spec.update(source="file", kind="any", is_list=upload_list)
+        return spec
+    if marker is not None:
+        source = marker.source
+    elif name in path_names:
+        source = "path"
+    elif _is_model(base) or typing.get_origin(base) is dict or base is dict or (
+        _list_item(base) is not None and _simple_kind(_list_item(base)) is None
+    ):
+        source = "body"
+    else:
+        source = "query"
+    if source == "path" and name not in path_names and spec["key"] not in path_names:
+        raise RouteDefinitionError(f"{where}: parameter {name!r} is marked Path() but the path has no {{{name}}}")
+    if isinstance(marker, Header) and not marker.alias and marker.convert_underscores:
+        spec["key"] = name.replace("_", "-")
+    if source == "header":
+        spec["key"] = spec["key"].lower()
+    if source == "body":
+        embed = body_count > 1 or (isinstance(marker, Body) and marker.embed)
+        spec.update(source="body", kind="any", decoder=json_body_decoder(base, ["body", name] if embed else ["body"], name if embed else None))
+        if embed:
+            spec["key"] = name
+        return spec
+    if source == "form" and _is_model(base):
+        spec.update(source="form_model", kind="any", decoder=form_model_decoder(base))
+        return spec
+    item = _list_item(base)
+    kind = _simple_kind(item if item is not None else base)
+    if kind is None:
+        raise RouteDefinitionError(f"{where}: parameter {name!r} of type {annotation!r} cannot be read from the {source}")
+    spec.update(source=source, kind=kind, is_list=item is not None)
+    return spec
+
+
+def _is_body_candidate(annotation: Any, default: Any, path_names: set[str], name: str) -> bool:
+    base, extras = _split_annotated(annotation)
+    marker, _ = _marker_of(extras, default)
+    if isinstance(marker, Body):
+        return True
+    if marker is not None or name in path_names:
+        return False
+    base, _ = _unwrap_optional(base)
+    if _is_request_type(base) or _is_upload(base)[0]:
+        return False
+    return _is_model(base) or base is dict or typing.get_origin(base) is dict or (
+        _list_item(base) is not None and _simple_kind(_list_item(base)) is None
+    )
+
+
+def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHandler:
+    is_async = inspect.iscoroutinefunction(fn)
+    signature = inspect.signature(fn)
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception as exc:  # noqa: BLE001 - report unresolved annotations with the route
+        raise RouteDefinitionError(f"{where}: cannot resolve type hints: {exc}") from exc
+    path_names = path_param_names(path)
+    body_count = sum(
+        _is_body_candidate(hints.get(n, p.annotation), p.default, path_names, n) for n, p in signature.parameters.items()
+    )
+    params: list[dict[str, Any]] = []
+    dependencies: dict[str, Depends] = {}
+    for name, parameter in signature.parameters.items():
+        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        annotation = hints.get(name, parameter.annotation)
+        compiled = compile_param(name, annotation, parameter.default, path_names, body_count=body_count, where=where)
+        if isinstance(compiled, Depends):
+            dependencies[name] = compiled
+            continue
+        compiled["keyword_only"] = parameter.kind is inspect.Parameter.KEYWORD_ONLY
+        params.append(compiled)
+    missing = path_names - {p["key"] for p in params if p.get("source") == "path"}
+    if missing:
+        raise RouteDefinitionError(f"{where}: path parameter(s) {sorted(missing)} are not arguments of the handler")
+    if not dependencies:
+        return CompiledHandler(fn, is_async, params)
+    for p in params:
+        p["keyword_only"] = True
+    params.append({"name": "__bolt_request__", "source": "request", "keyword_only": True})
+    return CompiledHandler(_with_dependencies(fn, is_async, dependencies), is_async, params)
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+async def _maybe_await(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def _coerce_simple(value: str, annotation: Any) -> Any:
+    base, _ = _unwrap_optional(_split_annotated(annotation)[0])
+    if base is bool:
+        return value.lower() in ("1", "true", "yes", "on")
+    if base in (int, float, decimal.Decimal, uuid.UUID):
+        return base(value)
+    return value
+
+
+async def _resolve(dep: Depends, request: Any, cache: dict[Any, Any]) -> Any:
+    fn = dep.dependency
+    if fn is None:
+        raise RouteDefinitionError("Depends() needs a dependency callable")
+    if dep.use_cache and fn in cache:
+        return cache[fn]
+    kwargs: dict[str, Any] = {}
+    hints = typing.get_type_hints(fn, include_extras=True) if not isinstance(fn, type) else {}
+    for name, parameter in inspect.signature(fn).parameters.items():
+        annotation = hints.get(name, parameter.annotation)
+        base, extras = _split_annotated(annotation)
+        marker, default = _marker_of(extras, parameter.default)
+        if isinstance(marker, Depends):
+            kwargs[name] = await _resolve(marker, request, cache)
+        elif _is_request_type(_unwrap_optional(base)[0]) or name == "request":
+            kwargs[name] = request
+        else:
+            key = marker.alias if isinstance(marker, Param) and marker.alias else name
+            source = request.headers if isinstance(marker, Header) else request.query
+            lookup = key.replace("_", "-").lower() if isinstance(marker, Header) else key
+            if lookup in source:
+                kwargs[name] = _coerce_simple(source[lookup], annotation)
+            elif default is not inspect.Parameter.empty and default is not _UNSET:
+                kwargs[name] = default
+    value = await _maybe_await(fn(**kwargs))
+    if dep.use_cache:
+        cache[fn] = value
+    return value
+
+
+def _with_dependencies(fn: Callable[..., Any], is_async: bool, dependencies: dict[str, Depends]) -> Callable[..., Any]:
+    async def resolve_all(request: Any) -> dict[str, Any]:
+        cache: dict[Any, Any] = {}
+        return {name: await _resolve(dep, request, cache) for name, dep in dependencies.items()}
+
+    if is_async:
+
+        @functools.wraps(fn)
+        async def async_wrapper(*, __bolt_request__: Any, **kwargs: Any) -> Any:
+            kwargs.update(await resolve_all(__bolt_request__))
+            return await fn(**kwargs)
+
+        return async_wrapper
+
+    @functools.wraps(fn)
+    def sync_wrapper(*, __bolt_request__: Any, **kwargs: Any) -> Any:
+        from asgiref.sync import async_to_sync
+
+        kwargs.update(async_to_sync(resolve_all)(__bolt_request__))
+        return fn(**kwargs)
+
+    return sync_wrapper

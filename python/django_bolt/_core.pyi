@@ -1,0 +1,72 @@
+"""Type stubs for the Rust extension ``django_bolt._core``."""
+
+from typing import Any, Awaitable, Generic, TypeVar
+
+__version__: str
+
+class App:
+    """A compiled application: routes, settings and runtime references."""
+
+    def __init__(
+        self,
+        routes: list[dict[str, Any]],
+        runtime: dict[str, Any],
+        config: dict[str, Any],
+        trailing_slash: str = "strip",
+    ) -> None: ...
+    @property
+    def route_count(self) -> int: ...
+
+_U = TypeVar("_U")
+_C = TypeVar("_C")
+_S = TypeVar("_S")
+
+class Request(Generic[_U, _C, _S]):
+    """The request a handler receives. Dict attributes are built on first access."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def query_string(self) -> str: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def query(self) -> dict[str, str]: ...
+    def query_list(self, key: str) -> list[str]: ...
+    @property
+    def cookies(self) -> dict[str, str]: ...
+    @property
+    def params(self) -> dict[str, str]: ...
+    @property
+    def state(self) -> dict[str, Any]: ...
+    @property
+    def client(self) -> tuple[str, int] | None: ...
+    context: Any
+    user: Any
+    def auser(self) -> Awaitable[Any]: ...
+    def get_full_path(self) -> str: ...
+    def build_absolute_uri(self, location: str | None = None) -> str: ...
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def __getitem__(self, key: str) -> Any: ...
+
+class Completion:
+    def __call__(self, task: Any) -> None: ...
+
+def serve(app: App, host: str, port: int, reuse_port: bool = False) -> None:
+    """Serves until SIGTERM/SIGINT, then drains in-flight requests."""
+
+def test_request(
+    app: App,
+    method: str,
+    path: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    client: tuple[str, int] | None = None,
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Runs one request through the server's pipeline in process."""

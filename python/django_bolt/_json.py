@@ -1,0 +1,29 @@
+"""The JSON encoder used for every response body (msgspec, with Django types added)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+def _enc_hook(obj: Any) -> Any:
+    # Imported lazily: the encoder must work before Django apps are ready.
+    from django.db.models import Model, QuerySet
+    from django.utils.functional import Promise
+
+    if isinstance(obj, QuerySet):
+        return list(obj)
+    if isinstance(obj, Model):
+        from django.forms.models import model_to_dict
+
+        return model_to_dict(obj)
+    if isinstance(obj, Promise):
+        return str(obj)
+    if hasattr(obj, "__iter__") and not isinstance(obj, (str, bytes, dict)):
+        return list(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+encode = encoder.encode

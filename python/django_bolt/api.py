@@ -1,0 +1,107 @@
+"""``BoltAPI``: the route table of a project, compiled once into the Rust app."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import _core
+from ._compile import compile_handler, response_shaper
+from .conf import BoltConfig
+from .router import RouteCollection, RouteDef, Router, _not_yet, join_paths
+
+_TRAILING_SLASH = ("strip", "append", "keep")
+
+
+def normalize_path(path: str, policy: str) -> str:
+    if policy == "strip":
+        stripped = path.rstrip("/")
+        return stripped or "/"
+    if policy == "append" and not path.endswith("/") and "{*" not in path:
+        return path + "/"
+    return path
+
+
+class BoltAPI(RouteCollection):
+    """A set of routes served by django-bolt.
+
+    ``trailing_slash`` decides the canonical form of paths: ``"strip"`` (``/items``), ``"append"``
+    (``/items/``) or ``"keep"`` (as written). A request for the other form is redirected (308).
+    """
+
+    def __init__(
+        self,
+        prefix: str = "",
+        trailing_slash: str = "strip",
+        middleware: Any = None,
+        django_middleware: Any = None,
+        compression: Any = None,
+        openapi_config: Any = None,
+        enable_logging: bool = True,
+        logging_config: Any = None,
+        auth: Any = None,
+        guards: Any = None,
+        lifespan: Any = None,
+        validate_response: bool = True,
+        error_formatter: Callable[..., Any] | None = None,
+    ) -> None:
+        if trailing_slash not in _TRAILING_SLASH:
+            raise ValueError(f"trailing_slash must be one of {_TRAILING_SLASH}, not {trailing_slash!r}")
+        _not_yet("BoltAPI(auth=)", auth)
+        _not_yet("BoltAPI(guards=)", guards)
+        _not_yet("BoltAPI(middleware=)", middleware)
+        _not_yet("BoltAPI(django_middleware=)", django_middleware)
+        _not_yet("BoltAPI(compression=)", compression)
+        _not_yet("BoltAPI(lifespan=)", lifespan)
+        _not_yet("BoltAPI(error_formatter=)", error_formatter)
+        super().__init__(prefix)
+        self.trailing_slash = trailing_slash
+        self.openapi_config = openapi_config
+        self.enable_logging = enable_logging
+        self.logging_config = logging_config
+        self.validate_response = validate_response
+        self._compiled: _core.App | None = None
+
+    def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
+        super()._add(method, path, handler, **options)
+        self._compiled = None
+
+    def include_router(self, router: Router, prefix: str = "") -> None:
+        for route in router.routes:
+            self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
+        self._compiled = None
+
+    def mount(self, prefix: str, api: "BoltAPI") -> None:
+        """Serves every route of ``api`` under ``prefix``."""
+        for route in api.routes:
+            self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
+        self._compiled = None
+
+    def compile(self, config: BoltConfig | None = None) -> _core.App:
+        """Compiles every route into the Rust app (cached until routes change)."""
+        if self._compiled is not None and config is None:
+            return self._compiled
+        config = config or BoltConfig.from_settings()
+        from ._runtime import runtime
+
+        routes = [self._compile_route(r) for r in self.routes]
+        app = _core.App(routes, runtime(config.event_loop), config.server_dict(), self.trailing_slash)
+        self._compiled = app
+        return app
+
+    def _compile_route(self, route: RouteDef) -> dict[str, Any]:
+        path = normalize_path(route.path, self.trailing_slash)
+        where = f"{route.method} {path} ({getattr(route.handler, '__qualname__', route.handler)!r})"
+        compiled = compile_handler(route.handler, path, where)
+        shape = response_shaper(route.response_model) if route.response_model is not None and self.validate_response else None
+        return {
+            "method": route.method,
+            "path": path,
+            "handler": compiled.handler,
+            "is_async": compiled.is_async,
+            "params": compiled.params,
+            "status_code": route.status_code,
+            "shape_response": shape,
+        }
+
+
+__all__ = ["BoltAPI", "Router"]

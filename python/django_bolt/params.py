@@ -1,0 +1,135 @@
+"""Parameter markers: where a handler argument comes from and how it is constrained.
+
+Use them as defaults (``q: str = Query(min_length=2)``) or inside ``Annotated[...]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+_UNSET: Any = ...
+
+
+class Param:
+    source: str = "query"
+
+    def __init__(
+        self,
+        default: Any = _UNSET,
+        *,
+        alias: str | None = None,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+        description: str | None = None,
+        example: Any = None,
+        examples: list[Any] | None = None,
+        deprecated: bool = False,
+        include_in_schema: bool = True,
+        embed: bool = False,
+    ) -> None:
+        self.default = default
+        self.alias = alias
+        self.gt, self.ge, self.lt, self.le = gt, ge, lt, le
+        self.min_length = min_length
+        self.max_length = max_length
+        self.pattern = pattern
+        self.description = description
+        self.example = example
+        self.examples = examples
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        self.embed = embed
+
+    @property
+    def required(self) -> bool:
+        return self.default is _UNSET
+
+    def constraints(self) -> dict[str, Any]:
+        names = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(default={self.default!r}, alias={self.alias!r})"
+
+
+class Query(Param):
+    source = "query"
+
+
+class Path(Param):
+    source = "path"
+
+
+class Header(Param):
+    source = "header"
+
+    def __init__(self, default: Any = _UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> None:
+        super().__init__(default, **kwargs)
+        self.convert_underscores = convert_underscores
+
+
+class Cookie(Param):
+    source = "cookie"
+
+
+class Body(Param):
+    source = "body"
+
+    def __init__(self, default: Any = _UNSET, *, media_type: str = "application/json", **kwargs: Any) -> None:
+        super().__init__(default, **kwargs)
+        self.media_type = media_type
+
+
+class Form(Param):
+    source = "form"
+
+
+class File(Param):
+    source = "file"
+
+    def __init__(
+        self,
+        default: Any = _UNSET,
+        *,
+        max_size: int | None = None,
+        min_size: int | None = None,
+        allowed_types: list[str] | tuple[str, ...] | None = None,
+        max_files: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(default, **kwargs)
+        self.max_size = max_size
+        self.min_size = min_size
+        self.allowed_types = list(allowed_types) if allowed_types else None
+        self.max_files = max_files
+
+    def constraints(self) -> dict[str, Any]:
+        out = super().constraints()
+        for name in ("max_size", "min_size", "allowed_types", "max_files"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
+
+
+class Depends:
+    """``Depends(dependency, use_cache=True)``: the argument is ``dependency``'s result.
+
+    The dependency may take ``request`` and other ``Depends`` arguments, and may be sync or async.
+    With ``use_cache`` it runs at most once per request.
+    """
+
+    def __init__(self, dependency: Callable[..., Any] | None = None, *, use_cache: bool = True) -> None:
+        self.dependency = dependency
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        name = getattr(self.dependency, "__name__", repr(self.dependency))
+        return f"Depends({name})"
+
+
+__all__ = ["Param", "Query", "Path", "Header", "Cookie", "Body", "Form", "File", "Depends"]

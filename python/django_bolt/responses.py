@@ -1,0 +1,121 @@
+"""Response classes. Anything else a handler returns is encoded as JSON."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from email.utils import format_datetime
+from typing import Any, Mapping
+
+_SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
+
+
+def _check_cookie_part(what: str, value: str) -> str:
+    if any(c in value for c in "\r\n;\0"):
+        raise ValueError(f"cookie {what} must not contain ';', CR, LF or NUL: {value!r}")
+    return value
+
+
+class Response:
+    """A response with explicit content, status, headers and media type.
+
+    ``content`` may be bytes, str, or any JSON-encodable value.
+    """
+
+    media_type: str | None = None
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.content = content
+        self.status_code = int(status_code)
+        self.headers: dict[str, str] = dict(headers) if headers else {}
+        if media_type is not None:
+            self.media_type = media_type
+        self.cookies: list[str] = []
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: _dt.datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = "lax",
+    ) -> None:
+        parts = [f"{_check_cookie_part('name', key)}={_check_cookie_part('value', str(value))}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={int(max_age)}")
+        if expires is not None:
+            if isinstance(expires, _dt.datetime):
+                if expires.tzinfo is None:
+                    expires = expires.replace(tzinfo=_dt.timezone.utc)
+                expires = format_datetime(expires.astimezone(_dt.timezone.utc), usegmt=True)
+            elif isinstance(expires, int):
+                when = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=expires)
+                expires = format_datetime(when, usegmt=True)
+            parts.append(f"Expires={_check_cookie_part('expires', expires)}")
+        if path:
+            parts.append(f"Path={_check_cookie_part('path', path)}")
+        if domain:
+            parts.append(f"Domain={_check_cookie_part('domain', domain)}")
+        if secure:
+            parts.append("Secure")
+        if httponly:
+            parts.append("HttpOnly")
+        if samesite:
+            try:
+                parts.append(f"SameSite={_SAMESITE[samesite.lower()]}")
+            except KeyError:
+                raise ValueError("samesite must be 'lax', 'strict' or 'none'") from None
+        self.cookies.append("; ".join(parts))
+
+    def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None) -> None:
+        self.set_cookie(key, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT", path=path, domain=domain)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code}, media_type={self.media_type!r})"
+
+
+class JSON(Response):
+    """``JSON(data, status_code=200, headers=None)``: data encoded with msgspec."""
+
+    media_type = "application/json"
+
+    def __init__(self, data: Any = None, status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(data, status_code, headers)
+
+
+class PlainText(Response):
+    media_type = "text/plain"
+
+    def __init__(self, text: str = "", status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(text, status_code, headers)
+
+
+class HTML(Response):
+    media_type = "text/html"
+
+    def __init__(self, html: str = "", status_code: int = 200, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(html, status_code, headers)
+
+
+class Redirect(Response):
+    """A redirect; 307 keeps the method and body, as the public API documents."""
+
+    def __init__(self, url: str, status_code: int = 307, headers: Mapping[str, str] | None = None) -> None:
+        if any(c in url for c in "\r\n\0"):
+            raise ValueError("redirect URL must not contain CR, LF or NUL")
+        merged = dict(headers) if headers else {}
+        merged["location"] = url
+        super().__init__(b"", status_code, merged)
+        self.url = url
+
+
+__all__ = ["Response", "JSON", "PlainText", "HTML", "Redirect"]

@@ -1,0 +1,136 @@
+"""Route registration shared by ``BoltAPI`` and ``Router``."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Sequence, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "QUERY")
+
+
+@dataclasses.dataclass
+class RouteDef:
+    """One registered route before compilation."""
+
+    method: str
+    path: str
+    handler: Callable[..., Any]
+    response_model: Any = None
+    status_code: int = 200
+    guards: Any = None
+    auth: Any = None
+    tags: list[str] | None = None
+    summary: str | None = None
+    description: str | None = None
+    include_in_schema: bool = True
+
+    def with_prefix(self, prefix: str) -> "RouteDef":
+        return dataclasses.replace(self, path=join_paths(prefix, self.path))
+
+
+def join_paths(prefix: str, path: str) -> str:
+    prefix = prefix.rstrip("/")
+    if not path.startswith("/"):
+        path = "/" + path
+    if prefix and not prefix.startswith("/"):
+        prefix = "/" + prefix
+    return (prefix + path) if path != "/" or not prefix else prefix or "/"
+
+
+def _not_yet(what: str, value: Any) -> None:
+    # Accepting security options without enforcing them would silently open endpoints.
+    if value:
+        raise NotImplementedError(f"{what} is not supported by this version of django-bolt yet")
+
+
+class RouteCollection:
+    """The decorators: ``@x.get(path)``, ``@x.post(path)``, ... ."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.routes: list[RouteDef] = []
+
+    def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
+        _not_yet("auth=", options.get("auth"))
+        _not_yet("guards=", options.get("guards"))
+        self.routes.append(RouteDef(method=method, path=join_paths(self.prefix, path), handler=handler, **options))
+
+    def route(
+        self,
+        path: str,
+        methods: Sequence[str],
+        *,
+        response_model: Any = None,
+        status_code: int = 200,
+        guards: Any = None,
+        auth: Any = None,
+        tags: list[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            for method in methods:
+                method = method.upper()
+                if method not in HTTP_METHODS:
+                    raise ValueError(f"unsupported HTTP method {method!r}")
+                self._add(
+                    method,
+                    path,
+                    fn,
+                    response_model=response_model,
+                    status_code=status_code,
+                    guards=guards,
+                    auth=auth,
+                    tags=tags,
+                    summary=summary,
+                    description=description,
+                    include_in_schema=include_in_schema,
+                )
+            return fn
+
+        return register
+
+    def get(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ["GET"], **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ["POST"], **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ["PUT"], **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ["PATCH"], **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ["DELETE"], **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ["HEAD"], **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[F], F]:
+        return self.route(path, ["OPTIONS"], **options)
+
+    def query(self, path: str, **options: Any) -> Callable[[F], F]:
+        """The HTTP QUERY method (a safe GET with a body)."""
+        return self.route(path, ["QUERY"], **options)
+
+
+class Router(RouteCollection):
+    """A group of routes included into an API with ``api.include_router(router, prefix=...)``."""
+
+    def __init__(self, prefix: str = "", tags: list[str] | None = None, auth: Any = None, guards: Any = None) -> None:
+        _not_yet("Router(auth=)", auth)
+        _not_yet("Router(guards=)", guards)
+        super().__init__(prefix)
+        self.tags = tags
+
+    def include_router(self, router: "Router", prefix: str = "") -> None:
+        for route in router.routes:
+            self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
+
+
+__all__ = ["Router", "RouteDef", "RouteCollection", "HTTP_METHODS"]

@@ -1,0 +1,99 @@
+//! The compiled application: routes, router, settings and Python references, built once.
+
+use crate::config::ServerConfig;
+use crate::params::spec::ParamSpec;
+use crate::params::Needs;
+use crate::python::refs::PyRefs;
+use crate::request::Method;
+use crate::router::{Router, TrailingSlash};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use std::sync::Arc;
+
+pub struct Route {
+    pub method: Method,
+    pub path: String,
+    pub handler: Py<PyAny>,
+    pub is_async: bool,
+    pub params: Vec<ParamSpec>,
+    pub needs: Needs,
+    /// Status for plain (non-`Response`) return values.
+    pub status_code: u16,
+    /// `shape(result) -> result`, validating against `response_model`.
+    pub shape_response: Option<Py<PyAny>>,
+}
+
+pub struct App {
+    pub routes: Vec<Route>,
+    pub router: Router,
+    pub config: ServerConfig,
+    pub refs: PyRefs,
+}
+
+fn req<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    d.get_item(key)?
+        .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("route is missing {key:?}")))
+}
+
+impl Route {
+    fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<Route> {
+        let mut params = Vec::new();
+        for p in req(d, "params")?.cast::<PyList>()?.iter() {
+            params.push(ParamSpec::from_dict(p.cast::<PyDict>()?)?);
+        }
+        let shape = req(d, "shape_response")?;
+        Ok(Route {
+            method: Method::parse(&req(d, "method")?.extract::<String>()?.to_ascii_uppercase()),
+            path: req(d, "path")?.extract()?,
+            handler: req(d, "handler")?.unbind(),
+            is_async: req(d, "is_async")?.extract()?,
+            needs: Needs::of(&params),
+            params,
+            status_code: req(d, "status_code")?.extract()?,
+            shape_response: if shape.is_none() { None } else { Some(shape.unbind()) },
+        })
+    }
+}
+
+/// The Python handle on a compiled app, shared by the server and the test client.
+#[pyclass(module = "django_bolt._core", name = "App", frozen)]
+pub struct PyApp {
+    pub inner: Arc<App>,
+}
+
+#[pymethods]
+impl PyApp {
+    #[new]
+    #[pyo3(signature = (routes, runtime, config, trailing_slash="strip"))]
+    fn new(
+        routes: &Bound<'_, PyList>,
+        runtime: &Bound<'_, PyDict>,
+        config: &Bound<'_, PyDict>,
+        trailing_slash: &str,
+    ) -> PyResult<PyApp> {
+        let policy = TrailingSlash::parse(trailing_slash).map_err(pyo3::exceptions::PyValueError::new_err)?;
+        let mut compiled = Vec::with_capacity(routes.len());
+        for r in routes.iter() {
+            compiled.push(Route::from_dict(r.cast::<PyDict>()?)?);
+        }
+        let table: Vec<(Method, String, usize)> = compiled
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.method.clone(), r.path.clone(), i))
+            .collect();
+        let router = Router::build(&table, policy).map_err(pyo3::exceptions::PyValueError::new_err)?;
+        Ok(PyApp {
+            inner: Arc::new(App {
+                routes: compiled,
+                router,
+                config: ServerConfig::from_dict(config)?,
+                refs: PyRefs::from_dict(runtime)?,
+            }),
+        })
+    }
+
+    #[getter]
+    fn route_count(&self) -> usize {
+        self.inner.routes.len()
+    }
+}

@@ -1,0 +1,86 @@
+//! Server settings: built once in Python from Django settings and runbolt flags.
+
+use pyo3::conversion::FromPyObjectOwned;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub debug: bool,
+    pub max_body_bytes: usize,
+    pub max_header_bytes: usize,
+    pub max_headers: usize,
+    pub max_multipart_parts: usize,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub keep_alive_timeout: Duration,
+    /// Upper bound of the thread pool that runs sync handlers.
+    pub blocking_threads: usize,
+    /// Tokio worker threads (network I/O and async handler steps).
+    pub workers: usize,
+    pub backlog: i32,
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            debug: false,
+            max_body_bytes: 10 * 1024 * 1024,
+            max_header_bytes: 16 * 1024,
+            max_headers: 100,
+            max_multipart_parts: 1000,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            keep_alive_timeout: Duration::from_secs(5),
+            blocking_threads: 16,
+            workers: 1,
+            backlog: 1024,
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+fn get<'py, T: FromPyObjectOwned<'py>>(d: &Bound<'py, PyDict>, key: &str, into: &mut T) -> PyResult<()> {
+    if let Some(v) = d.get_item(key)? {
+        if !v.is_none() {
+            *into = v.extract::<T>().map_err(Into::into)?;
+        }
+    }
+    Ok(())
+}
+
+fn secs(d: &Bound<'_, PyDict>, key: &str, into: &mut Duration) -> PyResult<()> {
+    let mut s = into.as_secs_f64();
+    get(d, key, &mut s)?;
+    if !(s.is_finite() && s > 0.0) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{key} must be a positive number of seconds"
+        )));
+    }
+    *into = Duration::from_secs_f64(s);
+    Ok(())
+}
+
+impl ServerConfig {
+    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<ServerConfig> {
+        let mut c = ServerConfig::default();
+        get(d, "debug", &mut c.debug)?;
+        get(d, "max_body_bytes", &mut c.max_body_bytes)?;
+        get(d, "max_header_bytes", &mut c.max_header_bytes)?;
+        get(d, "max_headers", &mut c.max_headers)?;
+        get(d, "max_multipart_parts", &mut c.max_multipart_parts)?;
+        get(d, "blocking_threads", &mut c.blocking_threads)?;
+        get(d, "workers", &mut c.workers)?;
+        get(d, "backlog", &mut c.backlog)?;
+        secs(d, "header_timeout", &mut c.header_timeout)?;
+        secs(d, "body_timeout", &mut c.body_timeout)?;
+        secs(d, "keep_alive_timeout", &mut c.keep_alive_timeout)?;
+        secs(d, "shutdown_grace", &mut c.shutdown_grace)?;
+        c.workers = c.workers.max(1);
+        c.blocking_threads = c.blocking_threads.max(1);
+        c.max_headers = c.max_headers.clamp(1, 1000);
+        Ok(c)
+    }
+}

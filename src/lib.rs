@@ -1,0 +1,25 @@
+//! `django_bolt._core`: the Rust half of django-bolt. Module registration only.
+
+pub mod app;
+pub mod config;
+pub mod params;
+pub mod pipeline;
+pub mod python;
+pub mod request;
+pub mod response;
+pub mod router;
+pub mod server;
+pub mod testing;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<app::PyApp>()?;
+    m.add_class::<request::pyrequest::PyRequest>()?;
+    m.add_class::<python::coro::Completion>()?;
+    m.add_function(wrap_pyfunction!(server::serve, m)?)?;
+    m.add_function(wrap_pyfunction!(testing::test_request, m)?)?;
+    Ok(())
+}

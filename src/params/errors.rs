@@ -1,0 +1,42 @@
+//! Validation errors in the `{"loc": [...], "msg": ..., "type": ...}` shape.
+
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum LocPart {
+    Key(String),
+    Index(usize),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldError {
+    pub loc: Vec<LocPart>,
+    pub msg: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl FieldError {
+    pub fn new(source: &str, key: &str, kind: &str, msg: impl Into<String>) -> Self {
+        FieldError {
+            loc: vec![LocPart::Key(source.to_owned()), LocPart::Key(key.to_owned())],
+            msg: msg.into(),
+            kind: kind.to_owned(),
+        }
+    }
+
+    pub fn at_index(mut self, index: usize) -> Self {
+        self.loc.push(LocPart::Index(index));
+        self
+    }
+}
+
+/// Serialises a 422 body listing every error.
+pub fn validation_body(errors: &[FieldError]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Body<'a> {
+        detail: &'a [FieldError],
+    }
+    serde_json::to_vec(&Body { detail: errors }).unwrap_or_else(|_| b"{\"detail\":[]}".to_vec())
+}

@@ -1,0 +1,269 @@
+//! Parameter specs, coercion and extraction of every handler argument from a request.
+
+pub mod coerce;
+pub mod errors;
+pub mod form;
+pub mod spec;
+
+use crate::request::query::parse_urlencoded;
+use crate::request::HttpRequest;
+use coerce::{coerce_param, Value};
+use errors::FieldError;
+use form::{FormData, FormError, UploadedFile};
+use spec::{ParamSpec, Source};
+
+/// What a route reads from the request, computed once from its specs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Needs {
+    pub query: bool,
+    pub cookies: bool,
+    pub form: bool,
+    pub json_body: bool,
+    pub request: bool,
+}
+
+impl Needs {
+    pub fn of(params: &[ParamSpec]) -> Needs {
+        let has = |s: Source| params.iter().any(|p| p.source == s);
+        Needs {
+            query: has(Source::Query),
+            cookies: has(Source::Cookie),
+            form: has(Source::Form) || has(Source::FormModel) || has(Source::File),
+            json_body: has(Source::Body),
+            request: has(Source::Request),
+        }
+    }
+}
+
+/// One handler argument after the Rust-side work; the rest happens under the GIL.
+#[derive(Debug)]
+pub enum Slot {
+    Value(Value),
+    /// Absent and optional: the spec's default is used.
+    Default,
+    /// The raw JSON body, decoded by the spec's decoder under the GIL.
+    JsonBody,
+    /// The whole form, converted by the spec's decoder under the GIL.
+    FormModel,
+    Files(Vec<UploadedFile>),
+    Request,
+}
+
+pub struct Extracted {
+    pub slots: Vec<Slot>,
+    pub errors: Vec<FieldError>,
+    pub form: Option<FormData>,
+}
+
+/// A request problem that is not a per-field validation error.
+#[derive(Debug, PartialEq)]
+pub enum ExtractError {
+    BadRequest(String),
+    UnsupportedMediaType(String),
+}
+
+fn is_json_media(media: &str) -> bool {
+    media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
+}
+
+pub fn parse_cookies(header: &str) -> Vec<(String, String)> {
+    header
+        .split(';')
+        .filter_map(|piece| {
+            let (k, v) = piece.split_once('=')?;
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .unwrap_or(v);
+            Some((k.trim().to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+pub fn extract(
+    specs: &[ParamSpec],
+    needs: Needs,
+    req: &HttpRequest,
+    path_params: &[(String, String)],
+    max_parts: usize,
+) -> Result<Extracted, ExtractError> {
+    let query = if needs.query {
+        parse_urlencoded(req.query.as_bytes()).map_err(|_| {
+            ExtractError::BadRequest("Query string is not valid UTF-8 after percent-decoding".into())
+        })?
+    } else {
+        Vec::new()
+    };
+    let cookies = if needs.cookies {
+        req.headers
+            .iter()
+            .filter(|(k, _)| k == "cookie")
+            .flat_map(|(_, v)| parse_cookies(v))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let media = req.media_type();
+    if needs.json_body && !req.body.is_empty() {
+        if let Some(m) = media.as_deref() {
+            if !is_json_media(m) {
+                return Err(ExtractError::UnsupportedMediaType(format!(
+                    "Unsupported media type {m:?}; expected application/json"
+                )));
+            }
+        }
+    }
+    let form = if needs.form {
+        match form::parse_form(req.header("content-type"), &req.body, max_parts) {
+            Ok(f) => Some(f),
+            Err(FormError::Invalid(m)) => return Err(ExtractError::BadRequest(m)),
+            Err(FormError::UnsupportedMediaType(m)) => {
+                return Err(ExtractError::UnsupportedMediaType(format!(
+                    "Unsupported media type {m:?}; expected a form"
+                )))
+            }
+        }
+    } else {
+        None
+    };
+
+    let mut slots = Vec::with_capacity(specs.len());
+    let mut errors = Vec::new();
+    for spec in specs {
+        let raws: Vec<&str> = match spec.source {
+            Source::Path => path_params
+                .iter()
+                .filter(|(k, _)| *k == spec.key)
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            Source::Query => values_for(&query, &spec.key),
+            Source::Cookie => values_for(&cookies, &spec.key),
+            Source::Header => req
+                .headers
+                .iter()
+                .filter(|(k, _)| *k == spec.key)
+                .map(|(_, v)| v.as_str())
+                .collect(),
+            Source::Form => form
+                .as_ref()
+                .map(|f| f.field_values(&spec.key))
+                .unwrap_or_default(),
+            Source::Request => {
+                slots.push(Slot::Request);
+                continue;
+            }
+            Source::Body => {
+                if req.body.is_empty() && spec.required {
+                    errors.push(FieldError::new("body", &spec.key, "missing", "Field required"));
+                    slots.push(Slot::Default);
+                } else if req.body.is_empty() {
+                    slots.push(Slot::Default);
+                } else {
+                    slots.push(Slot::JsonBody);
+                }
+                continue;
+            }
+            Source::FormModel => {
+                slots.push(Slot::FormModel);
+                continue;
+            }
+            Source::File => {
+                let files: Vec<UploadedFile> = form
+                    .as_ref()
+                    .map(|f| f.files_for(&spec.key).into_iter().cloned().collect())
+                    .unwrap_or_default();
+                match check_files(spec, &files) {
+                    Err(e) => {
+                        errors.push(e);
+                        slots.push(Slot::Default);
+                    }
+                    Ok(()) if files.is_empty() => {
+                        if spec.required {
+                            errors.push(FieldError::new("form", &spec.key, "missing", "Field required"));
+                        }
+                        slots.push(Slot::Default);
+                    }
+                    Ok(()) => slots.push(Slot::Files(files)),
+                }
+                continue;
+            }
+        };
+        match coerce_param(spec, &raws) {
+            Ok(Some(v)) => slots.push(Slot::Value(v)),
+            Ok(None) => {
+                if spec.required {
+                    errors.push(FieldError::new(
+                        spec.source.loc_name(),
+                        &spec.key,
+                        "missing",
+                        "Field required",
+                    ));
+                }
+                slots.push(Slot::Default);
+            }
+            Err(mut errs) => {
+                errors.append(&mut errs);
+                slots.push(Slot::Default);
+            }
+        }
+    }
+    Ok(Extracted {
+        slots,
+        errors,
+        form,
+    })
+}
+
+fn values_for<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldError> {
+    let c = &spec.constraints;
+    let err = |kind: &str, msg: String| FieldError::new("form", &spec.key, kind, msg);
+    if let Some(max) = c.max_files {
+        if files.len() > max {
+            return Err(err("too_many_files", format!("At most {max} files are allowed")));
+        }
+    }
+    for f in files {
+        if let Some(max) = c.max_size {
+            if f.data.len() > max {
+                return Err(err(
+                    "file_too_large",
+                    format!("File {:?} is larger than {max} bytes", f.filename),
+                ));
+            }
+        }
+        if let Some(min) = c.min_size {
+            if f.data.len() < min {
+                return Err(err(
+                    "file_too_small",
+                    format!("File {:?} is smaller than {min} bytes", f.filename),
+                ));
+            }
+        }
+        if !c.allowed_types.is_empty() {
+            let media = f.content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let ok = c.allowed_types.iter().any(|allowed| {
+                let allowed = allowed.to_ascii_lowercase();
+                match allowed.strip_suffix("/*") {
+                    Some(prefix) => media.starts_with(&format!("{prefix}/")),
+                    None => allowed == media,
+                }
+            });
+            if !ok {
+                return Err(err(
+                    "file_type_not_allowed",
+                    format!("File type {media:?} is not allowed"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}

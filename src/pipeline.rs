@@ -1,0 +1,274 @@
+//! The one request pipeline, used by the socket server and the in-process test client alike:
+//! route → parameters (Rust) → one GIL hold to build arguments and call the handler → response.
+
+use crate::app::{App, Route};
+use crate::params::errors::validation_body;
+use crate::params::{self, ExtractError, Extracted, Slot};
+use crate::python::convert::to_py;
+use crate::python::coro::{self, Outcome, Step};
+use crate::request::pyrequest::PyRequest;
+use crate::request::{HttpRequest, Method};
+use crate::response::convert::{errors_from_python, from_error, from_result};
+use crate::response::{Response, JSON};
+use crate::router::Lookup;
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use std::sync::Arc;
+
+/// Characters escaped when a decoded path is put back into a `Location` header.
+const PATH_ESCAPE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'%');
+
+pub async fn handle(app: Arc<App>, req: HttpRequest) -> Response {
+    let is_head = req.method == Method::Head;
+    let mut resp = dispatch(&app, req).await;
+    if is_head {
+        resp.omit_body = true;
+    }
+    resp
+}
+
+async fn dispatch(app: &Arc<App>, req: HttpRequest) -> Response {
+    if req.body.len() > app.config.max_body_bytes {
+        return body_too_large(app.config.max_body_bytes);
+    }
+    match app.router.lookup(&req.method, &req.path) {
+        Lookup::NotFound => Response::detail(404, "Not Found"),
+        Lookup::MethodNotAllowed { allow } => {
+            Response::detail(405, "Method Not Allowed").with_header("allow", allow)
+        }
+        Lookup::Options { allow } => Response::empty(204).with_header("allow", allow),
+        Lookup::Redirect(path) => {
+            let mut location = utf8_percent_encode(&path, PATH_ESCAPE).to_string();
+            if !req.query.is_empty() {
+                location.push('?');
+                location.push_str(&req.query);
+            }
+            Response::empty(308).with_header("location", location)
+        }
+        Lookup::Route { route, params } => run_route(app, route, req, params).await,
+    }
+}
+
+pub fn body_too_large(limit: usize) -> Response {
+    Response::detail(
+        413,
+        &format!("Request body is larger than the limit of {limit} bytes"),
+    )
+}
+
+async fn run_route(
+    app: &Arc<App>,
+    index: usize,
+    req: HttpRequest,
+    path_params: Vec<(String, String)>,
+) -> Response {
+    let route = &app.routes[index];
+    let extracted = match params::extract(
+        &route.params,
+        route.needs,
+        &req,
+        &path_params,
+        app.config.max_multipart_parts,
+    ) {
+        Ok(e) => e,
+        Err(ExtractError::BadRequest(m)) => return Response::detail(400, &m),
+        Err(ExtractError::UnsupportedMediaType(m)) => return Response::detail(415, &m),
+    };
+    let req = Arc::new(req);
+    if route.is_async {
+        let step = Python::attach(|py| {
+            let coroutine = match call_handler(py, app, route, &req, path_params, extracted) {
+                Ok(c) => c,
+                Err(resp) => return Err(resp),
+            };
+            match coro::start(py, &app.refs, coroutine) {
+                Step::Done(outcome) => Err(finish(py, app, route, outcome)),
+                Step::Pending(rx) => Ok(rx),
+            }
+        });
+        match step {
+            Err(resp) => resp,
+            Ok(rx) => match rx.await {
+                Ok(outcome) => Python::attach(|py| finish(py, app, route, outcome)),
+                Err(_) => Response::detail(500, "Internal Server Error"),
+            },
+        }
+    } else {
+        let app = Arc::clone(app);
+        let joined = tokio::task::spawn_blocking(move || {
+            let route = &app.routes[index];
+            Python::attach(|py| {
+                match call_handler(py, &app, route, &req, path_params, extracted) {
+                    Ok(result) => finish(py, &app, route, Ok(result.unbind())),
+                    Err(resp) => resp,
+                }
+            })
+        })
+        .await;
+        joined.unwrap_or_else(|_| Response::detail(500, "Internal Server Error"))
+    }
+}
+
+fn finish(py: Python<'_>, app: &App, route: &Route, outcome: Outcome) -> Response {
+    match outcome {
+        Ok(obj) => from_result(py, app, route, obj.into_bound(py)).unwrap_or_else(|e| from_error(py, app, e)),
+        Err(e) => from_error(py, app, e),
+    }
+}
+
+/// Builds the arguments and calls the handler. `Err` is a finished error response.
+fn call_handler<'py>(
+    py: Python<'py>,
+    app: &Arc<App>,
+    route: &Route,
+    req: &Arc<HttpRequest>,
+    path_params: Vec<(String, String)>,
+    extracted: Extracted,
+) -> Result<Bound<'py, PyAny>, Response> {
+    let Extracted {
+        slots,
+        mut errors,
+        form,
+    } = extracted;
+    let fail = |e: PyErr| from_error(py, app, e);
+    let mut request_obj: Option<Bound<'py, PyAny>> = None;
+    let mut path_params = Some(path_params);
+    let mut positional: Vec<Bound<'py, PyAny>> = Vec::with_capacity(slots.len());
+    let mut keywords: Option<Bound<'py, PyDict>> = None;
+    for (spec, slot) in route.params.iter().zip(slots) {
+        let value: Bound<'py, PyAny> = match slot {
+            Slot::Value(v) => to_py(py, &app.refs, &v).map_err(fail)?,
+            Slot::Default => match &spec.default {
+                Some(d) => d.bind(py).clone(),
+                None => py.None().into_bound(py),
+            },
+            Slot::JsonBody | Slot::FormModel => {
+                let decoder = match &spec.decoder {
+                    Some(d) => d.bind(py),
+                    None => return Err(Response::detail(500, "Internal Server Error")),
+                };
+                let input = if matches!(slot, Slot::JsonBody) {
+                    PyBytes::new(py, &req.body).into_any()
+                } else {
+                    form_dict(py, app, form.as_ref()).map_err(fail)?.into_any()
+                };
+                match decoder.call1((input,)) {
+                    Ok(v) => v,
+                    Err(e) if e.is_instance(py, app.refs.validation_error.bind(py)) => {
+                        let listed = e
+                            .value(py)
+                            .getattr("errors")
+                            .and_then(|l| errors_from_python(&l))
+                            .map_err(fail)?;
+                        errors.extend(listed);
+                        py.None().into_bound(py)
+                    }
+                    Err(e) => return Err(fail(e)),
+                }
+            }
+            Slot::Files(files) => {
+                let objs = files
+                    .iter()
+                    .map(|f| upload_file(py, app, f))
+                    .collect::<PyResult<Vec<_>>>()
+                    .map_err(fail)?;
+                if spec.is_list {
+                    PyList::new(py, objs).map_err(fail)?.into_any()
+                } else {
+                    objs.into_iter().next().unwrap_or_else(|| py.None().into_bound(py))
+                }
+            }
+            Slot::Request => match &request_obj {
+                Some(r) => r.clone(),
+                None => {
+                    let params = path_params.take().unwrap_or_default();
+                    let obj = Bound::new(py, PyRequest::new(Arc::clone(req), Arc::clone(app), params))
+                        .map_err(fail)?
+                        .into_any();
+                    request_obj = Some(obj.clone());
+                    obj
+                }
+            },
+        };
+        if spec.keyword_only {
+            let kw = match &keywords {
+                Some(k) => k.clone(),
+                None => {
+                    let k = PyDict::new(py);
+                    keywords = Some(k.clone());
+                    k
+                }
+            };
+            kw.set_item(&spec.name, value).map_err(fail)?;
+        } else {
+            positional.push(value);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Response::new(422, JSON, validation_body(&errors)));
+    }
+    let args = PyTuple::new(py, positional).map_err(fail)?;
+    route
+        .handler
+        .bind(py)
+        .call(args, keywords.as_ref())
+        .map_err(fail)
+}
+
+fn upload_file<'py>(
+    py: Python<'py>,
+    app: &App,
+    f: &params::form::UploadedFile,
+) -> PyResult<Bound<'py, PyAny>> {
+    let headers = PyDict::new(py);
+    for (k, v) in &f.headers {
+        headers.set_item(k, v)?;
+    }
+    app.refs.upload_file.bind(py).call1((
+        f.filename.as_str(),
+        f.content_type.as_str(),
+        PyBytes::new(py, &f.data),
+        headers,
+    ))
+}
+
+/// Form fields and files as a dict for model decoders; repeated keys become lists.
+fn form_dict<'py>(
+    py: Python<'py>,
+    app: &App,
+    form: Option<&params::form::FormData>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let Some(form) = form else { return Ok(d) };
+    let put = |k: &str, v: Bound<'py, PyAny>| -> PyResult<()> {
+        match d.get_item(k)? {
+            Some(prev) => {
+                if let Ok(list) = prev.cast::<PyList>() {
+                    list.append(v)?;
+                } else {
+                    d.set_item(k, PyList::new(py, [prev, v])?)?;
+                }
+            }
+            None => d.set_item(k, v)?,
+        }
+        Ok(())
+    };
+    for (k, v) in &form.fields {
+        put(k, pyo3::types::PyString::new(py, v).into_any())?;
+    }
+    for (k, f) in &form.files {
+        put(k, upload_file(py, app, f)?)?;
+    }
+    Ok(d)
+}

@@ -1,0 +1,94 @@
+//! The parsed HTTP request shared by the socket server and the in-process test client.
+
+pub mod pyrequest;
+pub mod query;
+
+use bytes::Bytes;
+use std::net::SocketAddr;
+
+/// Request methods the router knows; anything else is kept verbatim.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+    Query,
+    Other(String),
+}
+
+impl Method {
+    pub fn parse(raw: &str) -> Method {
+        match raw {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            "OPTIONS" => Method::Options,
+            "QUERY" => Method::Query,
+            other => Method::Other(other.to_ascii_uppercase()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+            Method::Query => "QUERY",
+            Method::Other(s) => s,
+        }
+    }
+}
+
+/// One HTTP request after framing: the body is complete and header names are lowercase.
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    pub method: Method,
+    /// Percent-decoded path.
+    pub path: String,
+    /// Query string as received, without the `?`.
+    pub query: String,
+    /// Lowercase names; values decoded as Latin-1 so any byte sequence is representable.
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    pub peer: Option<SocketAddr>,
+    pub scheme: &'static str,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The media type of the body without parameters, lowercased.
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type").map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+    }
+}
+
+/// Decodes bytes as Latin-1: every byte maps to the code point of the same value.
+pub fn latin1(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) if s.is_ascii() => s.to_owned(),
+        _ => bytes.iter().map(|&b| b as char).collect(),
+    }
+}

@@ -1,0 +1,256 @@
+//! The `Request` object handlers receive. Dicts are built on first access only.
+
+use super::HttpRequest;
+use crate::app::App;
+use crate::request::query::parse_urlencoded;
+use pyo3::exceptions::PyKeyError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyType};
+use std::sync::{Arc, Mutex, OnceLock};
+
+#[pyclass(module = "django_bolt", name = "Request", dict)]
+pub struct PyRequest {
+    req: Arc<HttpRequest>,
+    app: Arc<App>,
+    path_params: Vec<(String, String)>,
+    headers: OnceLock<Py<PyDict>>,
+    query: OnceLock<Py<PyDict>>,
+    cookies: OnceLock<Py<PyDict>>,
+    params: OnceLock<Py<PyDict>>,
+    state: OnceLock<Py<PyDict>>,
+    user: Mutex<Option<Py<PyAny>>>,
+    context: Mutex<Option<Py<PyAny>>>,
+}
+
+impl PyRequest {
+    pub fn new(req: Arc<HttpRequest>, app: Arc<App>, path_params: Vec<(String, String)>) -> Self {
+        PyRequest {
+            req,
+            app,
+            path_params,
+            headers: OnceLock::new(),
+            query: OnceLock::new(),
+            cookies: OnceLock::new(),
+            params: OnceLock::new(),
+            state: OnceLock::new(),
+            user: Mutex::new(None),
+            context: Mutex::new(None),
+        }
+    }
+}
+
+fn cached<'py>(
+    py: Python<'py>,
+    cell: &OnceLock<Py<PyDict>>,
+    build: impl FnOnce() -> PyResult<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if let Some(d) = cell.get() {
+        return Ok(d.bind(py).clone());
+    }
+    let d = build()?;
+    let _ = cell.set(d.clone().unbind());
+    Ok(cell.get().map(|d| d.bind(py).clone()).unwrap_or(d))
+}
+
+fn dict_of<'py>(py: Python<'py>, pairs: &[(String, String)]) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, v) in pairs {
+        d.set_item(k, v)?;
+    }
+    Ok(d)
+}
+
+#[pymethods]
+impl PyRequest {
+    #[getter]
+    fn method(&self) -> &str {
+        self.req.method.as_str()
+    }
+
+    #[getter]
+    fn path(&self) -> &str {
+        &self.req.path
+    }
+
+    #[getter]
+    fn query_string(&self) -> &str {
+        &self.req.query
+    }
+
+    #[getter]
+    fn scheme(&self) -> &str {
+        self.req.scheme
+    }
+
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.req.body)
+    }
+
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        cached(py, &self.headers, || {
+            let d = PyDict::new(py);
+            for (k, v) in &self.req.headers {
+                match d.get_item(k)? {
+                    Some(prev) => d.set_item(k, format!("{}, {v}", prev.extract::<String>()?))?,
+                    None => d.set_item(k, v)?,
+                }
+            }
+            Ok(d)
+        })
+    }
+
+    /// Query parameters; a repeated key keeps its last value (`get_list` semantics are in `query_list`).
+    #[getter]
+    fn query<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        cached(py, &self.query, || {
+            let pairs = parse_urlencoded(self.req.query.as_bytes())
+                .map_err(pyo3::exceptions::PyValueError::new_err)?;
+            dict_of(py, &pairs)
+        })
+    }
+
+    /// Every value of a repeated query key.
+    fn query_list(&self, key: &str) -> PyResult<Vec<String>> {
+        let pairs = parse_urlencoded(self.req.query.as_bytes())
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
+        Ok(pairs.into_iter().filter(|(k, _)| k == key).map(|(_, v)| v).collect())
+    }
+
+    #[getter]
+    fn cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        cached(py, &self.cookies, || {
+            let pairs: Vec<(String, String)> = self
+                .req
+                .headers
+                .iter()
+                .filter(|(k, _)| k == "cookie")
+                .flat_map(|(_, v)| crate::params::parse_cookies(v))
+                .collect();
+            dict_of(py, &pairs)
+        })
+    }
+
+    /// Path parameters as matched (strings).
+    #[getter]
+    fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        cached(py, &self.params, || dict_of(py, &self.path_params))
+    }
+
+    #[getter]
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        cached(py, &self.state, || Ok(PyDict::new(py)))
+    }
+
+    /// `(host, port)` of the peer, or `None` in-process without one.
+    #[getter]
+    fn client(&self) -> Option<(String, u16)> {
+        self.req.peer.map(|p| (p.ip().to_string(), p.port()))
+    }
+
+    #[getter]
+    fn context(&self, py: Python<'_>) -> Py<PyAny> {
+        match self.context.lock() {
+            Ok(g) => g.as_ref().map(|c| c.clone_ref(py)).unwrap_or_else(|| py.None()),
+            Err(_) => py.None(),
+        }
+    }
+
+    #[setter]
+    fn set_context(&self, value: Py<PyAny>) {
+        if let Ok(mut g) = self.context.lock() {
+            *g = Some(value);
+        }
+    }
+
+    /// The authenticated user, or Django's `AnonymousUser` when nobody is authenticated.
+    #[getter]
+    fn user(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Ok(g) = self.user.lock() {
+            if let Some(u) = g.as_ref() {
+                return Ok(u.clone_ref(py));
+            }
+        }
+        let anonymous = self.app.refs.anonymous_user.bind(py).call0()?.unbind();
+        if let Ok(mut g) = self.user.lock() {
+            *g = Some(anonymous.clone_ref(py));
+        }
+        Ok(anonymous)
+    }
+
+    #[setter]
+    fn set_user(&self, value: Py<PyAny>) {
+        if let Ok(mut g) = self.user.lock() {
+            *g = Some(value);
+        }
+    }
+
+    fn auser<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        slf.borrow().app.refs.auser.bind(py).call1((slf,))
+    }
+
+    fn get_full_path(&self) -> String {
+        if self.req.query.is_empty() {
+            self.req.path.clone()
+        } else {
+            format!("{}?{}", self.req.path, self.req.query)
+        }
+    }
+
+    #[pyo3(signature = (location=None))]
+    fn build_absolute_uri(&self, location: Option<&str>) -> String {
+        let host = self.req.header("host").unwrap_or("localhost");
+        let base = format!("{}://{}", self.req.scheme, host);
+        match location {
+            Some(loc) if loc.contains("://") => loc.to_owned(),
+            Some(loc) if loc.starts_with('/') => format!("{base}{loc}"),
+            Some(loc) => {
+                let dir = match self.req.path.rfind('/') {
+                    Some(i) => &self.req.path[..=i],
+                    None => "/",
+                };
+                format!("{base}{dir}{loc}")
+            }
+            None => format!("{base}{}", self.get_full_path()),
+        }
+    }
+
+    #[pyo3(signature = (key, default=None))]
+    fn get(slf: &Bound<'_, Self>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        match Self::lookup(slf, key)? {
+            Some(v) => Ok(v),
+            None => Ok(default.unwrap_or_else(|| py.None())),
+        }
+    }
+
+    fn __getitem__(slf: &Bound<'_, Self>, key: &str) -> PyResult<Py<PyAny>> {
+        Self::lookup(slf, key)?.ok_or_else(|| PyKeyError::new_err(key.to_owned()))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Request {} {}>", self.req.method.as_str(), self.get_full_path())
+    }
+
+    /// `Request[User, Claims, State]` is accepted for typing; the runtime class is the same.
+    #[classmethod]
+    fn __class_getitem__(cls: &Bound<'_, PyType>, _item: &Bound<'_, PyAny>) -> Py<PyType> {
+        cls.clone().unbind()
+    }
+}
+
+impl PyRequest {
+    fn lookup(slf: &Bound<'_, Self>, key: &str) -> PyResult<Option<Py<PyAny>>> {
+        const KEYS: [&str; 11] = [
+            "method", "path", "query", "params", "headers", "cookies", "body", "context", "user",
+            "state", "client",
+        ];
+        if KEYS.contains(&key) {
+            Ok(Some(slf.getattr(key)?.unbind()))
+        } else {
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! `application/x-www-form-urlencoded` parsing (query strings and url-encoded forms).
+
+use percent_encoding::percent_decode;
+
+/// Splits `a=1&b=2` into decoded pairs. Fails on bytes that are not UTF-8 after decoding.
+pub fn parse_urlencoded(raw: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for piece in raw.split(|&b| b == b'&') {
+        if piece.is_empty() {
+            continue;
+        }
+        let (k, v) = match memchr::memchr(b'=', piece) {
+            Some(i) => (&piece[..i], &piece[i + 1..]),
+            None => (piece, &b""[..]),
+        };
+        pairs.push((decode_component(k)?, decode_component(v)?));
+    }
+    Ok(pairs)
+}
+
+fn decode_component(raw: &[u8]) -> Result<String, String> {
+    let has_plus = memchr::memchr(b'+', raw).is_some();
+    let has_pct = memchr::memchr(b'%', raw).is_some();
+    if !has_plus && !has_pct {
+        return std::str::from_utf8(raw)
+            .map(str::to_owned)
+            .map_err(|_| "value is not valid UTF-8".to_owned());
+    }
+    let spaced: Vec<u8> = if has_plus {
+        raw.iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect()
+    } else {
+        raw.to_vec()
+    };
+    percent_decode(&spaced)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| "value is not valid UTF-8".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_plus_and_percent() {
+        let p = parse_urlencoded(b"a=1+2&b=%C3%A9&c&&d=").unwrap();
+        assert_eq!(
+            p,
+            vec![
+                ("a".into(), "1 2".into()),
+                ("b".into(), "é".into()),
+                ("c".into(), "".into()),
+                ("d".into(), "".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_utf8() {
+        assert!(parse_urlencoded(b"a=%FF").is_err());
+    }
+}

@@ -1,0 +1,198 @@
+//! Handler results and exceptions → `Response`, under the GIL.
+
+use super::{Body, HeaderList, Response, JSON};
+use crate::app::{App, Route};
+use crate::params::errors::{FieldError, LocPart};
+use bytes::Bytes;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use std::borrow::Cow;
+
+fn encode_json(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    let encoded = app.refs.json_encode.bind(py).call1((obj,))?;
+    Ok(Bytes::copy_from_slice(encoded.cast::<PyBytes>()?.as_bytes()))
+}
+
+fn header_error(name: &str) -> PyErr {
+    pyo3::exceptions::PyValueError::new_err(format!(
+        "response header {name:?} has an invalid name or a value containing CR, LF or NUL"
+    ))
+}
+
+fn push_headers(out: &mut HeaderList, headers: &Bound<'_, PyAny>) -> PyResult<()> {
+    if headers.is_none() {
+        return Ok(());
+    }
+    let items = if let Ok(d) = headers.cast::<PyDict>() {
+        d.items().into_any()
+    } else {
+        headers.clone()
+    };
+    for pair in items.try_iter()? {
+        let (name, value): (String, String) = pair?.extract()?;
+        if !super::valid_header(&name, &value) {
+            return Err(header_error(&name));
+        }
+        let lower = name.to_ascii_lowercase();
+        if lower == "content-length" || lower == "transfer-encoding" {
+            continue;
+        }
+        out.push((Cow::Owned(lower), value));
+    }
+    Ok(())
+}
+
+fn status_of(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
+    let status: u16 = obj.getattr("status_code")?.extract()?;
+    if !(100..=599).contains(&status) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "invalid status code {status}"
+        )));
+    }
+    Ok(status)
+}
+
+/// Turns a handler's return value into a response.
+pub fn from_result(py: Python<'_>, app: &App, route: &Route, obj: Bound<'_, PyAny>) -> PyResult<Response> {
+    if obj.is_instance(app.refs.response_cls.bind(py))? {
+        return from_response_object(py, app, &obj);
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Response::new(
+            route.status_code,
+            "application/octet-stream",
+            Bytes::copy_from_slice(b.as_bytes()),
+        ));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Response::new(
+            route.status_code,
+            "text/plain; charset=utf-8",
+            Bytes::copy_from_slice(s.to_str()?.as_bytes()),
+        ));
+    }
+    let shaped;
+    let value = match &route.shape_response {
+        Some(shape) => {
+            shaped = shape.bind(py).call1((&obj,))?;
+            &shaped
+        }
+        None => &obj,
+    };
+    Ok(Response::new(route.status_code, JSON, encode_json(py, app, value)?))
+}
+
+fn from_response_object(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> PyResult<Response> {
+    let status = status_of(obj)?;
+    let content = obj.getattr("content")?;
+    let media_type = obj.getattr("media_type")?;
+    let (body, default_type) = if content.is_none() {
+        (Bytes::new(), None)
+    } else if let Ok(b) = content.cast::<PyBytes>() {
+        (Bytes::copy_from_slice(b.as_bytes()), None)
+    } else if let Ok(s) = content.cast::<PyString>() {
+        (Bytes::copy_from_slice(s.to_str()?.as_bytes()), Some("text/plain; charset=utf-8"))
+    } else {
+        (encode_json(py, app, &content)?, Some(JSON))
+    };
+    let mut headers: HeaderList = Vec::new();
+    if !media_type.is_none() {
+        let mut mt: String = media_type.extract()?;
+        if mt.starts_with("text/") && !mt.contains("charset") {
+            mt.push_str("; charset=utf-8");
+        }
+        if !super::valid_header("content-type", &mt) {
+            return Err(header_error("content-type"));
+        }
+        headers.push((Cow::Borrowed("content-type"), mt));
+    } else if let Some(t) = default_type {
+        headers.push((Cow::Borrowed("content-type"), t.to_owned()));
+    }
+    push_headers(&mut headers, &obj.getattr("headers")?)?;
+    let cookies = obj.getattr("cookies")?;
+    if !cookies.is_none() {
+        for c in cookies.try_iter()? {
+            let c: String = c?.extract()?;
+            if !super::valid_header("set-cookie", &c) {
+                return Err(header_error("set-cookie"));
+            }
+            headers.push((Cow::Borrowed("set-cookie"), c));
+        }
+    }
+    // A content-type given both ways keeps the explicit header.
+    if headers.iter().filter(|(k, _)| k == "content-type").count() > 1 {
+        if let Some(first) = headers.iter().position(|(k, _)| k == "content-type") {
+            headers.remove(first);
+        }
+    }
+    Ok(Response {
+        status,
+        headers,
+        body: Body::Full(body),
+        omit_body: false,
+    })
+}
+
+/// Turns an exception raised by a handler (or its argument decoding) into a response.
+pub fn from_error(py: Python<'_>, app: &App, err: PyErr) -> Response {
+    match convert_error(py, app, &err) {
+        Ok(resp) => resp,
+        Err(inner) => {
+            inner.print(py);
+            Response::detail(500, "Internal Server Error")
+        }
+    }
+}
+
+fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
+    let exc = err.value(py);
+    if exc.is_instance(app.refs.validation_error.bind(py))? {
+        let errors = errors_from_python(&exc.getattr("errors")?)?;
+        return Ok(Response::new(422, JSON, crate::params::errors::validation_body(&errors)));
+    }
+    if exc.is_instance(app.refs.http_exception.bind(py))? {
+        let status = status_of(exc)?;
+        let detail = exc.getattr("detail")?;
+        let body = PyDict::new(py);
+        body.set_item("detail", detail)?;
+        let mut resp = Response::new(status, JSON, encode_json(py, app, body.as_any())?);
+        push_headers(&mut resp.headers, &exc.getattr("headers")?)?;
+        return Ok(resp);
+    }
+    let body = app
+        .refs
+        .error_body
+        .bind(py)
+        .call1((exc, app.config.debug))?;
+    Ok(Response::new(500, JSON, Bytes::copy_from_slice(body.cast::<PyBytes>()?.as_bytes())))
+}
+
+/// Reads `[{"loc": [...], "msg": ..., "type": ...}, ...]` produced on the Python side.
+pub fn errors_from_python(list: &Bound<'_, PyAny>) -> PyResult<Vec<FieldError>> {
+    let mut out = Vec::new();
+    for item in list.cast::<PyList>()?.iter() {
+        let d = item.cast::<PyDict>()?;
+        let mut loc = Vec::new();
+        if let Some(parts) = d.get_item("loc")? {
+            for p in parts.try_iter()? {
+                let p = p?;
+                match p.extract::<usize>() {
+                    Ok(i) => loc.push(LocPart::Index(i)),
+                    Err(_) => loc.push(LocPart::Key(p.str()?.to_string())),
+                }
+            }
+        }
+        let text = |k: &str| -> PyResult<String> {
+            Ok(match d.get_item(k)? {
+                Some(v) => v.str()?.to_string(),
+                None => String::new(),
+            })
+        };
+        out.push(FieldError {
+            loc,
+            msg: text("msg")?,
+            kind: text("type")?,
+        });
+    }
+    Ok(out)
+}

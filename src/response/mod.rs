@@ -1,0 +1,144 @@
+//! Responses: the typed value every path produces, and its wire form.
+
+pub mod convert;
+
+use bytes::Bytes;
+use std::borrow::Cow;
+
+pub type HeaderList = Vec<(Cow<'static, str>, String)>;
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Full(Bytes),
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    /// Lowercase names. `content-length` is derived from the body, never stored here.
+    pub headers: HeaderList,
+    pub body: Body,
+    /// HEAD: headers describe the body, which is not sent.
+    pub omit_body: bool,
+}
+
+pub const JSON: &str = "application/json";
+
+impl Response {
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Response {
+        Response {
+            status,
+            headers: vec![(Cow::Borrowed("content-type"), content_type.to_owned())],
+            body: Body::Full(body.into()),
+            omit_body: false,
+        }
+    }
+
+    pub fn empty(status: u16) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Body::Full(Bytes::new()),
+            omit_body: false,
+        }
+    }
+
+    /// `{"detail": "<message>"}` with the given status.
+    pub fn detail(status: u16, message: &str) -> Response {
+        let body = serde_json::to_vec(&serde_json::json!({ "detail": message }))
+            .unwrap_or_else(|_| b"{\"detail\":\"error\"}".to_vec());
+        Response::new(status, JSON, body)
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+        self.headers.push((Cow::Borrowed(name), value.into()));
+        self
+    }
+
+    pub fn body_len(&self) -> usize {
+        match &self.body {
+            Body::Full(b) => b.len(),
+        }
+    }
+
+    /// Status codes whose responses never carry a body.
+    pub fn forbids_body(&self) -> bool {
+        self.status == 204 || self.status == 304 || (100..200).contains(&self.status)
+    }
+}
+
+pub fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
+}
+
+/// Rejects header names/values that could split the response (CR, LF, NUL) or are not tokens.
+pub fn valid_header(name: &str, value: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+        && !value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0)
+}
+
+/// Appends the status line and headers (including Content-Length) to `out`.
+pub fn write_head(out: &mut Vec<u8>, resp: &Response, date: &str, keep_alive: bool) {
+    let mut status_buf = itoa::Buffer::new();
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status_buf.format(resp.status).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(reason(resp.status).as_bytes());
+    out.extend_from_slice(b"\r\nserver: django-bolt\r\ndate: ");
+    out.extend_from_slice(date.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in &resp.headers {
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !resp.forbids_body() {
+        let mut len_buf = itoa::Buffer::new();
+        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(len_buf.format(resp.body_len()).as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    if !keep_alive {
+        out.extend_from_slice(b"connection: close\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+}

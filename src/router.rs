@@ -1,0 +1,243 @@
+//! Compiled route table: matchit finds the path, then the method picks the route.
+
+use crate::request::Method;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrailingSlash {
+    /// Routes are registered without a trailing slash; `/x/` redirects to `/x`.
+    Strip,
+    /// Routes are registered with a trailing slash; `/x` redirects to `/x/`.
+    Append,
+    /// Paths are matched exactly as written.
+    Keep,
+}
+
+impl TrailingSlash {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "strip" => Ok(Self::Strip),
+            "append" => Ok(Self::Append),
+            "keep" => Ok(Self::Keep),
+            other => Err(format!(
+                "trailing_slash must be 'strip', 'append' or 'keep', not {other:?}"
+            )),
+        }
+    }
+
+    /// The canonical form of a route path or request path under this policy.
+    pub fn normalize(self, path: &str) -> String {
+        match self {
+            Self::Keep => path.to_owned(),
+            Self::Strip => {
+                let trimmed = path.trim_end_matches('/');
+                if trimmed.is_empty() {
+                    "/".to_owned()
+                } else {
+                    trimmed.to_owned()
+                }
+            }
+            Self::Append => {
+                if path.ends_with('/') || path.ends_with('}') && path.contains("{*") {
+                    path.to_owned()
+                } else {
+                    format!("{path}/")
+                }
+            }
+        }
+    }
+}
+
+struct PathEntry {
+    by_method: Vec<(Method, usize)>,
+    allow: String,
+}
+
+pub struct Router {
+    tree: matchit::Router<usize>,
+    entries: Vec<PathEntry>,
+    trailing_slash: TrailingSlash,
+}
+
+pub enum Lookup<'r> {
+    Route {
+        route: usize,
+        params: Vec<(String, String)>,
+    },
+    MethodNotAllowed {
+        allow: &'r str,
+    },
+    Options {
+        allow: &'r str,
+    },
+    NotFound,
+    Redirect(String),
+}
+
+impl Router {
+    /// Builds the table from `(method, path, route index)`; fails on duplicates and path conflicts.
+    pub fn build(
+        routes: &[(Method, String, usize)],
+        trailing_slash: TrailingSlash,
+    ) -> Result<Router, String> {
+        let mut tree = matchit::Router::new();
+        let mut entries: Vec<PathEntry> = Vec::new();
+        let mut index_of: HashMap<String, usize> = HashMap::new();
+        for (method, path, route) in routes {
+            let path = trailing_slash.normalize(path);
+            let entry_index = match index_of.get(&path) {
+                Some(&i) => i,
+                None => {
+                    tree.insert(path.clone(), entries.len())
+                        .map_err(|e| format!("route {path:?} conflicts: {e}"))?;
+                    entries.push(PathEntry {
+                        by_method: Vec::new(),
+                        allow: String::new(),
+                    });
+                    index_of.insert(path.clone(), entries.len() - 1);
+                    entries.len() - 1
+                }
+            };
+            let entry = &mut entries[entry_index];
+            if entry.by_method.iter().any(|(m, _)| m == method) {
+                return Err(format!(
+                    "duplicate route: {} {path} is registered twice",
+                    method.as_str()
+                ));
+            }
+            entry.by_method.push((method.clone(), *route));
+        }
+        for entry in &mut entries {
+            entry.allow = allow_header(&entry.by_method);
+        }
+        Ok(Router {
+            tree,
+            entries,
+            trailing_slash,
+        })
+    }
+
+    pub fn lookup(&self, method: &Method, path: &str) -> Lookup<'_> {
+        match self.tree.at(path) {
+            Ok(found) => {
+                let entry = &self.entries[*found.value];
+                let params = || {
+                    found
+                        .params
+                        .iter()
+                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                        .collect()
+                };
+                if let Some(route) = find_method(&entry.by_method, method) {
+                    return Lookup::Route {
+                        route,
+                        params: params(),
+                    };
+                }
+                if *method == Method::Head {
+                    if let Some(route) = find_method(&entry.by_method, &Method::Get) {
+                        return Lookup::Route {
+                            route,
+                            params: params(),
+                        };
+                    }
+                }
+                if *method == Method::Options {
+                    return Lookup::Options {
+                        allow: &entry.allow,
+                    };
+                }
+                Lookup::MethodNotAllowed {
+                    allow: &entry.allow,
+                }
+            }
+            Err(_) => {
+                if self.trailing_slash != TrailingSlash::Keep {
+                    let canonical = self.trailing_slash.normalize(path);
+                    if canonical != path && self.tree.at(&canonical).is_ok() {
+                        return Lookup::Redirect(canonical);
+                    }
+                }
+                Lookup::NotFound
+            }
+        }
+    }
+}
+
+fn find_method(by_method: &[(Method, usize)], method: &Method) -> Option<usize> {
+    by_method
+        .iter()
+        .find(|(m, _)| m == method)
+        .map(|(_, route)| *route)
+}
+
+fn allow_header(by_method: &[(Method, usize)]) -> String {
+    let mut names: Vec<&str> = by_method.iter().map(|(m, _)| m.as_str()).collect();
+    if names.contains(&"GET") && !names.contains(&"HEAD") {
+        names.push("HEAD");
+    }
+    if !names.contains(&"OPTIONS") {
+        names.push("OPTIONS");
+    }
+    names.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(policy: TrailingSlash) -> Router {
+        Router::build(
+            &[
+                (Method::Get, "/items/{id}".into(), 0),
+                (Method::Post, "/items".into(), 1),
+                (Method::Get, "/".into(), 2),
+            ],
+            policy,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn finds_route_and_params() {
+        match table(TrailingSlash::Strip).lookup(&Method::Get, "/items/7") {
+            Lookup::Route { route, params } => {
+                assert_eq!(route, 0);
+                assert_eq!(params, vec![("id".to_owned(), "7".to_owned())]);
+            }
+            _ => panic!("expected a route"),
+        }
+    }
+
+    #[test]
+    fn head_falls_back_to_get_and_405_lists_allow() {
+        let r = table(TrailingSlash::Strip);
+        assert!(matches!(
+            r.lookup(&Method::Head, "/items/1"),
+            Lookup::Route { route: 0, .. }
+        ));
+        match r.lookup(&Method::Delete, "/items") {
+            Lookup::MethodNotAllowed { allow } => assert_eq!(allow, "POST, OPTIONS"),
+            _ => panic!("expected 405"),
+        }
+    }
+
+    #[test]
+    fn strip_redirects_trailing_slash() {
+        let r = table(TrailingSlash::Strip);
+        assert!(matches!(r.lookup(&Method::Post, "/items/"), Lookup::Redirect(p) if p == "/items"));
+        assert!(matches!(r.lookup(&Method::Get, "/"), Lookup::Route { route: 2, .. }));
+    }
+
+    #[test]
+    fn duplicates_are_rejected() {
+        let err = Router::build(
+            &[
+                (Method::Get, "/a".into(), 0),
+                (Method::Get, "/a/".into(), 1),
+            ],
+            TrailingSlash::Strip,
+        );
+        assert!(err.is_err());
+    }
+}

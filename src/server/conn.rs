@@ -1,0 +1,203 @@
+//! One HTTP/1.1 connection: keep-alive loop, limits and timeouts, framing, writing.
+
+use super::date::with_http_date;
+use super::head::{parse_head, ChunkProgress, ChunkedDecoder, Framing, Head, Parsed};
+use crate::app::App;
+use crate::pipeline;
+use crate::request::HttpRequest;
+use crate::response::{write_head, Body, Response};
+use bytes::BytesMut;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::{timeout_at, Instant};
+
+const READ_CHUNK: usize = 16 * 1024;
+
+enum HeadRead {
+    Head(Head),
+    /// The peer closed, went idle past the keep-alive timeout, or the server is draining.
+    Closed,
+}
+
+pub async fn serve(app: Arc<App>, mut stream: TcpStream, peer: SocketAddr, mut shutdown: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut out = Vec::with_capacity(READ_CHUNK);
+    let mut first = true;
+    loop {
+        let head = match read_head(&app, &mut stream, &mut buf, first, &mut shutdown).await {
+            Ok(HeadRead::Head(h)) => h,
+            Ok(HeadRead::Closed) => return,
+            Err(resp) => {
+                let _ = write(&mut stream, &mut out, resp, false).await;
+                return;
+            }
+        };
+        first = false;
+        let keep_alive = head.wants_keep_alive();
+        let request = match read_request(&app, &mut stream, &mut buf, head, peer).await {
+            Ok(r) => r,
+            Err(resp) => {
+                let _ = write(&mut stream, &mut out, resp, false).await;
+                return;
+            }
+        };
+        let http10 = request.1;
+        let resp = pipeline::handle(Arc::clone(&app), request.0).await;
+        let keep_alive = keep_alive && !*shutdown.borrow();
+        if write_versioned(&mut stream, &mut out, resp, keep_alive, http10).await.is_err() || !keep_alive {
+            return;
+        }
+    }
+}
+
+async fn read_head(
+    app: &App,
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    first: bool,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Result<HeadRead, Response> {
+    let cfg = &app.config;
+    let idle_limit = if first { cfg.header_timeout } else { cfg.keep_alive_timeout };
+    let idle_deadline = Instant::now() + idle_limit;
+    let mut head_deadline: Option<Instant> = None;
+    loop {
+        if !buf.is_empty() {
+            match parse_head(buf, cfg.max_headers, cfg.max_header_bytes)? {
+                Parsed::Complete(head, n) => {
+                    let _ = buf.split_to(n);
+                    return Ok(HeadRead::Head(head));
+                }
+                Parsed::Partial => {}
+            }
+        }
+        // The header timeout runs from the first byte of a request, so a client that trickles
+        // its headers cannot hold the connection longer than that.
+        let deadline = match head_deadline {
+            Some(d) => d,
+            None if buf.is_empty() => idle_deadline,
+            None => {
+                let d = Instant::now() + cfg.header_timeout;
+                head_deadline = Some(d);
+                d
+            }
+        };
+        buf.reserve(READ_CHUNK);
+        let read = tokio::select! {
+            r = timeout_at(deadline, stream.read_buf(buf)) => r,
+            _ = shutdown.changed(), if buf.is_empty() => return Ok(HeadRead::Closed),
+        };
+        match read {
+            Err(_) if buf.is_empty() => return Ok(HeadRead::Closed),
+            Err(_) => return Err(Response::detail(408, "Timed out reading the request headers")),
+            Ok(Ok(0)) | Ok(Err(_)) => return Ok(HeadRead::Closed),
+            Ok(Ok(_)) => {
+                if head_deadline.is_none() {
+                    head_deadline = Some(Instant::now() + cfg.header_timeout);
+                }
+            }
+        }
+    }
+}
+
+async fn fill(stream: &mut TcpStream, buf: &mut BytesMut, deadline: Instant) -> Result<(), Response> {
+    buf.reserve(READ_CHUNK);
+    match timeout_at(deadline, stream.read_buf(buf)).await {
+        Err(_) => Err(Response::detail(408, "Timed out reading the request body")),
+        Ok(Ok(0)) | Ok(Err(_)) => Err(Response::detail(400, "Connection closed before the body was complete")),
+        Ok(Ok(_)) => Ok(()),
+    }
+}
+
+async fn read_request(
+    app: &App,
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    head: Head,
+    peer: SocketAddr,
+) -> Result<(HttpRequest, bool), Response> {
+    let cfg = &app.config;
+    let framing = head.framing()?;
+    let (path, query) = head.path_and_query()?;
+    let limit = cfg.max_body_bytes;
+    if let Framing::Length(n) = framing {
+        if n > limit {
+            return Err(pipeline::body_too_large(limit));
+        }
+    }
+    if !matches!(framing, Framing::None) && head.expects_continue() && buf.is_empty() {
+        stream
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .await
+            .map_err(|_| Response::detail(400, "Connection closed"))?;
+    }
+    let deadline = Instant::now() + cfg.body_timeout;
+    let body = match framing {
+        Framing::None => bytes::Bytes::new(),
+        Framing::Length(n) => {
+            while buf.len() < n {
+                fill(stream, buf, deadline).await?;
+            }
+            buf.split_to(n).freeze()
+        }
+        Framing::Chunked => {
+            let mut decoder = ChunkedDecoder::new();
+            loop {
+                match decoder.advance(buf, limit)? {
+                    ChunkProgress::Done => break,
+                    ChunkProgress::NeedMore => fill(stream, buf, deadline).await?,
+                }
+            }
+            bytes::Bytes::from(decoder.body)
+        }
+    };
+    let http10 = head.minor_version == 0;
+    Ok((
+        HttpRequest {
+            method: head.method,
+            path,
+            query,
+            headers: head.headers,
+            body,
+            peer: Some(peer),
+            scheme: "http",
+        },
+        http10,
+    ))
+}
+
+async fn write(stream: &mut TcpStream, out: &mut Vec<u8>, resp: Response, keep_alive: bool) -> std::io::Result<()> {
+    write_versioned(stream, out, resp, keep_alive, false).await
+}
+
+async fn write_versioned(
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+    mut resp: Response,
+    keep_alive: bool,
+    http10: bool,
+) -> std::io::Result<()> {
+    out.clear();
+    if http10 && keep_alive {
+        resp = resp.with_header("connection", "keep-alive");
+    }
+    with_http_date(|date| write_head(out, &resp, date, keep_alive));
+    if !resp.omit_body && !resp.forbids_body() {
+        match &resp.body {
+            Body::Full(b) => out.extend_from_slice(b),
+        }
+    }
+    let written = tokio::time::timeout(Duration::from_secs(60), stream.write_all(out)).await;
+    if out.capacity() > 1024 * 1024 {
+        *out = Vec::with_capacity(READ_CHUNK);
+    }
+    match written {
+        Ok(r) => r,
+        Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "write timed out")),
+    }
+}

@@ -1,0 +1,329 @@
+//! Request-head parsing and body framing rules (RFC 9112), independent of the socket.
+
+use crate::request::{latin1, Method};
+use crate::response::Response;
+
+pub struct Head {
+    pub method: Method,
+    pub target: String,
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub minor_version: u8,
+    pub headers: Vec<(String, String)>,
+}
+
+pub enum Framing {
+    None,
+    Length(usize),
+    Chunked,
+}
+
+pub enum Parsed {
+    Complete(Head, usize),
+    Partial,
+}
+
+/// Parses a head from the front of `buf`. `Err` is the response to send before closing.
+pub fn parse_head(buf: &[u8], max_headers: usize, max_header_bytes: usize) -> Result<Parsed, Response> {
+    let mut slots = vec![httparse::EMPTY_HEADER; max_headers];
+    let mut req = httparse::Request::new(&mut slots);
+    match req.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => {
+            if n > max_header_bytes {
+                return Err(headers_too_large(max_header_bytes));
+            }
+            let method = Method::parse(req.method.unwrap_or("GET"));
+            let target = req.path.unwrap_or("/").to_owned();
+            let headers = req
+                .headers
+                .iter()
+                .map(|h| (h.name.to_ascii_lowercase(), latin1(h.value)))
+                .collect();
+            Ok(Parsed::Complete(
+                Head {
+                    method,
+                    target,
+                    minor_version: req.version.unwrap_or(1),
+                    headers,
+                },
+                n,
+            ))
+        }
+        Ok(httparse::Status::Partial) => {
+            if buf.len() > max_header_bytes {
+                Err(headers_too_large(max_header_bytes))
+            } else {
+                Ok(Parsed::Partial)
+            }
+        }
+        Err(httparse::Error::TooManyHeaders) => Err(Response::detail(
+            431,
+            &format!("Too many request headers (limit {max_headers})"),
+        )),
+        Err(e) => Err(Response::detail(400, &format!("Malformed HTTP request: {e}"))),
+    }
+}
+
+fn headers_too_large(limit: usize) -> Response {
+    Response::detail(
+        431,
+        &format!("Request headers are larger than the limit of {limit} bytes"),
+    )
+}
+
+impl Head {
+    fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// How the body is delimited; rejects ambiguous framing (a request-smuggling vector).
+    pub fn framing(&self) -> Result<Framing, Response> {
+        let te: Vec<&str> = self.values("transfer-encoding").collect();
+        let cl: Vec<&str> = self.values("content-length").collect();
+        if !te.is_empty() {
+            if !cl.is_empty() {
+                return Err(Response::detail(
+                    400,
+                    "Both Content-Length and Transfer-Encoding were sent",
+                ));
+            }
+            let last = te
+                .join(",")
+                .rsplit(',')
+                .next()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .unwrap_or_default();
+            if last != "chunked" || self.minor_version == 0 {
+                return Err(Response::detail(501, "Unsupported Transfer-Encoding"));
+            }
+            return Ok(Framing::Chunked);
+        }
+        let mut length: Option<usize> = None;
+        for v in cl.iter().flat_map(|v| v.split(',')) {
+            let v = v.trim();
+            if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Response::detail(400, "Invalid Content-Length"));
+            }
+            let n: usize = v
+                .parse()
+                .map_err(|_| Response::detail(400, "Invalid Content-Length"))?;
+            if length.is_some_and(|l| l != n) {
+                return Err(Response::detail(400, "Conflicting Content-Length values"));
+            }
+            length = Some(n);
+        }
+        Ok(match length {
+            Some(0) | None => Framing::None,
+            Some(n) => Framing::Length(n),
+        })
+    }
+
+    pub fn wants_keep_alive(&self) -> bool {
+        let connection = self.values("connection").collect::<Vec<_>>().join(",").to_ascii_lowercase();
+        let has = |token: &str| connection.split(',').any(|t| t.trim() == token);
+        if self.minor_version == 0 {
+            has("keep-alive")
+        } else {
+            !has("close")
+        }
+    }
+
+    pub fn expects_continue(&self) -> bool {
+        self.values("expect").any(|v| v.eq_ignore_ascii_case("100-continue"))
+    }
+
+    /// Splits the target into a percent-decoded path and the raw query.
+    pub fn path_and_query(&self) -> Result<(String, String), Response> {
+        let mut target = self.target.as_str();
+        // absolute-form: http://host/path
+        if let Some(rest) = target.strip_prefix("http://").or_else(|| target.strip_prefix("https://")) {
+            target = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
+        }
+        let (raw_path, query) = match target.split_once('?') {
+            Some((p, q)) => (p, q),
+            None => (target, ""),
+        };
+        let raw_path = raw_path.split('#').next().unwrap_or("");
+        if !raw_path.starts_with('/') && raw_path != "*" {
+            return Err(Response::detail(400, "Request target must be an absolute path"));
+        }
+        let path = percent_encoding::percent_decode_str(raw_path)
+            .decode_utf8()
+            .map_err(|_| Response::detail(400, "Request path is not valid UTF-8"))?;
+        if path.contains('\0') {
+            return Err(Response::detail(400, "Request path contains a NUL byte"));
+        }
+        Ok((path.into_owned(), query.split('#').next().unwrap_or("").to_owned()))
+    }
+}
+
+/// Incremental chunked-body decoder over a growing buffer.
+pub struct ChunkedDecoder {
+    pub body: Vec<u8>,
+    state: ChunkState,
+}
+
+enum ChunkState {
+    Size,
+    Data(usize),
+    DataEnd,
+    Trailers,
+    Done,
+}
+
+pub enum ChunkProgress {
+    NeedMore,
+    Done,
+}
+
+impl Default for ChunkedDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChunkedDecoder {
+    pub fn new() -> Self {
+        ChunkedDecoder {
+            body: Vec::new(),
+            state: ChunkState::Size,
+        }
+    }
+
+    /// Consumes what it can from `buf`. `Err` is the response to send before closing.
+    pub fn advance(&mut self, buf: &mut bytes::BytesMut, limit: usize) -> Result<ChunkProgress, Response> {
+        use bytes::Buf;
+        loop {
+            match self.state {
+                ChunkState::Size => {
+                    let Some(end) = memchr::memmem::find(buf, b"\r\n") else {
+                        if buf.len() > 4096 {
+                            return Err(Response::detail(400, "Chunk size line too long"));
+                        }
+                        return Ok(ChunkProgress::NeedMore);
+                    };
+                    let line = std::str::from_utf8(&buf[..end])
+                        .map_err(|_| Response::detail(400, "Invalid chunk size"))?;
+                    let hex = line.split(';').next().unwrap_or("").trim();
+                    if hex.is_empty() || hex.len() > 16 {
+                        return Err(Response::detail(400, "Invalid chunk size"));
+                    }
+                    let size = usize::from_str_radix(hex, 16)
+                        .map_err(|_| Response::detail(400, "Invalid chunk size"))?;
+                    buf.advance(end + 2);
+                    if size == 0 {
+                        self.state = ChunkState::Trailers;
+                    } else {
+                        if self.body.len().saturating_add(size) > limit {
+                            return Err(crate::pipeline::body_too_large(limit));
+                        }
+                        self.state = ChunkState::Data(size);
+                    }
+                }
+                ChunkState::Data(remaining) => {
+                    if buf.is_empty() {
+                        return Ok(ChunkProgress::NeedMore);
+                    }
+                    let take = remaining.min(buf.len());
+                    self.body.extend_from_slice(&buf[..take]);
+                    buf.advance(take);
+                    self.state = if take == remaining {
+                        ChunkState::DataEnd
+                    } else {
+                        ChunkState::Data(remaining - take)
+                    };
+                }
+                ChunkState::DataEnd => {
+                    if buf.len() < 2 {
+                        return Ok(ChunkProgress::NeedMore);
+                    }
+                    if &buf[..2] != b"\r\n" {
+                        return Err(Response::detail(400, "Chunk data not followed by CRLF"));
+                    }
+                    buf.advance(2);
+                    self.state = ChunkState::Size;
+                }
+                ChunkState::Trailers => {
+                    let Some(end) = memchr::memmem::find(buf, b"\r\n") else {
+                        if buf.len() > 8192 {
+                            return Err(Response::detail(431, "Trailers too large"));
+                        }
+                        return Ok(ChunkProgress::NeedMore);
+                    };
+                    buf.advance(end + 2);
+                    if end == 0 {
+                        self.state = ChunkState::Done;
+                    }
+                }
+                ChunkState::Done => return Ok(ChunkProgress::Done),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+
+    #[test]
+    fn decodes_chunks_in_pieces() {
+        let wire = b"4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-Trailer: 1\r\n\r\nNEXT";
+        let mut dec = ChunkedDecoder::new();
+        let mut buf = BytesMut::new();
+        let mut done = false;
+        for &b in wire.iter() {
+            buf.extend_from_slice(&[b]);
+            if let ChunkProgress::Done = dec.advance(&mut buf, 1000).ok().unwrap() {
+                done = true;
+                break;
+            }
+        }
+        assert!(done);
+        assert_eq!(dec.body, b"Wikipedia");
+    }
+
+    #[test]
+    fn chunk_limit_is_enforced() {
+        let mut dec = ChunkedDecoder::new();
+        let mut buf = BytesMut::from(&b"ff\r\n"[..]);
+        assert!(dec.advance(&mut buf, 10).is_err());
+    }
+
+    #[test]
+    fn smuggling_shapes_are_rejected() {
+        let head = Head {
+            method: Method::Post,
+            target: "/".into(),
+            minor_version: 1,
+            headers: vec![
+                ("content-length".into(), "5".into()),
+                ("transfer-encoding".into(), "chunked".into()),
+            ],
+        };
+        assert!(head.framing().is_err());
+        let head = Head {
+            headers: vec![
+                ("content-length".into(), "5".into()),
+                ("content-length".into(), "6".into()),
+            ],
+            ..head
+        };
+        assert!(head.framing().is_err());
+    }
+
+    #[test]
+    fn decodes_path_and_rejects_bad_utf8() {
+        let mut head = Head {
+            method: Method::Get,
+            target: "/a%20b?x=1".into(),
+            minor_version: 1,
+            headers: vec![],
+        };
+        assert_eq!(head.path_and_query().ok().unwrap(), ("/a b".into(), "x=1".into()));
+        head.target = "/%FF".into();
+        assert!(head.path_and_query().is_err());
+    }
+}

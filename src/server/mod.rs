@@ -1,0 +1,127 @@
+//! The socket server: listener, accept loop, signals and graceful shutdown.
+
+pub mod conn;
+pub mod date;
+pub mod head;
+
+use crate::app::{App, PyApp};
+use pyo3::prelude::*;
+use socket2::{Domain, Protocol, Socket, Type};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+pub fn build_runtime(workers: usize, blocking_threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .max_blocking_threads(blocking_threads)
+        .thread_name("bolt-worker")
+        .enable_all()
+        .build()
+}
+
+fn bind(addr: SocketAddr, backlog: i32, reuse_port: bool) -> std::io::Result<std::net::TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    #[cfg(not(all(unix, not(any(target_os = "solaris", target_os = "illumos")))))]
+    let _ = reuse_port;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {},
+                    _ = int.recv() => {},
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let active = Arc::new(AtomicUsize::new(0));
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            _ = &mut signal => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and similar: back off instead of spinning.
+                        eprintln!("django-bolt: accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let app = Arc::clone(&app);
+                let rx = stop_rx.clone();
+                let active = Arc::clone(&active);
+                active.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    conn::serve(app, stream, peer, rx).await;
+                    active.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let grace = app.config.shutdown_grace;
+    let waited = tokio::time::timeout(grace, async {
+        while active.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    if waited.is_err() {
+        eprintln!(
+            "django-bolt: {} connection(s) still open after {:?}; exiting",
+            active.load(Ordering::SeqCst),
+            grace
+        );
+    }
+    Ok(())
+}
+
+/// Serves `app` on `host:port` until SIGTERM/SIGINT, then drains in-flight requests.
+#[pyfunction]
+#[pyo3(signature = (app, host, port, reuse_port=false))]
+pub fn serve(py: Python<'_>, app: &PyApp, host: &str, port: u16, reuse_port: bool) -> PyResult<()> {
+    let inner = Arc::clone(&app.inner);
+    let addr = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("cannot resolve {host}: {e}")))?
+        .next()
+        .ok_or_else(|| pyo3::exceptions::PyOSError::new_err(format!("cannot resolve {host}")))?;
+    let listener = bind(addr, inner.config.backlog, reuse_port)?;
+    let runtime = build_runtime(inner.config.workers, inner.config.blocking_threads)?;
+    py.detach(move || {
+        let result = runtime.block_on(run(inner, listener));
+        runtime.shutdown_timeout(Duration::from_secs(1));
+        result
+    })?;
+    Ok(())
+}

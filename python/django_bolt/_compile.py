@@ -168,7 +168,7 @@ def _collect(tp: Any, data: Any, loc: list[Any], errors: list[dict[str, Any]]) -
 def validation_errors(tp: Any, raw: bytes, loc: list[Any]) -> list[dict[str, Any]]:
     try:
         data = msgspec.json.decode(raw)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         return [{"loc": loc, "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
     errors: list[dict[str, Any]] = []
     _collect(tp, data, loc, errors)
@@ -182,7 +182,7 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
         def decode(raw: bytes) -> Any:
             try:
                 return decoder.decode(raw)
-            except (msgspec.ValidationError, msgspec.DecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
                 raise RequestValidationError(validation_errors(tp, raw, loc)) from None
 
         return decode
@@ -192,7 +192,7 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
     def decode_embedded(raw: bytes) -> Any:
         try:
             data = object_decoder.decode(raw)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise RequestValidationError([{"loc": ["body"], "msg": f"Invalid JSON object: {exc}", "type": "json_invalid"}]) from None
         if embed_key not in data:
             raise RequestValidationError([{"loc": loc, "msg": "Field required", "type": "missing"}])

@@ -105,8 +105,10 @@ def _start(coro: Any, context: contextvars.Context, done: Callable[[Any], None])
     task.add_done_callback(done)
 
 
-def error_body(exc: BaseException, debug: bool) -> bytes:
+def error_body(exc: BaseException, tb: Any, debug: bool) -> bytes:
     """Logs an unhandled exception and returns the 500 body (with the traceback only in DEBUG)."""
+    if tb is not None and exc.__traceback__ is None:
+        exc = exc.with_traceback(tb)
     logger.error("Unhandled exception in handler", exc_info=(type(exc), exc, exc.__traceback__))
     if not debug:
         return b'{"detail":"Internal Server Error"}'

@@ -163,7 +163,7 @@ fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
         .refs
         .error_body
         .bind(py)
-        .call1((exc, app.config.debug))?;
+        .call1((exc, err.traceback(py), app.config.debug))?;
     Ok(Response::new(500, JSON, Bytes::copy_from_slice(body.cast::<PyBytes>()?.as_bytes())))
 }
 

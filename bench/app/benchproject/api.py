@@ -1,0 +1,55 @@
+"""Benchmark endpoints.
+
+Uses only the public surface shared by every django-bolt build we compare:
+``BoltAPI``, ``HTML`` and msgspec Structs.
+"""
+import msgspec
+
+from django_bolt import BoltAPI
+from django_bolt.responses import HTML
+
+from benchapp.models import Row
+
+api = BoltAPI()
+
+
+class Entry(msgspec.Struct):
+    id: int
+    label: str
+    score: float
+    active: bool
+    attrs: dict[str, str]
+
+
+class ItemBatch(msgspec.Struct):
+    name: str
+    tags: list[str]
+    entries: list[Entry]
+
+
+@api.get("/")
+async def index():
+    return {"message": "hello", "ok": True}
+
+
+@api.get("/items/{item_id}")
+async def get_item(item_id: int, q: str | None = None):
+    return {"item_id": item_id, "q": q}
+
+
+@api.post("/items")
+async def create_items(batch: ItemBatch):
+    return {"name": batch.name, "count": len(batch.entries), "tags": len(batch.tags)}
+
+
+@api.get("/html")
+async def html_page():
+    return HTML("<h1>Hello from the benchmark</h1>")
+
+
+@api.get("/orm")
+async def orm_rows():
+    return [
+        {"id": r.id, "name": r.name, "value": r.value}
+        async for r in Row.objects.order_by("id")[:10]
+    ]

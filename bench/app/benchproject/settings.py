@@ -1,0 +1,52 @@
+"""Settings for the django-bolt benchmark project.
+
+Kept deliberately small so that the measured cost is the framework's, not
+Django middleware or logging.  The SQLite file lives in a temporary
+directory; ``bench/run.py`` points ``BENCH_DB_PATH`` at a fresh one per run.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = "bench-only-not-a-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django_bolt",
+    "benchapp",
+]
+
+MIDDLEWARE: list[str] = []
+
+ROOT_URLCONF = "benchproject.urls"
+
+_default_db = Path(tempfile.gettempdir()) / "django-bolt-bench" / "db.sqlite3"
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("BENCH_DB_PATH", str(_default_db)),
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# Per-request access logging would otherwise dominate a hello-world
+# benchmark; keep only warnings and errors so both servers are treated alike.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django_bolt": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}

@@ -1,0 +1,2 @@
+"""No Django URL routes: every endpoint is served by the BoltAPI in api.py."""
+urlpatterns: list = []

@@ -1,0 +1,182 @@
+"""Handlers: async stepping from Rust, the sync thread pool, and the Django ORM from both."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from tests.testapp.models import Article
+
+
+def test_async_handler_that_never_suspends_does_not_touch_the_loop(api, client_for):
+    seen = {}
+
+    @api.get("/quick")
+    async def quick():
+        seen["thread"] = threading.current_thread().name
+        seen["in_task"] = asyncio.current_task() is not None
+        return {"ok": True}
+
+    assert client_for(api).get("/quick").json() == {"ok": True}
+    # Stepped directly on a Rust worker, not inside an asyncio task on the loop thread.
+    assert seen["thread"] != "bolt-event-loop"
+    assert seen["in_task"] is False
+
+
+def test_async_handler_that_suspends_finishes_on_the_event_loop(api, client_for):
+    @api.get("/slow")
+    async def slow():
+        before = threading.current_thread().name
+        await asyncio.sleep(0.01)
+        after = threading.current_thread().name
+        task = asyncio.current_task()
+        return {"before": before, "after": after, "task": task is not None}
+
+    data = client_for(api).get("/slow").json()
+    assert data["after"] == "bolt-event-loop"
+    assert data["task"] is True
+
+
+def test_async_handler_exceptions_after_suspending(api, client_for):
+    @api.get("/late-error")
+    async def late_error():
+        await asyncio.sleep(0)
+        raise ValueError("late")
+
+    assert client_for(api).get("/late-error").status_code == 500
+
+
+def test_async_handler_can_gather_and_wait_for(api, client_for):
+    async def value(n):
+        await asyncio.sleep(0.001 * n)
+        return n
+
+    @api.get("/gather")
+    async def gather():
+        results = await asyncio.gather(*(value(n) for n in range(5)))
+        late = await asyncio.wait_for(value(1), timeout=5)
+        return {"results": results, "late": late}
+
+    assert client_for(api).get("/gather").json() == {"results": [0, 1, 2, 3, 4], "late": 1}
+
+
+def test_concurrent_suspending_requests_overlap(api, client_for):
+    @api.get("/sleep")
+    async def sleep():
+        await asyncio.sleep(0.2)
+        return {"ok": True}
+
+    client = client_for(api)
+    results = []
+
+    def call():
+        results.append(client.get("/sleep").status_code)
+
+    threads = [threading.Thread(target=call) for _ in range(10)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    elapsed = time.monotonic() - t0
+    assert results == [200] * 10
+    # Ten 0.2 s sleeps run concurrently on the loop, not one after another (2 s).
+    assert elapsed < 1.5
+
+
+def test_sync_handlers_run_on_the_thread_pool(api, client_for):
+    main = threading.current_thread().name
+
+    @api.get("/sync")
+    def sync():
+        try:
+            asyncio.get_running_loop()
+            running = True
+        except RuntimeError:
+            running = False
+        return {"thread": threading.current_thread().name, "running_loop": running}
+
+    data = client_for(api).get("/sync").json()
+    assert data["thread"] not in (main, "bolt-event-loop")
+    assert data["running_loop"] is False
+
+
+def test_sync_handlers_run_in_parallel(api, client_for):
+    barrier = threading.Barrier(3, timeout=5)
+
+    @api.get("/wait")
+    def wait():
+        barrier.wait()  # only passes when three handlers run at the same time
+        return {"ok": True}
+
+    client = client_for(api)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(client.get("/wait").status_code)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results == [200, 200, 200]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_orm_in_async_handlers(api, client_for):
+    @api.post("/articles", status_code=201)
+    async def create(title: str):
+        article = await Article.objects.acreate(title=title)
+        return {"id": article.id, "title": article.title}
+
+    @api.get("/articles/{article_id}")
+    async def get(article_id: int):
+        article = await Article.objects.aget(id=article_id)
+        return {"id": article.id, "title": article.title}
+
+    @api.get("/articles")
+    async def list_articles():
+        return [a.title async for a in Article.objects.all()]
+
+    client = client_for(api)
+    created = client.post("/articles?title=first")
+    assert created.status_code == 201
+    client.post("/articles?title=second")
+    assert client.get(f"/articles/{created.json()['id']}").json() == created.json()
+    assert client.get("/articles").json() == ["first", "second"]
+    assert Article.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sync_orm_in_sync_handlers(api, client_for):
+    @api.post("/articles")
+    def create(title: str):
+        return {"id": Article.objects.create(title=title, published=True).id}
+
+    @api.get("/articles")
+    def list_articles():
+        return list(Article.objects.filter(published=True).values("id", "title"))
+
+    @api.get("/queryset")
+    def queryset():
+        return Article.objects.values_list("title", flat=True)
+
+    client = client_for(api)
+    article_id = client.post("/articles?title=x").json()["id"]
+    assert client.get("/articles").json() == [{"id": article_id, "title": "x"}]
+    assert client.get("/queryset").json() == ["x"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sync_orm_in_async_handler_is_refused_like_django_does(api, client_for):
+    @api.get("/wrong")
+    async def wrong():
+        await asyncio.sleep(0)
+        return {"count": Article.objects.count()}
+
+    @api.get("/right")
+    async def right():
+        return {"count": await sync_to_async(Article.objects.count)()}
+
+    client = client_for(api)
+    assert client.get("/wrong").status_code == 500  # SynchronousOnlyOperation
+    assert client.get("/right").json() == {"count": 0}

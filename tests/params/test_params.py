@@ -1,0 +1,401 @@
+"""Parameters: query, header, cookie, JSON body, forms, files, Depends, Request and constraints."""
+
+import dataclasses
+from typing import Annotated
+
+import msgspec
+import pytest
+
+from django_bolt import Request, UploadFile
+from django_bolt.param_functions import Body, Cookie, Depends, File, Form, Header, Path, Query
+
+
+class Item(msgspec.Struct):
+    name: str
+    price: float
+    tags: list[str] = []
+
+
+class Order(msgspec.Struct):
+    items: list[Item]
+    note: str | None = None
+
+
+def test_query_parameters_are_typed_with_defaults(api, client_for):
+    @api.get("/search")
+    async def search(q: str, page: int = 1, exact: bool = False, ratio: float | None = None):
+        return {"q": q, "page": page, "exact": exact, "ratio": ratio}
+
+    client = client_for(api)
+    assert client.get("/search", params={"q": "bolt"}).json() == {"q": "bolt", "page": 1, "exact": False, "ratio": None}
+    assert client.get("/search?q=a+b&page=3&exact=yes&ratio=0.5").json() == {
+        "q": "a b",
+        "page": 3,
+        "exact": True,
+        "ratio": 0.5,
+    }
+
+
+def test_repeated_query_keys_fill_a_list(api, client_for):
+    @api.get("/tags")
+    async def tags(tag: list[str], ids: list[int] = []):  # noqa: B006
+        return {"tag": tag, "ids": ids}
+
+    client = client_for(api)
+    assert client.get("/tags?tag=a&tag=b&ids=1&ids=2").json() == {"tag": ["a", "b"], "ids": [1, 2]}
+    bad = client.get("/tags?tag=a&ids=1&ids=x")
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["query", "ids", 1]
+
+
+def test_every_failing_field_is_listed(api, client_for):
+    @api.post("/orders/{order_id}")
+    async def create(order_id: int, order: Order, limit: Annotated[int, Query(ge=1, le=10)], x_token: str = Header()):
+        return {}
+
+    response = client_for(api).post(
+        "/orders/abc?limit=99",
+        json={"items": [{"name": 1, "price": 2}, {"price": "free"}], "note": 5},
+    )
+    assert response.status_code == 422
+    locs = {tuple(e["loc"]): e["type"] for e in response.json()["detail"]}
+    assert locs == {
+        ("path", "order_id"): "int_parsing",
+        ("query", "limit"): "less_than_equal",
+        ("header", "x-token"): "missing",
+        ("body", "items", 0, "name"): "validation_error",
+        ("body", "items", 1, "name"): "missing",
+        ("body", "items", 1, "price"): "validation_error",
+        ("body", "note"): "validation_error",
+    }
+    for error in response.json()["detail"]:
+        assert error["msg"]
+
+
+def test_missing_required_query_parameter(api, client_for):
+    @api.get("/need")
+    async def need(q: str):
+        return {}
+
+    response = client_for(api).get("/need")
+    assert response.status_code == 422
+    assert response.json() == {"detail": [{"loc": ["query", "q"], "msg": "Field required", "type": "missing"}]}
+
+
+@pytest.mark.parametrize(
+    ("marker", "raw", "error_type"),
+    [
+        (Query(gt=0), "0", "greater_than"),
+        (Query(ge=1), "0", "greater_than_equal"),
+        (Query(lt=10), "10", "less_than"),
+        (Query(le=10), "11", "less_than_equal"),
+    ],
+)
+def test_numeric_bounds(api, client_for, marker, raw, error_type):
+    @api.get("/n")
+    async def n(value: Annotated[int, marker]):
+        return {"value": value}
+
+    response = client_for(api).get(f"/n?value={raw}")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == error_type
+
+
+def test_string_constraints_and_alias(api, client_for):
+    @api.get("/s")
+    async def s(code: str = Query(alias="c", min_length=2, max_length=4, pattern=r"^[a-z]+$")):
+        return {"code": code}
+
+    client = client_for(api)
+    assert client.get("/s?c=abc").json() == {"code": "abc"}
+    assert client.get("/s?c=a").json()["detail"][0]["type"] == "string_too_short"
+    assert client.get("/s?c=abcde").json()["detail"][0]["type"] == "string_too_long"
+    assert client.get("/s?c=AB").json()["detail"][0]["type"] == "string_pattern_mismatch"
+    assert client.get("/s?c=AB").json()["detail"][0]["loc"] == ["query", "c"]
+
+
+def test_headers_and_cookies(api, client_for):
+    @api.get("/hc")
+    async def hc(
+        user_agent: str = Header(),
+        x_count: Annotated[int, Header()] = 0,
+        session: str = Cookie(),
+        theme: str | None = Cookie(None),
+    ):
+        return {"ua": user_agent, "count": x_count, "session": session, "theme": theme}
+
+    client = client_for(api)
+    response = client.get("/hc", headers={"User-Agent": "tests", "X-Count": "3", "Cookie": "session=abc"})
+    assert response.json() == {"ua": "tests", "count": 3, "session": "abc", "theme": None}
+    missing = client.get("/hc", headers={"User-Agent": "tests"})
+    assert missing.json()["detail"] == [{"loc": ["cookie", "session"], "msg": "Field required", "type": "missing"}]
+
+
+def test_json_body_struct_dict_and_list(api, client_for):
+    @api.post("/struct")
+    async def struct(item: Item):
+        return {"name": item.name, "type": type(item).__name__}
+
+    @api.post("/dict")
+    async def as_dict(data: dict):
+        return {"keys": sorted(data)}
+
+    @api.post("/list")
+    async def as_list(items: list[Item]):
+        return {"count": len(items)}
+
+    client = client_for(api)
+    assert client.post("/struct", json={"name": "a", "price": 1}).json() == {"name": "a", "type": "Item"}
+    assert client.post("/dict", json={"b": 1, "a": 2}).json() == {"keys": ["a", "b"]}
+    assert client.post("/list", json=[{"name": "a", "price": 1}] * 3).json() == {"count": 3}
+    assert client.post("/dict", json=[1]).status_code == 422
+
+
+def test_body_errors_invalid_json_missing_and_wrong_type(api, client_for):
+    @api.post("/struct")
+    async def struct(item: Item):
+        return {}
+
+    client = client_for(api)
+    invalid = client.post("/struct", content=b'{"name": ', headers={"content-type": "application/json"})
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["type"] == "json_invalid"
+    empty = client.post("/struct")
+    assert empty.json()["detail"] == [{"loc": ["body", "item"], "msg": "Field required", "type": "missing"}]
+    not_utf8 = client.post("/struct", content=b'{"name": "\xff\xfe", "price": 1}')
+    assert not_utf8.status_code == 422
+    wrong_type = client.post("/struct", content=b"{}", headers={"content-type": "text/plain"})
+    assert wrong_type.status_code == 415
+
+
+def test_several_body_parameters_are_embedded(api, client_for):
+    @api.post("/two")
+    async def two(item: Item, order: Order):
+        return {"item": item.name, "orders": len(order.items)}
+
+    response = client_for(api).post("/two", json={"item": {"name": "x", "price": 1}, "order": {"items": []}})
+    assert response.json() == {"item": "x", "orders": 0}
+
+
+def test_dataclass_body(api, client_for):
+    @dataclasses.dataclass
+    class Point:
+        x: int
+        y: int
+
+    @api.post("/point")
+    async def point(p: Point):
+        return {"sum": p.x + p.y}
+
+    assert client_for(api).post("/point", json={"x": 1, "y": 2}).json() == {"sum": 3}
+
+
+def test_urlencoded_form_fields(api, client_for):
+    @api.post("/login")
+    async def login(username: str = Form(), age: Annotated[int, Form(ge=0)] = 0, tags: list[str] = Form([])):  # noqa: B006
+        return {"username": username, "age": age, "tags": tags}
+
+    client = client_for(api)
+    response = client.post("/login", data={"username": "ana", "age": "30", "tags": ["a", "b"]})
+    assert response.json() == {"username": "ana", "age": 30, "tags": ["a", "b"]}
+    bad = client.post("/login", data={"age": "-1"})
+    assert {tuple(e["loc"]) for e in bad.json()["detail"]} == {("form", "username"), ("form", "age")}
+
+
+def test_form_into_struct(api, client_for):
+    class Signup(msgspec.Struct):
+        email: str
+        age: int
+
+    @api.post("/signup")
+    async def signup(data: Annotated[Signup, Form()]):
+        return {"email": data.email, "age": data.age}
+
+    client = client_for(api)
+    assert client.post("/signup", data={"email": "a@b.c", "age": "7"}).json() == {"email": "a@b.c", "age": 7}
+    assert client.post("/signup", data={"email": "a@b.c"}).status_code == 422
+
+
+def test_multipart_files_and_fields(api, client_for):
+    @api.post("/upload")
+    async def upload(title: str = Form(), document: UploadFile = File(), extras: list[UploadFile] = File([])):  # noqa: B006
+        content = await document.aread()
+        return {
+            "title": title,
+            "filename": document.filename,
+            "content_type": document.content_type,
+            "size": document.size,
+            "content": content.decode(),
+            "extras": [f.filename for f in extras],
+        }
+
+    client = client_for(api)
+    response = client.post(
+        "/upload",
+        data={"title": "report"},
+        files=[
+            ("document", ("r.txt", b"hello\r\nworld", "text/plain")),
+            ("extras", ("a.bin", b"\x00\x01", "application/octet-stream")),
+            ("extras", ("b.bin", b"\x02", "application/octet-stream")),
+        ],
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "title": "report",
+        "filename": "r.txt",
+        "content_type": "text/plain",
+        "size": 12,
+        "content": "hello\r\nworld",
+        "extras": ["a.bin", "b.bin"],
+    }
+    missing = client.post("/upload", data={"title": "x"}, files=[("other", ("x", b"1", "text/plain"))])
+    assert missing.json()["detail"] == [{"loc": ["form", "document"], "msg": "Field required", "type": "missing"}]
+
+
+def test_file_constraints(api, client_for):
+    @api.post("/avatar")
+    async def avatar(image: UploadFile = File(max_size=10, allowed_types=["image/*"])):
+        return {"size": image.size}
+
+    client = client_for(api)
+    assert client.post("/avatar", files={"image": ("a.png", b"12345", "image/png")}).json() == {"size": 5}
+    big = client.post("/avatar", files={"image": ("a.png", b"x" * 11, "image/png")})
+    assert big.json()["detail"][0]["type"] == "file_too_large"
+    wrong = client.post("/avatar", files={"image": ("a.txt", b"x", "text/plain")})
+    assert wrong.json()["detail"][0]["type"] == "file_type_not_allowed"
+
+
+def test_malformed_multipart_is_400(api, client_for):
+    @api.post("/upload")
+    async def upload(f: UploadFile = File()):
+        return {}
+
+    response = client_for(api).post(
+        "/upload", content=b"--B\r\nContent-Disposition: form-data", headers={"content-type": "multipart/form-data; boundary=B"}
+    )
+    assert response.status_code == 400
+    assert "multipart" in response.json()["detail"]
+
+
+def test_request_parameter_by_name_and_annotation(api, client_for):
+    @api.get("/a/{x}")
+    async def by_name(request, x: int):
+        return {"path": request.path, "params": request.params, "x": x}
+
+    @api.get("/b")
+    async def by_type(req: Request):
+        return {
+            "method": req.method,
+            "query": req.query,
+            "full": req.get_full_path(),
+            "absolute": req.build_absolute_uri(),
+            "header": req.headers["x-test"],
+            "cookie": req.cookies.get("c"),
+            "via_get": req.get("method"),
+            "via_item": req["path"],
+            "client": list(req.client),
+        }
+
+    client = client_for(api)
+    assert client.get("/a/3").json() == {"path": "/a/3", "params": {"x": "3"}, "x": 3}
+    data = client.get("/b?k=v", headers={"x-test": "yes", "cookie": "c=1"}).json()
+    assert data == {
+        "method": "GET",
+        "query": {"k": "v"},
+        "full": "/b?k=v",
+        "absolute": "http://testserver/b?k=v",
+        "header": "yes",
+        "cookie": "1",
+        "via_get": "GET",
+        "via_item": "/b",
+        "client": ["127.0.0.1", 50000],
+    }
+
+
+def test_request_state_user_and_context(api, client_for):
+    @api.get("/state")
+    async def state(request: Request):
+        request.state["seen"] = True
+        user = await request.auser()
+        return {"state": request.state, "anonymous": user.is_anonymous, "context": request.context}
+
+    assert client_for(api).get("/state").json() == {"state": {"seen": True}, "anonymous": True, "context": None}
+
+
+def test_depends_with_caching_per_request(api, client_for):
+    calls = []
+
+    def get_settings():
+        calls.append("settings")
+        return {"prefix": ">"}
+
+    async def get_user(request: Request, settings=Depends(get_settings)):
+        return settings["prefix"] + request.headers.get("x-user", "anon")
+
+    async def get_greeting(user: str = Depends(get_user), settings=Depends(get_settings)):
+        return f"hello {user}"
+
+    @api.get("/me/{n}")
+    async def me(n: int, greeting: str = Depends(get_greeting), user: str = Depends(get_user), q: str = "x"):
+        return {"n": n, "greeting": greeting, "user": user, "q": q}
+
+    client = client_for(api)
+    assert client.get("/me/1", headers={"x-user": "ana"}).json() == {
+        "n": 1,
+        "greeting": "hello >ana",
+        "user": ">ana",
+        "q": "x",
+    }
+    assert calls == ["settings"]
+    client.get("/me/2")
+    assert calls == ["settings", "settings"]
+
+
+def test_depends_without_cache_and_in_sync_handler(api, client_for):
+    counter = {"n": 0}
+
+    async def tick():
+        counter["n"] += 1
+        return counter["n"]
+
+    @api.get("/ticks")
+    def ticks(a: int = Depends(tick, use_cache=False), b: int = Depends(tick, use_cache=False)):
+        return [a, b]
+
+    assert client_for(api).get("/ticks").json() == [1, 2]
+
+
+def test_path_marker_and_annotated_path(api, client_for):
+    @api.get("/p/{item_id}")
+    async def p(item_id: Annotated[int, Path(ge=1)]):
+        return {"id": item_id}
+
+    client = client_for(api)
+    assert client.get("/p/2").json() == {"id": 2}
+    assert client.get("/p/0").json()["detail"][0]["type"] == "greater_than_equal"
+
+
+def test_body_marker_embed(api, client_for):
+    @api.post("/embed")
+    async def embed(item: Item = Body(embed=True)):
+        return {"name": item.name}
+
+    assert client_for(api).post("/embed", json={"item": {"name": "z", "price": 0}}).json() == {"name": "z"}
+
+
+def test_invalid_utf8_in_query_is_400(api, client_for):
+    @api.get("/q")
+    async def q(v: str):
+        return {}
+
+    response = client_for(api).get("/q?v=%FF")
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["detail"]
+
+
+def test_big_integers_and_keyword_only_parameters(api, client_for):
+    @api.get("/big")
+    async def big(*, n: int):
+        return {"n": str(n)}
+
+    assert client_for(api).get("/big?n=123456789012345678901234567890").json() == {"n": "123456789012345678901234567890"}

@@ -1,0 +1,250 @@
+"""Routing: methods, typed path parameters, 404/405/OPTIONS/HEAD, trailing slashes, composition."""
+
+import datetime
+import decimal
+import uuid
+
+import pytest
+
+from django_bolt import BoltAPI, Router
+from django_bolt._compile import RouteDefinitionError
+
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_decorator(api, client_for, method):
+    @getattr(api, method)("/thing")
+    async def handler():
+        return {"method": method}
+
+    response = client_for(api).request(method.upper(), "/thing")
+    assert response.status_code == 200
+    assert response.json() == {"method": method}
+
+
+def test_head_options_and_query_decorators(api, client_for):
+    @api.head("/h")
+    async def head():
+        return {"x": 1}
+
+    @api.options("/o")
+    async def options():
+        return {"custom": True}
+
+    @api.query("/search")
+    async def search(request):
+        return {"body": request.body.decode()}
+
+    client = client_for(api)
+    assert client.head("/h").status_code == 200
+    assert client.options("/o").json() == {"custom": True}
+    assert client.request("QUERY", "/search", content=b"term").json() == {"body": "term"}
+
+
+@pytest.mark.parametrize(
+    ("annotation", "raw", "expected"),
+    [
+        (int, "42", 42),
+        (float, "2.5", 2.5),
+        (str, "hello world", "hello world"),
+        (bool, "true", True),
+        (uuid.UUID, "12345678-1234-5678-1234-567812345678", "12345678-1234-5678-1234-567812345678"),
+        (datetime.date, "2024-02-29", "2024-02-29"),
+        (datetime.datetime, "2024-02-29T10:20:30Z", "2024-02-29T10:20:30Z"),
+        (decimal.Decimal, "10.25", "10.25"),
+    ],
+)
+def test_typed_path_parameters(api, client_for, annotation, raw, expected):
+    @api.get("/v/{value}")
+    async def handler(value: annotation):
+        assert isinstance(value, annotation)
+        return {"value": value}
+
+    response = client_for(api).get(f"/v/{raw}")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"value": expected}
+
+
+@pytest.mark.parametrize(
+    ("annotation", "raw"),
+    [(int, "abc"), (float, "x1"), (bool, "maybe"), (uuid.UUID, "not-a-uuid"), (datetime.date, "2023-02-30")],
+)
+def test_invalid_path_parameter_is_422(api, client_for, annotation, raw):
+    @api.get("/v/{value}")
+    async def handler(value: annotation):
+        return {}
+
+    response = client_for(api).get(f"/v/{raw}")
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["path", "value"]
+    assert error["type"].endswith("_parsing")
+
+
+def test_404_405_allow_and_automatic_options(api, client_for):
+    @api.get("/items")
+    async def list_items():
+        return []
+
+    @api.post("/items")
+    async def create_item():
+        return {}
+
+    client = client_for(api)
+    missing = client.get("/nothing")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Not Found"}
+
+    wrong = client.delete("/items")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "GET, POST, HEAD, OPTIONS"
+    assert wrong.json() == {"detail": "Method Not Allowed"}
+
+    options = client.options("/items")
+    assert options.status_code == 204
+    assert options.headers["allow"] == "GET, POST, HEAD, OPTIONS"
+    assert options.content == b""
+
+
+def test_head_is_answered_for_get_routes_without_body(api, client_for):
+    calls = []
+
+    @api.get("/doc")
+    async def doc():
+        calls.append(1)
+        return {"content": "x" * 100}
+
+    client = client_for(api)
+    get = client.get("/doc")
+    head = client.head("/doc")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["content-type"] == "application/json"
+    assert len(calls) == 2
+
+
+def test_trailing_slash_strip_redirects_to_canonical_path(client_for):
+    api = BoltAPI(trailing_slash="strip")
+
+    @api.get("/users/")
+    async def users():
+        return ["a"]
+
+    client = client_for(api)
+    assert client.get("/users").json() == ["a"]
+    redirect = client.get("/users/?page=2")
+    assert redirect.status_code == 308
+    assert redirect.headers["location"] == "/users?page=2"
+
+
+def test_trailing_slash_append(client_for):
+    api = BoltAPI(trailing_slash="append")
+
+    @api.get("/users")
+    async def users():
+        return ["a"]
+
+    client = client_for(api)
+    assert client.get("/users/").json() == ["a"]
+    redirect = client.get("/users")
+    assert redirect.status_code == 308
+    assert redirect.headers["location"] == "/users/"
+
+
+def test_trailing_slash_keep_matches_exactly(client_for):
+    api = BoltAPI(trailing_slash="keep")
+
+    @api.get("/a/")
+    async def with_slash():
+        return "slash"
+
+    @api.get("/a")
+    async def without_slash():
+        return "bare"
+
+    client = client_for(api)
+    assert client.get("/a/").text == "slash"
+    assert client.get("/a").text == "bare"
+
+
+def test_trailing_slash_rejects_unknown_policy():
+    with pytest.raises(ValueError):
+        BoltAPI(trailing_slash="sometimes")
+
+
+def test_router_and_include_router(api, client_for):
+    router = Router(prefix="/users")
+
+    @router.get("/{user_id}")
+    async def get_user(user_id: int):
+        return {"id": user_id}
+
+    @router.get("/")
+    async def list_users():
+        return []
+
+    api.include_router(router, prefix="/v1")
+    client = client_for(api)
+    assert client.get("/v1/users/5").json() == {"id": 5}
+    assert client.get("/v1/users").json() == []
+
+
+def test_mount_serves_other_api_under_prefix(api, client_for):
+    other = BoltAPI()
+
+    @other.get("/ping")
+    async def ping():
+        return {"pong": True}
+
+    api.mount("/sub", other)
+    assert client_for(api).get("/sub/ping").json() == {"pong": True}
+
+
+def test_prefix_on_api(client_for):
+    api = BoltAPI(prefix="/api")
+
+    @api.get("/status")
+    async def status():
+        return {"ok": True}
+
+    assert client_for(api).get("/api/status").json() == {"ok": True}
+
+
+def test_duplicate_routes_fail_at_compile_time(api):
+    @api.get("/x")
+    async def one():
+        return 1
+
+    @api.get("/x/")
+    async def two():
+        return 2
+
+    with pytest.raises(ValueError, match="duplicate"):
+        api.compile()
+
+
+def test_path_parameter_must_be_a_handler_argument(api):
+    @api.get("/items/{item_id}")
+    async def handler():
+        return {}
+
+    with pytest.raises(RouteDefinitionError, match="item_id"):
+        api.compile()
+
+
+def test_percent_encoded_path_is_decoded_before_matching(api, client_for):
+    @api.get("/files/{name}")
+    async def file(name: str):
+        return {"name": name}
+
+    assert client_for(api).get("/files/a%20b").json() == {"name": "a b"}
+
+
+def test_catch_all_path(api, client_for):
+    @api.get("/static/{*rest}")
+    async def static(rest: str):
+        return {"rest": rest}
+
+    assert client_for(api).get("/static/css/site.css").json() == {"rest": "css/site.css"}

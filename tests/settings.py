@@ -1,0 +1,41 @@
+"""Django settings for the test suite (in-process tests and the real-server tests)."""
+
+import os
+import tempfile
+
+SECRET_KEY = "django-bolt-tests-not-secret"
+DEBUG = os.environ.get("BOLT_TEST_DEBUG") == "1"
+USE_TZ = True
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django_bolt",
+    "tests.testapp",
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        # Real-server tests point the server subprocess at a migrated file of their own.
+        "NAME": os.environ.get("BOLT_TEST_DB", os.path.join(tempfile.gettempdir(), "django-bolt-tests.sqlite3")),
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+BOLT_API = os.environ.get("BOLT_TEST_API") or None
+
+
+# Real-server tests (tests/server) start `runbolt` subprocesses with small limits so that the
+# 413/431/408 paths can be reached quickly. Each variable is optional; unset means the default.
+def _bolt_env(name: str, setting: str, cast: type) -> None:
+    raw = os.environ.get(name)
+    if raw:
+        globals()[setting] = cast(raw)
+
+
+_bolt_env("BOLT_TEST_MAX_UPLOAD", "BOLT_MAX_UPLOAD_SIZE", int)
+_bolt_env("BOLT_TEST_MAX_HEADER_SIZE", "BOLT_MAX_HEADER_SIZE", int)
+_bolt_env("BOLT_TEST_MAX_HEADERS", "BOLT_MAX_HEADERS", int)
+_bolt_env("BOLT_TEST_HEADER_TIMEOUT", "BOLT_HEADER_TIMEOUT", float)
+_bolt_env("BOLT_TEST_BODY_TIMEOUT", "BOLT_BODY_TIMEOUT", float)
+_bolt_env("BOLT_TEST_KEEP_ALIVE", "BOLT_KEEP_ALIVE_TIMEOUT", float)
+_bolt_env("BOLT_TEST_SHUTDOWN_GRACE", "BOLT_SHUTDOWN_GRACE", float)

@@ -15,6 +15,7 @@ endpoint we record requests/s, p99 latency, server CPU time per request (from
 (VmHWM, summed over the tree).  Rounds are interleaved (ours, upstream, ours,
 upstream, ...) with a fresh server each time so drift hits both sides.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,9 +34,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 APP_DIR = BENCH_DIR / "app"
@@ -49,6 +51,7 @@ OTHER_LOAD_WARN = 0.2
 # --------------------------------------------------------------------------
 # Endpoints
 # --------------------------------------------------------------------------
+
 
 def make_payload() -> dict[str, Any]:
     """Deterministic ~10 KB body for POST /items."""
@@ -126,6 +129,7 @@ ENDPOINTS = [
 # --------------------------------------------------------------------------
 # /proc helpers
 # --------------------------------------------------------------------------
+
 
 def _read_stat(pid: int) -> list[str] | None:
     try:
@@ -210,6 +214,7 @@ def reset_peak_rss(root: int) -> bool:
 # Servers
 # --------------------------------------------------------------------------
 
+
 @dataclass
 class ServerSpec:
     name: str
@@ -226,9 +231,16 @@ class ServerProcess:
         self.port = port
         self.log_path = log_path
         cmd = [
-            "taskset", "-c", cpu,
-            spec.python, "manage.py", "runbolt",
-            "--host", "127.0.0.1", "--port", str(port),
+            "taskset",
+            "-c",
+            cpu,
+            spec.python,
+            "manage.py",
+            "runbolt",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
             *spec.extra_args,
         ]
         self.cmd = cmd
@@ -236,8 +248,13 @@ class ServerProcess:
         # New session: Ctrl-C in the terminal reaches us, and we stop the
         # server ourselves (whole process group, in case it forks workers).
         self.proc = subprocess.Popen(
-            cmd, cwd=APP_DIR, env=spec.env, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            cmd,
+            cwd=APP_DIR,
+            env=spec.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     @property
@@ -305,8 +322,14 @@ def free_port() -> int:
 
 def run_checked(cmd: list[str], env: dict[str, str], what: str, timeout: float = 120) -> str:
     res = subprocess.run(
-        cmd, cwd=APP_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, timeout=timeout, text=True,
+        cmd,
+        cwd=APP_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        text=True,
     )
     if res.returncode != 0:
         raise RuntimeError(f"{what} failed (exit {res.returncode}): {' '.join(cmd)}\n{res.stdout[-3000:]}")
@@ -337,11 +360,13 @@ def prepare_server(name: str, python: str, workdir: Path, inherit_pythonpath: bo
         " 'django': django.get_version(), 'msgspec': msgspec.__version__, 'django-bolt': v('django-bolt')}))\n"
     )
     hint = (
-        "install django-bolt for it or pass --ours-python" if name == "ours"
+        "install django-bolt for it or pass --ours-python"
+        if name == "ours"
         else "create it with `pip install django-bolt==0.13.0` or pass --upstream-python"
     )
     out = run_checked(
-        [python, "-c", probe], env,
+        [python, "-c", probe],
+        env,
         f"{name}: importing django_bolt, django and msgspec with {python} ({hint})",
     )
     info = json.loads(out.strip().splitlines()[-1])
@@ -353,8 +378,12 @@ def prepare_server(name: str, python: str, workdir: Path, inherit_pythonpath: bo
     run_checked([python, "manage.py", "seed_rows", "--count", "20"], env, f"{name}: seed_rows")
 
     return ServerSpec(
-        name=name, python=python, env=env, extra_args=extra,
-        bolt_location=info.pop("location"), versions=info,
+        name=name,
+        python=python,
+        env=env,
+        extra_args=extra,
+        bolt_location=info.pop("location"),
+        versions=info,
     )
 
 
@@ -416,8 +445,15 @@ def parse_wrk(out: str) -> dict[str, Any]:
 
 def wrk_command(args: argparse.Namespace, port: int, ep: Endpoint, seconds: int, latency: bool) -> list[str]:
     cmd = [
-        "taskset", "-c", args.client_cpu, "wrk",
-        f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--timeout", "5s",
+        "taskset",
+        "-c",
+        args.client_cpu,
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
     ]
     if latency:
         cmd.append("--latency")
@@ -429,8 +465,13 @@ def wrk_command(args: argparse.Namespace, port: int, ep: Endpoint, seconds: int,
 
 def run_wrk(cmd: list[str], env: dict[str, str], seconds: int) -> str:
     res = subprocess.run(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        stdin=subprocess.DEVNULL, timeout=seconds + 30,
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=seconds + 30,
     )
     if res.returncode != 0:
         raise RuntimeError(f"wrk failed (exit {res.returncode}): {' '.join(cmd)}\n{res.stdout}")
@@ -441,9 +482,16 @@ def run_wrk(cmd: list[str], env: dict[str, str], seconds: int) -> str:
 # One server lifetime: all endpoints
 # --------------------------------------------------------------------------
 
+
 def bench_server(
-    args: argparse.Namespace, spec: ServerSpec, endpoints: list[Endpoint], payload: bytes,
-    wrk_env: dict[str, str], workdir: Path, round_no: int, active: list[ServerProcess],
+    args: argparse.Namespace,
+    spec: ServerSpec,
+    endpoints: list[Endpoint],
+    payload: bytes,
+    wrk_env: dict[str, str],
+    workdir: Path,
+    round_no: int,
+    active: list[ServerProcess],
 ) -> dict[str, Any]:
     port = free_port()
     log_path = workdir / f"server-{spec.name}-round{round_no}.log"
@@ -456,7 +504,8 @@ def bench_server(
         problems = check_endpoints(port, endpoints, payload)
         if problems:
             raise RuntimeError(
-                f"{spec.name}: endpoint check failed:\n  " + "\n  ".join(problems)
+                f"{spec.name}: endpoint check failed:\n  "
+                + "\n  ".join(problems)
                 + f"\n--- server log tail ---\n{server.log_tail()}"
             )
         idle_rss = tree_mem_kib(server.pid, "VmRSS")
@@ -466,11 +515,17 @@ def bench_server(
                 run_wrk(wrk_command(args, port, ep, args.warmup, latency=False), wrk_env, args.warmup)
             hwm_reset = reset_peak_rss(server.pid)
             cpu0, sys0, kids0, t_start = (
-                tree_cpu_seconds(server.pid), system_busy_seconds(), children_cpu_seconds(), time.monotonic()
+                tree_cpu_seconds(server.pid),
+                system_busy_seconds(),
+                children_cpu_seconds(),
+                time.monotonic(),
             )
             out = run_wrk(wrk_command(args, port, ep, args.duration, latency=True), wrk_env, args.duration)
             cpu1, sys1, kids1, t_end = (
-                tree_cpu_seconds(server.pid), system_busy_seconds(), children_cpu_seconds(), time.monotonic()
+                tree_cpu_seconds(server.pid),
+                system_busy_seconds(),
+                children_cpu_seconds(),
+                time.monotonic(),
             )
             r = parse_wrk(out)
             r["cpu_s"] = round(cpu1 - cpu0, 3)
@@ -492,13 +547,20 @@ def bench_server(
                 f"cpu/req {fmt(r['cpu_us_per_req'], 1):>7} us  peak {r['peak_rss_mib']:.1f} MiB"
                 + (f"  non-2xx {r['non2xx']}" if r["non2xx"] else "")
                 + (f"  socket errors {r['socket_errors']}" if r["socket_errors"] else "")
-                + (f"  [busy machine: {r['other_load_cores']:.2f} other cores]"
-                   if r["other_load_cores"] > OTHER_LOAD_WARN else ""),
+                + (
+                    f"  [busy machine: {r['other_load_cores']:.2f} other cores]"
+                    if r["other_load_cores"] > OTHER_LOAD_WARN
+                    else ""
+                ),
                 flush=True,
             )
         return {
-            "round": round_no, "server": spec.name, "port": port, "startup_s": round(startup_s, 2),
-            "idle_rss_mib": idle_rss / 1024, "endpoints": results,
+            "round": round_no,
+            "server": spec.name,
+            "port": port,
+            "startup_s": round(startup_s, 2),
+            "idle_rss_mib": idle_rss / 1024,
+            "endpoints": results,
         }
     finally:
         server.stop()
@@ -508,6 +570,7 @@ def bench_server(
 # --------------------------------------------------------------------------
 # Reporting
 # --------------------------------------------------------------------------
+
 
 def fmt(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
@@ -522,7 +585,7 @@ def summarize(runs: list[dict[str, Any]], servers: list[str], endpoints: list[En
             if not rs:
                 continue
 
-            def mean(key: str) -> float | None:
+            def mean(key: str, rs: list[dict[str, Any]] = rs) -> float | None:
                 vals = [r[key] for r in rs if r.get(key) is not None]
                 return statistics.fmean(vals) if vals else None
 
@@ -578,13 +641,22 @@ def print_tables(summary: dict[str, Any], servers: list[str], endpoints: list[En
 # Main
 # --------------------------------------------------------------------------
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--servers", default="ours,upstream", help="comma list from: ours, upstream (default: both)")
-    p.add_argument("--ours-python", default=sys.executable, help="interpreter whose django_bolt is 'ours' (default: this one)")
-    p.add_argument("--upstream-python", default=DEFAULT_UPSTREAM_PYTHON, help=f"interpreter with the public release (default: {DEFAULT_UPSTREAM_PYTHON})")
+    p.add_argument(
+        "--ours-python", default=sys.executable, help="interpreter whose django_bolt is 'ours' (default: this one)"
+    )
+    p.add_argument(
+        "--upstream-python",
+        default=DEFAULT_UPSTREAM_PYTHON,
+        help=f"interpreter with the public release (default: {DEFAULT_UPSTREAM_PYTHON})",
+    )
     p.add_argument("--duration", type=int, default=None, help="seconds per measured wrk run (default: 10, quick: 3)")
-    p.add_argument("--warmup", type=int, default=None, help="seconds of unmeasured wrk warm-up per endpoint (default: 2, quick: 1)")
+    p.add_argument(
+        "--warmup", type=int, default=None, help="seconds of unmeasured wrk warm-up per endpoint (default: 2, quick: 1)"
+    )
     p.add_argument("--connections", type=int, default=64, help="wrk connections (default: 64)")
     p.add_argument("--threads", type=int, default=1, help="wrk threads (default: 1)")
     p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default: 2, quick: 1)")
@@ -639,7 +711,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"bench: servers={','.join(servers)} endpoints={','.join(e.name for e in endpoints)} rounds={args.rounds} "
         f"duration={args.duration}s warmup={args.warmup}s connections={args.connections} threads={args.threads}\n"
-        f"bench: server on CPU {args.server_cpu}, wrk on CPU {args.client_cpu}; expected runtime ~{budget // 60}m{budget % 60:02d}s",
+        f"bench: server on CPU {args.server_cpu}, wrk on CPU {args.client_cpu}; "
+        f"expected runtime ~{budget // 60}m{budget % 60:02d}s",
         flush=True,
     )
 
@@ -697,10 +770,14 @@ def main(argv: list[str] | None = None) -> int:
         errors = [(ep.name, s) for ep in endpoints for s, d in summary.get(ep.name, {}).items() if d["errors"]]
         if errors:
             print(f"\nwarning: non-2xx or socket errors in {errors}; see --json for wrk output", file=sys.stderr)
-        busy = sorted({
-            ep.name for ep in endpoints for d in summary.get(ep.name, {}).values()
-            if d["max_other_load_cores"] > OTHER_LOAD_WARN
-        })
+        busy = sorted(
+            {
+                ep.name
+                for ep in endpoints
+                for d in summary.get(ep.name, {}).values()
+                if d["max_other_load_cores"] > OTHER_LOAD_WARN
+            }
+        )
         if busy:
             print(
                 f"\nwarning: other processes used > {OTHER_LOAD_WARN} cores during {busy}; "
@@ -710,13 +787,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             out = {
                 "config": {
-                    k: getattr(args, k) for k in
-                    ("duration", "warmup", "connections", "threads", "rounds", "server_cpu", "client_cpu")
+                    k: getattr(args, k)
+                    for k in ("duration", "warmup", "connections", "threads", "rounds", "server_cpu", "client_cpu")
                 },
-                "host": {"platform": platform.platform(), "cpus": os.cpu_count(), "bench_python": platform.python_version()},
+                "host": {
+                    "platform": platform.platform(),
+                    "cpus": os.cpu_count(),
+                    "bench_python": platform.python_version(),
+                },
                 "payload_bytes": len(payload),
                 "servers": {
-                    n: {"python": s.python, "django_bolt": s.bolt_location, "versions": s.versions, "runbolt_args": s.extra_args}
+                    n: {
+                        "python": s.python,
+                        "django_bolt": s.bolt_location,
+                        "versions": s.versions,
+                        "runbolt_args": s.extra_args,
+                    }
                     for n, s in specs.items()
                 },
                 "endpoints": {e.name: e.label for e in endpoints},

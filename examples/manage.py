@@ -10,9 +10,7 @@ def main() -> None:
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:  # pragma: no cover - only hit without Django installed
-        raise ImportError(
-            "Django is not importable. Activate the virtualenv where django-bolt is installed."
-        ) from exc
+        raise ImportError("Django is not importable. Activate the virtualenv where django-bolt is installed.") from exc
     execute_from_command_line(sys.argv)
 
 

@@ -1,5 +1,4 @@
 import pytest
-
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
 

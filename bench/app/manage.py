@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Command-line entry point for the benchmark Django project."""
+
 import os
 import sys
 

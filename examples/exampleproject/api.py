@@ -19,7 +19,6 @@ from typing import Annotated
 import msgspec
 from django_bolt import BoltAPI
 from django_bolt.exceptions import HTTPException, NotFound
-
 from notes.models import Note
 
 api = BoltAPI()
@@ -92,9 +91,7 @@ async def get_note(note_id: int) -> NoteOut:
 @api.post("/notes", status_code=201)
 async def create_note(payload: NoteIn) -> NoteOut:
     """Create a note from a JSON body; answers 201 with the stored note."""
-    note = await Note.objects.acreate(
-        title=payload.title, body=payload.body, done=payload.done
-    )
+    note = await Note.objects.acreate(title=payload.title, body=payload.body, done=payload.done)
     return to_out(note)
 
 

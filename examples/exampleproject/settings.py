@@ -10,9 +10,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Development-only key; set DJANGO_SECRET_KEY for anything else.
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "example-insecure-key-change-me-0123456789abcdefghijklmnop"
-)
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-insecure-key-change-me-0123456789abcdefghijklmnop")
 
 # DEBUG is on unless DJANGO_DEBUG is set to 0/false/no.
 DEBUG = os.environ.get("DJANGO_DEBUG", "1").lower() not in {"0", "false", "no", "off"}

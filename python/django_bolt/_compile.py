@@ -15,12 +15,13 @@ import re
 import types
 import typing
 import uuid
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any, Union
 
 import msgspec
 
 from .exceptions import RequestValidationError, ResponseValidationError
-from .params import Body, Depends, File, Form, Header, Param, Path, Query, _UNSET
+from .params import _UNSET, Body, Depends, File, Header, Param
 from .request import Request, UploadFile
 
 _SIMPLE_KINDS: dict[Any, str] = {
@@ -49,10 +50,10 @@ def path_param_names(path: str) -> set[str]:
 
 def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
     origin = typing.get_origin(tp)
-    if origin is Union or (hasattr(types, "UnionType") and origin is getattr(types, "UnionType")):
+    if origin is Union or (hasattr(types, "UnionType") and origin is types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if len(args) < len(typing.get_args(tp)):
-            return (args[0] if len(args) == 1 else Union[tuple(args)]), True
+            return (args[0] if len(args) == 1 else Union[tuple(args)]), True  # noqa: UP007
     return tp, False
 
 
@@ -193,7 +194,9 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
         try:
             data = object_decoder.decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
-            raise RequestValidationError([{"loc": ["body"], "msg": f"Invalid JSON object: {exc}", "type": "json_invalid"}]) from None
+            raise RequestValidationError(
+                [{"loc": ["body"], "msg": f"Invalid JSON object: {exc}", "type": "json_invalid"}]
+            ) from None
         if embed_key not in data:
             raise RequestValidationError([{"loc": loc, "msg": "Field required", "type": "missing"}])
         errors: list[dict[str, Any]] = []
@@ -285,8 +288,11 @@ def compile_param(
         source = marker.source
     elif name in path_names:
         source = "path"
-    elif _is_model(base) or typing.get_origin(base) is dict or base is dict or (
-        _list_item(base) is not None and _simple_kind(_list_item(base)) is None
+    elif (
+        _is_model(base)
+        or typing.get_origin(base) is dict
+        or base is dict
+        or (_list_item(base) is not None and _simple_kind(_list_item(base)) is None)
     ):
         source = "body"
     else:
@@ -299,7 +305,11 @@ def compile_param(
         spec["key"] = spec["key"].lower()
     if source == "body":
         embed = body_count > 1 or (isinstance(marker, Body) and marker.embed)
-        spec.update(source="body", kind="any", decoder=json_body_decoder(base, ["body", name] if embed else ["body"], name if embed else None))
+        spec.update(
+            source="body",
+            kind="any",
+            decoder=json_body_decoder(base, ["body", name] if embed else ["body"], name if embed else None),
+        )
         if embed:
             spec["key"] = name
         return spec
@@ -309,7 +319,9 @@ def compile_param(
     item = _list_item(base)
     kind = _simple_kind(item if item is not None else base)
     if kind is None:
-        raise RouteDefinitionError(f"{where}: parameter {name!r} of type {annotation!r} cannot be read from the {source}")
+        raise RouteDefinitionError(
+            f"{where}: parameter {name!r} of type {annotation!r} cannot be read from the {source}"
+        )
     spec.update(source=source, kind=kind, is_list=item is not None)
     return spec
 
@@ -324,8 +336,11 @@ def _is_body_candidate(annotation: Any, default: Any, path_names: set[str], name
     base, _ = _unwrap_optional(base)
     if _is_request_type(base) or _is_upload(base)[0]:
         return False
-    return _is_model(base) or base is dict or typing.get_origin(base) is dict or (
-        _list_item(base) is not None and _simple_kind(_list_item(base)) is None
+    return (
+        _is_model(base)
+        or base is dict
+        or typing.get_origin(base) is dict
+        or (_list_item(base) is not None and _simple_kind(_list_item(base)) is None)
     )
 
 
@@ -338,7 +353,8 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
         raise RouteDefinitionError(f"{where}: cannot resolve type hints: {exc}") from exc
     path_names = path_param_names(path)
     body_count = sum(
-        _is_body_candidate(hints.get(n, p.annotation), p.default, path_names, n) for n, p in signature.parameters.items()
+        _is_body_candidate(hints.get(n, p.annotation), p.default, path_names, n)
+        for n, p in signature.parameters.items()
     )
     params: list[dict[str, Any]] = []
     dependencies: dict[str, Depends] = {}

@@ -1,6 +1,7 @@
 """Type stubs for the Rust extension ``django_bolt._core``."""
 
-from typing import Any, Awaitable, Generic, TypeVar
+from collections.abc import Awaitable
+from typing import Any, Generic, TypeVar
 
 __version__: str
 

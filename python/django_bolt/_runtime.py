@@ -10,7 +10,8 @@ import logging
 import threading
 import traceback
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 
@@ -113,9 +114,7 @@ def error_body(exc: BaseException, tb: Any, debug: bool) -> bytes:
     if not debug:
         return b'{"detail":"Internal Server Error"}'
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    return msgspec.json.encode(
-        {"detail": f"{type(exc).__name__}: {exc}", "traceback": "".join(lines).splitlines()}
-    )
+    return msgspec.json.encode({"detail": f"{type(exc).__name__}: {exc}", "traceback": "".join(lines).splitlines()})
 
 
 def anonymous_user() -> Any:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _core
 from ._compile import compile_handler, response_shaper
@@ -70,7 +71,7 @@ class BoltAPI(RouteCollection):
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
         self._compiled = None
 
-    def mount(self, prefix: str, api: "BoltAPI") -> None:
+    def mount(self, prefix: str, api: BoltAPI) -> None:
         """Serves every route of ``api`` under ``prefix``."""
         for route in api.routes:
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
@@ -92,7 +93,11 @@ class BoltAPI(RouteCollection):
         path = normalize_path(route.path, self.trailing_slash)
         where = f"{route.method} {path} ({getattr(route.handler, '__qualname__', route.handler)!r})"
         compiled = compile_handler(route.handler, path, where)
-        shape = response_shaper(route.response_model) if route.response_model is not None and self.validate_response else None
+        shape = (
+            response_shaper(route.response_model)
+            if route.response_model is not None and self.validate_response
+            else None
+        )
         return {
             "method": route.method,
             "path": path,

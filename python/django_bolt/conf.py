@@ -35,7 +35,7 @@ class BoltConfig:
     api: str | None = None
 
     @classmethod
-    def from_settings(cls, **overrides: Any) -> "BoltConfig":
+    def from_settings(cls, **overrides: Any) -> BoltConfig:
         from django.conf import settings
 
         def read(name: str, default: Any) -> Any:

@@ -16,7 +16,7 @@ def _load(dotted: str) -> BoltAPI:
         api = getattr(module, attr)
     except (ImportError, AttributeError):
         module = importlib.import_module(dotted)
-        api = getattr(module, "api")
+        api = module.api
     if not isinstance(api, BoltAPI):
         raise TypeError(f"BOLT_API {dotted!r} is a {type(api).__name__}, not a BoltAPI")
     return api

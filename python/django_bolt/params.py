@@ -5,7 +5,8 @@ Use them as defaults (``q: str = Query(min_length=2)``) or inside ``Annotated[..
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _UNSET: Any = ...
 

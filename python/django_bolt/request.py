@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ._core import Request
 

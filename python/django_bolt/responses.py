@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from email.utils import format_datetime
-from typing import Any, Mapping
+from typing import Any
 
 _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
 

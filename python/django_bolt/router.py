@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,7 +27,7 @@ class RouteDef:
     description: str | None = None
     include_in_schema: bool = True
 
-    def with_prefix(self, prefix: str) -> "RouteDef":
+    def with_prefix(self, prefix: str) -> RouteDef:
         return dataclasses.replace(self, path=join_paths(prefix, self.path))
 
 
@@ -128,7 +129,7 @@ class Router(RouteCollection):
         super().__init__(prefix)
         self.tags = tags
 
-    def include_router(self, router: "Router", prefix: str = "") -> None:
+    def include_router(self, router: Router, prefix: str = "") -> None:
         for route in router.routes:
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
 

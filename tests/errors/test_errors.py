@@ -2,7 +2,6 @@
 
 import pytest
 from django.test import override_settings
-
 from django_bolt import exceptions
 from django_bolt.exceptions import HTTPException, RequestValidationError
 

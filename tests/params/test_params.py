@@ -5,7 +5,6 @@ from typing import Annotated
 
 import msgspec
 import pytest
-
 from django_bolt import Request, UploadFile
 from django_bolt.param_functions import Body, Cookie, Depends, File, Form, Header, Path, Query
 
@@ -271,7 +270,9 @@ def test_malformed_multipart_is_400(api, client_for):
         return {}
 
     response = client_for(api).post(
-        "/upload", content=b"--B\r\nContent-Disposition: form-data", headers={"content-type": "multipart/form-data; boundary=B"}
+        "/upload",
+        content=b"--B\r\nContent-Disposition: form-data",
+        headers={"content-type": "multipart/form-data; boundary=B"},
     )
     assert response.status_code == 400
     assert "multipart" in response.json()["detail"]
@@ -398,4 +399,6 @@ def test_big_integers_and_keyword_only_parameters(api, client_for):
     async def big(*, n: int):
         return {"n": str(n)}
 
-    assert client_for(api).get("/big?n=123456789012345678901234567890").json() == {"n": "123456789012345678901234567890"}
+    assert client_for(api).get("/big?n=123456789012345678901234567890").json() == {
+        "n": "123456789012345678901234567890"
+    }

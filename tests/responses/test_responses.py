@@ -7,7 +7,6 @@ import uuid
 
 import msgspec
 import pytest
-
 from django_bolt.responses import HTML, JSON, PlainText, Redirect, Response
 
 

@@ -5,7 +5,6 @@ import decimal
 import uuid
 
 import pytest
-
 from django_bolt import BoltAPI, Router
 from django_bolt._compile import RouteDefinitionError
 

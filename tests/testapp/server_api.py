@@ -7,9 +7,9 @@ import time
 from typing import Annotated
 
 import msgspec
-
 from django_bolt import BoltAPI, Request
 from django_bolt.params import Query
+
 from tests.testapp.models import Article
 
 api = BoltAPI()

@@ -3,12 +3,11 @@
 Uses only the public surface shared by every django-bolt build we compare:
 ``BoltAPI``, ``HTML`` and msgspec Structs.
 """
-import msgspec
 
+import msgspec
+from benchapp.models import Row
 from django_bolt import BoltAPI
 from django_bolt.responses import HTML
-
-from benchapp.models import Row
 
 api = BoltAPI()
 
@@ -49,7 +48,4 @@ async def html_page():
 
 @api.get("/orm")
 async def orm_rows():
-    return [
-        {"id": r.id, "name": r.name, "value": r.value}
-        async for r in Row.objects.order_by("id")[:10]
-    ]
+    return [{"id": r.id, "name": r.name, "value": r.value} async for r in Row.objects.order_by("id")[:10]]

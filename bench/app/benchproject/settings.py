@@ -4,6 +4,7 @@ Kept deliberately small so that the measured cost is the framework's, not
 Django middleware or logging.  The SQLite file lives in a temporary
 directory; ``bench/run.py`` points ``BENCH_DB_PATH`` at a fresh one per run.
 """
+
 import os
 import tempfile
 from pathlib import Path

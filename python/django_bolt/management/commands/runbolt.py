@@ -15,11 +15,23 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1).")
         parser.add_argument("--port", type=int, default=8000, help="Port to bind (default 8000).")
-        parser.add_argument("--workers", type=int, default=None, help="Rust worker threads (default BOLT_WORKERS or 1).")
-        parser.add_argument("--processes", type=int, default=1, help="Worker processes (only 1 is supported in this version).")
+        parser.add_argument(
+            "--workers", type=int, default=None, help="Rust worker threads (default BOLT_WORKERS or 1)."
+        )
+        parser.add_argument(
+            "--processes", type=int, default=1, help="Worker processes (only 1 is supported in this version)."
+        )
         parser.add_argument("--backlog", type=int, default=None, help="Listen backlog (default 1024).")
-        parser.add_argument("--keep-alive", type=float, default=None, dest="keep_alive", help="Idle keep-alive timeout in seconds (default 5).")
-        parser.add_argument("--dev", action="store_true", help="Restart when a Python file changes (Django's autoreloader).")
+        parser.add_argument(
+            "--keep-alive",
+            type=float,
+            default=None,
+            dest="keep_alive",
+            help="Idle keep-alive timeout in seconds (default 5).",
+        )
+        parser.add_argument(
+            "--dev", action="store_true", help="Restart when a Python file changes (Django's autoreloader)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["processes"] != 1:

@@ -2,6 +2,7 @@
 
 Run ``python manage.py migrate`` first.  Idempotent: existing rows are removed.
 """
+
 from django.core.management.base import BaseCommand
 
 from benchapp.models import Row

@@ -50,7 +50,11 @@ impl Route {
             needs: Needs::of(&params),
             params,
             status_code: req(d, "status_code")?.extract()?,
-            shape_response: if shape.is_none() { None } else { Some(shape.unbind()) },
+            shape_response: if shape.is_none() {
+                None
+            } else {
+                Some(shape.unbind())
+            },
         })
     }
 }
@@ -71,7 +75,8 @@ impl PyApp {
         config: &Bound<'_, PyDict>,
         trailing_slash: &str,
     ) -> PyResult<PyApp> {
-        let policy = TrailingSlash::parse(trailing_slash).map_err(pyo3::exceptions::PyValueError::new_err)?;
+        let policy = TrailingSlash::parse(trailing_slash)
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
         let mut compiled = Vec::with_capacity(routes.len());
         for r in routes.iter() {
             compiled.push(Route::from_dict(r.cast::<PyDict>()?)?);
@@ -81,7 +86,8 @@ impl PyApp {
             .enumerate()
             .map(|(i, r)| (r.method.clone(), r.path.clone(), i))
             .collect();
-        let router = Router::build(&table, policy).map_err(pyo3::exceptions::PyValueError::new_err)?;
+        let router =
+            Router::build(&table, policy).map_err(pyo3::exceptions::PyValueError::new_err)?;
         Ok(PyApp {
             inner: Arc::new(App {
                 routes: compiled,

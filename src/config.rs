@@ -42,7 +42,11 @@ impl Default for ServerConfig {
     }
 }
 
-fn get<'py, T: FromPyObjectOwned<'py>>(d: &Bound<'py, PyDict>, key: &str, into: &mut T) -> PyResult<()> {
+fn get<'py, T: FromPyObjectOwned<'py>>(
+    d: &Bound<'py, PyDict>,
+    key: &str,
+    into: &mut T,
+) -> PyResult<()> {
     if let Some(v) = d.get_item(key)? {
         if !v.is_none() {
             *into = v.extract::<T>().map_err(Into::into)?;

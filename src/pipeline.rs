@@ -108,12 +108,12 @@ async fn run_route(
         let app = Arc::clone(app);
         let joined = tokio::task::spawn_blocking(move || {
             let route = &app.routes[index];
-            Python::attach(|py| {
-                match call_handler(py, &app, route, &req, path_params, extracted) {
+            Python::attach(
+                |py| match call_handler(py, &app, route, &req, path_params, extracted) {
                     Ok(result) => finish(py, &app, route, Ok(result.unbind())),
                     Err(resp) => resp,
-                }
-            })
+                },
+            )
         })
         .await;
         joined.unwrap_or_else(|_| Response::detail(500, "Internal Server Error"))
@@ -122,7 +122,8 @@ async fn run_route(
 
 fn finish(py: Python<'_>, app: &App, route: &Route, outcome: Outcome) -> Response {
     match outcome {
-        Ok(obj) => from_result(py, app, route, obj.into_bound(py)).unwrap_or_else(|e| from_error(py, app, e)),
+        Ok(obj) => from_result(py, app, route, obj.into_bound(py))
+            .unwrap_or_else(|e| from_error(py, app, e)),
         Err(e) => from_error(py, app, e),
     }
 }
@@ -186,16 +187,19 @@ fn call_handler<'py>(
                 if spec.is_list {
                     PyList::new(py, objs).map_err(fail)?.into_any()
                 } else {
-                    objs.into_iter().next().unwrap_or_else(|| py.None().into_bound(py))
+                    objs.into_iter()
+                        .next()
+                        .unwrap_or_else(|| py.None().into_bound(py))
                 }
             }
             Slot::Request => match &request_obj {
                 Some(r) => r.clone(),
                 None => {
                     let params = path_params.take().unwrap_or_default();
-                    let obj = Bound::new(py, PyRequest::new(Arc::clone(req), Arc::clone(app), params))
-                        .map_err(fail)?
-                        .into_any();
+                    let obj =
+                        Bound::new(py, PyRequest::new(Arc::clone(req), Arc::clone(app), params))
+                            .map_err(fail)?
+                            .into_any();
                     request_obj = Some(obj.clone());
                     obj
                 }

@@ -226,7 +226,10 @@ mod tests {
     fn strip_redirects_trailing_slash() {
         let r = table(TrailingSlash::Strip);
         assert!(matches!(r.lookup(&Method::Post, "/items/"), Lookup::Redirect(p) if p == "/items"));
-        assert!(matches!(r.lookup(&Method::Get, "/"), Lookup::Route { route: 2, .. }));
+        assert!(matches!(
+            r.lookup(&Method::Get, "/"),
+            Lookup::Route { route: 2, .. }
+        ));
     }
 
     #[test]

@@ -39,7 +39,9 @@ pub fn test_request(
     };
     let decoded = percent_encoding::percent_decode_str(raw_path)
         .decode_utf8()
-        .map_err(|_| pyo3::exceptions::PyValueError::new_err("path is not valid UTF-8 after decoding"))?
+        .map_err(|_| {
+            pyo3::exceptions::PyValueError::new_err("path is not valid UTF-8 after decoding")
+        })?
         .into_owned();
     let peer = match client {
         Some((host, port)) => format!("{host}:{port}").parse::<SocketAddr>().ok(),
@@ -61,7 +63,9 @@ pub fn test_request(
     let rt = runtime()?;
     // Spawned rather than run on this thread: handler code must not run on the caller's thread.
     let resp = py.detach(|| rt.block_on(rt.spawn(pipeline::handle(inner, request))));
-    let resp = resp.map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(format!("request task failed: {e}")))?;
+    let resp = resp.map_err(|e| {
+        pyo3::exceptions::PyRuntimeError::new_err(format!("request task failed: {e}"))
+    })?;
     let mut headers: Vec<(String, String)> = resp
         .headers
         .iter()

@@ -2,6 +2,7 @@
 
 use super::errors::FieldError;
 use super::spec::{Constraints, Kind, ParamSpec};
+use std::cmp::Ordering::{Equal, Greater, Less};
 
 /// A coerced simple value, converted to a Python object later under the GIL.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,19 +75,24 @@ pub fn coerce(kind: Kind, raw: &str) -> Result<Value, (&'static str, String)> {
             .map_err(|_| ("uuid_parsing", "Input should be a valid UUID".into())),
         Kind::Date => parse_date(raw.trim())
             .map(|(year, month, day)| Value::Date { year, month, day })
-            .ok_or(("date_parsing", "Input should be a valid date in the format YYYY-MM-DD".into())),
+            .ok_or((
+                "date_parsing",
+                "Input should be a valid date in the format YYYY-MM-DD".into(),
+            )),
         Kind::DateTime => parse_datetime(raw.trim()).map(Value::DateTime).ok_or((
             "datetime_parsing",
             "Input should be a valid datetime in ISO 8601 format".into(),
         )),
-        Kind::Time => parse_time(raw.trim())
-            .map(Value::Time)
-            .ok_or(("time_parsing", "Input should be a valid time in the format HH:MM[:SS[.ffffff]]".into())),
+        Kind::Time => parse_time(raw.trim()).map(Value::Time).ok_or((
+            "time_parsing",
+            "Input should be a valid time in the format HH:MM[:SS[.ffffff]]".into(),
+        )),
         Kind::Decimal => {
             let t = raw.trim();
             let valid = !t.is_empty()
                 && t.parse::<f64>().is_ok()
-                && t.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+                && t.bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
             if valid {
                 Ok(Value::Decimal(t.to_owned()))
             } else {
@@ -266,12 +272,15 @@ pub fn check_constraints(
     };
     if let Some(n) = number {
         if let Some(gt) = c.gt {
-            if n.partial_cmp(&gt) != Some(std::cmp::Ordering::Greater) {
-                return Err(("greater_than", format!("Input should be greater than {}", fmt_num(gt))));
+            if !matches!(n.partial_cmp(&gt), Some(Greater)) {
+                return Err((
+                    "greater_than",
+                    format!("Input should be greater than {}", fmt_num(gt)),
+                ));
             }
         }
         if let Some(ge) = c.ge {
-            if !(n >= ge) {
+            if !matches!(n.partial_cmp(&ge), Some(Greater | Equal)) {
                 return Err((
                     "greater_than_equal",
                     format!("Input should be greater than or equal to {}", fmt_num(ge)),
@@ -279,12 +288,15 @@ pub fn check_constraints(
             }
         }
         if let Some(lt) = c.lt {
-            if !(n < lt) {
-                return Err(("less_than", format!("Input should be less than {}", fmt_num(lt))));
+            if !matches!(n.partial_cmp(&lt), Some(Less)) {
+                return Err((
+                    "less_than",
+                    format!("Input should be less than {}", fmt_num(lt)),
+                ));
             }
         }
         if let Some(le) = c.le {
-            if !(n <= le) {
+            if !matches!(n.partial_cmp(&le), Some(Less | Equal)) {
                 return Err((
                     "less_than_equal",
                     format!("Input should be less than or equal to {}", fmt_num(le)),
@@ -395,7 +407,10 @@ mod tests {
     #[test]
     fn ints_and_bigints() {
         assert_eq!(coerce(Kind::Int, "42"), Ok(Value::Int(42)));
-        assert!(matches!(coerce(Kind::Int, "123456789012345678901234567890"), Ok(Value::BigInt(_))));
+        assert!(matches!(
+            coerce(Kind::Int, "123456789012345678901234567890"),
+            Ok(Value::BigInt(_))
+        ));
         assert!(coerce(Kind::Int, "4.2").is_err());
         assert!(coerce(Kind::Int, "").is_err());
     }

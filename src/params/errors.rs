@@ -20,7 +20,10 @@ pub struct FieldError {
 impl FieldError {
     pub fn new(source: &str, key: &str, kind: &str, msg: impl Into<String>) -> Self {
         FieldError {
-            loc: vec![LocPart::Key(source.to_owned()), LocPart::Key(key.to_owned())],
+            loc: vec![
+                LocPart::Key(source.to_owned()),
+                LocPart::Key(key.to_owned()),
+            ],
             msg: msg.into(),
             kind: kind.to_owned(),
         }

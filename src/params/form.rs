@@ -42,7 +42,12 @@ pub fn parse_form(
     max_parts: usize,
 ) -> Result<FormData, FormError> {
     let ct = content_type.unwrap_or("");
-    let media = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let media = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match media.as_str() {
         "application/x-www-form-urlencoded" | "" => {
             let fields = parse_urlencoded(body).map_err(FormError::Invalid)?;
@@ -77,7 +82,9 @@ pub fn header_param(header: &str, name: &str) -> Option<String> {
         if k.trim().eq_ignore_ascii_case(name) {
             let v = v.trim();
             let v = if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-                v[1..v.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\")
+                v[1..v.len() - 1]
+                    .replace("\\\"", "\"")
+                    .replace("\\\\", "\\")
             } else {
                 v.to_owned()
             };
@@ -198,8 +205,9 @@ fn parse_part(part: Bytes, form: &mut FormData) -> Result<(), FormError> {
             ));
         }
         None => {
-            let text = String::from_utf8(data.to_vec())
-                .map_err(|_| FormError::Invalid(format!("form field {name:?} is not valid UTF-8")))?;
+            let text = String::from_utf8(data.to_vec()).map_err(|_| {
+                FormError::Invalid(format!("form field {name:?} is not valid UTF-8"))
+            })?;
             form.fields.push((name, text));
         }
     }
@@ -235,7 +243,8 @@ mod tests {
 
     #[test]
     fn rejects_truncated_multipart() {
-        let body = Bytes::from_static(b"--XX\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhel");
+        let body =
+            Bytes::from_static(b"--XX\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhel");
         assert!(parse_form(Some("multipart/form-data; boundary=XX"), &body, 10).is_err());
     }
 

@@ -90,7 +90,9 @@ pub fn extract(
 ) -> Result<Extracted, ExtractError> {
     let query = if needs.query {
         parse_urlencoded(req.query.as_bytes()).map_err(|_| {
-            ExtractError::BadRequest("Query string is not valid UTF-8 after percent-decoding".into())
+            ExtractError::BadRequest(
+                "Query string is not valid UTF-8 after percent-decoding".into(),
+            )
         })?
     } else {
         Vec::new()
@@ -155,7 +157,12 @@ pub fn extract(
             }
             Source::Body => {
                 if req.body.is_empty() && spec.required {
-                    errors.push(FieldError::new("body", &spec.key, "missing", "Field required"));
+                    errors.push(FieldError::new(
+                        "body",
+                        &spec.key,
+                        "missing",
+                        "Field required",
+                    ));
                     slots.push(Slot::Default);
                 } else if req.body.is_empty() {
                     slots.push(Slot::Default);
@@ -180,7 +187,12 @@ pub fn extract(
                     }
                     Ok(()) if files.is_empty() => {
                         if spec.required {
-                            errors.push(FieldError::new("form", &spec.key, "missing", "Field required"));
+                            errors.push(FieldError::new(
+                                "form",
+                                &spec.key,
+                                "missing",
+                                "Field required",
+                            ));
                         }
                         slots.push(Slot::Default);
                     }
@@ -228,7 +240,10 @@ fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldErro
     let err = |kind: &str, msg: String| FieldError::new("form", &spec.key, kind, msg);
     if let Some(max) = c.max_files {
         if files.len() > max {
-            return Err(err("too_many_files", format!("At most {max} files are allowed")));
+            return Err(err(
+                "too_many_files",
+                format!("At most {max} files are allowed"),
+            ));
         }
     }
     for f in files {
@@ -249,7 +264,13 @@ fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldErro
             }
         }
         if !c.allowed_types.is_empty() {
-            let media = f.content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let media = f
+                .content_type
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             let ok = c.allowed_types.iter().any(|allowed| {
                 let allowed = allowed.to_ascii_lowercase();
                 match allowed.strip_suffix("/*") {

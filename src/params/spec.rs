@@ -160,10 +160,7 @@ impl ParamSpec {
             allowed_types: opt(d, "allowed_types")?.unwrap_or_default(),
             max_files: opt(d, "max_files")?,
         };
-        let default = match d.get_item("default")? {
-            Some(v) => Some(v.unbind()),
-            None => None,
-        };
+        let default = d.get_item("default")?.map(Bound::unbind);
         Ok(ParamSpec {
             source: Source::parse(&opt::<String>(d, "source")?.unwrap_or_default())?,
             kind: Kind::parse(&opt::<String>(d, "kind")?.unwrap_or_else(|| "any".into()))?,

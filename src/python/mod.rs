@@ -3,3 +3,4 @@
 pub mod convert;
 pub mod coro;
 pub mod refs;
+pub mod thread;

@@ -115,7 +115,11 @@ impl PyRequest {
     fn query_list(&self, key: &str) -> PyResult<Vec<String>> {
         let pairs = parse_urlencoded(self.req.query.as_bytes())
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
-        Ok(pairs.into_iter().filter(|(k, _)| k == key).map(|(_, v)| v).collect())
+        Ok(pairs
+            .into_iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .collect())
     }
 
     #[getter]
@@ -152,7 +156,10 @@ impl PyRequest {
     #[getter]
     fn context(&self, py: Python<'_>) -> Py<PyAny> {
         match self.context.lock() {
-            Ok(g) => g.as_ref().map(|c| c.clone_ref(py)).unwrap_or_else(|| py.None()),
+            Ok(g) => g
+                .as_ref()
+                .map(|c| c.clone_ref(py))
+                .unwrap_or_else(|| py.None()),
             Err(_) => py.None(),
         }
     }
@@ -231,7 +238,11 @@ impl PyRequest {
     }
 
     fn __repr__(&self) -> String {
-        format!("<Request {} {}>", self.req.method.as_str(), self.get_full_path())
+        format!(
+            "<Request {} {}>",
+            self.req.method.as_str(),
+            self.get_full_path()
+        )
     }
 
     /// `Request[User, Claims, State]` is accepted for typing; the runtime class is the same.

@@ -10,7 +10,9 @@ use std::borrow::Cow;
 
 fn encode_json(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> PyResult<Bytes> {
     let encoded = app.refs.json_encode.bind(py).call1((obj,))?;
-    Ok(Bytes::copy_from_slice(encoded.cast::<PyBytes>()?.as_bytes()))
+    Ok(Bytes::copy_from_slice(
+        encoded.cast::<PyBytes>()?.as_bytes(),
+    ))
 }
 
 fn header_error(name: &str) -> PyErr {
@@ -53,7 +55,12 @@ fn status_of(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
 }
 
 /// Turns a handler's return value into a response.
-pub fn from_result(py: Python<'_>, app: &App, route: &Route, obj: Bound<'_, PyAny>) -> PyResult<Response> {
+pub fn from_result(
+    py: Python<'_>,
+    app: &App,
+    route: &Route,
+    obj: Bound<'_, PyAny>,
+) -> PyResult<Response> {
     if obj.is_instance(app.refs.response_cls.bind(py))? {
         return from_response_object(py, app, &obj);
     }
@@ -79,7 +86,11 @@ pub fn from_result(py: Python<'_>, app: &App, route: &Route, obj: Bound<'_, PyAn
         }
         None => &obj,
     };
-    Ok(Response::new(route.status_code, JSON, encode_json(py, app, value)?))
+    Ok(Response::new(
+        route.status_code,
+        JSON,
+        encode_json(py, app, value)?,
+    ))
 }
 
 fn from_response_object(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> PyResult<Response> {
@@ -91,7 +102,10 @@ fn from_response_object(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> Py
     } else if let Ok(b) = content.cast::<PyBytes>() {
         (Bytes::copy_from_slice(b.as_bytes()), None)
     } else if let Ok(s) = content.cast::<PyString>() {
-        (Bytes::copy_from_slice(s.to_str()?.as_bytes()), Some("text/plain; charset=utf-8"))
+        (
+            Bytes::copy_from_slice(s.to_str()?.as_bytes()),
+            Some("text/plain; charset=utf-8"),
+        )
     } else {
         (encode_json(py, app, &content)?, Some(JSON))
     };
@@ -148,7 +162,11 @@ fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
     let exc = err.value(py);
     if exc.is_instance(app.refs.validation_error.bind(py))? {
         let errors = errors_from_python(&exc.getattr("errors")?)?;
-        return Ok(Response::new(422, JSON, crate::params::errors::validation_body(&errors)));
+        return Ok(Response::new(
+            422,
+            JSON,
+            crate::params::errors::validation_body(&errors),
+        ));
     }
     if exc.is_instance(app.refs.http_exception.bind(py))? {
         let status = status_of(exc)?;
@@ -164,7 +182,11 @@ fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
         .error_body
         .bind(py)
         .call1((exc, err.traceback(py), app.config.debug))?;
-    Ok(Response::new(500, JSON, Bytes::copy_from_slice(body.cast::<PyBytes>()?.as_bytes())))
+    Ok(Response::new(
+        500,
+        JSON,
+        Bytes::copy_from_slice(body.cast::<PyBytes>()?.as_bytes()),
+    ))
 }
 
 /// Reads `[{"loc": [...], "msg": ..., "type": ...}, ...]` produced on the Python side.

@@ -23,7 +23,12 @@ enum HeadRead {
     Closed,
 }
 
-pub async fn serve(app: Arc<App>, mut stream: TcpStream, peer: SocketAddr, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    app: Arc<App>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
     let mut buf = BytesMut::with_capacity(READ_CHUNK);
     let mut out = Vec::with_capacity(READ_CHUNK);
@@ -49,7 +54,11 @@ pub async fn serve(app: Arc<App>, mut stream: TcpStream, peer: SocketAddr, mut s
         let http10 = request.1;
         let resp = pipeline::handle(Arc::clone(&app), request.0).await;
         let keep_alive = keep_alive && !*shutdown.borrow();
-        if write_versioned(&mut stream, &mut out, resp, keep_alive, http10).await.is_err() || !keep_alive {
+        if write_versioned(&mut stream, &mut out, resp, keep_alive, http10)
+            .await
+            .is_err()
+            || !keep_alive
+        {
             return;
         }
     }
@@ -63,7 +72,11 @@ async fn read_head(
     shutdown: &mut watch::Receiver<bool>,
 ) -> Result<HeadRead, Response> {
     let cfg = &app.config;
-    let idle_limit = if first { cfg.header_timeout } else { cfg.keep_alive_timeout };
+    let idle_limit = if first {
+        cfg.header_timeout
+    } else {
+        cfg.keep_alive_timeout
+    };
     let idle_deadline = Instant::now() + idle_limit;
     let mut head_deadline: Option<Instant> = None;
     loop {
@@ -94,7 +107,12 @@ async fn read_head(
         };
         match read {
             Err(_) if buf.is_empty() => return Ok(HeadRead::Closed),
-            Err(_) => return Err(Response::detail(408, "Timed out reading the request headers")),
+            Err(_) => {
+                return Err(Response::detail(
+                    408,
+                    "Timed out reading the request headers",
+                ))
+            }
             Ok(Ok(0)) | Ok(Err(_)) => return Ok(HeadRead::Closed),
             Ok(Ok(_)) => {
                 if head_deadline.is_none() {
@@ -105,11 +123,18 @@ async fn read_head(
     }
 }
 
-async fn fill(stream: &mut TcpStream, buf: &mut BytesMut, deadline: Instant) -> Result<(), Response> {
+async fn fill(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    deadline: Instant,
+) -> Result<(), Response> {
     buf.reserve(READ_CHUNK);
     match timeout_at(deadline, stream.read_buf(buf)).await {
         Err(_) => Err(Response::detail(408, "Timed out reading the request body")),
-        Ok(Ok(0)) | Ok(Err(_)) => Err(Response::detail(400, "Connection closed before the body was complete")),
+        Ok(Ok(0)) | Ok(Err(_)) => Err(Response::detail(
+            400,
+            "Connection closed before the body was complete",
+        )),
         Ok(Ok(_)) => Ok(()),
     }
 }
@@ -171,7 +196,12 @@ async fn read_request(
     ))
 }
 
-async fn write(stream: &mut TcpStream, out: &mut Vec<u8>, resp: Response, keep_alive: bool) -> std::io::Result<()> {
+async fn write(
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+    resp: Response,
+    keep_alive: bool,
+) -> std::io::Result<()> {
     write_versioned(stream, out, resp, keep_alive, false).await
 }
 
@@ -198,6 +228,9 @@ async fn write_versioned(
     }
     match written {
         Ok(r) => r,
-        Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "write timed out")),
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "write timed out",
+        )),
     }
 }

@@ -9,7 +9,10 @@ thread_local! {
 
 pub fn with_http_date<R>(f: impl FnOnce(&str) -> R) -> R {
     let now = SystemTime::now();
-    let secs = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     CACHE.with(|cell| {
         let mut cache = cell.borrow_mut();
         if cache.0 != secs || cache.1.is_empty() {

@@ -23,7 +23,11 @@ pub enum Parsed {
 }
 
 /// Parses a head from the front of `buf`. `Err` is the response to send before closing.
-pub fn parse_head(buf: &[u8], max_headers: usize, max_header_bytes: usize) -> Result<Parsed, Response> {
+pub fn parse_head(
+    buf: &[u8],
+    max_headers: usize,
+    max_header_bytes: usize,
+) -> Result<Parsed, Response> {
     let mut slots = vec![httparse::EMPTY_HEADER; max_headers];
     let mut req = httparse::Request::new(&mut slots);
     match req.parse(buf) {
@@ -59,7 +63,10 @@ pub fn parse_head(buf: &[u8], max_headers: usize, max_header_bytes: usize) -> Re
             431,
             &format!("Too many request headers (limit {max_headers})"),
         )),
-        Err(e) => Err(Response::detail(400, &format!("Malformed HTTP request: {e}"))),
+        Err(e) => Err(Response::detail(
+            400,
+            &format!("Malformed HTTP request: {e}"),
+        )),
     }
 }
 
@@ -121,7 +128,11 @@ impl Head {
     }
 
     pub fn wants_keep_alive(&self) -> bool {
-        let connection = self.values("connection").collect::<Vec<_>>().join(",").to_ascii_lowercase();
+        let connection = self
+            .values("connection")
+            .collect::<Vec<_>>()
+            .join(",")
+            .to_ascii_lowercase();
         let has = |token: &str| connection.split(',').any(|t| t.trim() == token);
         if self.minor_version == 0 {
             has("keep-alive")
@@ -131,14 +142,18 @@ impl Head {
     }
 
     pub fn expects_continue(&self) -> bool {
-        self.values("expect").any(|v| v.eq_ignore_ascii_case("100-continue"))
+        self.values("expect")
+            .any(|v| v.eq_ignore_ascii_case("100-continue"))
     }
 
     /// Splits the target into a percent-decoded path and the raw query.
     pub fn path_and_query(&self) -> Result<(String, String), Response> {
         let mut target = self.target.as_str();
         // absolute-form: http://host/path
-        if let Some(rest) = target.strip_prefix("http://").or_else(|| target.strip_prefix("https://")) {
+        if let Some(rest) = target
+            .strip_prefix("http://")
+            .or_else(|| target.strip_prefix("https://"))
+        {
             target = rest.find('/').map(|i| &rest[i..]).unwrap_or("/");
         }
         let (raw_path, query) = match target.split_once('?') {
@@ -147,7 +162,10 @@ impl Head {
         };
         let raw_path = raw_path.split('#').next().unwrap_or("");
         if !raw_path.starts_with('/') && raw_path != "*" {
-            return Err(Response::detail(400, "Request target must be an absolute path"));
+            return Err(Response::detail(
+                400,
+                "Request target must be an absolute path",
+            ));
         }
         let path = percent_encoding::percent_decode_str(raw_path)
             .decode_utf8()
@@ -155,7 +173,10 @@ impl Head {
         if path.contains('\0') {
             return Err(Response::detail(400, "Request path contains a NUL byte"));
         }
-        Ok((path.into_owned(), query.split('#').next().unwrap_or("").to_owned()))
+        Ok((
+            path.into_owned(),
+            query.split('#').next().unwrap_or("").to_owned(),
+        ))
     }
 }
 
@@ -193,7 +214,11 @@ impl ChunkedDecoder {
     }
 
     /// Consumes what it can from `buf`. `Err` is the response to send before closing.
-    pub fn advance(&mut self, buf: &mut bytes::BytesMut, limit: usize) -> Result<ChunkProgress, Response> {
+    pub fn advance(
+        &mut self,
+        buf: &mut bytes::BytesMut,
+        limit: usize,
+    ) -> Result<ChunkProgress, Response> {
         use bytes::Buf;
         loop {
             match self.state {
@@ -322,7 +347,10 @@ mod tests {
             minor_version: 1,
             headers: vec![],
         };
-        assert_eq!(head.path_and_query().ok().unwrap(), ("/a b".into(), "x=1".into()));
+        assert_eq!(
+            head.path_and_query().ok().unwrap(),
+            ("/a b".into(), "x=1".into())
+        );
         head.target = "/%FF".into();
         assert!(head.path_and_query().is_err());
     }

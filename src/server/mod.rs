@@ -13,16 +13,25 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub fn build_runtime(workers: usize, blocking_threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+pub fn build_runtime(
+    workers: usize,
+    blocking_threads: usize,
+) -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .max_blocking_threads(blocking_threads)
         .thread_name("bolt-worker")
+        .on_thread_start(crate::python::thread::register)
+        .on_thread_stop(crate::python::thread::unregister)
         .enable_all()
         .build()
 }
 
-fn bind(addr: SocketAddr, backlog: i32, reuse_port: bool) -> std::io::Result<std::net::TcpListener> {
+fn bind(
+    addr: SocketAddr,
+    backlog: i32,
+    reuse_port: bool,
+) -> std::io::Result<std::net::TcpListener> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_reuse_address(true)?;
     #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
@@ -41,7 +50,10 @@ async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
             (Ok(mut term), Ok(mut int)) => {
                 tokio::select! {
                     _ = term.recv() => {},

@@ -1,0 +1,69 @@
+"""The in-process clients: httpx features over the real pipeline, sync and async."""
+
+import msgspec
+import pytest
+
+from django_bolt import UploadFile
+from django_bolt.params import File, Form
+from django_bolt.responses import JSON
+from django_bolt.testing import AsyncTestClient, TestClient
+
+
+class Note(msgspec.Struct):
+    text: str
+
+
+@pytest.fixture
+def echo_api(api):
+    @api.post("/json")
+    async def json_body(note: Note):
+        return {"text": note.text}
+
+    @api.post("/form")
+    async def form(name: str = Form(), upload: UploadFile = File()):
+        return {"name": name, "file": upload.filename, "bytes": upload.size}
+
+    @api.get("/query")
+    async def query(a: int, b: list[str]):
+        return {"a": a, "b": b}
+
+    @api.get("/set-cookie")
+    async def set_cookie():
+        response = JSON({"ok": True})
+        response.set_cookie("token", "t1")
+        return response
+
+    @api.get("/read-cookie")
+    async def read_cookie(request):
+        return {"token": request.cookies.get("token")}
+
+    return api
+
+
+def test_sync_client_features(echo_api):
+    with TestClient(echo_api) as client:
+        assert client.post("/json", json={"text": "hi"}).json() == {"text": "hi"}
+        assert client.post("/form", data={"name": "n"}, files={"upload": ("f.txt", b"abc")}).json() == {
+            "name": "n",
+            "file": "f.txt",
+            "bytes": 3,
+        }
+        assert client.get("/query", params={"a": 1, "b": ["x", "y"]}).json() == {"a": 1, "b": ["x", "y"]}
+        client.get("/set-cookie")
+        assert client.get("/read-cookie").json() == {"token": "t1"}
+
+
+async def test_async_client_features(echo_api):
+    async with AsyncTestClient(echo_api) as client:
+        response = await client.post("/json", json={"text": "async"})
+        assert response.json() == {"text": "async"}
+        response = await client.get("/query?a=2&b=z")
+        assert response.json() == {"a": 2, "b": ["z"]}
+
+
+def test_clients_do_not_follow_redirects_by_default(api):
+    @api.get("/x/")
+    async def x():
+        return {}
+
+    assert TestClient(api).get("/x/").status_code == 308

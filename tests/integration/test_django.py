@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
-
 from django_bolt import BoltAPI
 from django_bolt.conf import BoltConfig
 from django_bolt.discovery import discover_api, discover_apis

@@ -2,7 +2,6 @@
 
 import msgspec
 import pytest
-
 from django_bolt import UploadFile
 from django_bolt.params import File, Form
 from django_bolt.responses import JSON

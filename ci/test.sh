@@ -31,6 +31,12 @@ if [ "${SKIP_LINT:-0}" != "1" ]; then
     "$work/tools/bin/ruff" format --check python tests bench examples ci
 fi
 
+stage "pure-Rust dependency tree"
+if cargo tree --prefix none --edges normal,build | grep -E '^(ring|aws-lc-[a-z-]+|openssl(-sys)?|native-tls) ' ; then
+    echo "a C crypto library is in the dependency tree" >&2
+    exit 1
+fi
+
 stage "rust unit tests"
 cargo test --profile quick-release
 
@@ -51,4 +57,8 @@ for py in "${pythons[@]}"; do
     "$venv/bin/python" -c 'import django_bolt, sys; assert "site-packages" in django_bolt.__file__, django_bolt.__file__'
     "$venv/bin/python" -m pytest -q -p no:cacheprovider
 done
+
+stage "handler tests with uvloop (CPython $version)"
+"$venv/bin/pip" install -q uvloop
+BOLT_TEST_EVENT_LOOP=uvloop "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/handlers
 stage "done"

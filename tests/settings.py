@@ -39,3 +39,5 @@ _bolt_env("BOLT_TEST_HEADER_TIMEOUT", "BOLT_HEADER_TIMEOUT", float)
 _bolt_env("BOLT_TEST_BODY_TIMEOUT", "BOLT_BODY_TIMEOUT", float)
 _bolt_env("BOLT_TEST_KEEP_ALIVE", "BOLT_KEEP_ALIVE_TIMEOUT", float)
 _bolt_env("BOLT_TEST_SHUTDOWN_GRACE", "BOLT_SHUTDOWN_GRACE", float)
+# ci/test.sh runs the handler tests once more with uvloop installed and selected.
+BOLT_EVENT_LOOP = os.environ.get("BOLT_TEST_EVENT_LOOP", "auto")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import datetime
 import decimal
@@ -23,6 +24,7 @@ from .responses import Response
 logger = logging.getLogger("django_bolt")
 
 _loop: asyncio.AbstractEventLoop | None = None
+_loop_thread: int = 0
 _loop_lock = threading.Lock()
 
 
@@ -40,13 +42,15 @@ def _new_loop(kind: str) -> asyncio.AbstractEventLoop:
 
 def event_loop(kind: str = "auto") -> asyncio.AbstractEventLoop:
     """The process's event loop, running in a daemon thread; created on first use."""
-    global _loop
+    global _loop, _loop_thread
     with _loop_lock:
         if _loop is None:
             loop = _new_loop(kind)
             ready = threading.Event()
 
             def run() -> None:
+                global _loop_thread
+                _loop_thread = threading.get_ident()
                 asyncio.set_event_loop(loop)
                 loop.call_soon(ready.set)
                 loop.run_forever()
@@ -57,11 +61,46 @@ def event_loop(kind: str = "auto") -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _step_in_caller(loop: asyncio.AbstractEventLoop) -> bool:
-    # The pure-asyncio loop keeps its state in Python objects guarded by the GIL, so a coroutine's
-    # first step may run on a Rust thread. uvloop's libuv handles are not thread-safe: with it,
-    # every coroutine starts on the loop thread.
-    return type(loop).__module__.startswith("asyncio")
+class _LoopProxy(asyncio.AbstractEventLoop):
+    """Stands in for a uvloop loop while a coroutine's first step runs on a Rust thread.
+
+    libuv handles are not thread-safe, so every loop method the coroutine calls during that step
+    is run on the loop thread and waited for. Coroutines that never touch the loop pay nothing.
+    The pure-asyncio loop keeps its state in Python objects guarded by the GIL and is used as is.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, loop_thread: int) -> None:
+        object.__setattr__(self, "_bolt_loop", loop)
+        object.__setattr__(self, "_bolt_thread", loop_thread)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name.startswith("__"):
+            return object.__getattribute__(self, name)
+        loop = object.__getattribute__(self, "_bolt_loop")
+        attr = getattr(loop, name)
+        if not callable(attr) or threading.get_ident() == object.__getattribute__(self, "_bolt_thread"):
+            return attr
+
+        def on_loop_thread(*args: Any, **kwargs: Any) -> Any:
+            done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+            def run() -> None:
+                try:
+                    done.set_result(attr(*args, **kwargs))
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                    done.set_exception(exc)
+
+            loop.call_soon_threadsafe(run)
+            return done.result()
+
+        return on_loop_thread
+
+
+def _step_loop(loop: asyncio.AbstractEventLoop, loop_thread: int) -> Any:
+    """The object installed as the running loop while a coroutine's first step runs."""
+    if type(loop).__module__.startswith("asyncio"):
+        return loop
+    return _LoopProxy(loop, loop_thread)
 
 
 class _Resume:
@@ -97,12 +136,6 @@ async def _continue(coro: Any, pending: Any) -> Any:
 def _resume(coro: Any, pending: Any, context: contextvars.Context, done: Callable[[Any], None]) -> None:
     loop = asyncio.get_running_loop()
     task = context.run(loop.create_task, _continue(coro, pending))
-    task.add_done_callback(done)
-
-
-def _start(coro: Any, context: contextvars.Context, done: Callable[[Any], None]) -> None:
-    loop = asyncio.get_running_loop()
-    task = context.run(loop.create_task, coro)
     task.add_done_callback(done)
 
 
@@ -150,9 +183,8 @@ def runtime(event_loop_kind: str = "auto") -> dict[str, Any]:
         "anonymous_user": anonymous_user,
         "auser": auser,
         "loop": loop,
+        "step_loop": _step_loop(loop, _loop_thread),
         "resume": _resume,
-        "start": _start,
         "set_running_loop": asyncio.events._set_running_loop,
         "context": contextvars.Context,
-        "step_in_caller": _step_in_caller(loop),
     }

@@ -57,15 +57,8 @@ pub fn start(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> Step {
 
 fn step(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> PyResult<Step> {
     let context = refs.context_cls.bind(py).call0()?;
-    if !refs.step_in_caller {
-        let (done, rx) = completion(py)?;
-        refs.call_soon_threadsafe
-            .bind(py)
-            .call1((refs.start.bind(py), coro, context, done))?;
-        return Ok(Step::Pending(rx));
-    }
     let set_running = refs.set_running_loop.bind(py);
-    set_running.call1((refs.loop_.bind(py),))?;
+    set_running.call1((refs.step_loop.bind(py),))?;
     let sent = context.call_method1("run", (coro.getattr("send")?, py.None()));
     set_running.call1((py.None(),))?;
     match sent {

@@ -28,12 +28,10 @@ pub struct PyRefs {
     pub call_soon_threadsafe: Py<PyAny>,
     /// `resume(coro, pending, context, done)`: continues a suspended coroutine as a task.
     pub resume: Py<PyAny>,
-    /// `start(coro, context, done)`: runs a coroutine as a task from its first step.
-    pub start: Py<PyAny>,
     pub set_running_loop: Py<PyAny>,
     pub context_cls: Py<PyAny>,
-    /// Stepping a coroutine outside the loop thread is safe only for the pure-Python asyncio loop.
-    pub step_in_caller: bool,
+    /// Installed as the running loop during a coroutine's first step on a Rust thread.
+    pub step_loop: Py<PyAny>,
 }
 
 fn item(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Py<PyAny>> {
@@ -66,10 +64,9 @@ impl PyRefs {
             call_soon_threadsafe,
             loop_,
             resume: item(d, "resume")?,
-            start: item(d, "start")?,
             set_running_loop: item(d, "set_running_loop")?,
             context_cls: item(d, "context")?,
-            step_in_caller: item(d, "step_in_caller")?.extract(d.py())?,
+            step_loop: item(d, "step_loop")?,
         })
     }
 }

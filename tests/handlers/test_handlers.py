@@ -180,3 +180,24 @@ def test_sync_orm_in_async_handler_is_refused_like_django_does(api, client_for):
     client = client_for(api)
     assert client.get("/wrong").status_code == 500  # SynchronousOnlyOperation
     assert client.get("/right").json() == {"count": 0}
+
+
+def test_event_loop_kind_follows_settings(api, client_for):
+    from django.conf import settings
+
+    @api.get("/loop")
+    async def loop():
+        await asyncio.sleep(0)
+        return {"module": type(asyncio.get_running_loop()).__module__}
+
+    module = client_for(api).get("/loop").json()["module"]
+    try:
+        import uvloop  # noqa: F401
+
+        uvloop_installed = True
+    except ImportError:
+        uvloop_installed = False
+    if settings.BOLT_EVENT_LOOP == "uvloop" or (settings.BOLT_EVENT_LOOP == "auto" and uvloop_installed):
+        assert module.startswith("uvloop")
+    else:
+        assert module.startswith("asyncio")

@@ -17,8 +17,16 @@ pub fn build_runtime(
     workers: usize,
     blocking_threads: usize,
 ) -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
+    // One worker: everything runs on the serving thread itself, with no cross-thread wake-up
+    // between the accept loop and the connection tasks.
+    let mut builder = if workers <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(workers);
+        b
+    };
+    builder
         .max_blocking_threads(blocking_threads)
         .thread_name("bolt-worker")
         .on_thread_start(crate::python::thread::register)

@@ -7,7 +7,7 @@ import time
 from typing import Annotated
 
 import msgspec
-from django_bolt import BoltAPI, Request
+from django_bolt import BoltAPI, Request, Response
 from django_bolt.params import Query
 
 from tests.testapp.models import Article
@@ -128,3 +128,59 @@ def list_articles_sync() -> list[dict]:
 @api.get("/boom-async-early")
 async def boom_async_early() -> dict:
     raise KeyError("kaboom: async handler failed before its first await")
+
+
+@api.get("/status/{code}")
+async def status(code: int) -> Response:
+    return Response(b"status body", status_code=code, media_type="text/plain")
+
+
+@api.get("/custom-headers")
+async def custom_headers(name: str, value: str) -> Response:
+    return Response(b"custom", headers={name: value}, media_type="text/plain")
+
+
+@api.get("/big")
+def big(size: int = 1_000_000) -> Response:
+    return Response(b"x" * size, media_type="application/octet-stream")
+
+
+@api.get("/current-task")
+async def current_task() -> dict:
+    before = asyncio.current_task() is not None
+    await asyncio.sleep(0)
+    return {"before_first_await": before, "after_first_await": asyncio.current_task() is not None}
+
+
+@api.get("/timeout-block")
+async def timeout_block(delay: float = 0.01, limit: float = 1.0) -> dict:
+    """``asyncio.timeout`` as the handler's first statement (it needs ``asyncio.current_task()``)."""
+    try:
+        async with asyncio.timeout(limit):
+            await asyncio.sleep(delay)
+    except TimeoutError:
+        return {"timed_out": True}
+    return {"timed_out": False}
+
+
+@api.get("/wait-for")
+async def wait_for(delay: float = 0.01) -> dict:
+    await asyncio.wait_for(asyncio.sleep(delay), timeout=1)
+    return {"ok": True}
+
+
+@api.get("/gather")
+async def gather() -> dict:
+    results = await asyncio.gather(asyncio.sleep(0.01, result=1), asyncio.sleep(0.02, result=2))
+    return {"results": results}
+
+
+@api.get("/busy")
+async def busy(seconds: float = 0.3, then_sleep: float = 0.0) -> dict:
+    """Holds the event loop (no await) for ``seconds`` after its first await, then sleeps."""
+    await asyncio.sleep(0)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    await asyncio.sleep(then_sleep)
+    return {"busy": seconds}

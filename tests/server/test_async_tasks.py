@@ -1,0 +1,92 @@
+"""Async handlers must run inside an asyncio Task of their own, from their very first statement.
+
+asyncio features that look up ``asyncio.current_task()`` (``asyncio.timeout``, and on Python 3.12+
+``asyncio.wait_for``, TaskGroups, ...) depend on it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.server.wire import roundtrip
+
+# With uvloop installed ("auto" event loop) every coroutine starts on the loop thread instead.
+STEPS_IN_CALLER = importlib.util.find_spec("uvloop") is None
+
+needs_asyncio_timeout = pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is new in 3.11")
+
+FIRST_STEP_BUG = (
+    "BUG: with the pure-asyncio loop (_runtime._step_in_caller), a coroutine's first step runs on the Rust "
+    "thread outside any asyncio Task, so asyncio.current_task() is None (or ANOTHER request's task if the "
+    "loop thread is busy running one) until the handler's first await"
+)
+
+
+def test_gather_and_sleep_work(server):
+    r = roundtrip(server.port, "GET", "/gather")
+    assert r.status == 200 and r.json() == {"results": [1, 2]}
+
+
+def test_current_task_after_the_first_await(server):
+    r = roundtrip(server.port, "GET", "/current-task")
+    assert r.status == 200
+    assert r.json()["after_first_await"] is True
+
+
+@pytest.mark.xfail(STEPS_IN_CALLER, strict=True, reason=FIRST_STEP_BUG)
+def test_current_task_before_the_first_await(server):
+    r = roundtrip(server.port, "GET", "/current-task")
+    assert r.json() == {"before_first_await": True, "after_first_await": True}
+
+
+@needs_asyncio_timeout
+@pytest.mark.xfail(
+    STEPS_IN_CALLER,
+    strict=True,
+    reason=FIRST_STEP_BUG + ": asyncio.timeout() raises 'Timeout should be used inside a task' (500)",
+)
+def test_asyncio_timeout_as_the_first_statement(server):
+    r = roundtrip(server.port, "GET", "/timeout-block?delay=0.3&limit=0.05")
+    assert r.status == 200, r.body
+    assert r.json() == {"timed_out": True}
+
+
+@pytest.mark.xfail(
+    STEPS_IN_CALLER and sys.version_info >= (3, 12),
+    strict=True,
+    reason=FIRST_STEP_BUG + ": since 3.12 asyncio.wait_for() is built on asyncio.timeout() and fails the same way",
+)
+def test_asyncio_wait_for_as_the_first_await(server):
+    r = roundtrip(server.port, "GET", "/wait-for?delay=0.01")
+    assert r.status == 200, r.body
+    assert r.json() == {"ok": True}
+
+
+@needs_asyncio_timeout
+@pytest.mark.xfail(
+    STEPS_IN_CALLER,
+    strict=True,
+    reason=FIRST_STEP_BUG + ": request B's asyncio.timeout() is attached to request A's task, so A is cancelled "
+    "(500) and B's own timeout never fires",
+)
+def test_a_timeout_in_one_request_never_cancels_another(server):
+    results = {}
+
+    def request_a() -> None:
+        # A holds the event loop for 0.4 s (after its first await), then awaits for 1 s.
+        results["a"] = roundtrip(server.port, "GET", "/busy?seconds=0.4&then_sleep=1", timeout=5)
+
+    thread = threading.Thread(target=request_a, daemon=True)
+    thread.start()
+    time.sleep(0.15)  # B starts while A is the loop's running task
+    results["b"] = roundtrip(server.port, "GET", "/timeout-block?delay=0.9&limit=0.5", timeout=5)
+    thread.join(5)
+    assert not thread.is_alive()
+    assert results["a"].status == 200, results["a"].body
+    assert results["b"].status == 200, results["b"].body
+    assert results["b"].json() == {"timed_out": True}

@@ -1,0 +1,420 @@
+"""Bad input over a real socket: every case gets the right error, and the server keeps serving."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.server.support import MAX_HEADER_SIZE, MAX_HEADERS, MAX_UPLOAD, assert_still_serving
+from tests.server.wire import RawConnection, chunked, roundtrip, send_raw
+
+ITEM = {"name": "widget", "price": 2.5, "count": 3}
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@pytest.fixture(autouse=True)
+def _server_survives(server):
+    """After every test in this module, the same server still answers a normal request."""
+    yield
+    assert server.alive(), server.describe()
+    assert_still_serving(server.port)
+
+
+def assert_detail(r, status: int, contains: str | None = None) -> None:
+    assert r.status == status, (r.status, r.body)
+    assert r.header("content-type") == "application/json"
+    assert r.header("content-length") == str(len(r.body))
+    body = r.json()
+    assert set(body) == {"detail"}
+    if contains is not None:
+        assert contains in body["detail"], body
+
+
+def assert_closes(conn: RawConnection) -> None:
+    assert conn.expect_closed(timeout=2) == b""
+
+
+# ------------------------------------------------------------------ malformed requests: 400 and close
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"GARBAGE\r\n\r\n",
+        b"GET /hello\r\n\r\n",  # HTTP/0.9 style, no version
+        b"GET /hello HTTP/9.9\r\n\r\n",
+        b"GET /he llo HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"\x00\x01\x02\x03\r\n\r\n",
+        b"GET /hello HTTP/1.1\r\nHost x\r\n\r\n",  # header line without a colon
+        b"GET /hello HTTP/1.1\r\nBad Name: x\r\n\r\n",
+        b"GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",  # raw non-ASCII bytes in the target
+    ],
+    ids=["garbage", "no-version", "bad-version", "space-in-target", "binary", "no-colon", "space-in-name", "raw-8bit"],
+)
+def test_malformed_request_gets_400_then_close(server, raw):
+    with RawConnection(server.port) as conn:
+        conn.send(raw)
+        r = conn.read_response()
+        assert_detail(r, 400)
+        assert r.header("connection") == "close"
+        assert_closes(conn)
+
+
+def test_malformed_request_after_a_good_one_on_the_same_connection(server):
+    with RawConnection(server.port) as conn:
+        conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\nNONSENSE\r\n\r\n")
+        assert conn.read_response().json() == {"message": "hello"}
+        assert_detail(conn.read_response(), 400, "Malformed")
+        assert_closes(conn)
+
+
+def test_non_utf8_percent_encoded_path_is_400(server):
+    with RawConnection(server.port) as conn:
+        conn.request("GET", "/%FF")
+        assert_detail(conn.read_response(), 400, "UTF-8")
+    r = roundtrip(server.port, "GET", "/items/%C3%28")  # invalid 2-byte sequence
+    assert_detail(r, 400, "UTF-8")
+
+
+def test_nul_in_path_is_400(server):
+    assert_detail(roundtrip(server.port, "GET", "/items/1%00"), 400)
+
+
+def test_non_utf8_query_value_is_400(server):
+    assert_detail(roundtrip(server.port, "GET", "/search?q=%FF"), 400, "UTF-8")
+    assert_detail(roundtrip(server.port, "GET", "/items/1?q=ok%E9"), 400, "UTF-8")
+    # The key may be the broken part as well.
+    assert_detail(roundtrip(server.port, "GET", "/search?%FF=1&q=a"), 400, "UTF-8")
+
+
+def test_relative_target_is_400(server):
+    assert_detail(send_raw(server.port, b"GET hello HTTP/1.1\r\nHost: x\r\n\r\n"), 400)
+
+
+# ------------------------------------------------------------------ JSON bodies
+
+
+def test_invalid_json_is_422(server):
+    r = roundtrip(server.port, "POST", "/echo", JSON_HEADERS, b'{"name": "a", "price": ')
+    assert r.status == 422
+    errors = r.json()["detail"]
+    assert len(errors) == 1
+    assert errors[0]["loc"] == ["body"]
+    assert errors[0]["type"] == "json_invalid"
+
+
+def test_wrong_shape_lists_every_failing_field(server):
+    body = {"name": 5, "price": "cheap", "tags": [1, "ok", 2.5]}
+    for path in ("/echo", "/echo-sync"):
+        r = roundtrip(server.port, "POST", path, JSON_HEADERS, json.dumps(body).encode())
+        assert r.status == 422, r.body
+        errors = r.json()["detail"]
+        by_loc = {tuple(e["loc"]): e for e in errors}
+        assert set(by_loc) == {
+            ("body", "name"),
+            ("body", "price"),
+            ("body", "count"),
+            ("body", "tags", 0),
+            ("body", "tags", 2),
+        }
+        assert by_loc[("body", "count")]["type"] == "missing"
+        assert all(set(e) == {"loc", "msg", "type"} and e["msg"] for e in errors)
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b'"text"', b"null", b"42"])
+def test_json_of_the_wrong_type_is_422(server, raw):
+    r = roundtrip(server.port, "POST", "/echo", JSON_HEADERS, raw)
+    assert r.status == 422, r.body
+    assert r.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_missing_body_is_422(server):
+    r = roundtrip(server.port, "POST", "/echo", JSON_HEADERS, b"")
+    assert r.status == 422
+    assert r.json()["detail"] == [{"loc": ["body", "payload"], "msg": "Field required", "type": "missing"}]
+
+
+def test_non_utf8_bytes_in_json_body_is_422(server):
+    raw = b'{"name": "\xff\xfe", "price": 1.0, "count": 1}'
+    r = roundtrip(server.port, "POST", "/echo", JSON_HEADERS, raw)
+    assert r.status == 422, r.body
+    assert r.json()["detail"][0]["loc"] == ["body"]
+    # ... and the same over chunked framing.
+    r = roundtrip(server.port, "POST", "/echo", {"Transfer-Encoding": "chunked"}, chunked(raw[:12], raw[12:]))
+    assert r.status == 422, r.body
+
+
+def test_wrong_content_type_is_415(server):
+    raw = json.dumps(ITEM).encode()
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
+        r = roundtrip(server.port, "POST", "/echo", {"Content-Type": ctype}, raw)
+        assert_detail(r, 415, ctype)
+
+
+# ------------------------------------------------------------------ query and path parameters
+
+
+def test_missing_required_query_parameter_is_422(server):
+    r = roundtrip(server.port, "GET", "/search")
+    assert r.status == 422
+    assert r.json() == {"detail": [{"loc": ["query", "q"], "msg": "Field required", "type": "missing"}]}
+
+
+@pytest.mark.parametrize("value", ["0", "101", "-5", "abc", "1.5", "99999999999999999999999"])
+def test_number_out_of_range_or_invalid_is_422(server, value):
+    r = roundtrip(server.port, "GET", f"/page?n={value}")
+    assert r.status == 422, r.body
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["query", "n"]
+    assert error["msg"]
+
+
+@pytest.mark.parametrize("value", [1, 100])
+def test_number_at_the_range_bounds_is_accepted(server, value):
+    r = roundtrip(server.port, "GET", f"/page?n={value}")
+    assert r.status == 200 and r.json() == {"n": value}
+
+
+def test_invalid_path_parameter_is_422(server):
+    r = roundtrip(server.port, "GET", "/items/abc")
+    assert r.status == 422
+    assert r.json()["detail"][0]["loc"] == ["path", "item_id"]
+
+
+# ------------------------------------------------------------------ body size limit (413)
+
+
+def test_content_length_over_the_limit_is_413_then_close(server):
+    with RawConnection(server.port) as conn:
+        # Only the head is sent: the server must answer without waiting for the body.
+        conn.send(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % (MAX_UPLOAD + 1)
+        )
+        r = conn.read_response(timeout=2)
+        assert_detail(r, 413, str(MAX_UPLOAD))
+        assert r.header("connection") == "close"
+        assert_closes(conn)
+
+
+def test_body_over_the_limit_sent_in_full_still_gets_413(server):
+    size = 200_000
+    with RawConnection(server.port) as conn:
+        conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size + b"x" * size)
+        assert_detail(conn.read_response(), 413)
+
+
+def test_chunked_body_over_the_limit_is_413(server):
+    piece = b"x" * 1000
+    with RawConnection(server.port) as conn:
+        conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        conn.send(b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(MAX_UPLOAD // 1000 + 1)))
+        r = conn.read_response()
+        assert_detail(r, 413)
+        assert_closes(conn)
+
+
+def test_body_exactly_at_the_limit_is_accepted(server):
+    raw = json.dumps(ITEM).encode()
+    exact = raw + b" " * (MAX_UPLOAD - len(raw))
+    assert len(exact) == MAX_UPLOAD
+    r = roundtrip(server.port, "POST", "/echo", JSON_HEADERS, exact)
+    assert r.status == 200 and r.json()["name"] == "widget"
+    r = roundtrip(server.port, "POST", "/echo", {"Transfer-Encoding": "chunked"}, chunked(exact[:100], exact[100:]))
+    assert r.status == 200
+    r = roundtrip(server.port, "POST", "/echo", JSON_HEADERS, exact + b" ")
+    assert_detail(r, 413)
+
+
+def test_httpx_upload_over_the_limit_gets_413(server):
+    with server.client() as c:
+        r = c.post("/echo", content=b"x" * 1_000_000, headers=JSON_HEADERS)
+    assert r.status_code == 413
+    assert r.json()["detail"].startswith("Request body is larger")
+
+
+# ------------------------------------------------------------------ header limits (431)
+
+
+def test_one_huge_header_is_431(server):
+    with RawConnection(server.port) as conn:
+        conn.request("GET", "/hello", {"X-Huge": "a" * (MAX_HEADER_SIZE + 100)})
+        r = conn.read_response()
+        assert_detail(r, 431, str(MAX_HEADER_SIZE))
+        assert r.header("connection") == "close"
+        assert_closes(conn)
+
+
+def test_huge_header_is_rejected_before_the_head_is_complete(server):
+    with RawConnection(server.port) as conn:
+        conn.send(b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Huge: " + b"a" * (MAX_HEADER_SIZE + 100))  # no end of head
+        assert_detail(conn.read_response(timeout=2), 431)
+        assert_closes(conn)
+
+
+def test_too_many_headers_is_431(server):
+    headers = [(f"X-H{i}", "v") for i in range(MAX_HEADERS + 5)]
+    with RawConnection(server.port) as conn:
+        conn.request("GET", "/hello", headers)
+        r = conn.read_response()
+        assert_detail(r, 431, str(MAX_HEADERS))
+        assert_closes(conn)
+
+
+def test_headers_up_to_the_count_limit_are_accepted(server):
+    headers = [(f"X-H{i}", "v") for i in range(MAX_HEADERS - 1)]  # plus Host
+    r = roundtrip(server.port, "GET", "/headers", headers)
+    assert r.status == 200 and r.json() == {"count": MAX_HEADERS, "host": "127.0.0.1"}
+
+
+# ------------------------------------------------------------------ framing errors
+
+
+def test_content_length_with_transfer_encoding_is_400(server):
+    with RawConnection(server.port) as conn:
+        conn.send(
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"0\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"  # a smuggled request must not be served
+        )
+        r = conn.read_response()
+        assert_detail(r, 400, "Transfer-Encoding")
+        assert r.header("connection") == "close"
+        assert_closes(conn)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Content-Length": "abc"}, 400),
+        ({"Content-Length": "-1"}, 400),
+        ({"Content-Length": "+5"}, 400),
+        ({"Content-Length": "99999999999999999999999999"}, 400),
+        ([("Content-Length", "3"), ("Content-Length", "4")], 400),
+        ({"Transfer-Encoding": "gzip"}, 501),
+        ({"Transfer-Encoding": "chunked, gzip"}, 501),
+    ],
+)
+def test_bad_framing_headers(server, headers, status):
+    with RawConnection(server.port) as conn:
+        conn.request("POST", "/echo", headers, b"")
+        assert_detail(conn.read_response(), status)
+        assert_closes(conn)
+
+
+def test_identical_repeated_content_length_is_accepted(server):
+    raw = json.dumps(ITEM).encode()
+    n = str(len(raw))
+    r = roundtrip(server.port, "POST", "/echo", [("Content-Length", n), ("Content-Length", n)], raw)
+    assert r.status == 200
+
+
+def test_invalid_chunk_size_is_400(server):
+    with RawConnection(server.port) as conn:
+        conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n")
+        assert_detail(conn.read_response(), 400, "chunk")
+        assert_closes(conn)
+
+
+def test_chunk_data_without_crlf_is_400(server):
+    with RawConnection(server.port) as conn:
+        conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n")
+        assert_detail(conn.read_response(), 400, "CRLF")
+        assert_closes(conn)
+
+
+def test_chunked_on_http10_is_rejected(server):
+    with RawConnection(server.port) as conn:
+        conn.send(b"POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        assert_detail(conn.read_response(), 501)
+        assert_closes(conn)
+
+
+def test_body_cut_short_by_the_client_is_400(server):
+    import socket
+
+    with RawConnection(server.port) as conn:
+        conn.send(b'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"name":')
+        conn.sock.shutdown(socket.SHUT_WR)  # the client half-closes before the body is complete
+        assert_detail(conn.read_response(), 400, "closed before the body")
+
+
+def test_head_size_limit_is_exact(server):
+    def head_of(total: int) -> bytes:
+        base = b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Pad: \r\n\r\n"
+        raw = base[:-4] + b"p" * (total - len(base)) + b"\r\n\r\n"
+        assert len(raw) == total
+        return raw
+
+    assert send_raw(server.port, head_of(MAX_HEADER_SIZE)).status == 200
+    assert_detail(send_raw(server.port, head_of(MAX_HEADER_SIZE + 1)), 431)
+
+
+def test_one_header_over_the_count_limit_is_431(server):
+    headers = [(f"X-H{i}", "v") for i in range(MAX_HEADERS)]  # plus Host: one too many
+    assert_detail(roundtrip(server.port, "GET", "/headers", headers), 431)
+
+
+# ------------------------------------------------------------------ known bugs (RFC 9110 / 9112 conformance)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: an HTTP/1.1 request without Host is served (RFC 9112 section 3.2: MUST answer 400)",
+)
+def test_http11_request_without_host_is_400(server):
+    assert_detail(send_raw(server.port, b"GET /hello HTTP/1.1\r\n\r\n"), 400)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a request with two Host header lines is served (RFC 9112 section 3.2: MUST answer 400)",
+)
+def test_request_with_two_host_headers_is_400(server):
+    assert_detail(send_raw(server.port, b"GET /hello HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n"), 400)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: chunk-size is parsed with usize::from_str_radix after trim(), which accepts a leading '+' and "
+    "leading whitespace; RFC 9112 section 7.1 allows only 1*HEXDIG (lenient chunk parsing is a smuggling vector)",
+)
+@pytest.mark.parametrize("size_line", [b"+%x", b" %x"], ids=["plus-sign", "leading-space"])
+def test_chunk_size_that_is_not_pure_hex_is_400(server, size_line):
+    body = json.dumps(ITEM).encode()
+    wire = (size_line % len(body)) + b"\r\n" + body + b"\r\n0\r\n\r\n"
+    with RawConnection(server.port) as conn:
+        conn.request("POST", "/echo", {"Transfer-Encoding": "chunked"}, wire)
+        assert_detail(conn.read_response(), 400)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: 'Transfer-Encoding: gzip, chunked' is treated as plain chunked: the gzip coding is silently "
+    "ignored and the still-compressed bytes reach the handler (RFC 9112 section 6.1: SHOULD answer 501)",
+)
+def test_unsupported_coding_before_chunked_is_501(server):
+    import gzip
+
+    wire = chunked(gzip.compress(json.dumps(ITEM).encode()))
+    with RawConnection(server.port) as conn:
+        conn.request("POST", "/echo", {"Transfer-Encoding": "gzip, chunked"}, wire)
+        assert_detail(conn.read_response(), 501)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: the 8 KiB 'Trailers too large' check in ChunkedDecoder applies to one trailer line at a time, "
+    "so a trailer section of any size (and any number of fields) is read; only the body timeout bounds it",
+)
+def test_trailer_section_is_bounded(server):
+    body = json.dumps(ITEM).encode()
+    trailer = b"X-T: " + b"a" * 100 + b"\r\n"
+    with RawConnection(server.port) as conn:
+        conn.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        conn.send(b"%x\r\n%s\r\n0\r\n" % (len(body), body))
+        try:
+            conn.send(trailer * 2000 + b"\r\n")  # 210 KB of trailers, 2000 fields
+        except OSError:
+            pass  # the server may close while we are still sending
+        assert_detail(conn.read_response(), 431)

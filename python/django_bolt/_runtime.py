@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextvars
 import datetime
 import decimal
 import logging
+import sys
 import threading
 import traceback
 import uuid
@@ -24,8 +24,48 @@ from .responses import Response
 logger = logging.getLogger("django_bolt")
 
 _loop: asyncio.AbstractEventLoop | None = None
-_loop_thread: int = 0
 _loop_lock = threading.Lock()
+
+_LoopBase: type[asyncio.AbstractEventLoop] = getattr(asyncio, "ProactorEventLoop", asyncio.SelectorEventLoop)
+if sys.platform != "win32":
+    _LoopBase = asyncio.SelectorEventLoop
+
+
+class _UnlockedWhileWaiting:
+    """Wraps the loop's selector: the loop lock is released while the loop waits for I/O."""
+
+    def __init__(self, selector: Any, lock: threading.Lock) -> None:
+        self._inner = selector
+        self._lock = lock
+
+    def select(self, timeout: float | None = None) -> Any:
+        self._lock.release()
+        try:
+            return self._inner.select(timeout)
+        finally:
+            self._lock.acquire()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class BoltEventLoop(_LoopBase):  # type: ignore[misc, valid-type]
+    """The asyncio loop with a lock held whenever it runs callbacks.
+
+    A Rust thread takes the same lock to run a coroutine's first step as an eager task: for that
+    moment the loop's state (ready queue, timers, the current task) is the step's alone, exactly as
+    if it ran on the loop thread, so ``asyncio.current_task()``, ``asyncio.timeout()`` and friends
+    work from the handler's first statement.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.bolt_lock = threading.Lock()
+        self._selector = _UnlockedWhileWaiting(self._selector, self.bolt_lock)
+
+    def _run_once(self) -> None:
+        with self.bolt_lock:
+            super()._run_once()  # type: ignore[misc]
 
 
 def _new_loop(kind: str) -> asyncio.AbstractEventLoop:
@@ -37,20 +77,18 @@ def _new_loop(kind: str) -> asyncio.AbstractEventLoop:
                 raise
         else:
             return uvloop.new_event_loop()
-    return asyncio.new_event_loop()
+    return BoltEventLoop()
 
 
 def event_loop(kind: str = "auto") -> asyncio.AbstractEventLoop:
     """The process's event loop, running in a daemon thread; created on first use."""
-    global _loop, _loop_thread
+    global _loop
     with _loop_lock:
         if _loop is None:
             loop = _new_loop(kind)
             ready = threading.Event()
 
             def run() -> None:
-                global _loop_thread
-                _loop_thread = threading.get_ident()
                 asyncio.set_event_loop(loop)
                 loop.call_soon(ready.set)
                 loop.run_forever()
@@ -61,82 +99,58 @@ def event_loop(kind: str = "auto") -> asyncio.AbstractEventLoop:
         return _loop
 
 
-class _LoopProxy(asyncio.AbstractEventLoop):
-    """Stands in for a uvloop loop while a coroutine's first step runs on a Rust thread.
-
-    libuv handles are not thread-safe, so every loop method the coroutine calls during that step
-    is run on the loop thread and waited for. Coroutines that never touch the loop pay nothing.
-    The pure-asyncio loop keeps its state in Python objects guarded by the GIL and is used as is.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, loop_thread: int) -> None:
-        object.__setattr__(self, "_bolt_loop", loop)
-        object.__setattr__(self, "_bolt_thread", loop_thread)
-
-    def __getattribute__(self, name: str) -> Any:
-        if name.startswith("__"):
-            return object.__getattribute__(self, name)
-        loop = object.__getattribute__(self, "_bolt_loop")
-        attr = getattr(loop, name)
-        if not callable(attr) or threading.get_ident() == object.__getattribute__(self, "_bolt_thread"):
-            return attr
-
-        def on_loop_thread(*args: Any, **kwargs: Any) -> Any:
-            done: concurrent.futures.Future[Any] = concurrent.futures.Future()
-
-            def run() -> None:
-                try:
-                    done.set_result(attr(*args, **kwargs))
-                except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
-                    done.set_exception(exc)
-
-            loop.call_soon_threadsafe(run)
-            return done.result()
-
-        return on_loop_thread
+def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context) -> asyncio.Task[Any]:
+    """Creates the handler's task and runs its first step on the calling thread."""
+    if sys.version_info >= (3, 12):
+        return asyncio.Task(coro, loop=loop, context=context, eager_start=True)
+    # Before 3.12 there are no eager tasks: create the task, take its scheduled first step out of
+    # the ready queue (the loop lock is held, so the loop is not reading it) and run it here.
+    task = context.run(loop.create_task, coro)
+    ready = loop._ready  # type: ignore[attr-defined]
+    for handle in reversed(ready):
+        if getattr(handle._callback, "__self__", None) is task:
+            ready.remove(handle)
+            handle._run()
+            break
+    return task
 
 
-def _step_loop(loop: asyncio.AbstractEventLoop, loop_thread: int) -> Any:
-    """The object installed as the running loop while a coroutine's first step runs."""
-    if type(loop).__module__.startswith("asyncio"):
-        return loop
-    return _LoopProxy(loop, loop_thread)
+def first_step_locked(loop: BoltEventLoop) -> Callable[[Any, Callable[[Any], None]], Any]:
+    lock = loop.bolt_lock
+    set_running_loop = asyncio.events._set_running_loop
+    wake = loop._write_to_self  # type: ignore[attr-defined]
+    new_context = contextvars.Context
 
-
-class _Resume:
-    """Awaitable that continues a coroutine already stepped once, starting at what it awaits."""
-
-    __slots__ = ("coro", "pending")
-
-    def __init__(self, coro: Any, pending: Any) -> None:
-        self.coro = coro
-        self.pending = pending
-
-    def __await__(self) -> Any:
-        coro, pending = self.coro, self.pending
-        self.coro = self.pending = None
-        while True:
+    def first_step(coro: Any, done: Callable[[Any], None]) -> Any:
+        """Runs the first step; returns the finished task, or None once ``done`` is registered."""
+        with lock:
+            set_running_loop(loop)
             try:
-                yield pending
-            except BaseException as exc:  # noqa: BLE001 - forwarded into the coroutine
-                step: Callable[..., Any] = coro.throw
-                arg: Any = exc
-            else:
-                step, arg = coro.send, None
-            try:
-                pending = step(arg)
-            except StopIteration as stop:
-                return stop.value
+                task = _eager_task(loop, coro, new_context())
+            finally:
+                set_running_loop(None)
+            if task.done():
+                return task
+            task.add_done_callback(done)
+        # The step may have scheduled callbacks or timers: let the loop recompute its wait.
+        wake()
+        return None
+
+    return first_step
 
 
-async def _continue(coro: Any, pending: Any) -> Any:
-    return await _Resume(coro, pending)
+def first_step_on_loop(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Callable[[Any], None]], Any]:
+    """For loops whose internals are not thread-safe (uvloop): the task starts on the loop thread."""
 
+    def start(coro: Any, done: Callable[[Any], None]) -> None:
+        task = contextvars.Context().run(loop.create_task, coro)
+        task.add_done_callback(done)
 
-def _resume(coro: Any, pending: Any, context: contextvars.Context, done: Callable[[Any], None]) -> None:
-    loop = asyncio.get_running_loop()
-    task = context.run(loop.create_task, _continue(coro, pending))
-    task.add_done_callback(done)
+    def first_step(coro: Any, done: Callable[[Any], None]) -> None:
+        loop.call_soon_threadsafe(start, coro, done)
+        return None
+
+    return first_step
 
 
 def error_body(exc: BaseException, tb: Any, debug: bool) -> bytes:
@@ -182,9 +196,5 @@ def runtime(event_loop_kind: str = "auto") -> dict[str, Any]:
         "error_body": error_body,
         "anonymous_user": anonymous_user,
         "auser": auser,
-        "loop": loop,
-        "step_loop": _step_loop(loop, _loop_thread),
-        "resume": _resume,
-        "set_running_loop": asyncio.events._set_running_loop,
-        "context": contextvars.Context,
+        "first_step": first_step_locked(loop) if isinstance(loop, BoltEventLoop) else first_step_on_loop(loop),
     }

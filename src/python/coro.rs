@@ -1,12 +1,11 @@
 //! Stepping `async def` handlers from Rust.
 //!
-//! The first `send(None)` happens on the calling thread: a coroutine that finishes without
-//! suspending never reaches the event loop. One that suspends is handed, together with the
-//! awaitable it is waiting on, to the process's event loop, and its result comes back through a
-//! oneshot channel.
+//! The handler's coroutine becomes an asyncio task whose first step runs on the calling Rust
+//! thread (see `django_bolt._runtime.first_step_locked`): a coroutine that finishes without
+//! suspending never waits for the event loop thread. One that suspends continues on the loop,
+//! and its result comes back through a oneshot channel.
 
 use super::refs::PyRefs;
-use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
@@ -37,17 +36,6 @@ impl Completion {
     }
 }
 
-fn completion(py: Python<'_>) -> PyResult<(Bound<'_, Completion>, oneshot::Receiver<Outcome>)> {
-    let (tx, rx) = oneshot::channel();
-    let done = Bound::new(
-        py,
-        Completion {
-            sender: Mutex::new(Some(tx)),
-        },
-    )?;
-    Ok((done, rx))
-}
-
 pub fn start(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> Step {
     match step(py, refs, coro) {
         Ok(step) => step,
@@ -56,26 +44,19 @@ pub fn start(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> Step {
 }
 
 fn step(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> PyResult<Step> {
-    let context = refs.context_cls.bind(py).call0()?;
-    let set_running = refs.set_running_loop.bind(py);
-    set_running.call1((refs.step_loop.bind(py),))?;
-    let sent = context.call_method1("run", (coro.getattr("send")?, py.None()));
-    set_running.call1((py.None(),))?;
-    match sent {
-        Ok(pending) => {
-            let (done, rx) = completion(py)?;
-            refs.call_soon_threadsafe.bind(py).call1((
-                refs.resume.bind(py),
-                coro,
-                pending,
-                context,
-                done,
-            ))?;
-            Ok(Step::Pending(rx))
-        }
-        Err(e) if e.is_instance_of::<PyStopIteration>(py) => {
-            Ok(Step::Done(Ok(e.value(py).getattr("value")?.unbind())))
-        }
-        Err(e) => Ok(Step::Done(Err(e))),
+    let (tx, rx) = oneshot::channel();
+    let done = Bound::new(
+        py,
+        Completion {
+            sender: Mutex::new(Some(tx)),
+        },
+    )?;
+    let finished = refs.first_step.bind(py).call1((coro, done))?;
+    if finished.is_none() {
+        Ok(Step::Pending(rx))
+    } else {
+        Ok(Step::Done(
+            finished.call_method0("result").map(Bound::unbind),
+        ))
     }
 }

@@ -24,14 +24,9 @@ pub struct PyRefs {
     pub anonymous_user: Py<PyAny>,
     /// `auser(request) -> coroutine`.
     pub auser: Py<PyAny>,
-    pub loop_: Py<PyAny>,
-    pub call_soon_threadsafe: Py<PyAny>,
-    /// `resume(coro, pending, context, done)`: continues a suspended coroutine as a task.
-    pub resume: Py<PyAny>,
-    pub set_running_loop: Py<PyAny>,
-    pub context_cls: Py<PyAny>,
-    /// Installed as the running loop during a coroutine's first step on a Rust thread.
-    pub step_loop: Py<PyAny>,
+    /// `first_step(coro, done) -> task | None`: runs the coroutine's first step as an asyncio
+    /// task; returns the task when it already finished, else registers `done` and returns None.
+    pub first_step: Py<PyAny>,
 }
 
 fn item(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Py<PyAny>> {
@@ -42,8 +37,6 @@ fn item(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Py<PyAny>> {
 
 impl PyRefs {
     pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<PyRefs> {
-        let loop_ = item(d, "loop")?;
-        let call_soon_threadsafe = loop_.bind(d.py()).getattr("call_soon_threadsafe")?.unbind();
         Ok(PyRefs {
             json_encode: item(d, "json_encode")?,
             uuid_cls: item(d, "uuid")?,
@@ -61,12 +54,7 @@ impl PyRefs {
             error_body: item(d, "error_body")?,
             anonymous_user: item(d, "anonymous_user")?,
             auser: item(d, "auser")?,
-            call_soon_threadsafe,
-            loop_,
-            resume: item(d, "resume")?,
-            set_running_loop: item(d, "set_running_loop")?,
-            context_cls: item(d, "context")?,
-            step_loop: item(d, "step_loop")?,
+            first_step: item(d, "first_step")?,
         })
     }
 }

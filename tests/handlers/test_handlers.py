@@ -1,6 +1,7 @@
 """Handlers: async stepping from Rust, the sync thread pool, and the Django ORM from both."""
 
 import asyncio
+import sys
 import threading
 import time
 
@@ -10,7 +11,13 @@ from asgiref.sync import sync_to_async
 from tests.testapp.models import Article
 
 
-def test_async_handler_that_never_suspends_does_not_touch_the_loop(api, client_for):
+def _on_uvloop() -> bool:
+    from django_bolt import _runtime
+
+    return not isinstance(_runtime._loop, _runtime.BoltEventLoop)
+
+
+def test_async_handler_first_step_runs_on_the_rust_thread_inside_its_own_task(api, client_for):
     seen = {}
 
     @api.get("/quick")
@@ -20,9 +27,24 @@ def test_async_handler_that_never_suspends_does_not_touch_the_loop(api, client_f
         return {"ok": True}
 
     assert client_for(api).get("/quick").json() == {"ok": True}
-    # Stepped directly on a Rust worker, not inside an asyncio task on the loop thread.
-    assert seen["thread"] != "bolt-event-loop"
-    assert seen["in_task"] is False
+    assert seen["in_task"] is True
+    if not _on_uvloop():
+        # Stepped directly on a Rust worker: a coroutine that never suspends never waits for the loop.
+        assert seen["thread"] != "bolt-event-loop"
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is new in 3.11")
+def test_asyncio_timeout_works_from_the_first_statement(api, client_for):
+    @api.get("/timeout")
+    async def timeout():
+        try:
+            async with asyncio.timeout(0.05):
+                await asyncio.sleep(1)
+        except TimeoutError:
+            return {"timed_out": True}
+        return {"timed_out": False}
+
+    assert client_for(api).get("/timeout").json() == {"timed_out": True}
 
 
 def test_async_handler_that_suspends_finishes_on_the_event_loop(api, client_for):
@@ -200,4 +222,4 @@ def test_event_loop_kind_follows_settings(api, client_for):
     if settings.BOLT_EVENT_LOOP == "uvloop" or (settings.BOLT_EVENT_LOOP == "auto" and uvloop_installed):
         assert module.startswith("uvloop")
     else:
-        assert module.startswith("asyncio")
+        assert module == "django_bolt._runtime"  # BoltEventLoop, an asyncio loop

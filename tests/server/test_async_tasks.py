@@ -6,7 +6,6 @@ asyncio features that look up ``asyncio.current_task()`` (``asyncio.timeout``, a
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import threading
 import time
@@ -15,16 +14,7 @@ import pytest
 
 from tests.server.wire import roundtrip
 
-# With uvloop installed ("auto" event loop) every coroutine starts on the loop thread instead.
-STEPS_IN_CALLER = importlib.util.find_spec("uvloop") is None
-
 needs_asyncio_timeout = pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.timeout is new in 3.11")
-
-FIRST_STEP_BUG = (
-    "BUG: with the pure-asyncio loop (_runtime._step_in_caller), a coroutine's first step runs on the Rust "
-    "thread outside any asyncio Task, so asyncio.current_task() is None (or ANOTHER request's task if the "
-    "loop thread is busy running one) until the handler's first await"
-)
 
 
 def test_gather_and_sleep_work(server):
@@ -38,29 +28,18 @@ def test_current_task_after_the_first_await(server):
     assert r.json()["after_first_await"] is True
 
 
-@pytest.mark.xfail(STEPS_IN_CALLER, strict=True, reason=FIRST_STEP_BUG)
 def test_current_task_before_the_first_await(server):
     r = roundtrip(server.port, "GET", "/current-task")
     assert r.json() == {"before_first_await": True, "after_first_await": True}
 
 
 @needs_asyncio_timeout
-@pytest.mark.xfail(
-    STEPS_IN_CALLER,
-    strict=True,
-    reason=FIRST_STEP_BUG + ": asyncio.timeout() raises 'Timeout should be used inside a task' (500)",
-)
 def test_asyncio_timeout_as_the_first_statement(server):
     r = roundtrip(server.port, "GET", "/timeout-block?delay=0.3&limit=0.05")
     assert r.status == 200, r.body
     assert r.json() == {"timed_out": True}
 
 
-@pytest.mark.xfail(
-    STEPS_IN_CALLER and sys.version_info >= (3, 12),
-    strict=True,
-    reason=FIRST_STEP_BUG + ": since 3.12 asyncio.wait_for() is built on asyncio.timeout() and fails the same way",
-)
 def test_asyncio_wait_for_as_the_first_await(server):
     r = roundtrip(server.port, "GET", "/wait-for?delay=0.01")
     assert r.status == 200, r.body
@@ -68,12 +47,6 @@ def test_asyncio_wait_for_as_the_first_await(server):
 
 
 @needs_asyncio_timeout
-@pytest.mark.xfail(
-    STEPS_IN_CALLER,
-    strict=True,
-    reason=FIRST_STEP_BUG + ": request B's asyncio.timeout() is attached to request A's task, so A is cancelled "
-    "(500) and B's own timeout never fires",
-)
 def test_a_timeout_in_one_request_never_cancels_another(server):
     results = {}
 

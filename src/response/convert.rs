@@ -36,7 +36,11 @@ fn push_headers(out: &mut HeaderList, headers: &Bound<'_, PyAny>) -> PyResult<()
             return Err(header_error(&name));
         }
         let lower = name.to_ascii_lowercase();
-        if lower == "content-length" || lower == "transfer-encoding" {
+        // Framing and connection management belong to the server.
+        if matches!(
+            lower.as_str(),
+            "content-length" | "transfer-encoding" | "connection" | "keep-alive" | "upgrade"
+        ) {
             continue;
         }
         out.push((Cow::Owned(lower), value));
@@ -46,7 +50,8 @@ fn push_headers(out: &mut HeaderList, headers: &Bound<'_, PyAny>) -> PyResult<()
 
 fn status_of(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
     let status: u16 = obj.getattr("status_code")?.extract()?;
-    if !(100..=599).contains(&status) {
+    // Interim (1xx) statuses cannot be a handler's final answer.
+    if !(200..=599).contains(&status) {
         return Err(pyo3::exceptions::PyValueError::new_err(format!(
             "invalid status code {status}"
         )));

@@ -63,7 +63,11 @@ impl Response {
 
     /// Status codes whose responses never carry a body.
     pub fn forbids_body(&self) -> bool {
-        self.status == 204 || self.status == 304 || (100..200).contains(&self.status)
+        matches!(self.status, 204 | 205 | 304) || (100..200).contains(&self.status)
+    }
+
+    fn has_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|(k, _)| k == name)
     }
 }
 
@@ -122,9 +126,16 @@ pub fn write_head(out: &mut Vec<u8>, resp: &Response, date: &str, keep_alive: bo
     out.extend_from_slice(status_buf.format(resp.status).as_bytes());
     out.push(b' ');
     out.extend_from_slice(reason(resp.status).as_bytes());
-    out.extend_from_slice(b"\r\nserver: django-bolt\r\ndate: ");
-    out.extend_from_slice(date.as_bytes());
     out.extend_from_slice(b"\r\n");
+    // A handler's own Server or Date replaces the default rather than duplicating it.
+    if !resp.has_header("server") {
+        out.extend_from_slice(b"server: django-bolt\r\n");
+    }
+    if !resp.has_header("date") {
+        out.extend_from_slice(b"date: ");
+        out.extend_from_slice(date.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
     for (name, value) in &resp.headers {
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b": ");

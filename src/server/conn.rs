@@ -39,6 +39,7 @@ pub async fn serve(
             Ok(HeadRead::Closed) => return,
             Err(resp) => {
                 let _ = write(&mut stream, &mut out, resp, false).await;
+                linger(&mut stream).await;
                 return;
             }
         };
@@ -48,6 +49,7 @@ pub async fn serve(
             Ok(r) => r,
             Err(resp) => {
                 let _ = write(&mut stream, &mut out, resp, false).await;
+                linger(&mut stream).await;
                 return;
             }
         };
@@ -60,6 +62,24 @@ pub async fn serve(
             || !keep_alive
         {
             return;
+        }
+    }
+}
+
+/// After an error answered before the body was read, reads and discards for a bounded time so
+/// the client (still sending) sees the response instead of a connection reset.
+async fn linger(stream: &mut TcpStream) {
+    const MAX_DRAIN: usize = 4 * 1024 * 1024;
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut scratch = vec![0u8; READ_CHUNK];
+    let mut drained = 0;
+    while drained < MAX_DRAIN {
+        match timeout_at(deadline, stream.read(&mut scratch)).await {
+            Ok(Ok(n)) if n > 0 => drained += n,
+            _ => return,
         }
     }
 }
@@ -147,6 +167,7 @@ async fn read_request(
     peer: SocketAddr,
 ) -> Result<(HttpRequest, bool), Response> {
     let cfg = &app.config;
+    head.check_host()?;
     let framing = head.framing()?;
     let (path, query) = head.path_and_query()?;
     let limit = cfg.max_body_bytes;

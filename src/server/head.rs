@@ -96,13 +96,14 @@ impl Head {
                     "Both Content-Length and Transfer-Encoding were sent",
                 ));
             }
-            let last = te
-                .join(",")
-                .rsplit(',')
-                .next()
-                .map(|s| s.trim().to_ascii_lowercase())
-                .unwrap_or_default();
-            if last != "chunked" || self.minor_version == 0 {
+            // Only `chunked` alone is supported: other codings would reach the handler undecoded.
+            let codings: Vec<String> = te
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(|c| c.trim().to_ascii_lowercase())
+                .filter(|c| !c.is_empty())
+                .collect();
+            if codings != ["chunked"] || self.minor_version == 0 {
                 return Err(Response::detail(501, "Unsupported Transfer-Encoding"));
             }
             return Ok(Framing::Chunked);
@@ -127,6 +128,18 @@ impl Head {
         })
     }
 
+    /// RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host header.
+    pub fn check_host(&self) -> Result<(), Response> {
+        let count = self.values("host").count();
+        if count > 1 || (count == 0 && self.minor_version >= 1) {
+            return Err(Response::detail(
+                400,
+                "An HTTP/1.1 request needs exactly one Host header",
+            ));
+        }
+        Ok(())
+    }
+
     pub fn wants_keep_alive(&self) -> bool {
         let connection = self
             .values("connection")
@@ -141,9 +154,12 @@ impl Head {
         }
     }
 
+    /// HTTP/1.0 clients do not know interim responses, so their expectation is ignored.
     pub fn expects_continue(&self) -> bool {
-        self.values("expect")
-            .any(|v| v.eq_ignore_ascii_case("100-continue"))
+        self.minor_version >= 1
+            && self
+                .values("expect")
+                .any(|v| v.eq_ignore_ascii_case("100-continue"))
     }
 
     /// Splits the target into a percent-decoded path and the raw query.
@@ -184,6 +200,25 @@ impl Head {
 pub struct ChunkedDecoder {
     pub body: Vec<u8>,
     state: ChunkState,
+    trailer_bytes: usize,
+}
+
+const MAX_TRAILER_BYTES: usize = 8 * 1024;
+
+/// `1*HEXDIG [BWS ";" chunk-ext]`: hex digits only, no sign or leading space.
+fn parse_chunk_size(line: &str) -> Option<usize> {
+    let digits_end = line
+        .find(|c: char| !c.is_ascii_hexdigit())
+        .unwrap_or(line.len());
+    let (digits, rest) = line.split_at(digits_end);
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let rest = rest.trim_start_matches([' ', '\t']);
+    if !rest.is_empty() && !rest.starts_with(';') {
+        return None;
+    }
+    usize::from_str_radix(digits, 16).ok()
 }
 
 enum ChunkState {
@@ -210,6 +245,7 @@ impl ChunkedDecoder {
         ChunkedDecoder {
             body: Vec::new(),
             state: ChunkState::Size,
+            trailer_bytes: 0,
         }
     }
 
@@ -231,12 +267,8 @@ impl ChunkedDecoder {
                     };
                     let line = std::str::from_utf8(&buf[..end])
                         .map_err(|_| Response::detail(400, "Invalid chunk size"))?;
-                    let hex = line.split(';').next().unwrap_or("").trim();
-                    if hex.is_empty() || hex.len() > 16 {
-                        return Err(Response::detail(400, "Invalid chunk size"));
-                    }
-                    let size = usize::from_str_radix(hex, 16)
-                        .map_err(|_| Response::detail(400, "Invalid chunk size"))?;
+                    let size = parse_chunk_size(line)
+                        .ok_or_else(|| Response::detail(400, "Invalid chunk size"))?;
                     buf.advance(end + 2);
                     if size == 0 {
                         self.state = ChunkState::Trailers;
@@ -272,11 +304,15 @@ impl ChunkedDecoder {
                 }
                 ChunkState::Trailers => {
                     let Some(end) = memchr::memmem::find(buf, b"\r\n") else {
-                        if buf.len() > 8192 {
+                        if self.trailer_bytes + buf.len() > MAX_TRAILER_BYTES {
                             return Err(Response::detail(431, "Trailers too large"));
                         }
                         return Ok(ChunkProgress::NeedMore);
                     };
+                    self.trailer_bytes += end + 2;
+                    if self.trailer_bytes > MAX_TRAILER_BYTES {
+                        return Err(Response::detail(431, "Trailers too large"));
+                    }
                     buf.advance(end + 2);
                     if end == 0 {
                         self.state = ChunkState::Done;
@@ -308,6 +344,16 @@ mod tests {
         }
         assert!(done);
         assert_eq!(dec.body, b"Wikipedia");
+    }
+
+    #[test]
+    fn chunk_sizes_are_strict_hex() {
+        assert_eq!(parse_chunk_size("1f"), Some(31));
+        assert_eq!(parse_chunk_size("1F ; ext=1"), Some(31));
+        assert_eq!(parse_chunk_size("+1f"), None);
+        assert_eq!(parse_chunk_size(" 1f"), None);
+        assert_eq!(parse_chunk_size("1g"), None);
+        assert_eq!(parse_chunk_size(""), None);
     }
 
     #[test]

@@ -328,11 +328,6 @@ def test_server_still_serving_after_http_tests(server):
     assert_still_serving(server.port)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the server sends '100 Continue' to an HTTP/1.0 client; RFC 9110 section 10.1.1: a server that "
-    "receives 100-continue in an HTTP/1.0 request MUST ignore that expectation",
-)
 def test_expect_100_continue_is_ignored_for_http10(server):
     with RawConnection(server.port) as conn:
         conn.send(b"POST /echo HTTP/1.0\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(ITEM_BYTES))
@@ -376,12 +371,6 @@ def test_large_response_body(server):
     assert len(r.body) == 5_000_000 and r.header("content-length") == "5000000"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a handler may return a 1xx status; the server writes it as if it were the final response "
-    "(no body, connection kept alive), so the client treats it as interim and takes the NEXT request's "
-    "response as the answer to this one (response desync). A 1xx final status should become a 500.",
-)
 @pytest.mark.parametrize("code", [100, 103])
 def test_1xx_status_from_a_handler_does_not_desync_the_connection(server, code):
     with RawConnection(server.port) as conn:
@@ -391,11 +380,6 @@ def test_1xx_status_from_a_handler_does_not_desync_the_connection(server, code):
         assert first.status >= 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Server and Date set by a handler are added next to the server's own, so the response carries "
-    "two Server and two Date fields (Date is a singleton field, RFC 9110 section 6.6.1)",
-)
 @pytest.mark.parametrize("name", ["Server", "Date"])
 def test_handler_set_server_or_date_header_is_not_duplicated(server, name):
     r = roundtrip(server.port, "GET", f"/custom-headers?name={name}&value=custom")

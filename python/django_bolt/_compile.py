@@ -58,10 +58,27 @@ def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
 
 
 def _split_annotated(tp: Any) -> tuple[Any, list[Any]]:
-    if typing.get_origin(tp) is typing.Annotated:
-        base, *extras = typing.get_args(tp)
-        return base, extras
-    return tp, []
+    """``Annotated[T, m]`` → ``(T, [m])``, also through ``Optional`` (3.10 wraps ``Annotated`` in
+    ``Optional`` when the default is None)."""
+    base, extras, optional = _parse_annotation(tp)
+    return (Union[base, None] if optional else base), extras  # noqa: UP007
+
+
+def _parse_annotation(tp: Any) -> tuple[Any, list[Any], bool]:
+    """Peels ``Annotated`` and ``Optional`` layers: (base type, markers, optional)."""
+    extras: list[Any] = []
+    optional = False
+    while True:
+        if typing.get_origin(tp) is typing.Annotated:
+            tp, *more = typing.get_args(tp)
+            extras.extend(more)
+            continue
+        inner, is_optional = _unwrap_optional(tp)
+        if is_optional:
+            optional = True
+            tp = inner
+            continue
+        return tp, extras, optional
 
 
 def _simple_kind(tp: Any) -> str | None:
@@ -261,13 +278,12 @@ def compile_param(
     body_count: int,
     where: str,
 ) -> dict[str, Any] | Depends:
-    base, extras = _split_annotated(annotation)
+    base, extras, optional = _parse_annotation(annotation)
     marker, default = _marker_of(extras, default)
     if isinstance(marker, Depends):
         return marker
     if default is _UNSET:
         default = inspect.Parameter.empty
-    base, optional = _unwrap_optional(base)
     has_default = default is not inspect.Parameter.empty
     spec: dict[str, Any] = {"name": name, "key": name, "required": not has_default and not optional}
     if has_default:

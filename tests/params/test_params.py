@@ -402,3 +402,15 @@ def test_big_integers_and_keyword_only_parameters(api, client_for):
     assert client_for(api).get("/big?n=123456789012345678901234567890").json() == {
         "n": "123456789012345678901234567890"
     }
+
+
+def test_optional_annotated_marker_with_none_default(api, client_for):
+    # Python 3.10 reports this annotation as Optional[Annotated[...]] because the default is None.
+    @api.get("/opt")
+    async def opt(fields: Annotated[str | None, Query(max_length=3)] = None):
+        return {"fields": fields}
+
+    client = client_for(api)
+    assert client.get("/opt").json() == {"fields": None}
+    assert client.get("/opt?fields=abc").json() == {"fields": "abc"}
+    assert client.get("/opt?fields=abcd").status_code == 422

@@ -1,5 +1,6 @@
 //! Server settings: built once in Python from Django settings and runbolt flags.
 
+use ipnet::IpNet;
 use pyo3::conversion::FromPyObjectOwned;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -21,6 +22,12 @@ pub struct ServerConfig {
     pub workers: usize,
     pub backlog: i32,
     pub shutdown_grace: Duration,
+    /// Connections one process holds at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// Peers whose `X-Forwarded-*` headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// One JSON line per request on stderr.
+    pub access_log: bool,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +45,9 @@ impl Default for ServerConfig {
             workers: 1,
             backlog: 1024,
             shutdown_grace: Duration::from_secs(30),
+            max_connections: 10_000,
+            trusted_proxies: Vec::new(),
+            access_log: false,
         }
     }
 }
@@ -82,6 +92,13 @@ impl ServerConfig {
         secs(d, "body_timeout", &mut c.body_timeout)?;
         secs(d, "keep_alive_timeout", &mut c.keep_alive_timeout)?;
         secs(d, "shutdown_grace", &mut c.shutdown_grace)?;
+        get(d, "max_connections", &mut c.max_connections)?;
+        get(d, "access_log", &mut c.access_log)?;
+        let mut proxies: Vec<String> = Vec::new();
+        get(d, "trusted_proxies", &mut proxies)?;
+        c.trusted_proxies = crate::server::proxy::parse_networks(&proxies)
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
+        c.max_connections = c.max_connections.max(1);
         c.workers = c.workers.max(1);
         c.blocking_threads = c.blocking_threads.max(1);
         c.max_headers = c.max_headers.clamp(1, 1000);

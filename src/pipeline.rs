@@ -29,7 +29,8 @@ const PATH_ESCAPE: &AsciiSet = &CONTROLS
     .add(b'}')
     .add(b'%');
 
-pub async fn handle(app: Arc<App>, req: HttpRequest) -> Response {
+pub async fn handle(app: Arc<App>, mut req: HttpRequest) -> Response {
+    crate::server::proxy::apply_forwarded(&mut req, &app.config.trusted_proxies);
     let is_head = req.method == Method::Head;
     let mut resp = dispatch(&app, req).await;
     if is_head {

@@ -41,3 +41,9 @@ _bolt_env("BOLT_TEST_KEEP_ALIVE", "BOLT_KEEP_ALIVE_TIMEOUT", float)
 _bolt_env("BOLT_TEST_SHUTDOWN_GRACE", "BOLT_SHUTDOWN_GRACE", float)
 # ci/test.sh runs the handler tests once more with uvloop installed and selected.
 BOLT_EVENT_LOOP = os.environ.get("BOLT_TEST_EVENT_LOOP", "auto")
+_bolt_env("BOLT_TEST_MAX_CONNECTIONS", "BOLT_MAX_CONNECTIONS", int)
+_bolt_env("BOLT_TEST_ACCESS_LOG", "BOLT_ACCESS_LOG", str)
+_bolt_env("BOLT_TEST_TRUSTED_PROXIES", "BOLT_TRUSTED_PROXIES", lambda raw: raw.split(","))
+_bolt_env("BOLT_TEST_PROCESSES", "BOLT_PROCESSES", int)
+# tests/production: a system check error that must stop runbolt's startup.
+BOLT_TEST_FAIL_CHECK = os.environ.get("BOLT_TEST_FAIL_CHECK") == "1"

@@ -1,6 +1,6 @@
 """Type stubs for the Rust extension ``django_bolt._core``."""
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 __version__: str
@@ -59,8 +59,10 @@ class Request(Generic[_U, _C, _S]):
 class Completion:
     def __call__(self, task: Any) -> None: ...
 
-def serve(app: App, host: str, port: int, reuse_port: bool = False) -> None:
-    """Serves until SIGTERM/SIGINT, then drains in-flight requests."""
+def serve(
+    app: App, host: str, port: int, reuse_port: bool = False, on_ready: Callable[[], object] | None = None
+) -> None:
+    """Serves until SIGTERM/SIGINT, then drains in-flight requests. ``on_ready`` runs once listening."""
 
 def test_request(
     app: App,

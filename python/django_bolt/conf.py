@@ -1,68 +1,144 @@
-"""All django-bolt settings, read once from Django settings into one typed object."""
+"""All django-bolt settings, read once from Django settings into one typed object.
+
+Precedence: ``runbolt`` flags, then ``BOLT_*`` settings, then the defaults below.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-_UNSET: Any = object()
+#: Setting name for each field that has one.
+SETTING_NAMES: dict[str, str] = {
+    "host": "BOLT_HOST",
+    "port": "BOLT_PORT",
+    "processes": "BOLT_PROCESSES",
+    "workers": "BOLT_WORKERS",
+    "backlog": "BOLT_BACKLOG",
+    "keep_alive_timeout": "BOLT_KEEP_ALIVE_TIMEOUT",
+    "dev": "BOLT_DEV",
+    "reload_dirs": "BOLT_RELOAD_DIRS",
+    "max_rss_mb": "BOLT_MAX_RSS",
+    "workers_lifetime": "BOLT_WORKERS_LIFETIME",
+    "workers_kill_timeout": "BOLT_WORKERS_KILL_TIMEOUT",
+    "respawn_failed_workers": "BOLT_RESPAWN_FAILED_WORKERS",
+    "no_admin": "BOLT_NO_ADMIN",
+    "max_body_bytes": "BOLT_MAX_UPLOAD_SIZE",
+    "max_header_bytes": "BOLT_MAX_HEADER_SIZE",
+    "max_headers": "BOLT_MAX_HEADERS",
+    "max_multipart_parts": "BOLT_MAX_MULTIPART_PARTS",
+    "header_timeout": "BOLT_HEADER_TIMEOUT",
+    "body_timeout": "BOLT_BODY_TIMEOUT",
+    "blocking_threads": "BOLT_THREADPOOL_SIZE",
+    "shutdown_grace": "BOLT_SHUTDOWN_GRACE",
+    "max_connections": "BOLT_MAX_CONNECTIONS",
+    "trusted_proxies": "BOLT_TRUSTED_PROXIES",
+    "access_log": "BOLT_ACCESS_LOG",
+    "event_loop": "BOLT_EVENT_LOOP",
+    "api": "BOLT_API",
+}
 
 
 @dataclasses.dataclass(frozen=True)
 class BoltConfig:
     debug: bool = False
-    #: BOLT_MAX_UPLOAD_SIZE: largest request body accepted (413 above it).
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Worker processes sharing the port (SO_REUSEPORT, Linux).
+    processes: int = 1
+    #: Rust worker threads per process.
+    workers: int = 1
+    backlog: int = 1024
+    #: Seconds an idle keep-alive connection is kept open.
+    keep_alive_timeout: float = 5.0
+    #: Restart workers when a Python file changes.
+    dev: bool = False
+    reload_dirs: tuple[str, ...] = ()
+    #: Recycle a worker whose resident memory exceeds this many MiB (0: never).
+    max_rss_mb: int = 0
+    #: Recycle a worker after this many seconds (0: never).
+    workers_lifetime: float = 0.0
+    #: Seconds a stopping worker may take before it is killed.
+    workers_kill_timeout: float = 30.0
+    respawn_failed_workers: bool = True
+    #: Accepted for compatibility: django-bolt never serves the Django admin itself.
+    no_admin: bool = False
+    #: Largest request body accepted (413 above it).
     max_body_bytes: int = 10 * 1024 * 1024
-    #: BOLT_MAX_HEADER_SIZE: bytes of request line + headers (431 above it).
+    #: Bytes of request line + headers (431 above it).
     max_header_bytes: int = 16 * 1024
-    #: BOLT_MAX_HEADERS: number of request headers (431 above it).
+    #: Number of request headers (431 above it).
     max_headers: int = 100
     max_multipart_parts: int = 1000
     #: Seconds to receive a complete request head (408 after it).
     header_timeout: float = 10.0
     #: Seconds to receive a complete request body (408 after it).
     body_timeout: float = 30.0
-    #: Seconds an idle keep-alive connection is kept open.
-    keep_alive_timeout: float = 5.0
-    #: BOLT_THREADPOOL_SIZE: threads that run sync handlers.
+    #: Threads that run sync handlers.
     blocking_threads: int = 16
-    #: Rust worker threads per process.
-    workers: int = 1
-    backlog: int = 1024
+    #: Seconds in-flight requests get to finish after SIGTERM.
     shutdown_grace: float = 30.0
-    #: BOLT_EVENT_LOOP: "auto" (uvloop when installed), "asyncio" or "uvloop".
+    #: Connections held at once per process; more wait in the listen backlog.
+    max_connections: int = 10_000
+    #: Addresses/networks whose X-Forwarded-For/-Proto headers are believed.
+    trusted_proxies: tuple[str, ...] = ()
+    #: One JSON line per request on stderr.
+    access_log: bool = False
+    #: "auto" (uvloop when installed), "asyncio" or "uvloop".
     event_loop: str = "auto"
     api: str | None = None
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> BoltConfig:
+        """Reads Django settings; ``overrides`` (runbolt flags) win where they are not None."""
         from django.conf import settings
 
-        def read(name: str, default: Any) -> Any:
-            return getattr(settings, name, default) if settings.configured else default
-
-        defaults = cls()
-        values = {
-            "debug": bool(read("DEBUG", False)),
-            "max_body_bytes": int(read("BOLT_MAX_UPLOAD_SIZE", defaults.max_body_bytes)),
-            "max_header_bytes": int(read("BOLT_MAX_HEADER_SIZE", defaults.max_header_bytes)),
-            "max_headers": int(read("BOLT_MAX_HEADERS", defaults.max_headers)),
-            "max_multipart_parts": int(read("BOLT_MAX_MULTIPART_PARTS", defaults.max_multipart_parts)),
-            "header_timeout": float(read("BOLT_HEADER_TIMEOUT", defaults.header_timeout)),
-            "body_timeout": float(read("BOLT_BODY_TIMEOUT", defaults.body_timeout)),
-            "keep_alive_timeout": float(read("BOLT_KEEP_ALIVE_TIMEOUT", defaults.keep_alive_timeout)),
-            "blocking_threads": int(read("BOLT_THREADPOOL_SIZE", defaults.blocking_threads)),
-            "workers": int(read("BOLT_WORKERS", defaults.workers)),
-            "backlog": int(read("BOLT_BACKLOG", defaults.backlog)),
-            "shutdown_grace": float(read("BOLT_SHUTDOWN_GRACE", defaults.shutdown_grace)),
-            "event_loop": str(read("BOLT_EVENT_LOOP", defaults.event_loop)),
-            "api": read("BOLT_API", None),
-        }
+        values: dict[str, Any] = {"debug": bool(getattr(settings, "DEBUG", False)) if settings.configured else False}
+        for field, setting in SETTING_NAMES.items():
+            if settings.configured and hasattr(settings, setting):
+                values[field] = getattr(settings, setting)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        config = cls(**values)
-        if config.event_loop not in ("auto", "asyncio", "uvloop"):
-            raise ValueError("BOLT_EVENT_LOOP must be 'auto', 'asyncio' or 'uvloop'")
+        return cls.build(**values)
+
+    @classmethod
+    def build(cls, **values: Any) -> BoltConfig:
+        """Validates and converts raw values into a config."""
+        converted: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            if field.name not in values:
+                continue
+            raw = values[field.name]
+            default = field.default
+            try:
+                if field.name in ("reload_dirs", "trusted_proxies"):
+                    converted[field.name] = (raw,) if isinstance(raw, str) else tuple(str(x) for x in raw or ())
+                elif field.name == "api":
+                    converted[field.name] = raw or None
+                elif isinstance(default, bool):
+                    converted[field.name] = _to_bool(raw)
+                else:
+                    converted[field.name] = type(default)(raw)
+            except (TypeError, ValueError) as exc:
+                name = SETTING_NAMES.get(field.name, field.name)
+                raise ValueError(f"{name}: invalid value {raw!r} ({exc})") from None
+        config = cls(**converted)
+        config.validate()
         return config
+
+    def validate(self) -> None:
+        if self.event_loop not in ("auto", "asyncio", "uvloop"):
+            raise ValueError("BOLT_EVENT_LOOP must be 'auto', 'asyncio' or 'uvloop'")
+        for name in ("processes", "workers", "backlog", "max_headers", "max_connections", "blocking_threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{SETTING_NAMES.get(name, name)} must be at least 1")
+        for name in ("keep_alive_timeout", "header_timeout", "body_timeout", "shutdown_grace", "workers_kill_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{SETTING_NAMES.get(name, name)} must be a positive number of seconds")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("BOLT_PORT must be between 0 and 65535")
+
+    def replace(self, **changes: Any) -> BoltConfig:
+        return dataclasses.replace(self, **changes)
 
     def server_dict(self) -> dict[str, Any]:
         """The part of the config the Rust server reads."""
@@ -79,5 +155,20 @@ class BoltConfig:
             "workers",
             "backlog",
             "shutdown_grace",
+            "max_connections",
+            "access_log",
         )
-        return {k: getattr(self, k) for k in keys}
+        out = {k: getattr(self, k) for k in keys}
+        out["trusted_proxies"] = list(self.trusted_proxies)
+        return out
+
+
+def _to_bool(raw: Any) -> bool:
+    if isinstance(raw, str):
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError("expected a boolean")
+    return bool(raw)

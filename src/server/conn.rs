@@ -1,5 +1,6 @@
 //! One HTTP/1.1 connection: keep-alive loop, limits and timeouts, framing, writing.
 
+use super::access_log;
 use super::date::with_http_date;
 use super::head::{parse_head, ChunkProgress, ChunkedDecoder, Framing, Head, Parsed};
 use crate::app::App;
@@ -45,7 +46,7 @@ pub async fn serve(
         };
         first = false;
         let keep_alive = head.wants_keep_alive();
-        let request = match read_request(&app, &mut stream, &mut buf, head, peer).await {
+        let mut request = match read_request(&app, &mut stream, &mut buf, head, peer).await {
             Ok(r) => r,
             Err(resp) => {
                 let _ = write(&mut stream, &mut out, resp, false).await;
@@ -54,13 +55,38 @@ pub async fn serve(
             }
         };
         let http10 = request.1;
+        let started = std::time::Instant::now();
+        let log_line = app.config.access_log.then(|| {
+            // Resolved here too (the pipeline does it again, idempotently) to log the real client.
+            super::proxy::apply_forwarded(&mut request.0, &app.config.trusted_proxies);
+            let client = request
+                .0
+                .peer
+                .map(|p| p.ip().to_string())
+                .unwrap_or_default();
+            (
+                request.0.method.as_str().to_owned(),
+                request.0.path.clone(),
+                client,
+            )
+        });
         let resp = pipeline::handle(Arc::clone(&app), request.0).await;
         let keep_alive = keep_alive && !*shutdown.borrow();
-        if write_versioned(&mut stream, &mut out, resp, keep_alive, http10)
-            .await
-            .is_err()
-            || !keep_alive
-        {
+        let status = resp.status;
+        let bytes = if resp.omit_body { 0 } else { resp.body_len() };
+        let written = write_versioned(&mut stream, &mut out, resp, keep_alive, http10).await;
+        if let Some((method, path, client)) = log_line {
+            access_log::log(access_log::Entry {
+                time: access_log::now_rfc3339(),
+                client,
+                method,
+                path,
+                status,
+                bytes,
+                duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            });
+        }
+        if written.is_err() || !keep_alive {
             return;
         }
     }

@@ -1,8 +1,10 @@
 //! The socket server: listener, accept loop, signals and graceful shutdown.
 
+pub mod access_log;
 pub mod conn;
 pub mod date;
 pub mod head;
+pub mod proxy;
 
 use crate::app::{App, PyApp};
 use pyo3::prelude::*;
@@ -81,9 +83,18 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let active = Arc::new(AtomicUsize::new(0));
+    let slots = Arc::new(tokio::sync::Semaphore::new(app.config.max_connections));
     let signal = shutdown_signal();
     tokio::pin!(signal);
     loop {
+        // At the connection limit, stop accepting: new clients wait in the kernel's backlog.
+        let permit = tokio::select! {
+            _ = &mut signal => break,
+            permit = Arc::clone(&slots).acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
         tokio::select! {
             _ = &mut signal => break,
             accepted = listener.accept() => {
@@ -103,6 +114,7 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
                 tokio::spawn(async move {
                     conn::serve(app, stream, peer, rx).await;
                     active.fetch_sub(1, Ordering::SeqCst);
+                    drop(permit);
                 });
             }
         }
@@ -128,8 +140,15 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
 
 /// Serves `app` on `host:port` until SIGTERM/SIGINT, then drains in-flight requests.
 #[pyfunction]
-#[pyo3(signature = (app, host, port, reuse_port=false))]
-pub fn serve(py: Python<'_>, app: &PyApp, host: &str, port: u16, reuse_port: bool) -> PyResult<()> {
+#[pyo3(signature = (app, host, port, reuse_port=false, on_ready=None))]
+pub fn serve(
+    py: Python<'_>,
+    app: &PyApp,
+    host: &str,
+    port: u16,
+    reuse_port: bool,
+    on_ready: Option<Py<PyAny>>,
+) -> PyResult<()> {
     let inner = Arc::clone(&app.inner);
     let addr = (host, port)
         .to_socket_addrs()
@@ -138,6 +157,10 @@ pub fn serve(py: Python<'_>, app: &PyApp, host: &str, port: u16, reuse_port: boo
         .ok_or_else(|| pyo3::exceptions::PyOSError::new_err(format!("cannot resolve {host}")))?;
     let listener = bind(addr, inner.config.backlog, reuse_port)?;
     let runtime = build_runtime(inner.config.workers, inner.config.blocking_threads)?;
+    // The socket is listening: connections queue in the backlog from here on.
+    if let Some(callback) = on_ready {
+        callback.bind(py).call0()?;
+    }
     py.detach(move || {
         let result = runtime.block_on(run(inner, listener));
         runtime.shutdown_timeout(Duration::from_secs(1));

@@ -1,11 +1,8 @@
 """Django integration: settings read once into a config, autodiscovery, the runbolt command."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 from django_bolt import BoltAPI
 from django_bolt.conf import BoltConfig
@@ -77,26 +74,6 @@ def test_several_apis_are_merged():
     merged.mount("", second)
     client = TestClient(merged)
     assert client.get("/one").json() == 1 and client.get("/two").json() == 2
-
-
-def test_runbolt_help_lists_flags():
-    result = subprocess.run(
-        [sys.executable, "-m", "django", "help", "runbolt", "--settings", "tests.settings"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    for flag in ("--host", "--port", "--workers", "--processes", "--backlog", "--keep-alive", "--dev"):
-        assert flag in result.stdout
-
-
-def test_runbolt_rejects_unsupported_process_count():
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="--processes"):
-        call_command("runbolt", processes=2)
 
 
 def test_console_script_version(capsys):

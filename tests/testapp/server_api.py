@@ -184,3 +184,15 @@ async def busy(seconds: float = 0.3, then_sleep: float = 0.0) -> dict:
         pass
     await asyncio.sleep(then_sleep)
     return {"busy": seconds}
+
+
+@api.get("/pid")
+async def pid() -> dict:
+    import os
+
+    return {"pid": os.getpid()}
+
+
+@api.get("/client")
+async def client_info(request: Request) -> dict:
+    return {"client": request.client[0] if request.client else None, "url": request.build_absolute_uri()}

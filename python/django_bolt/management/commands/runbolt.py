@@ -1,70 +1,178 @@
-"""``python manage.py runbolt``: serve the project's API with the Rust HTTP server."""
+"""``python manage.py runbolt``: serve the project's API with the Rust HTTP server.
+
+Every flag has a ``BOLT_*`` setting (see ``django_bolt.conf.SETTING_NAMES``); flags win.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_bolt.supervisor import WORKER_FLAG
+
+# (flag, config field, type, help). Defaults are None so that settings apply when a flag is absent.
+_VALUE_FLAGS = [
+    ("--host", "host", str, "address to bind (BOLT_HOST, default 127.0.0.1)"),
+    ("--port", "port", int, "port to bind (BOLT_PORT, default 8000)"),
+    ("--processes", "processes", int, "worker processes sharing the port (BOLT_PROCESSES, default 1)"),
+    ("--workers", "workers", int, "Rust worker threads per process (BOLT_WORKERS, default 1)"),
+    ("--backlog", "backlog", int, "listen backlog (BOLT_BACKLOG, default 1024)"),
+    (
+        "--keep-alive",
+        "keep_alive_timeout",
+        float,
+        "idle keep-alive timeout in seconds (BOLT_KEEP_ALIVE_TIMEOUT, default 5)",
+    ),
+    ("--max-rss", "max_rss_mb", int, "recycle a worker above this resident memory in MiB (BOLT_MAX_RSS, default off)"),
+    (
+        "--workers-lifetime",
+        "workers_lifetime",
+        float,
+        "recycle each worker after this many seconds (BOLT_WORKERS_LIFETIME)",
+    ),
+    (
+        "--workers-kill-timeout",
+        "workers_kill_timeout",
+        float,
+        "seconds a stopping worker gets before SIGKILL (BOLT_WORKERS_KILL_TIMEOUT, default 30)",
+    ),
+]
+_SWITCHES = [
+    ("--dev", "dev", "restart workers when a Python file changes (BOLT_DEV)"),
+    (
+        "--respawn-failed-workers",
+        "respawn_failed_workers",
+        "restart workers that die (BOLT_RESPAWN_FAILED_WORKERS, on by default)",
+    ),
+    ("--no-admin", "no_admin", "accepted for compatibility; django-bolt never serves the admin (BOLT_NO_ADMIN)"),
+]
+
 
 class Command(BaseCommand):
-    help = "Serve the django-bolt API of this project."
+    help = "Serve the django-bolt API of this project with the Rust HTTP server."
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1", help="Address to bind (default 127.0.0.1).")
-        parser.add_argument("--port", type=int, default=8000, help="Port to bind (default 8000).")
+        for flag, dest, kind, text in _VALUE_FLAGS:
+            parser.add_argument(flag, dest=dest, type=kind, default=None, help=text)
+        for flag, dest, text in _SWITCHES:
+            parser.add_argument(flag, dest=dest, action="store_const", const=True, default=None, help=text)
         parser.add_argument(
-            "--workers", type=int, default=None, help="Rust worker threads (default BOLT_WORKERS or 1)."
-        )
-        parser.add_argument(
-            "--processes", type=int, default=1, help="Worker processes (only 1 is supported in this version)."
-        )
-        parser.add_argument("--backlog", type=int, default=None, help="Listen backlog (default 1024).")
-        parser.add_argument(
-            "--keep-alive",
-            type=float,
+            "--reload-dir",
+            dest="reload_dirs",
+            action="append",
             default=None,
-            dest="keep_alive",
-            help="Idle keep-alive timeout in seconds (default 5).",
+            help="extra directory to watch with --dev (repeatable; BOLT_RELOAD_DIRS)",
         )
-        parser.add_argument(
-            "--dev", action="store_true", help="Restart when a Python file changes (Django's autoreloader)."
-        )
+        # Internal: marks a supervised worker; the value is the fd to write to once listening.
+        parser.add_argument(WORKER_FLAG, dest="worker_ready_fd", type=int, default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["processes"] != 1:
-            raise CommandError("--processes other than 1 is not supported by this version of django-bolt yet")
-        if options["dev"]:
-            from django.utils import autoreload
+        from django_bolt.conf import SETTING_NAMES, BoltConfig
 
-            autoreload.run_with_reloader(self.serve, **options)
+        overrides = {field: options.get(field) for field in SETTING_NAMES if field in options}
+        try:
+            config = BoltConfig.from_settings(**overrides)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["worker_ready_fd"] is not None:
+            self.serve(config, reuse_port=True, ready_fd=options["worker_ready_fd"])
+            return
+        self.startup_checks()
+        route_count = self.route_count()
+        _raise_open_file_limit(config.max_connections)
+        supervised = config.processes > 1 or config.dev or config.max_rss_mb or config.workers_lifetime
+        if config.processes > 1 and not sys.platform.startswith("linux"):
+            self.stderr.write("django-bolt: SO_REUSEPORT load balancing needs Linux; running one process")
+            config = config.replace(processes=1)
+        self.stdout.write(
+            f"django-bolt: {route_count} routes, listening on http://{config.host}:{config.port}"
+            + (f" ({config.processes} processes)" if supervised else "")
+        )
+        sys.stdout.flush()
+        if supervised:
+            self.supervise(config)
         else:
-            self.serve(**options)
+            self.serve(config, reuse_port=False, ready_fd=None)
 
-    def serve(self, **options: Any) -> None:
-        from django_bolt import _core
-        from django_bolt.conf import BoltConfig
-        from django_bolt.discovery import discover_api
-
+    def startup_checks(self) -> None:
+        """Django's system checks (errors stop startup) and a warning for unapplied migrations."""
         self.check(display_num_errors=False)
         self.check_migrations()
-        config = BoltConfig.from_settings(
-            workers=options["workers"], backlog=options["backlog"], keep_alive_timeout=options["keep_alive"]
-        )
+
+    def route_count(self) -> int:
+        from django_bolt.discovery import discover_api
+
         try:
             api = discover_api()
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
-        app = api.compile(config)
-        host, port = options["host"], options["port"]
-        self.stdout.write(f"django-bolt: {app.route_count} routes, listening on http://{host}:{port}")
-        sys.stdout.flush()
+        # Validates every handler signature before any worker starts.
+        for route in api.routes:
+            api._compile_route(route)
+        return len(api.routes)
+
+    def supervise(self, config: Any) -> None:
+        from django.conf import settings
+
+        from django_bolt.supervisor import Supervisor, original_argv, worker_command
+
+        roots = [Path(getattr(settings, "BASE_DIR", None) or os.getcwd())]
+        roots += [Path(d) for d in config.reload_dirs]
+
+        def log(message: str) -> None:
+            self.stderr.write(f"django-bolt: {message}")
+            self.stderr.flush()
+
+        supervisor = Supervisor(config, worker_command(original_argv()), log, watch_roots=roots)
+        code = supervisor.run()
+        self.stdout.write("django-bolt: stopped")
+        sys.exit(code)
+
+    def serve(self, config: Any, *, reuse_port: bool, ready_fd: int | None) -> None:
+        from django_bolt import _core
+        from django_bolt.discovery import discover_api
+        from django_bolt.supervisor import exit_with_parent
+
+        supervised = ready_fd is not None
+        on_ready = None
+        if ready_fd is not None:
+            exit_with_parent(os.getppid())
+
+            def on_ready() -> None:
+                os.write(ready_fd, b"1")
+                os.close(ready_fd)
+
         try:
-            _core.serve(app, host, port)
+            app = discover_api().compile(config)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            _core.serve(app, config.host, config.port, reuse_port, on_ready)
         except OSError as exc:
-            raise CommandError(f"cannot listen on {host}:{port}: {exc}") from exc
+            raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
         except KeyboardInterrupt:
             pass
-        self.stdout.write("django-bolt: stopped")
+        if not supervised:
+            self.stdout.write("django-bolt: stopped")
+
+
+def _raise_open_file_limit(wanted: int) -> None:
+    """Lets one process hold ``wanted`` connections when the hard limit allows it."""
+    try:
+        import resource
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted + 256
+    if soft != resource.RLIM_INFINITY and soft < target:
+        new = target if hard == resource.RLIM_INFINITY else min(target, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        except (ValueError, OSError):
+            pass

@@ -1,0 +1,234 @@
+"""runbolt in production: worker processes, supervision, recycling, reload and shutdown."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="SO_REUSEPORT process pools are Linux-only"
+)
+
+
+def children(pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    return {int(x) for x in out.stdout.split()}
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.05):
+    """Polls ``predicate`` until it returns something true; transport errors count as false."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except httpx.TransportError:
+            value = None
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def worker_pids_seen(port: int, tries: int = 200) -> set[int]:
+    seen = set()
+    for _ in range(tries):
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            seen.add(client.get("/pid").json()["pid"])
+    return seen
+
+
+def test_processes_share_the_port(start_server):
+    server = start_server("--processes", "2")
+    assert wait_for(lambda: len(children(server.pid)) == 2, 10)
+    pids = wait_for(lambda: worker_pids_seen(server.port) if len(worker_pids_seen(server.port)) == 2 else None, 15)
+    assert pids == children(server.pid)
+    assert server.stop() == 0
+
+
+def test_killed_worker_is_replaced_under_load(start_server):
+    server = start_server("--processes", "2")
+    assert wait_for(lambda: len(children(server.pid)) == 2, 10)
+    victim = sorted(children(server.pid))[0]
+    stop = threading.Event()
+    outcomes: list[str] = []
+
+    def client_loop() -> None:
+        with httpx.Client(base_url=server.url, timeout=5) as client:  # keep-alive connection
+            while not stop.is_set():
+                try:
+                    response = client.get("/hello")
+                    outcomes.append("ok" if response.status_code == 200 else f"status {response.status_code}")
+                except httpx.TransportError:
+                    # Only connections held by the killed worker may fail; the client reconnects.
+                    outcomes.append("connection")
+
+    threads = [threading.Thread(target=client_loop) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    os.kill(victim, signal.SIGKILL)
+    replaced = wait_for(lambda: len(children(server.pid)) == 2 and victim not in children(server.pid), 3)
+    time.sleep(1.0)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    assert replaced, server.describe()
+    assert not [o for o in outcomes if o.startswith("status")]
+    # At most the eight connections open on the killed worker failed.
+    assert outcomes.count("connection") <= 8
+    assert outcomes.count("ok") > 100
+    assert "was killed by SIGKILL; restarting" in server.stderr()
+    assert server.stop() == 0
+
+
+def test_worker_that_keeps_dying_is_restarted_with_back_off(start_server):
+    server = start_server("--processes", "1", "--dev")
+    # (a single supervised worker) kill it repeatedly: restarts must slow down, not spin
+    for _ in range(4):
+        current = wait_for(lambda: children(server.pid), 10)
+        for pid in current:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+    log = server.stderr()
+    assert "restarting now" in log
+    assert "restarting in" in log
+    assert server.stop() == 0
+
+
+def test_sigterm_drains_in_flight_requests_across_processes(start_server):
+    server = start_server("--processes", "2")
+    assert wait_for(lambda: len(children(server.pid)) == 2, 10)
+    wait_for(lambda: len(worker_pids_seen(server.port, 20)) == 2, 10)
+    results = []
+
+    def slow() -> None:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            results.append(client.get("/slow", params={"delay": 1.0}).status_code)
+
+    threads = [threading.Thread(target=slow) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    workers = children(server.pid)
+    server.send_signal(signal.SIGTERM)
+    for t in threads:
+        t.join(10)
+    assert server.wait() == 0
+    assert results == [200] * 4
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], "orphaned workers"
+
+
+def test_workers_lifetime_recycles_workers(start_server):
+    server = start_server("--processes", "1", "--workers-lifetime", "1.5")
+    first = wait_for(lambda: children(server.pid), 10)
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            try:
+                with httpx.Client(base_url=server.url, timeout=5) as client:
+                    client.get("/hello").raise_for_status()
+            except httpx.HTTPError as exc:
+                failures.append(repr(exc))
+            time.sleep(0.02)
+
+    asker = threading.Thread(target=keep_asking)
+    asker.start()
+    later = wait_for(lambda: (children(server.pid) - first) or None, 10)
+    time.sleep(1.0)
+    stop.set()
+    asker.join(10)
+    assert later, server.describe()
+    # The old worker serves until its replacement listens: no request is refused meanwhile.
+    assert failures == []
+    assert "reached its lifetime" in server.stderr()
+    assert server.stop() == 0
+
+
+def test_max_rss_recycles_workers(start_server):
+    server = start_server("--processes", "1", "--max-rss", "1")
+    assert wait_for(lambda: "above --max-rss 1" in server.stderr(), 15), server.describe()
+    assert server.stop() == 0
+
+
+def test_supervisor_killed_leaves_no_orphans(start_server):
+    server = start_server("--processes", "2")
+    workers = wait_for(lambda: children(server.pid) if len(children(server.pid)) == 2 else None, 10)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    gone = wait_for(lambda: not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], 10)
+    assert gone, "workers outlived their supervisor"
+
+
+def test_dev_reload_picks_up_an_edited_handler(tmp_path):
+    project = tmp_path / "proj"
+    project.mkdir()
+    db = str(tmp_path / "db.sqlite3")
+    (project / "settings.py").write_text(
+        textwrap.dedent(
+            f"""
+            SECRET_KEY = "x"
+            INSTALLED_APPS = ["django_bolt"]
+            DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {db!r}}}}}
+            BOLT_API = "reloadapi.api"
+            BASE_DIR = {str(project)!r}
+            """
+        )
+    )
+    handler = project / "reloadapi.py"
+    handler.write_text(
+        'from django_bolt import BoltAPI\napi = BoltAPI()\n@api.get("/v")\nasync def v():\n    return {"v": 1}\n'
+    )
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(project), "DJANGO_SETTINGS_MODULE": "settings"}
+    log = open(tmp_path / "out.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "django", "runbolt", "--port", str(port), "--dev"],
+        cwd=project,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/v"
+
+        def version():
+            try:
+                return httpx.get(url, timeout=2).json()["v"]
+            except (httpx.HTTPError, ValueError, KeyError):
+                return None
+
+        assert wait_for(lambda: version() == 1, 20), (tmp_path / "out.log").read_text()
+        time.sleep(1.1)  # a new mtime
+        handler.write_text(handler.read_text().replace('{"v": 1}', '{"v": 2}'))
+        assert wait_for(lambda: version() == 2, 20), (tmp_path / "out.log").read_text()
+        workers = children(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(20)
+        log.close()
+    assert code == 0
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
+    # The port is free again.
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))
+    assert shutil.which("ps")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

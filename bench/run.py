@@ -105,6 +105,8 @@ class Endpoint:
     path: str
     check: Callable[[str, bytes], str | None]
     post_json: bool = False
+    #: Served only by this server (e.g. "ours" for the Rust-only floor route).
+    only: str | None = None
 
     @property
     def label(self) -> str:
@@ -123,6 +125,8 @@ ENDPOINTS = [
     ),
     Endpoint("html", "GET", "/html", _check_html),
     Endpoint("orm", "GET", "/orm", _expect_json(_check_rows)),
+    # A static route answered entirely in Rust: the floor every Python endpoint is measured against.
+    Endpoint("floor", "GET", "/floor", _expect_json({"message": "hello", "ok": True}), only="ours"),
 ]
 
 
@@ -501,7 +505,7 @@ def bench_server(
         t0 = time.monotonic()
         server.wait_ready(args.startup_timeout)
         startup_s = time.monotonic() - t0
-        problems = check_endpoints(port, endpoints, payload)
+        problems = check_endpoints(port, [e for e in endpoints if not e.only or e.only == spec.name], payload)
         if problems:
             raise RuntimeError(
                 f"{spec.name}: endpoint check failed:\n  "
@@ -511,6 +515,8 @@ def bench_server(
         idle_rss = tree_mem_kib(server.pid, "VmRSS")
         results: dict[str, Any] = {}
         for ep in endpoints:
+            if ep.only and ep.only != spec.name:
+                continue
             if args.warmup > 0:
                 run_wrk(wrk_command(args, port, ep, args.warmup, latency=False), wrk_env, args.warmup)
             hwm_reset = reset_peak_rss(server.pid)
@@ -635,6 +641,13 @@ def print_tables(summary: dict[str, Any], servers: list[str], endpoints: list[En
                 f"{s}: " + ", ".join(f"{v:.0f}" for v in data[s]["rps_rounds"]) for s in servers if s in data
             )
             print(f"  rounds req/s    {per_round}")
+    floor = summary.get("floor", {}).get("ours", {}).get("cpu_us_per_req")
+    if floor:
+        print(f"\nfloor (GET /floor, answered in Rust): {floor:.1f} us CPU/request")
+        for ep in endpoints:
+            ours = summary.get(ep.name, {}).get("ours", {}).get("cpu_us_per_req")
+            if ours and ep.name != "floor":
+                print(f"  {ep.label:<24} {ours / floor:5.2f}x the floor")
 
 
 # --------------------------------------------------------------------------

@@ -5,9 +5,11 @@ use crate::params::spec::ParamSpec;
 use crate::params::Needs;
 use crate::python::refs::PyRefs;
 use crate::request::Method;
+use crate::response::{Body, HeaderList, Response};
 use crate::router::{Router, TrailingSlash};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub struct Route {
@@ -21,6 +23,8 @@ pub struct Route {
     pub status_code: u16,
     /// `shape(result) -> result`, validating against `response_model`.
     pub shape_response: Option<Py<PyAny>>,
+    /// A response rendered once at startup and served without entering Python.
+    pub fixed_response: Option<Response>,
 }
 
 pub struct App {
@@ -42,6 +46,10 @@ impl Route {
             params.push(ParamSpec::from_dict(p.cast::<PyDict>()?)?);
         }
         let shape = req(d, "shape_response")?;
+        let fixed = match d.get_item("fixed_response")? {
+            Some(f) if !f.is_none() => Some(fixed_response(f.cast::<PyDict>()?)?),
+            _ => None,
+        };
         Ok(Route {
             method: Method::parse(&req(d, "method")?.extract::<String>()?.to_ascii_uppercase()),
             path: req(d, "path")?.extract()?,
@@ -50,6 +58,7 @@ impl Route {
             needs: Needs::of(&params),
             params,
             status_code: req(d, "status_code")?.extract()?,
+            fixed_response: fixed,
             shape_response: if shape.is_none() {
                 None
             } else {
@@ -57,6 +66,28 @@ impl Route {
             },
         })
     }
+}
+
+/// `{"status": int, "headers": [(name, value)], "body": bytes}` → a ready response.
+fn fixed_response(d: &Bound<'_, PyDict>) -> PyResult<Response> {
+    let status: u16 = req(d, "status")?.extract()?;
+    let body: Vec<u8> = req(d, "body")?.extract()?;
+    let mut headers: HeaderList = Vec::new();
+    for (name, value) in req(d, "headers")?.extract::<Vec<(String, String)>>()? {
+        let name = name.to_ascii_lowercase();
+        if !crate::response::valid_header(&name, &value) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "invalid header {name:?} in a static response"
+            )));
+        }
+        headers.push((Cow::Owned(name), value));
+    }
+    Ok(Response {
+        status,
+        headers,
+        body: Body::Full(body.into()),
+        omit_body: false,
+    })
 }
 
 /// The Python handle on a compiled app, shared by the server and the test client.

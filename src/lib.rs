@@ -1,6 +1,7 @@
 //! `django_bolt._core`: the Rust half of django-bolt. Module registration only.
 
 pub mod app;
+pub mod build_info;
 pub mod config;
 pub mod params;
 pub mod pipeline;
@@ -21,5 +22,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<python::coro::Completion>()?;
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     m.add_function(wrap_pyfunction!(testing::test_request, m)?)?;
+    m.add_function(wrap_pyfunction!(build_info::build_info, m)?)?;
     Ok(())
 }

@@ -75,6 +75,9 @@ async fn run_route(
     path_params: Vec<(String, String)>,
 ) -> Response {
     let route = &app.routes[index];
+    if let Some(fixed) = &route.fixed_response {
+        return fixed.clone();
+    }
     let extracted = match params::extract(
         &route.params,
         route.needs,

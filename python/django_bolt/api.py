@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import _core
+from . import _core, _json
 from ._compile import compile_handler, response_shaper
 from .conf import BoltConfig
+from .responses import Response
 from .router import RouteCollection, RouteDef, Router, _not_yet, join_paths
 
 _TRAILING_SLASH = ("strip", "append", "keep")
@@ -106,7 +107,31 @@ class BoltAPI(RouteCollection):
             "params": compiled.params,
             "status_code": route.status_code,
             "shape_response": shape,
+            "fixed_response": render_fixed(route.handler()) if route.fixed else None,
         }
+
+
+def render_fixed(response: Response) -> dict[str, Any]:
+    """Renders a static route's response into what Rust serves as is."""
+    content = response.content
+    media_type = response.media_type
+    if content is None:
+        body = b""
+    elif isinstance(content, bytes):
+        body = content
+    elif isinstance(content, str):
+        body = content.encode()
+        media_type = media_type or "text/plain"
+    else:
+        body = _json.encode(content)
+        media_type = media_type or "application/json"
+    headers: list[tuple[str, str]] = []
+    if media_type:
+        charset = "; charset=utf-8" if media_type.startswith("text/") else ""
+        headers.append(("content-type", media_type + charset))
+    headers += [(k, v) for k, v in response.headers.items() if k.lower() != "content-type"]
+    headers += [("set-cookie", c) for c in response.cookies]
+    return {"status": response.status_code, "headers": headers, "body": body}
 
 
 __all__ = ["BoltAPI", "Router"]

@@ -26,6 +26,8 @@ class RouteDef:
     summary: str | None = None
     description: str | None = None
     include_in_schema: bool = True
+    #: Rendered once at startup and served by Rust without calling Python (see ``static``).
+    fixed: bool = False
 
     def with_prefix(self, prefix: str) -> RouteDef:
         return dataclasses.replace(self, path=join_paths(prefix, self.path))
@@ -114,6 +116,31 @@ class RouteCollection:
 
     def options(self, path: str, **options: Any) -> Callable[[F], F]:
         return self.route(path, ["OPTIONS"], **options)
+
+    def static(
+        self,
+        path: str,
+        content: Any,
+        *,
+        status_code: int = 200,
+        media_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """A GET route whose response never changes: rendered once, then served entirely in Rust.
+
+        ``content`` is bytes, str, a ``Response``, or anything JSON-encodable.
+        """
+        from .responses import Response
+
+        response = content if isinstance(content, Response) else Response(content, status_code, headers, media_type)
+
+        def static_response():  # no annotations: compiled like any handler
+            return response
+
+        static_response.__qualname__ = f"static {path}"
+        self.routes.append(
+            RouteDef(method="GET", path=join_paths(self.prefix, path), handler=static_response, fixed=True)
+        )
 
     def query(self, path: str, **options: Any) -> Callable[[F], F]:
         """The HTTP QUERY method (a safe GET with a body)."""

@@ -49,3 +49,8 @@ async def html_page():
 @api.get("/orm")
 async def orm_rows():
     return [{"id": r.id, "name": r.name, "value": r.value} async for r in Row.objects.order_by("id")[:10]]
+
+
+# The floor: a static route served entirely in Rust (this package only; the release has no such API).
+if hasattr(api, "static"):
+    api.static("/floor", {"message": "hello", "ok": True})

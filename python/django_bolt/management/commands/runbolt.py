@@ -6,6 +6,7 @@ Every flag has a ``BOLT_*`` setting (see ``django_bolt.conf.SETTING_NAMES``); fl
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -152,6 +153,9 @@ class Command(BaseCommand):
             app = discover_api().compile(config)
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
+        # Everything imported so far lives as long as the process: keep it out of GC passes.
+        gc.collect()
+        gc.freeze()
         try:
             _core.serve(app, config.host, config.port, reuse_port, on_ready)
         except OSError as exc:

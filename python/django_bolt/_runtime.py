@@ -99,12 +99,9 @@ def event_loop(kind: str = "auto") -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context) -> asyncio.Task[Any]:
-    """Creates the handler's task and runs its first step on the calling thread."""
-    if sys.version_info >= (3, 12):
-        return asyncio.Task(coro, loop=loop, context=context, eager_start=True)
-    # Before 3.12 there are no eager tasks: create the task, take its scheduled first step out of
-    # the ready queue (the loop lock is held, so the loop is not reading it) and run it here.
+def _eager_task_legacy(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context) -> Any:
+    """Before 3.12 there are no eager tasks: create the task, take its scheduled first step out of
+    the ready queue (the loop lock is held, so the loop is not reading it) and run it here."""
     task = context.run(loop.create_task, coro)
     ready = loop._ready  # type: ignore[attr-defined]
     for handle in reversed(ready):
@@ -115,15 +112,30 @@ def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars
     return task
 
 
+def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context) -> Any:
+    """Creates the handler's task and runs its first step on the calling thread."""
+    return asyncio.Task(coro, loop=loop, context=context, eager_start=True)  # type: ignore[call-arg]
+
+
+if sys.version_info < (3, 12):
+    _eager_task = _eager_task_legacy  # noqa: F811
+
+
 def first_step_locked(loop: BoltEventLoop) -> Callable[[Any, Callable[[Any], None]], Any]:
     lock = loop.bolt_lock
     set_running_loop = asyncio.events._set_running_loop
     wake = loop._write_to_self  # type: ignore[attr-defined]
     new_context = contextvars.Context
 
+    ready = loop._ready  # type: ignore[attr-defined]
+    timers = loop._scheduled  # type: ignore[attr-defined]
+
     def first_step(coro: Any, done: Callable[[Any], None]) -> Any:
         """Runs the first step; returns the finished task, or None once ``done`` is registered."""
         with lock:
+            # Only the loop thread removes entries, and it is held off by the lock: if these
+            # lengths change, the step itself scheduled callbacks or timers.
+            before = (len(ready), len(timers))
             set_running_loop(loop)
             try:
                 task = _eager_task(loop, coro, new_context())
@@ -132,8 +144,11 @@ def first_step_locked(loop: BoltEventLoop) -> Callable[[Any, Callable[[Any], Non
             if task.done():
                 return task
             task.add_done_callback(done)
-        # The step may have scheduled callbacks or timers: let the loop recompute its wait.
-        wake()
+            scheduled = (len(ready), len(timers)) != before
+        # Wake the loop only when it has new work of ours; work handed to other threads (an
+        # executor, say) wakes it through call_soon_threadsafe when it completes.
+        if scheduled:
+            wake()
         return None
 
     return first_step

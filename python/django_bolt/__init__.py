@@ -1,6 +1,6 @@
 """django-bolt: Django APIs served by a Rust HTTP server."""
 
-from ._core import __version__
+from ._core import __version__, build_info
 from .api import BoltAPI
 from .exceptions import HTTPException
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
@@ -10,6 +10,7 @@ from .router import Router
 
 __all__ = [
     "__version__",
+    "build_info",
     "BoltAPI",
     "Router",
     "Request",

@@ -5,6 +5,14 @@ from typing import Any, Generic, TypeVar
 
 __version__: str
 
+def build_info() -> dict[str, Any]:
+    """How this extension was built, captured at compile time.
+
+    Keys: ``version``, ``target`` (Rust target triple), ``host``, ``rustc`` (``rustc -V``),
+    ``profile`` (cargo profile), ``opt_level``, ``debug_assertions``, ``features`` (this crate's
+    cargo features), ``target_features`` (CPU features compiled for) and ``rustflags``.
+    """
+
 class App:
     """A compiled application: routes, settings and runtime references."""
 

@@ -32,18 +32,24 @@ if sys.platform != "win32":
 
 
 class _UnlockedWhileWaiting:
-    """Wraps the loop's selector: the loop lock is released while the loop waits for I/O."""
+    """Wraps the loop's selector: the loop lock is released while the loop waits for I/O.
+
+    The loop thread takes the lock once when the loop starts; from then on it holds it at all
+    times except inside ``select``, i.e. whenever it runs callbacks.
+    """
 
     def __init__(self, selector: Any, lock: threading.Lock) -> None:
         self._inner = selector
-        self._lock = lock
+        self._wait = selector.select
+        self._release = lock.release
+        self._acquire = lock.acquire
 
     def select(self, timeout: float | None = None) -> Any:
-        self._lock.release()
+        self._release()
         try:
-            return self._inner.select(timeout)
+            return self._wait(timeout)
         finally:
-            self._lock.acquire()
+            self._acquire()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -63,9 +69,9 @@ class BoltEventLoop(_LoopBase):  # type: ignore[misc, valid-type]
         self.bolt_lock = threading.Lock()
         self._selector = _UnlockedWhileWaiting(self._selector, self.bolt_lock)
 
-    def _run_once(self) -> None:
+    def run_forever(self) -> None:
         with self.bolt_lock:
-            super()._run_once()  # type: ignore[misc]
+            super().run_forever()
 
 
 def _new_loop(kind: str) -> asyncio.AbstractEventLoop:

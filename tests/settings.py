@@ -47,3 +47,4 @@ _bolt_env("BOLT_TEST_TRUSTED_PROXIES", "BOLT_TRUSTED_PROXIES", lambda raw: raw.s
 _bolt_env("BOLT_TEST_PROCESSES", "BOLT_PROCESSES", int)
 # tests/production: a system check error that must stop runbolt's startup.
 BOLT_TEST_FAIL_CHECK = os.environ.get("BOLT_TEST_FAIL_CHECK") == "1"
+BOLT_TEST_WARN_CHECK = os.environ.get("BOLT_TEST_WARN_CHECK") == "1"

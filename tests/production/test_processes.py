@@ -232,3 +232,11 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_sigint_stops_the_supervisor_and_its_workers(start_server):
+    server = start_server("--processes", "2")
+    workers = wait_for(lambda: children(server.pid) if len(children(server.pid)) == 2 else None, 10)
+    server.send_signal(signal.SIGINT)
+    assert server.wait() == 0
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]

@@ -168,3 +168,11 @@ def test_unapplied_migrations_are_reported(start_server, tmp_path):
     server = start_server(BOLT_TEST_DB=str(tmp_path / "fresh.sqlite3"))
     assert "unapplied migration" in server.stdout()
     assert server.stop() == 0
+
+
+def test_system_check_warnings_print_but_do_not_stop_startup(start_server):
+    server = start_server(BOLT_TEST_WARN_CHECK="1")
+    assert "deliberate warning" in server.stdout() + server.stderr()
+    with server.client() as client:
+        assert client.get("/hello").status_code == 200
+    assert server.stop() == 0

@@ -45,7 +45,7 @@ impl Default for ServerConfig {
             workers: 1,
             backlog: 1024,
             shutdown_grace: Duration::from_secs(30),
-            max_connections: 10_000,
+            max_connections: 25_000,
             trusted_proxies: Vec::new(),
             access_log: false,
         }

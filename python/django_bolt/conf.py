@@ -79,7 +79,7 @@ class BoltConfig:
     #: Seconds in-flight requests get to finish after SIGTERM.
     shutdown_grace: float = 30.0
     #: Connections held at once per process; more wait in the listen backlog.
-    max_connections: int = 10_000
+    max_connections: int = 25_000
     #: Addresses/networks whose X-Forwarded-For/-Proto headers are believed.
     trusted_proxies: tuple[str, ...] = ()
     #: One JSON line per request on stderr.

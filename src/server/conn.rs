@@ -17,6 +17,8 @@ use tokio::sync::watch;
 use tokio::time::{timeout_at, Instant};
 
 const READ_CHUNK: usize = 16 * 1024;
+/// Reads for a request head start smaller: idle keep-alive connections hold only this much.
+const HEAD_CHUNK: usize = 4 * 1024;
 
 enum HeadRead {
     Head(Head),
@@ -31,8 +33,8 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
-    let mut out = Vec::with_capacity(READ_CHUNK);
+    let mut buf = BytesMut::new();
+    let mut out = Vec::new();
     let mut first = true;
     loop {
         let head = match read_head(&app, &mut stream, &mut buf, first, &mut shutdown).await {
@@ -146,7 +148,7 @@ async fn read_head(
                 d
             }
         };
-        buf.reserve(READ_CHUNK);
+        buf.reserve(HEAD_CHUNK);
         let read = tokio::select! {
             r = timeout_at(deadline, stream.read_buf(buf)) => r,
             _ = shutdown.changed(), if buf.is_empty() => return Ok(HeadRead::Closed),
@@ -270,8 +272,8 @@ async fn write_versioned(
         }
     }
     let written = tokio::time::timeout(Duration::from_secs(60), stream.write_all(out)).await;
-    if out.capacity() > 1024 * 1024 {
-        *out = Vec::with_capacity(READ_CHUNK);
+    if out.capacity() > 256 * 1024 {
+        *out = Vec::new();
     }
     match written {
         Ok(r) => r,

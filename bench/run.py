@@ -340,7 +340,7 @@ def run_checked(cmd: list[str], env: dict[str, str], what: str, timeout: float =
     return res.stdout
 
 
-def prepare_server(name: str, python: str, workdir: Path, inherit_pythonpath: bool) -> ServerSpec:
+def prepare_server(name: str, python: str, workdir: Path, inherit_pythonpath: bool, processes: int = 1) -> ServerSpec:
     if not (os.path.isfile(python) and os.access(python, os.X_OK)):
         raise RuntimeError(f"{name}: python interpreter {python!r} not found or not executable")
     env = dict(os.environ)
@@ -376,7 +376,7 @@ def prepare_server(name: str, python: str, workdir: Path, inherit_pythonpath: bo
     info = json.loads(out.strip().splitlines()[-1])
 
     help_text = run_checked([python, "manage.py", "runbolt", "--help"], env, f"{name}: runbolt --help")
-    extra = ["--processes", "1"] if re.search(r"--processes\b", help_text) else []
+    extra = ["--processes", str(processes)] if re.search(r"--processes\b", help_text) else []
 
     run_checked([python, "manage.py", "migrate", "--noinput", "-v", "0"], env, f"{name}: migrate")
     run_checked([python, "manage.py", "seed_rows", "--count", "20"], env, f"{name}: seed_rows")
@@ -673,6 +673,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connections", type=int, default=64, help="wrk connections (default: 64)")
     p.add_argument("--threads", type=int, default=1, help="wrk threads (default: 1)")
     p.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default: 2, quick: 1)")
+    p.add_argument("--processes", type=int, default=1, help="runbolt --processes for both servers (default: 1)")
     p.add_argument("--only", default="", help="comma list of endpoints: " + ", ".join(e.name for e in ENDPOINTS))
     p.add_argument("--quick", action="store_true", help="short smoke run: 3 s runs, 1 s warm-up, 1 round")
     p.add_argument("--json", metavar="PATH", help="also write raw and summary results as JSON")
@@ -751,7 +752,9 @@ def main(argv: list[str] | None = None) -> int:
         python_for = {"ours": args.ours_python, "upstream": args.upstream_python}
         for name in servers:
             print(f"bench: preparing {name} ({python_for[name]})", flush=True)
-            spec = prepare_server(name, python_for[name], workdir, inherit_pythonpath=(name == "ours"))
+            spec = prepare_server(
+                name, python_for[name], workdir, inherit_pythonpath=(name == "ours"), processes=args.processes
+            )
             specs[name] = spec
             print(
                 f"bench:   django_bolt from {spec.bolt_location}\n"

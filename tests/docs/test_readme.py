@@ -3,15 +3,18 @@
 import pathlib
 import re
 
+import pytest
+
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 EXAMPLE = re.compile(r"<!-- readme-example: ([\w-]+) -->\s*```python\n(.*?)```", re.S)
 
 
 def test_readme_has_examples():
     names = [m.group(1) for m in EXAMPLE.finditer(README.read_text())]
-    assert names == ["quickstart", "testing"]
+    assert names == ["quickstart", "testing", "health"]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_readme_examples_run():
     namespace: dict = {"__name__": "readme_example"}
     for match in EXAMPLE.finditer(README.read_text()):

@@ -68,7 +68,12 @@ class Completion:
     def __call__(self, task: Any) -> None: ...
 
 def serve(
-    app: App, host: str, port: int, reuse_port: bool = False, on_ready: Callable[[], object] | None = None
+    app: App,
+    host: str,
+    port: int,
+    reuse_port: bool = False,
+    on_ready: Callable[[], object] | None = None,
+    listen_fd: int | None = None,
 ) -> None:
     """Serves until SIGTERM/SIGINT, then drains in-flight requests. ``on_ready`` runs once listening."""
 

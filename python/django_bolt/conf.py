@@ -44,7 +44,7 @@ class BoltConfig:
     debug: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Worker processes sharing the port (SO_REUSEPORT, Linux).
+    #: Worker processes accepting from one listening socket the supervisor shares (Unix).
     processes: int = 1
     #: Rust worker threads per process.
     workers: int = 1

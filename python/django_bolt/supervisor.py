@@ -1,14 +1,17 @@
 """The runbolt supervisor: starts worker processes, restarts them, recycles and reloads them.
 
-Each worker is a fresh ``runbolt`` process (the same command line plus an internal flag) that
-binds the port with SO_REUSEPORT, so the kernel spreads connections over the workers. The
-supervisor itself never serves; it only watches its children.
+The supervisor binds the port once; each worker is a fresh ``runbolt`` process (the same command
+line plus an internal flag) that inherits that listening socket and accepts from it. With one
+shared accept queue a stopping or dying worker never strands connections the kernel already
+accepted (separate SO_REUSEPORT sockets reset theirs when they close). The supervisor itself
+never serves; it only watches its children.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -144,6 +147,7 @@ class Supervisor:
         self.restart_at: dict[int, float] = {}
         self.stop_requested = threading.Event()
         self.watch_roots = watch_roots or []
+        self.listener = listening_socket(config.host, config.port, config.backlog)
 
     # ---------------------------------------------------------------- processes
 
@@ -151,7 +155,8 @@ class Supervisor:
         read_fd, write_fd = os.pipe()
         os.set_blocking(read_fd, False)
         try:
-            process = subprocess.Popen([*self.command, f"{WORKER_FLAG}={write_fd}"], pass_fds=(write_fd,))
+            fds = (write_fd, self.listener.fileno())
+            process = subprocess.Popen([*self.command, f"{WORKER_FLAG}={write_fd},{fds[1]}"], pass_fds=fds)
         finally:
             os.close(write_fd)
         lifetime = self.config.workers_lifetime
@@ -275,6 +280,7 @@ class Supervisor:
             worker.close()
         self.workers.clear()
         self.retiring.clear()
+        self.listener.close()
 
     def run(self) -> int:
         def request_stop(signum: int, _frame: object) -> None:
@@ -305,6 +311,17 @@ class Supervisor:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
+    """The one socket every worker accepts from (bound here, so a busy port fails at once)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
 
 
 def exit_with_parent(parent_pid: int) -> None:

@@ -56,6 +56,25 @@ fn bind(
     Ok(socket.into())
 }
 
+/// A listening socket created by the supervisor and shared by every worker: connections wait in
+/// one accept queue, so a worker that stops never takes queued connections down with it.
+#[cfg(unix)]
+fn inherited(fd: i32) -> std::io::Result<std::net::TcpListener> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: the supervisor passes this descriptor to us alone for this purpose; we own it now.
+    let listener = unsafe { std::net::TcpListener::from_raw_fd(fd) };
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+#[cfg(not(unix))]
+fn inherited(_fd: i32) -> std::io::Result<std::net::TcpListener> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "inherited listening sockets need a Unix system",
+    ))
+}
+
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -140,7 +159,7 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
 
 /// Serves `app` on `host:port` until SIGTERM/SIGINT, then drains in-flight requests.
 #[pyfunction]
-#[pyo3(signature = (app, host, port, reuse_port=false, on_ready=None))]
+#[pyo3(signature = (app, host, port, reuse_port=false, on_ready=None, listen_fd=None))]
 pub fn serve(
     py: Python<'_>,
     app: &PyApp,
@@ -148,6 +167,7 @@ pub fn serve(
     port: u16,
     reuse_port: bool,
     on_ready: Option<Py<PyAny>>,
+    listen_fd: Option<i32>,
 ) -> PyResult<()> {
     let inner = Arc::clone(&app.inner);
     let addr = (host, port)
@@ -155,7 +175,10 @@ pub fn serve(
         .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("cannot resolve {host}: {e}")))?
         .next()
         .ok_or_else(|| pyo3::exceptions::PyOSError::new_err(format!("cannot resolve {host}")))?;
-    let listener = bind(addr, inner.config.backlog, reuse_port)?;
+    let listener = match listen_fd {
+        Some(fd) => inherited(fd)?,
+        None => bind(addr, inner.config.backlog, reuse_port)?,
+    };
     let runtime = build_runtime(inner.config.workers, inner.config.blocking_threads)?;
     // The socket is listening: connections queue in the backlog from here on.
     if let Some(callback) = on_ready {

@@ -70,8 +70,9 @@ class Command(BaseCommand):
             default=None,
             help="extra directory to watch with --dev (repeatable; BOLT_RELOAD_DIRS)",
         )
-        # Internal: marks a supervised worker; the value is the fd to write to once listening.
-        parser.add_argument(WORKER_FLAG, dest="worker_ready_fd", type=int, default=None, help=argparse.SUPPRESS)
+        # Internal: marks a supervised worker; "READY_FD,LISTEN_FD": the pipe to write to once
+        # serving and the supervisor's listening socket.
+        parser.add_argument(WORKER_FLAG, dest="worker_fds", default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django_bolt.conf import SETTING_NAMES, BoltConfig
@@ -81,16 +82,18 @@ class Command(BaseCommand):
             config = BoltConfig.from_settings(**overrides)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        if options["worker_ready_fd"] is not None:
-            self.serve(config, reuse_port=True, ready_fd=options["worker_ready_fd"])
+        if options["worker_fds"] is not None:
+            ready_fd, listen_fd = (int(fd) for fd in options["worker_fds"].split(","))
+            self.serve(config, reuse_port=False, ready_fd=ready_fd, listen_fd=listen_fd)
             return
         self.startup_checks()
         route_count = self.route_count()
         _raise_open_file_limit(config.max_connections)
         supervised = config.processes > 1 or config.dev or config.max_rss_mb or config.workers_lifetime
-        if config.processes > 1 and not sys.platform.startswith("linux"):
-            self.stderr.write("django-bolt: SO_REUSEPORT load balancing needs Linux; running one process")
-            config = config.replace(processes=1)
+        if supervised and sys.platform == "win32":
+            self.stderr.write("django-bolt: worker processes need a Unix system; serving in one process")
+            config = config.replace(processes=1, dev=False, max_rss_mb=0, workers_lifetime=0.0)
+            supervised = False
         self.stdout.write(
             f"django-bolt: {route_count} routes, listening on http://{config.host}:{config.port}"
             + (f" ({config.processes} processes)" if supervised else "")
@@ -130,12 +133,15 @@ class Command(BaseCommand):
             self.stderr.write(f"django-bolt: {message}")
             self.stderr.flush()
 
-        supervisor = Supervisor(config, worker_command(original_argv()), log, watch_roots=roots)
+        try:
+            supervisor = Supervisor(config, worker_command(original_argv()), log, watch_roots=roots)
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
         code = supervisor.run()
         self.stdout.write("django-bolt: stopped")
         sys.exit(code)
 
-    def serve(self, config: Any, *, reuse_port: bool, ready_fd: int | None) -> None:
+    def serve(self, config: Any, *, reuse_port: bool, ready_fd: int | None, listen_fd: int | None = None) -> None:
         from django_bolt import _core
         from django_bolt.discovery import discover_api
         from django_bolt.supervisor import exit_with_parent
@@ -157,7 +163,7 @@ class Command(BaseCommand):
         gc.collect()
         gc.freeze()
         try:
-            _core.serve(app, config.host, config.port, reuse_port, on_ready)
+            _core.serve(app, config.host, config.port, reuse_port, on_ready, listen_fd)
         except OSError as exc:
             raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
         except KeyboardInterrupt:

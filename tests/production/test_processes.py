@@ -116,12 +116,13 @@ def test_sigterm_drains_in_flight_requests_across_processes(start_server):
 
     def slow() -> None:
         with httpx.Client(base_url=server.url, timeout=10) as client:
-            results.append(client.get("/slow", params={"delay": 1.0}).status_code)
+            results.append(client.get("/slow", params={"delay": 2.0}).status_code)
 
     threads = [threading.Thread(target=slow) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(0.3)
+    # Long enough for all four to be accepted even on a loaded machine; they are still running.
+    time.sleep(1.0)
     workers = children(server.pid)
     server.send_signal(signal.SIGTERM)
     for t in threads:

@@ -38,6 +38,16 @@ echo "interpreters: ${pythons[*]}"
 host=$(rustc -vV | sed -n 's/^host: //p')
 arch=${host%%-*}
 
+stage "services (redis-server for the Redis-backed rate limit and revocation tests)"
+if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q redis-server
+fi
+redis-server --version
+# The tests start their own redis-server on a free port; here a missing one is a failure, not a skip.
+export BOLT_REQUIRE_REDIS=1
+
 stage "tools venv"
 "$build_python" -m venv "$work/tools"
 "$work/tools/bin/pip" install -q --upgrade pip

@@ -1,3 +1,9 @@
+import os
+import shutil
+import socket
+import subprocess
+import time
+
 import pytest
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
@@ -21,3 +27,48 @@ def client_for():
     yield make
     for client in clients:
         client.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis server on a free loopback port for the whole session, e.g. ``redis://127.0.0.1:N/0``.
+
+    CI installs ``redis-server`` and sets ``BOLT_REQUIRE_REDIS=1`` so a missing binary fails there; elsewhere
+    (the conda recipe's tests on hosted runners) Redis-backed tests are skipped.
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("BOLT_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is not installed but BOLT_REQUIRE_REDIS=1")
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"redis-server did not start on port {port}")
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -37,18 +37,22 @@ def wait_for(predicate, timeout: float, interval: float = 0.05):
         time.sleep(interval)
 
 
-def worker_pids_seen(port: int, tries: int = 200) -> set[int]:
+def worker_pids_seen(port: int, want: int, tries: int = 400) -> set[int]:
+    """PIDs of the workers that answered fresh connections, stopping once ``want`` were seen."""
     seen = set()
-    for _ in range(tries):
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+    # `Connection: close` makes every request a new connection, which the kernel hands to any worker.
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, headers={"Connection": "close"}) as client:
+        for _ in range(tries):
             seen.add(client.get("/pid").json()["pid"])
+            if len(seen) >= want:
+                break
     return seen
 
 
 def test_processes_share_the_port(start_server):
     server = start_server("--processes", "2")
     assert wait_for(lambda: len(children(server.pid)) == 2, 10)
-    pids = wait_for(lambda: worker_pids_seen(server.port) if len(worker_pids_seen(server.port)) == 2 else None, 15)
+    pids = wait_for(lambda: seen if len(seen := worker_pids_seen(server.port, 2)) == 2 else None, 15)
     assert pids == children(server.pid)
     assert server.stop() == 0
 
@@ -111,7 +115,7 @@ def test_worker_that_keeps_dying_is_restarted_with_back_off(start_server):
 def test_sigterm_drains_in_flight_requests_across_processes(start_server):
     server = start_server("--processes", "2")
     assert wait_for(lambda: len(children(server.pid)) == 2, 10)
-    wait_for(lambda: len(worker_pids_seen(server.port, 20)) == 2, 10)
+    wait_for(lambda: len(worker_pids_seen(server.port, 2, tries=20)) == 2, 10)
     results = []
 
     def slow() -> None:

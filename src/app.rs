@@ -1,6 +1,7 @@
 //! The compiled application: routes, router, settings and Python references, built once.
 
 use crate::config::ServerConfig;
+use crate::middleware::{rate_limit::Limiter, AppMiddleware, RouteMiddleware};
 use crate::params::spec::ParamSpec;
 use crate::params::Needs;
 use crate::python::refs::PyRefs;
@@ -25,6 +26,7 @@ pub struct Route {
     pub shape_response: Option<Py<PyAny>>,
     /// A response rendered once at startup and served without entering Python.
     pub fixed_response: Option<Response>,
+    pub middleware: RouteMiddleware,
 }
 
 pub struct App {
@@ -32,6 +34,7 @@ pub struct App {
     pub router: Router,
     pub config: ServerConfig,
     pub refs: PyRefs,
+    pub middleware: AppMiddleware,
 }
 
 fn req<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -40,7 +43,7 @@ fn req<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
 }
 
 impl Route {
-    fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<Route> {
+    fn from_dict(d: &Bound<'_, PyDict>, index: usize, mw: &mut AppMiddleware) -> PyResult<Route> {
         let mut params = Vec::new();
         for p in req(d, "params")?.cast::<PyList>()?.iter() {
             params.push(ParamSpec::from_dict(p.cast::<PyDict>()?)?);
@@ -50,9 +53,18 @@ impl Route {
             Some(f) if !f.is_none() => Some(fixed_response(f.cast::<PyDict>()?)?),
             _ => None,
         };
+        let method = Method::parse(&req(d, "method")?.extract::<String>()?.to_ascii_uppercase());
+        let path: String = req(d, "path")?.extract()?;
+        let middleware = match d.get_item("middleware")? {
+            Some(m) if !m.is_none() => {
+                mw.route(index, &method, &path, Some(m.cast::<PyDict>()?))?
+            }
+            _ => mw.route(index, &method, &path, None)?,
+        };
         Ok(Route {
-            method: Method::parse(&req(d, "method")?.extract::<String>()?.to_ascii_uppercase()),
-            path: req(d, "path")?.extract()?,
+            method,
+            path,
+            middleware,
             handler: req(d, "handler")?.unbind(),
             is_async: req(d, "is_async")?.extract()?,
             needs: Needs::of(&params),
@@ -90,6 +102,24 @@ fn fixed_response(d: &Bound<'_, PyDict>) -> PyResult<Response> {
     })
 }
 
+/// Global CORS (`config["cors"]`), the rate-limit backend and compression.
+fn app_middleware(
+    config: &Bound<'_, PyDict>,
+    compression: Option<&Bound<'_, PyDict>>,
+) -> PyResult<AppMiddleware> {
+    let cors = match config.get_item("cors")? {
+        Some(c) if !c.is_none() => Some(c.cast_into::<PyDict>()?),
+        _ => None,
+    };
+    let redis_url: Option<String> = match config.get_item("rate_limit_redis_url")? {
+        Some(u) if !u.is_none() => Some(u.extract()?),
+        _ => None,
+    };
+    let limiter =
+        Limiter::new(redis_url.as_deref()).map_err(pyo3::exceptions::PyValueError::new_err)?;
+    AppMiddleware::new(cors.as_ref(), compression, limiter)
+}
+
 /// The Python handle on a compiled app, shared by the server and the test client.
 #[pyclass(module = "django_bolt._core", name = "App", frozen)]
 pub struct PyApp {
@@ -99,18 +129,20 @@ pub struct PyApp {
 #[pymethods]
 impl PyApp {
     #[new]
-    #[pyo3(signature = (routes, runtime, config, trailing_slash="strip"))]
+    #[pyo3(signature = (routes, runtime, config, trailing_slash="strip", compression=None))]
     fn new(
         routes: &Bound<'_, PyList>,
         runtime: &Bound<'_, PyDict>,
         config: &Bound<'_, PyDict>,
         trailing_slash: &str,
+        compression: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyApp> {
         let policy = TrailingSlash::parse(trailing_slash)
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
+        let mut middleware = app_middleware(config, compression)?;
         let mut compiled = Vec::with_capacity(routes.len());
-        for r in routes.iter() {
-            compiled.push(Route::from_dict(r.cast::<PyDict>()?)?);
+        for (i, r) in routes.iter().enumerate() {
+            compiled.push(Route::from_dict(r.cast::<PyDict>()?, i, &mut middleware)?);
         }
         let table: Vec<(Method, String, usize)> = compiled
             .iter()
@@ -125,6 +157,7 @@ impl PyApp {
                 router,
                 config: ServerConfig::from_dict(config)?,
                 refs: PyRefs::from_dict(runtime)?,
+                middleware,
             }),
         })
     }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod build_info;
 pub mod config;
+pub mod middleware;
 pub mod params;
 pub mod pipeline;
 pub mod python;

@@ -2,6 +2,7 @@
 //! route → parameters (Rust) → one GIL hold to build arguments and call the handler → response.
 
 use crate::app::{App, Route};
+use crate::middleware::{self, Origin};
 use crate::params::errors::validation_body;
 use crate::params::{self, ExtractError, Extracted, Slot};
 use crate::python::convert::to_py;
@@ -32,32 +33,50 @@ const PATH_ESCAPE: &AsciiSet = &CONTROLS
 pub async fn handle(app: Arc<App>, mut req: HttpRequest) -> Response {
     crate::server::proxy::apply_forwarded(&mut req, &app.config.trusted_proxies);
     let is_head = req.method == Method::Head;
-    let mut resp = dispatch(&app, req).await;
+    let info = middleware::RequestInfo::of(&app, &req);
+    let (mut resp, from) = dispatch(&app, req).await;
+    middleware::finish(&app, from, &info, &mut resp);
     if is_head {
         resp.omit_body = true;
     }
     resp
 }
 
-async fn dispatch(app: &Arc<App>, req: HttpRequest) -> Response {
-    if req.body.len() > app.config.max_body_bytes {
-        return body_too_large(app.config.max_body_bytes);
+async fn dispatch(app: &Arc<App>, req: HttpRequest) -> (Response, Origin) {
+    if let Some(resp) = middleware::preflight(app, &req) {
+        return (resp, Origin::Preflight);
     }
+    let too_large = req.body.len() > app.config.max_body_bytes;
     match app.router.lookup(&req.method, &req.path) {
-        Lookup::NotFound => Response::detail(404, "Not Found"),
-        Lookup::MethodNotAllowed { allow } => {
-            Response::detail(405, "Method Not Allowed").with_header("allow", allow)
-        }
-        Lookup::Options { allow } => Response::empty(204).with_header("allow", allow),
+        Lookup::Route { route, .. } if too_large => (
+            body_too_large(app.config.max_body_bytes),
+            Origin::Route(route),
+        ),
+        _ if too_large => (body_too_large(app.config.max_body_bytes), Origin::Unrouted),
+        Lookup::NotFound => (Response::detail(404, "Not Found"), Origin::Unrouted),
+        Lookup::MethodNotAllowed { allow } => (
+            Response::detail(405, "Method Not Allowed").with_header("allow", allow),
+            Origin::Unrouted,
+        ),
+        Lookup::Options { allow } => (
+            Response::empty(204).with_header("allow", allow),
+            Origin::Unrouted,
+        ),
         Lookup::Redirect(path) => {
             let mut location = utf8_percent_encode(&path, PATH_ESCAPE).to_string();
             if !req.query.is_empty() {
                 location.push('?');
                 location.push_str(&req.query);
             }
-            Response::empty(308).with_header("location", location)
+            (
+                Response::empty(308).with_header("location", location),
+                Origin::Unrouted,
+            )
         }
-        Lookup::Route { route, params } => run_route(app, route, req, params).await,
+        Lookup::Route { route, params } => (
+            run_route(app, route, req, params).await,
+            Origin::Route(route),
+        ),
     }
 }
 
@@ -75,6 +94,12 @@ async fn run_route(
     path_params: Vec<(String, String)>,
 ) -> Response {
     let route = &app.routes[index];
+    if let Some(limit) = &route.middleware.rate_limit {
+        let client = limit.client_key(&req, None);
+        if let Err(resp) = app.middleware.limiter.check(limit, &client).await {
+            return resp;
+        }
+    }
     if let Some(fixed) = &route.fixed_response {
         return fixed.clone();
     }

@@ -3,6 +3,7 @@
 from ._core import __version__, build_info
 from .api import BoltAPI
 from .exceptions import HTTPException
+from .middleware import CompressionConfig, cors, no_compress, rate_limit, skip_middleware
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .request import Request, UploadFile
 from .responses import HTML, JSON, PlainText, Redirect, Response
@@ -29,4 +30,9 @@ __all__ = [
     "Form",
     "File",
     "Depends",
+    "CompressionConfig",
+    "cors",
+    "rate_limit",
+    "skip_middleware",
+    "no_compress",
 ]

@@ -22,6 +22,7 @@ class App:
         runtime: dict[str, Any],
         config: dict[str, Any],
         trailing_slash: str = "strip",
+        compression: dict[str, Any] | None = None,
     ) -> None: ...
     @property
     def route_count(self) -> int: ...

@@ -8,6 +8,8 @@ from typing import Any
 from . import _core, _json
 from ._compile import compile_handler, response_shaper
 from .conf import BoltConfig
+from .middleware.compression import CompressionConfig
+from .middleware.decorators import route_middleware
 from .responses import Response
 from .router import RouteCollection, RouteDef, Router, _not_yet, join_paths
 
@@ -52,7 +54,6 @@ class BoltAPI(RouteCollection):
         _not_yet("BoltAPI(guards=)", guards)
         _not_yet("BoltAPI(middleware=)", middleware)
         _not_yet("BoltAPI(django_middleware=)", django_middleware)
-        _not_yet("BoltAPI(compression=)", compression)
         _not_yet("BoltAPI(lifespan=)", lifespan)
         _not_yet("BoltAPI(error_formatter=)", error_formatter)
         super().__init__(prefix)
@@ -61,6 +62,10 @@ class BoltAPI(RouteCollection):
         self.enable_logging = enable_logging
         self.logging_config = logging_config
         self.validate_response = validate_response
+        if compression is not None and compression is not False and not isinstance(compression, CompressionConfig):
+            raise TypeError("BoltAPI(compression=) takes a CompressionConfig, None (the default config) or False")
+        #: None means the default ``CompressionConfig()``; False turns compression off.
+        self.compression = CompressionConfig() if compression is None else compression
         self._compiled: _core.App | None = None
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
@@ -86,7 +91,10 @@ class BoltAPI(RouteCollection):
         from ._runtime import runtime
 
         routes = [self._compile_route(r) for r in self.routes]
-        app = _core.App(routes, runtime(config.event_loop), config.server_dict(), self.trailing_slash)
+        compression = self.compression.to_dict() if self.compression else None
+        app = _core.App(
+            routes, runtime(config.event_loop), config.server_dict(), self.trailing_slash, compression=compression
+        )
         self._compiled = app
         return app
 
@@ -108,6 +116,7 @@ class BoltAPI(RouteCollection):
             "status_code": route.status_code,
             "shape_response": shape,
             "fixed_response": render_fixed(route.handler()) if route.fixed else None,
+            "middleware": route_middleware(route.handler),
         }
 
 

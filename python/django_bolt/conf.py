@@ -36,7 +36,27 @@ SETTING_NAMES: dict[str, str] = {
     "access_log": "BOLT_ACCESS_LOG",
     "event_loop": "BOLT_EVENT_LOOP",
     "api": "BOLT_API",
+    "rate_limit_redis_url": "BOLT_RATE_LIMIT_REDIS_URL",
+    # django-cors-headers' names: the global CORS policy.
+    "cors_allowed_origins": "CORS_ALLOWED_ORIGINS",
+    "cors_allowed_origin_regexes": "CORS_ALLOWED_ORIGIN_REGEXES",
+    "cors_allow_all_origins": "CORS_ALLOW_ALL_ORIGINS",
+    "cors_allow_credentials": "CORS_ALLOW_CREDENTIALS",
+    "cors_allow_headers": "CORS_ALLOW_HEADERS",
+    "cors_allow_methods": "CORS_ALLOW_METHODS",
+    "cors_expose_headers": "CORS_EXPOSE_HEADERS",
+    "cors_preflight_max_age": "CORS_PREFLIGHT_MAX_AGE",
 }
+
+#: Older django-cors-headers names, read when the current name is not set.
+SETTING_ALIASES: dict[str, str] = {
+    "cors_allowed_origins": "CORS_ORIGIN_WHITELIST",
+    "cors_allowed_origin_regexes": "CORS_ORIGIN_REGEX_WHITELIST",
+    "cors_allow_all_origins": "CORS_ORIGIN_ALLOW_ALL",
+}
+
+_CORS_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
+_CORS_HEADERS = ("accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +107,16 @@ class BoltConfig:
     #: "auto" (uvloop when installed), "asyncio" or "uvloop".
     event_loop: str = "auto"
     api: str | None = None
+    #: ``redis://[[user]:password@]host[:port][/db]``: rate-limit buckets shared by every process.
+    rate_limit_redis_url: str | None = None
+    cors_allowed_origins: tuple[str, ...] = ()
+    cors_allowed_origin_regexes: tuple[str, ...] = ()
+    cors_allow_all_origins: bool = False
+    cors_allow_credentials: bool = False
+    cors_allow_headers: tuple[str, ...] = _CORS_HEADERS
+    cors_allow_methods: tuple[str, ...] = _CORS_METHODS
+    cors_expose_headers: tuple[str, ...] = ()
+    cors_preflight_max_age: int = 86400
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> BoltConfig:
@@ -97,6 +127,8 @@ class BoltConfig:
         for field, setting in SETTING_NAMES.items():
             if settings.configured and hasattr(settings, setting):
                 values[field] = getattr(settings, setting)
+            elif settings.configured and hasattr(settings, SETTING_ALIASES.get(field, "")):
+                values[field] = getattr(settings, SETTING_ALIASES[field])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.build(**values)
 
@@ -110,9 +142,9 @@ class BoltConfig:
             raw = values[field.name]
             default = field.default
             try:
-                if field.name in ("reload_dirs", "trusted_proxies"):
+                if isinstance(default, tuple):
                     converted[field.name] = (raw,) if isinstance(raw, str) else tuple(str(x) for x in raw or ())
-                elif field.name == "api":
+                elif field.name in ("api", "rate_limit_redis_url"):
                     converted[field.name] = raw or None
                 elif isinstance(default, bool):
                     converted[field.name] = _to_bool(raw)
@@ -136,6 +168,11 @@ class BoltConfig:
                 raise ValueError(f"{SETTING_NAMES.get(name, name)} must be a positive number of seconds")
         if not 0 <= self.port <= 65535:
             raise ValueError("BOLT_PORT must be between 0 and 65535")
+        for origin in self.cors_allowed_origins:
+            if origin != "null" and "://" not in origin:
+                raise ValueError(f"CORS_ALLOWED_ORIGINS: {origin!r} is not an origin like 'https://example.com'")
+        if self.rate_limit_redis_url and not self.rate_limit_redis_url.startswith("redis://"):
+            raise ValueError("BOLT_RATE_LIMIT_REDIS_URL must be a redis:// URL")
 
     def replace(self, **changes: Any) -> BoltConfig:
         return dataclasses.replace(self, **changes)
@@ -160,7 +197,24 @@ class BoltConfig:
         )
         out = {k: getattr(self, k) for k in keys}
         out["trusted_proxies"] = list(self.trusted_proxies)
+        out["rate_limit_redis_url"] = self.rate_limit_redis_url
+        out["cors"] = self.cors_policy()
         return out
+
+    def cors_policy(self) -> dict[str, Any] | None:
+        """The global CORS policy from the ``CORS_*`` settings, or None when no origin is allowed."""
+        if not (self.cors_allowed_origins or self.cors_allowed_origin_regexes or self.cors_allow_all_origins):
+            return None
+        return {
+            "origins": list(self.cors_allowed_origins),
+            "origin_regexes": list(self.cors_allowed_origin_regexes),
+            "allow_all": self.cors_allow_all_origins,
+            "credentials": self.cors_allow_credentials,
+            "methods": [m.upper() for m in self.cors_allow_methods],
+            "headers": list(self.cors_allow_headers),
+            "expose_headers": list(self.cors_expose_headers),
+            "max_age": self.cors_preflight_max_age or None,
+        }
 
 
 def _to_bool(raw: Any) -> bool:

@@ -201,7 +201,7 @@ async fn read_request(
     let limit = cfg.max_body_bytes;
     if let Framing::Length(n) = framing {
         if n > limit {
-            return Err(pipeline::body_too_large(limit));
+            return Err(early(app, &head, pipeline::body_too_large(limit)));
         }
     }
     if !matches!(framing, Framing::None) && head.expects_continue() && buf.is_empty() {
@@ -222,7 +222,10 @@ async fn read_request(
         Framing::Chunked => {
             let mut decoder = ChunkedDecoder::new();
             loop {
-                match decoder.advance(buf, limit)? {
+                match decoder
+                    .advance(buf, limit)
+                    .map_err(|r| early(app, &head, r))?
+                {
                     ChunkProgress::Done => break,
                     ChunkProgress::NeedMore => fill(stream, buf, deadline).await?,
                 }
@@ -243,6 +246,17 @@ async fn read_request(
         },
         http10,
     ))
+}
+
+/// An error answered before the pipeline, with the CORS headers of the route it names.
+fn early(app: &App, head: &Head, resp: Response) -> Response {
+    let origin = head
+        .headers
+        .iter()
+        .find(|(k, _)| k == "origin")
+        .map(|(_, v)| v.as_str());
+    let path = head.path_and_query().ok().map(|(p, _)| p);
+    crate::middleware::early_response(app, &head.method, path.as_deref(), origin, resp)
 }
 
 async fn write(

@@ -1,0 +1,128 @@
+"""Per-route middleware decorators. They only record settings on the handler; the Rust app
+compiles them once at startup (``BoltAPI.compile``) and applies them to every request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Attribute holding the recorded settings: ``{"cors": {...}, "rate_limit": {...}, "skip": [...]}``.
+ATTR = "__bolt_middleware__"
+
+DEFAULT_CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+#: django-cors-headers' default ``CORS_ALLOW_HEADERS``.
+DEFAULT_CORS_HEADERS = ("accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with")
+RUST_MIDDLEWARE = ("cors", "rate_limit", "compression")
+
+
+def _settings(fn: Callable[..., Any]) -> dict[str, Any]:
+    existing = getattr(fn, ATTR, None)
+    if existing is None:
+        existing = {}
+        setattr(fn, ATTR, existing)
+    return existing
+
+
+def route_middleware(fn: Callable[..., Any]) -> dict[str, Any] | None:
+    """The settings recorded on ``fn`` (for the compiler)."""
+    return getattr(fn, ATTR, None)
+
+
+def _strings(value: str | Sequence[str] | None, what: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    items = list(value)
+    if not all(isinstance(v, str) for v in items):
+        raise TypeError(f"{what} must be strings")
+    return items
+
+
+def cors(
+    origins: str | Sequence[str] | None = None,
+    methods: Sequence[str] | None = None,
+    headers: Sequence[str] | None = None,
+    credentials: bool = False,
+    max_age: int = 3600,
+    expose_headers: Sequence[str] | None = None,
+    origin_regexes: Sequence[str] | None = None,
+) -> Callable[[F], F]:
+    """CORS for one route, replacing the global ``CORS_*`` settings for it.
+
+    ``origins`` lists exact origins (``"https://app.example.com"``) or ``"*"`` for any origin.
+    Preflight requests are answered in Rust and CORS headers are added to every response of the
+    route, errors included. ``"*"`` with ``credentials=True`` is refused: browsers reject it.
+    """
+    origin_list = _strings(origins, "origins")
+    regexes = _strings(origin_regexes, "origin_regexes")
+    if not origin_list and not regexes:
+        raise ValueError("@cors needs origins=[...] (or origin_regexes); use the CORS_* settings for global CORS")
+    if credentials and "*" in origin_list:
+        raise ValueError('@cors: origins=["*"] cannot be combined with credentials=True; list the origins')
+    if max_age is not None and max_age < 0:
+        raise ValueError("@cors: max_age must be >= 0")
+    config = {
+        "origins": origin_list,
+        "origin_regexes": regexes,
+        "allow_all": "*" in origin_list,
+        "credentials": bool(credentials),
+        "methods": [m.upper() for m in _strings(methods, "methods")] or list(DEFAULT_CORS_METHODS),
+        "headers": _strings(headers, "headers") or list(DEFAULT_CORS_HEADERS),
+        "expose_headers": _strings(expose_headers, "expose_headers"),
+        "max_age": max_age,
+    }
+
+    def decorate(fn: F) -> F:
+        _settings(fn)["cors"] = config
+        return fn
+
+    return decorate
+
+
+def rate_limit(rps: float = 100, burst: int | None = None, key: str = "ip") -> Callable[[F], F]:
+    """Token-bucket rate limit for one route, enforced in Rust before the handler runs.
+
+    ``rps`` tokens per second refill a bucket of ``burst`` (default ``2 * rps``); each request
+    takes one, and an empty bucket answers ``429`` with ``Retry-After``. ``key`` chooses whose
+    budget: ``"ip"`` (client address; ``X-Forwarded-For`` only from ``BOLT_TRUSTED_PROXIES``),
+    ``"user"``, ``"api_key"``, or a request header name. With ``BOLT_RATE_LIMIT_REDIS_URL`` all
+    processes and machines share one budget.
+    """
+    if isinstance(rps, bool) or not isinstance(rps, (int, float)) or rps <= 0:
+        raise ValueError("rate_limit: rps must be a positive number")
+    if burst is not None and (isinstance(burst, bool) or not isinstance(burst, (int, float)) or burst < 1):
+        raise ValueError("rate_limit: burst must be at least 1")
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError('rate_limit: key must be "ip", "user", "api_key" or a header name')
+    config = {"rps": float(rps), "burst": None if burst is None else float(burst), "key": key.strip().lower()}
+
+    def decorate(fn: F) -> F:
+        _settings(fn)["rate_limit"] = config
+        return fn
+
+    return decorate
+
+
+def skip_middleware(*names: str) -> Callable[[F], F]:
+    """Turns off ``"cors"``, ``"rate_limit"`` and/or ``"compression"`` for one route (``"*"``: all)."""
+    for name in names:
+        if name not in RUST_MIDDLEWARE and name != "*":
+            raise ValueError(f"skip_middleware: unknown middleware {name!r}; expected one of {RUST_MIDDLEWARE} or '*'")
+
+    def decorate(fn: F) -> F:
+        skip = _settings(fn).setdefault("skip", [])
+        skip.extend(n for n in names if n not in skip)
+        return fn
+
+    return decorate
+
+
+def no_compress(fn: F) -> F:
+    """Never compress this route's responses (same as ``@skip_middleware("compression")``)."""
+    return skip_middleware("compression")(fn)
+
+
+__all__ = ["cors", "rate_limit", "skip_middleware", "no_compress"]

@@ -1,0 +1,284 @@
+//! Response compression (brotli, gzip, zstd) negotiated from `Accept-Encoding`.
+
+use super::add_vary;
+use crate::request::HttpRequest;
+use crate::response::{Body, Response};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::borrow::Cow;
+use std::io::Write;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    Brotli,
+    Gzip,
+    Zstd,
+}
+
+impl Encoding {
+    fn parse(name: &str) -> Option<Encoding> {
+        match name {
+            "br" | "brotli" => Some(Encoding::Brotli),
+            "gzip" => Some(Encoding::Gzip),
+            "zstd" => Some(Encoding::Zstd),
+            _ => None,
+        }
+    }
+
+    fn token(self) -> &'static str {
+        match self {
+            Encoding::Brotli => "br",
+            Encoding::Gzip => "gzip",
+            Encoding::Zstd => "zstd",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CompressionConfig {
+    backend: Encoding,
+    minimum_size: usize,
+    gzip_fallback: bool,
+    brotli_level: u32,
+    brotli_lgwin: u32,
+    gzip_level: u32,
+}
+
+impl CompressionConfig {
+    /// `{"backend", "minimum_size", "gzip_fallback", "brotli_level", "brotli_lgwin", "gzip_level"}`.
+    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<CompressionConfig> {
+        let get = |k: &str| d.get_item(k).ok().flatten().filter(|v| !v.is_none());
+        let backend_name: String = match get("backend") {
+            Some(v) => v.extract()?,
+            None => "brotli".into(),
+        };
+        let backend = Encoding::parse(&backend_name).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "compression backend must be 'brotli', 'gzip' or 'zstd', not {backend_name:?}"
+            ))
+        })?;
+        let num = |k: &str, default: u32| -> PyResult<u32> {
+            get(k)
+                .map(|v| v.extract())
+                .transpose()
+                .map(|v| v.unwrap_or(default))
+        };
+        Ok(CompressionConfig {
+            backend,
+            minimum_size: get("minimum_size")
+                .map(|v| v.extract())
+                .transpose()?
+                .unwrap_or(500),
+            gzip_fallback: get("gzip_fallback")
+                .map(|v| v.is_truthy())
+                .transpose()?
+                .unwrap_or(true),
+            brotli_level: num("brotli_level", 5)?.min(11),
+            brotli_lgwin: num("brotli_lgwin", 14)?.clamp(10, 24),
+            gzip_level: num("gzip_level", 6)?.min(9),
+        })
+    }
+
+    /// The encoding to use for this client, honouring q-values (`q=0` refuses) and `*`.
+    /// Ties go to the configured backend, then gzip.
+    pub fn negotiate(&self, req: &HttpRequest) -> Option<Encoding> {
+        let mut offered: [(Encoding, Option<f32>); 2] =
+            [(self.backend, None), (Encoding::Gzip, None)];
+        let candidates = if self.gzip_fallback && self.backend != Encoding::Gzip {
+            2
+        } else {
+            1
+        };
+        let mut wildcard: Option<f32> = None;
+        let mut any = false;
+        for (_, value) in req.headers.iter().filter(|(k, _)| k == "accept-encoding") {
+            for item in value.split(',') {
+                let mut parts = item.split(';');
+                let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                let q = parts
+                    .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+                    .filter_map(|v| v.trim().parse::<f32>().ok())
+                    .next_back()
+                    .unwrap_or(1.0);
+                any = true;
+                if name == "*" {
+                    wildcard = Some(q);
+                } else if let Some(enc) = Encoding::parse(&name) {
+                    for slot in offered.iter_mut().take(candidates) {
+                        if slot.0 == enc {
+                            slot.1 = Some(q);
+                        }
+                    }
+                }
+            }
+        }
+        if !any {
+            return None;
+        }
+        let mut best: Option<(Encoding, f32)> = None;
+        for (enc, q) in offered.iter().take(candidates) {
+            let q = q.or(wildcard).unwrap_or(0.0);
+            if q > 0.0 && best.is_none_or(|(_, b)| q > b) {
+                best = Some((*enc, q));
+            }
+        }
+        best.map(|(e, _)| e)
+    }
+
+    /// Compresses the body in place when worthwhile; always marks the response as varying by
+    /// `Accept-Encoding` when it could have been compressed.
+    pub fn apply(&self, encoding: Option<Encoding>, resp: &mut Response) {
+        if resp.forbids_body() || resp.status == 206 || !compressible(resp) {
+            return;
+        }
+        if resp.body_len() < self.minimum_size {
+            return;
+        }
+        add_vary(resp, "accept-encoding");
+        let Body::Full(body) = &resp.body;
+        let Some(encoding) = encoding else { return };
+        // A bug in an encoder must not take the worker down: fall back to the plain body.
+        let compressed = std::panic::catch_unwind(|| self.encode(encoding, body)).ok();
+        let Some(Ok(out)) = compressed else { return };
+        if out.len() >= body.len() {
+            return;
+        }
+        resp.body = Body::Full(out.into());
+        resp.headers.push((
+            Cow::Borrowed("content-encoding"),
+            encoding.token().to_owned(),
+        ));
+        // The compressed bytes are a different representation: a strong validator would lie.
+        for (name, value) in resp.headers.iter_mut() {
+            if name == "etag" && !value.starts_with("W/") {
+                value.insert_str(0, "W/");
+            }
+        }
+    }
+
+    fn encode(&self, encoding: Encoding, body: &[u8]) -> std::io::Result<Vec<u8>> {
+        match encoding {
+            Encoding::Gzip => {
+                let mut enc = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(body.len() / 2),
+                    flate2::Compression::new(self.gzip_level),
+                );
+                enc.write_all(body)?;
+                enc.finish()
+            }
+            Encoding::Brotli => {
+                let mut out = Vec::with_capacity(body.len() / 2);
+                let params = brotli::enc::BrotliEncoderParams {
+                    quality: self.brotli_level as i32,
+                    lgwin: self.brotli_lgwin as i32,
+                    size_hint: body.len(),
+                    ..Default::default()
+                };
+                brotli::BrotliCompress(&mut &body[..], &mut out, &params)?;
+                Ok(out)
+            }
+            Encoding::Zstd => Ok(ruzstd::encoding::compress_to_vec(
+                body,
+                ruzstd::encoding::CompressionLevel::Fastest,
+            )),
+        }
+    }
+}
+
+/// False for bodies that are already compressed, marked `no-transform`, or streamed.
+fn compressible(resp: &Response) -> bool {
+    let mut media_type = "";
+    for (name, value) in &resp.headers {
+        match name.as_ref() {
+            "content-encoding" | "content-range" => return false,
+            "cache-control" if value.to_ascii_lowercase().contains("no-transform") => return false,
+            "content-type" => media_type = value.split(';').next().unwrap_or("").trim(),
+            _ => {}
+        }
+    }
+    let media_type = media_type.to_ascii_lowercase();
+    let (kind, sub) = media_type.split_once('/').unwrap_or((&media_type, ""));
+    match kind {
+        "image" => sub == "svg+xml" || sub == "bmp" || sub == "x-icon",
+        "video" | "audio" => false,
+        "font" => !matches!(sub, "woff" | "woff2"),
+        // Events must reach the client one at a time.
+        "text" => sub != "event-stream",
+        "application" => !matches!(
+            sub,
+            "zip"
+                | "gzip"
+                | "x-gzip"
+                | "zstd"
+                | "x-bzip2"
+                | "x-xz"
+                | "x-7z-compressed"
+                | "x-rar-compressed"
+                | "pdf"
+                | "octet-stream"
+                | "wasm"
+                | "vnd.rar"
+        ),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Method;
+
+    fn config(backend: Encoding, fallback: bool) -> CompressionConfig {
+        CompressionConfig {
+            backend,
+            minimum_size: 10,
+            gzip_fallback: fallback,
+            brotli_level: 5,
+            brotli_lgwin: 14,
+            gzip_level: 6,
+        }
+    }
+
+    fn req(accept: &str) -> HttpRequest {
+        HttpRequest {
+            method: Method::Get,
+            path: "/".into(),
+            query: String::new(),
+            headers: vec![("accept-encoding".into(), accept.into())],
+            body: Default::default(),
+            peer: None,
+            scheme: "http",
+        }
+    }
+
+    #[test]
+    fn negotiation_follows_q_values() {
+        let c = config(Encoding::Brotli, true);
+        assert_eq!(c.negotiate(&req("gzip, br")), Some(Encoding::Brotli));
+        assert_eq!(c.negotiate(&req("gzip")), Some(Encoding::Gzip));
+        assert_eq!(c.negotiate(&req("br;q=0, gzip")), Some(Encoding::Gzip));
+        assert_eq!(
+            c.negotiate(&req("br;q=0.2, gzip;q=0.9")),
+            Some(Encoding::Gzip)
+        );
+        assert_eq!(c.negotiate(&req("*")), Some(Encoding::Brotli));
+        assert_eq!(c.negotiate(&req("*;q=0")), None);
+        assert_eq!(c.negotiate(&req("identity")), None);
+        assert_eq!(c.negotiate(&req("deflate")), None);
+        assert_eq!(config(Encoding::Zstd, false).negotiate(&req("gzip")), None);
+    }
+
+    #[test]
+    fn skips_compressed_media_types() {
+        let mut r = Response::new(200, "image/png", vec![0u8; 100]);
+        config(Encoding::Gzip, true).apply(Some(Encoding::Gzip), &mut r);
+        assert!(!r.headers.iter().any(|(k, _)| k == "content-encoding"));
+        let mut t = Response::new(200, "text/plain", vec![b'a'; 100]);
+        config(Encoding::Gzip, true).apply(Some(Encoding::Gzip), &mut t);
+        assert!(t
+            .headers
+            .iter()
+            .any(|(k, v)| k == "content-encoding" && v == "gzip"));
+        assert!(t.body_len() < 100);
+    }
+}

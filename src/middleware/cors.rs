@@ -1,0 +1,219 @@
+//! CORS (Fetch standard): preflights answered here, headers added to every finished response.
+
+use super::add_vary;
+use crate::request::HttpRequest;
+use crate::response::Response;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use regex::Regex;
+use std::borrow::Cow;
+
+/// One CORS policy (the global settings or a route's `@cors`), compiled once.
+#[derive(Debug)]
+pub struct CorsPolicy {
+    origins: Vec<String>,
+    origin_regexes: Vec<Regex>,
+    allow_all: bool,
+    credentials: bool,
+    /// Uppercase; empty with `any_method` when `"*"` was configured.
+    methods: Vec<String>,
+    any_method: bool,
+    methods_value: String,
+    /// Lowercase; `any_header` when `"*"` was configured.
+    headers: Vec<String>,
+    any_header: bool,
+    headers_value: String,
+    expose_value: Option<String>,
+    max_age: Option<String>,
+}
+
+pub enum Preflight {
+    Allowed(Response),
+    Rejected(Response),
+}
+
+fn list(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<String>> {
+    match d.get_item(key)? {
+        Some(v) if !v.is_none() => v.extract(),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn config_error(msg: String) -> PyErr {
+    pyo3::exceptions::PyValueError::new_err(msg)
+}
+
+impl CorsPolicy {
+    /// `{"origins", "origin_regexes", "allow_all", "credentials", "methods", "headers",
+    /// "expose_headers", "max_age"}` as built by `django_bolt.middleware`.
+    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<CorsPolicy> {
+        let mut origins = Vec::new();
+        let mut allow_all = d
+            .get_item("allow_all")?
+            .map(|v| v.is_truthy())
+            .transpose()?
+            .unwrap_or(false);
+        for o in list(d, "origins")? {
+            if o == "*" {
+                allow_all = true;
+            } else {
+                origins.push(o.trim_end_matches('/').to_owned());
+            }
+        }
+        let origin_regexes = list(d, "origin_regexes")?
+            .iter()
+            .map(|r| {
+                Regex::new(r).map_err(|e| config_error(format!("CORS origin regex {r:?}: {e}")))
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let credentials = d
+            .get_item("credentials")?
+            .map(|v| v.is_truthy())
+            .transpose()?
+            .unwrap_or(false);
+        let raw_methods: Vec<String> = list(d, "methods")?
+            .into_iter()
+            .map(|m| m.trim().to_ascii_uppercase())
+            .collect();
+        let raw_headers: Vec<String> = list(d, "headers")?
+            .into_iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        for value in raw_headers.iter().chain(raw_methods.iter()) {
+            if !crate::response::valid_header("x", value) {
+                return Err(config_error(format!("invalid CORS entry {value:?}")));
+            }
+        }
+        let any_method = raw_methods.iter().any(|m| m == "*");
+        let any_header = raw_headers.iter().any(|h| h == "*");
+        let expose: Vec<String> = list(d, "expose_headers")?;
+        let max_age: Option<u64> = match d.get_item("max_age")? {
+            Some(v) if !v.is_none() => Some(v.extract()?),
+            _ => None,
+        };
+        Ok(CorsPolicy {
+            methods_value: raw_methods.join(", "),
+            headers_value: raw_headers.join(", "),
+            methods: raw_methods,
+            any_method,
+            headers: raw_headers,
+            any_header,
+            origins,
+            origin_regexes,
+            allow_all,
+            credentials,
+            expose_value: (!expose.is_empty()).then(|| expose.join(", ")),
+            max_age: max_age.map(|s| s.to_string()),
+        })
+    }
+
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        if self.allow_all {
+            return true;
+        }
+        // "null" (sandboxed or file: documents) only when listed explicitly.
+        self.origins.iter().any(|o| o == origin)
+            || self
+                .origin_regexes
+                .iter()
+                .any(|r| r.find(origin).is_some_and(|m| m.start() == 0))
+    }
+
+    /// `*` only without credentials: the Fetch standard rejects a wildcard on credentialed
+    /// responses, so with credentials the (allowed) origin is echoed instead.
+    fn wildcard(&self) -> bool {
+        self.allow_all && !self.credentials
+    }
+
+    fn allow_origin_headers(&self, origin: &str, resp: &mut Response) {
+        let value = if self.wildcard() { "*" } else { origin };
+        resp.headers.push((
+            Cow::Borrowed("access-control-allow-origin"),
+            value.to_owned(),
+        ));
+        if self.credentials {
+            resp.headers.push((
+                Cow::Borrowed("access-control-allow-credentials"),
+                "true".to_owned(),
+            ));
+        }
+    }
+
+    /// Adds the CORS headers of an actual (non-preflight) response.
+    pub fn apply(&self, origin: Option<&str>, resp: &mut Response) {
+        if !self.wildcard() {
+            // The answer depends on Origin, so caches must key on it even without one.
+            add_vary(resp, "origin");
+        }
+        let Some(origin) = origin else { return };
+        if resp
+            .headers
+            .iter()
+            .any(|(k, _)| k == "access-control-allow-origin")
+            || !self.allows_origin(origin)
+        {
+            return;
+        }
+        self.allow_origin_headers(origin, resp);
+        if let Some(expose) = &self.expose_value {
+            resp.headers.push((
+                Cow::Borrowed("access-control-expose-headers"),
+                expose.clone(),
+            ));
+        }
+    }
+
+    /// Answers `OPTIONS` with `Access-Control-Request-Method`.
+    pub fn preflight(&self, origin: &str, method: &str, req: &HttpRequest) -> Preflight {
+        let reject = |detail: &str| {
+            let mut r = Response::detail(403, detail);
+            add_vary(&mut r, "origin");
+            Preflight::Rejected(r)
+        };
+        if !self.allows_origin(origin) {
+            return reject("CORS: origin not allowed");
+        }
+        let method = method.trim();
+        if !self.any_method && !self.methods.iter().any(|m| m == method) {
+            return reject("CORS: method not allowed");
+        }
+        let requested: Vec<String> = req
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "access-control-request-headers")
+            .flat_map(|(_, v)| v.split(','))
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect();
+        if !self.any_header && requested.iter().any(|h| !self.headers.contains(h)) {
+            return reject("CORS: request header not allowed");
+        }
+        let mut resp = Response::empty(204);
+        self.allow_origin_headers(origin, &mut resp);
+        let methods = if self.any_method {
+            method.to_owned()
+        } else {
+            self.methods_value.clone()
+        };
+        resp.headers
+            .push((Cow::Borrowed("access-control-allow-methods"), methods));
+        let headers = if self.any_header {
+            // Echoed: a literal `*` does not cover Authorization, and means nothing with credentials.
+            requested.join(", ")
+        } else {
+            self.headers_value.clone()
+        };
+        if !headers.is_empty() {
+            resp.headers
+                .push((Cow::Borrowed("access-control-allow-headers"), headers));
+        }
+        if let Some(age) = &self.max_age {
+            resp.headers
+                .push((Cow::Borrowed("access-control-max-age"), age.clone()));
+        }
+        add_vary(&mut resp, "origin");
+        add_vary(&mut resp, "access-control-request-method");
+        add_vary(&mut resp, "access-control-request-headers");
+        Preflight::Allowed(resp)
+    }
+}

@@ -101,7 +101,7 @@ done
 
 stage "handler tests with uvloop (CPython $version)"
 "$venv/bin/pip" install -q uvloop
-BOLT_TEST_EVENT_LOOP=uvloop "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/handlers
+BOLT_TEST_EVENT_LOOP=uvloop "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/handlers tests/websocket
 
 stage "build and check the sdist"
 rm -rf "$work/sdist"

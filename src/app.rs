@@ -53,7 +53,15 @@ impl Route {
             Some(f) if !f.is_none() => Some(fixed_response(f.cast::<PyDict>()?)?),
             _ => None,
         };
-        let method = Method::parse(&req(d, "method")?.extract::<String>()?.to_ascii_uppercase());
+        let is_websocket = match d.get_item("kind")? {
+            Some(k) => k.extract::<String>()? == "websocket",
+            None => false,
+        };
+        let method = if is_websocket {
+            Method::WebSocket
+        } else {
+            Method::parse(&req(d, "method")?.extract::<String>()?.to_ascii_uppercase())
+        };
         let path: String = req(d, "path")?.extract()?;
         let middleware = match d.get_item("middleware")? {
             Some(m) if !m.is_none() => {

@@ -28,6 +28,10 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// One JSON line per request on stderr.
     pub access_log: bool,
+    /// Largest WebSocket message accepted (close 1009 above it).
+    pub ws_max_message_bytes: usize,
+    /// Origins allowed to open WebSockets besides the server's own; `*` allows any.
+    pub ws_allowed_origins: Vec<String>,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +52,8 @@ impl Default for ServerConfig {
             max_connections: 25_000,
             trusted_proxies: Vec::new(),
             access_log: false,
+            ws_max_message_bytes: 1024 * 1024,
+            ws_allowed_origins: Vec::new(),
         }
     }
 }
@@ -94,6 +100,13 @@ impl ServerConfig {
         secs(d, "shutdown_grace", &mut c.shutdown_grace)?;
         get(d, "max_connections", &mut c.max_connections)?;
         get(d, "access_log", &mut c.access_log)?;
+        get(d, "ws_max_message_bytes", &mut c.ws_max_message_bytes)?;
+        get(d, "ws_allowed_origins", &mut c.ws_allowed_origins)?;
+        c.ws_allowed_origins = c
+            .ws_allowed_origins
+            .iter()
+            .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+            .collect();
         let mut proxies: Vec<String> = Vec::new();
         get(d, "trusted_proxies", &mut proxies)?;
         c.trusted_proxies = crate::server::proxy::parse_networks(&proxies)

@@ -12,6 +12,7 @@ pub mod response;
 pub mod router;
 pub mod server;
 pub mod testing;
+pub mod websocket;
 
 use pyo3::prelude::*;
 
@@ -24,5 +25,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     m.add_function(wrap_pyfunction!(testing::test_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_info::build_info, m)?)?;
+    m.add_class::<websocket::channel::WebSocketConn>()?;
+    m.add_class::<websocket::testing::TestWebSocket>()?;
+    m.add_function(wrap_pyfunction!(websocket::testing::test_websocket, m)?)?;
     Ok(())
 }

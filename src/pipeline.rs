@@ -54,10 +54,15 @@ async fn dispatch(app: &Arc<App>, req: HttpRequest) -> (Response, Origin) {
         ),
         _ if too_large => (body_too_large(app.config.max_body_bytes), Origin::Unrouted),
         Lookup::NotFound => (Response::detail(404, "Not Found"), Origin::Unrouted),
-        Lookup::MethodNotAllowed { allow } => (
-            Response::detail(405, "Method Not Allowed").with_header("allow", allow),
-            Origin::Unrouted,
-        ),
+        Lookup::MethodNotAllowed { allow } => {
+            if crate::websocket::is_websocket_path(app, &req) {
+                return (crate::websocket::upgrade_required(), Origin::Unrouted);
+            }
+            (
+                Response::detail(405, "Method Not Allowed").with_header("allow", allow),
+                Origin::Unrouted,
+            )
+        }
         Lookup::Options { allow } => (
             Response::empty(204).with_header("allow", allow),
             Origin::Unrouted,
@@ -117,7 +122,7 @@ async fn run_route(
     let req = Arc::new(req);
     if route.is_async {
         let step = Python::attach(|py| {
-            let coroutine = match call_handler(py, app, route, &req, path_params, extracted) {
+            let coroutine = match call_handler(py, app, route, &req, path_params, extracted, None) {
                 Ok(c) => c,
                 Err(resp) => return Err(resp),
             };
@@ -137,12 +142,12 @@ async fn run_route(
         let app = Arc::clone(app);
         let joined = tokio::task::spawn_blocking(move || {
             let route = &app.routes[index];
-            Python::attach(
-                |py| match call_handler(py, &app, route, &req, path_params, extracted) {
+            Python::attach(|py| {
+                match call_handler(py, &app, route, &req, path_params, extracted, None) {
                     Ok(result) => finish(py, &app, route, Ok(result.unbind())),
                     Err(resp) => resp,
-                },
-            )
+                }
+            })
         })
         .await;
         joined.unwrap_or_else(|_| Response::detail(500, "Internal Server Error"))
@@ -158,13 +163,15 @@ fn finish(py: Python<'_>, app: &App, route: &Route, outcome: Outcome) -> Respons
 }
 
 /// Builds the arguments and calls the handler. `Err` is a finished error response.
-fn call_handler<'py>(
+/// `leading` goes before the parameters (a WebSocket handler's connection).
+pub(crate) fn call_handler<'py>(
     py: Python<'py>,
     app: &Arc<App>,
     route: &Route,
     req: &Arc<HttpRequest>,
     path_params: Vec<(String, String)>,
     extracted: Extracted,
+    leading: Option<Bound<'py, PyAny>>,
 ) -> Result<Bound<'py, PyAny>, Response> {
     let Extracted {
         slots,
@@ -174,7 +181,8 @@ fn call_handler<'py>(
     let fail = |e: PyErr| from_error(py, app, e);
     let mut request_obj: Option<Bound<'py, PyAny>> = None;
     let mut path_params = Some(path_params);
-    let mut positional: Vec<Bound<'py, PyAny>> = Vec::with_capacity(slots.len());
+    let mut positional: Vec<Bound<'py, PyAny>> = Vec::with_capacity(slots.len() + 1);
+    positional.extend(leading);
     let mut keywords: Option<Bound<'py, PyDict>> = None;
     for (spec, slot) in route.params.iter().zip(slots) {
         let value: Bound<'py, PyAny> = match slot {

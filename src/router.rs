@@ -172,7 +172,11 @@ fn find_method(by_method: &[(Method, usize)], method: &Method) -> Option<usize> 
 }
 
 fn allow_header(by_method: &[(Method, usize)]) -> String {
-    let mut names: Vec<&str> = by_method.iter().map(|(m, _)| m.as_str()).collect();
+    let mut names: Vec<&str> = by_method
+        .iter()
+        .filter(|(m, _)| *m != Method::WebSocket)
+        .map(|(m, _)| m.as_str())
+        .collect();
     if names.contains(&"GET") && !names.contains(&"HEAD") {
         names.push("HEAD");
     }

@@ -9,7 +9,7 @@ use pyo3::types::PyBytes;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
-fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     if let Some(rt) = RUNTIME.get() {
         return Ok(rt);
@@ -33,32 +33,7 @@ pub fn test_request(
     body: Vec<u8>,
     client: Option<(String, u16)>,
 ) -> PyResult<TestResponse> {
-    let (raw_path, query) = match path.split_once('?') {
-        Some((p, q)) => (p, q.to_owned()),
-        None => (path, String::new()),
-    };
-    let decoded = percent_encoding::percent_decode_str(raw_path)
-        .decode_utf8()
-        .map_err(|_| {
-            pyo3::exceptions::PyValueError::new_err("path is not valid UTF-8 after decoding")
-        })?
-        .into_owned();
-    let peer = match client {
-        Some((host, port)) => format!("{host}:{port}").parse::<SocketAddr>().ok(),
-        None => None,
-    };
-    let request = HttpRequest {
-        method: Method::parse(&method.to_ascii_uppercase()),
-        path: decoded,
-        query,
-        headers: headers
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect(),
-        body: body.into(),
-        peer,
-        scheme: "http",
-    };
+    let request = build_request(method, path, headers, body, client)?;
     let inner = Arc::clone(&app.inner);
     let rt = runtime()?;
     // Spawned rather than run on this thread: handler code must not run on the caller's thread.
@@ -79,4 +54,41 @@ pub fn test_request(
         (Body::Full(b), false) => PyBytes::new(py, b),
     };
     Ok((resp.status, headers, body.unbind()))
+}
+
+/// An in-process request as the server would have parsed it. `path` is percent-encoded and
+/// may carry a query.
+pub(crate) fn build_request(
+    method: &str,
+    path: &str,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    client: Option<(String, u16)>,
+) -> PyResult<HttpRequest> {
+    let (raw_path, query) = match path.split_once('?') {
+        Some((p, q)) => (p, q.to_owned()),
+        None => (path, String::new()),
+    };
+    let decoded = percent_encoding::percent_decode_str(raw_path)
+        .decode_utf8()
+        .map_err(|_| {
+            pyo3::exceptions::PyValueError::new_err("path is not valid UTF-8 after decoding")
+        })?
+        .into_owned();
+    let peer = match client {
+        Some((host, port)) => format!("{host}:{port}").parse::<SocketAddr>().ok(),
+        None => None,
+    };
+    Ok(HttpRequest {
+        method: Method::parse(&method.to_ascii_uppercase()),
+        path: decoded,
+        query,
+        headers: headers
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect(),
+        body: body.into(),
+        peer,
+        scheme: "http",
+    })
 }

@@ -520,7 +520,15 @@ def test_in_fresh_envs(work: pathlib.Path, channel: Channel, package: pathlib.Pa
             _make_env(
                 [local, channel],
                 prefix,
-                [f"python {mm}.*", pin, "pytest >=8", "pytest-django >=4.8", "pytest-asyncio >=0.23", "httpx >=0.27"],
+                [
+                    f"python {mm}.*",
+                    pin,
+                    "pytest >=8",
+                    "pytest-django >=4.8",
+                    "pytest-asyncio >=0.23",
+                    "httpx >=0.27",
+                    "websockets >=13",
+                ],
             )
         )
         log(

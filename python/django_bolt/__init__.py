@@ -8,6 +8,14 @@ from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .request import Request, UploadFile
 from .responses import HTML, JSON, PlainText, Redirect, Response
 from .router import Router
+from .websocket import (
+    CloseCode,
+    WebSocket,
+    WebSocketClose,
+    WebSocketDisconnect,
+    WebSocketException,
+    WebSocketState,
+)
 
 __all__ = [
     "__version__",
@@ -35,4 +43,10 @@ __all__ = [
     "rate_limit",
     "skip_middleware",
     "no_compress",
+    "WebSocket",
+    "WebSocketState",
+    "WebSocketDisconnect",
+    "WebSocketClose",
+    "WebSocketException",
+    "CloseCode",
 ]

@@ -87,3 +87,39 @@ def test_request(
     client: tuple[str, int] | None = None,
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """Runs one request through the server's pipeline in process."""
+
+class WebSocketConn:
+    """One WebSocket connection as its handler's ``WebSocket`` sees it (see websocket/types.py)."""
+
+    path: str
+    query_string: str
+    headers: list[tuple[str, str]]
+    path_params: dict[str, str]
+    subprotocols: list[str]
+    client: tuple[str, int] | None
+    scheme: str
+    def accept(self, subprotocol: str | None = None, headers: list[tuple[str, str]] = ...) -> None: ...
+    def refuse(self) -> bool: ...
+    def send(self, kind: int, data: Any) -> int:
+        """kind 0 text, 1 bytes, 2 close ``(code, reason)`` → 0 queued, 1 queue full, 2 closed."""
+    def send_wait(self, kind: int, data: Any, future: Any) -> None: ...
+    def receive(self, future: Any) -> str | bytes | tuple[int, str] | None:
+        """The next message, ``(code, reason)`` once closed, or None: ``future`` gets it later."""
+
+class TestWebSocket:
+    """The client end of an in-process WebSocket (blocking calls; see testing/websocket.py)."""
+
+    def send(self, kind: int, data: Any) -> None: ...
+    def send_frame(self, opcode: int, payload: bytes, fin: bool) -> None: ...
+    def receive(self, timeout: float) -> str | bytes | tuple[int, str]: ...
+    def ping(self, payload: bytes, timeout: float) -> bytes: ...
+    def close(self, code: int, reason: str, timeout: float) -> tuple[int, str]: ...
+
+def test_websocket(
+    app: App,
+    path: str,
+    headers: list[tuple[str, str]],
+    client: tuple[str, int] | None = None,
+) -> tuple[int, list[tuple[str, str]], bytes, TestWebSocket | None]:
+    """Opens a WebSocket in process through the server's WebSocket code; the connection is set
+    when the handshake answered 101."""

@@ -11,7 +11,7 @@ from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
 from .responses import Response
-from .router import RouteCollection, RouteDef, Router, _not_yet, join_paths
+from .router import WEBSOCKET, RouteCollection, RouteDef, Router, _not_yet, join_paths
 
 _TRAILING_SLASH = ("strip", "append", "keep")
 
@@ -101,7 +101,13 @@ class BoltAPI(RouteCollection):
     def _compile_route(self, route: RouteDef) -> dict[str, Any]:
         path = normalize_path(route.path, self.trailing_slash)
         where = f"{route.method} {path} ({getattr(route.handler, '__qualname__', route.handler)!r})"
-        compiled = compile_handler(route.handler, path, where)
+        is_websocket = route.method == WEBSOCKET
+        if is_websocket:
+            from .websocket.handler import compile_websocket
+
+            compiled = compile_websocket(route.handler, path, where)
+        else:
+            compiled = compile_handler(route.handler, path, where)
         shape = (
             response_shaper(route.response_model)
             if route.response_model is not None and self.validate_response
@@ -109,6 +115,7 @@ class BoltAPI(RouteCollection):
         )
         return {
             "method": route.method,
+            "kind": "websocket" if is_websocket else "http",
             "path": path,
             "handler": compiled.handler,
             "is_async": compiled.is_async,

@@ -35,6 +35,8 @@ SETTING_NAMES: dict[str, str] = {
     "trusted_proxies": "BOLT_TRUSTED_PROXIES",
     "access_log": "BOLT_ACCESS_LOG",
     "event_loop": "BOLT_EVENT_LOOP",
+    "ws_max_message_bytes": "BOLT_WS_MAX_MESSAGE_SIZE",
+    "ws_allowed_origins": "BOLT_WS_ALLOWED_ORIGINS",
     "api": "BOLT_API",
     "rate_limit_redis_url": "BOLT_RATE_LIMIT_REDIS_URL",
     # django-cors-headers' names: the global CORS policy.
@@ -104,6 +106,11 @@ class BoltConfig:
     trusted_proxies: tuple[str, ...] = ()
     #: One JSON line per request on stderr.
     access_log: bool = False
+    #: Largest WebSocket message accepted; a bigger one closes the connection with 1009.
+    ws_max_message_bytes: int = 1024 * 1024
+    #: Origins (``scheme://host[:port]``) whose pages may open WebSockets besides the server's
+    #: own and those the route's CORS policy allows; ``"*"`` allows any.
+    ws_allowed_origins: tuple[str, ...] = ()
     #: "auto" (uvloop when installed), "asyncio" or "uvloop".
     event_loop: str = "auto"
     api: str | None = None
@@ -160,7 +167,15 @@ class BoltConfig:
     def validate(self) -> None:
         if self.event_loop not in ("auto", "asyncio", "uvloop"):
             raise ValueError("BOLT_EVENT_LOOP must be 'auto', 'asyncio' or 'uvloop'")
-        for name in ("processes", "workers", "backlog", "max_headers", "max_connections", "blocking_threads"):
+        for name in (
+            "processes",
+            "workers",
+            "backlog",
+            "max_headers",
+            "max_connections",
+            "blocking_threads",
+            "ws_max_message_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{SETTING_NAMES.get(name, name)} must be at least 1")
         for name in ("keep_alive_timeout", "header_timeout", "body_timeout", "shutdown_grace", "workers_kill_timeout"):
@@ -194,11 +209,13 @@ class BoltConfig:
             "shutdown_grace",
             "max_connections",
             "access_log",
+            "ws_max_message_bytes",
         )
         out = {k: getattr(self, k) for k in keys}
         out["trusted_proxies"] = list(self.trusted_proxies)
         out["rate_limit_redis_url"] = self.rate_limit_redis_url
         out["cors"] = self.cors_policy()
+        out["ws_allowed_origins"] = list(self.ws_allowed_origins)
         return out
 
     def cors_policy(self) -> dict[str, Any] | None:

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "QUERY")
+#: The route kind of ``@api.websocket`` routes (not an HTTP method).
+WEBSOCKET = "WEBSOCKET"
 
 
 @dataclasses.dataclass
@@ -141,6 +143,37 @@ class RouteCollection:
         self.routes.append(
             RouteDef(method="GET", path=join_paths(self.prefix, path), handler=static_response, fixed=True)
         )
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        name: str | None = None,
+        guards: Any = None,
+        auth: Any = None,
+        tags: list[str] | None = None,
+        summary: str | None = None,
+        description: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[F], F]:
+        """A WebSocket endpoint: ``async def handler(websocket: WebSocket, ...)``. Other
+        parameters (path, query, headers, cookies, ``Depends``) work as on HTTP routes."""
+
+        def register(fn: F) -> F:
+            self._add(
+                WEBSOCKET,
+                path,
+                fn,
+                guards=guards,
+                auth=auth,
+                tags=tags,
+                summary=summary or name,
+                description=description,
+                include_in_schema=include_in_schema,
+            )
+            return fn
+
+        return register
 
     def query(self, path: str, **options: Any) -> Callable[[F], F]:
         """The HTTP QUERY method (a safe GET with a body)."""

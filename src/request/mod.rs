@@ -17,6 +17,9 @@ pub enum Method {
     Head,
     Options,
     Query,
+    /// The route kind of `@api.websocket` routes: reached only by an upgrade request, never
+    /// parsed from a request line.
+    WebSocket,
     Other(String),
 }
 
@@ -45,6 +48,7 @@ impl Method {
             Method::Head => "HEAD",
             Method::Options => "OPTIONS",
             Method::Query => "QUERY",
+            Method::WebSocket => "WEBSOCKET",
             Method::Other(s) => s,
         }
     }

@@ -56,6 +56,11 @@ pub async fn serve(
                 return;
             }
         };
+        if let Some(target) = crate::websocket::upgrade_target(&app, &request.0) {
+            // The connection leaves HTTP here, with the bytes read past the request head.
+            crate::websocket::serve(app, stream, buf, request.0, target, Some(shutdown)).await;
+            return;
+        }
         let http10 = request.1;
         let started = std::time::Instant::now();
         let log_line = app.config.access_log.then(|| {

@@ -1,0 +1,110 @@
+"""WebSocket routes shared by the in-process and the real-socket tests
+(the server runs it with BOLT_TEST_API=tests.websocket.ws_api.api)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django_bolt import BoltAPI, CloseCode, HTTPException, WebSocket, WebSocketDisconnect
+from django_bolt.params import Header
+
+api = BoltAPI()
+
+#: Close codes the /ws/probe handler saw in WebSocketDisconnect, by probe name.
+disconnects: dict[str, int] = {}
+
+
+@api.websocket("/ws/echo")
+async def echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    while True:
+        message = await websocket.receive()
+        if "text" in message:
+            await websocket.send_text(message["text"])
+        else:
+            await websocket.send_bytes(message["bytes"])
+
+
+@api.websocket("/ws/json")
+async def json_echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    async for data in websocket.iter_json():
+        await websocket.send_json({"echo": data})
+
+
+@api.websocket("/ws/room/{room_id}")
+async def room(websocket: WebSocket, room_id: int, name: str = "anon", x_team: Annotated[str, Header()] = "-") -> None:
+    await websocket.accept()
+    await websocket.send_json({"room": room_id, "name": name, "team": x_team, "path": websocket.path})
+    await websocket.close()
+
+
+@api.websocket("/ws/proto")
+async def proto(websocket: WebSocket) -> None:
+    chosen = next((p for p in websocket.subprotocols if p in ("chat.v2", "chat.v1")), None)
+    await websocket.accept(subprotocol=chosen, headers={"x-chosen": chosen or "none"})
+    await websocket.send_text(chosen or "")
+    await websocket.receive_text()
+
+
+@api.websocket("/ws/close/{code}")
+async def close_with(websocket: WebSocket, code: int) -> None:
+    await websocket.accept()
+    await websocket.close(code, "bye")
+
+
+@api.websocket("/ws/refuse")
+async def refuse(websocket: WebSocket) -> None:
+    await websocket.close(CloseCode.POLICY_VIOLATION)
+
+
+@api.websocket("/ws/deny")
+async def deny(websocket: WebSocket, token: str = "") -> None:
+    if token != "let-me-in":
+        raise HTTPException(401, "token required")
+    await websocket.accept()
+    await websocket.send_text("welcome")
+
+
+@api.websocket("/ws/crash-before")
+async def crash_before(websocket: WebSocket) -> None:
+    raise RuntimeError("before accept")
+
+
+@api.websocket("/ws/crash-after")
+async def crash_after(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.receive_text()
+    raise RuntimeError("after accept")
+
+
+@api.websocket("/ws/probe/{name}")
+async def probe(websocket: WebSocket, name: str) -> None:
+    await websocket.accept()
+    try:
+        while True:
+            await websocket.receive_text()
+    except WebSocketDisconnect as exc:
+        disconnects[name] = exc.code
+
+
+@api.get("/probe/{name}")
+async def probe_result(name: str) -> dict:
+    return {"code": disconnects.get(name)}
+
+
+@api.websocket("/ws/burst")
+async def burst(websocket: WebSocket) -> None:
+    """Sends the number of messages asked for, more than the send queue holds."""
+    await websocket.accept()
+    count = int(await websocket.receive_text())
+    for i in range(count):
+        await websocket.send_text(str(i))
+    await websocket.send_text("done")
+    await websocket.receive_text()
+
+
+@api.websocket("/ws/returns")
+async def returns(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text("bye")

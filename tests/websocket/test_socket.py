@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import socket
 import struct
 
@@ -158,3 +159,15 @@ async def test_burst_of_concurrent_connections(ws_server):
 
     results = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(100))), 15)
     assert results == [f"m{i}" for i in range(100)]
+
+
+async def test_shutdown_closes_open_websockets_with_1001(ws_server):
+    """Runs last: it stops the module's server."""
+    async with connect(url(ws_server, "/ws/echo")) as ws:
+        await ws.send("before")
+        assert await ws.recv() == "before"
+        ws_server.send_signal(signal.SIGTERM)
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 5)
+    assert ws.close_code == 1001
+    assert await asyncio.get_running_loop().run_in_executor(None, ws_server.wait) == 0

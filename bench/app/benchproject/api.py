@@ -54,3 +54,14 @@ async def orm_rows():
 # The floor: a static route served entirely in Rust (this package only; the release has no such API).
 if hasattr(api, "static"):
     api.static("/floor", {"message": "hello", "ok": True})
+
+
+# WebSocket echo for bench/ws_echo.py (both builds have `api.websocket` and this `WebSocket`).
+if hasattr(api, "websocket"):
+    from django_bolt.websocket import WebSocket
+
+    @api.websocket("/ws/echo")
+    async def ws_echo(websocket: WebSocket):
+        await websocket.accept()
+        async for text in websocket.iter_text():
+            await websocket.send_text(text)

@@ -156,7 +156,8 @@ class Supervisor:
         os.set_blocking(read_fd, False)
         try:
             fds = (write_fd, self.listener.fileno())
-            process = subprocess.Popen([*self.command, f"{WORKER_FLAG}={write_fd},{fds[1]}"], pass_fds=fds)
+            flag = f"{WORKER_FLAG}={write_fd},{fds[1]},{os.getpid()}"
+            process = subprocess.Popen([*self.command, flag], pass_fds=fds)
         finally:
             os.close(write_fd)
         lifetime = self.config.workers_lifetime
@@ -325,13 +326,15 @@ def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
 
 
 def exit_with_parent(parent_pid: int) -> None:
-    """In a worker: drain and exit when the supervisor disappears, so no worker is orphaned."""
+    """In a worker: drain and exit when the supervisor disappears, so no worker is orphaned.
+
+    ``parent_pid`` comes from the supervisor itself: a worker still starting up when the supervisor
+    dies has already been re-parented, so its own ``getppid()`` would not tell.
+    """
 
     def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent_pid:
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="bolt-parent-watch", daemon=True).start()

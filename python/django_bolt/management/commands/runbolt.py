@@ -70,8 +70,8 @@ class Command(BaseCommand):
             default=None,
             help="extra directory to watch with --dev (repeatable; BOLT_RELOAD_DIRS)",
         )
-        # Internal: marks a supervised worker; "READY_FD,LISTEN_FD": the pipe to write to once
-        # serving and the supervisor's listening socket.
+        # Internal: marks a supervised worker; "READY_FD,LISTEN_FD,SUPERVISOR_PID": the pipe to write to once
+        # serving, the supervisor's listening socket, and the pid whose exit the worker follows.
         parser.add_argument(WORKER_FLAG, dest="worker_fds", default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -83,7 +83,10 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if options["worker_fds"] is not None:
-            ready_fd, listen_fd = (int(fd) for fd in options["worker_fds"].split(","))
+            from django_bolt.supervisor import exit_with_parent
+
+            ready_fd, listen_fd, supervisor_pid = (int(v) for v in options["worker_fds"].split(","))
+            exit_with_parent(supervisor_pid)
             self.serve(config, reuse_port=False, ready_fd=ready_fd, listen_fd=listen_fd)
             return
         self.startup_checks()
@@ -144,12 +147,10 @@ class Command(BaseCommand):
     def serve(self, config: Any, *, reuse_port: bool, ready_fd: int | None, listen_fd: int | None = None) -> None:
         from django_bolt import _core
         from django_bolt.discovery import discover_api
-        from django_bolt.supervisor import exit_with_parent
 
         supervised = ready_fd is not None
         on_ready = None
         if ready_fd is not None:
-            exit_with_parent(os.getppid())
 
             def on_ready() -> None:
                 os.write(ready_fd, b"1")

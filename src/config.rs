@@ -4,6 +4,8 @@ use ipnet::IpNet;
 use pyo3::conversion::FromPyObjectOwned;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
@@ -32,6 +34,12 @@ pub struct ServerConfig {
     pub ws_max_message_bytes: usize,
     /// Origins allowed to open WebSockets besides the server's own; `*` allows any.
     pub ws_allowed_origins: Vec<String>,
+    /// Canonical directories file responses may serve from (`None`: anywhere).
+    pub allowed_file_roots: Option<Arc<[PathBuf]>>,
+    /// `STATIC_URL` served from disk, when configured.
+    pub static_files: Option<crate::streaming::static_files::StaticFiles>,
+    /// Uploaded files larger than this are kept in a temporary file instead of memory.
+    pub memory_spool_threshold: usize,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +62,9 @@ impl Default for ServerConfig {
             access_log: false,
             ws_max_message_bytes: 1024 * 1024,
             ws_allowed_origins: Vec::new(),
+            allowed_file_roots: None,
+            static_files: None,
+            memory_spool_threshold: 1024 * 1024,
         }
     }
 }
@@ -81,6 +92,15 @@ fn secs(d: &Bound<'_, PyDict>, key: &str, into: &mut Duration) -> PyResult<()> {
     }
     *into = Duration::from_secs_f64(s);
     Ok(())
+}
+
+/// Directories that exist, canonicalised so containment checks compare real paths.
+fn canonical_dirs(paths: &[String]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .filter(|p| p.is_dir())
+        .collect()
 }
 
 impl ServerConfig {
@@ -111,6 +131,21 @@ impl ServerConfig {
         get(d, "trusted_proxies", &mut proxies)?;
         c.trusted_proxies = crate::server::proxy::parse_networks(&proxies)
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
+        get(d, "memory_spool_threshold", &mut c.memory_spool_threshold)?;
+        let mut roots: Option<Vec<String>> = None;
+        get(d, "allowed_file_paths", &mut roots)?;
+        c.allowed_file_roots = roots.map(|r| canonical_dirs(&r).into());
+        let mut static_url: Option<String> = None;
+        get(d, "static_url", &mut static_url)?;
+        let mut static_dirs: Vec<String> = Vec::new();
+        get(d, "static_dirs", &mut static_dirs)?;
+        c.static_files = static_url.and_then(|prefix| {
+            let roots = canonical_dirs(&static_dirs);
+            let finder = d.get_item("static_finders").ok().flatten();
+            let uses_finders = finder.is_some_and(|f| f.is_truthy().unwrap_or(false));
+            (!roots.is_empty() || uses_finders)
+                .then_some(crate::streaming::static_files::StaticFiles { prefix, roots })
+        });
         c.max_connections = c.max_connections.max(1);
         c.workers = c.workers.max(1);
         c.blocking_threads = c.blocking_threads.max(1);

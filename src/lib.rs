@@ -11,6 +11,7 @@ pub mod request;
 pub mod response;
 pub mod router;
 pub mod server;
+pub mod streaming;
 pub mod testing;
 pub mod websocket;
 
@@ -22,6 +23,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<app::PyApp>()?;
     m.add_class::<request::pyrequest::PyRequest>()?;
     m.add_class::<python::coro::Completion>()?;
+    m.add_class::<testing::TestStream>()?;
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     m.add_function(wrap_pyfunction!(testing::test_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_info::build_info, m)?)?;

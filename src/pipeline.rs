@@ -10,7 +10,7 @@ use crate::python::coro::{self, Outcome, Step};
 use crate::request::pyrequest::PyRequest;
 use crate::request::{HttpRequest, Method};
 use crate::response::convert::{errors_from_python, from_error, from_result};
-use crate::response::{Response, JSON};
+use crate::response::{Body, Response, JSON};
 use crate::router::Lookup;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use pyo3::prelude::*;
@@ -34,7 +34,25 @@ pub async fn handle(app: Arc<App>, mut req: HttpRequest) -> Response {
     crate::server::proxy::apply_forwarded(&mut req, &app.config.trusted_proxies);
     let is_head = req.method == Method::Head;
     let info = middleware::RequestInfo::of(&app, &req);
+    if let Some(mut resp) = crate::streaming::static_files::serve(&app, &req).await {
+        middleware::finish(&app, middleware::Origin::Unrouted, &info, &mut resp);
+        resp.omit_body = is_head;
+        return resp;
+    }
+    let conditions = crate::streaming::file::Conditions::capture(&req);
     let (mut resp, from) = dispatch(&app, req).await;
+    if let Body::FileRequest(_) = resp.body {
+        let body = std::mem::replace(&mut resp.body, Body::Full(bytes::Bytes::new()));
+        if let Body::FileRequest(file) = body {
+            resp = crate::streaming::file::respond(
+                resp,
+                *file,
+                conditions,
+                app.config.allowed_file_roots.clone(),
+            )
+            .await;
+        }
+    }
     middleware::finish(&app, from, &info, &mut resp);
     if is_head {
         resp.omit_body = true;
@@ -106,7 +124,7 @@ async fn run_route(
         }
     }
     if let Some(fixed) = &route.fixed_response {
-        return fixed.clone();
+        return fixed.copy_full();
     }
     let extracted = match params::extract(
         &route.params,
@@ -154,7 +172,7 @@ async fn run_route(
     }
 }
 
-fn finish(py: Python<'_>, app: &App, route: &Route, outcome: Outcome) -> Response {
+fn finish(py: Python<'_>, app: &Arc<App>, route: &Route, outcome: Outcome) -> Response {
     match outcome {
         Ok(obj) => from_result(py, app, route, obj.into_bound(py))
             .unwrap_or_else(|e| from_error(py, app, e)),

@@ -4,6 +4,7 @@ use crate::app::PyApp;
 use crate::pipeline;
 use crate::request::{HttpRequest, Method};
 use crate::response::Body;
+use crate::streaming::stream::{Next, StreamBody};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::net::SocketAddr;
@@ -18,8 +19,62 @@ pub(crate) fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     Ok(RUNTIME.get_or_init(|| rt))
 }
 
-/// Status, headers and body of an in-process response.
-type TestResponse = (u16, Vec<(String, String)>, Py<PyBytes>);
+/// A streamed in-process response body: iterating pulls chunks through the same code the
+/// server uses; `close()` (or dropping it) finalises the iterator like a client disconnect.
+#[pyclass(module = "django_bolt._core")]
+pub struct TestStream {
+    body: std::sync::Mutex<Option<Box<StreamBody>>>,
+}
+
+#[pymethods]
+impl TestStream {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyBytes>>> {
+        let taken = self.body.lock().ok().and_then(|mut b| b.take());
+        let Some(mut body) = taken else {
+            return Ok(None);
+        };
+        let rt = runtime()?;
+        // On a runtime thread, as in the server: handler code never runs on the caller's thread.
+        let joined = py.detach(|| {
+            rt.block_on(rt.spawn(async move {
+                let next = body.next().await;
+                (next, body)
+            }))
+        });
+        let (next, body) = joined.map_err(|e| {
+            pyo3::exceptions::PyRuntimeError::new_err(format!("stream task failed: {e}"))
+        })?;
+        match next {
+            Next::Data(chunk) => {
+                if let Ok(mut slot) = self.body.lock() {
+                    *slot = Some(body);
+                }
+                Ok(Some(PyBytes::new(py, &chunk).unbind()))
+            }
+            Next::End => Ok(None),
+            Next::Failed => Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "the response stream raised an exception (see the log)",
+            )),
+        }
+    }
+
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let taken = self.body.lock().ok().and_then(|mut b| b.take());
+        if let Some(body) = taken {
+            let rt = runtime()?;
+            // Dropped inside the runtime so the close is scheduled there.
+            py.detach(|| rt.block_on(async move { drop(body) }));
+        }
+        Ok(())
+    }
+}
+
+/// Status, headers and body (bytes, or a `TestStream` for streamed responses).
+type TestResponse = (u16, Vec<(String, String)>, Py<PyAny>);
 
 /// Runs one request through the pipeline. `path` is percent-encoded and may carry a query.
 #[pyfunction]
@@ -37,8 +92,27 @@ pub fn test_request(
     let inner = Arc::clone(&app.inner);
     let rt = runtime()?;
     // Spawned rather than run on this thread: handler code must not run on the caller's thread.
-    let resp = py.detach(|| rt.block_on(rt.spawn(pipeline::handle(inner, request))));
-    let resp = resp.map_err(|e| {
+    // A file body is read here too, as the server would write it.
+    let resp = py.detach(|| {
+        rt.block_on(rt.spawn(async move {
+            let mut resp = pipeline::handle(inner, request).await;
+            let skip = resp.omit_body || resp.forbids_body();
+            let len = resp.content_length();
+            if let Body::File(file) = &mut resp.body {
+                let mut data = Vec::new();
+                while let Some(chunk) = file.next_chunk().await {
+                    match chunk {
+                        Ok(c) if !skip => data.extend_from_slice(&c),
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+                resp.body = Body::Full(data.into());
+            }
+            (resp, len)
+        }))
+    });
+    let (mut resp, length) = resp.map_err(|e| {
         pyo3::exceptions::PyRuntimeError::new_err(format!("request task failed: {e}"))
     })?;
     let mut headers: Vec<(String, String)> = resp
@@ -46,14 +120,31 @@ pub fn test_request(
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
+    let no_body = resp.omit_body || resp.forbids_body();
     if !resp.forbids_body() {
-        headers.push(("content-length".into(), resp.body_len().to_string()));
+        match length {
+            Some(n) => headers.push(("content-length".into(), n.to_string())),
+            None => headers.push(("transfer-encoding".into(), "chunked".into())),
+        }
     }
-    let body = match (&resp.body, resp.omit_body || resp.forbids_body()) {
-        (_, true) => PyBytes::new(py, b""),
-        (Body::Full(b), false) => PyBytes::new(py, b),
+    let body = std::mem::replace(&mut resp.body, Body::Full(bytes::Bytes::new()));
+    let out = match body {
+        Body::Stream(stream) if !no_body => Bound::new(
+            py,
+            TestStream {
+                body: std::sync::Mutex::new(Some(stream)),
+            },
+        )?
+        .into_any()
+        .unbind(),
+        Body::Full(b) if !no_body => PyBytes::new(py, &b).into_any().unbind(),
+        other => {
+            // Not sent: a stream's iterator is closed when dropped inside the runtime.
+            py.detach(|| rt.block_on(async move { drop(other) }));
+            PyBytes::new(py, b"").into_any().unbind()
+        }
     };
-    Ok((resp.status, headers, body.unbind()))
+    Ok((resp.status, headers, out))
 }
 
 /// An in-process request as the server would have parsed it. `path` is percent-encoded and

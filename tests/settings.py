@@ -10,6 +10,7 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.staticfiles",
     "django_bolt",
     "tests.testapp",
 ]
@@ -22,6 +23,15 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 BOLT_API = os.environ.get("BOLT_TEST_API") or None
+
+# File responses and static files (tests/streaming): one directory per test session, shared with
+# the server subprocesses through the environment.
+BOLT_TEST_FILES_ROOT = os.environ.setdefault("DJANGO_BOLT_TEST_FILES", tempfile.mkdtemp(prefix="bolt-files-"))
+BOLT_ALLOWED_FILE_PATHS = [BOLT_TEST_FILES_ROOT]
+STATIC_URL = "/static/"
+STATIC_ROOT = os.path.join(BOLT_TEST_FILES_ROOT, "static")
+os.makedirs(STATIC_ROOT, exist_ok=True)
+BOLT_MEMORY_SPOOL_THRESHOLD = 64 * 1024
 
 
 # Real-server tests (tests/server) start `runbolt` subprocesses with small limits so that the

@@ -6,7 +6,17 @@ from .exceptions import HTTPException
 from .middleware import CompressionConfig, cors, no_compress, rate_limit, skip_middleware
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .request import Request, UploadFile
-from .responses import HTML, JSON, PlainText, Redirect, Response
+from .responses import (
+    HTML,
+    JSON,
+    EventSourceResponse,
+    FileResponse,
+    PlainText,
+    Redirect,
+    Response,
+    ServerSentEvent,
+    StreamingResponse,
+)
 from .router import Router
 from .websocket import (
     CloseCode,
@@ -29,6 +39,10 @@ __all__ = [
     "PlainText",
     "HTML",
     "Redirect",
+    "FileResponse",
+    "StreamingResponse",
+    "EventSourceResponse",
+    "ServerSentEvent",
     "HTTPException",
     "Query",
     "Path",

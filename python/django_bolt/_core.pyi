@@ -78,6 +78,13 @@ def serve(
 ) -> None:
     """Serves until SIGTERM/SIGINT, then drains in-flight requests. ``on_ready`` runs once listening."""
 
+class TestStream:
+    """A streamed in-process body: iterating pulls chunks; ``close()`` acts like a disconnect."""
+
+    def __iter__(self) -> TestStream: ...
+    def __next__(self) -> bytes: ...
+    def close(self) -> None: ...
+
 def test_request(
     app: App,
     method: str,
@@ -85,8 +92,8 @@ def test_request(
     headers: list[tuple[str, str]],
     body: bytes,
     client: tuple[str, int] | None = None,
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Runs one request through the server's pipeline in process."""
+) -> tuple[int, list[tuple[str, str]], bytes | TestStream]:
+    """Runs one request through the server's pipeline in process (streamed bodies as a TestStream)."""
 
 class WebSocketConn:
     """One WebSocket connection as its handler's ``WebSocket`` sees it (see websocket/types.py)."""

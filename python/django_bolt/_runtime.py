@@ -19,7 +19,8 @@ import msgspec
 from . import _json
 from .exceptions import HTTPException, RequestValidationError
 from .request import UploadFile
-from .responses import Response
+from .responses import Response, StreamingResponse, _FileBase
+from .streaming.chunks import open_stream
 
 logger = logging.getLogger("django_bolt")
 
@@ -134,13 +135,14 @@ def first_step_locked(loop: BoltEventLoop) -> Callable[[Any, Callable[[Any], Non
     new_context = contextvars.Context
 
     ready = loop._ready  # type: ignore[attr-defined]
-    timers = loop._scheduled  # type: ignore[attr-defined]
 
     def first_step(coro: Any, done: Callable[[Any], None]) -> Any:
         """Runs the first step; returns the finished task, or None once ``done`` is registered."""
         with lock:
             # Only the loop thread removes entries, and it is held off by the lock: if these
-            # lengths change, the step itself scheduled callbacks or timers.
+            # lengths change, the step itself scheduled callbacks or timers. The timer heap is
+            # read each time: the loop replaces the list when it purges cancelled timers.
+            timers = loop._scheduled  # type: ignore[attr-defined]
             before = (len(ready), len(timers))
             set_running_loop(loop)
             try:
@@ -218,4 +220,15 @@ def runtime(event_loop_kind: str = "auto") -> dict[str, Any]:
         "anonymous_user": anonymous_user,
         "auser": auser,
         "first_step": first_step_locked(loop) if isinstance(loop, BoltEventLoop) else first_step_on_loop(loop),
+        "file_response": _FileBase,
+        "streaming_response": StreamingResponse,
+        "open_stream": open_stream,
     }
+
+
+def find_static(relative_path: str) -> str | None:
+    """Django's staticfiles finders (DEBUG): the absolute path of a static file, or None."""
+    from django.contrib.staticfiles import finders
+
+    found = finders.find(relative_path)
+    return found if isinstance(found, str) else None

@@ -88,13 +88,14 @@ class BoltAPI(RouteCollection):
         if self._compiled is not None and config is None:
             return self._compiled
         config = config or BoltConfig.from_settings()
-        from ._runtime import runtime
+        from ._runtime import find_static, runtime
 
         routes = [self._compile_route(r) for r in self.routes]
         compression = self.compression.to_dict() if self.compression else None
-        app = _core.App(
-            routes, runtime(config.event_loop), config.server_dict(), self.trailing_slash, compression=compression
-        )
+        refs = runtime(config.event_loop)
+        if config.static_finders:
+            refs["static_finder"] = find_static
+        app = _core.App(routes, refs, config.server_dict(), self.trailing_slash, compression=compression)
         self._compiled = app
         return app
 

@@ -48,6 +48,11 @@ SETTING_NAMES: dict[str, str] = {
     "cors_allow_methods": "CORS_ALLOW_METHODS",
     "cors_expose_headers": "CORS_EXPOSE_HEADERS",
     "cors_preflight_max_age": "CORS_PREFLIGHT_MAX_AGE",
+    "allowed_file_paths": "BOLT_ALLOWED_FILE_PATHS",
+    "memory_spool_threshold": "BOLT_MEMORY_SPOOL_THRESHOLD",
+    "static_url": "STATIC_URL",
+    "static_root": "STATIC_ROOT",
+    "staticfiles_dirs": "STATICFILES_DIRS",
 }
 
 #: Older django-cors-headers names, read when the current name is not set.
@@ -124,6 +129,16 @@ class BoltConfig:
     cors_allow_methods: tuple[str, ...] = _CORS_METHODS
     cors_expose_headers: tuple[str, ...] = ()
     cors_preflight_max_age: int = 86400
+    #: Directories file responses may serve from (None: any path the process can read).
+    allowed_file_paths: tuple[str, ...] | None = None
+    #: Uploaded files larger than this many bytes are kept in a temporary file, not in memory.
+    memory_spool_threshold: int = 1024 * 1024
+    #: ``STATIC_URL`` is served from ``STATIC_ROOT`` and ``STATICFILES_DIRS`` by Rust.
+    static_url: str | None = None
+    static_root: str | None = None
+    staticfiles_dirs: tuple[str, ...] = ()
+    #: DEBUG with django.contrib.staticfiles installed: its finders locate static files.
+    static_finders: bool = False
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> BoltConfig:
@@ -136,6 +151,8 @@ class BoltConfig:
                 values[field] = getattr(settings, setting)
             elif settings.configured and hasattr(settings, SETTING_ALIASES.get(field, "")):
                 values[field] = getattr(settings, SETTING_ALIASES[field])
+        if settings.configured and values["debug"]:
+            values["static_finders"] = "django.contrib.staticfiles" in getattr(settings, "INSTALLED_APPS", ())
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.build(**values)
 
@@ -149,10 +166,17 @@ class BoltConfig:
             raw = values[field.name]
             default = field.default
             try:
-                if isinstance(default, tuple):
+                if field.name == "staticfiles_dirs":
+                    # ("prefix", path) entries are found by Django's finders in DEBUG only.
+                    converted[field.name] = tuple(str(x) for x in raw or () if not isinstance(x, (tuple, list)))
+                elif isinstance(default, tuple):
                     converted[field.name] = (raw,) if isinstance(raw, str) else tuple(str(x) for x in raw or ())
                 elif field.name in ("api", "rate_limit_redis_url"):
                     converted[field.name] = raw or None
+                elif field.name == "allowed_file_paths":
+                    converted[field.name] = None if raw is None else _paths(raw)
+                elif field.name in ("static_url", "static_root"):
+                    converted[field.name] = str(raw) if raw else None
                 elif isinstance(default, bool):
                     converted[field.name] = _to_bool(raw)
                 else:
@@ -213,6 +237,11 @@ class BoltConfig:
         )
         out = {k: getattr(self, k) for k in keys}
         out["trusted_proxies"] = list(self.trusted_proxies)
+        out["memory_spool_threshold"] = self.memory_spool_threshold
+        out["allowed_file_paths"] = None if self.allowed_file_paths is None else list(self.allowed_file_paths)
+        out["static_url"] = self.static_prefix()
+        out["static_dirs"] = [d for d in (self.static_root, *self.staticfiles_dirs) if d]
+        out["static_finders"] = self.static_finders
         out["rate_limit_redis_url"] = self.rate_limit_redis_url
         out["cors"] = self.cors_policy()
         out["ws_allowed_origins"] = list(self.ws_allowed_origins)
@@ -232,6 +261,19 @@ class BoltConfig:
             "expose_headers": list(self.cors_expose_headers),
             "max_age": self.cors_preflight_max_age or None,
         }
+
+    def static_prefix(self) -> str | None:
+        """``STATIC_URL`` as a path prefix (``/static/``); None when unset or on another host."""
+        url = self.static_url
+        if not url or "://" in url or url.startswith("//"):
+            return None
+        return "/" + url.strip("/") + "/" if url.strip("/") else None
+
+
+def _paths(raw: Any) -> tuple[str, ...]:
+    import os
+
+    return (os.fspath(raw),) if isinstance(raw, (str, os.PathLike)) else tuple(os.fspath(x) for x in raw)
 
 
 def _to_bool(raw: Any) -> bool:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
+import os
 from collections.abc import Mapping
 from email.utils import format_datetime
 from typing import Any
+
+from .streaming.chunks import as_bytes
+from .streaming.sse import ServerSentEvent, encode_sse_chunk
 
 _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
 
@@ -119,4 +124,115 @@ class Redirect(Response):
         self.url = url
 
 
-__all__ = ["Response", "JSON", "PlainText", "HTML", "Redirect"]
+class _FileBase(Response):
+    """A file named by path; Rust checks it against ``BOLT_ALLOWED_FILE_PATHS``, opens it and
+    answers conditional (``If-None-Match``/``If-Modified-Since`` → 304) and ``Range`` requests."""
+
+    in_memory = False
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(None, status_code, headers, media_type)
+        self.path = os.fspath(path)
+        #: When set, the response is an attachment with this (RFC 6266/5987-encoded) name.
+        self.filename = filename
+
+
+class File(_FileBase):
+    """``File(path, filename=None, media_type=None)``: the file is read into memory and sent with a
+    Content-Length. ``Content-Type`` is guessed from the file name unless ``media_type`` is given."""
+
+    in_memory = True
+
+    def read_bytes(self) -> bytes:
+        with open(self.path, "rb") as f:
+            return f.read()
+
+
+class FileResponse(_FileBase):
+    """``FileResponse(path, filename=None, media_type=None)``: streamed from disk by Rust in fixed-size
+    pieces (no Python per chunk), so large files use little memory."""
+
+
+def _check_iterable(content: Any) -> None:
+    if inspect.isgeneratorfunction(content) or inspect.isasyncgenfunction(content):
+        raise TypeError("StreamingResponse takes a generator object: call the function, gen() rather than gen")
+    if not (hasattr(content, "__iter__") or hasattr(content, "__aiter__")) or isinstance(content, (str, bytes)):
+        raise TypeError(
+            f"StreamingResponse content must be an iterable or async iterable of chunks, not {type(content).__name__}"
+        )
+
+
+class StreamingResponse(Response):
+    """``StreamingResponse(iterable, media_type=...)``: each chunk (bytes or str) from a sync or async
+    iterable/generator is written as it is produced. If the client disconnects, the iterator is
+    closed (``close()``/``aclose()``), so its ``finally`` blocks run."""
+
+    media_type = "application/octet-stream"
+
+    def __init__(
+        self,
+        content: Any,
+        *,
+        status_code: int = 200,
+        media_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        _check_iterable(content)
+        super().__init__(content, status_code, headers, media_type)
+        self.is_async_generator = hasattr(content, "__aiter__")
+        if (self.media_type or "").startswith("text/event-stream"):
+            _event_stream_headers(self.headers)
+
+    def encode_chunk(self, chunk: Any) -> bytes:
+        return as_bytes(chunk)
+
+
+def _event_stream_headers(headers: dict[str, str]) -> None:
+    present = {k.lower() for k in headers}
+    # Events must reach the client as they happen: no caching, no proxy buffering.
+    if "cache-control" not in present:
+        headers["cache-control"] = "no-cache"
+    if "x-accel-buffering" not in present:
+        headers["x-accel-buffering"] = "no"
+
+
+class EventSourceResponse(StreamingResponse):
+    """Server-Sent Events. The iterator yields ``ServerSentEvent``s, dicts/objects (sent as one JSON
+    ``data:`` event each) or preformatted str/bytes. A ``: ping`` comment is sent whenever the
+    iterator has been silent for ``ping_interval`` seconds (None: never)."""
+
+    def __init__(
+        self,
+        content: Any,
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        ping_interval: float | None = 15.0,
+    ) -> None:
+        super().__init__(content, status_code=status_code, media_type="text/event-stream", headers=headers)
+        self.ping_interval = ping_interval
+
+    def encode_chunk(self, chunk: Any) -> bytes:
+        return encode_sse_chunk(chunk)
+
+
+__all__ = [
+    "Response",
+    "JSON",
+    "PlainText",
+    "HTML",
+    "Redirect",
+    "File",
+    "FileResponse",
+    "StreamingResponse",
+    "EventSourceResponse",
+    "ServerSentEvent",
+]

@@ -27,6 +27,13 @@ pub struct PyRefs {
     /// `first_step(coro, done) -> task | None`: runs the coroutine's first step as an asyncio
     /// task; returns the task when it already finished, else registers `done` and returns None.
     pub first_step: Py<PyAny>,
+    /// Base class of `File` and `FileResponse`.
+    pub file_response_cls: Py<PyAny>,
+    pub streaming_response_cls: Py<PyAny>,
+    /// `open_stream(response) -> (source, is_async, ping_seconds | None)`.
+    pub open_stream: Py<PyAny>,
+    /// `find(relative_path) -> absolute path | None` (Django's finders, DEBUG only).
+    pub static_finder: Option<Py<PyAny>>,
 }
 
 fn item(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Py<PyAny>> {
@@ -55,6 +62,13 @@ impl PyRefs {
             anonymous_user: item(d, "anonymous_user")?,
             auser: item(d, "auser")?,
             first_step: item(d, "first_step")?,
+            file_response_cls: item(d, "file_response")?,
+            streaming_response_cls: item(d, "streaming_response")?,
+            open_stream: item(d, "open_stream")?,
+            static_finder: d
+                .get_item("static_finder")?
+                .filter(|f| !f.is_none())
+                .map(Bound::unbind),
         })
     }
 }

@@ -3,10 +3,14 @@
 use super::{Body, HeaderList, Response, JSON};
 use crate::app::{App, Route};
 use crate::params::errors::{FieldError, LocPart};
+use crate::streaming::file::FileRequest;
+use crate::streaming::stream::StreamBody;
 use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
 
 fn encode_json(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> PyResult<Bytes> {
     let encoded = app.refs.json_encode.bind(py).call1((obj,))?;
@@ -62,7 +66,7 @@ fn status_of(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
 /// Turns a handler's return value into a response.
 pub fn from_result(
     py: Python<'_>,
-    app: &App,
+    app: &Arc<App>,
     route: &Route,
     obj: Bound<'_, PyAny>,
 ) -> PyResult<Response> {
@@ -98,10 +102,52 @@ pub fn from_result(
     ))
 }
 
-fn from_response_object(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> PyResult<Response> {
+/// The body of a `File`/`FileResponse` (checked and opened later, off the GIL) or of a
+/// `StreamingResponse`; `None` for other responses.
+fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyResult<Option<Body>> {
+    if obj.is_instance(app.refs.file_response_cls.bind(py))? {
+        let filename = obj.getattr("filename")?;
+        return Ok(Some(Body::FileRequest(Box::new(FileRequest {
+            path: obj.getattr("path")?.extract()?,
+            filename: if filename.is_none() {
+                None
+            } else {
+                Some(filename.extract()?)
+            },
+            media_type: None,
+            in_memory: obj.getattr("in_memory")?.is_truthy()?,
+        }))));
+    }
+    if obj.is_instance(app.refs.streaming_response_cls.bind(py))? {
+        let (source, is_async, ping): (Py<PyAny>, bool, Option<f64>) =
+            app.refs.open_stream.bind(py).call1((obj,))?.extract()?;
+        let ping = ping
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map(Duration::from_secs_f64);
+        return Ok(Some(Body::Stream(Box::new(StreamBody::new(
+            source,
+            is_async,
+            ping,
+            Arc::clone(app),
+        )))));
+    }
+    Ok(None)
+}
+
+fn from_response_object(
+    py: Python<'_>,
+    app: &Arc<App>,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Response> {
     let status = status_of(obj)?;
-    let content = obj.getattr("content")?;
     let media_type = obj.getattr("media_type")?;
+    let special = special_body(py, app, obj)?;
+    let is_file = matches!(special, Some(Body::FileRequest(_)));
+    let content = if special.is_some() {
+        py.None().into_bound(py)
+    } else {
+        obj.getattr("content")?
+    };
     let (body, default_type) = if content.is_none() {
         (Bytes::new(), None)
     } else if let Ok(b) = content.cast::<PyBytes>() {
@@ -117,7 +163,8 @@ fn from_response_object(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> Py
     let mut headers: HeaderList = Vec::new();
     if !media_type.is_none() {
         let mut mt: String = media_type.extract()?;
-        if mt.starts_with("text/") && !mt.contains("charset") {
+        // A file's bytes are sent as they are: no charset is claimed for them.
+        if mt.starts_with("text/") && !mt.contains("charset") && !is_file {
             mt.push_str("; charset=utf-8");
         }
         if !super::valid_header("content-type", &mt) {
@@ -147,7 +194,7 @@ fn from_response_object(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> Py
     Ok(Response {
         status,
         headers,
-        body: Body::Full(body),
+        body: special.unwrap_or(Body::Full(body)),
         omit_body: false,
     })
 }

@@ -7,12 +7,18 @@ use std::borrow::Cow;
 
 pub type HeaderList = Vec<(Cow<'static, str>, String)>;
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Body {
     Full(Bytes),
+    /// A file the handler named; the pipeline checks, opens and sizes it (see `streaming::file`).
+    FileRequest(Box<crate::streaming::file::FileRequest>),
+    /// A region of an open file, read while it is written.
+    File(crate::streaming::file::FileBody),
+    /// Chunks produced while the response is written; the length is not known in advance.
+    Stream(Box<crate::streaming::stream::StreamBody>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Response {
     pub status: u16,
     /// Lowercase names. `content-length` is derived from the body, never stored here.
@@ -55,9 +61,25 @@ impl Response {
         self
     }
 
-    pub fn body_len(&self) -> usize {
+    /// The body's length when it is known before writing (not for streams).
+    pub fn content_length(&self) -> Option<u64> {
         match &self.body {
-            Body::Full(b) => b.len(),
+            Body::Full(b) => Some(b.len() as u64),
+            Body::File(f) => Some(f.len),
+            Body::FileRequest(_) | Body::Stream(_) => None,
+        }
+    }
+
+    /// A copy of a response with an in-memory body (static routes); other bodies become empty.
+    pub fn copy_full(&self) -> Response {
+        Response {
+            status: self.status,
+            headers: self.headers.clone(),
+            body: match &self.body {
+                Body::Full(b) => Body::Full(b.clone()),
+                _ => Body::Full(Bytes::new()),
+            },
+            omit_body: self.omit_body,
         }
     }
 
@@ -66,7 +88,7 @@ impl Response {
         matches!(self.status, 204 | 205 | 304) || (100..200).contains(&self.status)
     }
 
-    fn has_header(&self, name: &str) -> bool {
+    pub fn has_header(&self, name: &str) -> bool {
         self.headers.iter().any(|(k, _)| k == name)
     }
 }
@@ -121,6 +143,18 @@ pub fn valid_header(name: &str, value: &str) -> bool {
 
 /// Appends the status line and headers (including Content-Length) to `out`.
 pub fn write_head(out: &mut Vec<u8>, resp: &Response, date: &str, keep_alive: bool) {
+    write_head_framed(out, resp, date, keep_alive, true)
+}
+
+/// As `write_head`; a body of unknown length is sent with chunked transfer-encoding when
+/// `chunked` (HTTP/1.1), else delimited by closing the connection (HTTP/1.0).
+pub fn write_head_framed(
+    out: &mut Vec<u8>,
+    resp: &Response,
+    date: &str,
+    keep_alive: bool,
+    chunked: bool,
+) {
     let mut status_buf = itoa::Buffer::new();
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(status_buf.format(resp.status).as_bytes());
@@ -143,10 +177,16 @@ pub fn write_head(out: &mut Vec<u8>, resp: &Response, date: &str, keep_alive: bo
         out.extend_from_slice(b"\r\n");
     }
     if !resp.forbids_body() {
-        let mut len_buf = itoa::Buffer::new();
-        out.extend_from_slice(b"content-length: ");
-        out.extend_from_slice(len_buf.format(resp.body_len()).as_bytes());
-        out.extend_from_slice(b"\r\n");
+        match resp.content_length() {
+            Some(n) => {
+                let mut len_buf = itoa::Buffer::new();
+                out.extend_from_slice(b"content-length: ");
+                out.extend_from_slice(len_buf.format(n).as_bytes());
+                out.extend_from_slice(b"\r\n");
+            }
+            None if chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+            None => {}
+        }
     }
     if !keep_alive {
         out.extend_from_slice(b"connection: close\r\n");

@@ -6,7 +6,8 @@ use super::head::{parse_head, ChunkProgress, ChunkedDecoder, Framing, Head, Pars
 use crate::app::App;
 use crate::pipeline;
 use crate::request::HttpRequest;
-use crate::response::{write_head, Body, Response};
+use crate::response::{write_head_framed, Body, Response};
+use crate::streaming::stream::{Next, StreamBody};
 use bytes::BytesMut;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,7 +42,7 @@ pub async fn serve(
             Ok(HeadRead::Head(h)) => h,
             Ok(HeadRead::Closed) => return,
             Err(resp) => {
-                let _ = write(&mut stream, &mut out, resp, false).await;
+                let _ = write(&mut stream, &mut out, resp).await;
                 linger(&mut stream).await;
                 return;
             }
@@ -51,7 +52,7 @@ pub async fn serve(
         let mut request = match read_request(&app, &mut stream, &mut buf, head, peer).await {
             Ok(r) => r,
             Err(resp) => {
-                let _ = write(&mut stream, &mut out, resp, false).await;
+                let _ = write(&mut stream, &mut out, resp).await;
                 linger(&mut stream).await;
                 return;
             }
@@ -80,8 +81,18 @@ pub async fn serve(
         let resp = pipeline::handle(Arc::clone(&app), request.0).await;
         let keep_alive = keep_alive && !*shutdown.borrow();
         let status = resp.status;
-        let bytes = if resp.omit_body { 0 } else { resp.body_len() };
-        let written = write_versioned(&mut stream, &mut out, resp, keep_alive, http10).await;
+        let bytes = if resp.omit_body {
+            0
+        } else {
+            resp.content_length().unwrap_or(0) as usize
+        };
+        let mut conn = Conn {
+            stream: &mut stream,
+            out: &mut out,
+            pending: &mut buf,
+            shutdown: &mut shutdown,
+        };
+        let written = conn.write_response(resp, keep_alive, http10).await;
         if let Some((method, path, client)) = log_line {
             access_log::log(access_log::Entry {
                 time: access_log::now_rfc3339(),
@@ -93,7 +104,7 @@ pub async fn serve(
                 duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
             });
         }
-        if written.is_err() || !keep_alive {
+        if !matches!(written, Ok(true)) {
             return;
         }
     }
@@ -264,41 +275,142 @@ fn early(app: &App, head: &Head, resp: Response) -> Response {
     crate::middleware::early_response(app, &head.method, path.as_deref(), origin, resp)
 }
 
-async fn write(
-    stream: &mut TcpStream,
-    out: &mut Vec<u8>,
-    resp: Response,
-    keep_alive: bool,
-) -> std::io::Result<()> {
-    write_versioned(stream, out, resp, keep_alive, false).await
+/// Writes an error answered before the request was read; the connection closes after it.
+async fn write(stream: &mut TcpStream, out: &mut Vec<u8>, resp: Response) -> std::io::Result<()> {
+    let mut pending = BytesMut::new();
+    let (_tx, mut never) = watch::channel(false);
+    let mut conn = Conn {
+        stream,
+        out,
+        pending: &mut pending,
+        shutdown: &mut never,
+    };
+    conn.write_response(resp, false, false).await.map(|_| ())
 }
 
-async fn write_versioned(
-    stream: &mut TcpStream,
-    out: &mut Vec<u8>,
-    mut resp: Response,
-    keep_alive: bool,
-    http10: bool,
-) -> std::io::Result<()> {
-    out.clear();
-    if http10 && keep_alive {
-        resp = resp.with_header("connection", "keep-alive");
-    }
-    with_http_date(|date| write_head(out, &resp, date, keep_alive));
-    if !resp.omit_body && !resp.forbids_body() {
-        match &resp.body {
-            Body::Full(b) => out.extend_from_slice(b),
-        }
-    }
-    let written = tokio::time::timeout(Duration::from_secs(60), stream.write_all(out)).await;
-    if out.capacity() > 256 * 1024 {
-        *out = Vec::new();
-    }
-    match written {
+const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Pipelined request bytes kept while a streamed response is written.
+const MAX_PIPELINED: usize = 64 * 1024;
+
+async fn timed_write(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
+    match tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(data)).await {
         Ok(r) => r,
         Err(_) => Err(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
             "write timed out",
         )),
+    }
+}
+
+/// Completes when the peer closes its side (or the socket fails). Bytes it sends meanwhile
+/// (a pipelined request) are kept for the next request, up to a bound.
+async fn peer_closed(stream: &mut TcpStream, pending: &mut BytesMut) {
+    loop {
+        if pending.len() >= MAX_PIPELINED {
+            std::future::pending::<()>().await;
+        }
+        pending.reserve(HEAD_CHUNK);
+        match stream.read_buf(pending).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+struct Conn<'a> {
+    stream: &'a mut TcpStream,
+    out: &'a mut Vec<u8>,
+    pending: &'a mut BytesMut,
+    shutdown: &'a mut watch::Receiver<bool>,
+}
+
+impl Conn<'_> {
+    /// Writes the response; `Ok(true)` when the connection can serve another request.
+    async fn write_response(
+        &mut self,
+        mut resp: Response,
+        keep_alive: bool,
+        http10: bool,
+    ) -> std::io::Result<bool> {
+        self.out.clear();
+        let sends_body = !resp.omit_body && !resp.forbids_body();
+        // HTTP/1.0 has no chunked encoding: a body of unknown length ends with the connection.
+        let keep_alive = keep_alive && !(http10 && sends_body && resp.content_length().is_none());
+        if http10 && keep_alive {
+            resp = resp.with_header("connection", "keep-alive");
+        }
+        with_http_date(|date| write_head_framed(self.out, &resp, date, keep_alive, !http10));
+        // Dropping a body that is not sent closes its iterator or file.
+        let body = std::mem::replace(&mut resp.body, Body::Full(bytes::Bytes::new()));
+        let result = match body {
+            Body::Full(b) if sends_body => {
+                self.out.extend_from_slice(&b);
+                timed_write(self.stream, self.out).await
+            }
+            Body::File(mut file) if sends_body => {
+                timed_write(self.stream, self.out).await?;
+                while let Some(chunk) = file.next_chunk().await {
+                    timed_write(self.stream, &chunk?).await?;
+                }
+                Ok(())
+            }
+            Body::Stream(body) if sends_body => {
+                timed_write(self.stream, self.out).await?;
+                self.write_stream(body, !http10).await
+            }
+            Body::FileRequest(_) if sends_body => {
+                self.out.extend_from_slice(b"0\r\n\r\n");
+                timed_write(self.stream, self.out).await
+            }
+            _ => timed_write(self.stream, self.out).await,
+        };
+        if self.out.capacity() > 256 * 1024 {
+            *self.out = Vec::new();
+        }
+        result.map(|()| keep_alive)
+    }
+
+    /// Writes chunks as the iterator produces them. A client that goes away, a write error or
+    /// an iterator exception ends the stream (and drops `body`, which closes the iterator); at
+    /// server shutdown the stream is ended cleanly.
+    async fn write_stream(
+        &mut self,
+        mut body: Box<StreamBody>,
+        chunked: bool,
+    ) -> std::io::Result<()> {
+        let gone =
+            || std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "client went away");
+        loop {
+            let next = tokio::select! {
+                n = body.next() => n,
+                _ = peer_closed(self.stream, self.pending) => return Err(gone()),
+                _ = self.shutdown.changed() => Next::End,
+            };
+            match next {
+                Next::Data(chunk) => {
+                    self.out.clear();
+                    if chunked {
+                        self.out
+                            .extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                        self.out.extend_from_slice(&chunk);
+                        self.out.extend_from_slice(b"\r\n");
+                        timed_write(self.stream, self.out).await?;
+                    } else {
+                        timed_write(self.stream, &chunk).await?;
+                    }
+                }
+                Next::End => {
+                    if chunked {
+                        timed_write(self.stream, b"0\r\n\r\n").await?;
+                    }
+                    return Ok(());
+                }
+                Next::Failed => {
+                    return Err(std::io::Error::other(
+                        "the response stream raised an exception",
+                    ))
+                }
+            }
+        }
     }
 }

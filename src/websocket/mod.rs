@@ -89,8 +89,10 @@ pub async fn serve<S>(
             crate::server::date::with_http_date(|date| {
                 crate::response::write_head(&mut out, &resp, date, false)
             });
-            let crate::response::Body::Full(body) = &resp.body;
-            out.extend_from_slice(body);
+            // Handshake refusals are always buffered bodies.
+            if let crate::response::Body::Full(body) = &resp.body {
+                out.extend_from_slice(body);
+            }
             let _ = stream.write_all(&out).await;
             let _ = stream.shutdown().await;
         }

@@ -82,7 +82,10 @@ pub fn test_websocket(
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        let Body::Full(body) = &resp.body;
+        let body: &[u8] = match &resp.body {
+            Body::Full(b) => b,
+            _ => &[],
+        };
         return Ok((resp.status, headers, PyBytes::new(py, body).unbind(), None));
     };
     let key = request

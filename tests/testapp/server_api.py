@@ -196,3 +196,8 @@ async def pid() -> dict:
 @api.get("/client")
 async def client_info(request: Request) -> dict:
     return {"client": request.client[0] if request.client else None, "url": request.build_absolute_uri()}
+
+
+from tests.testapp import streaming_api  # noqa: E402 - mounted after this module's own routes
+
+api.mount("/streaming", streaming_api.api)

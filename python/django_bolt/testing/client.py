@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -13,12 +14,44 @@ from ..api import BoltAPI
 _CLIENT = ("127.0.0.1", 50000)
 
 
-def _call(app: _core.App, request: httpx.Request) -> httpx.Response:
+class _Chunks(httpx.SyncByteStream):
+    """A streamed body pulled chunk by chunk; closing it early acts like a client disconnect."""
+
+    def __init__(self, stream: _core.TestStream) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _AsyncChunks(httpx.AsyncByteStream):
+    def __init__(self, stream: _core.TestStream) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        while True:
+            chunk = await loop.run_in_executor(None, next, self._stream, None)
+            if chunk is None:
+                return
+            yield chunk
+
+    async def aclose(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._stream.close)
+
+
+def _call(app: _core.App, request: httpx.Request, asynchronous: bool = False) -> httpx.Response:
     body = request.read()
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
     path = request.url.raw_path.decode("ascii")
     status, out_headers, content = _core.test_request(app, request.method, path, headers, body, _CLIENT)
-    return httpx.Response(status, headers=out_headers, content=content, request=request)
+    if isinstance(content, bytes):
+        return httpx.Response(status, headers=out_headers, content=content, request=request)
+    stream: httpx.SyncByteStream | httpx.AsyncByteStream = _AsyncChunks(content) if asynchronous else _Chunks(content)
+    return httpx.Response(status, headers=out_headers, stream=stream, request=request)
 
 
 class _Transport(httpx.BaseTransport):
@@ -36,7 +69,7 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, _call, self.app, request)
+        return await loop.run_in_executor(None, _call, self.app, request, True)
 
 
 def _app_of(api: BoltAPI | _core.App) -> _core.App:

@@ -1,0 +1,6 @@
+//! Bodies that are not one in-memory buffer: files (checked, conditional, ranged), static files,
+//! and chunk streams produced by Python iterators.
+
+pub mod file;
+pub mod static_files;
+pub mod stream;

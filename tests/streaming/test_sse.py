@@ -1,0 +1,120 @@
+"""Server-Sent Events: framing, Last-Event-ID, keep-alive pings, headers, 1,000 held clients."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import httpx
+import pytest
+from django_bolt import ServerSentEvent
+from django_bolt.streaming import encode_event
+
+from tests.server.conftest import ServerProcess
+
+
+def test_event_framing():
+    assert encode_event(ServerSentEvent(data={"a": 1}, event="tick", id="7", retry=100)) == (
+        b'event: tick\nid: 7\nretry: 100\ndata: {"a":1}\n\n'
+    )
+    assert encode_event(ServerSentEvent(raw_data="x\ny", comment="c")) == b": c\ndata: x\ndata: y\n\n"
+    with pytest.raises(ValueError):
+        ServerSentEvent(event="a\nb")
+    with pytest.raises(ValueError):
+        ServerSentEvent(data=1, raw_data="1")
+    with pytest.raises(ValueError):
+        ServerSentEvent(retry=-1)
+
+
+def test_event_source_response(http: httpx.Client):
+    r = http.get("/streaming/sse", params={"n": 2})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert r.headers["cache-control"] == "no-cache"
+    assert r.headers["x-accel-buffering"] == "no"
+    assert r.text == (
+        "retry: 1500\n\n"
+        'event: tick\nid: 0\ndata: {"i":0}\n\n'
+        'event: tick\nid: 1\ndata: {"i":1}\n\n'
+        ": bye\ndata: line one\ndata: line two\n\n"
+    )
+
+
+def test_last_event_id_reaches_the_handler(http: httpx.Client):
+    r = http.get("/streaming/sse", params={"n": 1}, headers={"last-event-id": "41"})
+    assert 'id: 42\ndata: {"i":42}' in r.text
+
+
+def test_plain_event_stream_media_type(http: httpx.Client):
+    r = http.get("/streaming/sse-plain")
+    assert r.text == "data: one\n\ndata: two\n\n"
+    assert r.headers["cache-control"] == "no-cache"
+
+
+def test_keep_alive_pings_while_idle(http: httpx.Client):
+    name = uuid.uuid4().hex[:12]
+    with http.stream("GET", "/streaming/sse-idle", params={"name": name, "ping": 0.05}) as r:
+        chunks = r.iter_bytes()
+        assert next(chunks) == b'data: {"hello":"' + name.encode() + b'"}\n\n'
+        assert next(chunks) == b": ping\n\n"
+        assert next(chunks) == b": ping\n\n"
+
+
+CLIENTS = 1000
+
+
+async def _open_sse(port: int, name: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /streaming/sse-idle?name={name}&ping=0.3 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await writer.drain()
+    await reader.readuntil(b"\r\n\r\n")
+    first = await reader.readuntil(b"\n\n")
+    assert b"hello" in first, first
+    return reader, writer
+
+
+def _rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_thousand_sse_clients_held_then_released(server: ServerProcess):
+    """1,000 concurrent event streams on one process: all get events and pings, and after they
+    disconnect every generator is finalised and the event loop's task count is back to baseline."""
+    prefix = uuid.uuid4().hex[:8]
+    with server.client() as client:
+        baseline_tasks = client.get("/streaming/stream-state").json()["tasks"]
+
+        async def run() -> int:
+            conns = await asyncio.gather(*(_open_sse(server.port, f"{prefix}-{i}") for i in range(CLIENTS)))
+            rss = _rss_kib(server.pid)
+            # Every stream is alive: each gets a keep-alive ping while held.
+            pings = await asyncio.gather(*(asyncio.wait_for(r.readuntil(b"\n\n"), 5) for r, _ in conns))
+            assert all(p.endswith(b": ping\n\n") for p in pings), pings[:3]
+            for _, w in conns:
+                w.close()
+            await asyncio.gather(*(w.wait_closed() for _, w in conns), return_exceptions=True)
+            return rss
+
+        started = time.monotonic()
+        rss_kib = asyncio.run(run())
+        held_for = time.monotonic() - started
+
+        def finalised() -> int:
+            events = client.get("/streaming/stream-state").json()["events"]
+            return sum(1 for k, v in events.items() if k.startswith(prefix) and "finally" in v)
+
+        deadline = time.monotonic() + 5
+        while finalised() < CLIENTS and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert finalised() == CLIENTS
+        deadline = time.monotonic() + 3
+        while client.get("/streaming/stream-state").json()["tasks"] > baseline_tasks and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.get("/streaming/stream-state").json()["tasks"] <= baseline_tasks
+    assert held_for < 10
+    assert rss_kib < 400 * 1024, f"server RSS with {CLIENTS} streams: {rss_kib} KiB"

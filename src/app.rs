@@ -1,5 +1,6 @@
 //! The compiled application: routes, router, settings and Python references, built once.
 
+use crate::auth::RouteAuth;
 use crate::config::ServerConfig;
 use crate::middleware::{rate_limit::Limiter, AppMiddleware, RouteMiddleware};
 use crate::params::spec::ParamSpec;
@@ -27,6 +28,11 @@ pub struct Route {
     /// A response rendered once at startup and served without entering Python.
     pub fixed_response: Option<Response>,
     pub middleware: RouteMiddleware,
+    /// Authentication and guards checked before parameters are extracted.
+    pub auth: Option<RouteAuth>,
+    /// `stage(request, handler, args, kwargs)`: calls the handler after the checks only Python
+    /// can do (session authentication, custom `BasePermission`s).
+    pub auth_stage: Option<Py<PyAny>>,
 }
 
 pub struct App {
@@ -53,6 +59,14 @@ impl Route {
             Some(f) if !f.is_none() => Some(fixed_response(f.cast::<PyDict>()?)?),
             _ => None,
         };
+        let auth = match d.get_item("auth")? {
+            Some(a) if !a.is_none() => Some(RouteAuth::from_dict(a.cast::<PyDict>()?)?),
+            _ => None,
+        };
+        let auth_stage = d
+            .get_item("auth_stage")?
+            .filter(|s| !s.is_none())
+            .map(Bound::unbind);
         let is_websocket = match d.get_item("kind")? {
             Some(k) => k.extract::<String>()? == "websocket",
             None => false,
@@ -70,6 +84,8 @@ impl Route {
             _ => mw.route(index, &method, &path, None)?,
         };
         Ok(Route {
+            auth,
+            auth_stage,
             method,
             path,
             middleware,

@@ -1,6 +1,7 @@
 //! `django_bolt._core`: the Rust half of django-bolt. Module registration only.
 
 pub mod app;
+pub mod auth;
 pub mod build_info;
 pub mod config;
 pub mod middleware;
@@ -24,6 +25,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::pyrequest::PyRequest>()?;
     m.add_class::<python::coro::Completion>()?;
     m.add_class::<testing::TestStream>()?;
+    m.add_class::<auth::py::PyJwtBackend>()?;
+    m.add_class::<auth::py::PyApiKeyBackend>()?;
+    m.add_class::<auth::revocation::PyRevocationSet>()?;
+    m.add_function(wrap_pyfunction!(auth::py::jwt_encode, m)?)?;
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     m.add_function(wrap_pyfunction!(testing::test_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_info::build_info, m)?)?;

@@ -2,6 +2,7 @@
 //! route → parameters (Rust) → one GIL hold to build arguments and call the handler → response.
 
 use crate::app::{App, Route};
+use crate::auth::Identity;
 use crate::middleware::{self, Origin};
 use crate::params::errors::validation_body;
 use crate::params::{self, ExtractError, Extracted, Slot};
@@ -126,6 +127,13 @@ async fn run_route(
     if let Some(fixed) = &route.fixed_response {
         return fixed.copy_full();
     }
+    let identity = match &route.auth {
+        Some(auth) => match crate::auth::authenticate(auth, &req.method, &req.headers).await {
+            Ok(identity) => identity,
+            Err(resp) => return resp,
+        },
+        None => None,
+    };
     let extracted = match params::extract(
         &route.params,
         route.needs,
@@ -140,10 +148,11 @@ async fn run_route(
     let req = Arc::new(req);
     if route.is_async {
         let step = Python::attach(|py| {
-            let coroutine = match call_handler(py, app, route, &req, path_params, extracted, None) {
-                Ok(c) => c,
-                Err(resp) => return Err(resp),
-            };
+            let coroutine =
+                match call_handler(py, app, route, &req, path_params, extracted, None, identity) {
+                    Ok(c) => c,
+                    Err(resp) => return Err(resp),
+                };
             match coro::start(py, &app.refs, coroutine) {
                 Step::Done(outcome) => Err(finish(py, app, route, outcome)),
                 Step::Pending(rx) => Ok(rx),
@@ -161,7 +170,16 @@ async fn run_route(
         let joined = tokio::task::spawn_blocking(move || {
             let route = &app.routes[index];
             Python::attach(|py| {
-                match call_handler(py, &app, route, &req, path_params, extracted, None) {
+                match call_handler(
+                    py,
+                    &app,
+                    route,
+                    &req,
+                    path_params,
+                    extracted,
+                    None,
+                    identity,
+                ) {
                     Ok(result) => finish(py, &app, route, Ok(result.unbind())),
                     Err(resp) => resp,
                 }
@@ -182,6 +200,7 @@ fn finish(py: Python<'_>, app: &Arc<App>, route: &Route, outcome: Outcome) -> Re
 
 /// Builds the arguments and calls the handler. `Err` is a finished error response.
 /// `leading` goes before the parameters (a WebSocket handler's connection).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn call_handler<'py>(
     py: Python<'py>,
     app: &Arc<App>,
@@ -190,6 +209,7 @@ pub(crate) fn call_handler<'py>(
     path_params: Vec<(String, String)>,
     extracted: Extracted,
     leading: Option<Bound<'py, PyAny>>,
+    identity: Option<Arc<Identity>>,
 ) -> Result<Bound<'py, PyAny>, Response> {
     let Extracted {
         slots,
@@ -199,6 +219,13 @@ pub(crate) fn call_handler<'py>(
     let fail = |e: PyErr| from_error(py, app, e);
     let mut request_obj: Option<Bound<'py, PyAny>> = None;
     let mut path_params = Some(path_params);
+    let mut identity = Some(identity);
+    let mut new_request = |path_params: &mut Option<Vec<(String, String)>>| {
+        let params = path_params.take().unwrap_or_default();
+        let request = PyRequest::new(Arc::clone(req), Arc::clone(app), params)
+            .with_identity(identity.take().flatten());
+        Bound::new(py, request).map(Bound::into_any)
+    };
     let mut positional: Vec<Bound<'py, PyAny>> = Vec::with_capacity(slots.len() + 1);
     positional.extend(leading);
     let mut keywords: Option<Bound<'py, PyDict>> = None;
@@ -250,11 +277,7 @@ pub(crate) fn call_handler<'py>(
             Slot::Request => match &request_obj {
                 Some(r) => r.clone(),
                 None => {
-                    let params = path_params.take().unwrap_or_default();
-                    let obj =
-                        Bound::new(py, PyRequest::new(Arc::clone(req), Arc::clone(app), params))
-                            .map_err(fail)?
-                            .into_any();
+                    let obj = new_request(&mut path_params).map_err(fail)?;
                     request_obj = Some(obj.clone());
                     obj
                 }
@@ -278,6 +301,17 @@ pub(crate) fn call_handler<'py>(
         return Err(Response::new(422, JSON, validation_body(&errors)));
     }
     let args = PyTuple::new(py, positional).map_err(fail)?;
+    if let Some(stage) = &route.auth_stage {
+        let request = match request_obj {
+            Some(r) => r,
+            None => new_request(&mut path_params).map_err(fail)?,
+        };
+        let kwargs = keywords.unwrap_or_else(|| PyDict::new(py));
+        return stage
+            .bind(py)
+            .call1((request, route.handler.bind(py), args, kwargs))
+            .map_err(fail);
+    }
     route
         .handler
         .bind(py)

@@ -528,6 +528,8 @@ def test_in_fresh_envs(work: pathlib.Path, channel: Channel, package: pathlib.Pa
                     "pytest-asyncio >=0.23",
                     "httpx >=0.27",
                     "websockets >=13",
+                    "pyjwt >=2.8",
+                    "cryptography >=42",
                 ],
             )
         )

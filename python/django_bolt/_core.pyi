@@ -58,12 +58,58 @@ class Request(Generic[_U, _C, _S]):
     @property
     def client(self) -> tuple[str, int] | None: ...
     context: Any
+    """Verified token claims / API-key info (converted on first access), or ``None``."""
     user: Any
+    """The Django user (loaded from the token's ``user_id``/``sub`` on first access) or ``AnonymousUser``."""
+    @property
+    def auth_backend(self) -> str | None: ...
+    @property
+    def user_id(self) -> str | None: ...
     def auser(self) -> Awaitable[Any]: ...
     def get_full_path(self) -> str: ...
     def build_absolute_uri(self, location: str | None = None) -> str: ...
     def get(self, key: str, default: Any = None) -> Any: ...
     def __getitem__(self, key: str) -> Any: ...
+
+class JwtBackend:
+    """A JWT verifier built once per ``JWTAuthentication`` (keys parsed here, never per request)."""
+
+    def __init__(
+        self,
+        *,
+        algorithms: list[str],
+        secret: bytes | None = None,
+        public_key: str | None = None,
+        jwks: str | None = None,
+        jwks_fetch: Callable[[], str] | None = None,
+        jwks_ttl: float = 300.0,
+        jwks_min_refresh: float = 30.0,
+        audience: list[str] = ...,
+        issuer: list[str] = ...,
+        leeway: int = 0,
+        required: list[str] = ...,
+        require_jti: bool = False,
+        token_type: str | None = None,
+        header: str = "authorization",
+        cookie: str | None = None,
+        csrf: bool = True,
+        revocation: Any = None,
+        user_loader: Any = None,
+    ) -> None: ...
+    def decode(self, token: str) -> dict[str, Any]:
+        """Verifies signature and claims (not revocation); ``ValueError`` with the reason."""
+
+class ApiKeyBackend:
+    def __init__(self, keys: list[tuple[str, str, list[str]]], header: str = "x-api-key") -> None: ...
+
+class RevocationSet:
+    def __init__(self) -> None: ...
+    def revoke(self, jti: str, expires_at: float) -> None: ...
+    def is_revoked(self, jti: str) -> bool: ...
+    def __len__(self) -> int: ...
+
+def jwt_encode(claims_json: bytes, algorithm: str, key: bytes, kid: str | None = None) -> str:
+    """Signs serialised claims; ``key`` is the HMAC secret or a private key PEM."""
 
 class Completion:
     def __call__(self, task: Any) -> None: ...

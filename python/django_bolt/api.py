@@ -50,8 +50,6 @@ class BoltAPI(RouteCollection):
     ) -> None:
         if trailing_slash not in _TRAILING_SLASH:
             raise ValueError(f"trailing_slash must be one of {_TRAILING_SLASH}, not {trailing_slash!r}")
-        _not_yet("BoltAPI(auth=)", auth)
-        _not_yet("BoltAPI(guards=)", guards)
         _not_yet("BoltAPI(middleware=)", middleware)
         _not_yet("BoltAPI(django_middleware=)", django_middleware)
         _not_yet("BoltAPI(lifespan=)", lifespan)
@@ -66,6 +64,9 @@ class BoltAPI(RouteCollection):
             raise TypeError("BoltAPI(compression=) takes a CompressionConfig, None (the default config) or False")
         #: None means the default ``CompressionConfig()``; False turns compression off.
         self.compression = CompressionConfig() if compression is None else compression
+        #: Auth backends and guards for every route that sets none (before the settings defaults).
+        self.auth = auth
+        self.guards = guards
         self._compiled: _core.App | None = None
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
@@ -78,8 +79,9 @@ class BoltAPI(RouteCollection):
         self._compiled = None
 
     def mount(self, prefix: str, api: BoltAPI) -> None:
-        """Serves every route of ``api`` under ``prefix``."""
+        """Serves every route of ``api`` under ``prefix`` (with ``api``'s own ``auth``/``guards``)."""
         for route in api.routes:
+            route = route.with_defaults(api.auth, api.guards)
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
         self._compiled = None
 
@@ -90,7 +92,7 @@ class BoltAPI(RouteCollection):
         config = config or BoltConfig.from_settings()
         from ._runtime import find_static, runtime
 
-        routes = [self._compile_route(r) for r in self.routes]
+        routes = [self._compile_route(r, config) for r in self.routes]
         compression = self.compression.to_dict() if self.compression else None
         refs = runtime(config.event_loop)
         if config.static_finders:
@@ -99,7 +101,10 @@ class BoltAPI(RouteCollection):
         self._compiled = app
         return app
 
-    def _compile_route(self, route: RouteDef) -> dict[str, Any]:
+    def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> dict[str, Any]:
+        from .auth.compile import compile_route_auth
+
+        config = config or BoltConfig.from_settings()
         path = normalize_path(route.path, self.trailing_slash)
         where = f"{route.method} {path} ({getattr(route.handler, '__qualname__', route.handler)!r})"
         is_websocket = route.method == WEBSOCKET
@@ -109,6 +114,20 @@ class BoltAPI(RouteCollection):
             compiled = compile_websocket(route.handler, path, where)
         else:
             compiled = compile_handler(route.handler, path, where)
+        route = route.with_defaults(self.auth, self.guards)
+        auth, auth_stage = (None, None)
+        if not route.fixed:
+            auth, auth_stage = compile_route_auth(
+                route.auth if route.auth is not None else config.authentication_classes,
+                route.guards if route.guards is not None else config.default_permission_classes,
+                compiled.is_async,
+                where,
+            )
+            if auth_stage is not None and is_websocket:
+                raise NotImplementedError(
+                    f"{where}: SessionAuthentication and custom BasePermission guards are not supported on "
+                    "WebSocket routes yet (JWT, API keys and Requires/IsAuthenticated are)"
+                )
         shape = (
             response_shaper(route.response_model)
             if route.response_model is not None and self.validate_response
@@ -125,6 +144,8 @@ class BoltAPI(RouteCollection):
             "shape_response": shape,
             "fixed_response": render_fixed(route.handler()) if route.fixed else None,
             "middleware": route_middleware(route.handler),
+            "auth": auth,
+            "auth_stage": auth_stage,
         }
 
 

@@ -53,6 +53,8 @@ SETTING_NAMES: dict[str, str] = {
     "static_url": "STATIC_URL",
     "static_root": "STATIC_ROOT",
     "staticfiles_dirs": "STATICFILES_DIRS",
+    "authentication_classes": "BOLT_AUTHENTICATION_CLASSES",
+    "default_permission_classes": "BOLT_DEFAULT_PERMISSION_CLASSES",
 }
 
 #: Older django-cors-headers names, read when the current name is not set.
@@ -139,6 +141,10 @@ class BoltConfig:
     staticfiles_dirs: tuple[str, ...] = ()
     #: DEBUG with django.contrib.staticfiles installed: its finders locate static files.
     static_finders: bool = False
+    #: Backends for routes and APIs without ``auth=`` (instances, classes or dotted paths).
+    authentication_classes: tuple[Any, ...] = ()
+    #: Guards for routes and APIs without ``guards=``; empty means ``AllowAny``.
+    default_permission_classes: tuple[Any, ...] = ()
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> BoltConfig:
@@ -166,7 +172,10 @@ class BoltConfig:
             raw = values[field.name]
             default = field.default
             try:
-                if field.name == "staticfiles_dirs":
+                if field.name in ("authentication_classes", "default_permission_classes"):
+                    # Objects (backend/guard instances, classes or dotted paths), not strings.
+                    converted[field.name] = tuple(raw) if isinstance(raw, (list, tuple)) else (raw,) if raw else ()
+                elif field.name == "staticfiles_dirs":
                     # ("prefix", path) entries are found by Django's finders in DEBUG only.
                     converted[field.name] = tuple(str(x) for x in raw or () if not isinstance(x, (tuple, list)))
                 elif isinstance(default, tuple):

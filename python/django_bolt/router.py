@@ -34,6 +34,14 @@ class RouteDef:
     def with_prefix(self, prefix: str) -> RouteDef:
         return dataclasses.replace(self, path=join_paths(prefix, self.path))
 
+    def with_defaults(self, auth: Any, guards: Any) -> RouteDef:
+        """This route with ``auth``/``guards`` filled in where it sets none."""
+        return dataclasses.replace(
+            self,
+            auth=self.auth if self.auth is not None else auth,
+            guards=self.guards if self.guards is not None else guards,
+        )
+
 
 def join_paths(prefix: str, path: str) -> str:
     prefix = prefix.rstrip("/")
@@ -58,8 +66,6 @@ class RouteCollection:
         self.routes: list[RouteDef] = []
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
-        _not_yet("auth=", options.get("auth"))
-        _not_yet("guards=", options.get("guards"))
         self.routes.append(RouteDef(method=method, path=join_paths(self.prefix, path), handler=handler, **options))
 
     def route(
@@ -184,10 +190,18 @@ class Router(RouteCollection):
     """A group of routes included into an API with ``api.include_router(router, prefix=...)``."""
 
     def __init__(self, prefix: str = "", tags: list[str] | None = None, auth: Any = None, guards: Any = None) -> None:
-        _not_yet("Router(auth=)", auth)
-        _not_yet("Router(guards=)", guards)
         super().__init__(prefix)
         self.tags = tags
+        self.auth = auth
+        self.guards = guards
+
+    def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
+        # The router's auth/guards apply to its routes that set none themselves.
+        if options.get("auth") is None:
+            options["auth"] = self.auth
+        if options.get("guards") is None:
+            options["guards"] = self.guards
+        super()._add(method, path, handler, **options)
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         for route in router.routes:

@@ -2,6 +2,8 @@
 
 use super::HttpRequest;
 use crate::app::App;
+use crate::auth::py::json_to_py;
+use crate::auth::Identity;
 use crate::request::query::parse_urlencoded;
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
@@ -20,6 +22,8 @@ pub struct PyRequest {
     state: OnceLock<Py<PyDict>>,
     user: Mutex<Option<Py<PyAny>>>,
     context: Mutex<Option<Py<PyAny>>>,
+    /// Set when a Rust auth backend identified the caller; `context` and `user` derive from it.
+    identity: Option<Arc<Identity>>,
 }
 
 impl PyRequest {
@@ -35,7 +39,13 @@ impl PyRequest {
             state: OnceLock::new(),
             user: Mutex::new(None),
             context: Mutex::new(None),
+            identity: None,
         }
+    }
+
+    pub fn with_identity(mut self, identity: Option<Arc<Identity>>) -> Self {
+        self.identity = identity;
+        self
     }
 }
 
@@ -153,15 +163,35 @@ impl PyRequest {
         self.req.peer.map(|p| (p.ip().to_string(), p.port()))
     }
 
+    /// The verified claims (JWT) or key info (API key), converted on first access; `None`
+    /// without authentication.
     #[getter]
-    fn context(&self, py: Python<'_>) -> Py<PyAny> {
-        match self.context.lock() {
-            Ok(g) => g
-                .as_ref()
-                .map(|c| c.clone_ref(py))
-                .unwrap_or_else(|| py.None()),
-            Err(_) => py.None(),
+    fn context(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Ok(g) = self.context.lock() {
+            if let Some(c) = g.as_ref() {
+                return Ok(c.clone_ref(py));
+            }
         }
+        let Some(identity) = &self.identity else {
+            return Ok(py.None());
+        };
+        let claims = json_to_py(py, &serde_json::Value::Object(identity.claims.clone()))?.unbind();
+        if let Ok(mut g) = self.context.lock() {
+            *g = Some(claims.clone_ref(py));
+        }
+        Ok(claims)
+    }
+
+    /// Which backend authenticated the request (`"jwt"`, `"api_key"`), or `None`.
+    #[getter]
+    fn auth_backend(&self) -> Option<&'static str> {
+        self.identity.as_ref().map(|i| i.backend)
+    }
+
+    /// The user id taken from the token (`user_id` or `sub` claim), or `None`.
+    #[getter]
+    fn user_id(&self) -> Option<String> {
+        self.identity.as_ref().and_then(|i| i.user_id.clone())
     }
 
     #[setter]
@@ -171,16 +201,31 @@ impl PyRequest {
         }
     }
 
-    /// The authenticated user, or Django's `AnonymousUser` when nobody is authenticated.
+    /// The authenticated user, loaded from the database on first access (sync code; async code
+    /// uses `await request.auser()`), or Django's `AnonymousUser` when nobody is authenticated.
     #[getter]
-    fn user(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        if let Ok(g) = self.user.lock() {
+    fn user(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let this = slf.borrow();
+        if let Ok(g) = this.user.lock() {
             if let Some(u) = g.as_ref() {
                 return Ok(u.clone_ref(py));
             }
         }
-        let anonymous = self.app.refs.anonymous_user.bind(py).call0()?.unbind();
-        if let Ok(mut g) = self.user.lock() {
+        if let Some((loader, user_id)) = this.pending_user() {
+            drop(this);
+            let context = slf.getattr("context")?;
+            let user = loader
+                .bind(py)
+                .call_method1("load_user", (user_id, context))?
+                .unbind();
+            if let Ok(mut g) = slf.borrow().user.lock() {
+                *g = Some(user.clone_ref(py));
+            }
+            return Ok(user);
+        }
+        let anonymous = this.app.refs.anonymous_user.bind(py).call0()?.unbind();
+        if let Ok(mut g) = this.user.lock() {
             *g = Some(anonymous.clone_ref(py));
         }
         Ok(anonymous)
@@ -195,7 +240,18 @@ impl PyRequest {
 
     fn auser<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        slf.borrow().app.refs.auser.bind(py).call1((slf,))
+        let this = slf.borrow();
+        let loaded = this.user.lock().map(|g| g.is_some()).unwrap_or(false);
+        if !loaded {
+            if let Some((loader, user_id)) = this.pending_user() {
+                drop(this);
+                let context = slf.getattr("context")?;
+                return loader
+                    .bind(py)
+                    .call_method1("aload_user", (slf, user_id, context));
+            }
+        }
+        this.app.refs.auser.bind(py).call1((slf,))
     }
 
     fn get_full_path(&self) -> String {
@@ -253,6 +309,11 @@ impl PyRequest {
 }
 
 impl PyRequest {
+    fn pending_user(&self) -> Option<(Arc<Py<PyAny>>, String)> {
+        let identity = self.identity.as_ref()?;
+        Some((identity.user_loader.clone()?, identity.user_id.clone()?))
+    }
+
     fn lookup(slf: &Bound<'_, Self>, key: &str) -> PyResult<Option<Py<PyAny>>> {
         const KEYS: [&str; 11] = [
             "method", "path", "query", "params", "headers", "cookies", "body", "context", "user",

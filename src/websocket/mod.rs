@@ -124,9 +124,11 @@ async fn open(app: &Arc<App>, req: HttpRequest, target: Target) -> Result<Accept
     let shake = handshake::check(&req)?;
     let route = &app.routes[target.route];
     handshake::check_origin(&req, &app.config, route.middleware.cors.as_deref())?;
-    // HOOK(auth): the route's compiled `auth=`/`guards=` check belongs here, answering 401/403
-    // before the upgrade exactly as for HTTP routes. Registration refuses `auth=`/`guards=`
-    // until then (see router.py), so no route is served unchecked.
+    // The route's `auth=`/`guards=`, answered with 401/403 before the upgrade as for HTTP routes.
+    let identity = match &route.auth {
+        Some(auth) => crate::auth::authenticate(auth, &req.method, &req.headers).await?,
+        None => None,
+    };
     let extracted = match params::extract(
         &route.params,
         route.needs,
@@ -157,6 +159,7 @@ async fn open(app: &Arc<App>, req: HttpRequest, target: Target) -> Result<Accept
             target.params,
             extracted,
             Some(conn),
+            identity,
         )?;
         Ok::<_, Response>(coro::start(py, &app.refs, coroutine))
     })?;

@@ -1,0 +1,78 @@
+"""Authentication and guards (``auth=``/``guards=`` on routes and ``BoltAPI``).
+
+Backends and claim guards are compiled once into Rust and checked before any Python runs; the
+handler sees the verified claims as ``request.context`` and the Django user as ``request.user``
+(loaded on first access; ``await request.auser()`` in async code)."""
+
+from .backends import (
+    APIKeyAuthentication,
+    BaseAuthentication,
+    JWTAuthentication,
+    SessionAuthentication,
+    get_default_authentication_classes,
+)
+from .guards import (
+    AllowAny,
+    BasePermission,
+    HasAllPermissions,
+    HasAnyPermission,
+    HasPermission,
+    IsAdminUser,
+    IsAuthenticated,
+    IsStaff,
+    Requires,
+    get_default_permission_classes,
+)
+from .revocation import (
+    DjangoCacheRevocation,
+    DjangoORMRevocation,
+    InMemoryRevocation,
+    RedisRevocation,
+    RevocationStore,
+)
+from .tokens import (
+    Token,
+    TokenPair,
+    TokenRotationError,
+    create_jwt_for_user,
+    create_token_pair,
+    rotate_refresh_token,
+    rotate_refresh_token_sync,
+    set_token_cookies,
+)
+from .users import get_current_user, get_current_user_sync
+from .views import JWTAuthViews
+
+__all__ = [
+    "BaseAuthentication",
+    "JWTAuthentication",
+    "APIKeyAuthentication",
+    "SessionAuthentication",
+    "get_default_authentication_classes",
+    "BasePermission",
+    "AllowAny",
+    "IsAuthenticated",
+    "Requires",
+    "IsAdminUser",
+    "IsStaff",
+    "HasPermission",
+    "HasAnyPermission",
+    "HasAllPermissions",
+    "get_default_permission_classes",
+    "RevocationStore",
+    "InMemoryRevocation",
+    "DjangoCacheRevocation",
+    "DjangoORMRevocation",
+    "RedisRevocation",
+    "Token",
+    "TokenPair",
+    "TokenRotationError",
+    "create_jwt_for_user",
+    "create_token_pair",
+    "rotate_refresh_token",
+    "rotate_refresh_token_sync",
+    "set_token_cookies",
+    "get_current_user",
+    "get_current_user_sync",
+    "JWTAuthViews",
+]

@@ -1,0 +1,229 @@
+"""Authentication backends. JWT and API-key backends are compiled once into Rust objects that verify
+requests before any Python runs; ``SessionAuthentication`` uses Django's session framework."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .. import _core
+from .users import DjangoUserLoader
+
+
+class BaseAuthentication:
+    """Base of every authentication backend."""
+
+    #: ``WWW-Authenticate`` scheme sent with 401 responses.
+    scheme = "Bearer"
+
+    def _compiled(self) -> Any:
+        """The Rust backend, or ``None`` for backends that run in Python."""
+        return None
+
+
+def _read_secret_key() -> str:
+    from django.conf import settings
+
+    return settings.SECRET_KEY
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _fetch_text(url: str, timeout: float) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"JWKS/OIDC URL must be http(s): {url!r}")
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - scheme checked above
+        return resp.read().decode()
+
+
+class JWTAuthentication(BaseAuthentication):
+    """Bearer JWTs verified in Rust.
+
+    ``secret`` (HS*) defaults to ``settings.SECRET_KEY``, read when the API is compiled;
+    ``public_key`` (PEM) serves RS*/PS*/ES*/EdDSA; ``jwks`` (a JWKS dict or JSON string),
+    ``jwks_url`` or ``oidc_issuer`` give a key set selected by ``kid`` and fetched again when a token
+    names an unknown ``kid`` (at most every ``jwks_min_refresh`` seconds) or the set is older than
+    ``jwks_refresh_interval``. Only ``algorithms`` are accepted (``alg: none`` never is).
+    """
+
+    def __init__(
+        self,
+        secret: str | bytes | None = None,
+        algorithms: Iterable[str] | None = None,
+        header: str = "authorization",
+        cookie: str | None = None,
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Iterable[str] | None = None,
+        public_key: str | None = None,
+        leeway: int = 0,
+        jwks: Mapping[str, Any] | str | None = None,
+        jwks_url: str | None = None,
+        oidc_issuer: str | None = None,
+        revocation_store: Any = None,
+        require_jti: bool = False,
+        token_type: str | None = None,
+        csrf: bool = True,
+        required_claims: Iterable[str] | None = None,
+        jwks_refresh_interval: float = 300,
+        jwks_min_refresh: float = 30,
+        fetch_timeout: float = 5.0,
+        user_loader: Any = None,
+    ) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        if secret is not None and public_key is not None:
+            raise ImproperlyConfigured("JWTAuthentication takes either secret= (HMAC) or public_key=, not both")
+        sources = [x for x in (jwks, jwks_url, oidc_issuer) if x is not None]
+        if len(sources) > 1:
+            raise ImproperlyConfigured("JWTAuthentication takes one of jwks=, jwks_url= and oidc_issuer=")
+        if sources and (secret is not None or public_key is not None):
+            raise ImproperlyConfigured("a JWKS replaces secret=/public_key=; give only one of them")
+        if oidc_issuer is not None and issuer is not None:
+            raise ImproperlyConfigured("oidc_issuer= sets the issuer; do not also pass issuer=")
+        if algorithms is None:
+            algorithms = ["RS256"] if (sources or public_key) else ["HS256"]
+        self.algorithms = list(algorithms)
+        if not self.algorithms or "none" in (a.lower() for a in self.algorithms):
+            raise ImproperlyConfigured("JWTAuthentication algorithms must be real algorithms ('none' is refused)")
+        self.secret = secret
+        self.public_key = public_key
+        self.header = header.lower()
+        self.cookie = cookie
+        self.audience = _as_list(audience)
+        self.issuer = _as_list(oidc_issuer.rstrip("/") if oidc_issuer else issuer)
+        self.leeway = int(leeway)
+        self.jwks = jwks
+        self.jwks_url = jwks_url
+        self.oidc_issuer = oidc_issuer.rstrip("/") if oidc_issuer else None
+        self.revocation_store = revocation_store
+        self.require_jti = require_jti or revocation_store is not None
+        self.token_type = token_type
+        self.csrf = csrf
+        self.required_claims = list(required_claims or [])
+        self.jwks_refresh_interval = jwks_refresh_interval
+        self.jwks_min_refresh = jwks_min_refresh
+        self.fetch_timeout = fetch_timeout
+        self.user_loader = user_loader or DjangoUserLoader()
+        self._backend: Any = None
+        self._jwks_uri: str | None = jwks_url
+
+    def _fetch_jwks(self) -> str:
+        if self._jwks_uri is None and self.oidc_issuer is not None:
+            config = json.loads(_fetch_text(self.oidc_issuer + "/.well-known/openid-configuration", self.fetch_timeout))
+            self._jwks_uri = config["jwks_uri"]
+        if self._jwks_uri is None:
+            raise ValueError("no JWKS URL")
+        return _fetch_text(self._jwks_uri, self.fetch_timeout)
+
+    def _compiled(self) -> Any:
+        """Builds the Rust backend once; later routes and requests reuse it."""
+        if self._backend is not None:
+            return self._backend
+        kwargs: dict[str, Any] = {}
+        if self.jwks is not None:
+            kwargs["jwks"] = self.jwks if isinstance(self.jwks, str) else json.dumps(self.jwks)
+        elif self.jwks_url is not None or self.oidc_issuer is not None:
+            kwargs["jwks_fetch"] = self._fetch_jwks
+            try:
+                kwargs["jwks"] = self._fetch_jwks()
+            except Exception as exc:  # noqa: BLE001 - the provider may be down at startup
+                import logging
+
+                logging.getLogger("django_bolt.auth").warning(
+                    "JWKS not fetched at startup (%s); fetching on the first token", exc
+                )
+        elif self.public_key is not None:
+            kwargs["public_key"] = self.public_key
+        else:
+            secret = self.secret if self.secret is not None else _read_secret_key()
+            kwargs["secret"] = secret.encode() if isinstance(secret, str) else bytes(secret)
+        store = self.revocation_store
+        self._backend = _core.JwtBackend(
+            algorithms=self.algorithms,
+            jwks_ttl=float(self.jwks_refresh_interval),
+            jwks_min_refresh=float(self.jwks_min_refresh),
+            audience=self.audience,
+            issuer=self.issuer,
+            leeway=self.leeway,
+            required=self.required_claims,
+            require_jti=self.require_jti,
+            token_type=self.token_type,
+            header=self.header,
+            cookie=self.cookie,
+            csrf=self.csrf,
+            revocation=getattr(store, "_rust_set", store),
+            user_loader=self.user_loader,
+            **kwargs,
+        )
+        return self._backend
+
+    def decode(self, token: str) -> dict[str, Any]:
+        """Verifies ``token`` like a request would (signature, claims, revocation); raises
+        ``ValueError`` with the reason."""
+        claims = self._compiled().decode(token)
+        jti = claims.get("jti")
+        if self.revocation_store is not None and jti and self.revocation_store.is_revoked(jti):
+            raise ValueError("Token has been revoked")
+        return claims
+
+
+class APIKeyAuthentication(BaseAuthentication):
+    """Static API keys in a header (``X-API-Key`` by default), compared in constant time.
+
+    ``key_permissions`` maps a key to the permissions put in ``request.context["permissions"]``,
+    which ``Requires("permissions", ...)``/``HasPermission`` check.
+    """
+
+    scheme = "ApiKey"
+
+    def __init__(
+        self,
+        api_keys: Iterable[str] | None = None,
+        header: str = "x-api-key",
+        key_permissions: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        self.api_keys = list(api_keys or [])
+        self.header = header.lower()
+        self.key_permissions = {k: list(v) for k, v in (key_permissions or {}).items()}
+        self._backend: Any = None
+
+    def _compiled(self) -> Any:
+        if self._backend is None:
+            keys = list(dict.fromkeys([*self.api_keys, *self.key_permissions]))
+            # The id shown to handlers: a short prefix, enough to tell keys apart in logs.
+            entries = [(key, f"key-{i}:{key[:4]}", self.key_permissions.get(key, [])) for i, key in enumerate(keys)]
+            self._backend = _core.ApiKeyBackend(entries, header=self.header)
+        return self._backend
+
+
+class SessionAuthentication(BaseAuthentication):
+    """The Django session cookie (``django.contrib.sessions``), with Django's CSRF check on unsafe
+    methods. Runs in Python, only on the routes that use it."""
+
+    scheme = "Session"
+
+    def __init__(self, *, csrf: bool = True) -> None:
+        self.csrf = csrf
+
+
+def get_default_authentication_classes() -> list[BaseAuthentication]:
+    from ..conf import BoltConfig
+
+    return list(BoltConfig.from_settings().authentication_classes)
+
+
+__all__ = [
+    "BaseAuthentication",
+    "JWTAuthentication",
+    "APIKeyAuthentication",
+    "SessionAuthentication",
+    "get_default_authentication_classes",
+]

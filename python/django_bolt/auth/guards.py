@@ -1,0 +1,172 @@
+"""Guards (permission classes). ``AllowAny``, ``IsAuthenticated`` and ``Requires`` (with its older
+shorthands) compile to Rust claim checks; ``BasePermission`` subclasses run ``has_permission``
+(sync or async) in Python after authentication."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+Scalar = str | int | float | bool
+
+
+class BasePermission:
+    """A custom guard: override ``has_permission(request)`` (``def`` or ``async def``); returning
+    false answers 403, or 401 when the request is not authenticated."""
+
+    #: Message of the 403 response.
+    message = "Permission denied"
+
+    def has_permission(self, request: Any) -> Any:
+        return True
+
+    def _describe(self) -> dict[str, Any] | None:
+        """The Rust form of this guard; ``None`` means it runs in Python."""
+        return None
+
+
+class AllowAny(BasePermission):
+    """Everyone may call the route (authentication still fills ``request.context`` when present)."""
+
+    def _describe(self) -> dict[str, Any]:
+        return {"kind": "allow_any"}
+
+    def _allows(self, claims: dict[str, Any] | None) -> bool:
+        return True
+
+
+class IsAuthenticated(BasePermission):
+    """Any authenticated caller; 401 otherwise."""
+
+    def _describe(self) -> dict[str, Any]:
+        return {"kind": "authenticated"}
+
+    def _allows(self, claims: dict[str, Any] | None) -> bool:
+        return claims is not None
+
+
+class Requires(BasePermission):
+    """A claim check, run in Rust: ``Requires("permissions", "blog.add")`` (any of the values),
+    ``Requires("roles", all_of=[...])``, ``Requires("role", none_of=[...])``,
+    ``Requires("is_staff", True)``; ``Requires("claim")`` alone needs a truthy claim. A dotted
+    claim (``"realm_access.roles"``) looks inside objects; a ``scope`` string is split on spaces."""
+
+    def __init__(
+        self,
+        claim: str,
+        *values: Scalar,
+        all_of: Iterable[Scalar] | None = None,
+        none_of: Iterable[Scalar] | None = None,
+        message: str | None = None,
+    ) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        if not isinstance(claim, str) or not claim:
+            raise ImproperlyConfigured(f"Requires() needs a claim name, got {claim!r}")
+        if sum((bool(values), all_of is not None, none_of is not None)) > 1:
+            raise ImproperlyConfigured("Requires() takes values, all_of= or none_of=: one of them")
+        self.claim = claim
+        if values:
+            self.quantifier, self.values = "any_of", list(values)
+        elif all_of is not None:
+            self.quantifier, self.values = "all_of", list(all_of)
+        elif none_of is not None:
+            self.quantifier, self.values = "none_of", list(none_of)
+        else:
+            self.quantifier, self.values = "truthy", []
+        for v in self.values:
+            if not isinstance(v, (str, int, float, bool)):
+                raise ImproperlyConfigured(f"Requires() values must be str/int/float/bool, got {v!r}")
+        self.message = message or f"Missing required {claim!r} claim value"
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            "kind": "requires",
+            "claim": self.claim,
+            "quantifier": self.quantifier,
+            "values": json.dumps(self.values),
+            "message": self.message,
+        }
+
+    def _allows(self, claims: dict[str, Any] | None) -> bool:
+        """The same check in Python, for identities only Python knows (sessions)."""
+        if claims is None:
+            return False
+        value: Any = claims
+        for part in self.claim.split("."):
+            if not isinstance(value, dict) or part not in value:
+                return self.quantifier == "none_of"
+            value = value[part]
+        if self.quantifier == "truthy":
+            return bool(value)
+        if isinstance(value, list):
+            have = value
+        elif isinstance(value, str) and self.claim.split(".")[-1] in ("scope", "scp"):
+            have = value.split()
+        else:
+            have = [value]
+
+        def same(a: Any, b: Any) -> bool:
+            return (
+                type(a) is type(b)
+                and a == b
+                or (not isinstance(a, bool) and not isinstance(b, bool) and isinstance(a, (int, float)) and a == b)
+            )
+
+        def has(w: Any) -> bool:
+            return any(same(w, h) for h in have)
+
+        if self.quantifier == "any_of":
+            return any(has(w) for w in self.values)
+        if self.quantifier == "all_of":
+            return all(has(w) for w in self.values)
+        return not any(has(w) for w in self.values)
+
+    def __repr__(self) -> str:
+        return f"Requires({self.claim!r}, {self.quantifier}={self.values!r})"
+
+
+def IsAdminUser(message: str | None = None) -> Requires:  # noqa: N802 - public class-like name
+    """Superusers: ``Requires("is_superuser", True)``."""
+    return Requires("is_superuser", True, message=message or "Administrator access required")
+
+
+def IsStaff(message: str | None = None) -> Requires:  # noqa: N802
+    """Staff: ``Requires("is_staff", True)``."""
+    return Requires("is_staff", True, message=message or "Staff access required")
+
+
+def HasPermission(permission: str, message: str | None = None) -> Requires:  # noqa: N802
+    """``Requires("permissions", permission)``."""
+    return Requires("permissions", permission, message=message or f"Missing permission {permission!r}")
+
+
+def HasAnyPermission(*permissions: str, message: str | None = None) -> Requires:  # noqa: N802
+    """``Requires("permissions", *permissions)``."""
+    return Requires("permissions", *permissions, message=message or "Missing permission")
+
+
+def HasAllPermissions(*permissions: str, message: str | None = None) -> Requires:  # noqa: N802
+    """``Requires("permissions", all_of=permissions)``."""
+    return Requires("permissions", all_of=permissions, message=message or "Missing permission")
+
+
+def get_default_permission_classes() -> list[Any]:
+    from ..conf import BoltConfig
+
+    return list(BoltConfig.from_settings().default_permission_classes)
+
+
+__all__ = [
+    "BasePermission",
+    "AllowAny",
+    "IsAuthenticated",
+    "Requires",
+    "IsAdminUser",
+    "IsStaff",
+    "HasPermission",
+    "HasAnyPermission",
+    "HasAllPermissions",
+    "get_default_permission_classes",
+]

@@ -1,0 +1,282 @@
+//! Authentication and guards, compiled per route at startup and checked before any Python runs.
+//!
+//! `authenticate` is the one entry point: the HTTP pipeline calls it before extracting
+//! parameters, and a WebSocket upgrade can call it with the same route config and headers.
+
+pub mod api_key;
+pub mod guards;
+pub mod jwks;
+pub mod jwt;
+pub mod keys;
+pub mod py;
+pub mod revocation;
+
+use crate::request::Method;
+use crate::response::Response;
+use jwt::{JwtError, JwtVerifier, Keys};
+use pyo3::prelude::*;
+use revocation::Revocation;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// A JWT backend: the verifier plus where the token comes from and what follows verification.
+pub struct JwtBackend {
+    pub verifier: JwtVerifier,
+    /// Lowercase header name; `authorization` expects `Bearer <token>`.
+    pub header: String,
+    pub cookie: Option<String>,
+    /// Cookie-carried tokens on unsafe methods need `X-CSRFToken` equal to the `csrftoken` cookie.
+    pub csrf: bool,
+    pub revocation: Revocation,
+    pub user_loader: Option<Arc<Py<PyAny>>>,
+}
+
+pub enum Backend {
+    Jwt(Arc<JwtBackend>),
+    ApiKey(Arc<api_key::ApiKeys>),
+}
+
+/// What a route requires, compiled once.
+pub struct RouteAuth {
+    pub backends: Vec<Backend>,
+    pub guards: Vec<guards::Guard>,
+    /// Session authentication (Python) may still identify the caller when Rust backends did not;
+    /// the guards then run in Python too.
+    pub python_backends: bool,
+    /// `WWW-Authenticate` value on 401.
+    pub challenge: String,
+}
+
+/// Who made the request, as established by a Rust backend.
+pub struct Identity {
+    pub claims: Map<String, Value>,
+    pub backend: &'static str,
+    pub user_id: Option<String>,
+    pub user_loader: Option<Arc<Py<PyAny>>>,
+}
+
+impl Identity {
+    fn from_claims(
+        claims: Map<String, Value>,
+        backend: &'static str,
+        loader: Option<Arc<Py<PyAny>>>,
+    ) -> Identity {
+        let user_id = ["user_id", "sub"]
+            .iter()
+            .find_map(|k| match claims.get(*k) {
+                Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            });
+        Identity {
+            claims,
+            backend,
+            user_id,
+            user_loader: loader,
+        }
+    }
+}
+
+pub fn unauthorized(auth: &RouteAuth, message: &str) -> Response {
+    Response::detail(401, message).with_header("www-authenticate", auth.challenge.clone())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn cookie(headers: &[(String, String)], name: &str) -> Option<String> {
+    headers
+        .iter()
+        .filter(|(k, _)| k == "cookie")
+        .flat_map(|(_, v)| crate::params::parse_cookies(v))
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// `Bearer <token>` (scheme case-insensitive) from `Authorization`; other headers carry the
+/// bare credential, with an optional scheme.
+fn credential<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
+    let value = value.trim();
+    if let Some((s, rest)) = value.split_once(' ') {
+        if s.eq_ignore_ascii_case(scheme) {
+            let rest = rest.trim();
+            return (!rest.is_empty()).then_some(rest);
+        }
+    }
+    None
+}
+
+/// Methods that change state and so need a CSRF token when the credential is a cookie. A
+/// WebSocket upgrade is protected by the route's origin check instead (browsers cannot add
+/// headers to it).
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(
+        method,
+        Method::Get | Method::Head | Method::Options | Method::Query | Method::WebSocket
+    )
+}
+
+enum Attempt {
+    /// No credential for this backend in the request.
+    Absent,
+    Ok(Identity),
+    Rejected(Response),
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+async fn try_jwt(
+    backend: &Arc<JwtBackend>,
+    auth: &RouteAuth,
+    method: &Method,
+    headers: &[(String, String)],
+) -> Attempt {
+    let from_header = header(headers, &backend.header).and_then(|v| {
+        if backend.header == "authorization" {
+            credential(v, "bearer").map(str::to_owned)
+        } else {
+            let v = v.trim();
+            Some(credential(v, "bearer").unwrap_or(v).to_owned())
+        }
+    });
+    let (token, from_cookie) = match from_header {
+        Some(t) => (t, false),
+        None => match backend.cookie.as_deref().and_then(|c| cookie(headers, c)) {
+            Some(t) if !t.is_empty() => (t, true),
+            _ => return Attempt::Absent,
+        },
+    };
+    if from_cookie && backend.csrf && is_unsafe(method) {
+        let sent = header(headers, "x-csrftoken");
+        let expected = cookie(headers, "csrftoken");
+        match (sent, expected) {
+            (Some(s), Some(e)) if !e.is_empty() && api_key::ct_str_eq(s, &e) => {}
+            _ => {
+                return Attempt::Rejected(Response::detail(403, "CSRF token missing or incorrect"))
+            }
+        }
+    }
+    let mut result = backend.verifier.verify(&token, now());
+    if let Keys::Set(set) = &backend.verifier.keys {
+        let unknown = matches!(result, Err(JwtError::UnknownKey(_)));
+        if set.can_fetch() && (unknown || set.is_stale()) {
+            let set = Arc::clone(set);
+            let refreshed = tokio::task::spawn_blocking(move || set.refresh())
+                .await
+                .unwrap_or(false);
+            if refreshed {
+                result = backend.verifier.verify(&token, now());
+            }
+        }
+    }
+    let claims = match result {
+        Ok(c) => c,
+        Err(e) => return Attempt::Rejected(unauthorized(auth, &e.message())),
+    };
+    if let Some(jti) = claims.get("jti").and_then(Value::as_str) {
+        match backend.revocation.is_revoked(jti).await {
+            Ok(false) => {}
+            Ok(true) => return Attempt::Rejected(unauthorized(auth, "Token has been revoked")),
+            Err(()) => {
+                return Attempt::Rejected(Response::detail(
+                    503,
+                    "Token revocation could not be checked",
+                ))
+            }
+        }
+    }
+    Attempt::Ok(Identity::from_claims(
+        claims,
+        "jwt",
+        backend.user_loader.clone(),
+    ))
+}
+
+fn try_api_key(keys: &api_key::ApiKeys, auth: &RouteAuth, headers: &[(String, String)]) -> Attempt {
+    let Some(raw) = header(headers, &keys.header) else {
+        return Attempt::Absent;
+    };
+    let presented = if keys.header == "authorization" {
+        match credential(raw, "bearer").or_else(|| credential(raw, "apikey")) {
+            Some(k) => k,
+            None => return Attempt::Absent,
+        }
+    } else {
+        raw.trim()
+    };
+    match keys.find(presented) {
+        Some(key) => {
+            let mut claims = Map::new();
+            claims.insert("key_id".into(), Value::String(key.id.clone()));
+            claims.insert("auth_type".into(), Value::String("api_key".into()));
+            claims.insert(
+                "permissions".into(),
+                Value::Array(
+                    key.permissions
+                        .iter()
+                        .map(|p| Value::String(p.clone()))
+                        .collect(),
+                ),
+            );
+            let mut identity = Identity::from_claims(claims, "api_key", None);
+            identity.user_id = None;
+            Attempt::Ok(identity)
+        }
+        None => Attempt::Rejected(unauthorized(auth, "Invalid API key")),
+    }
+}
+
+/// Authenticates a request and runs the claim guards. `Ok(None)`: anonymous (allowed by the
+/// guards, or left to Python session authentication). `Err`: the finished 401/403 response.
+pub async fn authenticate(
+    auth: &RouteAuth,
+    method: &Method,
+    headers: &[(String, String)],
+) -> Result<Option<Arc<Identity>>, Response> {
+    let mut identity = None;
+    let mut rejection = None;
+    for backend in &auth.backends {
+        let attempt = match backend {
+            Backend::Jwt(b) => try_jwt(b, auth, method, headers).await,
+            Backend::ApiKey(k) => try_api_key(k, auth, headers),
+        };
+        match attempt {
+            Attempt::Absent => {}
+            Attempt::Ok(id) => {
+                identity = Some(id);
+                break;
+            }
+            Attempt::Rejected(resp) => {
+                if rejection.is_none() {
+                    rejection = Some(resp);
+                }
+            }
+        }
+    }
+    // A presented credential that failed is an error even when another backend found nothing.
+    if identity.is_none() {
+        if let Some(resp) = rejection {
+            return Err(resp);
+        }
+        if auth.python_backends {
+            return Ok(None);
+        }
+    }
+    match guards::check(&auth.guards, identity.as_ref().map(|i| &i.claims)) {
+        Ok(()) => Ok(identity.map(Arc::new)),
+        Err(guards::Denied::Unauthenticated) => Err(unauthorized(
+            auth,
+            "Authentication credentials were not provided",
+        )),
+        Err(guards::Denied::Forbidden(message)) => Err(Response::detail(403, &message)),
+    }
+}

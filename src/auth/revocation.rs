@@ -1,0 +1,96 @@
+//! Revoked token ids. The in-memory set is checked without Python; other stores (Django cache,
+//! database, Redis) are Python objects whose `is_revoked(jti)` runs on a blocking thread.
+
+use pyo3::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+pub struct MemorySet {
+    /// jti → expiry (unix seconds; entries past it are dropped on the next revoke).
+    entries: Mutex<HashMap<String, f64>>,
+}
+
+impl MemorySet {
+    pub fn revoke(&self, jti: String, expires_at: f64, now: f64) {
+        if let Ok(mut e) = self.entries.lock() {
+            e.retain(|_, exp| *exp > now);
+            e.insert(jti, expires_at);
+        }
+    }
+
+    pub fn contains(&self, jti: &str, now: f64) -> bool {
+        self.entries
+            .lock()
+            .map(|e| e.get(jti).is_some_and(|exp| *exp > now))
+            .unwrap_or(true)
+    }
+}
+
+pub enum Revocation {
+    None,
+    Memory(Arc<MemorySet>),
+    /// A Python store with a blocking `is_revoked(jti) -> bool`.
+    Python(Arc<Py<PyAny>>),
+}
+
+fn now_f64() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl Revocation {
+    /// `Err(())` when the store failed: callers refuse the token rather than guess.
+    pub async fn is_revoked(&self, jti: &str) -> Result<bool, ()> {
+        match self {
+            Revocation::None => Ok(false),
+            Revocation::Memory(set) => Ok(set.contains(jti, now_f64())),
+            Revocation::Python(store) => {
+                let store = Arc::clone(store);
+                let jti = jti.to_owned();
+                tokio::task::spawn_blocking(move || {
+                    Python::attach(|py| {
+                        store
+                            .bind(py)
+                            .call_method1("is_revoked", (jti,))
+                            .and_then(|r| r.is_truthy())
+                            .map_err(|e| {
+                                e.display(py);
+                            })
+                    })
+                })
+                .await
+                .map_err(|_| ())?
+            }
+        }
+    }
+}
+
+#[pyclass(module = "django_bolt._core", name = "RevocationSet", frozen)]
+#[derive(Default)]
+pub struct PyRevocationSet {
+    pub inner: Arc<MemorySet>,
+}
+
+#[pymethods]
+impl PyRevocationSet {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Revokes `jti` until `expires_at` (unix seconds).
+    fn revoke(&self, jti: String, expires_at: f64) {
+        self.inner.revoke(jti, expires_at, now_f64());
+    }
+
+    fn is_revoked(&self, jti: &str) -> bool {
+        self.inner.contains(jti, now_f64())
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+}

@@ -1,0 +1,144 @@
+"""Key sets: static JWKS with ``kid`` selection, JWKS fetched from a real local HTTP server (cached,
+fetched again for an unknown ``kid``), and OIDC discovery."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt as pyjwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from django_bolt import BoltAPI, Request
+from django_bolt.auth import IsAuthenticated, JWTAuthentication
+
+from .conftest import bearer, claims
+
+
+def jwk(private, kid: str, alg: str) -> dict:
+    key = json.loads(pyjwt.algorithms.get_default_algorithms()[alg].to_jwk(private.public_key()))
+    return {**key, "kid": kid, "alg": alg, "use": "sig"}
+
+
+def api_for(auth: JWTAuthentication) -> BoltAPI:
+    api = BoltAPI(auth=[auth], guards=[IsAuthenticated()])
+
+    @api.get("/me")
+    async def me(request: Request) -> dict:
+        return {"sub": request.context["sub"]}
+
+    return api
+
+
+@pytest.fixture(scope="module")
+def rsa_keys():
+    return [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2)]
+
+
+def test_static_jwks_selects_by_kid(client_for, rsa_keys):
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    jwks = {"keys": [jwk(rsa_keys[0], "r1", "RS256"), jwk(ec_key, "e1", "ES256"), {"kty": "oct", "k": "c2VjcmV0"}]}
+    client = client_for(api_for(JWTAuthentication(jwks=jwks, algorithms=["RS256", "ES256"])))
+    ok_rsa = pyjwt.encode(claims(sub="r"), rsa_keys[0], algorithm="RS256", headers={"kid": "r1"})
+    ok_ec = pyjwt.encode(claims(sub="e"), ec_key, algorithm="ES256", headers={"kid": "e1"})
+    assert client.get("/me", headers=bearer(ok_rsa)).json() == {"sub": "r"}
+    assert client.get("/me", headers=bearer(ok_ec)).json() == {"sub": "e"}
+    wrong_kid = pyjwt.encode(claims(), rsa_keys[0], algorithm="RS256", headers={"kid": "e1"})
+    assert client.get("/me", headers=bearer(wrong_kid)).status_code == 401
+    unknown = pyjwt.encode(claims(), rsa_keys[1], algorithm="RS256", headers={"kid": "zz"})
+    r = client.get("/me", headers=bearer(unknown))
+    assert r.status_code == 401 and r.json() == {"detail": "Token signing key is unknown"}
+    # The oct key in the set is ignored: a symmetric token cannot use it.
+    hs = pyjwt.encode(claims(), "secret", algorithm="HS256")
+    assert client.get("/me", headers=bearer(hs)).status_code == 401
+
+
+class JwksServer:
+    """A real HTTP server publishing a JWKS (and an OIDC discovery document); counts fetches."""
+
+    def __init__(self) -> None:
+        self.keys: list[dict] = []
+        self.fetches = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path == "/.well-known/openid-configuration":
+                    body = {"issuer": outer.url, "jwks_uri": outer.url + "/jwks.json"}
+                elif self.path == "/jwks.json":
+                    outer.fetches += 1
+                    body = {"keys": outer.keys}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def jwks_server():
+    server = JwksServer()
+    yield server
+    server.close()
+
+
+def test_jwks_url_cached_and_refreshed_on_unknown_kid(client_for, rsa_keys, jwks_server):
+    jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256")]
+    auth = JWTAuthentication(jwks_url=jwks_server.url + "/jwks.json", jwks_min_refresh=0)
+    client = client_for(api_for(auth))
+    assert jwks_server.fetches == 1  # at startup
+    t1 = pyjwt.encode(claims(sub="one"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    for _ in range(3):
+        assert client.get("/me", headers=bearer(t1)).json() == {"sub": "one"}
+    assert jwks_server.fetches == 1  # cached
+    # The provider rotates in a new key; a token naming it triggers one fetch.
+    jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256"), jwk(rsa_keys[1], "k2", "RS256")]
+    t2 = pyjwt.encode(claims(sub="two"), rsa_keys[1], algorithm="RS256", headers={"kid": "k2"})
+    assert client.get("/me", headers=bearer(t2)).json() == {"sub": "two"}
+    assert jwks_server.fetches == 2
+    assert client.get("/me", headers=bearer(t2)).json() == {"sub": "two"}
+    assert jwks_server.fetches == 2
+
+
+def test_unknown_kid_refetches_are_rate_limited(client_for, rsa_keys, jwks_server):
+    jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256")]
+    client = client_for(api_for(JWTAuthentication(jwks_url=jwks_server.url + "/jwks.json", jwks_min_refresh=60)))
+    forged = [pyjwt.encode(claims(), rsa_keys[1], algorithm="RS256", headers={"kid": f"x{i}"}) for i in range(5)]
+    for token in forged:
+        assert client.get("/me", headers=bearer(token)).status_code == 401
+    assert jwks_server.fetches <= 2
+
+
+def test_oidc_issuer_discovery(client_for, rsa_keys, jwks_server):
+    jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256")]
+    client = client_for(api_for(JWTAuthentication(oidc_issuer=jwks_server.url)))
+    good = pyjwt.encode(claims(iss=jwks_server.url), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    assert client.get("/me", headers=bearer(good)).status_code == 200
+    other_issuer = pyjwt.encode(claims(iss="https://evil"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    assert client.get("/me", headers=bearer(other_issuer)).json() == {"detail": "Invalid token issuer"}
+
+
+def test_provider_down_at_startup(client_for, rsa_keys):
+    server = JwksServer()
+    url = server.url + "/jwks.json"
+    server.close()
+    client = client_for(api_for(JWTAuthentication(jwks_url=url, fetch_timeout=0.5, jwks_min_refresh=0)))
+    token = pyjwt.encode(claims(), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    assert client.get("/me", headers=bearer(token)).status_code == 401

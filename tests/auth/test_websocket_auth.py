@@ -1,0 +1,67 @@
+"""WebSocket routes reuse the compiled auth check: 401/403 before the upgrade, in Rust."""
+
+from __future__ import annotations
+
+import pytest
+from django_bolt import BoltAPI, WebSocket
+from django_bolt.auth import BasePermission, IsAuthenticated, JWTAuthentication, Requires
+from django_bolt.testing import HandshakeRejected, WebSocketTestClient
+
+from .conftest import claims, pyjwt_token
+
+pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+
+
+@pytest.fixture
+def app():
+    api = BoltAPI(auth=[JWTAuthentication()], guards=[IsAuthenticated()])
+
+    @api.websocket("/ws/echo")
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(await websocket.receive_text())
+
+    @api.websocket("/ws/admin", guards=[Requires("role", "admin")])
+    async def admin(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hi admin")
+
+    return api.compile()
+
+
+async def test_websocket_requires_a_valid_token(app):
+    with pytest.raises(HandshakeRejected) as rejected:
+        await WebSocketTestClient(app, "/ws/echo", timeout=3.0).connect()
+    assert rejected.value.status_code == 401
+    with pytest.raises(HandshakeRejected) as rejected:
+        await WebSocketTestClient(app, "/ws/echo", timeout=3.0, headers={"authorization": "Bearer x.y.z"}).connect()
+    assert rejected.value.status_code == 401
+    good = {"authorization": f"Bearer {pyjwt_token(claims())}"}
+    async with WebSocketTestClient(app, "/ws/echo", timeout=3.0, headers=good) as ws:
+        await ws.send_text("ping")
+        assert await ws.receive_text() == "ping"
+
+
+async def test_websocket_claim_guards(app):
+    user = {"authorization": f"Bearer {pyjwt_token(claims(role='user'))}"}
+    with pytest.raises(HandshakeRejected) as rejected:
+        await WebSocketTestClient(app, "/ws/admin", timeout=3.0, headers=user).connect()
+    assert rejected.value.status_code == 403
+    admin = {"authorization": f"Bearer {pyjwt_token(claims(role='admin'))}"}
+    async with WebSocketTestClient(app, "/ws/admin", timeout=3.0, headers=admin) as ws:
+        assert await ws.receive_text() == "hi admin"
+
+
+def test_python_only_guards_are_refused_on_websockets():
+    class Custom(BasePermission):
+        def has_permission(self, request) -> bool:
+            return True
+
+    api = BoltAPI()
+
+    @api.websocket("/ws", auth=[JWTAuthentication()], guards=[Custom()])
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+    with pytest.raises(NotImplementedError, match="WebSocket"):
+        api.compile()

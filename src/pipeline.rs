@@ -118,10 +118,19 @@ async fn run_route(
     path_params: Vec<(String, String)>,
 ) -> Response {
     let route = &app.routes[index];
+    // Identity-keyed limits wait for authentication; every other limit comes first, so it also
+    // throttles attempts with bad credentials.
+    let limit_after_auth = route
+        .middleware
+        .rate_limit
+        .as_ref()
+        .filter(|l| route.auth.is_some() && l.keyed_by_identity());
     if let Some(limit) = &route.middleware.rate_limit {
-        let client = limit.client_key(&req, None);
-        if let Err(resp) = app.middleware.limiter.check(limit, &client).await {
-            return resp;
+        if limit_after_auth.is_none() {
+            let client = limit.client_key(&req, None);
+            if let Err(resp) = app.middleware.limiter.check(limit, &client).await {
+                return resp;
+            }
         }
     }
     if let Some(fixed) = &route.fixed_response {
@@ -134,6 +143,12 @@ async fn run_route(
         },
         None => None,
     };
+    if let Some(limit) = limit_after_auth {
+        let client = limit.client_key(&req, identity.as_ref().and_then(|i| i.rate_key()));
+        if let Err(resp) = app.middleware.limiter.check(limit, &client).await {
+            return resp;
+        }
+    }
     let extracted = match params::extract(
         &route.params,
         route.needs,

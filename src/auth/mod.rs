@@ -77,6 +77,15 @@ impl Identity {
     }
 }
 
+impl Identity {
+    /// Whose budget a `"user"`/`"api_key"` rate limit charges: the user id, else the key id.
+    pub fn rate_key(&self) -> Option<&str> {
+        self.user_id
+            .as_deref()
+            .or_else(|| self.claims.get("key_id").and_then(Value::as_str))
+    }
+}
+
 pub fn unauthorized(auth: &RouteAuth, message: &str) -> Response {
     Response::detail(401, message).with_header("www-authenticate", auth.challenge.clone())
 }

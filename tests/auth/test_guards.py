@@ -267,3 +267,22 @@ def test_multiple_backends(client_for):
     assert client.get("/who", headers={"x-api-key": "key-9"}).json() == {"backend": "api_key"}
     r = client.get("/who")
     assert r.headers["www-authenticate"] == 'Bearer realm="api", ApiKey realm="api"'
+
+
+def test_rate_limit_keyed_by_user_uses_the_verified_identity(client_for):
+    from django_bolt.middleware import rate_limit
+
+    api = BoltAPI(auth=[JWTAuthentication()], guards=[IsAuthenticated()])
+
+    @api.get("/limited")
+    @rate_limit(rps=0.01, burst=2, key="user")
+    async def limited() -> dict:
+        return {}
+
+    client = client_for(api)
+    ann = token(sub="ann")
+    assert [client.get("/limited", headers=ann).status_code for _ in range(3)] == [200, 200, 429]
+    # Another user has a budget of their own, even though both send an Authorization header.
+    assert client.get("/limited", headers=token(sub="bob")).status_code == 200
+    # A new token for the same user does not reset the budget.
+    assert client.get("/limited", headers=token(sub="ann", jti="other")).status_code == 429

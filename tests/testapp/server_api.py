@@ -201,3 +201,44 @@ async def client_info(request: Request) -> dict:
 from tests.testapp import streaming_api  # noqa: E402 - mounted after this module's own routes
 
 api.mount("/streaming", streaming_api.api)
+
+
+# --- auth over the real socket (tests/server/test_auth.py) -------------------------------------
+from django_bolt.auth import (  # noqa: E402
+    APIKeyAuthentication,
+    IsAuthenticated,
+    IsStaff,
+    JWTAuthentication,
+    create_jwt_for_user,
+)
+
+jwt_auth = JWTAuthentication()
+
+
+@api.post("/auth-test/users")
+async def auth_test_user(username: str, staff: bool = False) -> dict:
+    from django.contrib.auth import get_user_model
+
+    user = await get_user_model().objects.acreate(username=username, is_staff=staff)
+    return {"token": create_jwt_for_user(user)}
+
+
+@api.get("/auth-test/me", auth=[jwt_auth], guards=[IsAuthenticated()])
+def auth_test_me(request: Request) -> dict:
+    return {"username": request.user.username, "sub": request.context["sub"]}
+
+
+@api.get("/auth-test/ame", auth=[jwt_auth], guards=[IsAuthenticated()])
+async def auth_test_ame(request: Request) -> dict:
+    user = await request.auser()
+    return {"username": user.username}
+
+
+@api.get("/auth-test/staff", auth=[jwt_auth], guards=[IsStaff()])
+async def auth_test_staff() -> dict:
+    return {"staff": True}
+
+
+@api.get("/auth-test/key", auth=[APIKeyAuthentication(api_keys=["socket-key-1"])], guards=[IsAuthenticated()])
+async def auth_test_key(request: Request) -> dict:
+    return {"auth": request.auth_backend}

@@ -106,6 +106,12 @@ impl RouteLimit {
     }
 
     /// The client's key; `identity` is the authenticated user or key id when auth ran.
+    /// Keyed by who the caller is (`"user"`, `"api_key"`): on routes with authentication the
+    /// check runs after it, with the verified identity.
+    pub fn keyed_by_identity(&self) -> bool {
+        matches!(self.key, KeyKind::User | KeyKind::ApiKey)
+    }
+
     pub fn client_key(&self, req: &HttpRequest, identity: Option<&str>) -> ClientKey {
         let ip = || {
             req.peer

@@ -4,8 +4,8 @@
 //! the connection task drains. A `receive` with nothing queued hands Rust an asyncio future,
 //! completed on the handler's event loop when a message arrives.
 
+use super::inbox::{Inbox, Incoming, Taken};
 use crate::request::HttpRequest;
-use bytes::Bytes;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -16,19 +16,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
-/// Messages buffered per direction before the other side waits.
-pub const QUEUE: usize = 64;
-
-/// What the connection task hands to Python.
-pub enum Incoming {
-    Text(String),
-    Bytes(Bytes),
-    /// The peer closed (or the connection ended: 1006). Always the last item.
-    Closed {
-        code: u16,
-        reason: String,
-    },
-}
+/// Messages the handler may queue before `send_*` waits for the connection to write some.
+pub const SEND_QUEUE: usize = 64;
 
 /// What Python hands to the connection task.
 pub enum Outgoing {
@@ -61,7 +50,7 @@ pub enum Decision {
 /// The connection task's ends of the channels.
 pub struct TaskEnds {
     pub decision: oneshot::Receiver<Decision>,
-    pub incoming: mpsc::Sender<Incoming>,
+    pub inbox: Arc<Inbox>,
     pub outgoing: mpsc::Receiver<Outgoing>,
 }
 
@@ -69,7 +58,7 @@ pub struct TaskEnds {
 pub struct WebSocketConn {
     decision: Mutex<Option<oneshot::Sender<Decision>>>,
     outgoing: mpsc::Sender<Outgoing>,
-    incoming: Arc<tokio::sync::Mutex<mpsc::Receiver<Incoming>>>,
+    inbox: Arc<Inbox>,
     runtime: tokio::runtime::Handle,
     request: Arc<HttpRequest>,
     path_params: Vec<(String, String)>,
@@ -84,13 +73,13 @@ impl WebSocketConn {
         runtime: tokio::runtime::Handle,
     ) -> (WebSocketConn, TaskEnds) {
         let (decision_tx, decision_rx) = oneshot::channel();
-        let (in_tx, in_rx) = mpsc::channel(QUEUE);
-        let (out_tx, out_rx) = mpsc::channel(QUEUE);
+        let inbox = Arc::new(Inbox::default());
+        let (out_tx, out_rx) = mpsc::channel(SEND_QUEUE);
         (
             WebSocketConn {
                 decision: Mutex::new(Some(decision_tx)),
                 outgoing: out_tx,
-                incoming: Arc::new(tokio::sync::Mutex::new(in_rx)),
+                inbox: Arc::clone(&inbox),
                 runtime,
                 request,
                 path_params,
@@ -98,7 +87,7 @@ impl WebSocketConn {
             },
             TaskEnds {
                 decision: decision_rx,
-                incoming: in_tx,
+                inbox,
                 outgoing: out_rx,
             },
         )
@@ -136,7 +125,7 @@ fn deliver(py: Python<'_>, future: Py<PyAny>, value: Bound<'_, PyAny>) {
 
 fn incoming_to_py(py: Python<'_>, item: Option<Incoming>) -> PyResult<Bound<'_, PyAny>> {
     Ok(match item {
-        Some(Incoming::Text(t)) => PyString::new(py, &t).into_any(),
+        Some(Incoming::Text(t)) => PyString::new(py, t.as_str()).into_any(),
         Some(Incoming::Bytes(b)) => PyBytes::new(py, &b).into_any(),
         Some(Incoming::Closed { code, reason }) => (code, reason).into_pyobject(py)?.into_any(),
         None => (1006u16, "").into_pyobject(py)?.into_any(),
@@ -237,26 +226,13 @@ impl WebSocketConn {
     }
 
     /// The next message (str, bytes, or `(code, reason)` once closed), or None when nothing is
-    /// queued: then `future` is completed with it later.
+    /// queued: then `future` is completed (with None) once there is, and the caller asks again.
     fn receive(&self, py: Python<'_>, future: Py<PyAny>) -> PyResult<Option<Py<PyAny>>> {
-        if let Ok(mut rx) = self.incoming.try_lock() {
-            match rx.try_recv() {
-                Ok(item) => return Ok(Some(incoming_to_py(py, Some(item))?.unbind())),
-                Err(mpsc::error::TryRecvError::Disconnected) => {
-                    return Ok(Some(incoming_to_py(py, None)?.unbind()))
-                }
-                Err(mpsc::error::TryRecvError::Empty) => {}
-            }
+        match self.inbox.take(future) {
+            Taken::Item(item) => Ok(Some(incoming_to_py(py, Some(item))?.unbind())),
+            Taken::Ended => Ok(Some(incoming_to_py(py, None)?.unbind())),
+            Taken::Waiting => Ok(None),
         }
-        let rx = Arc::clone(&self.incoming);
-        self.runtime.spawn(async move {
-            let item = rx.lock().await.recv().await;
-            Python::attach(|py| match incoming_to_py(py, item) {
-                Ok(value) => deliver(py, future, value),
-                Err(e) => e.write_unraisable(py, None),
-            });
-        });
-        Ok(None)
     }
 
     #[getter]

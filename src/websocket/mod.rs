@@ -5,6 +5,7 @@
 
 pub mod channel;
 pub mod handshake;
+pub mod inbox;
 pub mod session;
 pub mod testing;
 
@@ -65,7 +66,7 @@ struct Accepted {
     accept_key: String,
     subprotocol: Option<String>,
     headers: Vec<(String, String)>,
-    incoming: mpsc::Sender<channel::Incoming>,
+    inbox: Arc<inbox::Inbox>,
     outgoing: mpsc::Receiver<channel::Outgoing>,
     handler: Handler,
 }
@@ -109,7 +110,7 @@ pub async fn serve<S>(
                 stream,
                 buffered,
                 app.config.ws_max_message_bytes,
-                accepted.incoming,
+                accepted.inbox,
                 accepted.outgoing,
                 accepted.handler,
                 shutdown,
@@ -124,6 +125,10 @@ async fn open(app: &Arc<App>, req: HttpRequest, target: Target) -> Result<Accept
     let shake = handshake::check(&req)?;
     let route = &app.routes[target.route];
     handshake::check_origin(&req, &app.config, route.middleware.cors.as_deref())?;
+    if let Some(limit) = &route.middleware.rate_limit {
+        let client = limit.client_key(&req, None);
+        app.middleware.limiter.check(limit, &client).await?;
+    }
     // The route's `auth=`/`guards=`, answered with 401/403 before the upgrade as for HTTP routes.
     let identity = match &route.auth {
         Some(auth) => crate::auth::authenticate(auth, &req.method, &req.headers).await?,
@@ -188,7 +193,7 @@ async fn open(app: &Arc<App>, req: HttpRequest, target: Target) -> Result<Accept
             accept_key: shake.accept_key,
             subprotocol,
             headers,
-            incoming: ends.incoming,
+            inbox: ends.inbox,
             outgoing: ends.outgoing,
             handler,
         }),

@@ -2,11 +2,13 @@
 //! one side closes. tungstenite does the framing (masking, fragmentation, control frames,
 //! UTF-8, size limits) and answers pings and close frames itself.
 
-use super::channel::{Incoming, Outgoing};
+use super::channel::Outgoing;
+use super::inbox::{Inbox, Incoming};
 use super::Handler;
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use pyo3::prelude::*;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, watch};
@@ -64,7 +66,33 @@ pub async fn run<S>(
     stream: S,
     buffered: BytesMut,
     max_message: usize,
-    incoming: mpsc::Sender<Incoming>,
+    incoming: Arc<Inbox>,
+    outgoing: mpsc::Receiver<Outgoing>,
+    handler: Handler,
+    shutdown: Option<watch::Receiver<bool>>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let inbox = Arc::clone(&incoming);
+    pump(
+        stream,
+        buffered,
+        max_message,
+        incoming,
+        outgoing,
+        handler,
+        shutdown,
+    )
+    .await;
+    // However the connection ended, a receive still waiting must hear of it.
+    inbox.end();
+}
+
+async fn pump<S>(
+    stream: S,
+    buffered: BytesMut,
+    max_message: usize,
+    incoming: Arc<Inbox>,
     mut outgoing: mpsc::Receiver<Outgoing>,
     handler: Handler,
     shutdown: Option<watch::Receiver<bool>>,
@@ -94,9 +122,9 @@ pub async fn run<S>(
                 // The Python side is gone without its task finishing: nothing more will come.
                 None => Next::Closing(NORMAL, String::new()),
             },
-            message = ws.next(), if incoming.capacity() > 0 => read(&mut ws, message, &incoming).await,
+            message = ws.next(), if !incoming.is_full() => read(&mut ws, message, &incoming).await,
             // The handler has not taken the queued messages yet: stop reading until it does.
-            _ = incoming.reserve(), if incoming.capacity() == 0 => Next::Continue,
+            _ = incoming.room(), if incoming.is_full() => Next::Continue,
             outcome = async {
                 match running.as_mut() {
                     Some(rx) => rx.await,
@@ -124,7 +152,7 @@ pub async fn run<S>(
     match next {
         Next::Closing(code, reason) => {
             await_peer_close(&mut ws).await;
-            let _ = incoming.try_send(Incoming::Closed { code, reason });
+            incoming.push(Incoming::Closed { code, reason });
         }
         Next::End | Next::Continue => {}
     }
@@ -145,23 +173,22 @@ async fn stopping(shutdown: &mut Option<watch::Receiver<bool>>) {
 async fn read<S>(
     ws: &mut WebSocketStream<S>,
     message: Option<Result<Message, WsError>>,
-    incoming: &mpsc::Sender<Incoming>,
+    incoming: &Inbox,
 ) -> Next
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    // Sends cannot fail for lack of room: reading waits until the queue has some.
     let closed = |code: u16, reason: String| {
-        let _ = incoming.try_send(Incoming::Closed { code, reason });
+        incoming.push(Incoming::Closed { code, reason });
         Next::End
     };
     match message {
         Some(Ok(Message::Text(text))) => {
-            let _ = incoming.try_send(Incoming::Text(text.as_str().to_owned()));
+            incoming.push(Incoming::Text(text));
             Next::Continue
         }
         Some(Ok(Message::Binary(data))) => {
-            let _ = incoming.try_send(Incoming::Bytes(data));
+            incoming.push(Incoming::Bytes(data));
             Next::Continue
         }
         // tungstenite queued the pong; the next read or write sends it.
@@ -222,7 +249,7 @@ where
 async fn finish_handler<S>(
     ws: &mut WebSocketStream<S>,
     outgoing: &mut mpsc::Receiver<Outgoing>,
-    incoming: &mpsc::Sender<Incoming>,
+    incoming: &Inbox,
     code: u16,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -247,7 +274,7 @@ async fn finish_handler<S>(
     }
     await_peer_close(ws).await;
     if let Some((code, reason)) = closing {
-        let _ = incoming.try_send(Incoming::Closed { code, reason });
+        incoming.push(Incoming::Closed { code, reason });
     }
 }
 

@@ -213,3 +213,32 @@ async def test_origins_allowed_by_the_cors_settings():
     with pytest.raises(HandshakeRejected) as rejected:
         await connect(app, "/ws", headers={"origin": "https://other.example"}).connect()
     assert rejected.value.status_code == 403
+
+
+async def test_rate_limit_applies_to_the_upgrade():
+    from django_bolt.middleware import rate_limit
+
+    api = BoltAPI()
+
+    @api.websocket("/ws")
+    @rate_limit(rps=0.1, burst=2)
+    async def limited(websocket: WebSocket):
+        await websocket.accept()
+
+    app = api.compile(CONFIG)
+    for _ in range(2):
+        async with connect(app, "/ws"):
+            pass
+    with pytest.raises(HandshakeRejected) as rejected:
+        await connect(app, "/ws").connect()
+    assert rejected.value.status_code == 429
+
+
+async def test_a_cancelled_receive_loses_no_message(app):
+    async with connect(app, "/ws/patient") as ws:
+        for i in range(20):
+            await asyncio.sleep(0.003 * (i % 5))
+            await ws.send_text(str(i))
+        received = [await ws.receive_text() for _ in range(20)]
+    assert [r.split(":")[0] for r in received] == [str(i) for i in range(20)]
+    assert received[-1].endswith(":True")  # the handler did time out in between

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from django_bolt import BoltAPI, CloseCode, HTTPException, WebSocket, WebSocketDisconnect
@@ -108,3 +109,17 @@ async def burst(websocket: WebSocket) -> None:
 async def returns(websocket: WebSocket) -> None:
     await websocket.accept()
     await websocket.send_text("bye")
+
+
+@api.websocket("/ws/patient")
+async def patient(websocket: WebSocket) -> None:
+    """Receives with a short timeout: a timed-out receive must lose no message."""
+    await websocket.accept()
+    timeouts = 0
+    while True:
+        try:
+            text = await asyncio.wait_for(websocket.receive_text(), 0.01)
+        except asyncio.TimeoutError:
+            timeouts += 1
+            continue
+        await websocket.send_text(f"{text}:{timeouts > 0}")

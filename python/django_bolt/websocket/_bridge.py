@@ -13,3 +13,7 @@ def _set(future: asyncio.Future[Any], value: Any) -> None:
 
 def deliver(future: asyncio.Future[Any], value: Any) -> None:
     future.get_loop().call_soon_threadsafe(_set, future, value)
+
+
+def wake(future: asyncio.Future[Any]) -> None:
+    future.get_loop().call_soon_threadsafe(_set, future, None)

@@ -123,10 +123,13 @@ class WebSocket:
             raise RuntimeError("call accept() before receiving")
         if self._state is WebSocketState.DISCONNECTED:
             raise WebSocketDisconnect(self._close_code or CloseCode.NORMAL)
-        future = asyncio.get_running_loop().create_future()
-        item = self._conn.receive(future)
-        if item is None:
-            item = await future
+        loop = asyncio.get_running_loop()
+        while True:
+            future = loop.create_future()
+            item = self._conn.receive(future)
+            if item is not None:
+                break
+            await future  # woken when a message is queued; it is taken on the next turn
         if isinstance(item, tuple):
             self._state = WebSocketState.DISCONNECTED
             self._close_code = item[0]

@@ -242,3 +242,15 @@ async def test_a_cancelled_receive_loses_no_message(app):
         received = [await ws.receive_text() for _ in range(20)]
     assert [r.split(":")[0] for r in received] == [str(i) for i in range(20)]
     assert received[-1].endswith(":True")  # the handler did time out in between
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+async def test_auth_identity_reaches_the_handler(app):
+    from tests.auth.conftest import claims, pyjwt_token
+
+    with pytest.raises(HandshakeRejected) as rejected:
+        await connect(app, "/ws/secure").connect()
+    assert rejected.value.status_code == 401
+    token = pyjwt_token(claims(sub="7"))
+    async with connect(app, "/ws/secure", headers={"authorization": f"Bearer {token}"}) as ws:
+        assert await ws.receive_json() == {"sub": "7"}

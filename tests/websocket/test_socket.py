@@ -109,6 +109,18 @@ async def test_refusal_before_accept_is_an_http_status(ws_server):
         assert refused.value.response.status_code == status
 
 
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+async def test_auth_is_checked_before_the_upgrade(ws_server):
+    from tests.auth.conftest import claims, pyjwt_token
+
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(url(ws_server, "/ws/secure"))
+    assert refused.value.response.status_code == 401
+    token = pyjwt_token(claims(sub="42"))
+    async with connect(url(ws_server, "/ws/secure"), additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        assert json.loads(await ws.recv()) == {"sub": "42"}
+
+
 def _raw_handshake(port: int, headers: str) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
         sock.sendall(f"GET /ws/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode())

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from django_bolt import BoltAPI, CloseCode, HTTPException, WebSocket, WebSocketDisconnect
+from django_bolt import BoltAPI, CloseCode, HTTPException, Request, WebSocket, WebSocketDisconnect
+from django_bolt.auth import IsAuthenticated, JWTAuthentication
 from django_bolt.params import Header
 
 api = BoltAPI()
@@ -123,3 +124,9 @@ async def patient(websocket: WebSocket) -> None:
             timeouts += 1
             continue
         await websocket.send_text(f"{text}:{timeouts > 0}")
+
+
+@api.websocket("/ws/secure", auth=[JWTAuthentication()], guards=[IsAuthenticated()])
+async def secure(websocket: WebSocket, request: Request) -> None:
+    await websocket.accept()
+    await websocket.send_json({"sub": request.context.get("sub")})

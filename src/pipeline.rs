@@ -149,7 +149,7 @@ async fn run_route(
             return resp;
         }
     }
-    let extracted = match params::extract(
+    let mut extracted = match params::extract(
         &route.params,
         route.needs,
         &req,
@@ -160,6 +160,23 @@ async fn run_route(
         Err(ExtractError::BadRequest(m)) => return Response::detail(400, &m),
         Err(ExtractError::UnsupportedMediaType(m)) => return Response::detail(415, &m),
     };
+    // Kept until the response exists: the temporary files are removed when these drop.
+    let mut _spooled = Vec::new();
+    if route.needs.form {
+        // A file over its `File(max_size=)` is a request too large for this route.
+        if let Some(e) = extracted.errors.iter().find(|e| e.kind == "file_too_large") {
+            return Response::detail(413, &e.msg);
+        }
+        match crate::streaming::spool::spool(&mut extracted, app.config.memory_spool_threshold)
+            .await
+        {
+            Ok(guards) => _spooled = guards,
+            Err(e) => {
+                eprintln!("django-bolt: cannot spool an upload to a temporary file: {e}");
+                return Response::detail(500, "Internal Server Error");
+            }
+        }
+    }
     let req = Arc::new(req);
     if route.is_async {
         let step = Python::attach(|py| {
@@ -343,12 +360,29 @@ fn upload_file<'py>(
     for (k, v) in &f.headers {
         headers.set_item(k, v)?;
     }
-    app.refs.upload_file.bind(py).call1((
-        f.filename.as_str(),
-        f.content_type.as_str(),
-        PyBytes::new(py, &f.data),
-        headers,
-    ))
+    let upload = app.refs.upload_file.bind(py);
+    match &f.spooled {
+        Some(path) => {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("path", path.as_os_str())?;
+            kwargs.set_item("size", f.size)?;
+            upload.call(
+                (
+                    f.filename.as_str(),
+                    f.content_type.as_str(),
+                    py.None(),
+                    headers,
+                ),
+                Some(&kwargs),
+            )
+        }
+        None => upload.call1((
+            f.filename.as_str(),
+            f.content_type.as_str(),
+            PyBytes::new(py, &f.data),
+            headers,
+        )),
+    }
 }
 
 /// Form fields and files as a dict for model decoders; repeated keys become lists.

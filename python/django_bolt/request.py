@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 from ._core import Request
 
 
 class UploadFile:
-    """An uploaded file. The content is in memory; ``file`` is a binary file object over it."""
+    """An uploaded file; ``file`` is a binary file object over its content.
 
-    def __init__(self, filename: str, content_type: str, data: bytes, headers: Mapping[str, str] | None = None) -> None:
+    Files up to ``BOLT_MEMORY_SPOOL_THRESHOLD`` bytes are kept in memory (``file`` is a
+    ``BytesIO``); larger ones are in a temporary file on disk (``file`` is that real file, ``path``
+    its name), which is removed once the response has been produced.
+    """
+
+    def __init__(
+        self,
+        filename: str,
+        content_type: str,
+        data: bytes | None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        path: str | None = None,
+        size: int | None = None,
+    ) -> None:
         self.filename = filename
         self.content_type = content_type
         self.headers = dict(headers or {})
-        self.size = len(data)
-        self.file = io.BytesIO(data)
+        self.path = path
+        self.file: IO[bytes]
+        if path is not None:
+            self.file = open(path, "rb")  # noqa: SIM115 - lives as long as the UploadFile
+            self.size = size if size is not None else os.path.getsize(path)
+        else:
+            self.file = io.BytesIO(data or b"")
+            self.size = len(data or b"")
 
     def read(self, size: int = -1) -> bytes:
         return self.file.read(size)

@@ -7,8 +7,13 @@ use bytes::Bytes;
 pub struct UploadedFile {
     pub filename: String,
     pub content_type: String,
+    /// The content, unless it was spooled to a temporary file.
     pub data: Bytes,
     pub headers: Vec<(String, String)>,
+    /// Size in bytes (also when spooled).
+    pub size: usize,
+    /// The temporary file holding the content (see `streaming::spool`).
+    pub spooled: Option<std::sync::Arc<tempfile::TempPath>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -199,8 +204,10 @@ fn parse_part(part: Bytes, form: &mut FormData) -> Result<(), FormError> {
                 UploadedFile {
                     filename: utf8_from_latin1(&filename),
                     content_type,
+                    size: data.len(),
                     data,
                     headers,
+                    spooled: None,
                 },
             ));
         }

@@ -248,7 +248,7 @@ fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldErro
     }
     for f in files {
         if let Some(max) = c.max_size {
-            if f.data.len() > max {
+            if f.size > max {
                 return Err(err(
                     "file_too_large",
                     format!("File {:?} is larger than {max} bytes", f.filename),
@@ -256,7 +256,7 @@ fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldErro
             }
         }
         if let Some(min) = c.min_size {
-            if f.data.len() < min {
+            if f.size < min {
                 return Err(err(
                     "file_too_small",
                     format!("File {:?} is smaller than {min} bytes", f.filename),

@@ -2,5 +2,6 @@
 //! and chunk streams produced by Python iterators.
 
 pub mod file;
+pub mod spool;
 pub mod static_files;
 pub mod stream;

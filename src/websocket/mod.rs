@@ -125,7 +125,10 @@ async fn open(app: &Arc<App>, req: HttpRequest, target: Target) -> Result<Accept
     let shake = handshake::check(&req)?;
     let route = &app.routes[target.route];
     handshake::check_origin(&req, &app.config, route.middleware.cors.as_deref())?;
-    if let Some(limit) = &route.middleware.rate_limit {
+    // Rate limit and auth in the HTTP pipeline's order: identity-keyed limits after auth.
+    let limit = route.middleware.rate_limit.as_ref();
+    let after_auth = route.auth.is_some() && limit.is_some_and(|l| l.keyed_by_identity());
+    if let (Some(limit), false) = (limit, after_auth) {
         let client = limit.client_key(&req, None);
         app.middleware.limiter.check(limit, &client).await?;
     }
@@ -134,6 +137,10 @@ async fn open(app: &Arc<App>, req: HttpRequest, target: Target) -> Result<Accept
         Some(auth) => crate::auth::authenticate(auth, &req.method, &req.headers).await?,
         None => None,
     };
+    if let (Some(limit), true) = (limit, after_auth) {
+        let client = limit.client_key(&req, identity.as_ref().and_then(|i| i.rate_key()));
+        app.middleware.limiter.check(limit, &client).await?;
+    }
     let extracted = match params::extract(
         &route.params,
         route.needs,

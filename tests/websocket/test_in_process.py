@@ -254,3 +254,31 @@ async def test_auth_identity_reaches_the_handler(app):
     token = pyjwt_token(claims(sub="7"))
     async with connect(app, "/ws/secure", headers={"authorization": f"Bearer {token}"}) as ws:
         assert await ws.receive_json() == {"sub": "7"}
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+async def test_identity_keyed_rate_limit_charges_each_user():
+    from django_bolt.auth import JWTAuthentication
+    from django_bolt.middleware import rate_limit
+
+    from tests.auth.conftest import claims, pyjwt_token
+
+    api = BoltAPI()
+
+    @api.websocket("/ws", auth=[JWTAuthentication()])
+    @rate_limit(rps=0.1, burst=1, key="user")
+    async def limited(websocket: WebSocket):
+        await websocket.accept()
+
+    app = api.compile(CONFIG)
+
+    def as_user(sub: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {pyjwt_token(claims(sub=sub))}"}
+
+    async with connect(app, "/ws", headers=as_user("1")):
+        pass
+    async with connect(app, "/ws", headers=as_user("2")):
+        pass
+    with pytest.raises(HandshakeRejected) as rejected:
+        await connect(app, "/ws", headers=as_user("1")).connect()
+    assert rejected.value.status_code == 429

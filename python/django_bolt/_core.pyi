@@ -157,7 +157,8 @@ class WebSocketConn:
         """kind 0 text, 1 bytes, 2 close ``(code, reason)`` → 0 queued, 1 queue full, 2 closed."""
     def send_wait(self, kind: int, data: Any, future: Any) -> None: ...
     def receive(self, future: Any) -> str | bytes | tuple[int, str] | None:
-        """The next message, ``(code, reason)`` once closed, or None: ``future`` gets it later."""
+        """The next message, ``(code, reason)`` once closed, or None when nothing is queued: then
+        ``future`` is completed (with None) once something is, and the caller asks again."""
 
 class TestWebSocket:
     """The client end of an in-process WebSocket (blocking calls; see testing/websocket.py)."""

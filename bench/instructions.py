@@ -44,9 +44,10 @@ def prepare(python: str, env: dict[str, str]) -> None:
         subprocess.run([python, *cmd], cwd=app, env=env, check=True, capture_output=True)
 
 
-def send(port: int, method: str, path: str, body: bytes | None, count: int) -> None:
+def send(port: int, method: str, path: str, body: bytes | None, count: int, extra: tuple = ()) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Content-Type": "application/json"} if body else {}
+    headers.update(extra)
     for _ in range(count):
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
@@ -109,9 +110,9 @@ def measure(name: str, python: str, endpoints: list, requests: int, workdir: Pat
                 continue
             count = max(20, int(requests * REQUESTS_SCALE.get(ep.name, 1.0)))
             payload = body if ep.post_json else None
-            send(port, ep.method, ep.path, payload, max(20, count // 5))
+            send(port, ep.method, ep.path, payload, max(20, count // 5), ep.headers)
             subprocess.run(["callgrind_control", "--zero", str(proc.pid)], check=True, capture_output=True)
-            send(port, ep.method, ep.path, payload, count)
+            send(port, ep.method, ep.path, payload, count, ep.headers)
             subprocess.run(["callgrind_control", "--dump", str(proc.pid)], check=True, capture_output=True)
             time.sleep(0.5)
             results[ep.name] = latest_total(out_prefix) / count

@@ -107,6 +107,8 @@ class Endpoint:
     post_json: bool = False
     #: Served only by this server (e.g. "ours" for the Rust-only floor route).
     only: str | None = None
+    #: Extra request headers (e.g. an Origin for the CORS endpoint).
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -127,6 +129,14 @@ ENDPOINTS = [
     Endpoint("orm", "GET", "/orm", _expect_json(_check_rows)),
     # A static route answered entirely in Rust: the floor every Python endpoint is measured against.
     Endpoint("floor", "GET", "/floor", _expect_json({"message": "hello", "ok": True}), only="ours"),
+    # "index" behind @cors and a never-exhausted @rate_limit: the per-request cost of both.
+    Endpoint(
+        "cors_limited",
+        "GET",
+        "/cors-limited",
+        _expect_json({"message": "hello", "ok": True}),
+        headers=(("Origin", "https://bench.example"),),
+    ),
 ]
 
 
@@ -399,6 +409,8 @@ def check_endpoints(port: int, endpoints: list[Endpoint], payload: bytes) -> lis
         req = urllib.request.Request(url, data=data, method=ep.method)
         if ep.post_json:
             req.add_header("Content-Type", "application/json")
+        for name, value in ep.headers:
+            req.add_header(name, value)
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 status, ctype, body = resp.status, resp.headers.get("content-type", ""), resp.read()
@@ -463,6 +475,8 @@ def wrk_command(args: argparse.Namespace, port: int, ep: Endpoint, seconds: int,
         cmd.append("--latency")
     if ep.post_json:
         cmd += ["-s", str(LUA_POST)]
+    for name, value in ep.headers:
+        cmd += ["-H", f"{name}: {value}"]
     cmd.append(f"http://127.0.0.1:{port}{ep.path}")
     return cmd
 

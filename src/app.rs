@@ -83,6 +83,18 @@ impl Route {
             }
             _ => mw.route(index, &method, &path, None)?,
         };
+        if let Some(limit) = &middleware.rate_limit {
+            let verified = auth.as_ref().is_some_and(|a| !a.backends.is_empty());
+            if limit.keyed_by_identity() && !verified {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "{} {path}: rate_limit(key={:?}) needs JWTAuthentication or \
+                     APIKeyAuthentication on the route (or the API): without a verified identity \
+                     every client would pick its own budget",
+                    method.as_str(),
+                    limit.key.name()
+                )));
+            }
+        }
         Ok(Route {
             auth,
             auth_stage,

@@ -3,7 +3,7 @@
 
 use crate::app::{App, Route};
 use crate::auth::Identity;
-use crate::middleware::{self, Origin};
+use crate::middleware::{self, rate_limit, Origin};
 use crate::params::errors::validation_body;
 use crate::params::{self, ExtractError, Extracted, Slot};
 use crate::python::convert::to_py;
@@ -118,20 +118,8 @@ async fn run_route(
     path_params: Vec<(String, String)>,
 ) -> Response {
     let route = &app.routes[index];
-    // Identity-keyed limits wait for authentication; every other limit comes first, so it also
-    // throttles attempts with bad credentials.
-    let limit_after_auth = route
-        .middleware
-        .rate_limit
-        .as_ref()
-        .filter(|l| route.auth.is_some() && l.keyed_by_identity());
-    if let Some(limit) = &route.middleware.rate_limit {
-        if limit_after_auth.is_none() {
-            let client = limit.client_key(&req, None);
-            if let Err(resp) = app.middleware.limiter.check(limit, &client).await {
-                return resp;
-            }
-        }
+    if let Err(resp) = rate_limit::check_before_auth(app, route, &req).await {
+        return resp;
     }
     if let Some(fixed) = &route.fixed_response {
         return fixed.copy_full();
@@ -139,15 +127,18 @@ async fn run_route(
     let identity = match &route.auth {
         Some(auth) => match crate::auth::authenticate(auth, &req.method, &req.headers).await {
             Ok(identity) => identity,
-            Err(resp) => return resp,
+            Err(resp) => {
+                return match rate_limit::check_after_auth(app, route, &req, Err(())).await {
+                    Err(limited) => limited,
+                    Ok(()) => resp,
+                };
+            }
         },
         None => None,
     };
-    if let Some(limit) = limit_after_auth {
-        let client = limit.client_key(&req, identity.as_ref().and_then(|i| i.rate_key()));
-        if let Err(resp) = app.middleware.limiter.check(limit, &client).await {
-            return resp;
-        }
+    if let Err(resp) = rate_limit::check_after_auth(app, route, &req, Ok(identity.as_deref())).await
+    {
+        return resp;
     }
     let mut extracted = match params::extract(
         &route.params,

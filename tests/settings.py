@@ -61,3 +61,6 @@ _bolt_env("BOLT_TEST_WS_ORIGINS", "BOLT_WS_ALLOWED_ORIGINS", lambda raw: raw.spl
 # tests/production: a system check error that must stop runbolt's startup.
 BOLT_TEST_FAIL_CHECK = os.environ.get("BOLT_TEST_FAIL_CHECK") == "1"
 BOLT_TEST_WARN_CHECK = os.environ.get("BOLT_TEST_WARN_CHECK") == "1"
+# tests/middleware: global CORS origins and the shared rate-limit backend.
+_bolt_env("BOLT_TEST_CORS_ORIGINS", "CORS_ALLOWED_ORIGINS", lambda raw: raw.split(","))
+_bolt_env("BOLT_TEST_RATE_LIMIT_REDIS", "BOLT_RATE_LIMIT_REDIS_URL", str)

@@ -16,13 +16,17 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// Case-insensitive, without allocating (it runs for every request).
     fn parse(name: &str) -> Option<Encoding> {
-        match name {
-            "br" | "brotli" => Some(Encoding::Brotli),
-            "gzip" => Some(Encoding::Gzip),
-            "zstd" => Some(Encoding::Zstd),
-            _ => None,
-        }
+        [
+            ("br", Encoding::Brotli),
+            ("brotli", Encoding::Brotli),
+            ("gzip", Encoding::Gzip),
+            ("zstd", Encoding::Zstd),
+        ]
+        .iter()
+        .find(|(token, _)| name.eq_ignore_ascii_case(token))
+        .map(|(_, e)| *e)
     }
 
     fn token(self) -> &'static str {
@@ -94,16 +98,19 @@ impl CompressionConfig {
         for (_, value) in req.headers.iter().filter(|(k, _)| k == "accept-encoding") {
             for item in value.split(',') {
                 let mut parts = item.split(';');
-                let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                let name = parts.next().unwrap_or("").trim();
                 let q = parts
-                    .filter_map(|p| p.trim().strip_prefix("q=").or(p.trim().strip_prefix("Q=")))
+                    .filter_map(|p| {
+                        let p = p.trim();
+                        p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
+                    })
                     .filter_map(|v| v.trim().parse::<f32>().ok())
                     .next_back()
                     .unwrap_or(1.0);
                 any = true;
                 if name == "*" {
                     wildcard = Some(q);
-                } else if let Some(enc) = Encoding::parse(&name) {
+                } else if let Some(enc) = Encoding::parse(name) {
                     for slot in offered.iter_mut().take(candidates) {
                         if slot.0 == enc {
                             slot.1 = Some(q);
@@ -128,17 +135,17 @@ impl CompressionConfig {
     /// Compresses the body in place when worthwhile; always marks the response as varying by
     /// `Accept-Encoding` when it could have been compressed.
     pub fn apply(&self, encoding: Option<Encoding>, resp: &mut Response) {
-        if resp.forbids_body() || resp.status == 206 || !compressible(resp) {
-            return;
-        }
         // Streams and files read from disk as they are sent are not compressed.
-        let Body::Full(body) = &resp.body else { return };
-        if body.len() < self.minimum_size {
+        let small = match &resp.body {
+            Body::Full(b) => b.len() < self.minimum_size,
+            _ => return,
+        };
+        if small || resp.forbids_body() || resp.status == 206 || !compressible(resp) {
             return;
         }
         add_vary(resp, "accept-encoding");
-        let Body::Full(body) = &resp.body else { return };
         let Some(encoding) = encoding else { return };
+        let Body::Full(body) = &resp.body else { return };
         // A bug in an encoder must not take the worker down: fall back to the plain body.
         let compressed = std::panic::catch_unwind(|| self.encode(encoding, body)).ok();
         let Some(Ok(out)) = compressed else { return };
@@ -199,36 +206,47 @@ fn compressible(resp: &Response) -> bool {
     for (name, value) in &resp.headers {
         match name.as_ref() {
             "content-encoding" | "content-range" => return false,
-            "cache-control" if value.to_ascii_lowercase().contains("no-transform") => return false,
+            "cache-control" if contains_ignore_case(value, "no-transform") => return false,
             "content-type" => media_type = value.split(';').next().unwrap_or("").trim(),
             _ => {}
         }
     }
-    let media_type = media_type.to_ascii_lowercase();
-    let (kind, sub) = media_type.split_once('/').unwrap_or((&media_type, ""));
-    match kind {
-        "image" => sub == "svg+xml" || sub == "bmp" || sub == "x-icon",
-        "video" | "audio" => false,
-        "font" => !matches!(sub, "woff" | "woff2"),
+    let (kind, sub) = media_type.split_once('/').unwrap_or((media_type, ""));
+    let any = |names: &[&str]| names.iter().any(|n| sub.eq_ignore_ascii_case(n));
+    if kind.eq_ignore_ascii_case("image") {
+        any(&["svg+xml", "bmp", "x-icon"])
+    } else if kind.eq_ignore_ascii_case("video") || kind.eq_ignore_ascii_case("audio") {
+        false
+    } else if kind.eq_ignore_ascii_case("font") {
+        !any(&["woff", "woff2"])
+    } else if kind.eq_ignore_ascii_case("text") {
         // Events must reach the client one at a time.
-        "text" => sub != "event-stream",
-        "application" => !matches!(
-            sub,
-            "zip"
-                | "gzip"
-                | "x-gzip"
-                | "zstd"
-                | "x-bzip2"
-                | "x-xz"
-                | "x-7z-compressed"
-                | "x-rar-compressed"
-                | "pdf"
-                | "octet-stream"
-                | "wasm"
-                | "vnd.rar"
-        ),
-        _ => true,
+        !any(&["event-stream"])
+    } else if kind.eq_ignore_ascii_case("application") {
+        !any(&[
+            "zip",
+            "gzip",
+            "x-gzip",
+            "zstd",
+            "x-bzip2",
+            "x-xz",
+            "x-7z-compressed",
+            "x-rar-compressed",
+            "vnd.rar",
+            "pdf",
+            "octet-stream",
+            "wasm",
+        ])
+    } else {
+        true
     }
+}
+
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]

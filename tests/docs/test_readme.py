@@ -11,7 +11,7 @@ EXAMPLE = re.compile(r"<!-- readme-example: ([\w-]+) -->\s*```python\n(.*?)```",
 
 def test_readme_has_examples():
     names = [m.group(1) for m in EXAMPLE.finditer(README.read_text())]
-    assert names == ["quickstart", "testing", "health", "websocket", "auth", "streaming"]
+    assert names == ["quickstart", "testing", "health", "websocket", "auth", "streaming", "middleware"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
+import jwt
 import pytest
 from django_bolt import BoltAPI
+from django_bolt.auth import APIKeyAuthentication, JWTAuthentication
 from django_bolt.middleware import rate_limit, skip_middleware
 from django_bolt.testing import TestClient
+
+SECRET = "rate-limit-test-secret-with-enough-length"
 
 
 def make_api(calls: list) -> BoltAPI:
@@ -22,12 +28,12 @@ def make_api(calls: list) -> BoltAPI:
     async def by_header() -> dict:
         return {}
 
-    @api.get("/user")
+    @api.get("/user", auth=[JWTAuthentication(secret=SECRET)])
     @rate_limit(rps=0.5, burst=2, key="user")
     async def by_user() -> dict:
         return {}
 
-    @api.get("/key")
+    @api.get("/key", auth=[APIKeyAuthentication(api_keys=["key-one", "key-two"])])
     @rate_limit(rps=0.5, burst=2, key="api_key")
     def by_key() -> dict:
         return {}
@@ -61,14 +67,56 @@ def test_buckets_are_per_client_address():
     assert other.get("/ip").status_code == 200  # a new app: new buckets
 
 
-@pytest.mark.parametrize("path,header", [("/header", "x-tenant"), ("/user", "authorization"), ("/key", "x-api-key")])
-def test_keys_by_header_user_and_api_key(path, header):
+def test_keys_by_header():
     client = TestClient(make_api([]))
-    a, b = {header: "alice"}, {header: "bob"}
-    assert [client.get(path, headers=a).status_code for _ in range(3)] == [200, 200, 429]
-    assert client.get(path, headers=b).status_code == 200
+    a, b = {"x-tenant": "alice"}, {"x-tenant": "bob"}
+    assert [client.get("/header", headers=a).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/header", headers=b).status_code == 200
     # Without the header the client address is the key.
-    assert [client.get(path).status_code for _ in range(3)] == [200, 200, 429]
+    assert [client.get("/header").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def token(sub: str, jti: str) -> dict:
+    claims = {"sub": sub, "jti": jti, "exp": int(time.time()) + 600}
+    return {"authorization": "Bearer " + jwt.encode(claims, SECRET, algorithm="HS256")}
+
+
+def test_key_user_is_the_verified_user():
+    client = TestClient(make_api([]))
+    assert [client.get("/user", headers=token("alice", str(i))).status_code for i in range(3)] == [200, 200, 429]
+    # A fresh token for the same user spends the same budget; another user has their own.
+    assert client.get("/user", headers=token("alice", "new")).status_code == 429
+    assert client.get("/user", headers=token("bob", "1")).status_code == 200
+
+
+def test_made_up_credentials_are_limited_per_address():
+    # Invalid tokens are 401 and each is charged to the client address, so guessing is limited
+    # and a new fake token per request is not a new budget.
+    client = TestClient(make_api([]))
+    fake = [client.get("/user", headers={"authorization": f"Bearer fake{i}"}).status_code for i in range(4)]
+    assert fake == [401, 401, 429, 429]
+    keys = [client.get("/key", headers={"x-api-key": f"guess-{i}"}).status_code for i in range(3)]
+    assert keys == [401, 401, 429]
+
+
+def test_key_api_key_is_the_verified_key():
+    client = TestClient(make_api([]))
+    one = {"x-api-key": "key-one"}
+    assert [client.get("/key", headers=one).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/key", headers={"x-api-key": "key-two"}).status_code == 200
+
+
+@pytest.mark.parametrize("key", ["user", "api_key"])
+def test_identity_keys_need_an_auth_backend(key):
+    api = BoltAPI()
+
+    @api.get("/x")
+    @rate_limit(rps=1, key=key)
+    async def x() -> dict:
+        return {}
+
+    with pytest.raises(ValueError, match="needs JWTAuthentication or APIKeyAuthentication"):
+        api.compile()
 
 
 def test_skip_middleware_turns_it_off():
@@ -85,3 +133,21 @@ def test_bad_arguments():
         rate_limit(key="")
     with pytest.raises(ValueError):
         skip_middleware("nope")
+
+
+def test_forwarded_for_counts_only_from_trusted_proxies():
+    # The in-process client's peer is 127.0.0.1.
+    from django_bolt.conf import BoltConfig
+
+    untrusted = TestClient(make_api([]).compile(BoltConfig.build()))
+    spoofed = [untrusted.get("/ip", headers={"x-forwarded-for": f"198.51.100.{i}"}).status_code for i in range(5)]
+    assert spoofed == [200, 200, 200, 429, 429]
+
+    behind_proxy = TestClient(make_api([]).compile(BoltConfig.build(trusted_proxies=["127.0.0.1"])))
+    for i in range(5):
+        assert behind_proxy.get("/ip", headers={"x-forwarded-for": f"198.51.100.{i}"}).status_code == 200
+    # The right-most untrusted address is the client: a forged left-most entry changes nothing.
+    forged = [
+        behind_proxy.get("/ip", headers={"x-forwarded-for": f"10.9.9.{i}, 203.0.113.5"}).status_code for i in range(4)
+    ]
+    assert forged == [200, 200, 200, 429]

@@ -1,12 +1,13 @@
 """Benchmark endpoints.
 
 Uses only the public surface shared by every django-bolt build we compare:
-``BoltAPI``, ``HTML`` and msgspec Structs.
+``BoltAPI``, ``HTML``, msgspec Structs, ``@cors`` and ``@rate_limit``.
 """
 
 import msgspec
 from benchapp.models import Row
 from django_bolt import BoltAPI
+from django_bolt.middleware import cors, rate_limit
 from django_bolt.responses import HTML
 
 api = BoltAPI()
@@ -28,6 +29,13 @@ class ItemBatch(msgspec.Struct):
 
 @api.get("/")
 async def index():
+    return {"message": "hello", "ok": True}
+
+
+@api.get("/cors-limited")
+@cors(origins=["https://bench.example"])
+@rate_limit(rps=1_000_000_000, burst=1_000_000_000)
+async def cors_limited():
     return {"message": "hello", "ok": True}
 
 

@@ -4,6 +4,8 @@ pub mod bucket;
 pub mod memory;
 pub mod redis;
 
+use crate::app::{App, Route};
+use crate::auth::Identity;
 use crate::request::HttpRequest;
 use crate::response::Response;
 use memory::MemoryStore;
@@ -25,6 +27,17 @@ pub enum KeyKind {
     ApiKey,
     /// The value of a request header (lowercase name).
     Header(String),
+}
+
+impl KeyKind {
+    pub fn name(&self) -> &str {
+        match self {
+            KeyKind::Ip => "ip",
+            KeyKind::User => "user",
+            KeyKind::ApiKey => "api_key",
+            KeyKind::Header(h) => h,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -105,36 +118,47 @@ impl RouteLimit {
         })
     }
 
-    /// The client's key; `identity` is the authenticated user or key id when auth ran.
-    /// Keyed by who the caller is (`"user"`, `"api_key"`): on routes with authentication the
-    /// check runs after it, with the verified identity.
+    /// Keyed by who the caller is (`"user"`, `"api_key"`): checked after authentication, with
+    /// the verified identity.
     pub fn keyed_by_identity(&self) -> bool {
         matches!(self.key, KeyKind::User | KeyKind::ApiKey)
     }
 
+    /// The client's key. `identity` is the verified user id (`key="user"`) or API key id
+    /// (`key="api_key"`); without one the client address is the key, never an unverified
+    /// credential (a made-up token per request would otherwise be a fresh budget).
     pub fn client_key(&self, req: &HttpRequest, identity: Option<&str>) -> ClientKey {
         let ip = || {
             req.peer
-                .map(|p| ClientKey::Ip(p.ip()))
+                .map(|p| ClientKey::Ip(network_of(p.ip())))
                 .unwrap_or(ClientKey::Unknown)
-        };
-        let header_digest = |kind: &str, name: &str| {
-            req.header(name)
-                .filter(|v| !v.is_empty())
-                .map(|v| ClientKey::digest(kind, v.as_bytes()))
         };
         match &self.key {
             KeyKind::Ip => ip(),
-            KeyKind::User => identity
-                .map(|id| ClientKey::digest("user", id.as_bytes()))
-                .or_else(|| header_digest("authorization", "authorization"))
+            KeyKind::User | KeyKind::ApiKey => identity
+                .map(|id| ClientKey::digest(self.key.name(), id.as_bytes()))
                 .unwrap_or_else(ip),
-            KeyKind::ApiKey => identity
-                .map(|id| ClientKey::digest("api_key", id.as_bytes()))
-                .or_else(|| header_digest("api_key", "x-api-key"))
+            KeyKind::Header(name) => req
+                .header(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| ClientKey::digest("header", v.as_bytes()))
                 .unwrap_or_else(ip),
-            KeyKind::Header(name) => header_digest("header", name).unwrap_or_else(ip),
         }
+    }
+}
+
+/// IPv6 clients are keyed by their /64: one subscriber usually holds a whole /64, so keying
+/// by full address would hand out 2^64 budgets.
+fn network_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
     }
 }
 
@@ -173,7 +197,57 @@ impl Limiter {
     }
 }
 
+/// Limits keyed by address or header run before authentication.
+pub async fn check_before_auth(
+    app: &App,
+    route: &Route,
+    req: &HttpRequest,
+) -> Result<(), Response> {
+    match &route.middleware.rate_limit {
+        Some(limit) if !limit.keyed_by_identity() => {
+            let client = limit.client_key(req, None);
+            app.middleware.limiter.check(limit, &client).await
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Limits keyed by user or API key run after authentication, with the verified identity.
+/// `identity` is `Err(())` when authentication failed: the attempt is charged to the client
+/// address, so guessing credentials is limited too.
+pub async fn check_after_auth(
+    app: &App,
+    route: &Route,
+    req: &HttpRequest,
+    identity: Result<Option<&Identity>, ()>,
+) -> Result<(), Response> {
+    let Some(limit) = &route.middleware.rate_limit else {
+        return Ok(());
+    };
+    if !limit.keyed_by_identity() {
+        return Ok(());
+    }
+    let client = limit.client_key(req, identity.ok().flatten().and_then(Identity::rate_key));
+    app.middleware.limiter.check(limit, &client).await
+}
+
 fn too_many(wait: Duration) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
     Response::detail(429, "Too Many Requests").with_header("retry-after", secs.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_share_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network_of(a), network_of(b));
+        assert_ne!(network_of(a), network_of(c));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(network_of(mapped).to_string(), "192.0.2.1");
+    }
 }

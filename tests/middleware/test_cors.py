@@ -3,10 +3,14 @@ credentials and wildcards as the Fetch standard requires, spoofed origins refuse
 
 from __future__ import annotations
 
+import time
+
+import jwt
 import pytest
 from django_bolt import BoltAPI, HTTPException
+from django_bolt.auth import IsAuthenticated, JWTAuthentication, Requires
 from django_bolt.conf import BoltConfig
-from django_bolt.middleware import cors, skip_middleware
+from django_bolt.middleware import cors, rate_limit, skip_middleware
 from django_bolt.testing import TestClient
 
 APP = "https://app.example.com"
@@ -197,3 +201,34 @@ def test_old_setting_names_and_bad_values(settings):
     assert BoltConfig.from_settings().cors_allowed_origins == (APP,)
     with pytest.raises(ValueError, match="CORS_ALLOWED_ORIGINS"):
         BoltConfig.build(cors_allowed_origins=["app.example.com"])
+
+
+def test_cors_headers_on_auth_failures_and_rate_limits():
+    api = BoltAPI()
+
+    @api.get(
+        "/secure", auth=[JWTAuthentication(secret="cors-test-secret-long-enough-0123")], guards=[IsAuthenticated()]
+    )
+    @cors(origins=[APP])
+    async def secure() -> dict:
+        return {}
+
+    @api.get(
+        "/admin",
+        auth=[JWTAuthentication(secret="cors-test-secret-long-enough-0123")],
+        guards=[Requires("role", "admin")],
+    )
+    @cors(origins=[APP])
+    @rate_limit(rps=0.01, burst=1)
+    async def admin() -> dict:
+        return {}
+
+    token = jwt.encode({"sub": "u", "role": "user", "exp": int(time.time()) + 60}, "cors-test-secret-long-enough-0123")
+    client = TestClient(api)
+    r = client.get("/secure", headers={"origin": APP})
+    assert r.status_code == 401 and r.headers["access-control-allow-origin"] == APP
+    auth = {"origin": APP, "authorization": f"Bearer {token}"}
+    r = client.get("/admin", headers=auth)
+    assert r.status_code == 403 and r.headers["access-control-allow-origin"] == APP
+    r = client.get("/admin", headers=auth)
+    assert r.status_code == 429 and r.headers["access-control-allow-origin"] == APP

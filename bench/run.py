@@ -127,6 +127,7 @@ ENDPOINTS = [
     ),
     Endpoint("html", "GET", "/html", _check_html),
     Endpoint("orm", "GET", "/orm", _expect_json(_check_rows)),
+    Endpoint("file", "GET", "/file", lambda ctype, body: None if len(body) == 100 * 1024 else f"{len(body)} bytes"),
     # A static route answered entirely in Rust: the floor every Python endpoint is measured against.
     Endpoint("floor", "GET", "/floor", _expect_json({"message": "hello", "ok": True}), only="ours"),
     # "index" behind @cors and a never-exhausted @rate_limit: the per-request cost of both.

@@ -4,6 +4,10 @@ Uses only the public surface shared by every django-bolt build we compare:
 ``BoltAPI``, ``HTML``, msgspec Structs, ``@cors`` and ``@rate_limit``.
 """
 
+import asyncio
+import tempfile
+from pathlib import Path
+
 import msgspec
 from benchapp.models import Row
 from django_bolt import BoltAPI
@@ -73,3 +77,33 @@ if hasattr(api, "websocket"):
         await websocket.accept()
         async for text in websocket.iter_text():
             await websocket.send_text(text)
+
+
+# A 100 KB file for FileResponse (bench/run.py `file`); written once per process, same bytes each time.
+FILE_100K = Path(tempfile.gettempdir()) / "django-bolt-bench-100k.bin"
+if not FILE_100K.exists() or FILE_100K.stat().st_size != 100 * 1024:
+    FILE_100K.write_bytes(bytes(range(256)) * 400)
+
+try:
+    from django_bolt.responses import EventSourceResponse, FileResponse, ServerSentEvent
+except ImportError:  # a build without them: the file and SSE benchmarks are skipped
+    FileResponse = None
+
+if FileResponse is not None:
+
+    @api.get("/file")
+    async def file_100k():
+        return FileResponse(str(FILE_100K), media_type="application/octet-stream")
+
+    @api.get("/sse")
+    async def sse_ticks(interval: float = 0.01):
+        """One event every ``interval`` seconds until the client goes away (bench/sse_fanout.py)."""
+
+        async def events():
+            i = 0
+            while True:
+                await asyncio.sleep(interval)
+                i += 1
+                yield ServerSentEvent(data={"i": i})
+
+        return EventSourceResponse(events(), ping_interval=None)

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Server-Sent Events fan-out: ours vs the public release, side by side.
+
+Both servers run ``bench/app`` (its ``/sse`` route: an ``EventSourceResponse`` whose async generator
+yields one JSON event every ``--interval`` seconds) with ``runbolt`` pinned to one CPU, as
+``bench/run.py`` starts them. A client process pinned to another CPU opens ``--clients``
+connections (asyncio, raw sockets), waits until every stream has sent its first event, then counts
+the events delivered to all clients during ``--seconds``. Reported per server and round: events
+delivered per second (the demand is clients / interval, so at the default 1,000 x 10 ms = 100,000/s
+the number is what the server can deliver), the server's CPU µs per delivered event, and its RSS
+(process tree) with every client connected.
+
+    python bench/sse_fanout.py                  # ours vs upstream, 2 interleaved rounds
+    python bench/sse_fanout.py --quick          # smoke run: 100 clients, 2 s, 1 round
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import (  # noqa: E402
+    ServerProcess,
+    free_port,
+    prepare_server,
+    system_busy_seconds,
+    tree_cpu_seconds,
+    tree_mem_kib,
+)
+
+# --------------------------------------------------------------------------- client (own process)
+
+
+async def _client(port: int, clients: int, seconds: float, interval: float) -> dict[str, Any]:
+    counts = [0] * clients
+    counting = False
+    ready = asyncio.Event()
+    first_events = 0
+
+    async def subscribe(i: int) -> None:
+        nonlocal first_events
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET /sse?interval={interval} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+        await writer.drain()
+        head = await reader.readuntil(b"\r\n\r\n")
+        if b" 200 " not in head.split(b"\r\n", 1)[0]:
+            raise RuntimeError(f"unexpected response head {head[:200]!r}")
+        await reader.readuntil(b"\n\n")
+        first_events += 1
+        if first_events == clients:
+            ready.set()
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    raise RuntimeError("stream ended early")
+                if counting:
+                    # Every event ends with a blank line; chunk framing adds none of these.
+                    counts[i] += data.count(b"\n\n")
+        finally:
+            writer.close()
+
+    tasks = [asyncio.create_task(subscribe(i)) for i in range(clients)]
+    waiter = asyncio.create_task(ready.wait())
+    done, _ = await asyncio.wait([waiter, *tasks], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    if waiter not in done:
+        for t in done:
+            t.result()
+        raise RuntimeError(f"only {first_events} of {clients} streams started within 60 s")
+    print(json.dumps({"connected": True}), flush=True)
+    counting = True
+    started = time.perf_counter()
+    await asyncio.sleep(seconds)
+    counting = False
+    elapsed = time.perf_counter() - started
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {"events": sum(counts), "seconds": elapsed, "min_per_client": min(counts)}
+
+
+def client_main(argv: list[str]) -> int:
+    port, clients = int(argv[0]), int(argv[1])
+    seconds, interval = float(argv[2]), float(argv[3])
+    print(json.dumps(asyncio.run(_client(port, clients, seconds, interval))), flush=True)
+    return 0
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def bench_once(args: argparse.Namespace, spec: Any, workdir: Path, round_no: int) -> dict[str, Any]:
+    port = free_port()
+    server = ServerProcess(spec, port, args.server_cpu, workdir / f"{spec.name}-{round_no}.log")
+    client = None
+    try:
+        server.wait_ready(30)
+        cmd = ["taskset", "-c", args.client_cpu, sys.executable, __file__, "--client"]
+        cmd += [str(port), str(args.clients), str(args.seconds), str(args.interval)]
+        client = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert client.stdout is not None
+        line = client.stdout.readline()  # blocks until every stream has its first event
+        if not line:
+            raise RuntimeError(f"client failed:\n{client.communicate(timeout=10)[1][-3000:]}")
+        cpu_before, busy_before = tree_cpu_seconds(server.pid), system_busy_seconds()
+        wall_before = time.monotonic()
+        time.sleep(args.seconds / 2)
+        rss_kib = tree_mem_kib(server.pid, "VmRSS")
+        out, err = client.communicate(timeout=args.seconds + 60)
+        wall = time.monotonic() - wall_before
+        cpu = tree_cpu_seconds(server.pid) - cpu_before
+        busy = system_busy_seconds() - busy_before
+        if client.returncode != 0:
+            raise RuntimeError(f"client failed:\n{err[-3000:]}")
+        result = json.loads(out.strip().splitlines()[-1])
+        if not server.alive():
+            raise RuntimeError(f"{spec.name} server died\n{server.log_tail()}")
+    finally:
+        if client is not None and client.poll() is None:
+            client.kill()
+        server.stop()
+    result.update(
+        server=spec.name,
+        round=round_no,
+        per_second=result["events"] / result["seconds"],
+        cpu_us=cpu / max(result["events"], 1) * 1e6,
+        rss_mib=rss_kib / 1024,
+        other_load=max(0.0, busy / wall - 2.0) if wall > 0 else 0.0,
+    )
+    return result
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--servers", default="ours,upstream")
+    p.add_argument("--ours-python", default=sys.executable)
+    p.add_argument("--upstream-python", default="/work/upstream-venv/bin/python")
+    p.add_argument("--clients", type=int, default=1000)
+    p.add_argument("--interval", type=float, default=0.01, help="seconds between one stream's events")
+    p.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--quick", action="store_true", help="100 clients, 2 s, 1 round")
+    p.add_argument("--server-cpu", default="0")
+    p.add_argument("--client-cpu", default="1")
+    p.add_argument("--json", type=Path)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.clients, args.seconds, args.rounds = 100, 2.0, 1
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    if argv is None and sys.argv[1:2] == ["--client"]:
+        return client_main(sys.argv[2:])
+    args = parse_args(argv)
+    if shutil.which("taskset") is None:
+        sys.exit("error: taskset is required (util-linux)")
+    servers = [s.strip() for s in args.servers.split(",") if s.strip()]
+    python_for = {"ours": args.ours_python, "upstream": args.upstream_python}
+    workdir = Path(tempfile.mkdtemp(prefix="django-bolt-sse-bench-"))
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    runs: list[dict[str, Any]] = []
+    try:
+        specs = {}
+        for name in servers:
+            specs[name] = prepare_server(name, python_for[name], workdir, inherit_pythonpath=(name == "ours"))
+            print(f"sse-bench: {name}: django_bolt {specs[name].versions} from {specs[name].bolt_location}", flush=True)
+        print(
+            f"sse-bench: {args.clients} clients, one event per {args.interval * 1e3:g} ms each, {args.seconds:g} s "
+            f"measured, {args.rounds} round(s); server on CPU {args.server_cpu}, client on CPU {args.client_cpu}",
+            flush=True,
+        )
+        for round_no in range(1, args.rounds + 1):
+            for name in servers:
+                r = bench_once(args, specs[name], workdir, round_no)
+                runs.append(r)
+                print(
+                    f"sse-bench: round {round_no} {name:9s} {r['per_second']:9,.0f} events/s  "
+                    f"server CPU {r['cpu_us']:.1f} µs/event  RSS {r['rss_mib']:.1f} MiB  "
+                    f"slowest client {r['min_per_client']} events  other load {r['other_load']:.2f}",
+                    flush=True,
+                )
+    except KeyboardInterrupt:
+        print("sse-bench: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    summary: dict[str, dict[str, float]] = {}
+    for name in servers:
+        rs = [r for r in runs if r["server"] == name]
+        summary[name] = {k: statistics.mean(r[k] for r in rs) for k in ("per_second", "cpu_us", "rss_mib")}
+    print(f"\n| server | events/s delivered ({args.clients} clients) | server CPU µs/event | RSS MiB |\n|---|---|---|---|")
+    for name, s in summary.items():
+        print(f"| {name} | {s['per_second']:,.0f} | {s['cpu_us']:.1f} | {s['rss_mib']:.1f} |")
+    if "ours" in summary and "upstream" in summary:
+        ours, up = summary["ours"], summary["upstream"]
+        print(
+            f"\nours/upstream: events/s {ours['per_second'] / up['per_second']:.2f}x, "
+            f"CPU per event {ours['cpu_us'] / up['cpu_us']:.2f}x, RSS {ours['rss_mib'] / up['rss_mib']:.2f}x"
+        )
+    if args.json:
+        args.json.write_text(json.dumps({"runs": runs, "summary": summary}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -202,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in servers:
         rs = [r for r in runs if r["server"] == name]
         summary[name] = {k: statistics.mean(r[k] for r in rs) for k in ("per_second", "cpu_us", "rss_mib")}
-    print(f"\n| server | events/s delivered ({args.clients} clients) | server CPU µs/event | RSS MiB |\n|---|---|---|---|")
+    print(
+        f"\n| server | events/s delivered ({args.clients} clients) | server CPU µs/event | RSS MiB |\n|---|---|---|---|"
+    )
     for name, s in summary.items():
         print(f"| {name} | {s['per_second']:,.0f} | {s['cpu_us']:.1f} | {s['rss_mib']:.1f} |")
     if "ours" in summary and "upstream" in summary:

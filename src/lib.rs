@@ -25,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<request::pyrequest::PyRequest>()?;
     m.add_class::<python::coro::Completion>()?;
     m.add_class::<testing::TestStream>()?;
+    m.add_class::<streaming::stream::ChunkSink>()?;
     m.add_class::<auth::py::PyJwtBackend>()?;
     m.add_class::<auth::py::PyApiKeyBackend>()?;
     m.add_class::<auth::revocation::PyRevocationSet>()?;

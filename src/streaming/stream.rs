@@ -1,20 +1,23 @@
-//! Streamed bodies pulled from Python iterators one chunk at a time.
+//! Streamed bodies produced by Python iterators.
 //!
-//! The writer asks for the next chunk only after the previous one was written, so a slow client
-//! slows the iterator down instead of making the server buffer the stream. Sync iterators are
-//! stepped on the shared blocking pool (one pull per task, no thread per stream); async ones are
-//! stepped on the event loop like `async def` handlers. The Python side of a source is
-//! `django_bolt.streaming.SyncChunks`/`AsyncChunks`: `pull()` gives bytes, or None at the end,
-//! and `close()` finalises the iterator (`close()`/`aclose()`, so `finally` blocks run).
+//! A slow client slows the iterator down instead of making the server buffer the stream:
+//! - sync iterators are pulled one chunk at a time on the shared blocking pool (no thread per
+//!   stream), the next pull starting only once the previous chunk was written;
+//! - async iterators are driven by one task on the event loop (`AsyncChunks.pump`) that hands
+//!   chunks to a `ChunkSink` holding at most `WINDOW` of them and waits while it is full.
+//!
+//! The Python side is `django_bolt.streaming.SyncChunks`/`AsyncChunks`; `close()` finalises the
+//! iterator (`close()`/`aclose()`, so `finally` blocks run) when the body is dropped unfinished.
 
 use crate::app::App;
-use crate::python::coro::{self, Outcome, Step};
+use crate::python::coro;
 use bytes::Bytes;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -32,8 +35,115 @@ pub enum Next {
 
 enum Pull {
     Sync(JoinHandle<Chunk>),
-    Ready(Option<Chunk>),
-    Waiting(oneshot::Receiver<Outcome>),
+}
+
+/// Chunks an async iterator's pump may produce ahead of the writer.
+const WINDOW: usize = 2;
+
+/// The event-loop end of an async stream: `push` from the pump task, on the loop thread.
+#[pyclass(module = "django_bolt._core")]
+pub struct ChunkSink {
+    sender: Mutex<Option<mpsc::Sender<Chunk>>>,
+    /// A future the pump awaits while the window is full; resolved when the writer takes a chunk.
+    room: Arc<Mutex<Option<Py<PyAny>>>>,
+}
+
+#[pymethods]
+impl ChunkSink {
+    /// Queues a chunk; False when the window is full (then `wait_room`) or the reader is gone.
+    fn push(&self, chunk: &Bound<'_, PyBytes>) -> bool {
+        self.send(Ok(Some(Bytes::copy_from_slice(chunk.as_bytes()))))
+    }
+
+    /// The iterator ended normally; False when the window is full (then `wait_room`).
+    fn finish(&self) -> bool {
+        self.send_last(Ok(None))
+    }
+
+    /// The iterator raised (already logged); False when the window is full.
+    fn fail(&self) -> bool {
+        self.send_last(Err(()))
+    }
+
+    /// Whether the writer is gone (the client disconnected or the body was dropped).
+    fn closed(&self) -> bool {
+        match self.sender.lock() {
+            Ok(s) => s.as_ref().is_none_or(|s| s.is_closed()),
+            Err(_) => true,
+        }
+    }
+
+    /// Resolves `future` (with None) once there is room for a chunk: now, or when the writer
+    /// takes one. Checked under the same lock the writer takes, so no wake-up is lost.
+    fn wait_room(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
+        let mut room = self
+            .room
+            .lock()
+            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("stream sink lock poisoned"))?;
+        let has_room = match self.sender.lock() {
+            Ok(s) => s.as_ref().is_none_or(|s| s.capacity() > 0 || s.is_closed()),
+            Err(_) => true,
+        };
+        if has_room {
+            future.call_method1("set_result", (future.py().None(),))?;
+        } else {
+            *room = Some(future.clone().unbind());
+        }
+        Ok(())
+    }
+}
+
+impl ChunkSink {
+    fn send(&self, chunk: Chunk) -> bool {
+        match self.sender.lock() {
+            Ok(s) => s.as_ref().is_some_and(|s| s.try_send(chunk).is_ok()),
+            Err(_) => false,
+        }
+    }
+
+    fn send_last(&self, chunk: Chunk) -> bool {
+        let Ok(mut sender) = self.sender.lock() else {
+            return true;
+        };
+        let sent = match sender.as_ref() {
+            Some(s) => match s.try_send(chunk) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Closed(_)) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => false,
+            },
+            None => true,
+        };
+        if sent {
+            sender.take();
+        }
+        sent
+    }
+}
+
+/// The reading end of an async stream, started on the first read.
+struct AsyncSource {
+    receiver: mpsc::Receiver<Chunk>,
+    room: Arc<Mutex<Option<Py<PyAny>>>>,
+    /// `loop.call_soon_threadsafe`.
+    call_soon: Py<PyAny>,
+}
+
+impl AsyncSource {
+    async fn recv(&mut self) -> Chunk {
+        let chunk = self.receiver.recv().await.unwrap_or(Err(()));
+        // A chunk left the window: wake a pump waiting for room.
+        let waiting = self.room.lock().ok().and_then(|mut r| r.take());
+        if let Some(future) = waiting {
+            Python::attach(|py| {
+                let set_result = future.bind(py).getattr("set_result");
+                let woken = set_result.and_then(|f| self.call_soon.bind(py).call1((f, py.None())));
+                if let Err(e) = woken {
+                    e.print(py);
+                }
+            });
+        }
+        chunk
+    }
 }
 
 pub struct StreamBody {
@@ -41,6 +151,7 @@ pub struct StreamBody {
     is_async: bool,
     app: Arc<App>,
     pending: Option<Pull>,
+    pumped: Option<AsyncSource>,
     ping: Option<Duration>,
     next_ping: Option<Instant>,
     finished: bool,
@@ -100,6 +211,7 @@ impl StreamBody {
             is_async,
             app,
             pending: None,
+            pumped: None,
             ping,
             next_ping: None,
             finished: false,
@@ -108,40 +220,70 @@ impl StreamBody {
 
     fn start_pull(&self, source: &Arc<Py<PyAny>>) -> Pull {
         let app = Arc::clone(&self.app);
-        if !self.is_async {
-            let source = Arc::clone(source);
-            return Pull::Sync(tokio::task::spawn_blocking(move || {
-                Python::attach(|py| {
-                    let pulled = source.bind(py).call_method0("pull");
-                    to_chunk(py, &app, pulled)
-                })
-            }));
-        }
+        let source = Arc::clone(source);
+        Pull::Sync(tokio::task::spawn_blocking(move || {
+            Python::attach(|py| {
+                let pulled = source.bind(py).call_method0("pull");
+                to_chunk(py, &app, pulled)
+            })
+        }))
+    }
+
+    /// Starts the async iterator's pump task; its first step runs here, like a handler's.
+    fn start_pump(&self, source: &Arc<Py<PyAny>>) -> Result<AsyncSource, ()> {
+        let (sender, receiver) = mpsc::channel(WINDOW);
+        let room = Arc::new(Mutex::new(None));
         Python::attach(|py| {
-            let coroutine = match source.bind(py).call_method0("pull") {
-                Ok(c) => c,
-                Err(e) => return Pull::Ready(Some(to_chunk(py, &app, Err(e)))),
-            };
-            match coro::start(py, &app.refs, coroutine) {
-                Step::Done(outcome) => {
-                    Pull::Ready(Some(to_chunk(py, &app, outcome.map(|o| o.into_bound(py)))))
-                }
-                Step::Pending(rx) => Pull::Waiting(rx),
-            }
+            let sink = Bound::new(
+                py,
+                ChunkSink {
+                    sender: Mutex::new(Some(sender)),
+                    room: Arc::clone(&room),
+                },
+            )
+            .map_err(|e| log_error(py, &self.app, e))?;
+            let src = source.bind(py);
+            let call_soon = src
+                .getattr("call_soon_threadsafe")
+                .map_err(|e| log_error(py, &self.app, e))?;
+            let pump = src
+                .call_method1("pump", (sink,))
+                .map_err(|e| log_error(py, &self.app, e))?;
+            // The pump reports through the sink; its own completion carries nothing.
+            let _ = coro::start(py, &self.app.refs, pump);
+            Ok(AsyncSource {
+                receiver,
+                room,
+                call_soon: call_soon.unbind(),
+            })
         })
     }
 
-    async fn wait(app: &App, pull: &mut Pull) -> Chunk {
+    async fn wait(pull: &mut Pull) -> Chunk {
         match pull {
             Pull::Sync(handle) => handle.await.unwrap_or(Err(())),
-            Pull::Ready(chunk) => chunk.take().unwrap_or(Err(())),
-            Pull::Waiting(rx) => match rx.await {
-                Ok(outcome) => {
-                    Python::attach(|py| to_chunk(py, app, outcome.map(|o| o.into_bound(py))))
-                }
-                Err(_) => Err(()),
-            },
         }
+    }
+
+    async fn produce(&mut self, source: &Arc<Py<PyAny>>) -> Chunk {
+        if self.is_async {
+            if self.pumped.is_none() {
+                self.pumped = Some(self.start_pump(source)?);
+            }
+            return match self.pumped.as_mut() {
+                Some(pumped) => pumped.recv().await,
+                None => Err(()),
+            };
+        }
+        if self.pending.is_none() {
+            self.pending = Some(self.start_pull(source));
+        }
+        let chunk = match self.pending.as_mut() {
+            Some(pull) => Self::wait(pull).await,
+            None => Err(()),
+        };
+        self.pending = None;
+        chunk
     }
 
     /// The next chunk (or a keep-alive ping when the iterator has been idle for the interval).
@@ -154,26 +296,19 @@ impl StreamBody {
             let Some(source) = self.source.clone() else {
                 return Next::End;
             };
-            if self.pending.is_none() {
-                self.pending = Some(self.start_pull(&source));
-            }
-            let Some(pull) = self.pending.as_mut() else {
-                return Next::Failed;
-            };
             let chunk = match self.ping {
                 Some(every) => {
                     let at = *self.next_ping.get_or_insert_with(|| Instant::now() + every);
                     tokio::select! {
-                        c = Self::wait(&self.app, pull) => c,
+                        c = self.produce(&source) => c,
                         _ = tokio::time::sleep_until(at) => {
                             self.next_ping = Some(Instant::now() + every);
                             return Next::Data(Bytes::from_static(PING));
                         }
                     }
                 }
-                None => Self::wait(&self.app, pull).await,
+                None => self.produce(&source).await,
             };
-            self.pending = None;
             if let Some(every) = self.ping {
                 self.next_ping = Some(Instant::now() + every);
             }

@@ -8,6 +8,7 @@ the client goes away or the body is not sent (HEAD), never while a pull is runni
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -51,44 +52,61 @@ class SyncChunks:
 
 
 class AsyncChunks:
-    """An async iterable, stepped on the event loop like an ``async def`` handler."""
+    """An async iterable, driven by one task on the event loop (``pump``) that hands each chunk to
+    Rust's ``ChunkSink``, waiting whenever the writer is that far behind."""
 
     def __init__(self, iterable: Any, encode: Encoder, loop: asyncio.AbstractEventLoop) -> None:
         self._it = iterable.__aiter__()
         self._encode = encode
         self._loop = loop
         self._task: asyncio.Task[Any] | None = None
+        self._cancelled = False
+        #: Rust wakes a waiting pump through this.
+        self.call_soon_threadsafe = loop.call_soon_threadsafe
 
-    async def _next(self) -> bytes | None:
+    async def pump(self, sink: Any) -> None:
         self._task = asyncio.current_task()
+        if self._cancelled:  # closed before the pump started
+            await self._aclose()
+            return
         try:
-            chunk = await self._it.__anext__()
-        except StopAsyncIteration:
-            return None
+            async for chunk in self._it:
+                data = self._encode(chunk)
+                if not await self._deliver(sink, functools.partial(sink.push, data)):
+                    return
+            await self._deliver(sink, sink.finish)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("Error in a streamed response's iterator")
+            await self._deliver(sink, sink.fail)
         finally:
-            self._task = None
-        return self._encode(chunk)
+            await self._aclose()
 
-    def pull(self) -> Any:
-        return self._next()
+    async def _deliver(self, sink: Any, send: Callable[[], bool]) -> bool:
+        """Sends, waiting while the window is full; False once the reader is gone."""
+        while not send():
+            if sink.closed():
+                return False
+            room = self._loop.create_future()
+            sink.wait_room(room)
+            await room
+        return True
 
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._close_on_loop)
 
     def _close_on_loop(self) -> None:
+        self._cancelled = True
         task = self._task
         if task is not None and not task.done():
-            # The iterator is suspended inside a pull: cancelling it raises CancelledError at its
-            # await, then aclose() finishes it.
+            # CancelledError is raised at the iterator's await; the pump then runs aclose().
             task.cancel()
-            task.add_done_callback(lambda _t: self._finalise())
-        else:
-            self._finalise()
-
-    def _finalise(self) -> None:
-        task = self._loop.create_task(self._aclose())
-        _closing.add(task)
-        task.add_done_callback(_closing.discard)
+        elif task is None:
+            # Never started (e.g. HEAD): nothing is running the iterator, finalise it here.
+            finaliser = self._loop.create_task(self._aclose())
+            _closing.add(finaliser)
+            finaliser.add_done_callback(_closing.discard)
 
     async def _aclose(self) -> None:
         aclose = getattr(self._it, "aclose", None)

@@ -52,6 +52,41 @@ def join_paths(prefix: str, path: str) -> str:
     return (prefix + path) if path != "/" or not prefix else prefix or "/"
 
 
+def with_response_class(fn: Callable[..., Any], response_class: Any) -> Callable[..., Any]:
+    """``response_class=EventSourceResponse`` (or any response class): the handler's result, e.g.
+    the generator a generator-function handler returns, becomes ``response_class(result)``;
+    a result that already is a response is kept."""
+    import functools
+    import inspect
+
+    from .responses import Response
+
+    def wrap(result: Any) -> Any:
+        return result if isinstance(result, Response) else response_class(result)
+
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def awaited(*args: Any, **kwargs: Any) -> Any:
+            return wrap(await fn(*args, **kwargs))
+
+        return awaited
+    if inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
+        # Calling a generator function runs none of its body: done on the event loop, the
+        # iteration itself then happens as the response is written.
+        @functools.wraps(fn)
+        async def stream(*args: Any, **kwargs: Any) -> Any:
+            return wrap(fn(*args, **kwargs))
+
+        return stream
+
+    @functools.wraps(fn)
+    def plain(*args: Any, **kwargs: Any) -> Any:
+        return wrap(fn(*args, **kwargs))
+
+    return plain
+
+
 def _not_yet(what: str, value: Any) -> None:
     # Accepting security options without enforcing them would silently open endpoints.
     if value:
@@ -81,8 +116,10 @@ class RouteCollection:
         summary: str | None = None,
         description: str | None = None,
         include_in_schema: bool = True,
+        response_class: Any = None,
     ) -> Callable[[F], F]:
         def register(fn: F) -> F:
+            handler = fn if response_class is None else with_response_class(fn, response_class)
             for method in methods:
                 method = method.upper()
                 if method not in HTTP_METHODS:
@@ -90,7 +127,7 @@ class RouteCollection:
                 self._add(
                     method,
                     path,
-                    fn,
+                    handler,
                     response_model=response_model,
                     status_code=status_code,
                     guards=guards,

@@ -118,3 +118,40 @@ def test_thousand_sse_clients_held_then_released(server: ServerProcess):
         assert client.get("/streaming/stream-state").json()["tasks"] <= baseline_tasks
     assert held_for < 10
     assert rss_kib < 400 * 1024, f"server RSS with {CLIENTS} streams: {rss_kib} KiB"
+
+
+def test_response_class_on_the_decorator(client_for):
+    """``response_class=EventSourceResponse`` with a generator-function handler, as in the release."""
+    from django_bolt import BoltAPI, EventSourceResponse
+
+    api = BoltAPI()
+
+    @api.get("/ticks/{start}", response_class=EventSourceResponse)
+    async def ticks(start: int, n: int = 2):
+        for i in range(start, start + n):
+            yield {"i": i}
+
+    @api.get("/sync-ticks", response_class=EventSourceResponse)
+    def sync_ticks():
+        yield ServerSentEvent(raw_data="x", event="e")
+
+    client = client_for(api)
+    r = client.get("/ticks/5", params={"n": 3})
+    assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert r.text == 'data: {"i":5}\n\ndata: {"i":6}\n\ndata: {"i":7}\n\n'
+    assert client.get("/ticks/x").status_code == 422
+    assert client.get("/sync-ticks").text == "event: e\ndata: x\n\n"
+
+
+async def test_async_test_client_streams():
+    from django_bolt import BoltAPI
+    from django_bolt.testing import AsyncTestClient
+
+    from tests.testapp import streaming_api
+
+    api = BoltAPI()
+    api.mount("/streaming", streaming_api.api)
+    async with AsyncTestClient(api) as client:
+        async with client.stream("GET", "/streaming/sse", params={"n": 1}) as r:
+            chunks = [c async for c in r.aiter_bytes()]
+    assert b"".join(chunks).startswith(b"retry: 1500\n\n")

@@ -4,6 +4,7 @@ server processes."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,6 +107,13 @@ def test_two_processes_share_one_redis_budget(start_server, redis_url):
     # burst=5 for both processes together (each alone would allow 5).
     assert statuses.count(200) == 5, statuses
     assert statuses[5:] == [429] * 5
+    with first.client() as c1, second.client() as c2:
+        r = c1.get("/shared")
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        # Concurrent requests on both processes: the script runs atomically, so exactly the burst.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+            burst = list(pool.map(lambda i: (c1 if i % 2 else c2).get("/shared-burst").status_code, range(60)))
+    assert burst.count(200) == 20 and burst.count(429) == 40, burst
     assert "Redis" not in first.stderr() + second.stderr()
 
 

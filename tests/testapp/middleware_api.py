@@ -48,3 +48,9 @@ async def limited_xff() -> dict:
 @rate_limit(rps=0.01, burst=5)
 async def shared() -> dict:
     return {"ok": True}
+
+
+@api.get("/shared-burst")
+@rate_limit(rps=0.01, burst=20)
+async def shared_burst() -> dict:
+    return {"ok": True}

@@ -39,6 +39,8 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// After a failure, Redis is not retried for this long (requests use the local buckets).
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 const MAX_IDLE: usize = 32;
+/// Calls in flight per process; a request that cannot get a slot in time uses the local buckets.
+const MAX_IN_FLIGHT: usize = 64;
 
 type Conn = BufReader<TcpStream>;
 
@@ -59,6 +61,7 @@ pub struct RedisStore {
     idle: Mutex<Vec<Conn>>,
     sha: Mutex<Option<String>>,
     down_until: Mutex<Option<Instant>>,
+    in_flight: tokio::sync::Semaphore,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -118,6 +121,7 @@ impl RedisStore {
             idle: Mutex::new(Vec::new()),
             sha: Mutex::new(None),
             down_until: Mutex::new(None),
+            in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
         })
     }
 
@@ -131,6 +135,11 @@ impl RedisStore {
         if down_until.is_some_and(|until| Instant::now() < until) {
             return None;
         }
+        // Waiting for a slot is load, not a Redis failure: it does not mark Redis down.
+        let _slot = match timeout(CALL_TIMEOUT, self.in_flight.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return None,
+        };
         match timeout(CALL_TIMEOUT, self.call(key, rate, burst)).await {
             Ok(Ok(decision)) => {
                 *lock(&self.down_until) = None;

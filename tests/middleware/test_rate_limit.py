@@ -132,7 +132,8 @@ def test_bad_arguments():
     with pytest.raises(ValueError):
         rate_limit(key="")
     with pytest.raises(ValueError):
-        skip_middleware("nope")
+        skip_middleware("ratelimit")
+    skip_middleware("TimingMiddleware", "myapp.middleware.Audit")  # Python middleware names: accepted
 
 
 def test_forwarded_for_counts_only_from_trusted_proxies():

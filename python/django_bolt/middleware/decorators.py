@@ -107,9 +107,15 @@ def rate_limit(rps: float = 100, burst: int | None = None, key: str = "ip") -> C
 
 
 def skip_middleware(*names: str) -> Callable[[F], F]:
-    """Turns off ``"cors"``, ``"rate_limit"`` and/or ``"compression"`` for one route (``"*"``: all)."""
+    """Turns off ``"cors"``, ``"rate_limit"`` and/or ``"compression"`` for one route (``"*"``: all).
+
+    Names of Python middleware classes (``"TimingMiddleware"``, dotted paths) are accepted for
+    code written for the public release; a lowercase name that is none of the above is a typo
+    and raises ``ValueError``.
+    """
     for name in names:
-        if name not in RUST_MIDDLEWARE and name != "*":
+        class_like = "." in name or name[:1].isupper()
+        if name not in RUST_MIDDLEWARE and name != "*" and not class_like:
             raise ValueError(f"skip_middleware: unknown middleware {name!r}; expected one of {RUST_MIDDLEWARE} or '*'")
 
     def decorate(fn: F) -> F:

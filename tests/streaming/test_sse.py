@@ -11,8 +11,6 @@ import pytest
 from django_bolt import ServerSentEvent
 from django_bolt.streaming import encode_event
 
-from tests.server.conftest import ServerProcess
-
 
 def test_event_framing():
     assert encode_event(ServerSentEvent(data={"a": 1}, event="tick", id="7", retry=100)) == (
@@ -82,9 +80,12 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def test_thousand_sse_clients_held_then_released(server: ServerProcess):
+def test_thousand_sse_clients_held_then_released(start_server):
     """1,000 concurrent event streams on one process: all get events and pings, and after they
     disconnect every generator is finalised and the event loop's task count is back to baseline."""
+    # A server of its own: the shared one's 1 s header timeout can close connections the client
+    # has opened but not yet written to when a busy machine slows the 1,000 connects down.
+    server = start_server(BOLT_TEST_HEADER_TIMEOUT="30")
     prefix = uuid.uuid4().hex[:8]
     with server.client() as client:
         baseline_tasks = client.get("/streaming/stream-state").json()["tasks"]
@@ -116,7 +117,7 @@ def test_thousand_sse_clients_held_then_released(server: ServerProcess):
         while client.get("/streaming/stream-state").json()["tasks"] > baseline_tasks and time.monotonic() < deadline:
             time.sleep(0.05)
         assert client.get("/streaming/stream-state").json()["tasks"] <= baseline_tasks
-    assert held_for < 10
+    assert held_for < 60  # a hang guard, not a speed target
     assert rss_kib < 400 * 1024, f"server RSS with {CLIENTS} streams: {rss_kib} KiB"
 
 

@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import (  # noqa: E402
     ServerProcess,
+    children_cpu_seconds,
     free_port,
     prepare_server,
     system_busy_seconds,
@@ -102,10 +103,11 @@ def bench_once(args: argparse.Namespace, spec: Any, workdir: Path, round_no: int
         server.wait_ready(30)
         run_client(args, port, args.warmup_round_trips)
         cpu_before, busy_before = tree_cpu_seconds(server.pid), system_busy_seconds()
-        wall_before = time.monotonic()
+        client_before, wall_before = children_cpu_seconds(), time.monotonic()
         result = run_client(args, port, args.round_trips)
         wall = time.monotonic() - wall_before
         cpu = tree_cpu_seconds(server.pid) - cpu_before
+        client_cpu = children_cpu_seconds() - client_before
         busy = system_busy_seconds() - busy_before
         if not server.alive():
             raise RuntimeError(f"{spec.name} server died\n{server.log_tail()}")
@@ -116,8 +118,9 @@ def bench_once(args: argparse.Namespace, spec: Any, workdir: Path, round_no: int
         round=round_no,
         per_second=result["round_trips"] / result["seconds"],
         cpu_us=cpu / result["round_trips"] * 1e6,
-        # Busy cores on the machine besides server and client (both ~1 core at most).
-        other_load=max(0.0, busy / wall - 2.0) if wall > 0 else 0.0,
+        client_cpu_us=client_cpu / result["round_trips"] * 1e6,
+        # Cores kept busy by anything other than this server and client (builds, other tests).
+        other_load=max(0.0, (busy - cpu - client_cpu) / wall) if wall > 0 else 0.0,
     )
     return result
 

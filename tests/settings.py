@@ -27,11 +27,13 @@ BOLT_API = os.environ.get("BOLT_TEST_API") or None
 
 # File responses and static files (tests/streaming): one directory per test session, shared with
 # the server subprocesses through the environment.
-BOLT_TEST_FILES_ROOT = os.environ.setdefault("DJANGO_BOLT_TEST_FILES", tempfile.mkdtemp(prefix="bolt-files-"))
+# The directory is made, filled and removed by tests/streaming's ``files_root`` fixture.
+BOLT_TEST_FILES_ROOT = os.environ.setdefault(
+    "DJANGO_BOLT_TEST_FILES", os.path.join(tempfile.gettempdir(), f"bolt-files-{os.getpid()}")
+)
 BOLT_ALLOWED_FILE_PATHS = [BOLT_TEST_FILES_ROOT]
 STATIC_URL = "/static/"
 STATIC_ROOT = os.path.join(BOLT_TEST_FILES_ROOT, "static")
-os.makedirs(STATIC_ROOT, exist_ok=True)
 BOLT_MEMORY_SPOOL_THRESHOLD = 64 * 1024
 
 

@@ -124,6 +124,17 @@ def serve(
 ) -> None:
     """Serves until SIGTERM/SIGINT, then drains in-flight requests. ``on_ready`` runs once listening."""
 
+class ChunkSink:
+    """Where an async stream's pump task (on the event loop) hands chunks to the writer."""
+
+    def push(self, chunk: bytes) -> bool:
+        """Queues a chunk; False when the window is full (then ``wait_room``) or the reader is gone."""
+    def finish(self) -> bool: ...
+    def fail(self) -> bool: ...
+    def closed(self) -> bool: ...
+    def wait_room(self, future: Any) -> None:
+        """Resolves ``future`` once a chunk can be queued."""
+
 class TestStream:
     """A streamed in-process body: iterating pulls chunks; ``close()`` acts like a disconnect."""
 

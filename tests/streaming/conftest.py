@@ -4,6 +4,7 @@ real socket (``tests.testapp.streaming_api``, mounted under ``/streaming`` by th
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,8 +32,9 @@ PATTERN = bytes(range(256)) * 4
 
 
 @pytest.fixture(scope="session")
-def files_root() -> Path:
+def files_root() -> Iterator[Path]:
     root = Path(settings.BOLT_TEST_FILES_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
     (root / "hello.txt").write_text("hello, files\n")
     (root / "data.bin").write_bytes(PATTERN * 1024)  # 1 MiB: streamed in pieces
     (root / "page.html").write_text("<h1>hi</h1>")
@@ -45,7 +47,9 @@ def files_root() -> Path:
     link = root / "escape.txt"
     if not link.is_symlink():
         os.symlink(outside / "secret.txt", link)
-    return root
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(outside, ignore_errors=True)
 
 
 @pytest.fixture(params=["in-process", "socket"])

@@ -121,7 +121,7 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def test_large_download_keeps_server_memory_flat(server, files_root):
+def test_large_download_keeps_server_memory_flat(files_root, server):
     """A 64 MiB FileResponse read by a client: the server's RSS grows by far less than the file."""
     size = 64 * 1024 * 1024
     big = files_root / "big.bin"

@@ -69,6 +69,29 @@ def make_payload() -> dict[str, Any]:
     return {"name": "bench-batch", "tags": [f"tag-{i:02d}" for i in range(20)], "entries": entries}
 
 
+#: The benchmark app's SECRET_KEY (bench/app/benchproject/settings.py); tokens are signed with it.
+BENCH_SECRET = b"bench-only-not-a-secret"
+
+
+def bench_token(sub: str = "1") -> str:
+    """An HS256 JWT for the seeded user ``bench`` (pk 1), valid until 2100; signed with the
+    standard library so the bench needs no JWT package."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps({"sub": sub, "exp": 4102444800, "iat": 1764000000}).encode())
+    sig = hmac.new(BENCH_SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(sig)}"
+
+
+AUTH_HEADERS = (("Authorization", f"Bearer {bench_token()}"),)
+
+
 def _expect_json(expected: Any) -> Callable[[str, bytes], str | None]:
     def check(ctype: str, body: bytes) -> str | None:
         if not ctype.startswith("application/json"):
@@ -138,6 +161,10 @@ ENDPOINTS = [
         _expect_json({"message": "hello", "ok": True}),
         headers=(("Origin", "https://bench.example"),),
     ),
+    # JWT (HS256) verified before the handler, which reads the claims: no database.
+    Endpoint("jwt", "GET", "/jwt", _expect_json({"sub": "1"}), headers=AUTH_HEADERS),
+    # The same token, and the handler loads the Django user from the database (await request.auser()).
+    Endpoint("jwt_user", "GET", "/jwt-user", _expect_json({"username": "bench"}), headers=AUTH_HEADERS),
 ]
 
 

@@ -237,3 +237,22 @@ def test_configuration_errors(keys):
         JWTAuthentication(public_key="not a key", algorithms=["RS256"])._compiled()
     with pytest.raises(ValueError, match="unsupported"):
         JWTAuthentication(algorithms=["HS1"])._compiled()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_compiled_user_query_matches_the_orm():
+    from django.utils import timezone
+    from django_bolt.auth.users import _user_by_pk
+
+    model = get_user_model()
+    user = model.objects.create_user("hal", password="pw", is_staff=True, last_login=timezone.now())
+    loaded = _user_by_pk(str(user.pk))
+    expected = model.objects.get(pk=user.pk)
+    for field in model._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.attname
+    assert loaded.is_staff is True and loaded.last_login.tzinfo is not None
+    assert not loaded._state.adding and loaded._state.db == "default"
+    for bad in ["999999", "abc", "", None]:
+        assert _user_by_pk(bad).is_anonymous
+    model.objects.filter(pk=user.pk).update(is_active=False)
+    assert _user_by_pk(str(user.pk)).is_anonymous

@@ -68,6 +68,25 @@ if hasattr(api, "static"):
     api.static("/floor", {"message": "hello", "ok": True})
 
 
+# JWT endpoints (both builds: `JWTAuthentication` with the default HS256 and settings.SECRET_KEY).
+from django_bolt.auth import IsAuthenticated, JWTAuthentication  # noqa: E402
+
+jwt_auth = [JWTAuthentication()]
+
+
+@api.get("/jwt", auth=jwt_auth, guards=[IsAuthenticated()])
+async def jwt_claims(request):
+    context = request.context
+    # The release keeps the user id under "user_id" (claims under "auth_claims"); ours has the claims.
+    return {"sub": context.get("sub") or context.get("user_id")}
+
+
+@api.get("/jwt-user", auth=jwt_auth, guards=[IsAuthenticated()])
+async def jwt_user(request):
+    user = await request.auser()
+    return {"username": user.username}
+
+
 # WebSocket echo for bench/ws_echo.py (both builds have `api.websocket` and this `WebSocket`).
 if hasattr(api, "websocket"):
     from django_bolt.websocket import WebSocket

@@ -18,4 +18,8 @@ class Command(BaseCommand):
         count = options["count"]
         Row.objects.all().delete()
         Row.objects.bulk_create(Row(name=f"row-{i:03d}", value=i * 7) for i in range(1, count + 1))
+        # The user named by the JWT endpoints' token (sub "1" on the fresh database).
+        from django.contrib.auth import get_user_model
+
+        get_user_model().objects.update_or_create(pk=1, defaults={"username": "bench"})
         self.stdout.write(f"seeded {Row.objects.count()} rows")

@@ -119,8 +119,20 @@ async fn pump<S>(
         let step = tokio::select! {
             item = outgoing.recv() => match item {
                 Some(item) => send_batch(&mut ws, item, &mut outgoing).await,
-                // The Python side is gone without its task finishing: nothing more will come.
-                None => Next::Closing(NORMAL, String::new()),
+                // The Python side dropped its sender, usually because the handler just returned and
+                // its WebSocket was freed: its outcome decides the close code (racing it here
+                // used to end the connection without a close frame, seen by the client as 1006).
+                None => match running.take() {
+                    Some(rx) => {
+                        let code = code_of(rx.await.unwrap_or_else(|_| Err(super::lost_handler())));
+                        finish_handler(&mut ws, &mut outgoing, &incoming, code).await;
+                        Next::End
+                    }
+                    None => match ws.send(close_message(NORMAL, "")).await {
+                        Ok(()) => Next::Closing(NORMAL, String::new()),
+                        Err(_) => Next::End,
+                    },
+                },
             },
             message = ws.next(), if !incoming.is_full() => read(&mut ws, message, &incoming).await,
             // The handler has not taken the queued messages yet: stop reading until it does.

@@ -19,22 +19,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
-import signal
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from rounds import run_rounds, summarize  # noqa: E402
 from run import (  # noqa: E402
     ServerProcess,
     free_port,
-    prepare_server,
     system_busy_seconds,
     tree_cpu_seconds,
     tree_mem_kib,
@@ -165,43 +161,22 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:2] == ["--client"]:
         return client_main(sys.argv[2:])
     args = parse_args(argv)
-    if shutil.which("taskset") is None:
-        sys.exit("error: taskset is required (util-linux)")
-    servers = [s.strip() for s in args.servers.split(",") if s.strip()]
-    python_for = {"ours": args.ours_python, "upstream": args.upstream_python}
-    workdir = Path(tempfile.mkdtemp(prefix="django-bolt-sse-bench-"))
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    runs: list[dict[str, Any]] = []
-    try:
-        specs = {}
-        for name in servers:
-            specs[name] = prepare_server(name, python_for[name], workdir, inherit_pythonpath=(name == "ours"))
-            print(f"sse-bench: {name}: django_bolt {specs[name].versions} from {specs[name].bolt_location}", flush=True)
-        print(
-            f"sse-bench: {args.clients} clients, one event per {args.interval * 1e3:g} ms each, {args.seconds:g} s "
-            f"measured, {args.rounds} round(s); server on CPU {args.server_cpu}, client on CPU {args.client_cpu}",
-            flush=True,
-        )
-        for round_no in range(1, args.rounds + 1):
-            for name in servers:
-                r = bench_once(args, specs[name], workdir, round_no)
-                runs.append(r)
-                print(
-                    f"sse-bench: round {round_no} {name:9s} {r['per_second']:9,.0f} events/s  "
-                    f"server CPU {r['cpu_us']:.1f} µs/event  RSS {r['rss_mib']:.1f} MiB  "
-                    f"slowest client {r['min_per_client']} events  other load {r['other_load']:.2f}",
-                    flush=True,
-                )
-    except KeyboardInterrupt:
-        print("sse-bench: interrupted", file=sys.stderr)
+    runs = run_rounds(
+        "sse-bench",
+        args,
+        bench_once,
+        (
+            f"{args.clients} clients, one event per {args.interval * 1e3:g} ms each, {args.seconds:g} s "
+            f"measured, {args.rounds} round(s)"
+        ),
+        lambda r: (
+            f"{r['per_second']:9,.0f} events/s  server CPU {r['cpu_us']:.1f} µs/event  RSS {r['rss_mib']:.1f} MiB  "
+            f"slowest client {r['min_per_client']} events  other load {r['other_load']:.2f}"
+        ),
+    )
+    if runs is None:
         return 130
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    summary: dict[str, dict[str, float]] = {}
-    for name in servers:
-        rs = [r for r in runs if r["server"] == name]
-        summary[name] = {k: statistics.mean(r[k] for r in rs) for k in ("per_second", "cpu_us", "rss_mib")}
+    summary = summarize(runs, ("per_second", "cpu_us", "rss_mib"))
     print(
         f"\n| server | events/s delivered ({args.clients} clients) | server CPU µs/event | RSS MiB |\n|---|---|---|---|"
     )

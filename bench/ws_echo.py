@@ -21,23 +21,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from rounds import run_rounds, summarize  # noqa: E402
 from run import (  # noqa: E402
     ServerProcess,
     children_cpu_seconds,
     free_port,
-    prepare_server,
     system_busy_seconds,
     tree_cpu_seconds,
 )
@@ -149,42 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and sys.argv[1:2] == ["--client"]:
         return client_main(sys.argv[2:])
     args = parse_args(argv)
-    if shutil.which("taskset") is None:
-        sys.exit("error: taskset is required (util-linux)")
-    servers = [s.strip() for s in args.servers.split(",") if s.strip()]
-    python_for = {"ours": args.ours_python, "upstream": args.upstream_python}
-    workdir = Path(tempfile.mkdtemp(prefix="django-bolt-ws-bench-"))
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    runs: list[dict[str, Any]] = []
-    try:
-        specs = {}
-        for name in servers:
-            specs[name] = prepare_server(name, python_for[name], workdir, inherit_pythonpath=(name == "ours"))
-            print(f"ws-bench: {name}: django_bolt {specs[name].versions} from {specs[name].bolt_location}", flush=True)
-        print(
-            f"ws-bench: {args.connections} connections x {args.round_trips} round trips, {args.rounds} round(s); "
-            f"server on CPU {args.server_cpu}, client on CPU {args.client_cpu}",
-            flush=True,
-        )
-        for round_no in range(1, args.rounds + 1):
-            for name in servers:
-                r = bench_once(args, specs[name], workdir, round_no)
-                runs.append(r)
-                print(
-                    f"ws-bench: round {round_no} {name:9s} {r['per_second']:9,.0f} rt/s  p50 {r['p50_ms']:.2f} ms  "
-                    f"p99 {r['p99_ms']:.2f} ms  server CPU {r['cpu_us']:.1f} µs/rt  other load {r['other_load']:.2f}",
-                    flush=True,
-                )
-    except KeyboardInterrupt:
-        print("ws-bench: interrupted", file=sys.stderr)
+    runs = run_rounds(
+        "ws-bench",
+        args,
+        bench_once,
+        f"{args.connections} connections x {args.round_trips} round trips, {args.rounds} round(s)",
+        lambda r: (
+            f"{r['per_second']:9,.0f} rt/s  p50 {r['p50_ms']:.2f} ms  "
+            f"p99 {r['p99_ms']:.2f} ms  server CPU {r['cpu_us']:.1f} µs/rt  other load {r['other_load']:.2f}"
+        ),
+    )
+    if runs is None:
         return 130
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    summary: dict[str, dict[str, float]] = {}
-    for name in servers:
-        rs = [r for r in runs if r["server"] == name]
-        summary[name] = {k: statistics.mean(r[k] for r in rs) for k in ("per_second", "p50_ms", "p99_ms", "cpu_us")}
+    summary = summarize(runs, ("per_second", "p50_ms", "p99_ms", "cpu_us"))
     print("\n| server | round trips/s | p50 ms | p99 ms | server CPU µs/round trip |\n|---|---|---|---|---|")
     for name, s in summary.items():
         print(f"| {name} | {s['per_second']:,.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['cpu_us']:.1f} |")

@@ -19,6 +19,8 @@ pub struct Route {
     pub path: String,
     pub handler: Py<PyAny>,
     pub is_async: bool,
+    /// An `async def` without any `await`: it cannot suspend, so it runs without a task.
+    pub never_suspends: bool,
     pub params: Vec<ParamSpec>,
     pub needs: Needs,
     /// Status for plain (non-`Response`) return values.
@@ -103,6 +105,10 @@ impl Route {
             middleware,
             handler: req(d, "handler")?.unbind(),
             is_async: req(d, "is_async")?.extract()?,
+            never_suspends: match d.get_item("never_suspends")? {
+                Some(v) => v.extract()?,
+                None => false,
+            },
             needs: Needs::of(&params),
             params,
             status_code: req(d, "status_code")?.extract()?,

@@ -176,6 +176,9 @@ async fn run_route(
                     Ok(c) => c,
                     Err(resp) => return Err(resp),
                 };
+            if let (true, Some(locked)) = (route.never_suspends, &app.refs.locked_loop) {
+                return Err(finish(py, app, route, locked.run_to_end(py, coroutine)));
+            }
             match coro::start(py, &app.refs, coroutine) {
                 Step::Done(outcome) => Err(finish(py, app, route, outcome)),
                 Step::Pending(rx) => Ok(rx),

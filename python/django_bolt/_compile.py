@@ -7,6 +7,7 @@ and dependency resolution it builds.
 from __future__ import annotations
 
 import dataclasses
+import dis
 import datetime
 import decimal
 import functools
@@ -358,6 +359,22 @@ def _is_body_candidate(annotation: Any, default: Any, path_names: set[str], name
         or typing.get_origin(base) is dict
         or (_list_item(base) is not None and _simple_kind(_list_item(base)) is None)
     )
+
+
+#: Opcodes through which a coroutine can suspend: every ``await``, ``async for`` and
+#: ``async with`` compiles to one of them (3.10: YIELD_FROM; 3.11+: SEND/YIELD_VALUE).
+_SUSPENDING_OPS = frozenset(
+    {"YIELD_VALUE", "YIELD_FROM", "SEND", "GET_AWAITABLE", "GET_AITER", "GET_ANEXT", "BEFORE_ASYNC_WITH"}
+)
+
+
+def never_suspends(fn: Callable[..., Any]) -> bool:
+    """True for a plain ``async def`` whose own code has no await point: its coroutine runs to its
+    ``return`` in one step, so Rust runs it without an asyncio task."""
+    code = getattr(fn, "__code__", None)
+    if not isinstance(fn, types.FunctionType) or code is None or not code.co_flags & inspect.CO_COROUTINE:
+        return False
+    return not any(ins.opname in _SUSPENDING_OPS for ins in dis.get_instructions(code))
 
 
 def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHandler:

@@ -162,6 +162,23 @@ def first_step_locked(loop: BoltEventLoop) -> Callable[[Any, Callable[[Any], Non
     return first_step
 
 
+def locked_loop(loop: asyncio.AbstractEventLoop) -> dict[str, Any] | None:
+    """What Rust needs to start coroutines under the loop's lock (``src/python/locked_loop.rs``);
+    None for loops without that lock (uvloop)."""
+    if not isinstance(loop, BoltEventLoop):
+        return None
+    return {
+        "loop": loop,
+        "lock": loop.bolt_lock,
+        "set_running_loop": asyncio.events._set_running_loop,
+        "ready": loop._ready,  # type: ignore[attr-defined]
+        "wake": loop._write_to_self,  # type: ignore[attr-defined]
+        "context": contextvars.Context,
+        "context_run": contextvars.Context.run,
+        "eager_task": asyncio.Task if sys.version_info >= (3, 12) else None,
+    }
+
+
 def first_step_on_loop(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Callable[[Any], None]], Any]:
     """For loops whose internals are not thread-safe (uvloop): the task starts on the loop thread."""
 
@@ -220,6 +237,7 @@ def runtime(event_loop_kind: str = "auto") -> dict[str, Any]:
         "anonymous_user": anonymous_user,
         "auser": auser,
         "first_step": first_step_locked(loop) if isinstance(loop, BoltEventLoop) else first_step_on_loop(loop),
+        "locked_loop": locked_loop(loop),
         "file_response": _FileBase,
         "streaming_response": StreamingResponse,
         "open_stream": open_stream,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _core, _json
-from ._compile import compile_handler, response_shaper
+from ._compile import compile_handler, never_suspends, response_shaper
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
@@ -139,6 +139,7 @@ class BoltAPI(RouteCollection):
             "path": path,
             "handler": compiled.handler,
             "is_async": compiled.is_async,
+            "never_suspends": auth_stage is None and never_suspends(compiled.handler),
             "params": compiled.params,
             "status_code": route.status_code,
             "shape_response": shape,

@@ -1,9 +1,9 @@
 //! Stepping `async def` handlers from Rust.
 //!
 //! The handler's coroutine becomes an asyncio task whose first step runs on the calling Rust
-//! thread (see `django_bolt._runtime.first_step_locked`): a coroutine that finishes without
-//! suspending never waits for the event loop thread. One that suspends continues on the loop,
-//! and its result comes back through a oneshot channel.
+//! thread (`locked_loop.rs` on Python 3.12+, else `django_bolt._runtime.first_step_locked`): a
+//! coroutine that finishes without suspending never waits for the event loop thread. One that
+//! suspends continues on the loop, and its result comes back through a oneshot channel.
 
 use super::refs::PyRefs;
 use pyo3::prelude::*;
@@ -23,6 +23,14 @@ pub struct Completion {
     sender: Mutex<Option<oneshot::Sender<Outcome>>>,
 }
 
+impl Completion {
+    pub fn new(sender: oneshot::Sender<Outcome>) -> Completion {
+        Completion {
+            sender: Mutex::new(Some(sender)),
+        }
+    }
+}
+
 #[pymethods]
 impl Completion {
     fn __call__(&self, task: &Bound<'_, PyAny>) {
@@ -37,7 +45,11 @@ impl Completion {
 }
 
 pub fn start(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> Step {
-    match step(py, refs, coro) {
+    let started = match &refs.locked_loop {
+        Some(locked) if locked.starts_tasks() => locked.start(py, coro),
+        _ => step(py, refs, coro),
+    };
+    match started {
         Ok(step) => step,
         Err(e) => Step::Done(Err(e)),
     }
@@ -45,12 +57,7 @@ pub fn start(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> Step {
 
 fn step(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> PyResult<Step> {
     let (tx, rx) = oneshot::channel();
-    let done = Bound::new(
-        py,
-        Completion {
-            sender: Mutex::new(Some(tx)),
-        },
-    )?;
+    let done = Bound::new(py, Completion::new(tx))?;
     let finished = refs.first_step.bind(py).call1((coro, done))?;
     if finished.is_none() {
         Ok(Step::Pending(rx))

@@ -2,5 +2,6 @@
 
 pub mod convert;
 pub mod coro;
+pub mod locked_loop;
 pub mod refs;
 pub mod thread;

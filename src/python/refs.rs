@@ -27,6 +27,8 @@ pub struct PyRefs {
     /// `first_step(coro, done) -> task | None`: runs the coroutine's first step as an asyncio
     /// task; returns the task when it already finished, else registers `done` and returns None.
     pub first_step: Py<PyAny>,
+    /// Starts coroutines on the lock-guarded loop from Rust (`None` with uvloop).
+    pub locked_loop: Option<super::locked_loop::LockedLoop>,
     /// Base class of `File` and `FileResponse`.
     pub file_response_cls: Py<PyAny>,
     pub streaming_response_cls: Py<PyAny>,
@@ -62,6 +64,12 @@ impl PyRefs {
             anonymous_user: item(d, "anonymous_user")?,
             auser: item(d, "auser")?,
             first_step: item(d, "first_step")?,
+            locked_loop: match d.get_item("locked_loop")? {
+                Some(l) if !l.is_none() => {
+                    Some(super::locked_loop::LockedLoop::from_dict(l.cast()?)?)
+                }
+                _ => None,
+            },
             file_response_cls: item(d, "file_response")?,
             streaming_response_cls: item(d, "streaming_response")?,
             open_stream: item(d, "open_stream")?,

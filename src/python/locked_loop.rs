@@ -1,0 +1,179 @@
+//! Starting handler coroutines from the Rust thread on the lock-guarded asyncio loop.
+//!
+//! `BoltEventLoop` (python/django_bolt/_runtime.py) holds a lock whenever it runs callbacks and
+//! releases it only inside `select`. Holding that lock, a Rust thread owns the loop's state for a
+//! moment, exactly as if it ran on the loop thread, so it can:
+//! - start an eager asyncio task (Python 3.12+): the first step runs here, inside its own task,
+//!   and only a coroutine that suspends is left to the loop thread;
+//! - run a coroutine that cannot suspend (an `async def` without any `await`, decided from its
+//!   bytecode when the route is compiled) to its `return` with one `send(None)` and no task.
+//!
+//! Both run with the loop set as the running loop and in a fresh `contextvars.Context`. uvloop's
+//! internals cannot be touched from another thread; with it Python's `first_step` is used.
+
+use super::coro::{Completion, Outcome, Step};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::ffi;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+use tokio::sync::oneshot;
+
+pub struct LockedLoop {
+    event_loop: Py<PyAny>,
+    acquire: Py<PyAny>,
+    release: Py<PyAny>,
+    /// `asyncio.events._set_running_loop`.
+    set_running_loop: Py<PyAny>,
+    /// The loop's ready queue (a deque it never replaces).
+    ready: Py<PyAny>,
+    /// `loop._write_to_self`: wakes the loop thread from its `select`.
+    wake: Py<PyAny>,
+    context_cls: Py<PyAny>,
+    /// `contextvars.Context.run`, called unbound as `run(context, fn, *args)`.
+    context_run: Py<PyAny>,
+    /// `asyncio.Task` on Python 3.12+ (eager start); `None` before.
+    eager_task: Option<Py<PyAny>>,
+    /// `send_none` below, as a Python callable for `Context.run`.
+    send_none: Py<PyAny>,
+    /// Keyword arguments of the eager task: `loop`, `eager_start=True` (`context` added per call).
+    task_kwargs: Py<PyDict>,
+}
+
+fn field(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Py<PyAny>> {
+    d.get_item(key)?.map(Bound::unbind).ok_or_else(|| {
+        pyo3::exceptions::PyKeyError::new_err(format!("locked_loop is missing {key:?}"))
+    })
+}
+
+/// `send(coro)`: one `send(None)` through `PyIter_Send`, returning `(finished, value)` without
+/// raising `StopIteration` for a return value.
+#[pyfunction]
+fn send_none<'py>(coro: &Bound<'py, PyAny>) -> PyResult<(bool, Bound<'py, PyAny>)> {
+    let py = coro.py();
+    let mut result: *mut ffi::PyObject = std::ptr::null_mut();
+    // SAFETY: `coro` is a live object and the GIL is held; `result` receives a new reference
+    // (or NULL with an exception set), which is taken over exactly once below.
+    let status = unsafe { ffi::PyIter_Send(coro.as_ptr(), ffi::Py_None(), &mut result) };
+    match status {
+        ffi::PySendResult::PYGEN_ERROR => Err(PyErr::fetch(py)),
+        // SAFETY: on RETURN/NEXT `result` is a new, non-NULL reference.
+        ffi::PySendResult::PYGEN_RETURN => Ok((true, unsafe { Bound::from_owned_ptr(py, result) })),
+        ffi::PySendResult::PYGEN_NEXT => Ok((false, unsafe { Bound::from_owned_ptr(py, result) })),
+    }
+}
+
+impl LockedLoop {
+    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<LockedLoop> {
+        let py = d.py();
+        let lock = field(d, "lock")?;
+        let event_loop = field(d, "loop")?;
+        let task_kwargs = PyDict::new(py);
+        task_kwargs.set_item("loop", event_loop.bind(py))?;
+        task_kwargs.set_item("eager_start", true)?;
+        Ok(LockedLoop {
+            acquire: lock.bind(py).getattr("acquire")?.unbind(),
+            release: lock.bind(py).getattr("release")?.unbind(),
+            event_loop,
+            set_running_loop: field(d, "set_running_loop")?,
+            ready: field(d, "ready")?,
+            wake: field(d, "wake")?,
+            context_cls: field(d, "context")?,
+            context_run: field(d, "context_run")?,
+            eager_task: d
+                .get_item("eager_task")?
+                .filter(|t| !t.is_none())
+                .map(Bound::unbind),
+            task_kwargs: task_kwargs.unbind(),
+            send_none: wrap_pyfunction!(send_none, py)?.into_any().unbind(),
+        })
+    }
+
+    /// Whether `start` can run here (else Python's `first_step` does, on Python < 3.12).
+    pub fn starts_tasks(&self) -> bool {
+        self.eager_task.is_some()
+    }
+
+    /// Lengths of the ready queue and the timer heap: the step scheduled work if they change
+    /// (only the loop thread removes entries, and it is held off by the lock meanwhile). The heap
+    /// is looked up each time: the loop replaces the list when it purges cancelled timers.
+    fn pending_work(&self, py: Python<'_>) -> PyResult<(usize, usize)> {
+        let timers = self
+            .event_loop
+            .bind(py)
+            .getattr(intern!(py, "_scheduled"))?;
+        Ok((self.ready.bind(py).len()?, timers.len()?))
+    }
+
+    /// Runs `work` holding the loop's lock with the loop set as running; wakes the loop
+    /// afterwards if `work` gave it callbacks or timers.
+    fn locked<T>(&self, py: Python<'_>, work: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+        // `acquire` waits with the GIL released, as `with lock:` does in Python.
+        self.acquire.bind(py).call0()?;
+        let result = (|| -> PyResult<(PyResult<T>, bool)> {
+            let before = self.pending_work(py)?;
+            let set_running = self.set_running_loop.bind(py);
+            set_running.call1((self.event_loop.bind(py),))?;
+            let done = work();
+            set_running.call1((py.None(),))?;
+            Ok((done, self.pending_work(py)? != before))
+        })();
+        let released = self.release.bind(py).call0();
+        let (done, scheduled) = result?;
+        released?;
+        if scheduled {
+            // Work handed to other threads wakes the loop itself when it completes; callbacks
+            // and timers added here wait in the loop's queues until it looks again.
+            self.wake.bind(py).call0()?;
+        }
+        done
+    }
+
+    /// Runs `coro`, which must not suspend, to completion and returns its result or exception.
+    pub fn run_to_end(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> Outcome {
+        let sent = self.locked(py, || {
+            let args = PyTuple::new(
+                py,
+                [
+                    self.context_cls.bind(py).call0()?,
+                    self.send_none.bind(py).clone(),
+                    coro.clone(),
+                ],
+            )?;
+            self.context_run.bind(py).call1(args)
+        })?;
+        let (finished, value): (bool, Bound<'_, PyAny>) = sent.extract()?;
+        if finished {
+            return Ok(value.unbind());
+        }
+        // Only possible if the bytecode check was wrong: never leave a coroutine half-run.
+        let _ = coro.call_method0(intern!(py, "close"));
+        Err(PyRuntimeError::new_err(
+            "an async handler compiled as never suspending awaited something",
+        ))
+    }
+
+    /// Starts `coro` as an eager task; `Step::Pending` once it suspended (its outcome arrives
+    /// through the receiver when the loop finishes it).
+    pub fn start(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Step> {
+        let Some(task_cls) = &self.eager_task else {
+            return Err(PyRuntimeError::new_err("eager tasks need Python 3.12"));
+        };
+        let task = self.locked(py, || {
+            let kwargs = self.task_kwargs.bind(py).copy()?;
+            kwargs.set_item(intern!(py, "context"), self.context_cls.bind(py).call0()?)?;
+            let task = task_cls.bind(py).call((coro,), Some(&kwargs))?;
+            if task.call_method0(intern!(py, "done"))?.is_truthy()? {
+                return Ok(Err(task));
+            }
+            let (tx, rx) = oneshot::channel();
+            let done = Bound::new(py, Completion::new(tx))?;
+            task.call_method1(intern!(py, "add_done_callback"), (done,))?;
+            Ok(Ok(rx))
+        })?;
+        Ok(match task {
+            Ok(rx) => Step::Pending(rx),
+            Err(task) => Step::Done(task.call_method0(intern!(py, "result")).map(Bound::unbind)),
+        })
+    }
+}

@@ -232,6 +232,17 @@ mod tests {
     }
 
     #[test]
+    fn bare_line_feeds_are_accepted_as_before() {
+        let body = b"--XX\nContent-Disposition: form-data; name=\"a\"\n\nhi\n--XX--";
+        for step in [1, 3, body.len()] {
+            assert_eq!(
+                parts(body, step).unwrap(),
+                vec![("a".to_owned(), b"hi".to_vec())]
+            );
+        }
+    }
+
+    #[test]
     fn truncated_body_is_an_error() {
         let cut = &BODY[..BODY.len() - 20];
         assert!(parts(cut, 4).is_err());

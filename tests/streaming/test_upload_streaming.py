@@ -84,6 +84,7 @@ def _upload(port: int, blocks: int, chunked: bool = False) -> tuple[dict, str]:
     return r.json(), digest.hexdigest()
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the server's RSS from /proc")
 def test_a_large_upload_streams_to_disk_in_flat_memory(tmpdir_server):
     server, spool = tmpdir_server
     _upload(server.port, 2)  # warms up the handler path before measuring

@@ -13,6 +13,7 @@ use crate::request::{HttpRequest, Method};
 use crate::response::convert::{errors_from_python, from_error, from_result};
 use crate::response::{Body, Response, JSON};
 use crate::router::Lookup;
+use crate::streaming::upload;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
@@ -114,7 +115,7 @@ pub fn body_too_large(limit: usize) -> Response {
 async fn run_route(
     app: &Arc<App>,
     index: usize,
-    req: HttpRequest,
+    mut req: HttpRequest,
     path_params: Vec<(String, String)>,
 ) -> Response {
     let route = &app.routes[index];
@@ -140,34 +141,22 @@ async fn run_route(
     {
         return resp;
     }
-    let mut extracted = match params::extract(
-        &route.params,
-        route.needs,
-        &req,
-        &path_params,
-        app.config.max_multipart_parts,
-    ) {
+    let form = if route.needs.form {
+        let limits = upload::Limits::of(app, route);
+        match upload::receive(&mut req, limits).await {
+            Ok(f) => Some(f),
+            Err(e) => return upload::error_response(e),
+        }
+    } else {
+        None
+    };
+    // Kept until the response exists: spooled uploads are removed when these drop.
+    let _temp_files = form.as_ref().map(|f| f.temp_files()).unwrap_or_default();
+    let extracted = match params::extract(&route.params, route.needs, &req, &path_params, form) {
         Ok(e) => e,
         Err(ExtractError::BadRequest(m)) => return Response::detail(400, &m),
         Err(ExtractError::UnsupportedMediaType(m)) => return Response::detail(415, &m),
     };
-    // Kept until the response exists: the temporary files are removed when these drop.
-    let mut _spooled = Vec::new();
-    if route.needs.form {
-        // A file over its `File(max_size=)` is a request too large for this route.
-        if let Some(e) = extracted.errors.iter().find(|e| e.kind == "file_too_large") {
-            return Response::detail(413, &e.msg);
-        }
-        match crate::streaming::spool::spool(&mut extracted, app.config.memory_spool_threshold)
-            .await
-        {
-            Ok(guards) => _spooled = guards,
-            Err(e) => {
-                eprintln!("django-bolt: cannot spool an upload to a temporary file: {e}");
-                return Response::detail(500, "Internal Server Error");
-            }
-        }
-    }
     let req = Arc::new(req);
     if route.is_async {
         let step = Python::attach(|py| {

@@ -179,6 +179,7 @@ pub(crate) fn build_request(
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect(),
         body: body.into(),
+        form: None,
         peer,
         scheme: "http",
     })

@@ -272,6 +272,7 @@ mod tests {
             query: String::new(),
             headers: vec![("accept-encoding".into(), accept.into())],
             body: Default::default(),
+            form: None,
             peer: None,
             scheme: "http",
         }

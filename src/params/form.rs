@@ -12,7 +12,7 @@ pub struct UploadedFile {
     pub headers: Vec<(String, String)>,
     /// Size in bytes (also when spooled).
     pub size: usize,
-    /// The temporary file holding the content (see `streaming::spool`).
+    /// The temporary file holding the content (see `streaming::upload`).
     pub spooled: Option<std::sync::Arc<tempfile::TempPath>>,
 }
 
@@ -31,6 +31,14 @@ impl FormData {
             .collect()
     }
 
+    /// The temporary files of spooled parts: they are removed when the last handle drops.
+    pub fn temp_files(&self) -> Vec<std::sync::Arc<tempfile::TempPath>> {
+        self.files
+            .iter()
+            .filter_map(|(_, f)| f.spooled.clone())
+            .collect()
+    }
+
     pub fn files_for(&self, key: &str) -> Vec<&UploadedFile> {
         self.files
             .iter()
@@ -40,41 +48,51 @@ impl FormData {
     }
 }
 
-/// Parses a form body according to its content type. Errors are client errors (400/415).
-pub fn parse_form(
-    content_type: Option<&str>,
-    body: &Bytes,
-    max_parts: usize,
-) -> Result<FormData, FormError> {
-    let ct = content_type.unwrap_or("");
-    let media = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match media.as_str() {
-        "application/x-www-form-urlencoded" | "" => {
-            let fields = parse_urlencoded(body).map_err(FormError::Invalid)?;
-            Ok(FormData {
-                fields,
-                files: Vec::new(),
-            })
+/// How a form body is encoded, from its `Content-Type`.
+pub enum FormKind {
+    UrlEncoded,
+    Multipart { boundary: String },
+}
+
+impl FormKind {
+    pub fn of(content_type: Option<&str>) -> Result<FormKind, FormError> {
+        let ct = content_type.unwrap_or("");
+        let media = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            "application/x-www-form-urlencoded" | "" => Ok(FormKind::UrlEncoded),
+            "multipart/form-data" => {
+                let boundary = header_param(ct, "boundary").ok_or_else(|| {
+                    FormError::Invalid("multipart body has no boundary parameter".into())
+                })?;
+                Ok(FormKind::Multipart { boundary })
+            }
+            other => Err(FormError::UnsupportedMediaType(other.to_owned())),
         }
-        "multipart/form-data" => {
-            let boundary = header_param(ct, "boundary").ok_or_else(|| {
-                FormError::Invalid("multipart body has no boundary parameter".into())
-            })?;
-            parse_multipart(body, &boundary, max_parts)
-        }
-        other => Err(FormError::UnsupportedMediaType(other.to_owned())),
     }
+}
+
+/// Parses an `application/x-www-form-urlencoded` body.
+pub fn parse_urlencoded_form(body: &[u8]) -> Result<FormData, FormError> {
+    let fields = parse_urlencoded(body).map_err(FormError::Invalid)?;
+    Ok(FormData {
+        fields,
+        files: Vec::new(),
+    })
 }
 
 #[derive(Debug, PartialEq)]
 pub enum FormError {
     Invalid(String),
     UnsupportedMediaType(String),
+    /// A part over its `File(max_size=)`, or a field over the memory threshold (413).
+    TooLarge(String),
+    /// A temporary file could not be written (500; the cause is logged).
+    Storage(String),
 }
 
 /// Reads `name=value` (optionally quoted) from a header value like `multipart/form-data; boundary=x`.
@@ -124,105 +142,8 @@ fn split_params(header: &str) -> Vec<&str> {
     out
 }
 
-fn parse_multipart(body: &Bytes, boundary: &str, max_parts: usize) -> Result<FormData, FormError> {
-    if boundary.is_empty() || boundary.len() > 200 {
-        return Err(FormError::Invalid("invalid multipart boundary".into()));
-    }
-    let delimiter = format!("--{boundary}");
-    let finder = memchr::memmem::Finder::new(delimiter.as_bytes());
-    let mut form = FormData::default();
-    let bad = |m: &str| FormError::Invalid(format!("malformed multipart body: {m}"));
-    let mut pos = finder
-        .find(body)
-        .ok_or_else(|| bad("opening boundary not found"))?
-        + delimiter.len();
-    let mut parts = 0usize;
-    loop {
-        let rest = &body[pos..];
-        if rest.starts_with(b"--") {
-            return Ok(form);
-        }
-        let rest_start = if rest.starts_with(b"\r\n") {
-            pos + 2
-        } else if rest.starts_with(b"\n") {
-            pos + 1
-        } else {
-            return Err(bad("boundary not followed by a line break"));
-        };
-        let next = finder
-            .find(&body[rest_start..])
-            .ok_or_else(|| bad("closing boundary not found"))?
-            + rest_start;
-        let mut part_end = next;
-        if part_end >= rest_start + 2 && &body[part_end - 2..part_end] == b"\r\n" {
-            part_end -= 2;
-        } else if part_end > rest_start && body[part_end - 1] == b'\n' {
-            part_end -= 1;
-        }
-        parts += 1;
-        if parts > max_parts {
-            return Err(bad("too many parts"));
-        }
-        parse_part(body.slice(rest_start..part_end), &mut form)?;
-        pos = next + delimiter.len();
-    }
-}
-
-fn parse_part(part: Bytes, form: &mut FormData) -> Result<(), FormError> {
-    let bad = |m: &str| FormError::Invalid(format!("malformed multipart part: {m}"));
-    let (head_len, body_start) = match memchr::memmem::find(&part, b"\r\n\r\n") {
-        Some(i) => (i, i + 4),
-        None => match memchr::memmem::find(&part, b"\n\n") {
-            Some(i) => (i, i + 2),
-            None => return Err(bad("no blank line after part headers")),
-        },
-    };
-    let head = crate::request::latin1(&part[..head_len]);
-    let mut headers = Vec::new();
-    for line in head.lines() {
-        if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-        }
-    }
-    let disposition = headers
-        .iter()
-        .find(|(k, _)| k == "content-disposition")
-        .map(|(_, v)| v.clone())
-        .ok_or_else(|| bad("missing Content-Disposition"))?;
-    let name = header_param(&disposition, "name").ok_or_else(|| bad("part has no name"))?;
-    let name = utf8_from_latin1(&name);
-    let data = part.slice(body_start..);
-    match header_param(&disposition, "filename") {
-        Some(filename) => {
-            let content_type = headers
-                .iter()
-                .find(|(k, _)| k == "content-type")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| "application/octet-stream".to_owned());
-            form.files.push((
-                name,
-                UploadedFile {
-                    filename: utf8_from_latin1(&filename),
-                    content_type,
-                    size: data.len(),
-                    data,
-                    headers,
-                    spooled: None,
-                },
-            ));
-        }
-        None => {
-            let text = String::from_utf8(data.to_vec()).map_err(|_| {
-                FormError::Invalid(format!("form field {name:?} is not valid UTF-8"))
-            })?;
-            form.fields.push((name, text));
-        }
-    }
-    Ok(())
-}
-
 /// Header text was decoded as Latin-1; browsers send UTF-8 there, so re-read it as UTF-8 when valid.
-fn utf8_from_latin1(s: &str) -> String {
+pub(crate) fn utf8_from_latin1(s: &str) -> String {
     if s.is_ascii() {
         return s.to_owned();
     }
@@ -237,30 +158,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_fields_and_files() {
-        let body = Bytes::from_static(
-            b"--XX\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhello\r\n--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x.txt\"\r\nContent-Type: text/plain\r\n\r\nfile\r\nbody\r\n--XX--\r\n",
-        );
-        let form = parse_form(Some("multipart/form-data; boundary=XX"), &body, 10).unwrap();
-        assert_eq!(form.fields, vec![("a".into(), "hello".into())]);
-        let f = &form.files[0].1;
-        assert_eq!(f.filename, "x.txt");
-        assert_eq!(&f.data[..], b"file\r\nbody");
-    }
-
-    #[test]
-    fn rejects_truncated_multipart() {
-        let body =
-            Bytes::from_static(b"--XX\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhel");
-        assert!(parse_form(Some("multipart/form-data; boundary=XX"), &body, 10).is_err());
-    }
-
-    #[test]
-    fn rejects_other_media_types() {
-        let body = Bytes::from_static(b"{}");
+    fn kinds() {
+        assert!(matches!(
+            FormKind::of(Some("multipart/form-data; boundary=\"a;b\"")),
+            Ok(FormKind::Multipart { boundary }) if boundary == "a;b"
+        ));
+        assert!(matches!(FormKind::of(None), Ok(FormKind::UrlEncoded)));
+        assert!(FormKind::of(Some("multipart/form-data")).is_err());
         assert_eq!(
-            parse_form(Some("application/json"), &body, 10).unwrap_err(),
-            FormError::UnsupportedMediaType("application/json".into())
+            FormKind::of(Some("application/json")).err(),
+            Some(FormError::UnsupportedMediaType("application/json".into()))
         );
     }
 }

@@ -3,13 +3,14 @@
 pub mod coerce;
 pub mod errors;
 pub mod form;
+pub mod multipart;
 pub mod spec;
 
 use crate::request::query::parse_urlencoded;
 use crate::request::HttpRequest;
 use coerce::{coerce_param, Value};
 use errors::FieldError;
-use form::{FormData, FormError, UploadedFile};
+use form::{FormData, UploadedFile};
 use spec::{ParamSpec, Source};
 
 /// What a route reads from the request, computed once from its specs.
@@ -81,12 +82,13 @@ pub fn parse_cookies(header: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `form` is the parsed form body, for routes that need one (see `streaming::upload`).
 pub fn extract(
     specs: &[ParamSpec],
     needs: Needs,
     req: &HttpRequest,
     path_params: &[(String, String)],
-    max_parts: usize,
+    form: Option<FormData>,
 ) -> Result<Extracted, ExtractError> {
     let query = if needs.query {
         parse_urlencoded(req.query.as_bytes()).map_err(|_| {
@@ -116,19 +118,6 @@ pub fn extract(
             }
         }
     }
-    let form = if needs.form {
-        match form::parse_form(req.header("content-type"), &req.body, max_parts) {
-            Ok(f) => Some(f),
-            Err(FormError::Invalid(m)) => return Err(ExtractError::BadRequest(m)),
-            Err(FormError::UnsupportedMediaType(m)) => {
-                return Err(ExtractError::UnsupportedMediaType(format!(
-                    "Unsupported media type {m:?}; expected a form"
-                )))
-            }
-        }
-    } else {
-        None
-    };
 
     let mut slots = Vec::with_capacity(specs.len());
     let mut errors = Vec::new();

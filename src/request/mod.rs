@@ -65,6 +65,9 @@ pub struct HttpRequest {
     /// Lowercase names; values decoded as Latin-1 so any byte sequence is representable.
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// A multipart body parsed while it was received (large parts already on disk); `body` is
+    /// then empty.
+    pub form: Option<crate::params::form::FormData>,
     pub peer: Option<SocketAddr>,
     pub scheme: &'static str,
 }

@@ -187,7 +187,7 @@ async fn read_head(
     }
 }
 
-async fn fill(
+pub(super) async fn fill(
     stream: &mut TcpStream,
     buf: &mut BytesMut,
     deadline: Instant,
@@ -214,6 +214,7 @@ async fn read_request(
     head.check_host()?;
     let framing = head.framing()?;
     let (path, query) = head.path_and_query()?;
+    let http10 = head.minor_version == 0;
     let limit = cfg.max_body_bytes;
     if let Framing::Length(n) = framing {
         if n > limit {
@@ -227,6 +228,16 @@ async fn read_request(
             .map_err(|_| Response::detail(400, "Connection closed"))?;
     }
     let deadline = Instant::now() + cfg.body_timeout;
+    if let Some(builder) = super::form_body::builder_for(app, &head, &framing) {
+        let builder = builder.map_err(|r| early(app, &head, r))?;
+        let form = super::form_body::receive(stream, buf, framing, limit, deadline, builder)
+            .await
+            .map_err(|r| early(app, &head, r))?;
+        return Ok((
+            request(head, path, query, bytes::Bytes::new(), Some(form), peer),
+            http10,
+        ));
+    }
     let body = match framing {
         Framing::None => bytes::Bytes::new(),
         Framing::Length(n) => {
@@ -249,19 +260,27 @@ async fn read_request(
             bytes::Bytes::from(decoder.body)
         }
     };
-    let http10 = head.minor_version == 0;
-    Ok((
-        HttpRequest {
-            method: head.method,
-            path,
-            query,
-            headers: head.headers,
-            body,
-            peer: Some(peer),
-            scheme: "http",
-        },
-        http10,
-    ))
+    Ok((request(head, path, query, body, None, peer), http10))
+}
+
+fn request(
+    head: Head,
+    path: String,
+    query: String,
+    body: bytes::Bytes,
+    form: Option<crate::params::form::FormData>,
+    peer: SocketAddr,
+) -> HttpRequest {
+    HttpRequest {
+        method: head.method,
+        path,
+        query,
+        headers: head.headers,
+        body,
+        form,
+        peer: Some(peer),
+        scheme: "http",
+    }
 }
 
 /// An error answered before the pipeline, with the CORS headers of the route it names.

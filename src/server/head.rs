@@ -198,7 +198,10 @@ impl Head {
 
 /// Incremental chunked-body decoder over a growing buffer.
 pub struct ChunkedDecoder {
+    /// Decoded data; a caller that streams the body may take it after each `advance`.
     pub body: Vec<u8>,
+    /// Decoded bytes so far, for the size limit (also those taken out of `body`).
+    received: usize,
     state: ChunkState,
     trailer_bytes: usize,
 }
@@ -244,6 +247,7 @@ impl ChunkedDecoder {
     pub fn new() -> Self {
         ChunkedDecoder {
             body: Vec::new(),
+            received: 0,
             state: ChunkState::Size,
             trailer_bytes: 0,
         }
@@ -273,7 +277,7 @@ impl ChunkedDecoder {
                     if size == 0 {
                         self.state = ChunkState::Trailers;
                     } else {
-                        if self.body.len().saturating_add(size) > limit {
+                        if self.received.saturating_add(size) > limit {
                             return Err(crate::pipeline::body_too_large(limit));
                         }
                         self.state = ChunkState::Data(size);
@@ -285,6 +289,7 @@ impl ChunkedDecoder {
                     }
                     let take = remaining.min(buf.len());
                     self.body.extend_from_slice(&buf[..take]);
+                    self.received += take;
                     buf.advance(take);
                     self.state = if take == remaining {
                         ChunkState::DataEnd

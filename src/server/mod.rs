@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod conn;
 pub mod date;
+mod form_body;
 pub mod head;
 pub mod proxy;
 

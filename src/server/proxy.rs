@@ -76,6 +76,7 @@ mod tests {
                 ("x-forwarded-proto".into(), proto.into()),
             ],
             body: Default::default(),
+            form: None,
             peer: Some(peer.parse().unwrap()),
             scheme: "http",
         }

@@ -152,6 +152,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             body: Default::default(),
+            form: None,
             peer: None,
             scheme: "http",
         }

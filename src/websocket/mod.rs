@@ -141,13 +141,7 @@ async fn open(app: &Arc<App>, req: HttpRequest, target: Target) -> Result<Accept
         let client = limit.client_key(&req, identity.as_ref().and_then(|i| i.rate_key()));
         app.middleware.limiter.check(limit, &client).await?;
     }
-    let extracted = match params::extract(
-        &route.params,
-        route.needs,
-        &req,
-        &target.params,
-        app.config.max_multipart_parts,
-    ) {
+    let extracted = match params::extract(&route.params, route.needs, &req, &target.params, None) {
         Ok(e) => e,
         Err(ExtractError::BadRequest(m)) => return Err(Response::detail(400, &m)),
         Err(ExtractError::UnsupportedMediaType(m)) => return Err(Response::detail(415, &m)),

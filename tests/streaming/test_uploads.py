@@ -3,6 +3,7 @@ test settings), removed after the request; File(max_size=) and BOLT_MAX_UPLOAD_S
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import httpx
@@ -49,3 +50,22 @@ def test_uploads_over_a_socket(start_server):
         overall = _upload(client, 3_000_001)[1]  # BOLT_MAX_UPLOAD_SIZE
         assert overall.status_code == 413
         assert "limit" in overall.json()["detail"]
+
+
+def test_in_process_uploads_use_the_same_parser():
+    api = BoltAPI()
+    api.mount("/streaming", streaming_api.api)
+    content = bytes(range(256)) * (THRESHOLD * 3 // 256) + b"\r\n--not-the-boundary\r\n"
+    with TestClient(api) as client:
+        r = client.post("/streaming/upload-digest", data={"note": "hi"}, files={"file": ("b.bin", content)})
+        assert r.json() == {
+            "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "on_disk": True,
+            "note": "hi",
+        }
+        # Text fields stay in memory, so the spool threshold bounds them too.
+        big_note = {"note": "x" * (THRESHOLD + 1)}
+        r = client.post("/streaming/upload-digest", data=big_note, files={"file": ("b.bin", b"x")})
+        assert r.status_code == 413
+        assert r.json() == {"detail": f'Form field "note" is larger than {THRESHOLD} bytes'}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import time
 from typing import Annotated
@@ -11,7 +12,7 @@ from typing import Annotated
 from django.conf import settings
 from django_bolt import BoltAPI, EventSourceResponse, FileResponse, ServerSentEvent, StreamingResponse, UploadFile
 from django_bolt.params import File as FileParam
-from django_bolt.params import Header
+from django_bolt.params import Form, Header
 from django_bolt.responses import File
 
 api = BoltAPI()
@@ -185,3 +186,12 @@ async def upload(name: str, file: Annotated[UploadFile, FileParam(max_size=2_000
     UPLOADS[name] = on_disk if isinstance(on_disk, str) else None
     data = await file.aread()
     return {"size": file.size, "read": len(data), "on_disk": isinstance(on_disk, str), "head": data[:4].decode()}
+
+
+@api.post("/upload-digest")
+def upload_digest(file: Annotated[UploadFile, FileParam()], note: Annotated[str, Form()] = "") -> dict:
+    """Size and SHA-256 of an upload of any size, read in pieces."""
+    digest = hashlib.sha256()
+    while chunk := file.read(1 << 20):
+        digest.update(chunk)
+    return {"size": file.size, "sha256": digest.hexdigest(), "on_disk": file.path is not None, "note": note}

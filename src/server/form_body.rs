@@ -1,0 +1,92 @@
+//! A large multipart body for a route that reads a form is parsed while it is received instead of
+//! being buffered first: the server holds a few socket reads at a time, big parts go straight to
+//! temporary files, and a part or body over its limit is refused as soon as it is seen.
+
+use super::conn::fill;
+use super::head::{ChunkProgress, ChunkedDecoder, Framing, Head};
+use crate::app::App;
+use crate::params::form::{FormData, FormKind};
+use crate::response::Response;
+use crate::router::Lookup;
+use crate::streaming::upload::{error_response, FormBuilder, Limits};
+use bytes::{Buf, BytesMut};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// The builder for a body that should be streamed: a multipart body for a form route, larger
+/// than the spool threshold or of unknown length. Smaller ones are read into memory as usual.
+pub(super) fn builder_for(
+    app: &App,
+    head: &Head,
+    framing: &Framing,
+) -> Option<Result<FormBuilder, Response>> {
+    let large = match framing {
+        Framing::None => false,
+        Framing::Length(n) => *n > app.config.memory_spool_threshold,
+        Framing::Chunked => true,
+    };
+    if !large {
+        return None;
+    }
+    let content_type = head
+        .headers
+        .iter()
+        .find(|(k, _)| k == "content-type")
+        .map(|(_, v)| v.as_str());
+    let Ok(FormKind::Multipart { boundary }) = FormKind::of(content_type) else {
+        return None;
+    };
+    let (path, _) = head.path_and_query().ok()?;
+    let route = match app.router.lookup(&head.method, &path) {
+        Lookup::Route { route, .. } => &app.routes[route],
+        _ => return None,
+    };
+    if !route.needs.form {
+        return None;
+    }
+    Some(FormBuilder::new(&boundary, Limits::of(app, route)).map_err(error_response))
+}
+
+/// Reads the body into `builder`. On any error the builder is dropped here, which removes the
+/// temporary files written so far.
+pub(super) async fn receive(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    framing: Framing,
+    limit: usize,
+    deadline: Instant,
+    mut builder: FormBuilder,
+) -> Result<FormData, Response> {
+    let refuse = error_response;
+    match framing {
+        Framing::None => {}
+        Framing::Length(mut remaining) => loop {
+            let take = remaining.min(buf.len());
+            if take > 0 {
+                builder.push(&buf[..take]).await.map_err(refuse)?;
+                buf.advance(take);
+                remaining -= take;
+            }
+            if remaining == 0 {
+                break;
+            }
+            fill(stream, buf, deadline).await?;
+        },
+        Framing::Chunked => {
+            let mut decoder = ChunkedDecoder::new();
+            loop {
+                let progress = decoder.advance(buf, limit)?;
+                let data = std::mem::take(&mut decoder.body);
+                builder.push(&data).await.map_err(refuse)?;
+                // The buffer is reused for the next read rather than grown anew.
+                decoder.body = data;
+                decoder.body.clear();
+                match progress {
+                    ChunkProgress::Done => break,
+                    ChunkProgress::NeedMore => fill(stream, buf, deadline).await?,
+                }
+            }
+        }
+    }
+    builder.finish().map_err(refuse)
+}

@@ -21,6 +21,18 @@ from run import prepare_server  # noqa: E402
 BenchOnce = Callable[[argparse.Namespace, Any, Path, int], dict[str, Any]]
 
 
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    """The options ``run_rounds`` reads, plus ``--json`` for the results; each script adds its own load
+    options (and ``--quick``, whose meaning differs per script)."""
+    parser.add_argument("--servers", default="ours,upstream")
+    parser.add_argument("--ours-python", default=sys.executable)
+    parser.add_argument("--upstream-python", default="/work/upstream-venv/bin/python")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--server-cpu", default="0")
+    parser.add_argument("--client-cpu", default="1")
+    parser.add_argument("--json", type=Path)
+
+
 def run_rounds(
     tag: str, args: argparse.Namespace, bench_once: BenchOnce, banner: str, describe: Callable[[dict[str, Any]], str]
 ) -> list[dict[str, Any]] | None:

@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rounds import run_rounds, summarize  # noqa: E402
+from rounds import add_common_args, run_rounds, summarize  # noqa: E402
 from run import (  # noqa: E402
     ServerProcess,
     free_port,
@@ -140,17 +140,11 @@ def bench_once(args: argparse.Namespace, spec: Any, workdir: Path, round_no: int
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--servers", default="ours,upstream")
-    p.add_argument("--ours-python", default=sys.executable)
-    p.add_argument("--upstream-python", default="/work/upstream-venv/bin/python")
+    add_common_args(p)
     p.add_argument("--clients", type=int, default=1000)
     p.add_argument("--interval", type=float, default=0.01, help="seconds between one stream's events")
     p.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run")
-    p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--quick", action="store_true", help="100 clients, 2 s, 1 round")
-    p.add_argument("--server-cpu", default="0")
-    p.add_argument("--client-cpu", default="1")
-    p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     if args.quick:
         args.clients, args.seconds, args.rounds = 100, 2.0, 1

@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rounds import run_rounds, summarize  # noqa: E402
+from rounds import add_common_args, run_rounds, summarize  # noqa: E402
 from run import (  # noqa: E402
     ServerProcess,
     children_cpu_seconds,
@@ -124,18 +124,12 @@ def bench_once(args: argparse.Namespace, spec: Any, workdir: Path, round_no: int
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--servers", default="ours,upstream")
-    p.add_argument("--ours-python", default=sys.executable)
-    p.add_argument("--upstream-python", default="/work/upstream-venv/bin/python")
+    add_common_args(p)
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--round-trips", type=int, default=1000, help="per connection (default: 1000)")
     p.add_argument("--warmup-round-trips", type=int, default=100)
-    p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--quick", action="store_true", help="10 connections x 200 round trips, 1 round")
-    p.add_argument("--server-cpu", default="0")
-    p.add_argument("--client-cpu", default="1")
     p.add_argument("--timeout", type=float, default=300, help="seconds one client run may take")
-    p.add_argument("--json", type=Path)
     args = p.parse_args(argv)
     if args.quick:
         args.connections, args.round_trips, args.rounds = 10, 200, 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -13,8 +14,29 @@ HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "QUE
 WEBSOCKET = "WEBSOCKET"
 
 
+# Keyword-only: lets RouteDef add its required fields after these defaults.
+@dataclasses.dataclass(kw_only=True)
+class RouteOptions:
+    """The keywords that both ``route()`` (so ``get``, ``post``, ...) and ``websocket()`` take, with
+    their types and defaults. Both signatures still spell them out, for editors and ``help()``;
+    ``takes_route_options`` makes a signature that differs from this record fail at import."""
+
+    guards: Any = None
+    auth: Any = None
+    tags: list[str] | None = None
+    summary: str | None = None
+    description: str | None = None
+    include_in_schema: bool = True
+
+    @classmethod
+    def pick(cls, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The values of these options among a decorator's arguments (its ``locals()``, so that a
+        new option reaches ``RouteDef`` without another edit at each call)."""
+        return {field.name: arguments[field.name] for field in dataclasses.fields(cls)}
+
+
 @dataclasses.dataclass
-class RouteDef:
+class RouteDef(RouteOptions):
     """One registered route before compilation."""
 
     method: str
@@ -22,12 +44,6 @@ class RouteDef:
     handler: Callable[..., Any]
     response_model: Any = None
     status_code: int = 200
-    guards: Any = None
-    auth: Any = None
-    tags: list[str] | None = None
-    summary: str | None = None
-    description: str | None = None
-    include_in_schema: bool = True
     #: Rendered once at startup and served by Rust without calling Python (see ``static``).
     fixed: bool = False
 
@@ -41,6 +57,25 @@ class RouteDef:
             auth=self.auth if self.auth is not None else auth,
             guards=self.guards if self.guards is not None else guards,
         )
+
+
+def takes_route_options(method: F) -> F:
+    """Checks that ``method`` takes every ``RouteOptions`` field as a keyword-only parameter of the
+    same type and default."""
+    parameters = inspect.signature(method).parameters
+    for field in dataclasses.fields(RouteOptions):
+        parameter = parameters.get(field.name)
+        if (
+            parameter is None
+            or parameter.kind is not inspect.Parameter.KEYWORD_ONLY
+            or parameter.annotation != field.type
+            or parameter.default != field.default
+        ):
+            raise TypeError(
+                f"{method.__qualname__}() must take `*, {field.name}: {field.type} = {field.default!r}` "
+                "as RouteOptions declares"
+            )
+    return method
 
 
 def join_paths(prefix: str, path: str) -> str:
@@ -103,6 +138,7 @@ class RouteCollection:
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         self.routes.append(RouteDef(method=method, path=join_paths(self.prefix, path), handler=handler, **options))
 
+    @takes_route_options
     def route(
         self,
         path: str,
@@ -118,25 +154,15 @@ class RouteCollection:
         include_in_schema: bool = True,
         response_class: Any = None,
     ) -> Callable[[F], F]:
+        shared = RouteOptions.pick(locals())
+
         def register(fn: F) -> F:
             handler = fn if response_class is None else with_response_class(fn, response_class)
             for method in methods:
                 method = method.upper()
                 if method not in HTTP_METHODS:
                     raise ValueError(f"unsupported HTTP method {method!r}")
-                self._add(
-                    method,
-                    path,
-                    handler,
-                    response_model=response_model,
-                    status_code=status_code,
-                    guards=guards,
-                    auth=auth,
-                    tags=tags,
-                    summary=summary,
-                    description=description,
-                    include_in_schema=include_in_schema,
-                )
+                self._add(method, path, handler, response_model=response_model, status_code=status_code, **shared)
             return fn
 
         return register
@@ -187,6 +213,7 @@ class RouteCollection:
             RouteDef(method="GET", path=join_paths(self.prefix, path), handler=static_response, fixed=True)
         )
 
+    @takes_route_options
     def websocket(
         self,
         path: str,
@@ -201,19 +228,11 @@ class RouteCollection:
     ) -> Callable[[F], F]:
         """A WebSocket endpoint: ``async def handler(websocket: WebSocket, ...)``. Other
         parameters (path, query, headers, cookies, ``Depends``) work as on HTTP routes."""
+        shared = RouteOptions.pick(locals())
+        shared["summary"] = summary or name
 
         def register(fn: F) -> F:
-            self._add(
-                WEBSOCKET,
-                path,
-                fn,
-                guards=guards,
-                auth=auth,
-                tags=tags,
-                summary=summary or name,
-                description=description,
-                include_in_schema=include_in_schema,
-            )
+            self._add(WEBSOCKET, path, fn, **shared)
             return fn
 
         return register

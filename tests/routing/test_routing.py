@@ -2,11 +2,13 @@
 
 import datetime
 import decimal
+import inspect
 import uuid
 
 import pytest
 from django_bolt import BoltAPI, Router
 from django_bolt._compile import RouteDefinitionError
+from django_bolt.router import RouteCollection, takes_route_options
 
 METHODS = ["get", "post", "put", "patch", "delete"]
 
@@ -247,3 +249,37 @@ def test_catch_all_path(api, client_for):
         return {"rest": rest}
 
     assert client_for(api).get("/static/css/site.css").json() == {"rest": "css/site.css"}
+
+
+def test_http_and_websocket_routes_record_the_same_options(api):
+    options = {
+        "auth": ["backend"],
+        "guards": ["guard"],
+        "tags": ["chat"],
+        "summary": "Chat",
+        "description": "Talk",
+        "include_in_schema": False,
+    }
+    api.get("/http", **options)(lambda: None)
+    api.websocket("/ws", **options)(lambda websocket: None)
+    api.websocket("/named", name="Named")(lambda websocket: None)
+    http, ws, named = api.routes
+    assert {key: getattr(http, key) for key in options} == options
+    assert {key: getattr(ws, key) for key in options} == options
+    assert named.summary == "Named"
+
+
+def test_a_decorator_whose_options_drift_fails_at_import():
+    def drifted(*args, **kwargs):
+        pass
+
+    # The real websocket() signature with one default changed.
+    signature = inspect.signature(RouteCollection.websocket)
+    drifted.__signature__ = signature.replace(
+        parameters=[
+            parameter.replace(default=False) if parameter.name == "include_in_schema" else parameter
+            for parameter in signature.parameters.values()
+        ]
+    )
+    with pytest.raises(TypeError, match="include_in_schema"):
+        takes_route_options(drifted)

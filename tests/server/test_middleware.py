@@ -13,6 +13,7 @@ import pytest
 
 from tests.server.conftest import ServerProcess, launch
 from tests.server.support import LIMITS, MAX_UPLOAD
+from tests.server.wire import send_and_read_head
 
 API = "tests.testapp.middleware_api.api"
 APP = "https://app.example"
@@ -28,18 +29,6 @@ def mw_server(server_db: Path, server_logs: Path) -> Iterator[ServerProcess]:
     finally:
         server.stop()
         assert "panicked" not in server.stderr()
-
-
-def raw_request(port: int, data: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(data)
-        out = b""
-        while b"\r\n\r\n" not in out:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-        return out
 
 
 def test_preflight_and_errors_carry_cors(mw_server):
@@ -60,7 +49,7 @@ def test_early_413_carries_the_route_cors_headers(mw_server):
         f"POST /upload HTTP/1.1\r\nHost: x\r\nOrigin: https://upload.example\r\n"
         f"Content-Length: {MAX_UPLOAD + 1}\r\n\r\n"
     ).encode()
-    response = raw_request(mw_server.port, head).decode("latin-1").lower()
+    response = send_and_read_head(mw_server.port, head).decode("latin-1").lower()
     assert response.startswith("http/1.1 413")
     assert "access-control-allow-origin: https://upload.example" in response
 

@@ -198,6 +198,15 @@ def send_raw(port: int, data: bytes, timeout: float = DEFAULT_TIMEOUT) -> RawRes
         return conn.read_response(timeout=timeout)
 
 
+def send_and_read_head(port: int, data: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """Sends arbitrary bytes on a fresh connection and returns the raw head of the first response
+    (status line and headers, without the blank line), for responses ``read_response`` would not
+    parse: no Content-Length, or an upgrade."""
+    with RawConnection(port, timeout=timeout) as conn:
+        conn.send(data)
+        return conn._read_head(time.monotonic() + timeout)
+
+
 def chunked(*pieces: bytes) -> bytes:
     """Chunked transfer coding of ``pieces`` (empty pieces are skipped), with the last-chunk."""
     out = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces if p)

@@ -15,6 +15,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from tests.server.wire import send_and_read_head
 from tests.websocket.conftest import ALLOWED_ORIGIN, MAX_MESSAGE
 
 
@@ -122,15 +123,7 @@ async def test_auth_is_checked_before_the_upgrade(ws_server):
 
 
 def _raw_handshake(port: int, headers: str) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
-        sock.sendall(f"GET /ws/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        return data
+    return send_and_read_head(port, f"GET /ws/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode(), timeout=3)
 
 
 def test_bad_handshakes(ws_server):

@@ -7,9 +7,9 @@ and dependency resolution it builds.
 from __future__ import annotations
 
 import dataclasses
-import dis
 import datetime
 import decimal
+import dis
 import functools
 import inspect
 import re

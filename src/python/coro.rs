@@ -6,6 +6,7 @@
 //! suspends continues on the loop, and its result comes back through a oneshot channel.
 
 use super::refs::PyRefs;
+use pyo3::intern;
 use pyo3::prelude::*;
 use std::sync::Mutex;
 use tokio::sync::oneshot;
@@ -34,7 +35,9 @@ impl Completion {
 #[pymethods]
 impl Completion {
     fn __call__(&self, task: &Bound<'_, PyAny>) {
-        let outcome = task.call_method0("result").map(Bound::unbind);
+        let outcome = task
+            .call_method0(intern!(task.py(), "result"))
+            .map(Bound::unbind);
         if let Ok(mut guard) = self.sender.lock() {
             if let Some(sender) = guard.take() {
                 // The receiver is gone only when the request was abandoned; nothing to do then.
@@ -63,7 +66,9 @@ fn step(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> PyResult<Step>
         Ok(Step::Pending(rx))
     } else {
         Ok(Step::Done(
-            finished.call_method0("result").map(Bound::unbind),
+            finished
+                .call_method0(intern!(py, "result"))
+                .map(Bound::unbind),
         ))
     }
 }

@@ -6,6 +6,7 @@ use crate::params::errors::{FieldError, LocPart};
 use crate::streaming::file::FileRequest;
 use crate::streaming::stream::StreamBody;
 use bytes::Bytes;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use std::borrow::Cow;
@@ -30,6 +31,9 @@ fn push_headers(out: &mut HeaderList, headers: &Bound<'_, PyAny>) -> PyResult<()
         return Ok(());
     }
     let items = if let Ok(d) = headers.cast::<PyDict>() {
+        if d.is_empty() {
+            return Ok(());
+        }
         d.items().into_any()
     } else {
         headers.clone()
@@ -53,7 +57,7 @@ fn push_headers(out: &mut HeaderList, headers: &Bound<'_, PyAny>) -> PyResult<()
 }
 
 fn status_of(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
-    let status: u16 = obj.getattr("status_code")?.extract()?;
+    let status: u16 = obj.getattr(intern!(obj.py(), "status_code"))?.extract()?;
     // Interim (1xx) statuses cannot be a handler's final answer.
     if !(200..=599).contains(&status) {
         return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -106,16 +110,16 @@ pub fn from_result(
 /// `StreamingResponse`; `None` for other responses.
 fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyResult<Option<Body>> {
     if obj.is_instance(app.refs.file_response_cls.bind(py))? {
-        let filename = obj.getattr("filename")?;
+        let filename = obj.getattr(intern!(obj.py(), "filename"))?;
         return Ok(Some(Body::FileRequest(Box::new(FileRequest {
-            path: obj.getattr("path")?.extract()?,
+            path: obj.getattr(intern!(obj.py(), "path"))?.extract()?,
             filename: if filename.is_none() {
                 None
             } else {
                 Some(filename.extract()?)
             },
             media_type: None,
-            in_memory: obj.getattr("in_memory")?.is_truthy()?,
+            in_memory: obj.getattr(intern!(obj.py(), "in_memory"))?.is_truthy()?,
         }))));
     }
     if obj.is_instance(app.refs.streaming_response_cls.bind(py))? {
@@ -140,13 +144,13 @@ fn from_response_object(
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<Response> {
     let status = status_of(obj)?;
-    let media_type = obj.getattr("media_type")?;
+    let media_type = obj.getattr(intern!(obj.py(), "media_type"))?;
     let special = special_body(py, app, obj)?;
     let is_file = matches!(special, Some(Body::FileRequest(_)));
     let content = if special.is_some() {
         py.None().into_bound(py)
     } else {
-        obj.getattr("content")?
+        obj.getattr(intern!(obj.py(), "content"))?
     };
     let (body, default_type) = if content.is_none() {
         (Bytes::new(), None)
@@ -174,8 +178,8 @@ fn from_response_object(
     } else if let Some(t) = default_type {
         headers.push((Cow::Borrowed("content-type"), t.to_owned()));
     }
-    push_headers(&mut headers, &obj.getattr("headers")?)?;
-    let cookies = obj.getattr("cookies")?;
+    push_headers(&mut headers, &obj.getattr(intern!(obj.py(), "headers"))?)?;
+    let cookies = obj.getattr(intern!(obj.py(), "cookies"))?;
     if !cookies.is_none() {
         for c in cookies.try_iter()? {
             let c: String = c?.extract()?;
@@ -213,7 +217,7 @@ pub fn from_error(py: Python<'_>, app: &App, err: PyErr) -> Response {
 fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
     let exc = err.value(py);
     if exc.is_instance(app.refs.validation_error.bind(py))? {
-        let errors = errors_from_python(&exc.getattr("errors")?)?;
+        let errors = errors_from_python(&exc.getattr(intern!(exc.py(), "errors"))?)?;
         return Ok(Response::new(
             422,
             JSON,
@@ -222,11 +226,14 @@ fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
     }
     if exc.is_instance(app.refs.http_exception.bind(py))? {
         let status = status_of(exc)?;
-        let detail = exc.getattr("detail")?;
+        let detail = exc.getattr(intern!(exc.py(), "detail"))?;
         let body = PyDict::new(py);
         body.set_item("detail", detail)?;
         let mut resp = Response::new(status, JSON, encode_json(py, app, body.as_any())?);
-        push_headers(&mut resp.headers, &exc.getattr("headers")?)?;
+        push_headers(
+            &mut resp.headers,
+            &exc.getattr(intern!(exc.py(), "headers"))?,
+        )?;
         return Ok(resp);
     }
     let body = app

@@ -2,6 +2,9 @@
 
 use crate::request::{latin1, Method};
 use crate::response::Response;
+use std::mem::MaybeUninit;
+
+const STACK_HEADERS: usize = 128;
 
 pub struct Head {
     pub method: Method,
@@ -28,9 +31,19 @@ pub fn parse_head(
     max_headers: usize,
     max_header_bytes: usize,
 ) -> Result<Parsed, Response> {
-    let mut slots = vec![httparse::EMPTY_HEADER; max_headers];
-    let mut req = httparse::Request::new(&mut slots);
-    match req.parse(buf) {
+    // Up to STACK_HEADERS slots live on the stack, uninitialised: a request costs no allocation
+    // or zeroing for the header table.
+    let mut on_stack = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; STACK_HEADERS];
+    let mut on_heap;
+    let slots = if max_headers <= STACK_HEADERS {
+        &mut on_stack[..max_headers]
+    } else {
+        on_heap = Vec::with_capacity(max_headers);
+        on_heap.resize_with(max_headers, MaybeUninit::uninit);
+        &mut on_heap[..]
+    };
+    let mut req = httparse::Request::new(&mut []);
+    match req.parse_with_uninit_headers(buf, slots) {
         Ok(httparse::Status::Complete(n)) => {
             if n > max_header_bytes {
                 return Err(headers_too_large(max_header_bytes));
@@ -141,12 +154,11 @@ impl Head {
     }
 
     pub fn wants_keep_alive(&self) -> bool {
-        let connection = self
-            .values("connection")
-            .collect::<Vec<_>>()
-            .join(",")
-            .to_ascii_lowercase();
-        let has = |token: &str| connection.split(',').any(|t| t.trim() == token);
+        let has = |token: &str| {
+            self.values("connection")
+                .flat_map(|v| v.split(','))
+                .any(|t| t.trim().eq_ignore_ascii_case(token))
+        };
         if self.minor_version == 0 {
             has("keep-alive")
         } else {

@@ -12,6 +12,7 @@
 use crate::app::App;
 use crate::python::coro;
 use bytes::Bytes;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::sync::Arc;
@@ -85,7 +86,7 @@ impl ChunkSink {
             Err(_) => true,
         };
         if has_room {
-            future.call_method1("set_result", (future.py().None(),))?;
+            future.call_method1(intern!(future.py(), "set_result"), (future.py().None(),))?;
         } else {
             *room = Some(future.clone().unbind());
         }
@@ -135,7 +136,7 @@ impl AsyncSource {
         let waiting = self.room.lock().ok().and_then(|mut r| r.take());
         if let Some(future) = waiting {
             Python::attach(|py| {
-                let set_result = future.bind(py).getattr("set_result");
+                let set_result = future.bind(py).getattr(intern!(py, "set_result"));
                 let woken = set_result.and_then(|f| self.call_soon.bind(py).call1((f, py.None())));
                 if let Err(e) = woken {
                     e.print(py);
@@ -223,7 +224,7 @@ impl StreamBody {
         let source = Arc::clone(source);
         Pull::Sync(tokio::task::spawn_blocking(move || {
             Python::attach(|py| {
-                let pulled = source.bind(py).call_method0("pull");
+                let pulled = source.bind(py).call_method0(intern!(py, "pull"));
                 to_chunk(py, &app, pulled)
             })
         }))

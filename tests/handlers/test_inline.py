@@ -7,7 +7,6 @@ import functools
 import threading
 
 import pytest
-
 from django_bolt import _runtime
 from django_bolt._compile import never_suspends
 from django_bolt.exceptions import HTTPException

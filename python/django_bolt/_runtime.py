@@ -106,9 +106,10 @@ def event_loop(kind: str = "auto") -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _eager_task_legacy(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context) -> Any:
+def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context) -> Any:
     """Before 3.12 there are no eager tasks: create the task, take its scheduled first step out of
-    the ready queue (the loop lock is held, so the loop is not reading it) and run it here."""
+    the ready queue (the loop lock is held, so the loop is not reading it) and run it here. From
+    3.12 on Rust starts eager tasks itself (``src/python/locked_loop.rs``)."""
     task = context.run(loop.create_task, coro)
     ready = loop._ready  # type: ignore[attr-defined]
     for handle in reversed(ready):
@@ -117,15 +118,6 @@ def _eager_task_legacy(loop: asyncio.AbstractEventLoop, coro: Any, context: cont
             handle._run()
             break
     return task
-
-
-def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context) -> Any:
-    """Creates the handler's task and runs its first step on the calling thread."""
-    return asyncio.Task(coro, loop=loop, context=context, eager_start=True)  # type: ignore[call-arg]
-
-
-if sys.version_info < (3, 12):
-    _eager_task = _eager_task_legacy  # noqa: F811
 
 
 def first_step_locked(loop: BoltEventLoop) -> Callable[[Any, Callable[[Any], None]], Any]:

@@ -112,6 +112,81 @@ pub fn body_too_large(limit: usize) -> Response {
     )
 }
 
+/// A route's rate limit and authentication, passed before the request's body was read.
+#[derive(Clone)]
+pub struct Admission {
+    route: usize,
+    identity: Option<Arc<Identity>>,
+}
+
+impl std::fmt::Debug for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admission")
+            .field("route", &self.route)
+            .field("identified", &self.identity.is_some())
+            .finish()
+    }
+}
+
+/// Rate limit, authentication with claim guards, then the identity-keyed rate limit (failed
+/// attempts count too): what a route checks before it looks at parameters or the body. Static
+/// routes stay public.
+async fn admit(
+    app: &App,
+    route: &Route,
+    req: &HttpRequest,
+) -> Result<Option<Arc<Identity>>, Response> {
+    rate_limit::check_before_auth(app, route, req).await?;
+    let auth = match &route.fixed_response {
+        Some(_) => None,
+        None => route.auth.as_ref(),
+    };
+    let identity = match auth {
+        Some(auth) => match crate::auth::authenticate(auth, &req.method, &req.headers).await {
+            Ok(identity) => identity,
+            Err(resp) => {
+                rate_limit::check_after_auth(app, route, req, Err(())).await?;
+                return Err(resp);
+            }
+        },
+        None => None,
+    };
+    rate_limit::check_after_auth(app, route, req, Ok(identity.as_deref())).await?;
+    Ok(identity)
+}
+
+/// For a request whose body is still unread: runs its route's `admit` checks now, so a client
+/// that is refused cannot make the server receive (or spool to disk) a body it would discard.
+/// `Err` is the finished answer, CORS headers included.
+pub async fn admit_before_body(app: &App, req: &mut HttpRequest) -> Result<(), Response> {
+    // Preflights are answered before routing, without auth.
+    if req.method == Method::Options {
+        return Ok(());
+    }
+    crate::server::proxy::apply_forwarded(req, &app.config.trusted_proxies);
+    let Lookup::Route { route: index, .. } = app.router.lookup(&req.method, &req.path) else {
+        return Ok(());
+    };
+    let route = &app.routes[index];
+    if route.auth.is_none() && route.middleware.rate_limit.is_none() {
+        return Ok(());
+    }
+    match admit(app, route, req).await {
+        Ok(identity) => {
+            req.admission = Some(Admission {
+                route: index,
+                identity,
+            });
+            Ok(())
+        }
+        Err(mut resp) => {
+            let info = middleware::RequestInfo::of(app, req);
+            middleware::finish(app, Origin::Route(index), &info, &mut resp);
+            Err(resp)
+        }
+    }
+}
+
 async fn run_route(
     app: &Arc<App>,
     index: usize,
@@ -119,27 +194,15 @@ async fn run_route(
     path_params: Vec<(String, String)>,
 ) -> Response {
     let route = &app.routes[index];
-    if let Err(resp) = rate_limit::check_before_auth(app, route, &req).await {
-        return resp;
-    }
+    let identity = match req.admission.take() {
+        Some(admitted) if admitted.route == index => admitted.identity,
+        _ => match admit(app, route, &req).await {
+            Ok(identity) => identity,
+            Err(resp) => return resp,
+        },
+    };
     if let Some(fixed) = &route.fixed_response {
         return fixed.copy_full();
-    }
-    let identity = match &route.auth {
-        Some(auth) => match crate::auth::authenticate(auth, &req.method, &req.headers).await {
-            Ok(identity) => identity,
-            Err(resp) => {
-                return match rate_limit::check_after_auth(app, route, &req, Err(())).await {
-                    Err(limited) => limited,
-                    Ok(()) => resp,
-                };
-            }
-        },
-        None => None,
-    };
-    if let Err(resp) = rate_limit::check_after_auth(app, route, &req, Ok(identity.as_deref())).await
-    {
-        return resp;
     }
     let form = if route.needs.form {
         let limits = upload::Limits::of(app, route);

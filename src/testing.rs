@@ -180,6 +180,7 @@ pub(crate) fn build_request(
             .collect(),
         body: body.into(),
         form: None,
+        admission: None,
         peer,
         scheme: "http",
     })

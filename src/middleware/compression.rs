@@ -273,6 +273,7 @@ mod tests {
             headers: vec![("accept-encoding".into(), accept.into())],
             body: Default::default(),
             form: None,
+            admission: None,
             peer: None,
             scheme: "http",
         }

@@ -68,6 +68,8 @@ pub struct HttpRequest {
     /// A multipart body parsed while it was received (large parts already on disk); `body` is
     /// then empty.
     pub form: Option<crate::params::form::FormData>,
+    /// The route's rate limit and auth, already passed before the body was read.
+    pub admission: Option<crate::pipeline::Admission>,
     pub peer: Option<SocketAddr>,
     pub scheme: &'static str,
 }

@@ -221,24 +221,29 @@ async fn read_request(
             return Err(early(app, &head, pipeline::body_too_large(limit)));
         }
     }
-    if !matches!(framing, Framing::None) && head.expects_continue() && buf.is_empty() {
+    let expects_continue = head.expects_continue();
+    let mut req = request(head, path, query, peer);
+    if matches!(framing, Framing::None) {
+        return Ok((req, http10));
+    }
+    // Before `100 Continue` and before any body byte is read.
+    pipeline::admit_before_body(app, &mut req).await?;
+    if expects_continue && buf.is_empty() {
         stream
             .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
             .await
             .map_err(|_| Response::detail(400, "Connection closed"))?;
     }
     let deadline = Instant::now() + cfg.body_timeout;
-    if let Some(builder) = super::form_body::builder_for(app, &head, &framing) {
-        let builder = builder.map_err(|r| early(app, &head, r))?;
+    if let Some(builder) = super::form_body::builder_for(app, &req, &framing) {
+        let builder = builder.map_err(|r| early_for(app, &req, r))?;
         let form = super::form_body::receive(stream, buf, framing, limit, deadline, builder)
             .await
-            .map_err(|r| early(app, &head, r))?;
-        return Ok((
-            request(head, path, query, bytes::Bytes::new(), Some(form), peer),
-            http10,
-        ));
+            .map_err(|r| early_for(app, &req, r))?;
+        req.form = Some(form);
+        return Ok((req, http10));
     }
-    let body = match framing {
+    req.body = match framing {
         Framing::None => bytes::Bytes::new(),
         Framing::Length(n) => {
             while buf.len() < n {
@@ -251,7 +256,7 @@ async fn read_request(
             loop {
                 match decoder
                     .advance(buf, limit)
-                    .map_err(|r| early(app, &head, r))?
+                    .map_err(|r| early_for(app, &req, r))?
                 {
                     ChunkProgress::Done => break,
                     ChunkProgress::NeedMore => fill(stream, buf, deadline).await?,
@@ -260,24 +265,19 @@ async fn read_request(
             bytes::Bytes::from(decoder.body)
         }
     };
-    Ok((request(head, path, query, body, None, peer), http10))
+    Ok((req, http10))
 }
 
-fn request(
-    head: Head,
-    path: String,
-    query: String,
-    body: bytes::Bytes,
-    form: Option<crate::params::form::FormData>,
-    peer: SocketAddr,
-) -> HttpRequest {
+/// The request from its head; the body is filled in once read.
+fn request(head: Head, path: String, query: String, peer: SocketAddr) -> HttpRequest {
     HttpRequest {
         method: head.method,
         path,
         query,
         headers: head.headers,
-        body,
-        form,
+        body: bytes::Bytes::new(),
+        form: None,
+        admission: None,
         peer: Some(peer),
         scheme: "http",
     }
@@ -292,6 +292,17 @@ fn early(app: &App, head: &Head, resp: Response) -> Response {
         .map(|(_, v)| v.as_str());
     let path = head.path_and_query().ok().map(|(p, _)| p);
     crate::middleware::early_response(app, &head.method, path.as_deref(), origin, resp)
+}
+
+/// `early` for a request whose head has become an `HttpRequest`.
+fn early_for(app: &App, req: &HttpRequest, resp: Response) -> Response {
+    crate::middleware::early_response(
+        app,
+        &req.method,
+        Some(&req.path),
+        req.header("origin"),
+        resp,
+    )
 }
 
 /// Writes an error answered before the request was read; the connection closes after it.

@@ -3,9 +3,10 @@
 //! temporary files, and a part or body over its limit is refused as soon as it is seen.
 
 use super::conn::fill;
-use super::head::{ChunkProgress, ChunkedDecoder, Framing, Head};
+use super::head::{ChunkProgress, ChunkedDecoder, Framing};
 use crate::app::App;
 use crate::params::form::{FormData, FormKind};
+use crate::request::HttpRequest;
 use crate::response::Response;
 use crate::router::Lookup;
 use crate::streaming::upload::{error_response, FormBuilder, Limits};
@@ -17,7 +18,7 @@ use tokio::time::Instant;
 /// than the spool threshold or of unknown length. Smaller ones are read into memory as usual.
 pub(super) fn builder_for(
     app: &App,
-    head: &Head,
+    req: &HttpRequest,
     framing: &Framing,
 ) -> Option<Result<FormBuilder, Response>> {
     let large = match framing {
@@ -28,16 +29,10 @@ pub(super) fn builder_for(
     if !large {
         return None;
     }
-    let content_type = head
-        .headers
-        .iter()
-        .find(|(k, _)| k == "content-type")
-        .map(|(_, v)| v.as_str());
-    let Ok(FormKind::Multipart { boundary }) = FormKind::of(content_type) else {
+    let Ok(FormKind::Multipart { boundary }) = FormKind::of(req.header("content-type")) else {
         return None;
     };
-    let (path, _) = head.path_and_query().ok()?;
-    let route = match app.router.lookup(&head.method, &path) {
+    let route = match app.router.lookup(&req.method, &req.path) {
         Lookup::Route { route, .. } => &app.routes[route],
         _ => return None,
     };

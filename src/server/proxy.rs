@@ -77,6 +77,7 @@ mod tests {
             ],
             body: Default::default(),
             form: None,
+            admission: None,
             peer: Some(peer.parse().unwrap()),
             scheme: "http",
         }

@@ -153,6 +153,7 @@ mod tests {
                 .collect(),
             body: Default::default(),
             form: None,
+            admission: None,
             peer: None,
             scheme: "http",
         }

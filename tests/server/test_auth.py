@@ -3,9 +3,12 @@ server's database for sync and async handlers."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
+
+from tests.server.wire import RawConnection
 
 
 def test_jwt_and_user_over_the_socket(client: httpx.Client):
@@ -31,3 +34,33 @@ def test_api_key_over_the_socket(client: httpx.Client):
     assert client.get("/auth-test/key", headers={"x-api-key": "socket-key-1"}).json() == {"auth": "api_key"}
     r = client.get("/auth-test/key", headers={"x-api-key": "socket-key-2"})
     assert r.status_code == 401 and r.headers["www-authenticate"] == 'ApiKey realm="api"'
+
+
+def _token(client: httpx.Client) -> str:
+    return client.post("/auth-test/users", params={"username": f"body-{uuid.uuid4().hex[:8]}"}).json()["token"]
+
+
+def test_refused_credentials_are_answered_before_the_body_is_read(server, client: httpx.Client):
+    """Auth runs before the body: the server answers a refused client without waiting for it."""
+    with RawConnection(server.port) as conn:
+        conn.request("POST", "/auth-test/echo", {"Content-Type": "application/json", "Content-Length": "4000"})
+        r = conn.read_response()  # nothing of the body has been sent
+        assert r.status == 401
+        assert r.header("www-authenticate") == 'Bearer realm="api"'
+        # The unread body makes the connection unusable: the server closes it.
+        assert conn.is_closed(timeout=5)
+
+
+def test_expect_continue_is_refused_without_credentials_and_granted_with_them(server, client: httpx.Client):
+    body = json.dumps({"b": 1, "a": 2}).encode()
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(body)), "Expect": "100-continue"}
+    with RawConnection(server.port) as conn:
+        conn.request("POST", "/auth-test/echo", headers)
+        r = conn.read_response()
+        assert r.status == 401 and r.interim == []  # no 100 Continue: the client never sends it
+    with RawConnection(server.port) as conn:
+        conn.request("POST", "/auth-test/echo", {**headers, "Authorization": f"Bearer {_token(client)}"})
+        assert conn.read_interim().startswith(b"HTTP/1.1 100 Continue")
+        conn.send(body)
+        r = conn.read_response()
+        assert r.status == 200 and r.json() == {"keys": ["a", "b"]}

@@ -172,3 +172,16 @@ def test_no_temporary_files_outlive_a_handler_error(tmpdir_server):
     assert r.status == 422
     assert list(spool.iterdir()) == []
     assert os.path.isdir(spool)
+
+
+def test_unauthenticated_upload_is_refused_before_anything_is_spooled(tmpdir_server):
+    """Auth runs before the body: no byte of a refused upload is read or written to disk."""
+    server, spool = tmpdir_server
+    head = _part_head()
+    with RawConnection(server.port, timeout=30) as conn:
+        conn.request("POST", "/streaming/upload-protected", _headers(len(head) + 64 * MIB + len(TAIL)))
+        conn.send(head + BLOCK)
+        r = conn.read_response()
+        assert r.status == 401
+        assert r.header("access-control-allow-origin") == ORIGIN
+    assert list(spool.iterdir()) == []

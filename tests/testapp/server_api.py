@@ -239,6 +239,11 @@ async def auth_test_staff() -> dict:
     return {"staff": True}
 
 
+@api.post("/auth-test/echo", auth=[jwt_auth], guards=[IsAuthenticated()])
+async def auth_test_echo(data: dict) -> dict:
+    return {"keys": sorted(data)}
+
+
 @api.get("/auth-test/key", auth=[APIKeyAuthentication(api_keys=["socket-key-1"])], guards=[IsAuthenticated()])
 async def auth_test_key(request: Request) -> dict:
     return {"auth": request.auth_backend}

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from django.conf import settings
 from django_bolt import BoltAPI, EventSourceResponse, FileResponse, ServerSentEvent, StreamingResponse, UploadFile
+from django_bolt.auth import IsAuthenticated, JWTAuthentication
 from django_bolt.params import File as FileParam
 from django_bolt.params import Form, Header
 from django_bolt.responses import File
@@ -195,3 +196,8 @@ def upload_digest(file: Annotated[UploadFile, FileParam()], note: Annotated[str,
     while chunk := file.read(1 << 20):
         digest.update(chunk)
     return {"size": file.size, "sha256": digest.hexdigest(), "on_disk": file.path is not None, "note": note}
+
+
+@api.post("/upload-protected", auth=[JWTAuthentication()], guards=[IsAuthenticated()])
+def upload_protected(file: Annotated[UploadFile, FileParam()]) -> dict:
+    return {"size": file.size}

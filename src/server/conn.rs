@@ -216,13 +216,13 @@ async fn read_request(
     let (path, query) = head.path_and_query()?;
     let http10 = head.minor_version == 0;
     let limit = cfg.max_body_bytes;
-    if let Framing::Length(n) = framing {
-        if n > limit {
-            return Err(early(app, &head, pipeline::body_too_large(limit)));
-        }
-    }
     let expects_continue = head.expects_continue();
     let mut req = request(head, path, query, peer);
+    if let Framing::Length(n) = framing {
+        if n > limit {
+            return Err(early(app, &req, pipeline::body_too_large(limit)));
+        }
+    }
     if matches!(framing, Framing::None) {
         return Ok((req, http10));
     }
@@ -236,10 +236,10 @@ async fn read_request(
     }
     let deadline = Instant::now() + cfg.body_timeout;
     if let Some(builder) = super::form_body::builder_for(app, &req, &framing) {
-        let builder = builder.map_err(|r| early_for(app, &req, r))?;
+        let builder = builder.map_err(|r| early(app, &req, r))?;
         let form = super::form_body::receive(stream, buf, framing, limit, deadline, builder)
             .await
-            .map_err(|r| early_for(app, &req, r))?;
+            .map_err(|r| early(app, &req, r))?;
         req.form = Some(form);
         return Ok((req, http10));
     }
@@ -256,7 +256,7 @@ async fn read_request(
             loop {
                 match decoder
                     .advance(buf, limit)
-                    .map_err(|r| early_for(app, &req, r))?
+                    .map_err(|r| early(app, &req, r))?
                 {
                     ChunkProgress::Done => break,
                     ChunkProgress::NeedMore => fill(stream, buf, deadline).await?,
@@ -284,18 +284,7 @@ fn request(head: Head, path: String, query: String, peer: SocketAddr) -> HttpReq
 }
 
 /// An error answered before the pipeline, with the CORS headers of the route it names.
-fn early(app: &App, head: &Head, resp: Response) -> Response {
-    let origin = head
-        .headers
-        .iter()
-        .find(|(k, _)| k == "origin")
-        .map(|(_, v)| v.as_str());
-    let path = head.path_and_query().ok().map(|(p, _)| p);
-    crate::middleware::early_response(app, &head.method, path.as_deref(), origin, resp)
-}
-
-/// `early` for a request whose head has become an `HttpRequest`.
-fn early_for(app: &App, req: &HttpRequest, resp: Response) -> Response {
+fn early(app: &App, req: &HttpRequest, resp: Response) -> Response {
     crate::middleware::early_response(
         app,
         &req.method,

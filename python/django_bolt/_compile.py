@@ -371,10 +371,9 @@ _SUSPENDING_OPS = frozenset(
 def never_suspends(fn: Callable[..., Any]) -> bool:
     """True for a plain ``async def`` whose own code has no await point: its coroutine runs to its
     ``return`` in one step, so Rust runs it without an asyncio task."""
-    code = getattr(fn, "__code__", None)
-    if not isinstance(fn, types.FunctionType) or code is None or not code.co_flags & inspect.CO_COROUTINE:
+    if not isinstance(fn, types.FunctionType) or not fn.__code__.co_flags & inspect.CO_COROUTINE:
         return False
-    return not any(ins.opname in _SUSPENDING_OPS for ins in dis.get_instructions(code))
+    return not any(ins.opname in _SUSPENDING_OPS for ins in dis.get_instructions(fn.__code__))
 
 
 def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHandler:

@@ -106,10 +106,12 @@ def event_loop(kind: str = "auto") -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars.Context) -> Any:
-    """Before 3.12 there are no eager tasks: create the task, take its scheduled first step out of
-    the ready queue (the loop lock is held, so the loop is not reading it) and run it here. From
-    3.12 on Rust starts eager tasks itself (``src/python/locked_loop.rs``)."""
+def _eager_task_before_312(
+    coro: Any, *, loop: asyncio.AbstractEventLoop, context: contextvars.Context, eager_start: bool = True
+) -> Any:
+    """``asyncio.Task(coro, loop=..., context=..., eager_start=True)`` for Python < 3.12, which has
+    no eager tasks: create the task, take its scheduled first step out of the ready queue (Rust
+    holds the loop lock, so the loop is not reading it) and run it here."""
     task = context.run(loop.create_task, coro)
     ready = loop._ready  # type: ignore[attr-defined]
     for handle in reversed(ready):
@@ -118,40 +120,6 @@ def _eager_task(loop: asyncio.AbstractEventLoop, coro: Any, context: contextvars
             handle._run()
             break
     return task
-
-
-def first_step_locked(loop: BoltEventLoop) -> Callable[[Any, Callable[[Any], None]], Any]:
-    lock = loop.bolt_lock
-    set_running_loop = asyncio.events._set_running_loop
-    wake = loop._write_to_self  # type: ignore[attr-defined]
-    new_context = contextvars.Context
-
-    ready = loop._ready  # type: ignore[attr-defined]
-
-    def first_step(coro: Any, done: Callable[[Any], None]) -> Any:
-        """Runs the first step; returns the finished task, or None once ``done`` is registered."""
-        with lock:
-            # Only the loop thread removes entries, and it is held off by the lock: if these
-            # lengths change, the step itself scheduled callbacks or timers. The timer heap is
-            # read each time: the loop replaces the list when it purges cancelled timers.
-            timers = loop._scheduled  # type: ignore[attr-defined]
-            before = (len(ready), len(timers))
-            set_running_loop(loop)
-            try:
-                task = _eager_task(loop, coro, new_context())
-            finally:
-                set_running_loop(None)
-            if task.done():
-                return task
-            task.add_done_callback(done)
-            scheduled = (len(ready), len(timers)) != before
-        # Wake the loop only when it has new work of ours; work handed to other threads (an
-        # executor, say) wakes it through call_soon_threadsafe when it completes.
-        if scheduled:
-            wake()
-        return None
-
-    return first_step
 
 
 def locked_loop(loop: asyncio.AbstractEventLoop) -> dict[str, Any] | None:
@@ -167,12 +135,13 @@ def locked_loop(loop: asyncio.AbstractEventLoop) -> dict[str, Any] | None:
         "wake": loop._write_to_self,  # type: ignore[attr-defined]
         "context": contextvars.Context,
         "context_run": contextvars.Context.run,
-        "eager_task": asyncio.Task if sys.version_info >= (3, 12) else None,
+        "eager_task": asyncio.Task if sys.version_info >= (3, 12) else _eager_task_before_312,
     }
 
 
 def first_step_on_loop(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Callable[[Any], None]], Any]:
-    """For loops whose internals are not thread-safe (uvloop): the task starts on the loop thread."""
+    """For loops without the lock (uvloop, whose internals are not thread-safe): the task starts on
+    the loop thread. The lock-guarded loop starts tasks from Rust (``locked_loop`` above)."""
 
     def start(coro: Any, done: Callable[[Any], None]) -> None:
         task = contextvars.Context().run(loop.create_task, coro)
@@ -228,7 +197,7 @@ def runtime(event_loop_kind: str = "auto") -> dict[str, Any]:
         "error_body": error_body,
         "anonymous_user": anonymous_user,
         "auser": auser,
-        "first_step": first_step_locked(loop) if isinstance(loop, BoltEventLoop) else first_step_on_loop(loop),
+        "first_step": first_step_on_loop(loop),
         "locked_loop": locked_loop(loop),
         "file_response": _FileBase,
         "streaming_response": StreamingResponse,

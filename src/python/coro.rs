@@ -1,7 +1,7 @@
 //! Stepping `async def` handlers from Rust.
 //!
 //! The handler's coroutine becomes an asyncio task whose first step runs on the calling Rust
-//! thread (`locked_loop.rs` on Python 3.12+, else `django_bolt._runtime.first_step_locked`): a
+//! thread (`locked_loop.rs`; with uvloop, Python's `first_step` starts it on the loop thread): a
 //! coroutine that finishes without suspending never waits for the event loop thread. One that
 //! suspends continues on the loop, and its result comes back through a oneshot channel.
 
@@ -49,8 +49,8 @@ impl Completion {
 
 pub fn start(py: Python<'_>, refs: &PyRefs, coro: Bound<'_, PyAny>) -> Step {
     let started = match &refs.locked_loop {
-        Some(locked) if locked.starts_tasks() => locked.start(py, coro),
-        _ => step(py, refs, coro),
+        Some(locked) => locked.start(py, coro),
+        None => step(py, refs, coro),
     };
     match started {
         Ok(step) => step,

@@ -3,8 +3,9 @@
 //! `BoltEventLoop` (python/django_bolt/_runtime.py) holds a lock whenever it runs callbacks and
 //! releases it only inside `select`. Holding that lock, a Rust thread owns the loop's state for a
 //! moment, exactly as if it ran on the loop thread, so it can:
-//! - start an eager asyncio task (Python 3.12+): the first step runs here, inside its own task,
-//!   and only a coroutine that suspends is left to the loop thread;
+//! - start an eager asyncio task: the first step runs here, inside its own task, and only a
+//!   coroutine that suspends is left to the loop thread (before 3.12, which has no eager tasks,
+//!   `_runtime._eager_task_before_312` does the same by hand);
 //! - run a coroutine that cannot suspend (an `async def` without any `await`, decided from its
 //!   bytecode when the route is compiled) to its `return` with one `send(None)` and no task.
 //!
@@ -32,8 +33,8 @@ pub struct LockedLoop {
     context_cls: Py<PyAny>,
     /// `contextvars.Context.run`, called unbound as `run(context, fn, *args)`.
     context_run: Py<PyAny>,
-    /// `asyncio.Task` on Python 3.12+ (eager start); `None` before.
-    eager_task: Option<Py<PyAny>>,
+    /// `asyncio.Task` on Python 3.12+, a function with its signature before (`eager_start`).
+    eager_task: Py<PyAny>,
     /// `send_none` below, as a Python callable for `Context.run`.
     send_none: Py<PyAny>,
     /// Keyword arguments of the eager task: `loop`, `eager_start=True` (`context` added per call).
@@ -80,18 +81,10 @@ impl LockedLoop {
             wake: field(d, "wake")?,
             context_cls: field(d, "context")?,
             context_run: field(d, "context_run")?,
-            eager_task: d
-                .get_item("eager_task")?
-                .filter(|t| !t.is_none())
-                .map(Bound::unbind),
+            eager_task: field(d, "eager_task")?,
             task_kwargs: task_kwargs.unbind(),
             send_none: wrap_pyfunction!(send_none, py)?.into_any().unbind(),
         })
-    }
-
-    /// Whether `start` can run here (else Python's `first_step` does, on Python < 3.12).
-    pub fn starts_tasks(&self) -> bool {
-        self.eager_task.is_some()
     }
 
     /// Lengths of the ready queue and the timer heap: the step scheduled work if they change
@@ -156,13 +149,10 @@ impl LockedLoop {
     /// Starts `coro` as an eager task; `Step::Pending` once it suspended (its outcome arrives
     /// through the receiver when the loop finishes it).
     pub fn start(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> PyResult<Step> {
-        let Some(task_cls) = &self.eager_task else {
-            return Err(PyRuntimeError::new_err("eager tasks need Python 3.12"));
-        };
         let task = self.locked(py, || {
             let kwargs = self.task_kwargs.bind(py).copy()?;
             kwargs.set_item(intern!(py, "context"), self.context_cls.bind(py).call0()?)?;
-            let task = task_cls.bind(py).call((coro,), Some(&kwargs))?;
+            let task = self.eager_task.bind(py).call((coro,), Some(&kwargs))?;
             if task.call_method0(intern!(py, "done"))?.is_truthy()? {
                 return Ok(Err(task));
             }

@@ -24,8 +24,9 @@ pub struct PyRefs {
     pub anonymous_user: Py<PyAny>,
     /// `auser(request) -> coroutine`.
     pub auser: Py<PyAny>,
-    /// `first_step(coro, done) -> task | None`: runs the coroutine's first step as an asyncio
-    /// task; returns the task when it already finished, else registers `done` and returns None.
+    /// `first_step(coro, done) -> task | None`, for loops without the lock (uvloop): starts the
+    /// coroutine as an asyncio task; the task if it already finished, else None once `done` is
+    /// registered.
     pub first_step: Py<PyAny>,
     /// Starts coroutines on the lock-guarded loop from Rust (`None` with uvloop).
     pub locked_loop: Option<super::locked_loop::LockedLoop>,

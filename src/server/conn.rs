@@ -167,7 +167,9 @@ async fn read_head(
         buf.reserve(HEAD_CHUNK);
         let read = tokio::select! {
             r = timeout_at(deadline, stream.read_buf(buf)) => r,
-            _ = shutdown.changed(), if buf.is_empty() => return Ok(HeadRead::Closed),
+            // An idle keep-alive connection is closed at shutdown; a just-accepted one keeps
+            // its chance to send its first request (its client is already sending it).
+            _ = shutdown.changed(), if buf.is_empty() && !first => return Ok(HeadRead::Closed),
         };
         match read {
             Err(_) if buf.is_empty() => return Ok(HeadRead::Closed),

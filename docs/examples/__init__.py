@@ -1,0 +1,1 @@
+"""The README's examples, one module each; see README.md in this directory."""

@@ -175,6 +175,7 @@ def test_streaming(streaming):
     assert head.headers["content-type"].startswith("text/csv")
     assert client.get("/reports/q3.csv", headers={"Range": "bytes=99-"}).status_code == 416
     assert client.get("/reports/q4.csv").status_code == 404
+    assert client.get("/reports/q3.csv%00").status_code == 403  # a NUL in the path: refused, not truncated
 
     with client.stream("GET", "/prices") as events:  # no Last-Event-ID: starts at 1
         first = next(events.iter_text())

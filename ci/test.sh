@@ -59,8 +59,8 @@ if [ "${SKIP_LINT:-0}" != "1" ]; then
     stage "lint"
     cargo fmt --check
     cargo clippy --profile quick-release --all-targets -- -D warnings
-    "$work/tools/bin/ruff" check python tests bench examples ci
-    "$work/tools/bin/ruff" format --check python tests bench examples ci
+    "$work/tools/bin/ruff" check python tests bench examples ci docs
+    "$work/tools/bin/ruff" format --check python tests bench examples ci docs
 fi
 
 stage "hosted-runner wheel workflow"

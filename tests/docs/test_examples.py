@@ -30,12 +30,19 @@ def _forget_examples() -> None:
 def load() -> Iterator[Callable[[str], ModuleType]]:
     """``load(name)`` imports docs/examples/<name>.py afresh: its module-level asserts run inside the test,
     and module state (quickstart's BOOKS, rate-limit buckets) is never left over from another test."""
+    loaded: list[ModuleType] = []
 
     def load(name: str) -> ModuleType:
         _forget_examples()
-        return importlib.import_module(f"docs.examples.{name}")
+        module = importlib.import_module(f"docs.examples.{name}")
+        loaded.append(module)
+        return module
 
     yield load
+    for module in loaded:
+        client = getattr(module, "client", None)  # the test client an example made
+        if isinstance(client, httpx.Client):
+            client.close()
     _forget_examples()
 
 
@@ -163,7 +170,6 @@ def test_auth(load):
 def streaming(load) -> Iterator[ModuleType]:
     module = load("streaming")
     yield module
-    module.client.close()
     shutil.rmtree(module.reports)  # the example's temporary directory
 
 

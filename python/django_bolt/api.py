@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _core, _json
+from ._chain import build_chain, dependency_stage
 from ._compile import compile_handler, never_suspends, response_shaper
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -115,19 +116,18 @@ class BoltAPI(RouteCollection):
         else:
             compiled = compile_handler(route.handler, path, where)
         route = route.with_defaults(self.auth, self.guards)
-        auth, auth_stage = (None, None)
+        auth, stages = None, []
         if not route.fixed:
-            auth, auth_stage = compile_route_auth(
+            auth, stages = compile_route_auth(
                 route.auth if route.auth is not None else config.authentication_classes,
                 route.guards if route.guards is not None else config.default_permission_classes,
+                route.handler,
                 compiled.is_async,
                 where,
             )
-            if auth_stage is not None and is_websocket:
-                raise NotImplementedError(
-                    f"{where}: SessionAuthentication and custom BasePermission guards are not supported on "
-                    "WebSocket routes yet (JWT, API keys and Requires/IsAuthenticated are)"
-                )
+        if compiled.dependencies:
+            stages.append(dependency_stage(compiled.dependencies))
+        chain = build_chain(stages, compiled.is_async)
         shape = (
             response_shaper(route.response_model)
             if route.response_model is not None and self.validate_response
@@ -139,14 +139,15 @@ class BoltAPI(RouteCollection):
             "path": path,
             "handler": compiled.handler,
             "is_async": compiled.is_async,
-            "never_suspends": auth_stage is None and never_suspends(compiled.handler),
+            "never_suspends": chain is None and never_suspends(compiled.handler),
             "params": compiled.params,
             "status_code": route.status_code,
             "shape_response": shape,
             "fixed_response": render_fixed(route.handler()) if route.fixed else None,
             "middleware": route_middleware(route.handler),
             "auth": auth,
-            "auth_stage": auth_stage,
+            # chain(request, handler, args, kwargs), or None: Rust calls the handler directly.
+            "chain": chain,
         }
 
 

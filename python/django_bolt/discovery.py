@@ -67,7 +67,7 @@ def discover_api() -> BoltAPI:
         )
     if len(apis) == 1:
         return apis[0]
-    merged = BoltAPI(trailing_slash=apis[0].trailing_slash)
+    merged = BoltAPI(trailing_slash=apis[0].trailing_slash, compression=apis[0].compression)
     for api in apis:
         merged.mount("", api)
     return merged

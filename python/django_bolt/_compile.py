@@ -299,8 +299,11 @@ def compile_param(
         if marker.alias:
             spec["key"] = marker.alias
         spec.update(marker.constraints())
+        if marker.embed and not isinstance(marker, Body):
+            raise RouteDefinitionError(f"{where}: parameter {name!r}: embed= only applies to Body()")
     upload, upload_list = _is_upload(base)
     if isinstance(marker, File) or (upload and marker is None):
+        _refuse_value_constraints(marker, name, "an uploaded file (use File(max_size=, ...))", where)
         spec.update(source="file", kind="any", is_list=upload_list)
         return spec
     if marker is not None:
@@ -323,6 +326,7 @@ def compile_param(
     if source == "header":
         spec["key"] = spec["key"].lower()
     if source == "body":
+        _refuse_value_constraints(marker, name, "a JSON body (constrain its model's fields)", where)
         embed = body_count > 1 or (isinstance(marker, Body) and marker.embed)
         spec.update(
             source="body",
@@ -333,6 +337,7 @@ def compile_param(
             spec["key"] = name
         return spec
     if source == "form" and _is_model(base):
+        _refuse_value_constraints(marker, name, "a form model (constrain its fields)", where)
         spec.update(source="form_model", kind="any", decoder=form_model_decoder(base))
         return spec
     item = _list_item(base)
@@ -343,6 +348,17 @@ def compile_param(
         )
     spec.update(source=source, kind=kind, is_list=item is not None)
     return spec
+
+
+_VALUE_CONSTRAINTS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
+
+
+def _refuse_value_constraints(marker: Param | None, name: str, what: str, where: str) -> None:
+    """Value constraints are checked on simple values only: on a model or file they would be
+    silently ignored, so they are refused."""
+    given = [c for c in _VALUE_CONSTRAINTS if marker is not None and getattr(marker, c, None) is not None]
+    if given:
+        raise RouteDefinitionError(f"{where}: parameter {name!r}: {', '.join(given)} cannot apply to {what}")
 
 
 def _is_body_candidate(annotation: Any, default: Any, path_names: set[str], name: str) -> bool:

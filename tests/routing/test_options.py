@@ -3,6 +3,8 @@ the route/app for OpenAPI: nothing is silently dropped (docs/compatibility.md ha
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 import pytest
 from django_bolt import BoltAPI, Request, Router
@@ -14,6 +16,8 @@ from django_bolt.auth import (
     SessionAuthentication,
 )
 from django_bolt.middleware import CompressionConfig
+from django_bolt.param_functions import Body, File, Query
+from django_bolt.request import UploadFile
 
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 
@@ -161,3 +165,33 @@ def test_backend_classes_and_dotted_paths_are_accepted_and_others_refused(client
 
     with pytest.raises(TypeError, match="BaseAuthentication"):
         bad.compile()
+
+
+def test_parameter_options_that_would_be_ignored_are_refused():
+    cases = []
+    api = BoltAPI()
+
+    @api.post("/a")
+    def a(item: Annotated[Out, Body(min_length=2)]) -> dict:
+        return {}
+
+    cases.append((api, "min_length cannot apply to a JSON body"))
+    api = BoltAPI()
+
+    @api.post("/b")
+    def b(f: Annotated[UploadFile, File(max_length=3)]) -> dict:
+        return {}
+
+    cases.append((api, "max_length cannot apply to an uploaded file"))
+    api = BoltAPI()
+
+    @api.get("/c")
+    def c(q: Annotated[str, Query(embed=True)]) -> dict:
+        return {}
+
+    cases.append((api, r"embed= only applies to Body\(\)"))
+    for app, message in cases:
+        with pytest.raises(TypeError, match=message):
+            app.compile()
+    with pytest.raises(ValueError, match="media_type"):
+        Body(media_type="application/xml")

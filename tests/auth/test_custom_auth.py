@@ -194,3 +194,39 @@ def test_a_rust_backend_with_an_authenticate_method_is_refused():
 
     with pytest.raises(TypeError, match=r"GET /hybrid.*never be called"):
         api.compile()
+
+
+def test_plain_user_objects_anonymous_users_and_wrong_identities(client_for):
+    from django.contrib.auth.models import AnonymousUser
+
+    class Member:
+        id = 42
+        username = "member"
+
+    class Plain(BaseAuthentication):
+        def authenticate(self, request):
+            kind = request.headers.get("x-kind")
+            return {"member": Member(), "anonymous": AnonymousUser(), "text": "alice"}.get(kind)
+
+    api = BoltAPI(auth=[Plain()])
+
+    @api.get("/who")
+    async def who(request: Request) -> dict:
+        return {"id": request.user.id, "context": request.context}
+
+    client = client_for(api)
+    r = client.get("/who", headers={"X-Kind": "member"})
+    assert r.json() == {
+        "id": 42,
+        "context": {
+            "sub": "42",
+            "username": "member",
+            "is_staff": False,
+            "is_superuser": False,
+            "is_active": True,
+            "permissions": [],
+        },
+    }
+    assert client.get("/who", headers={"X-Kind": "anonymous"}).status_code == 401
+    # A backend returning something that is no identity is a server bug: 500, never a login.
+    assert client.get("/who", headers={"X-Kind": "text"}).status_code == 500

@@ -4,7 +4,7 @@ route's Python stage chain (custom backends and guards)."""
 from __future__ import annotations
 
 import pytest
-from django_bolt import BoltAPI, Request, WebSocket
+from django_bolt import BoltAPI, Depends, Request, WebSocket
 from django_bolt.auth import BaseAuthentication, BasePermission, IsAuthenticated, JWTAuthentication, Requires
 from django_bolt.testing import HandshakeRejected, WebSocketTestClient
 
@@ -84,3 +84,19 @@ async def test_python_guards_and_backends_run_before_the_upgrade():
     assert rejected.value.status_code == 403
     async with WebSocketTestClient(app, "/ws?ticket=t1", timeout=3.0, headers={"x-door": "open"}) as conn:
         assert await conn.receive_json() == {"ticket": "t1"}
+
+
+async def test_websocket_dependencies_run_in_the_chain():
+    def room(request: Request, name: str = "lobby") -> str:
+        return f"{name}@{request.path}"
+
+    api = BoltAPI()
+
+    @api.websocket("/ws/room")
+    async def ws(websocket: WebSocket, where: str = Depends(room)) -> None:
+        await websocket.accept()
+        await websocket.send_text(where)
+
+    app = api.compile()
+    async with WebSocketTestClient(app, "/ws/room?name=kitchen", timeout=3.0) as conn:
+        assert await conn.receive_text() == "kitchen@/ws/room"

@@ -108,6 +108,18 @@ def _with_challenge(exc: HTTPException, challenge: str) -> HTTPException:
     return exc
 
 
+def _identity_of(backend: BaseAuthentication, identity: Any) -> Any:
+    """``identity`` checked: ``None`` for nobody (an anonymous user counts as nobody)."""
+    if identity is None or isinstance(identity, dict):
+        return identity
+    if isinstance(identity, (str, bytes, int, float, bool, list, tuple)):
+        raise TypeError(
+            f"{type(backend).__name__}.authenticate() must return a user, a dict of claims or None, "
+            f"not {type(identity).__name__}"
+        )
+    return identity if getattr(identity, "is_authenticated", True) else None
+
+
 def _identify(request: Any, identity: Any) -> dict[str, Any]:
     """Puts a Python backend's identity on the request; returns the claims guards check."""
     if isinstance(identity, dict):
@@ -126,7 +138,7 @@ def _backend_stage(
 ) -> Stage:
     """Python backends, tried in order when Rust found no credential, then the claim guards Rust
     skipped for that reason, checked against the identity found."""
-    calls = [(b.authenticate, inspect.iscoroutinefunction(b.authenticate)) for b in backends]
+    calls = [(b, b.authenticate, inspect.iscoroutinefunction(b.authenticate)) for b in backends]
 
     def settle(request: Any, identity: Any) -> Any:
         """The claims of ``identity`` put on the request (sync: may read the user's permissions)."""
@@ -147,13 +159,14 @@ def _backend_stage(
             return  # Rust verified a credential and checked the claim guards
         identity = None
         try:
-            for authenticate, is_coroutine in calls:
+            for backend, authenticate, is_coroutine in calls:
                 if is_coroutine:
                     from asgiref.sync import async_to_sync
 
                     identity = async_to_sync(authenticate)(request)
                 else:
                     identity = authenticate(request)
+                identity = _identity_of(backend, identity)
                 if identity is not None:
                     break
         except AuthenticationFailed as exc:
@@ -167,12 +180,13 @@ def _backend_stage(
 
         identity = None
         try:
-            for authenticate, is_coroutine in calls:
+            for backend, authenticate, is_coroutine in calls:
                 if is_coroutine:
                     identity = await authenticate(request)
                 else:
                     # Sync backends (sessions, custom) may query the database: not on the loop.
                     identity = await sync_to_async(authenticate)(request)
+                identity = _identity_of(backend, identity)
                 if identity is not None:
                     break
         except AuthenticationFailed as exc:

@@ -195,3 +195,20 @@ def test_parameter_options_that_would_be_ignored_are_refused():
             app.compile()
     with pytest.raises(ValueError, match="media_type"):
         Body(media_type="application/xml")
+
+
+def test_test_client_takes_the_release_options_it_honours():
+    from django_bolt.testing import AsyncTestClient, TestClient
+
+    api = BoltAPI()
+
+    @api.get("/boom")
+    def boom() -> dict:
+        raise RuntimeError("boom")
+
+    with TestClient(api, raise_server_exceptions=False, use_http_layer=True) as client:
+        assert client.get("/boom").status_code == 500
+    with pytest.raises(TypeError, match=r"raise_server_exceptions=\) can only be False"):
+        TestClient(api, raise_server_exceptions=True)
+    with pytest.raises(TypeError, match="CORS_ALLOWED_ORIGINS"):
+        AsyncTestClient(api, cors_allowed_origins=["https://a.example"])

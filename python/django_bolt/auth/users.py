@@ -124,7 +124,9 @@ class LoopSafeUserLoader:
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
         if self._aload is not None:
-            return await self._aload(request, user_id, claims)
+            user = await self._aload(request, user_id, claims)
+            request.user = user  # later sync reads must not load it again
+            return user
         loop = asyncio.get_running_loop()
         user = await loop.run_in_executor(_LOADER_THREADS, self.loader.load_user, user_id, claims)
         request.user = user

@@ -274,13 +274,10 @@ class Router(RouteCollection):
         self.guards = guards
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
-        # The router's auth/guards apply to its routes that set none themselves; its tags to all.
-        if options.get("auth") is None:
-            options["auth"] = self.auth
-        if options.get("guards") is None:
-            options["guards"] = self.guards
-        options["tags"] = list(dict.fromkeys([*(self.tags or []), *(options.get("tags") or [])])) or None
+        # Layered like every enclosing router/API (RouteDef.with_defaults, the one place for it):
+        # the router's auth/guards where the route sets none; its tags before the route's.
         super()._add(method, path, handler, **options)
+        self.routes[-1] = self.routes[-1].with_defaults(self.auth, self.guards, self.tags)
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         """``router``'s routes under this router: they also get its auth/guards (where they set

@@ -86,11 +86,18 @@ class DependencyPlan:
     any_async: bool
 
 
-def _hints(fn: Any) -> dict[str, Any]:
-    target = fn.__init__ if isinstance(fn, type) else fn
+def _hints(fn: Any, where: str) -> dict[str, Any]:
+    if isinstance(fn, type):
+        target = fn.__init__
+    elif inspect.isfunction(fn) or inspect.ismethod(fn):
+        target = fn
+    else:  # a callable object: its __call__ carries the annotations
+        target = type(fn).__call__
     try:
         return typing.get_type_hints(target, include_extras=True)
-    except Exception:  # noqa: BLE001 - unresolvable hints: fall back to the raw annotations
+    except NameError as exc:
+        raise _definition_error(f"{where}: cannot resolve the type hints of dependency {fn!r}: {exc}") from exc
+    except Exception:  # noqa: BLE001 - objects typing cannot read (partials, builtins): raw annotations
         return {}
 
 
@@ -107,7 +114,7 @@ def compile_dependency(dep: Depends, where: str, _seen: tuple[Any, ...] = ()) ->
         signature = inspect.signature(fn)
     except (TypeError, ValueError) as exc:
         raise _definition_error(f"{where}: cannot read the signature of dependency {fn!r}: {exc}") from exc
-    hints = _hints(fn)
+    hints = _hints(fn, where)
     args: list[_Arg] = []
     # A class instance with ``async def __call__`` is async too.
     any_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
@@ -146,8 +153,9 @@ def _lookup(arg: _Arg, request: Any, kwargs: dict[str, Any]) -> None:
         values = request.query
     raw = values.get(arg.key)
     if raw is None:
-        if arg.default is not _MISSING:
-            kwargs[arg.name] = arg.default
+        if arg.default is _MISSING:
+            raise RequestValidationError([{"loc": [arg.source, arg.key], "msg": "Field required", "type": "missing"}])
+        kwargs[arg.name] = arg.default
         return
     if arg.coerce is None:
         kwargs[arg.name] = raw

@@ -72,6 +72,19 @@ def test_dependency_params_are_validated_not_a_500(client_for):
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["query", "n"]
 
+    def account(account_id: int):
+        return account_id
+
+    @api.get("/account")
+    def account_route(a: int = Depends(account)):
+        return {"a": a}
+
+    client = client_for(api)
+    assert client.get("/account?account_id=3").json() == {"a": 3}
+    missing = client.get("/account")
+    assert missing.status_code == 422
+    assert missing.json()["detail"] == [{"loc": ["query", "account_id"], "msg": "Field required", "type": "missing"}]
+
 
 def test_bad_dependencies_are_refused_when_compiled():
     api = BoltAPI()
@@ -94,6 +107,20 @@ def test_bad_dependencies_are_refused_when_compiled():
         return {}
 
     with pytest.raises(TypeError, match="depends on itself"):
+        api.compile()
+
+
+def test_unresolvable_dependency_hints_fail_at_compile_time():
+    def needs(x: NoSuchType) -> int:  # noqa: F821 - the point of the test
+        return 1
+
+    api = BoltAPI()
+
+    @api.get("/x")
+    def x(v: int = Depends(needs)):
+        return {}
+
+    with pytest.raises(TypeError, match=r"GET /x.*type hints of dependency"):
         api.compile()
 
 

@@ -32,9 +32,9 @@ pub struct Route {
     pub middleware: RouteMiddleware,
     /// Authentication and guards checked before parameters are extracted.
     pub auth: Option<RouteAuth>,
-    /// `stage(request, handler, args, kwargs)`: calls the handler after the checks only Python
-    /// can do (session authentication, custom `BasePermission`s).
-    pub auth_stage: Option<Py<PyAny>>,
+    /// The route's Python stage chain, `chain(request, handler, args, kwargs)`: Python auth,
+    /// Python guards, dependencies, then the handler. `None`: the handler is called directly.
+    pub chain: Option<Py<PyAny>>,
 }
 
 pub struct App {
@@ -65,8 +65,8 @@ impl Route {
             Some(a) if !a.is_none() => Some(RouteAuth::from_dict(a.cast::<PyDict>()?)?),
             _ => None,
         };
-        let auth_stage = d
-            .get_item("auth_stage")?
+        let chain = d
+            .get_item("chain")?
             .filter(|s| !s.is_none())
             .map(Bound::unbind);
         let is_websocket = match d.get_item("kind")? {
@@ -99,7 +99,7 @@ impl Route {
         }
         Ok(Route {
             auth,
-            auth_stage,
+            chain,
             method,
             path,
             middleware,

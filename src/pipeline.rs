@@ -379,13 +379,13 @@ pub(crate) fn call_handler<'py>(
         return Err(Response::new(422, JSON, validation_body(&errors)));
     }
     let args = PyTuple::new(py, positional).map_err(fail)?;
-    if let Some(stage) = &route.auth_stage {
+    if let Some(chain) = &route.chain {
         let request = match request_obj {
             Some(r) => r,
             None => new_request(&mut path_params).map_err(fail)?,
         };
         let kwargs = keywords.unwrap_or_else(|| PyDict::new(py));
-        return stage
+        return chain
             .bind(py)
             .call1((request, route.handler.bind(py), args, kwargs))
             .map_err(fail);

@@ -10,7 +10,6 @@ import dataclasses
 import datetime
 import decimal
 import dis
-import functools
 import inspect
 import re
 import types
@@ -21,6 +20,7 @@ from typing import Any, Union
 
 import msgspec
 
+from ._chain import DependencyPlan, compile_dependency
 from .exceptions import RequestValidationError, ResponseValidationError
 from .params import _UNSET, Body, Depends, File, Header, Param
 from .request import Request, UploadFile
@@ -256,6 +256,8 @@ class CompiledHandler:
     handler: Callable[..., Any]
     is_async: bool
     params: list[dict[str, Any]]
+    #: ``Depends`` arguments, resolved once into plans the route's stage chain runs.
+    dependencies: dict[str, DependencyPlan] = dataclasses.field(default_factory=dict)
 
 
 def _marker_of(extras: list[Any], default: Any) -> tuple[Param | Depends | None, Any]:
@@ -297,8 +299,11 @@ def compile_param(
         if marker.alias:
             spec["key"] = marker.alias
         spec.update(marker.constraints())
+        if marker.embed and not isinstance(marker, Body):
+            raise RouteDefinitionError(f"{where}: parameter {name!r}: embed= only applies to Body()")
     upload, upload_list = _is_upload(base)
     if isinstance(marker, File) or (upload and marker is None):
+        _refuse_value_constraints(marker, name, "an uploaded file (use File(max_size=, ...))", where)
         spec.update(source="file", kind="any", is_list=upload_list)
         return spec
     if marker is not None:
@@ -321,6 +326,7 @@ def compile_param(
     if source == "header":
         spec["key"] = spec["key"].lower()
     if source == "body":
+        _refuse_value_constraints(marker, name, "a JSON body (constrain its model's fields)", where)
         embed = body_count > 1 or (isinstance(marker, Body) and marker.embed)
         spec.update(
             source="body",
@@ -331,6 +337,7 @@ def compile_param(
             spec["key"] = name
         return spec
     if source == "form" and _is_model(base):
+        _refuse_value_constraints(marker, name, "a form model (constrain its fields)", where)
         spec.update(source="form_model", kind="any", decoder=form_model_decoder(base))
         return spec
     item = _list_item(base)
@@ -341,6 +348,17 @@ def compile_param(
         )
     spec.update(source=source, kind=kind, is_list=item is not None)
     return spec
+
+
+_VALUE_CONSTRAINTS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
+
+
+def _refuse_value_constraints(marker: Param | None, name: str, what: str, where: str) -> None:
+    """Value constraints are checked on simple values only: on a model or file they would be
+    silently ignored, so they are refused."""
+    given = [c for c in _VALUE_CONSTRAINTS if marker is not None and getattr(marker, c, None) is not None]
+    if given:
+        raise RouteDefinitionError(f"{where}: parameter {name!r}: {', '.join(given)} cannot apply to {what}")
 
 
 def _is_body_candidate(annotation: Any, default: Any, path_names: set[str], name: str) -> bool:
@@ -389,95 +407,22 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
         for n, p in signature.parameters.items()
     )
     params: list[dict[str, Any]] = []
-    dependencies: dict[str, Depends] = {}
+    dependencies: dict[str, DependencyPlan] = {}
     for name, parameter in signature.parameters.items():
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
         annotation = hints.get(name, parameter.annotation)
         compiled = compile_param(name, annotation, parameter.default, path_names, body_count=body_count, where=where)
         if isinstance(compiled, Depends):
-            dependencies[name] = compiled
+            dependencies[name] = compile_dependency(compiled, where)
             continue
         compiled["keyword_only"] = parameter.kind is inspect.Parameter.KEYWORD_ONLY
         params.append(compiled)
     missing = path_names - {p["key"] for p in params if p.get("source") == "path"}
     if missing:
         raise RouteDefinitionError(f"{where}: path parameter(s) {sorted(missing)} are not arguments of the handler")
-    if not dependencies:
-        return CompiledHandler(fn, is_async, params)
-    for p in params:
-        p["keyword_only"] = True
-    params.append({"name": "__bolt_request__", "source": "request", "keyword_only": True})
-    return CompiledHandler(_with_dependencies(fn, is_async, dependencies), is_async, params)
-
-
-# ---------------------------------------------------------------- dependencies
-
-
-async def _maybe_await(value: Any) -> Any:
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-def _coerce_simple(value: str, annotation: Any) -> Any:
-    base, _ = _unwrap_optional(_split_annotated(annotation)[0])
-    if base is bool:
-        return value.lower() in ("1", "true", "yes", "on")
-    if base in (int, float, decimal.Decimal, uuid.UUID):
-        return base(value)
-    return value
-
-
-async def _resolve(dep: Depends, request: Any, cache: dict[Any, Any]) -> Any:
-    fn = dep.dependency
-    if fn is None:
-        raise RouteDefinitionError("Depends() needs a dependency callable")
-    if dep.use_cache and fn in cache:
-        return cache[fn]
-    kwargs: dict[str, Any] = {}
-    hints = typing.get_type_hints(fn, include_extras=True) if not isinstance(fn, type) else {}
-    for name, parameter in inspect.signature(fn).parameters.items():
-        annotation = hints.get(name, parameter.annotation)
-        base, extras = _split_annotated(annotation)
-        marker, default = _marker_of(extras, parameter.default)
-        if isinstance(marker, Depends):
-            kwargs[name] = await _resolve(marker, request, cache)
-        elif _is_request_type(_unwrap_optional(base)[0]) or name == "request":
-            kwargs[name] = request
-        else:
-            key = marker.alias if isinstance(marker, Param) and marker.alias else name
-            source = request.headers if isinstance(marker, Header) else request.query
-            lookup = key.replace("_", "-").lower() if isinstance(marker, Header) else key
-            if lookup in source:
-                kwargs[name] = _coerce_simple(source[lookup], annotation)
-            elif default is not inspect.Parameter.empty and default is not _UNSET:
-                kwargs[name] = default
-    value = await _maybe_await(fn(**kwargs))
-    if dep.use_cache:
-        cache[fn] = value
-    return value
-
-
-def _with_dependencies(fn: Callable[..., Any], is_async: bool, dependencies: dict[str, Depends]) -> Callable[..., Any]:
-    async def resolve_all(request: Any) -> dict[str, Any]:
-        cache: dict[Any, Any] = {}
-        return {name: await _resolve(dep, request, cache) for name, dep in dependencies.items()}
-
-    if is_async:
-
-        @functools.wraps(fn)
-        async def async_wrapper(*, __bolt_request__: Any, **kwargs: Any) -> Any:
-            kwargs.update(await resolve_all(__bolt_request__))
-            return await fn(**kwargs)
-
-        return async_wrapper
-
-    @functools.wraps(fn)
-    def sync_wrapper(*, __bolt_request__: Any, **kwargs: Any) -> Any:
-        from asgiref.sync import async_to_sync
-
-        kwargs.update(async_to_sync(resolve_all)(__bolt_request__))
-        return fn(**kwargs)
-
-    return sync_wrapper
+    if dependencies:
+        # The chain adds the dependencies as keywords: every other argument must be one too.
+        for p in params:
+            p["keyword_only"] = True
+    return CompiledHandler(fn, is_async, params, dependencies)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _core, _json
+from ._chain import build_chain, dependency_stage
 from ._compile import compile_handler, never_suspends, response_shaper
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -54,12 +55,17 @@ class BoltAPI(RouteCollection):
         _not_yet("BoltAPI(django_middleware=)", django_middleware)
         _not_yet("BoltAPI(lifespan=)", lifespan)
         _not_yet("BoltAPI(error_formatter=)", error_formatter)
+        _not_yet("BoltAPI(logging_config=) (use BOLT_ACCESS_LOG for request logs)", logging_config)
         super().__init__(prefix)
         self.trailing_slash = trailing_slash
+        #: Documentation only: kept for the OpenAPI generator (issue 14).
         self.openapi_config = openapi_config
-        self.enable_logging = enable_logging
-        self.logging_config = logging_config
+        #: False turns the access log (``BOLT_ACCESS_LOG``) off for the server that serves this API.
+        self.enable_logging = bool(enable_logging)
+        self.logging_config = None
         self.validate_response = validate_response
+        #: ``(prefix, api)`` of every ``mount()``, for the OpenAPI generator (their openapi_config).
+        self.mounts: list[tuple[str, BoltAPI]] = []
         if compression is not None and compression is not False and not isinstance(compression, CompressionConfig):
             raise TypeError("BoltAPI(compression=) takes a CompressionConfig, None (the default config) or False")
         #: None means the default ``CompressionConfig()``; False turns compression off.
@@ -79,17 +85,32 @@ class BoltAPI(RouteCollection):
         self._compiled = None
 
     def mount(self, prefix: str, api: BoltAPI) -> None:
-        """Serves every route of ``api`` under ``prefix`` (with ``api``'s own ``auth``/``guards``)."""
+        """Serves every route of ``api`` under ``prefix`` (with ``api``'s own ``auth``/``guards``
+        and ``validate_response``). Server-wide settings must agree: one process has one
+        trailing-slash policy and one compression config."""
+        if api.trailing_slash != self.trailing_slash:
+            raise ValueError(
+                f"mount({prefix!r}): the mounted API has trailing_slash={api.trailing_slash!r} but this one "
+                f"has {self.trailing_slash!r}; one server applies one policy"
+            )
+        if api.compression != self.compression:
+            raise ValueError(
+                f"mount({prefix!r}): the mounted API's compression= differs from this API's; compression is "
+                "configured once per server (pass the same CompressionConfig, or False, to both)"
+            )
         for route in api.routes:
-            route = route.with_defaults(api.auth, api.guards)
+            route = route.with_defaults(api.auth, api.guards, validate_response=api.validate_response)
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
+        if not api.enable_logging:
+            self.enable_logging = False
+        self.mounts.append((prefix, api))
         self._compiled = None
 
     def compile(self, config: BoltConfig | None = None) -> _core.App:
         """Compiles every route into the Rust app (cached until routes change)."""
         if self._compiled is not None and config is None:
             return self._compiled
-        config = config or BoltConfig.from_settings()
+        config = self.server_config(config or BoltConfig.from_settings())
         from ._runtime import find_static, runtime
 
         routes = [self._compile_route(r, config) for r in self.routes]
@@ -100,6 +121,10 @@ class BoltAPI(RouteCollection):
         app = _core.App(routes, refs, config.server_dict(), self.trailing_slash, compression=compression)
         self._compiled = app
         return app
+
+    def server_config(self, config: BoltConfig) -> BoltConfig:
+        """``config`` with this API's server-wide options applied (``enable_logging=False``)."""
+        return config if self.enable_logging else config.replace(access_log=False)
 
     def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> dict[str, Any]:
         from .auth.compile import compile_route_auth
@@ -115,38 +140,35 @@ class BoltAPI(RouteCollection):
         else:
             compiled = compile_handler(route.handler, path, where)
         route = route.with_defaults(self.auth, self.guards)
-        auth, auth_stage = (None, None)
+        auth, stages = None, []
         if not route.fixed:
-            auth, auth_stage = compile_route_auth(
+            auth, stages = compile_route_auth(
                 route.auth if route.auth is not None else config.authentication_classes,
                 route.guards if route.guards is not None else config.default_permission_classes,
+                route.handler,
                 compiled.is_async,
                 where,
             )
-            if auth_stage is not None and is_websocket:
-                raise NotImplementedError(
-                    f"{where}: SessionAuthentication and custom BasePermission guards are not supported on "
-                    "WebSocket routes yet (JWT, API keys and Requires/IsAuthenticated are)"
-                )
-        shape = (
-            response_shaper(route.response_model)
-            if route.response_model is not None and self.validate_response
-            else None
-        )
+        if compiled.dependencies:
+            stages.append(dependency_stage(compiled.dependencies))
+        chain = build_chain(stages, compiled.is_async)
+        validate = self.validate_response if route.validate_response is None else route.validate_response
+        shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
         return {
             "method": route.method,
             "kind": "websocket" if is_websocket else "http",
             "path": path,
             "handler": compiled.handler,
             "is_async": compiled.is_async,
-            "never_suspends": auth_stage is None and never_suspends(compiled.handler),
+            "never_suspends": chain is None and never_suspends(compiled.handler),
             "params": compiled.params,
             "status_code": route.status_code,
             "shape_response": shape,
             "fixed_response": render_fixed(route.handler()) if route.fixed else None,
             "middleware": route_middleware(route.handler),
             "auth": auth,
-            "auth_stage": auth_stage,
+            # chain(request, handler, args, kwargs), or None: Rust calls the handler directly.
+            "chain": chain,
         }
 
 

@@ -47,7 +47,14 @@ def discover_apis() -> list[BoltAPI]:
     from django.conf import settings
 
     dotted = getattr(settings, "BOLT_API", None)
+    if isinstance(dotted, (list, tuple)):
+        # The release's form: a list of "module:attr"; the APIs are merged like discovered ones.
+        if not all(isinstance(d, str) for d in dotted):
+            raise TypeError(f"BOLT_API must be a dotted path or a list of them, not {dotted!r}")
+        return [_load(d) for d in dotted]
     if dotted:
+        if not isinstance(dotted, str):
+            raise TypeError(f"BOLT_API must be a dotted path or a list of them, not {dotted!r}")
         return [_load(dotted)]
     apis = []
     for name in _find_api_modules():
@@ -67,7 +74,7 @@ def discover_api() -> BoltAPI:
         )
     if len(apis) == 1:
         return apis[0]
-    merged = BoltAPI(trailing_slash=apis[0].trailing_slash)
+    merged = BoltAPI(trailing_slash=apis[0].trailing_slash, compression=apis[0].compression)
     for api in apis:
         merged.mount("", api)
     return merged

@@ -61,6 +61,17 @@ ServiceUnavailable = _fixed("ServiceUnavailable", 503)
 GatewayTimeout = _fixed("GatewayTimeout", 504)
 
 
+class AuthenticationFailed(Unauthorized):  # type: ignore[valid-type,misc]
+    """Raised by a custom backend's ``authenticate(request)`` for credentials that are present but
+    wrong: 401 with this detail and the route's ``WWW-Authenticate`` challenge; no other backend is
+    tried."""
+
+    def __init__(
+        self, detail: Any = "Invalid credentials", headers: Mapping[str, str] | None = None, extra: Any = None
+    ) -> None:
+        super().__init__(detail, headers, extra)
+
+
 class ValidationException(Exception):
     """Invalid input; ``errors`` is a list of ``{"loc", "msg", "type"}`` dicts."""
 
@@ -88,6 +99,7 @@ __all__ = [
     "HTTPException",
     "BadRequest",
     "Unauthorized",
+    "AuthenticationFailed",
     "Forbidden",
     "NotFound",
     "MethodNotAllowed",

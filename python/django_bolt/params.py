@@ -83,6 +83,9 @@ class Body(Param):
 
     def __init__(self, default: Any = _UNSET, *, media_type: str = "application/json", **kwargs: Any) -> None:
         super().__init__(default, **kwargs)
+        if media_type.split(";")[0].strip().lower() != "application/json":
+            # Body() always decodes JSON: another media type would be silently ignored.
+            raise ValueError(f"Body(media_type={media_type!r}): bodies are JSON; use Form()/File() for form data")
         self.media_type = media_type
 
 

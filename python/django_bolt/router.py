@@ -23,6 +23,9 @@ class RouteOptions:
 
     guards: Any = None
     auth: Any = None
+    # Documentation only: kept on the route (``api.routes``) for the OpenAPI generator and URL
+    # reversing; nothing at request time depends on them.
+    name: str | None = None
     tags: list[str] | None = None
     summary: str | None = None
     description: str | None = None
@@ -44,18 +47,25 @@ class RouteDef(RouteOptions):
     handler: Callable[..., Any]
     response_model: Any = None
     status_code: int = 200
+    #: Validate results against ``response_model``; ``None``: the API's ``validate_response``.
+    validate_response: bool | None = None
     #: Rendered once at startup and served by Rust without calling Python (see ``static``).
     fixed: bool = False
 
     def with_prefix(self, prefix: str) -> RouteDef:
         return dataclasses.replace(self, path=join_paths(prefix, self.path))
 
-    def with_defaults(self, auth: Any, guards: Any) -> RouteDef:
-        """This route with ``auth``/``guards`` filled in where it sets none."""
+    def with_defaults(
+        self, auth: Any, guards: Any, tags: list[str] | None = None, validate_response: bool | None = None
+    ) -> RouteDef:
+        """This route with ``auth``/``guards``/``validate_response`` filled in where it sets none,
+        and ``tags`` (of an enclosing router) put before its own."""
         return dataclasses.replace(
             self,
             auth=self.auth if self.auth is not None else auth,
             guards=self.guards if self.guards is not None else guards,
+            tags=list(dict.fromkeys([*(tags or []), *(self.tags or [])])) or None,
+            validate_response=self.validate_response if self.validate_response is not None else validate_response,
         )
 
 
@@ -148,13 +158,17 @@ class RouteCollection:
         status_code: int = 200,
         guards: Any = None,
         auth: Any = None,
+        name: str | None = None,
         tags: list[str] | None = None,
         summary: str | None = None,
         description: str | None = None,
         include_in_schema: bool = True,
         response_class: Any = None,
+        validate_response: bool | None = None,
     ) -> Callable[[F], F]:
         shared = RouteOptions.pick(locals())
+        if not isinstance(status_code, int) or isinstance(status_code, bool) or not 100 <= status_code <= 599:
+            raise ValueError(f"status_code must be an HTTP status (100-599), not {status_code!r}")
 
         def register(fn: F) -> F:
             handler = fn if response_class is None else with_response_class(fn, response_class)
@@ -162,7 +176,15 @@ class RouteCollection:
                 method = method.upper()
                 if method not in HTTP_METHODS:
                     raise ValueError(f"unsupported HTTP method {method!r}")
-                self._add(method, path, handler, response_model=response_model, status_code=status_code, **shared)
+                self._add(
+                    method,
+                    path,
+                    handler,
+                    response_model=response_model,
+                    status_code=status_code,
+                    validate_response=validate_response,
+                    **shared,
+                )
             return fn
 
         return register
@@ -252,15 +274,16 @@ class Router(RouteCollection):
         self.guards = guards
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
-        # The router's auth/guards apply to its routes that set none themselves.
-        if options.get("auth") is None:
-            options["auth"] = self.auth
-        if options.get("guards") is None:
-            options["guards"] = self.guards
+        # Layered like every enclosing router/API (RouteDef.with_defaults, the one place for it):
+        # the router's auth/guards where the route sets none; its tags before the route's.
         super()._add(method, path, handler, **options)
+        self.routes[-1] = self.routes[-1].with_defaults(self.auth, self.guards, self.tags)
 
     def include_router(self, router: Router, prefix: str = "") -> None:
+        """``router``'s routes under this router: they also get its auth/guards (where they set
+        none) and its tags."""
         for route in router.routes:
+            route = route.with_defaults(self.auth, self.guards, self.tags)
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
 
 

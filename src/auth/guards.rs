@@ -1,5 +1,5 @@
 //! Guards compiled from Python: `IsAuthenticated` and `Requires(...)` claim checks run here,
-//! before any Python. Custom `BasePermission` classes run in Python (see `Route::auth_stage`).
+//! before any Python. Custom `BasePermission` classes run in Python (see `Route::chain`).
 
 use serde_json::{Map, Value};
 

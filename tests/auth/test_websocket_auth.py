@@ -1,10 +1,11 @@
-"""WebSocket routes reuse the compiled auth check: 401/403 before the upgrade, in Rust."""
+"""WebSocket routes reuse the compiled auth check: 401/403 before the upgrade, in Rust, then in the
+route's Python stage chain (custom backends and guards)."""
 
 from __future__ import annotations
 
 import pytest
-from django_bolt import BoltAPI, WebSocket
-from django_bolt.auth import BasePermission, IsAuthenticated, JWTAuthentication, Requires
+from django_bolt import BoltAPI, Depends, Request, WebSocket
+from django_bolt.auth import BaseAuthentication, BasePermission, IsAuthenticated, JWTAuthentication, Requires
 from django_bolt.testing import HandshakeRejected, WebSocketTestClient
 
 from .conftest import claims, pyjwt_token
@@ -52,16 +53,50 @@ async def test_websocket_claim_guards(app):
         assert await ws.receive_text() == "hi admin"
 
 
-def test_python_only_guards_are_refused_on_websockets():
-    class Custom(BasePermission):
-        def has_permission(self, request) -> bool:
-            return True
+async def test_python_guards_and_backends_run_before_the_upgrade():
+    """The route's Python stage chain runs before the handler: its 401/403 answer the upgrade."""
+
+    class OpenDoor(BasePermission):
+        message = "door closed"
+
+        async def has_permission(self, request) -> bool:
+            return request.headers.get("x-door") == "open"
+
+    class TicketAuth(BaseAuthentication):
+        scheme = "Ticket"
+
+        def authenticate(self, request):
+            return {"ticket": request.query["ticket"]} if "ticket" in request.query else None
 
     api = BoltAPI()
 
-    @api.websocket("/ws", auth=[JWTAuthentication()], guards=[Custom()])
-    async def ws(websocket: WebSocket) -> None:
+    @api.websocket("/ws", auth=[JWTAuthentication(), TicketAuth()], guards=[OpenDoor()])
+    async def ws(websocket: WebSocket, request: Request) -> None:
         await websocket.accept()
+        await websocket.send_json(request.context)
 
-    with pytest.raises(NotImplementedError, match="WebSocket"):
-        api.compile()
+    app = api.compile()
+    with pytest.raises(HandshakeRejected) as rejected:
+        await WebSocketTestClient(app, "/ws", timeout=3.0, headers={"x-door": "open"}).connect()
+    assert rejected.value.status_code == 401
+    with pytest.raises(HandshakeRejected) as rejected:
+        await WebSocketTestClient(app, "/ws?ticket=t1", timeout=3.0).connect()
+    assert rejected.value.status_code == 403
+    async with WebSocketTestClient(app, "/ws?ticket=t1", timeout=3.0, headers={"x-door": "open"}) as conn:
+        assert await conn.receive_json() == {"ticket": "t1"}
+
+
+async def test_websocket_dependencies_run_in_the_chain():
+    def room(request: Request, name: str = "lobby") -> str:
+        return f"{name}@{request.path}"
+
+    api = BoltAPI()
+
+    @api.websocket("/ws/room")
+    async def ws(websocket: WebSocket, where: str = Depends(room)) -> None:
+        await websocket.accept()
+        await websocket.send_text(where)
+
+    app = api.compile()
+    async with WebSocketTestClient(app, "/ws/room?name=kitchen", timeout=3.0) as conn:
+        assert await conn.receive_text() == "kitchen@/ws/room"

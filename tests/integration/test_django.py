@@ -52,6 +52,20 @@ def test_bolt_api_setting_wins():
     assert apis == [api]
 
 
+def test_bolt_api_setting_takes_the_release_list_form():
+    from tests.integration.other_api import api
+    from tests.testapp.api import api as testapp_api
+
+    with override_settings(BOLT_API=["tests.integration.other_api:api", "tests.testapp.api:api"]):
+        assert discover_apis() == [api, testapp_api]
+        client = TestClient(discover_api())
+    assert client.get("/other").json() == {"other": True}
+    assert client.get("/testapp/ping").json() == {"app": "testapp"}
+    with override_settings(BOLT_API=[42]):
+        with pytest.raises(TypeError, match="BOLT_API"):
+            discover_apis()
+
+
 def test_bolt_api_setting_must_name_a_boltapi():
     with override_settings(BOLT_API="tests.integration.other_api.not_an_api"):
         with pytest.raises(TypeError):

@@ -266,7 +266,7 @@ def test_http_and_websocket_routes_record_the_same_options(api):
     http, ws, named = api.routes
     assert {key: getattr(http, key) for key in options} == options
     assert {key: getattr(ws, key) for key in options} == options
-    assert named.summary == "Named"
+    assert named.summary == named.name == "Named"
 
 
 def test_a_decorator_whose_options_drift_fails_at_import():

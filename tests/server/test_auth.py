@@ -64,3 +64,33 @@ def test_expect_continue_is_refused_without_credentials_and_granted_with_them(se
         conn.send(body)
         r = conn.read_response()
         assert r.status == 200 and r.json() == {"keys": ["a", "b"]}
+
+
+def test_request_user_in_async_handlers_over_the_socket(client: httpx.Client):
+    name = f"readme-{uuid.uuid4().hex[:8]}"
+    headers = {"Authorization": f"Bearer {client.post('/auth-test/users', params={'username': name}).json()['token']}"}
+    for path in ("/auth-test/readme", "/auth-test/helper"):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 200, (path, r.text)
+        assert r.json() == {"username": name}
+
+
+def test_custom_backends_over_the_socket(client: httpx.Client):
+    name = f"ticket-{uuid.uuid4().hex[:8]}"
+    client.post("/auth-test/users", params={"username": name})
+    staff = client.post("/auth-test/users", params={"username": name + "-s", "staff": "true"}).json()["token"]
+    for path in ("/auth-test/ticket", "/auth-test/sync-ticket"):
+        anonymous = client.get(path)
+        assert anonymous.status_code == 401, (path, anonymous.text)
+        assert anonymous.headers["www-authenticate"] == 'Ticket realm="api"'
+        refused = client.get(path, headers={"X-Ticket": "bad"})
+        assert refused.status_code == 401 and refused.json() == {"detail": "Ticket refused"}
+        assert client.get(path, headers={"X-Ticket": "no-such-user"}).status_code == 401
+        ok = client.get(path, headers={"X-Ticket": name})
+        assert ok.status_code == 200, (path, ok.text)
+        assert ok.json() == {"username": name, "staff": False}
+    # Guards apply to the Python identity as to a token's.
+    assert client.get("/auth-test/ticket-staff", headers={"X-Ticket": name}).status_code == 403
+    assert client.get("/auth-test/ticket-staff", headers={"X-Ticket": name + "-s"}).json() == {"staff": name + "-s"}
+    r = client.get("/auth-test/ticket-staff", headers={"Authorization": f"Bearer {staff}"})
+    assert r.json() == {"staff": name + "-s"}

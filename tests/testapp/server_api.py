@@ -247,3 +247,63 @@ async def auth_test_echo(data: dict) -> dict:
 @api.get("/auth-test/key", auth=[APIKeyAuthentication(api_keys=["socket-key-1"])], guards=[IsAuthenticated()])
 async def auth_test_key(request: Request) -> dict:
     return {"auth": request.auth_backend}
+
+
+@api.get("/auth-test/readme", auth=[jwt_auth], guards=[IsAuthenticated()])
+async def auth_test_readme(request: Request) -> dict:
+    # The release's README: request.user in an async handler.
+    return {"username": request.user.username}
+
+
+def _username_of(request: Request) -> str:
+    return request.user.username
+
+
+@api.get("/auth-test/helper", auth=[jwt_auth], guards=[IsAuthenticated()])
+async def auth_test_helper(request: Request) -> dict:
+    await asyncio.sleep(0)  # a handler that suspends: it runs as a task on the event loop
+    return {"username": _username_of(request)}
+
+
+from django_bolt.auth import AuthenticationFailed, BaseAuthentication  # noqa: E402
+
+
+class SocketTicket(BaseAuthentication):
+    """A custom backend: ``X-Ticket: <username>`` (the user must exist); ``X-Ticket: bad`` fails."""
+
+    scheme = "Ticket"
+
+    async def authenticate(self, request: Request):
+        from django.contrib.auth import get_user_model
+
+        ticket = request.headers.get("x-ticket")
+        if ticket is None:
+            return None
+        if ticket == "bad":
+            raise AuthenticationFailed("Ticket refused")
+        return await get_user_model().objects.filter(username=ticket).afirst()
+
+
+class SyncSocketTicket(SocketTicket):
+    def authenticate(self, request: Request):
+        from django.contrib.auth import get_user_model
+
+        ticket = request.headers.get("x-ticket")
+        if ticket == "bad":
+            raise AuthenticationFailed("Ticket refused")
+        return get_user_model().objects.filter(username=ticket).first() if ticket else None
+
+
+@api.get("/auth-test/ticket", auth=[SocketTicket()], guards=[IsAuthenticated()])
+async def auth_test_ticket(request: Request) -> dict:
+    return {"username": request.user.username, "staff": request.context["is_staff"]}
+
+
+@api.get("/auth-test/sync-ticket", auth=[SyncSocketTicket()])
+def auth_test_sync_ticket(request: Request) -> dict:
+    return {"username": request.user.username, "staff": request.context["is_staff"]}
+
+
+@api.get("/auth-test/ticket-staff", auth=[jwt_auth, SyncSocketTicket()], guards=[IsStaff()])
+async def auth_test_ticket_staff(request: Request) -> dict:
+    return {"staff": request.user.username}

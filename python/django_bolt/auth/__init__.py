@@ -6,6 +6,7 @@ handler sees the verified claims as ``request.context`` and the Django user as `
 
 from .backends import (
     APIKeyAuthentication,
+    AuthenticationFailed,
     BaseAuthentication,
     JWTAuthentication,
     SessionAuthentication,
@@ -44,6 +45,7 @@ from .users import get_current_user, get_current_user_sync
 from .views import JWTAuthViews
 
 __all__ = [
+    "AuthenticationFailed",
     "BaseAuthentication",
     "JWTAuthentication",
     "APIKeyAuthentication",

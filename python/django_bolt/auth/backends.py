@@ -9,11 +9,23 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import _core
-from .users import DjangoUserLoader
+from ..exceptions import AuthenticationFailed, Forbidden
+from .users import DjangoUserLoader, LoopSafeUserLoader
 
 
 class BaseAuthentication:
-    """Base of every authentication backend."""
+    """Base of every authentication backend.
+
+    A custom backend implements ``authenticate(self, request)`` (``def`` or ``async def``) and
+    returns the caller's identity: a user object (it becomes ``request.user``, and
+    ``request.context`` gets its claims as a token would carry them) or a dict of claims (it becomes
+    ``request.context``); ``None`` lets the next backend try. When no backend of the route
+    identifies the caller the request is answered 401 with ``WWW-Authenticate: <scheme>`` (unless
+    the route's guards include ``AllowAny()``). Raising ``AuthenticationFailed`` answers 401 at
+    once. Custom backends run after the route's JWT/API-key backends found no credential, and the
+    route's guards then apply to the identity they return. A sync ``authenticate`` of an
+    ``async def`` route runs in a thread (it may use the ORM).
+    """
 
     #: ``WWW-Authenticate`` scheme sent with 401 responses.
     scheme = "Bearer"
@@ -112,6 +124,17 @@ class JWTAuthentication(BaseAuthentication):
         self.jwks_min_refresh = jwks_min_refresh
         self.fetch_timeout = fetch_timeout
         self.user_loader = user_loader or DjangoUserLoader()
+        if user_loader is not None and not callable(getattr(user_loader, "load_user", None)):
+            raise ImproperlyConfigured(
+                "JWTAuthentication(user_loader=) needs an object with load_user(user_id, claims)"
+            )
+        for name in ("get_user", "get_user_sync"):
+            if callable(getattr(self, name, None)):
+                # The release's way of loading users: refused rather than silently never called.
+                raise ImproperlyConfigured(
+                    f"{type(self).__name__}.{name}() is not called by django-bolt: pass "
+                    "JWTAuthentication(user_loader=...) with load_user(user_id, claims) instead"
+                )
         self._backend: Any = None
         self._jwks_uri: str | None = jwks_url
 
@@ -160,7 +183,7 @@ class JWTAuthentication(BaseAuthentication):
             cookie=self.cookie,
             csrf=self.csrf,
             revocation=getattr(store, "_rust_set", store),
-            user_loader=self.user_loader,
+            user_loader=LoopSafeUserLoader(self.user_loader),
             **kwargs,
         )
         return self._backend
@@ -210,8 +233,27 @@ class SessionAuthentication(BaseAuthentication):
 
     scheme = "Session"
 
-    def __init__(self, *, csrf: bool = True) -> None:
+    def __init__(self, *, csrf: bool = True, login_url: str | None = None) -> None:
+        if login_url is not None:
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                "SessionAuthentication(login_url=) is not supported: requests without a session get 401"
+            )
         self.csrf = csrf
+
+    def authenticate(self, request: Any) -> Any:
+        """The session's user, or ``None``; an unsafe method must pass Django's CSRF check."""
+        from .session import csrf_failure, session_user
+
+        user = session_user(request)
+        if user is None:
+            return None
+        if self.csrf and request.method not in ("GET", "HEAD", "OPTIONS", "TRACE", "QUERY"):
+            reason = csrf_failure(request)
+            if reason:
+                raise Forbidden(reason)
+        return user
 
 
 def get_default_authentication_classes() -> list[BaseAuthentication]:
@@ -221,6 +263,7 @@ def get_default_authentication_classes() -> list[BaseAuthentication]:
 
 
 __all__ = [
+    "AuthenticationFailed",
     "BaseAuthentication",
     "JWTAuthentication",
     "APIKeyAuthentication",

@@ -61,14 +61,18 @@ def session_user(request: Any) -> Any:
 
 
 def user_claims(user: Any) -> dict[str, Any]:
-    """The claims ``Requires`` sees for a session user, shaped like a token's."""
+    """The claims ``Requires`` sees for a user found in Python (session, custom backend), shaped
+    like a token's. Users that are not Django users get what they have."""
+    pk = getattr(user, "pk", getattr(user, "id", None))
+    get_username = getattr(user, "get_username", None)
+    get_permissions = getattr(user, "get_all_permissions", None)
     return {
-        "sub": str(user.pk),
-        "username": user.get_username(),
-        "is_staff": bool(user.is_staff),
-        "is_superuser": bool(user.is_superuser),
-        "is_active": bool(user.is_active),
-        "permissions": sorted(user.get_all_permissions()),
+        "sub": None if pk is None else str(pk),
+        "username": get_username() if callable(get_username) else getattr(user, "username", None),
+        "is_staff": bool(getattr(user, "is_staff", False)),
+        "is_superuser": bool(getattr(user, "is_superuser", False)),
+        "is_active": bool(getattr(user, "is_active", True)),
+        "permissions": sorted(get_permissions()) if callable(get_permissions) else [],
     }
 
 

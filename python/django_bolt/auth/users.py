@@ -96,6 +96,43 @@ class DjangoUserLoader:
         return user
 
 
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class LoopSafeUserLoader:
+    """What Rust calls to load ``request.user``: the project's loader, kept off the event loop.
+
+    ``request.user`` read in an ``async def`` handler (on the event loop thread, where Django
+    refuses ORM queries) runs the loader on a loader thread and waits for it, as the release does;
+    async routes that read ``request.user`` themselves get it loaded before the handler instead
+    (see ``auth.compile``), so the loop does not wait there. ``aload_user`` falls back to
+    ``load_user`` on a loader thread for loaders that only define that."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self._aload = getattr(loader, "aload_user", None)
+
+    def load_user(self, user_id: str, claims: Any) -> Any:
+        if _on_event_loop():
+            return _LOADER_THREADS.submit(self.loader.load_user, user_id, claims).result()
+        return self.loader.load_user(user_id, claims)
+
+    async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
+        if self._aload is not None:
+            user = await self._aload(request, user_id, claims)
+            request.user = user  # later sync reads must not load it again
+            return user
+        loop = asyncio.get_running_loop()
+        user = await loop.run_in_executor(_LOADER_THREADS, self.loader.load_user, user_id, claims)
+        request.user = user
+        return user
+
+
 async def get_current_user(request: Any) -> Any:
     """The authenticated Django user (``AnonymousUser`` if none), loaded without blocking the loop."""
     return await request.auser()
@@ -105,4 +142,4 @@ def get_current_user_sync(request: Any) -> Any:
     return request.user
 
 
-__all__ = ["DjangoUserLoader", "get_current_user", "get_current_user_sync"]
+__all__ = ["DjangoUserLoader", "LoopSafeUserLoader", "get_current_user", "get_current_user_sync"]

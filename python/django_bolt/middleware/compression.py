@@ -23,7 +23,7 @@ class CompressionConfig:
     brotli_level: int = 5
     brotli_lgwin: int = 14
     gzip_level: int = 6
-    #: Accepted for compatibility; the pure-Rust zstd encoder always uses its fastest level.
+    #: The release's default; the pure-Rust zstd encoder has one level, so another value is refused.
     zstd_level: int = 3
 
     def __post_init__(self) -> None:
@@ -37,6 +37,11 @@ class CompressionConfig:
             raise ValueError("CompressionConfig: brotli_lgwin must be 10..24")
         if not 0 <= self.gzip_level <= 9:
             raise ValueError("CompressionConfig: gzip_level must be 0..9")
+        if self.zstd_level != 3:
+            raise ValueError(
+                "CompressionConfig: zstd_level cannot be chosen (the pure-Rust zstd encoder has one level); "
+                "leave it at its default"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

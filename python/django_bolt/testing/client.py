@@ -76,12 +76,32 @@ def _app_of(api: BoltAPI | _core.App) -> _core.App:
     return api if isinstance(api, _core.App) else api.compile()
 
 
+#: The release's client options: the value each one may take here (our client's behaviour), and
+#: why another value is refused instead of ignored.
+_RELEASE_OPTIONS: dict[str, tuple[Any, str]] = {
+    "raise_server_exceptions": (False, "a handler's exception is answered as the server answers it (500)"),
+    "read_django_settings": (True, "the client always runs with the project's settings"),
+    "use_http_layer": (True, "requests always go through the Rust HTTP pipeline"),
+    "cors_allowed_origins": (None, "set CORS_ALLOWED_ORIGINS (override_settings) instead"),
+    "static_files_config": (None, "set STATIC_URL/STATIC_ROOT (override_settings) instead"),
+    "share_db_connection": (False, "handlers use their own thread's database connection"),
+}
+
+
+def _release_options(kwargs: dict[str, Any]) -> None:
+    """Takes the release's client options out of ``kwargs`` (httpx does not know them)."""
+    for name, (allowed, reason) in _RELEASE_OPTIONS.items():
+        if name in kwargs and kwargs.pop(name) != allowed:
+            raise TypeError(f"TestClient({name}=) can only be {allowed!r} here: {reason}")
+
+
 class TestClient(httpx.Client):
     """``TestClient(api)``: ``client.get("/items/1", params=..., headers=...)`` and so on."""
 
     __test__ = False  # not a pytest test class
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
+        _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
         super().__init__(transport=_Transport(_app_of(api)), base_url=base_url, **kwargs)
 
@@ -92,5 +112,6 @@ class AsyncTestClient(httpx.AsyncClient):
     __test__ = False
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
+        _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
         super().__init__(transport=_AsyncTransport(_app_of(api)), base_url=base_url, **kwargs)

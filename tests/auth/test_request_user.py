@@ -1,0 +1,107 @@
+"""``request.user`` in sync and async handlers (the release's README reads it in ``async def``),
+and ``await request.auser()``."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_bolt import BoltAPI, Request
+from django_bolt.auth import IsAuthenticated, JWTAuthentication, create_jwt_for_user
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning"),
+]
+
+
+def user_id_of(request: Request) -> int:
+    # Read in a helper: the route cannot see it, so the user is loaded on first access.
+    return request.user.id
+
+
+class CountingLoader:
+    """A loader with only ``load_user`` (no ``aload_user``), recording the threads it runs on."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def load_user(self, user_id, claims):
+        self.threads.append(threading.current_thread().name)
+        return get_user_model().objects.get(pk=user_id)
+
+
+@pytest.fixture
+def api() -> BoltAPI:
+    api = BoltAPI(auth=[JWTAuthentication()], guards=[IsAuthenticated()])
+
+    @api.get("/readme")
+    async def readme(request: Request) -> dict:
+        return {"user_id": request.user.id}
+
+    @api.get("/readme-await")
+    async def readme_await(request: Request) -> dict:
+        user = await request.auser()
+        return {"user_id": user.id, "same": user is request.user}
+
+    @api.get("/helper")
+    async def helper(request: Request) -> dict:
+        return {"user_id": user_id_of(request)}
+
+    @api.get("/sync")
+    def sync(request: Request) -> dict:
+        return {"user_id": request.user.id}
+
+    @api.get("/context-only")
+    async def context_only(request: Request) -> dict:
+        return {"sub": request.context["sub"]}
+
+    return api
+
+
+def test_request_user_in_sync_and_async_handlers(client_for, api):
+    user = get_user_model().objects.create_user("ada", password="pw")
+    auth = {"Authorization": f"Bearer {create_jwt_for_user(user)}"}
+    client = client_for(api)
+    for path in ("/readme", "/helper", "/sync"):
+        r = client.get(path, headers=auth)
+        assert r.status_code == 200, (path, r.text)
+        assert r.json() == {"user_id": user.id}
+    assert client.get("/readme-await", headers=auth).json() == {"user_id": user.id, "same": True}
+    assert client.get("/readme").status_code == 401
+
+
+def test_only_async_handlers_that_read_the_user_load_it_first(api):
+    routes = {r.path: api._compile_route(r) for r in api.routes}
+    assert routes["/readme"]["chain"].stages == ("load_user",)
+    # Nothing to do before these handlers: no chain, Rust calls them directly.
+    for path in ("/helper", "/sync", "/context-only"):
+        assert routes[path]["chain"] is None, path
+    plain = BoltAPI()
+
+    @plain.get("/plain")
+    async def plain_route(request: Request) -> dict:
+        return {"user": str(request.user)}
+
+    assert plain._compile_route(plain.routes[0])["chain"] is None
+
+
+def test_a_loader_without_aload_user_runs_off_the_event_loop(client_for):
+    user = get_user_model().objects.create_user("bob", password="pw")
+    loader = CountingLoader()
+    api = BoltAPI(auth=[JWTAuthentication(user_loader=loader)], guards=[IsAuthenticated()])
+
+    @api.get("/awaited")
+    async def awaited(request: Request) -> dict:
+        return {"username": (await request.auser()).username}
+
+    @api.get("/helper")
+    async def helper(request: Request) -> dict:
+        return {"user_id": user_id_of(request)}
+
+    client = client_for(api)
+    auth = {"Authorization": f"Bearer {create_jwt_for_user(user)}"}
+    assert client.get("/awaited", headers=auth).json() == {"username": "bob"}
+    assert client.get("/helper", headers=auth).json() == {"user_id": user.id}
+    assert loader.threads and all(name.startswith("bolt-user") for name in loader.threads)

@@ -101,15 +101,20 @@ impl Pattern {
     /// `domain` is ASCII in any case (checked by [`domain_of`]); patterns are lowercase.
     fn matches(&self, domain: &str) -> bool {
         match self {
-            Pattern::Exact(p) => p.eq_ignore_ascii_case(domain),
+            Pattern::Exact(p) => same_name(p.as_bytes(), domain.as_bytes()),
             Pattern::Subdomains(p) => {
                 let p = p.as_bytes();
                 let d = domain.as_bytes();
-                (d.len() >= p.len() && d[d.len() - p.len()..].eq_ignore_ascii_case(p))
-                    || d.eq_ignore_ascii_case(&p[1..])
+                (d.len() >= p.len() && same_name(&d[d.len() - p.len()..], p))
+                    || same_name(d, &p[1..])
             }
         }
     }
+}
+
+/// Case-insensitive equality, trying the common all-lowercase case with one `memcmp` first.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && (a == b || a.eq_ignore_ascii_case(b))
 }
 
 /// The domain part of a well-formed `Host` (Django's `host_validation_re` on the lowercased
@@ -126,16 +131,12 @@ fn domain_of(host: &str) -> Option<&str> {
         }
         close + 1
     } else {
-        let end = bytes.iter().position(|&b| b == b':').unwrap_or(bytes.len());
-        let name = &bytes[..end];
-        if name.is_empty()
-            || !name
-                .iter()
-                .all(|b| b.is_ascii_alphanumeric() || *b == b'.' || *b == b'-')
-        {
+        // One pass, one table load per byte: this runs on every request.
+        let name_len = bytes.iter().take_while(|&&b| NAME_BYTE[b as usize]).count();
+        if name_len == 0 {
             return None;
         }
-        end
+        name_len
     };
     match &bytes[domain_end..] {
         [] => {}
@@ -146,6 +147,18 @@ fn domain_of(host: &str) -> Option<&str> {
     let domain = domain.strip_suffix('.').unwrap_or(domain);
     (!domain.is_empty()).then_some(domain)
 }
+
+/// `[a-zA-Z0-9.-]`: the bytes of a host name (uppercase is lowered by Django before matching).
+static NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'.' || c == b'-';
+        b += 1;
+    }
+    table
+};
 
 /// The inside of `[...]`: hex digits up to a first `:`, then at least one of hex, `.`, `:`.
 fn is_ipv6_literal(inside: &[u8]) -> bool {

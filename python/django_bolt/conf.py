@@ -188,7 +188,7 @@ class BoltConfig:
                 elif field.name in ("api", "rate_limit_redis_url"):
                     converted[field.name] = raw or None
                 elif field.name == "allowed_hosts":
-                    converted[field.name] = None if raw is None else tuple(str(h) for h in raw)
+                    converted[field.name] = None if raw is None else _host_list(raw)
                 elif field.name == "allowed_file_paths":
                     converted[field.name] = None if raw is None else _paths(raw)
                 elif field.name in ("static_url", "static_root"):
@@ -307,10 +307,17 @@ def django_allowed_hosts() -> tuple[str, ...]:
             "ALLOWED_HOSTS checks and build_absolute_uri() uses. Have the proxy pass the client's "
             "Host header (nginx: proxy_set_header Host $host) and set USE_X_FORWARDED_HOST = False."
         )
-    hosts = tuple(str(h) for h in getattr(settings, "ALLOWED_HOSTS", ()) or ())
+    hosts = _host_list(getattr(settings, "ALLOWED_HOSTS", ()) or ())
     if not hosts and getattr(settings, "DEBUG", False):
         return DEBUG_ALLOWED_HOSTS
     return hosts
+
+
+def _host_list(raw: Any) -> tuple[str, ...]:
+    # Django would iterate a string's characters (and "*" among them would allow any host).
+    if isinstance(raw, str):
+        raise ValueError(f"ALLOWED_HOSTS must be a list of host names, not the string {raw!r}")
+    return tuple(str(h) for h in raw)
 
 
 def _paths(raw: Any) -> tuple[str, ...]:

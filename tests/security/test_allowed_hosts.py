@@ -175,6 +175,14 @@ def test_compiled_from_django_settings_with_the_debug_defaults():
         assert BoltConfig.from_settings().allowed_hosts == ()
 
 
+def test_a_string_is_refused_rather_than_read_as_characters():
+    with override_settings(ALLOWED_HOSTS="example.com"):
+        with pytest.raises(ValueError, match="ALLOWED_HOSTS must be a list"):
+            BoltConfig.from_settings()
+    with pytest.raises(ValueError, match="ALLOWED_HOSTS must be a list"):
+        BoltConfig.build(allowed_hosts="*.example.com")
+
+
 def test_debug_defaults_in_process():
     api = _api()
     with override_settings(ALLOWED_HOSTS=[], DEBUG=True):

@@ -11,6 +11,8 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub debug: bool,
+    /// `ALLOWED_HOSTS` (with Django's DEBUG defaults), checked before routing.
+    pub allowed_hosts: crate::hosts::AllowedHosts,
     pub max_body_bytes: usize,
     pub max_header_bytes: usize,
     pub max_headers: usize,
@@ -46,6 +48,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             debug: false,
+            allowed_hosts: Default::default(),
             max_body_bytes: 10 * 1024 * 1024,
             max_header_bytes: 16 * 1024,
             max_headers: 100,
@@ -107,6 +110,13 @@ impl ServerConfig {
     pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<ServerConfig> {
         let mut c = ServerConfig::default();
         get(d, "debug", &mut c.debug)?;
+        // Required: a config without a host list must not silently allow every Host.
+        let mut hosts: Option<Vec<String>> = None;
+        get(d, "allowed_hosts", &mut hosts)?;
+        let hosts = hosts.ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err("the server config needs allowed_hosts")
+        })?;
+        c.allowed_hosts = crate::hosts::AllowedHosts::compile(&hosts);
         get(d, "max_body_bytes", &mut c.max_body_bytes)?;
         get(d, "max_header_bytes", &mut c.max_header_bytes)?;
         get(d, "max_headers", &mut c.max_headers)?;

@@ -4,6 +4,7 @@ pub mod app;
 pub mod auth;
 pub mod build_info;
 pub mod config;
+pub mod hosts;
 pub mod middleware;
 pub mod params;
 pub mod pipeline;

@@ -105,6 +105,19 @@ async fn dispatch(app: &Arc<App>, req: HttpRequest) -> (Response, Origin) {
     }
 }
 
+/// `ALLOWED_HOSTS`: a 400 for a `Host` the settings do not allow, checked by each transport
+/// before anything else looks at the request (routing, static files, auth, body, upgrade).
+pub fn check_host(app: &App, req: &HttpRequest) -> Result<(), Response> {
+    app.config
+        .allowed_hosts
+        .check(req.header("host"))
+        .map_err(|refused| {
+            let mut resp = Response::detail(400, &refused.0);
+            resp.omit_body = req.method == Method::Head;
+            resp
+        })
+}
+
 pub fn body_too_large(limit: usize) -> Response {
     Response::detail(
         413,

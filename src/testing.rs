@@ -95,7 +95,10 @@ pub fn test_request(
     // A file body is read here too, as the server would write it.
     let resp = py.detach(|| {
         rt.block_on(rt.spawn(async move {
-            let mut resp = pipeline::handle(inner, request).await;
+            let mut resp = match pipeline::check_host(&inner, &request) {
+                Ok(()) => pipeline::handle(inner, request).await,
+                Err(refused) => refused,
+            };
             let skip = resp.omit_body || resp.forbids_body();
             let len = resp.content_length();
             if let Body::File(file) = &mut resp.body {

@@ -59,6 +59,9 @@ _bolt_env("BOLT_TEST_ACCESS_LOG", "BOLT_ACCESS_LOG", str)
 _bolt_env("BOLT_TEST_TRUSTED_PROXIES", "BOLT_TRUSTED_PROXIES", lambda raw: raw.split(","))
 _bolt_env("BOLT_TEST_PROCESSES", "BOLT_PROCESSES", int)
 _bolt_env("BOLT_TEST_WS_MAX_MESSAGE", "BOLT_WS_MAX_MESSAGE_SIZE", int)
+# tests/security: a host list of their own ("," alone: an empty list).
+_bolt_env("BOLT_TEST_ALLOWED_HOSTS", "ALLOWED_HOSTS", lambda raw: [h for h in raw.split(",") if h])
+_bolt_env("BOLT_TEST_USE_X_FORWARDED_HOST", "USE_X_FORWARDED_HOST", lambda raw: raw == "1")
 _bolt_env("BOLT_TEST_WS_ORIGINS", "BOLT_WS_ALLOWED_ORIGINS", lambda raw: raw.split(","))
 # tests/production: a system check error that must stop runbolt's startup.
 BOLT_TEST_FAIL_CHECK = os.environ.get("BOLT_TEST_FAIL_CHECK") == "1"

@@ -74,6 +74,7 @@ class BoltAPI(RouteCollection):
         self.auth = auth
         self.guards = guards
         self._compiled: _core.App | None = None
+        self._compiled_config: BoltConfig | None = None
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         super()._add(method, path, handler, **options)
@@ -107,10 +108,15 @@ class BoltAPI(RouteCollection):
         self._compiled = None
 
     def compile(self, config: BoltConfig | None = None) -> _core.App:
-        """Compiles every route into the Rust app (cached until routes change)."""
-        if self._compiled is not None and config is None:
-            return self._compiled
-        config = self.server_config(config or BoltConfig.from_settings())
+        """Compiles every route into the Rust app (cached until routes or settings change)."""
+        if config is None:
+            # Compiled again when settings changed (override_settings in a test, say), as Django
+            # reads ALLOWED_HOSTS and the rest per request.
+            config = self.server_config(BoltConfig.from_settings())
+            if self._compiled is not None and config == self._compiled_config:
+                return self._compiled
+        else:
+            config = self.server_config(config)
         from ._runtime import find_static, runtime
 
         routes = [self._compile_route(r, config) for r in self.routes]
@@ -120,6 +126,7 @@ class BoltAPI(RouteCollection):
             refs["static_finder"] = find_static
         app = _core.App(routes, refs, config.server_dict(), self.trailing_slash, compression=compression)
         self._compiled = app
+        self._compiled_config = config
         return app
 
     def server_config(self, config: BoltConfig) -> BoltConfig:

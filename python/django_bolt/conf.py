@@ -141,6 +141,9 @@ class BoltConfig:
     staticfiles_dirs: tuple[str, ...] = ()
     #: DEBUG with django.contrib.staticfiles installed: its finders locate static files.
     static_finders: bool = False
+    #: ``ALLOWED_HOSTS`` as Django's ``get_host()`` applies it (with its DEBUG defaults), checked by
+    #: Rust before routing. None: taken from Django settings when the server config is built.
+    allowed_hosts: tuple[str, ...] | None = None
     #: Backends for routes and APIs without ``auth=`` (instances, classes or dotted paths).
     authentication_classes: tuple[Any, ...] = ()
     #: Guards for routes and APIs without ``guards=``; empty means ``AllowAny``.
@@ -160,6 +163,8 @@ class BoltConfig:
         if settings.configured and values["debug"]:
             values["static_finders"] = "django.contrib.staticfiles" in getattr(settings, "INSTALLED_APPS", ())
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if settings.configured:
+            values["allowed_hosts"] = django_allowed_hosts()
         return cls.build(**values)
 
     @classmethod
@@ -182,6 +187,8 @@ class BoltConfig:
                     converted[field.name] = (raw,) if isinstance(raw, str) else tuple(str(x) for x in raw or ())
                 elif field.name in ("api", "rate_limit_redis_url"):
                     converted[field.name] = raw or None
+                elif field.name == "allowed_hosts":
+                    converted[field.name] = None if raw is None else _host_list(raw)
                 elif field.name == "allowed_file_paths":
                     converted[field.name] = None if raw is None else _paths(raw)
                 elif field.name in ("static_url", "static_root"):
@@ -254,6 +261,7 @@ class BoltConfig:
         out["rate_limit_redis_url"] = self.rate_limit_redis_url
         out["cors"] = self.cors_policy()
         out["ws_allowed_origins"] = list(self.ws_allowed_origins)
+        out["allowed_hosts"] = list(django_allowed_hosts() if self.allowed_hosts is None else self.allowed_hosts)
         return out
 
     def cors_policy(self) -> dict[str, Any] | None:
@@ -277,6 +285,39 @@ class BoltConfig:
         if not url or "://" in url or url.startswith("//"):
             return None
         return "/" + url.strip("/") + "/" if url.strip("/") else None
+
+
+#: What Django's ``get_host()`` allows when ``ALLOWED_HOSTS`` is empty and ``DEBUG`` is True.
+DEBUG_ALLOWED_HOSTS = (".localhost", "127.0.0.1", "[::1]")
+
+
+def django_allowed_hosts() -> tuple[str, ...]:
+    """``ALLOWED_HOSTS`` with Django's DEBUG defaults: the hosts a request may name.
+
+    ``USE_X_FORWARDED_HOST`` is refused rather than ignored: Rust checks the ``Host`` header and
+    ``build_absolute_uri()`` uses it, so a proxy must pass the client's ``Host`` through.
+    """
+    from django.conf import settings
+
+    if not settings.configured:
+        return ()
+    if getattr(settings, "USE_X_FORWARDED_HOST", False):
+        raise ValueError(
+            "USE_X_FORWARDED_HOST is not supported by django-bolt: the Host header is what "
+            "ALLOWED_HOSTS checks and build_absolute_uri() uses. Have the proxy pass the client's "
+            "Host header (nginx: proxy_set_header Host $host) and set USE_X_FORWARDED_HOST = False."
+        )
+    hosts = _host_list(getattr(settings, "ALLOWED_HOSTS", ()) or ())
+    if not hosts and getattr(settings, "DEBUG", False):
+        return DEBUG_ALLOWED_HOSTS
+    return hosts
+
+
+def _host_list(raw: Any) -> tuple[str, ...]:
+    # Django would iterate a string's characters (and "*" among them would allow any host).
+    if isinstance(raw, str):
+        raise ValueError(f"ALLOWED_HOSTS must be a list of host names, not the string {raw!r}")
+    return tuple(str(h) for h in raw)
 
 
 def _paths(raw: Any) -> tuple[str, ...]:

@@ -125,8 +125,9 @@ class Redirect(Response):
 
 
 class _FileBase(Response):
-    """A file named by path; Rust checks it against ``BOLT_ALLOWED_FILE_PATHS``, opens it and
-    answers conditional (``If-None-Match``/``If-Modified-Since`` → 304) and ``Range`` requests."""
+    """A file named by path; Rust refuses (403) a path with a ``..`` component or a NUL byte and,
+    with ``BOLT_ALLOWED_FILE_PATHS``, any file outside those directories; then opens it and answers
+    conditional (``If-None-Match``/``If-Modified-Since`` → 304) and ``Range`` requests."""
 
     in_memory = False
 

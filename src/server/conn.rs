@@ -220,6 +220,7 @@ async fn read_request(
     let limit = cfg.max_body_bytes;
     let expects_continue = head.expects_continue();
     let mut req = request(head, path, query, peer);
+    pipeline::check_host(app, &req)?;
     if let Framing::Length(n) = framing {
         if n > limit {
             return Err(early(app, &req, pipeline::body_too_large(limit)));

@@ -130,8 +130,9 @@ impl Refusal {
 }
 
 /// Canonical path of a regular file inside one of `roots` (any file when `roots` is `None`).
-/// NUL bytes and, under roots, `..` components are refused outright; symlinks are followed
-/// and the target must still lie inside a root.
+/// NUL bytes and `..` components are refused outright, with or without roots: a path built
+/// from user input (`os.path.join(DIR, name)`) must not climb out of its directory. Symlinks
+/// are followed and, under roots, the target must still lie inside one.
 pub fn resolve(path: &str, roots: Option<&[PathBuf]>) -> Result<PathBuf, Refusal> {
     if path.is_empty() {
         return Err(Refusal::NotFound);
@@ -140,7 +141,7 @@ pub fn resolve(path: &str, roots: Option<&[PathBuf]>) -> Result<PathBuf, Refusal
         return Err(Refusal::Forbidden);
     }
     let raw = Path::new(path);
-    if roots.is_some() && raw.components().any(|c| c == Component::ParentDir) {
+    if raw.components().any(|c| c == Component::ParentDir) {
         return Err(Refusal::Forbidden);
     }
     let canonical = std::fs::canonicalize(raw).map_err(|_| Refusal::NotFound)?;
@@ -442,9 +443,13 @@ mod tests {
     }
 
     #[test]
-    fn refuses_nul_and_parent_under_roots() {
+    fn refuses_nul_and_parent_with_or_without_roots() {
         let roots = [std::env::temp_dir()];
         assert_eq!(resolve("a\0b", None), Err(Refusal::Forbidden));
+        assert_eq!(resolve("/etc/../etc/passwd", None), Err(Refusal::Forbidden));
+        assert_eq!(resolve("../../etc/passwd", None), Err(Refusal::Forbidden));
+        // `..` inside a name is not a component.
+        assert_eq!(resolve("/nonexistent/a..b", None), Err(Refusal::NotFound));
         assert_eq!(
             resolve("/tmp/../etc/passwd", Some(&roots)),
             Err(Refusal::Forbidden)

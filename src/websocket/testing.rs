@@ -58,6 +58,20 @@ fn value_to_py(py: Python<'_>, message: Message) -> PyResult<Py<PyAny>> {
     })
 }
 
+/// The answer to a request that did not become a WebSocket.
+fn not_upgraded(py: Python<'_>, resp: crate::response::Response) -> Handshake {
+    let headers = resp
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let body: &[u8] = match &resp.body {
+        Body::Full(b) => b,
+        _ => &[],
+    };
+    (resp.status, headers, PyBytes::new(py, body).unbind(), None)
+}
+
 /// Opens a WebSocket on `app` in process. Returns the handshake response; the connection is
 /// set when the status is 101. `headers` must carry the upgrade headers.
 #[pyfunction]
@@ -72,21 +86,15 @@ pub fn test_websocket(
     let request = build_request("GET", path, headers, Vec::new(), client)?;
     let inner = Arc::clone(&app.inner);
     let rt = runtime()?;
+    if let Err(refused) = crate::pipeline::check_host(&inner, &request) {
+        return Ok(not_upgraded(py, refused));
+    }
     let Some(target) = super::upgrade_target(&inner, &request) else {
         // Not an upgrade to a WebSocket route: the HTTP pipeline answers, as on a socket.
         let resp = py
             .detach(|| rt.block_on(rt.spawn(crate::pipeline::handle(inner, request))))
             .map_err(|e| PyRuntimeError::new_err(format!("request task failed: {e}")))?;
-        let headers = resp
-            .headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect();
-        let body: &[u8] = match &resp.body {
-            Body::Full(b) => b,
-            _ => &[],
-        };
-        return Ok((resp.status, headers, PyBytes::new(py, body).unbind(), None));
+        return Ok(not_upgraded(py, resp));
     };
     let key = request
         .header("sec-websocket-key")

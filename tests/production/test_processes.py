@@ -187,6 +187,7 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path):
         textwrap.dedent(
             f"""
             SECRET_KEY = "x"
+            ALLOWED_HOSTS = ["127.0.0.1"]
             INSTALLED_APPS = ["django_bolt"]
             DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {db!r}}}}}
             BOLT_API = "reloadapi.api"

@@ -75,8 +75,13 @@ class Command(BaseCommand):
         parser.add_argument(WORKER_FLAG, dest="worker_fds", default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.conf import settings
+
         from django_bolt.conf import SETTING_NAMES, BoltConfig
 
+        # runserver's own check: with no host allowed, every request would be a 400.
+        if not settings.DEBUG and not settings.ALLOWED_HOSTS:
+            raise CommandError("You must set settings.ALLOWED_HOSTS if DEBUG is False.")
         overrides = {field: options.get(field) for field in SETTING_NAMES if field in options}
         try:
             config = BoltConfig.from_settings(**overrides)

@@ -7,11 +7,10 @@ use crate::params::spec::ParamSpec;
 use crate::params::Needs;
 use crate::python::refs::PyRefs;
 use crate::request::Method;
-use crate::response::{Body, HeaderList, Response};
+use crate::response::{convert, Response};
 use crate::router::{Router, TrailingSlash};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use std::borrow::Cow;
 use std::sync::Arc;
 
 pub struct Route {
@@ -27,7 +26,8 @@ pub struct Route {
     pub status_code: u16,
     /// `shape(result) -> result`, validating against `response_model`.
     pub shape_response: Option<Py<PyAny>>,
-    /// A response rendered once at startup and served without entering Python.
+    /// A static route's response: converted once at startup (like a handler result) and served
+    /// without entering Python.
     pub fixed_response: Option<Response>,
     pub middleware: RouteMiddleware,
     /// Authentication and guards checked before parameters are extracted.
@@ -51,14 +51,21 @@ fn req<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
 }
 
 impl Route {
-    fn from_dict(d: &Bound<'_, PyDict>, index: usize, mw: &mut AppMiddleware) -> PyResult<Route> {
+    fn from_dict(
+        d: &Bound<'_, PyDict>,
+        index: usize,
+        policy: TrailingSlash,
+        refs: &PyRefs,
+        mw: &mut AppMiddleware,
+    ) -> PyResult<Route> {
         let mut params = Vec::new();
         for p in req(d, "params")?.cast::<PyList>()?.iter() {
             params.push(ParamSpec::from_dict(p.cast::<PyDict>()?)?);
         }
         let shape = req(d, "shape_response")?;
+        let status_code: u16 = req(d, "status_code")?.extract()?;
         let fixed = match d.get_item("fixed_response")? {
-            Some(f) if !f.is_none() => Some(fixed_response(f.cast::<PyDict>()?)?),
+            Some(f) if !f.is_none() => Some(convert::fixed(d.py(), refs, status_code, f)?),
             _ => None,
         };
         let auth = match d.get_item("auth")? {
@@ -78,7 +85,7 @@ impl Route {
         } else {
             Method::parse(&req(d, "method")?.extract::<String>()?.to_ascii_uppercase())
         };
-        let path: String = req(d, "path")?.extract()?;
+        let path = policy.normalize(&req(d, "path")?.extract::<String>()?);
         let middleware = match d.get_item("middleware")? {
             Some(m) if !m.is_none() => {
                 mw.route(index, &method, &path, Some(m.cast::<PyDict>()?))?
@@ -111,7 +118,7 @@ impl Route {
             },
             needs: Needs::of(&params),
             params,
-            status_code: req(d, "status_code")?.extract()?,
+            status_code,
             fixed_response: fixed,
             shape_response: if shape.is_none() {
                 None
@@ -120,28 +127,6 @@ impl Route {
             },
         })
     }
-}
-
-/// `{"status": int, "headers": [(name, value)], "body": bytes}` → a ready response.
-fn fixed_response(d: &Bound<'_, PyDict>) -> PyResult<Response> {
-    let status: u16 = req(d, "status")?.extract()?;
-    let body: Vec<u8> = req(d, "body")?.extract()?;
-    let mut headers: HeaderList = Vec::new();
-    for (name, value) in req(d, "headers")?.extract::<Vec<(String, String)>>()? {
-        let name = name.to_ascii_lowercase();
-        if !crate::response::valid_header(&name, &value) {
-            return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "invalid header {name:?} in a static response"
-            )));
-        }
-        headers.push((Cow::Owned(name), value));
-    }
-    Ok(Response {
-        status,
-        headers,
-        body: Body::Full(body.into()),
-        omit_body: false,
-    })
 }
 
 /// Global CORS (`config["cors"]`), the rate-limit backend and compression.
@@ -182,9 +167,16 @@ impl PyApp {
         let policy = TrailingSlash::parse(trailing_slash)
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
         let mut middleware = app_middleware(config, compression)?;
+        let refs = PyRefs::from_dict(runtime)?;
         let mut compiled = Vec::with_capacity(routes.len());
         for (i, r) in routes.iter().enumerate() {
-            compiled.push(Route::from_dict(r.cast::<PyDict>()?, i, &mut middleware)?);
+            compiled.push(Route::from_dict(
+                r.cast::<PyDict>()?,
+                i,
+                policy,
+                &refs,
+                &mut middleware,
+            )?);
         }
         let table: Vec<(Method, String, usize)> = compiled
             .iter()
@@ -198,7 +190,7 @@ impl PyApp {
                 routes: compiled,
                 router,
                 config: ServerConfig::from_dict(config)?,
-                refs: PyRefs::from_dict(runtime)?,
+                refs,
                 middleware,
             }),
         })

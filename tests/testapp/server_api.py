@@ -247,3 +247,13 @@ async def auth_test_echo(data: dict) -> dict:
 @api.get("/auth-test/key", auth=[APIKeyAuthentication(api_keys=["socket-key-1"])], guards=[IsAuthenticated()])
 async def auth_test_key(request: Request) -> dict:
     return {"auth": request.auth_backend}
+
+
+# Framing headers set by user code: the server computes its own, on static and handler routes.
+_FRAMING = {"content-length": "99", "transfer-encoding": "chunked", "connection": "close"}
+api.static("/static-framing", Response(b"abc", headers=_FRAMING, media_type="text/plain"))
+
+
+@api.get("/handler-framing")
+async def handler_framing() -> Response:
+    return Response(b"abc", headers=_FRAMING, media_type="text/plain")

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import _core
 from ._compile import compile_handler, never_suspends, response_shaper
+from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
@@ -84,14 +85,12 @@ class BoltAPI(RouteCollection):
 
         routes = [self._compile_route(r, config) for r in self.routes]
         compression = self.compression.to_dict() if self.compression else None
-        refs = runtime(config.event_loop)
-        if config.static_finders:
-            refs["static_finder"] = find_static
+        refs = runtime(config.event_loop, find_static if config.static_finders else None)
         app = _core.App(routes, refs, config.server_dict(), self.trailing_slash, compression=compression)
         self._compiled = app
         return app
 
-    def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> dict[str, Any]:
+    def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> RouteRecord:
         from .auth.compile import compile_route_auth
 
         config = config or BoltConfig.from_settings()

@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .._schema import AuthRecord
 from ..exceptions import Forbidden, Unauthorized
 from .backends import BaseAuthentication, SessionAuthentication
 from .guards import AllowAny, BasePermission
@@ -31,7 +32,7 @@ def _instances(items: Any, kind: type, what: str) -> list[Any]:
     return out
 
 
-def compile_route_auth(auth: Any, guards: Any, is_async: bool, where: str) -> tuple[dict | None, Callable | None]:
+def compile_route_auth(auth: Any, guards: Any, is_async: bool, where: str) -> tuple[AuthRecord | None, Callable | None]:
     """``(rust_config, python_stage)`` for one route; ``(None, None)`` when it has neither."""
     backends = _instances(auth, BaseAuthentication, f"auth= of {where}")
     guard_objs = _instances(guards, BasePermission, f"guards= of {where}")
@@ -42,7 +43,7 @@ def compile_route_auth(auth: Any, guards: Any, is_async: bool, where: str) -> tu
     compiled = [b._compiled() for b in backends]
     sessions = [b for b in backends if isinstance(b, SessionAuthentication)]
     schemes = list(dict.fromkeys(b.scheme for b in backends)) or ["Bearer"]
-    config = {
+    config: AuthRecord = {
         "backends": [c for c in compiled if c is not None],
         "guards": [g._describe() for g in rust_guards],
         "python_backends": bool(sessions),

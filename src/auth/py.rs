@@ -39,7 +39,7 @@ impl PyJwtBackend {
     #[new]
     #[pyo3(signature = (*, algorithms, secret=None, public_key=None, jwks=None, jwks_fetch=None,
         jwks_ttl=300.0, jwks_min_refresh=30.0, audience=vec![], issuer=vec![], leeway=0,
-        required=vec![], require_jti=false, token_type=None, header="authorization".to_owned(),
+        required=vec![], require_jti=false, token_type=None, header="authorization",
         cookie=None, csrf=true, revocation=None, user_loader=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -56,7 +56,7 @@ impl PyJwtBackend {
         required: Vec<String>,
         require_jti: bool,
         token_type: Option<String>,
-        header: String,
+        header: &str,
         cookie: Option<String>,
         csrf: bool,
         revocation: Option<Bound<'_, PyAny>>,
@@ -155,8 +155,8 @@ pub struct PyApiKeyBackend {
 #[pymethods]
 impl PyApiKeyBackend {
     #[new]
-    #[pyo3(signature = (keys, header="x-api-key".to_owned()))]
-    fn new(keys: Vec<(String, String, Vec<String>)>, header: String) -> PyResult<Self> {
+    #[pyo3(signature = (keys, header="x-api-key"))]
+    fn new(keys: Vec<(String, String, Vec<String>)>, header: &str) -> PyResult<Self> {
         if keys.iter().any(|(k, _, _)| k.is_empty()) {
             return Err(PyValueError::new_err("API keys must not be empty"));
         }

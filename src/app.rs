@@ -7,10 +7,7 @@ use crate::params::spec::ParamSpec;
 use crate::params::Needs;
 use crate::python::refs::PyRefs;
 use crate::python::schema::{
-    self,
-    config::ServerConfigRecord,
-    middleware::{CompressionRecord, CorsRecord},
-    route::RouteRecord,
+    self, config::ServerConfigRecord, middleware::CompressionRecord, route::RouteRecord,
     runtime::RuntimeRecord,
 };
 use crate::request::Method;
@@ -52,15 +49,6 @@ pub struct App {
     pub middleware: AppMiddleware,
 }
 
-/// `err` with `"METHOD /path: "` in front, same exception type.
-fn in_route(py: Python<'_>, method: &Method, path: &str, err: PyErr) -> PyErr {
-    let message = format!("{} {path}: {}", method.as_str(), err.value(py));
-    match err.get_type(py).call1((message,)) {
-        Ok(value) => PyErr::from_value(value),
-        Err(_) => err,
-    }
-}
-
 impl Route {
     fn from_record(
         py: Python<'_>,
@@ -76,7 +64,8 @@ impl Route {
             Method::parse(&r.method.to_ascii_uppercase())
         };
         let path = policy.normalize(&r.path);
-        let fail = |e: PyErr| in_route(py, &method, &path, e);
+        let whose = format!("{} {path}", method.as_str());
+        let fail = |e: PyErr| schema::within(py, &whose, e);
         let params = r
             .params
             .into_iter()
@@ -126,24 +115,14 @@ impl Route {
     }
 }
 
-/// Global CORS (from the server config), the rate-limit backend and compression.
+/// Global CORS (taken from the server config), the rate-limit backend and compression.
 fn app_middleware(
-    config: &ServerConfigRecord,
+    config: &mut ServerConfigRecord,
     compression: Option<CompressionRecord>,
 ) -> PyResult<AppMiddleware> {
-    let cors = config.cors.as_ref().map(|c| CorsRecord {
-        origins: c.origins.clone(),
-        origin_regexes: c.origin_regexes.clone(),
-        allow_all: c.allow_all,
-        credentials: c.credentials,
-        methods: c.methods.clone(),
-        headers: c.headers.clone(),
-        expose_headers: c.expose_headers.clone(),
-        max_age: c.max_age,
-    });
     let limiter = Limiter::new(config.rate_limit_redis_url.as_deref())
         .map_err(pyo3::exceptions::PyValueError::new_err)?;
-    AppMiddleware::new(cors, compression, limiter)
+    AppMiddleware::new(config.cors.take(), compression, limiter)
 }
 
 /// The Python handle on a compiled app, shared by the server and the test client.
@@ -166,13 +145,16 @@ impl PyApp {
     ) -> PyResult<PyApp> {
         let policy = TrailingSlash::parse(trailing_slash)
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
-        let config: ServerConfigRecord = schema::read(config, || "server config".into())?;
+        let mut config: ServerConfigRecord = schema::read(config, || "server config".into())?;
         let compression: Option<CompressionRecord> = compression
             .map(|c| schema::read(c, || "compression config".into()))
             .transpose()?;
         let runtime: RuntimeRecord = schema::read(runtime, || "runtime".into())?;
-        let mut middleware = app_middleware(&config, compression)?;
-        let refs = PyRefs::from_record(runtime)?;
+        let mut middleware = app_middleware(&mut config, compression)
+            .map_err(|e| schema::within(py, "settings", e))?;
+        let refs = PyRefs::from_record(runtime).map_err(|e| schema::within(py, "runtime", e))?;
+        let server_config = ServerConfig::from_record(config)
+            .map_err(|e| schema::within(py, "server config", e))?;
         let mut compiled = Vec::with_capacity(routes.len());
         for (i, r) in routes.iter().enumerate() {
             let record: RouteRecord = schema::read(&r, || route_label(&r, i))?;
@@ -196,7 +178,7 @@ impl PyApp {
             inner: Arc::new(App {
                 routes: compiled,
                 router,
-                config: ServerConfig::from_record(config)?,
+                config: server_config,
                 refs,
                 middleware,
             }),

@@ -130,3 +130,12 @@ def test_invalid_values_name_the_route_and_key():
     routes[0]["params"][0]["source"] = "moon"
     message = _refused(routes, refs, server)
     assert 'POST /items/{item_id}: ParamRecord.source: unknown parameter source "moon"' in message
+
+
+def test_invalid_settings_name_where_they_come_from():
+    routes, refs, server, _ = _records(_full_api())
+    server["cors"]["origin_regexes"] = ["("]
+    assert "settings: CorsRecord.origin_regexes: CORS origin regex" in _refused(routes, refs, server)
+    routes, refs, server, _ = _records(_full_api())
+    server["trusted_proxies"] = ["not an address"]
+    assert "server config: ServerConfigRecord.trusted_proxies:" in _refused(routes, refs, server)

@@ -181,6 +181,16 @@ fn schema_error(py: Python<'_>, whose: &str, err: PyErr) -> PyErr {
     }
 }
 
+/// An error found while building Rust types from a record (an invalid pattern, an unknown
+/// source...): the same exception type, with `whose` in front.
+pub fn within(py: Python<'_>, whose: &str, err: PyErr) -> PyErr {
+    let message = format!("{whose}: {}", err.value(py));
+    match err.get_type(py).call1((message,)) {
+        Ok(value) => PyErr::from_value(value),
+        Err(_) => err,
+    }
+}
+
 /// Reads a top-level record; any error names `whose()`, the record and the key.
 pub fn read<'py, T>(obj: &Bound<'py, PyAny>, whose: impl FnOnce() -> String) -> PyResult<T>
 where

@@ -58,10 +58,15 @@ impl Route {
         refs: &PyRefs,
         mw: &mut AppMiddleware,
     ) -> PyResult<Route> {
-        let method = if r.kind == "websocket" {
-            Method::WebSocket
-        } else {
-            Method::parse(&r.method.to_ascii_uppercase())
+        let method = match r.kind.as_str() {
+            "websocket" => Method::WebSocket,
+            "http" => Method::parse(&r.method.to_ascii_uppercase()),
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "{} {}: RouteRecord.kind: expected \"http\" or \"websocket\", not {other:?}",
+                    r.method, r.path
+                )))
+            }
         };
         let path = policy.normalize(&r.path);
         let whose = format!("{} {path}", method.as_str());

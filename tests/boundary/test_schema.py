@@ -139,3 +139,9 @@ def test_invalid_settings_name_where_they_come_from():
     routes, refs, server, _ = _records(_full_api())
     server["trusted_proxies"] = ["not an address"]
     assert "server config: ServerConfigRecord.trusted_proxies:" in _refused(routes, refs, server)
+
+
+def test_unknown_route_kind_is_refused():
+    routes, refs, server, _ = _records(_full_api())
+    routes[0]["kind"] = "ws"
+    assert 'RouteRecord.kind: expected "http" or "websocket", not "ws"' in _refused(routes, refs, server)

@@ -96,6 +96,13 @@ for py in "${pythons[@]}"; do
     stage "pytest on CPython $version (wheel)"
     venv="$work/py$version"
     bash ci/wheels.sh install "$venv" "$py" "$wheel"
+    if [ "$py" = "${pythons[0]}" ]; then
+        # The stub checked against the extension as installed from the wheel (not python/).
+        stage "stubtest (_core.pyi against the built _core, CPython $version)"
+        "$venv/bin/pip" install -q mypy
+        (cd "$work" && "$venv/bin/python" -m mypy.stubtest django_bolt._core)
+        stage "pytest on CPython $version (wheel, continued)"
+    fi
     bash ci/wheels.sh pytest "$venv"
 done
 

@@ -6,12 +6,15 @@ use crate::middleware::{rate_limit::Limiter, AppMiddleware, RouteMiddleware};
 use crate::params::spec::ParamSpec;
 use crate::params::Needs;
 use crate::python::refs::PyRefs;
+use crate::python::schema::{
+    self, config::ServerConfigRecord, middleware::CompressionRecord, route::RouteRecord,
+    runtime::RuntimeRecord,
+};
 use crate::request::Method;
-use crate::response::{Body, HeaderList, Response};
+use crate::response::{convert, Response};
 use crate::router::{Router, TrailingSlash};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use std::borrow::Cow;
+use pyo3::types::PyList;
 use std::sync::Arc;
 
 pub struct Route {
@@ -27,7 +30,8 @@ pub struct Route {
     pub status_code: u16,
     /// `shape(result) -> result`, validating against `response_model`.
     pub shape_response: Option<Py<PyAny>>,
-    /// A response rendered once at startup and served without entering Python.
+    /// A static route's response: converted once at startup (like a handler result) and served
+    /// without entering Python.
     pub fixed_response: Option<Response>,
     pub middleware: RouteMiddleware,
     /// Authentication and guards checked before parameters are extracted.
@@ -45,46 +49,47 @@ pub struct App {
     pub middleware: AppMiddleware,
 }
 
-fn req<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-    d.get_item(key)?
-        .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("route is missing {key:?}")))
-}
-
 impl Route {
-    fn from_dict(d: &Bound<'_, PyDict>, index: usize, mw: &mut AppMiddleware) -> PyResult<Route> {
-        let mut params = Vec::new();
-        for p in req(d, "params")?.cast::<PyList>()?.iter() {
-            params.push(ParamSpec::from_dict(p.cast::<PyDict>()?)?);
-        }
-        let shape = req(d, "shape_response")?;
-        let fixed = match d.get_item("fixed_response")? {
-            Some(f) if !f.is_none() => Some(fixed_response(f.cast::<PyDict>()?)?),
-            _ => None,
-        };
-        let auth = match d.get_item("auth")? {
-            Some(a) if !a.is_none() => Some(RouteAuth::from_dict(a.cast::<PyDict>()?)?),
-            _ => None,
-        };
-        let chain = d
-            .get_item("chain")?
-            .filter(|s| !s.is_none())
-            .map(Bound::unbind);
-        let is_websocket = match d.get_item("kind")? {
-            Some(k) => k.extract::<String>()? == "websocket",
-            None => false,
-        };
-        let method = if is_websocket {
-            Method::WebSocket
-        } else {
-            Method::parse(&req(d, "method")?.extract::<String>()?.to_ascii_uppercase())
-        };
-        let path: String = req(d, "path")?.extract()?;
-        let middleware = match d.get_item("middleware")? {
-            Some(m) if !m.is_none() => {
-                mw.route(index, &method, &path, Some(m.cast::<PyDict>()?))?
+    fn from_record(
+        py: Python<'_>,
+        r: RouteRecord,
+        index: usize,
+        policy: TrailingSlash,
+        refs: &PyRefs,
+        mw: &mut AppMiddleware,
+    ) -> PyResult<Route> {
+        let method = match r.kind.as_str() {
+            "websocket" => Method::WebSocket,
+            "http" => Method::parse(&r.method.to_ascii_uppercase()),
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "{} {}: RouteRecord.kind: expected \"http\" or \"websocket\", not {other:?}",
+                    r.method, r.path
+                )))
             }
-            _ => mw.route(index, &method, &path, None)?,
         };
+        let path = policy.normalize(&r.path);
+        let whose = format!("{} {path}", method.as_str());
+        let fail = |e: PyErr| schema::within(py, &whose, e);
+        let params = r
+            .params
+            .into_iter()
+            .map(ParamSpec::from_record)
+            .collect::<PyResult<Vec<_>>>()
+            .map_err(fail)?;
+        let fixed_response = r
+            .fixed_response
+            .map(|f| convert::fixed(py, refs, r.status_code, f.into_bound(py)))
+            .transpose()
+            .map_err(fail)?;
+        let auth = r
+            .auth
+            .map(|a| RouteAuth::from_record(py, a))
+            .transpose()
+            .map_err(fail)?;
+        let middleware = mw
+            .route(index, &method, &path, r.middleware)
+            .map_err(fail)?;
         if let Some(limit) = &middleware.rate_limit {
             let verified = auth.as_ref().is_some_and(|a| !a.backends.is_empty());
             if limit.keyed_by_identity() && !verified {
@@ -99,67 +104,30 @@ impl Route {
         }
         Ok(Route {
             auth,
-            chain,
+            chain: r.chain,
             method,
             path,
             middleware,
-            handler: req(d, "handler")?.unbind(),
-            is_async: req(d, "is_async")?.extract()?,
-            never_suspends: match d.get_item("never_suspends")? {
-                Some(v) => v.extract()?,
-                None => false,
-            },
+            handler: r.handler,
+            is_async: r.is_async,
+            never_suspends: r.never_suspends,
             needs: Needs::of(&params),
             params,
-            status_code: req(d, "status_code")?.extract()?,
-            fixed_response: fixed,
-            shape_response: if shape.is_none() {
-                None
-            } else {
-                Some(shape.unbind())
-            },
+            status_code: r.status_code,
+            fixed_response,
+            shape_response: r.shape_response,
         })
     }
 }
 
-/// `{"status": int, "headers": [(name, value)], "body": bytes}` → a ready response.
-fn fixed_response(d: &Bound<'_, PyDict>) -> PyResult<Response> {
-    let status: u16 = req(d, "status")?.extract()?;
-    let body: Vec<u8> = req(d, "body")?.extract()?;
-    let mut headers: HeaderList = Vec::new();
-    for (name, value) in req(d, "headers")?.extract::<Vec<(String, String)>>()? {
-        let name = name.to_ascii_lowercase();
-        if !crate::response::valid_header(&name, &value) {
-            return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "invalid header {name:?} in a static response"
-            )));
-        }
-        headers.push((Cow::Owned(name), value));
-    }
-    Ok(Response {
-        status,
-        headers,
-        body: Body::Full(body.into()),
-        omit_body: false,
-    })
-}
-
-/// Global CORS (`config["cors"]`), the rate-limit backend and compression.
+/// Global CORS (taken from the server config), the rate-limit backend and compression.
 fn app_middleware(
-    config: &Bound<'_, PyDict>,
-    compression: Option<&Bound<'_, PyDict>>,
+    config: &mut ServerConfigRecord,
+    compression: Option<CompressionRecord>,
 ) -> PyResult<AppMiddleware> {
-    let cors = match config.get_item("cors")? {
-        Some(c) if !c.is_none() => Some(c.cast_into::<PyDict>()?),
-        _ => None,
-    };
-    let redis_url: Option<String> = match config.get_item("rate_limit_redis_url")? {
-        Some(u) if !u.is_none() => Some(u.extract()?),
-        _ => None,
-    };
-    let limiter =
-        Limiter::new(redis_url.as_deref()).map_err(pyo3::exceptions::PyValueError::new_err)?;
-    AppMiddleware::new(cors.as_ref(), compression, limiter)
+    let limiter = Limiter::new(config.rate_limit_redis_url.as_deref())
+        .map_err(pyo3::exceptions::PyValueError::new_err)?;
+    AppMiddleware::new(config.cors.take(), compression, limiter)
 }
 
 /// The Python handle on a compiled app, shared by the server and the test client.
@@ -173,18 +141,36 @@ impl PyApp {
     #[new]
     #[pyo3(signature = (routes, runtime, config, trailing_slash="strip", compression=None))]
     fn new(
+        py: Python<'_>,
         routes: &Bound<'_, PyList>,
-        runtime: &Bound<'_, PyDict>,
-        config: &Bound<'_, PyDict>,
+        runtime: &Bound<'_, PyAny>,
+        config: &Bound<'_, PyAny>,
         trailing_slash: &str,
-        compression: Option<&Bound<'_, PyDict>>,
+        compression: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyApp> {
         let policy = TrailingSlash::parse(trailing_slash)
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
-        let mut middleware = app_middleware(config, compression)?;
+        let mut config: ServerConfigRecord = schema::read(config, || "server config".into())?;
+        let compression: Option<CompressionRecord> = compression
+            .map(|c| schema::read(c, || "compression config".into()))
+            .transpose()?;
+        let runtime: RuntimeRecord = schema::read(runtime, || "runtime".into())?;
+        let mut middleware = app_middleware(&mut config, compression)
+            .map_err(|e| schema::within(py, "settings", e))?;
+        let refs = PyRefs::from_record(runtime).map_err(|e| schema::within(py, "runtime", e))?;
+        let server_config = ServerConfig::from_record(config)
+            .map_err(|e| schema::within(py, "server config", e))?;
         let mut compiled = Vec::with_capacity(routes.len());
         for (i, r) in routes.iter().enumerate() {
-            compiled.push(Route::from_dict(r.cast::<PyDict>()?, i, &mut middleware)?);
+            let record: RouteRecord = schema::read(&r, || route_label(&r, i))?;
+            compiled.push(Route::from_record(
+                py,
+                record,
+                i,
+                policy,
+                &refs,
+                &mut middleware,
+            )?);
         }
         let table: Vec<(Method, String, usize)> = compiled
             .iter()
@@ -197,8 +183,8 @@ impl PyApp {
             inner: Arc::new(App {
                 routes: compiled,
                 router,
-                config: ServerConfig::from_dict(config)?,
-                refs: PyRefs::from_dict(runtime)?,
+                config: server_config,
+                refs,
                 middleware,
             }),
         })
@@ -208,4 +194,20 @@ impl PyApp {
     fn route_count(&self) -> usize {
         self.inner.routes.len()
     }
+}
+
+/// `routes[3] (GET /items)`: which route record an error is about.
+fn route_label(record: &Bound<'_, PyAny>, index: usize) -> String {
+    let text = |key: &str| {
+        record
+            .get_item(key)
+            .ok()
+            .and_then(|v| v.extract::<String>().ok())
+            .unwrap_or_else(|| "?".into())
+    };
+    format!(
+        "route record routes[{index}] ({} {})",
+        text("method"),
+        text("path")
+    )
 }

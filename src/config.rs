@@ -1,9 +1,9 @@
-//! Server settings: built once in Python from Django settings and runbolt flags.
+//! Server settings: built once in Python from Django settings and runbolt flags, read from
+//! their record.
 
+use crate::python::schema::config::ServerConfigRecord;
 use ipnet::IpNet;
-use pyo3::conversion::FromPyObjectOwned;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,29 +72,14 @@ impl Default for ServerConfig {
     }
 }
 
-fn get<'py, T: FromPyObjectOwned<'py>>(
-    d: &Bound<'py, PyDict>,
-    key: &str,
-    into: &mut T,
-) -> PyResult<()> {
-    if let Some(v) = d.get_item(key)? {
-        if !v.is_none() {
-            *into = v.extract::<T>().map_err(Into::into)?;
-        }
-    }
-    Ok(())
-}
-
-fn secs(d: &Bound<'_, PyDict>, key: &str, into: &mut Duration) -> PyResult<()> {
-    let mut s = into.as_secs_f64();
-    get(d, key, &mut s)?;
+/// Seconds → a duration; `key` names the setting in the error.
+fn secs(key: &str, s: f64) -> PyResult<Duration> {
     if !(s.is_finite() && s > 0.0) {
         return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "{key} must be a positive number of seconds"
+            "ServerConfigRecord.{key}: {key} must be a positive number of seconds"
         )));
     }
-    *into = Duration::from_secs_f64(s);
-    Ok(())
+    Ok(Duration::from_secs_f64(s))
 }
 
 /// Directories that exist, canonicalised so containment checks compare real paths.
@@ -107,59 +92,44 @@ fn canonical_dirs(paths: &[String]) -> Vec<PathBuf> {
 }
 
 impl ServerConfig {
-    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<ServerConfig> {
-        let mut c = ServerConfig::default();
-        get(d, "debug", &mut c.debug)?;
-        // Required: a config without a host list must not silently allow every Host.
-        let mut hosts: Option<Vec<String>> = None;
-        get(d, "allowed_hosts", &mut hosts)?;
-        let hosts = hosts.ok_or_else(|| {
-            pyo3::exceptions::PyValueError::new_err("the server config needs allowed_hosts")
-        })?;
-        c.allowed_hosts = crate::hosts::AllowedHosts::compile(&hosts);
-        get(d, "max_body_bytes", &mut c.max_body_bytes)?;
-        get(d, "max_header_bytes", &mut c.max_header_bytes)?;
-        get(d, "max_headers", &mut c.max_headers)?;
-        get(d, "max_multipart_parts", &mut c.max_multipart_parts)?;
-        get(d, "blocking_threads", &mut c.blocking_threads)?;
-        get(d, "workers", &mut c.workers)?;
-        get(d, "backlog", &mut c.backlog)?;
-        secs(d, "header_timeout", &mut c.header_timeout)?;
-        secs(d, "body_timeout", &mut c.body_timeout)?;
-        secs(d, "keep_alive_timeout", &mut c.keep_alive_timeout)?;
-        secs(d, "shutdown_grace", &mut c.shutdown_grace)?;
-        get(d, "max_connections", &mut c.max_connections)?;
-        get(d, "access_log", &mut c.access_log)?;
-        get(d, "ws_max_message_bytes", &mut c.ws_max_message_bytes)?;
-        get(d, "ws_allowed_origins", &mut c.ws_allowed_origins)?;
-        c.ws_allowed_origins = c
-            .ws_allowed_origins
-            .iter()
-            .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
-            .collect();
-        let mut proxies: Vec<String> = Vec::new();
-        get(d, "trusted_proxies", &mut proxies)?;
-        c.trusted_proxies = crate::server::proxy::parse_networks(&proxies)
-            .map_err(pyo3::exceptions::PyValueError::new_err)?;
-        get(d, "memory_spool_threshold", &mut c.memory_spool_threshold)?;
-        let mut roots: Option<Vec<String>> = None;
-        get(d, "allowed_file_paths", &mut roots)?;
-        c.allowed_file_roots = roots.map(|r| canonical_dirs(&r).into());
-        let mut static_url: Option<String> = None;
-        get(d, "static_url", &mut static_url)?;
-        let mut static_dirs: Vec<String> = Vec::new();
-        get(d, "static_dirs", &mut static_dirs)?;
-        c.static_files = static_url.and_then(|prefix| {
-            let roots = canonical_dirs(&static_dirs);
-            let finder = d.get_item("static_finders").ok().flatten();
-            let uses_finders = finder.is_some_and(|f| f.is_truthy().unwrap_or(false));
-            (!roots.is_empty() || uses_finders)
+    pub fn from_record(r: ServerConfigRecord) -> PyResult<ServerConfig> {
+        let trusted_proxies =
+            crate::server::proxy::parse_networks(&r.trusted_proxies).map_err(|e| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "ServerConfigRecord.trusted_proxies: {e}"
+                ))
+            })?;
+        let static_files = r.static_url.and_then(|prefix| {
+            let roots = canonical_dirs(&r.static_dirs);
+            (!roots.is_empty() || r.static_finders)
                 .then_some(crate::streaming::static_files::StaticFiles { prefix, roots })
         });
-        c.max_connections = c.max_connections.max(1);
-        c.workers = c.workers.max(1);
-        c.blocking_threads = c.blocking_threads.max(1);
-        c.max_headers = c.max_headers.clamp(1, 1000);
-        Ok(c)
+        Ok(ServerConfig {
+            debug: r.debug,
+            allowed_hosts: crate::hosts::AllowedHosts::compile(&r.allowed_hosts),
+            max_body_bytes: r.max_body_bytes,
+            max_header_bytes: r.max_header_bytes,
+            max_headers: r.max_headers.clamp(1, 1000),
+            max_multipart_parts: r.max_multipart_parts,
+            header_timeout: secs("header_timeout", r.header_timeout)?,
+            body_timeout: secs("body_timeout", r.body_timeout)?,
+            keep_alive_timeout: secs("keep_alive_timeout", r.keep_alive_timeout)?,
+            blocking_threads: r.blocking_threads.max(1),
+            workers: r.workers.max(1),
+            backlog: r.backlog,
+            shutdown_grace: secs("shutdown_grace", r.shutdown_grace)?,
+            max_connections: r.max_connections.max(1),
+            trusted_proxies,
+            access_log: r.access_log,
+            ws_max_message_bytes: r.ws_max_message_bytes,
+            ws_allowed_origins: r
+                .ws_allowed_origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
+                .collect(),
+            allowed_file_roots: r.allowed_file_paths.map(|p| canonical_dirs(&p).into()),
+            static_files,
+            memory_spool_threshold: r.memory_spool_threshold,
+        })
     }
 }

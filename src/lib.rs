@@ -34,6 +34,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     m.add_function(wrap_pyfunction!(testing::test_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_info::build_info, m)?)?;
+    m.add_function(wrap_pyfunction!(python::schema::record_keys, m)?)?;
     m.add_class::<websocket::channel::WebSocketConn>()?;
     m.add_class::<websocket::testing::TestWebSocket>()?;
     m.add_function(wrap_pyfunction!(websocket::testing::test_websocket, m)?)?;

@@ -21,6 +21,7 @@ from typing import Any, Union
 import msgspec
 
 from ._chain import DependencyPlan, compile_dependency
+from ._schema import ParamRecord
 from .exceptions import RequestValidationError, ResponseValidationError
 from .params import _UNSET, Body, Depends, File, Header, Param
 from .request import Request, UploadFile
@@ -255,7 +256,7 @@ def response_shaper(model: Any) -> Callable[[Any], Any]:
 class CompiledHandler:
     handler: Callable[..., Any]
     is_async: bool
-    params: list[dict[str, Any]]
+    params: list[ParamRecord]
     #: ``Depends`` arguments, resolved once into plans the route's stage chain runs.
     dependencies: dict[str, DependencyPlan] = dataclasses.field(default_factory=dict)
 
@@ -280,7 +281,7 @@ def compile_param(
     *,
     body_count: int,
     where: str,
-) -> dict[str, Any] | Depends:
+) -> ParamRecord | Depends:
     base, extras, optional = _parse_annotation(annotation)
     marker, default = _marker_of(extras, default)
     if isinstance(marker, Depends):
@@ -288,7 +289,7 @@ def compile_param(
     if default is _UNSET:
         default = inspect.Parameter.empty
     has_default = default is not inspect.Parameter.empty
-    spec: dict[str, Any] = {"name": name, "key": name, "required": not has_default and not optional}
+    spec: ParamRecord = {"name": name, "source": "query", "key": name, "required": not has_default and not optional}
     if has_default:
         spec["default"] = default
     elif optional:
@@ -406,7 +407,7 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
         _is_body_candidate(hints.get(n, p.annotation), p.default, path_names, n)
         for n, p in signature.parameters.items()
     )
-    params: list[dict[str, Any]] = []
+    params: list[ParamRecord] = []
     dependencies: dict[str, DependencyPlan] = {}
     for name, parameter in signature.parameters.items():
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):

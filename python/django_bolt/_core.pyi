@@ -1,7 +1,32 @@
 """Type stubs for the Rust extension ``django_bolt._core``."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, final
+
+from django_bolt._schema import CompressionRecord, RouteRecord, RuntimeRecord, ServerConfigRecord
+
+# Every class is a PyO3 class, which cannot be subclassed (hence @final);
+# constructors are `#[new]`, i.e. __new__.
+
+__all__ = [
+    "__version__",
+    "App",
+    "Request",
+    "Completion",
+    "TestStream",
+    "ChunkSink",
+    "JwtBackend",
+    "ApiKeyBackend",
+    "RevocationSet",
+    "jwt_encode",
+    "serve",
+    "test_request",
+    "build_info",
+    "record_keys",
+    "WebSocketConn",
+    "TestWebSocket",
+    "test_websocket",
+]
 
 __version__: str
 
@@ -13,17 +38,22 @@ def build_info() -> dict[str, Any]:
     cargo features), ``target_features`` (CPU features compiled for) and ``rustflags``.
     """
 
+def record_keys() -> dict[str, tuple[list[str], list[str]]]:
+    """``{record name: (required keys, optional keys)}`` of every record the core reads (the
+    records of ``django_bolt._schema``)."""
+
+@final
 class App:
     """A compiled application: routes, settings and runtime references."""
 
-    def __init__(
-        self,
-        routes: list[dict[str, Any]],
-        runtime: dict[str, Any],
-        config: dict[str, Any],
+    def __new__(
+        cls,
+        routes: list[RouteRecord],
+        runtime: RuntimeRecord,
+        config: ServerConfigRecord,
         trailing_slash: str = "strip",
-        compression: dict[str, Any] | None = None,
-    ) -> None: ...
+        compression: CompressionRecord | None = None,
+    ) -> App: ...
     @property
     def route_count(self) -> int: ...
 
@@ -31,6 +61,7 @@ _U = TypeVar("_U")
 _C = TypeVar("_C")
 _S = TypeVar("_S")
 
+@final
 class Request(Generic[_U, _C, _S]):
     """The request a handler receives. Dict attributes are built on first access."""
 
@@ -69,13 +100,16 @@ class Request(Generic[_U, _C, _S]):
     def get_full_path(self) -> str: ...
     def build_absolute_uri(self, location: str | None = None) -> str: ...
     def get(self, key: str, default: Any = None) -> Any: ...
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
+    @classmethod
+    def __class_getitem__(cls, _item: Any) -> Any: ...
 
+@final
 class JwtBackend:
     """A JWT verifier built once per ``JWTAuthentication`` (keys parsed here, never per request)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         algorithms: list[str],
         secret: bytes | None = None,
@@ -95,15 +129,17 @@ class JwtBackend:
         csrf: bool = True,
         revocation: Any = None,
         user_loader: Any = None,
-    ) -> None: ...
+    ) -> JwtBackend: ...
     def decode(self, token: str) -> dict[str, Any]:
         """Verifies signature and claims (not revocation); ``ValueError`` with the reason."""
 
+@final
 class ApiKeyBackend:
-    def __init__(self, keys: list[tuple[str, str, list[str]]], header: str = "x-api-key") -> None: ...
+    def __new__(cls, keys: list[tuple[str, str, list[str]]], header: str = "x-api-key") -> ApiKeyBackend: ...
 
+@final
 class RevocationSet:
-    def __init__(self) -> None: ...
+    def __new__(cls) -> RevocationSet: ...
     def revoke(self, jti: str, expires_at: float) -> None: ...
     def is_revoked(self, jti: str) -> bool: ...
     def __len__(self) -> int: ...
@@ -111,6 +147,7 @@ class RevocationSet:
 def jwt_encode(claims_json: bytes, algorithm: str, key: bytes, kid: str | None = None) -> str:
     """Signs serialised claims; ``key`` is the HMAC secret or a private key PEM."""
 
+@final
 class Completion:
     def __call__(self, task: Any) -> None: ...
 
@@ -124,6 +161,7 @@ def serve(
 ) -> None:
     """Serves until SIGTERM/SIGINT, then drains in-flight requests. ``on_ready`` runs once listening."""
 
+@final
 class ChunkSink:
     """Where an async stream's pump task (on the event loop) hands chunks to the writer."""
 
@@ -135,6 +173,7 @@ class ChunkSink:
     def wait_room(self, future: Any) -> None:
         """Resolves ``future`` once a chunk can be queued."""
 
+@final
 class TestStream:
     """A streamed in-process body: iterating pulls chunks; ``close()`` acts like a disconnect."""
 
@@ -152,6 +191,7 @@ def test_request(
 ) -> tuple[int, list[tuple[str, str]], bytes | TestStream]:
     """Runs one request through the server's pipeline in process (streamed bodies as a TestStream)."""
 
+@final
 class WebSocketConn:
     """One WebSocket connection as its handler's ``WebSocket`` sees it (see websocket/types.py)."""
 
@@ -171,6 +211,7 @@ class WebSocketConn:
         """The next message, ``(code, reason)`` once closed, or None when nothing is queued: then
         ``future`` is completed (with None) once something is, and the caller asks again."""
 
+@final
 class TestWebSocket:
     """The client end of an in-process WebSocket (blocking calls; see testing/websocket.py)."""
 

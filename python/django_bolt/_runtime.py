@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from . import _json
+from ._schema import LockedLoopRecord, RuntimeRecord
 from .exceptions import HTTPException, RequestValidationError
 from .request import UploadFile
 from .responses import Response, StreamingResponse, _FileBase
@@ -122,13 +123,13 @@ def _eager_task_before_312(
     return task
 
 
-def locked_loop(loop: asyncio.AbstractEventLoop) -> dict[str, Any] | None:
+def locked_loop(loop: asyncio.AbstractEventLoop) -> LockedLoopRecord | None:
     """What Rust needs to start coroutines under the loop's lock (``src/python/locked_loop.rs``);
     None for loops without that lock (uvloop)."""
     if not isinstance(loop, BoltEventLoop):
         return None
     return {
-        "loop": loop,
+        "event_loop": loop,
         "lock": loop.bolt_lock,
         "set_running_loop": asyncio.events._set_running_loop,
         "ready": loop._ready,  # type: ignore[attr-defined]
@@ -177,7 +178,7 @@ async def auser(request: Any) -> Any:
     return request.user
 
 
-def runtime(event_loop_kind: str = "auto") -> dict[str, Any]:
+def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | None] | None = None) -> RuntimeRecord:
     """The objects handed to Rust when an app is compiled."""
     loop = event_loop(event_loop_kind)
     return {
@@ -202,6 +203,7 @@ def runtime(event_loop_kind: str = "auto") -> dict[str, Any]:
         "file_response": _FileBase,
         "streaming_response": StreamingResponse,
         "open_stream": open_stream,
+        "static_finder": static_finder,
     }
 
 

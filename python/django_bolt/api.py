@@ -5,25 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import _core, _json
+from . import _core
 from ._chain import build_chain, dependency_stage
 from ._compile import compile_handler, never_suspends, response_shaper
+from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
-from .responses import Response
 from .router import WEBSOCKET, RouteCollection, RouteDef, Router, _not_yet, join_paths
 
 _TRAILING_SLASH = ("strip", "append", "keep")
-
-
-def normalize_path(path: str, policy: str) -> str:
-    if policy == "strip":
-        stripped = path.rstrip("/")
-        return stripped or "/"
-    if policy == "append" and not path.endswith("/") and "{*" not in path:
-        return path + "/"
-    return path
 
 
 class BoltAPI(RouteCollection):
@@ -121,9 +112,7 @@ class BoltAPI(RouteCollection):
 
         routes = [self._compile_route(r, config) for r in self.routes]
         compression = self.compression.to_dict() if self.compression else None
-        refs = runtime(config.event_loop)
-        if config.static_finders:
-            refs["static_finder"] = find_static
+        refs = runtime(config.event_loop, find_static if config.static_finders else None)
         app = _core.App(routes, refs, config.server_dict(), self.trailing_slash, compression=compression)
         self._compiled = app
         self._compiled_config = config
@@ -133,11 +122,12 @@ class BoltAPI(RouteCollection):
         """``config`` with this API's server-wide options applied (``enable_logging=False``)."""
         return config if self.enable_logging else config.replace(access_log=False)
 
-    def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> dict[str, Any]:
+    def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> RouteRecord:
         from .auth.compile import compile_route_auth
 
         config = config or BoltConfig.from_settings()
-        path = normalize_path(route.path, self.trailing_slash)
+        # Rust puts the path in canonical form (trailing_slash) when it builds the router.
+        path = route.path
         where = f"{route.method} {path} ({getattr(route.handler, '__qualname__', route.handler)!r})"
         is_websocket = route.method == WEBSOCKET
         if is_websocket:
@@ -171,35 +161,13 @@ class BoltAPI(RouteCollection):
             "params": compiled.params,
             "status_code": route.status_code,
             "shape_response": shape,
-            "fixed_response": render_fixed(route.handler()) if route.fixed else None,
+            # Converted once by Rust, by the code that converts handler results.
+            "fixed_response": route.handler() if route.fixed else None,
             "middleware": route_middleware(route.handler),
             "auth": auth,
             # chain(request, handler, args, kwargs), or None: Rust calls the handler directly.
             "chain": chain,
         }
-
-
-def render_fixed(response: Response) -> dict[str, Any]:
-    """Renders a static route's response into what Rust serves as is."""
-    content = response.content
-    media_type = response.media_type
-    if content is None:
-        body = b""
-    elif isinstance(content, bytes):
-        body = content
-    elif isinstance(content, str):
-        body = content.encode()
-        media_type = media_type or "text/plain"
-    else:
-        body = _json.encode(content)
-        media_type = media_type or "application/json"
-    headers: list[tuple[str, str]] = []
-    if media_type:
-        charset = "; charset=utf-8" if media_type.startswith("text/") else ""
-        headers.append(("content-type", media_type + charset))
-    headers += [(k, v) for k, v in response.headers.items() if k.lower() != "content-type"]
-    headers += [("set-cookie", c) for c in response.cookies]
-    return {"status": response.status_code, "headers": headers, "body": body}
 
 
 __all__ = ["BoltAPI", "Router"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ._schema import CorsRecord, ServerConfigRecord
+
 #: Setting name for each field that has one.
 SETTING_NAMES: dict[str, str] = {
     "host": "BOLT_HOST",
@@ -232,7 +234,7 @@ class BoltConfig:
     def replace(self, **changes: Any) -> BoltConfig:
         return dataclasses.replace(self, **changes)
 
-    def server_dict(self) -> dict[str, Any]:
+    def server_dict(self) -> ServerConfigRecord:
         """The part of the config the Rust server reads."""
         keys = (
             "debug",
@@ -251,7 +253,7 @@ class BoltConfig:
             "access_log",
             "ws_max_message_bytes",
         )
-        out = {k: getattr(self, k) for k in keys}
+        out: ServerConfigRecord = {k: getattr(self, k) for k in keys}  # type: ignore[assignment]
         out["trusted_proxies"] = list(self.trusted_proxies)
         out["memory_spool_threshold"] = self.memory_spool_threshold
         out["allowed_file_paths"] = None if self.allowed_file_paths is None else list(self.allowed_file_paths)
@@ -264,7 +266,7 @@ class BoltConfig:
         out["allowed_hosts"] = list(django_allowed_hosts() if self.allowed_hosts is None else self.allowed_hosts)
         return out
 
-    def cors_policy(self) -> dict[str, Any] | None:
+    def cors_policy(self) -> CorsRecord | None:
         """The global CORS policy from the ``CORS_*`` settings, or None when no origin is allowed."""
         if not (self.cors_allowed_origins or self.cors_allowed_origin_regexes or self.cors_allow_all_origins):
             return None

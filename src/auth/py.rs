@@ -1,5 +1,5 @@
 //! The Python side of auth: backends built once from `django_bolt.auth`, route configs compiled
-//! from dicts, token signing, and claims as Python objects.
+//! from their records, token signing, and claims as Python objects.
 
 use super::guards::{ClaimCheck, Guard, Quantifier};
 use super::jwks::{parse_jwks, KeySet};
@@ -7,6 +7,7 @@ use super::jwt::{self, JwtVerifier, Keys};
 use super::keys::{Alg, Family, SignKey, VerifyKey};
 use super::revocation::{PyRevocationSet, Revocation};
 use super::{api_key::ApiKeys, Backend, JwtBackend, RouteAuth};
+use crate::python::schema::auth::{AuthRecord, GuardRecord};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -38,7 +39,7 @@ impl PyJwtBackend {
     #[new]
     #[pyo3(signature = (*, algorithms, secret=None, public_key=None, jwks=None, jwks_fetch=None,
         jwks_ttl=300.0, jwks_min_refresh=30.0, audience=vec![], issuer=vec![], leeway=0,
-        required=vec![], require_jti=false, token_type=None, header="authorization".to_owned(),
+        required=vec![], require_jti=false, token_type=None, header="authorization",
         cookie=None, csrf=true, revocation=None, user_loader=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -55,7 +56,7 @@ impl PyJwtBackend {
         required: Vec<String>,
         require_jti: bool,
         token_type: Option<String>,
-        header: String,
+        header: &str,
         cookie: Option<String>,
         csrf: bool,
         revocation: Option<Bound<'_, PyAny>>,
@@ -154,8 +155,8 @@ pub struct PyApiKeyBackend {
 #[pymethods]
 impl PyApiKeyBackend {
     #[new]
-    #[pyo3(signature = (keys, header="x-api-key".to_owned()))]
-    fn new(keys: Vec<(String, String, Vec<String>)>, header: String) -> PyResult<Self> {
+    #[pyo3(signature = (keys, header="x-api-key"))]
+    fn new(keys: Vec<(String, String, Vec<String>)>, header: &str) -> PyResult<Self> {
         if keys.iter().any(|(k, _, _)| k.is_empty()) {
             return Err(PyValueError::new_err("API keys must not be empty"));
         }
@@ -216,71 +217,77 @@ pub fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
     })
 }
 
-fn item<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-    d.get_item(key)?
-        .ok_or_else(|| PyValueError::new_err(format!("auth config is missing {key:?}")))
-}
-
-fn json_values(list: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
-    let json: String = list.extract()?;
-    match serde_json::from_str::<Value>(&json) {
+fn json_values(json: Option<&str>) -> PyResult<Vec<Value>> {
+    match serde_json::from_str::<Value>(json.unwrap_or("")) {
         Ok(Value::Array(a)) => Ok(a),
-        _ => Err(PyValueError::new_err("guard values must be a JSON array")),
+        _ => Err(PyValueError::new_err(
+            "GuardRecord.values: guard values must be a JSON array",
+        )),
     }
 }
 
-fn guard_from_dict(d: &Bound<'_, PyDict>) -> PyResult<Guard> {
-    let kind: String = item(d, "kind")?.extract()?;
-    Ok(match kind.as_str() {
+fn guard_from_record(g: GuardRecord) -> PyResult<Guard> {
+    let missing =
+        |key: &str| PyValueError::new_err(format!("GuardRecord.{key}: required by requires"));
+    Ok(match g.kind.as_str() {
         "allow_any" => Guard::AllowAny,
         "authenticated" => Guard::IsAuthenticated,
         "requires" => {
-            let claim: String = item(d, "claim")?.extract()?;
-            let values = json_values(&item(d, "values")?)?;
-            let quantifier = match item(d, "quantifier")?.extract::<String>()?.as_str() {
+            let claim = g.claim.ok_or_else(|| missing("claim"))?;
+            let values = json_values(g.values.as_deref())?;
+            let quantifier = match g
+                .quantifier
+                .as_deref()
+                .ok_or_else(|| missing("quantifier"))?
+            {
                 "truthy" => Quantifier::Truthy,
                 "any_of" => Quantifier::AnyOf(values),
                 "all_of" => Quantifier::AllOf(values),
                 "none_of" => Quantifier::NoneOf(values),
-                q => return Err(PyValueError::new_err(format!("unknown quantifier {q:?}"))),
+                q => {
+                    return Err(PyValueError::new_err(format!(
+                        "GuardRecord.quantifier: unknown quantifier {q:?}"
+                    )))
+                }
             };
             Guard::Requires(ClaimCheck {
                 claim: claim.split('.').map(str::to_owned).collect(),
                 quantifier,
-                message: item(d, "message")?.extract()?,
+                message: g.message.ok_or_else(|| missing("message"))?,
             })
         }
         other => {
             return Err(PyValueError::new_err(format!(
-                "unknown guard kind {other:?}"
+                "GuardRecord.kind: unknown guard kind {other:?}"
             )))
         }
     })
 }
 
 impl RouteAuth {
-    /// `{"backends": [JwtBackend | ApiKeyBackend], "guards": [dict], "python_backends": bool,
-    /// "challenge": str}`.
-    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<RouteAuth> {
+    pub fn from_record(py: Python<'_>, r: AuthRecord) -> PyResult<RouteAuth> {
         let mut backends = Vec::new();
-        for b in item(d, "backends")?.cast::<PyList>()?.iter() {
+        for b in &r.backends {
+            let b = b.bind(py);
             if let Ok(j) = b.cast::<PyJwtBackend>() {
                 backends.push(Backend::Jwt(Arc::clone(&j.get().inner)));
             } else if let Ok(k) = b.cast::<PyApiKeyBackend>() {
                 backends.push(Backend::ApiKey(Arc::clone(&k.get().inner)));
             } else {
-                return Err(PyTypeError::new_err("unknown compiled auth backend"));
+                return Err(PyTypeError::new_err(
+                    "AuthRecord.backends: unknown compiled auth backend",
+                ));
             }
-        }
-        let mut guards = Vec::new();
-        for g in item(d, "guards")?.cast::<PyList>()?.iter() {
-            guards.push(guard_from_dict(g.cast::<PyDict>()?)?);
         }
         Ok(RouteAuth {
             backends,
-            guards,
-            python_backends: item(d, "python_backends")?.extract()?,
-            challenge: item(d, "challenge")?.extract()?,
+            guards: r
+                .guards
+                .into_iter()
+                .map(guard_from_record)
+                .collect::<PyResult<_>>()?,
+            python_backends: r.python_backends,
+            challenge: r.challenge,
         })
     }
 }

@@ -1,10 +1,10 @@
 //! Response compression (brotli, gzip, zstd) negotiated from `Accept-Encoding`.
 
 use super::add_vary;
+use crate::python::schema::middleware::CompressionRecord;
 use crate::request::HttpRequest;
 use crate::response::{Body, Response};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use std::borrow::Cow;
 use std::io::Write;
 
@@ -49,37 +49,22 @@ pub struct CompressionConfig {
 }
 
 impl CompressionConfig {
-    /// `{"backend", "minimum_size", "gzip_fallback", "brotli_level", "brotli_lgwin", "gzip_level"}`.
-    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<CompressionConfig> {
-        let get = |k: &str| d.get_item(k).ok().flatten().filter(|v| !v.is_none());
-        let backend_name: String = match get("backend") {
-            Some(v) => v.extract()?,
-            None => "brotli".into(),
-        };
-        let backend = Encoding::parse(&backend_name).ok_or_else(|| {
+    /// The config from its record (`CompressionConfig` in Python).
+    pub fn from_record(r: CompressionRecord) -> PyResult<CompressionConfig> {
+        let backend = Encoding::parse(&r.backend).ok_or_else(|| {
             pyo3::exceptions::PyValueError::new_err(format!(
-                "compression backend must be 'brotli', 'gzip' or 'zstd', not {backend_name:?}"
+                "CompressionRecord.backend: compression backend must be 'brotli', 'gzip' or \
+                 'zstd', not {:?}",
+                r.backend
             ))
         })?;
-        let num = |k: &str, default: u32| -> PyResult<u32> {
-            get(k)
-                .map(|v| v.extract())
-                .transpose()
-                .map(|v| v.unwrap_or(default))
-        };
         Ok(CompressionConfig {
             backend,
-            minimum_size: get("minimum_size")
-                .map(|v| v.extract())
-                .transpose()?
-                .unwrap_or(500),
-            gzip_fallback: get("gzip_fallback")
-                .map(|v| v.is_truthy())
-                .transpose()?
-                .unwrap_or(true),
-            brotli_level: num("brotli_level", 5)?.min(11),
-            brotli_lgwin: num("brotli_lgwin", 14)?.clamp(10, 24),
-            gzip_level: num("gzip_level", 6)?.min(9),
+            minimum_size: r.minimum_size,
+            gzip_fallback: r.gzip_fallback,
+            brotli_level: r.brotli_level.min(11),
+            brotli_lgwin: r.brotli_lgwin.clamp(10, 24),
+            gzip_level: r.gzip_level.min(9),
         })
     }
 

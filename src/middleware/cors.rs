@@ -1,10 +1,10 @@
 //! CORS (Fetch standard): preflights answered here, headers added to every finished response.
 
 use super::add_vary;
+use crate::python::schema::middleware::CorsRecord;
 use crate::request::HttpRequest;
 use crate::response::Response;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use regex::Regex;
 use std::borrow::Cow;
 
@@ -32,51 +32,41 @@ pub enum Preflight {
     Rejected(Response),
 }
 
-fn list(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Vec<String>> {
-    match d.get_item(key)? {
-        Some(v) if !v.is_none() => v.extract(),
-        _ => Ok(Vec::new()),
-    }
-}
-
 fn config_error(msg: String) -> PyErr {
     pyo3::exceptions::PyValueError::new_err(msg)
 }
 
 impl CorsPolicy {
-    /// `{"origins", "origin_regexes", "allow_all", "credentials", "methods", "headers",
-    /// "expose_headers", "max_age"}` as built by `django_bolt.middleware`.
-    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<CorsPolicy> {
+    /// A policy from its record (`CORS_*` settings or `@cors`).
+    pub fn from_record(r: CorsRecord) -> PyResult<CorsPolicy> {
         let mut origins = Vec::new();
-        let mut allow_all = d
-            .get_item("allow_all")?
-            .map(|v| v.is_truthy())
-            .transpose()?
-            .unwrap_or(false);
-        for o in list(d, "origins")? {
+        let mut allow_all = r.allow_all;
+        for o in r.origins {
             if o == "*" {
                 allow_all = true;
             } else {
                 origins.push(o.trim_end_matches('/').to_owned());
             }
         }
-        let origin_regexes = list(d, "origin_regexes")?
+        let origin_regexes = r
+            .origin_regexes
             .iter()
-            .map(|r| {
-                Regex::new(r).map_err(|e| config_error(format!("CORS origin regex {r:?}: {e}")))
+            .map(|re| {
+                Regex::new(re).map_err(|e| {
+                    config_error(format!(
+                        "CorsRecord.origin_regexes: CORS origin regex {re:?}: {e}"
+                    ))
+                })
             })
             .collect::<PyResult<Vec<_>>>()?;
-        let credentials = d
-            .get_item("credentials")?
-            .map(|v| v.is_truthy())
-            .transpose()?
-            .unwrap_or(false);
-        let raw_methods: Vec<String> = list(d, "methods")?
-            .into_iter()
+        let raw_methods: Vec<String> = r
+            .methods
+            .iter()
             .map(|m| m.trim().to_ascii_uppercase())
             .collect();
-        let raw_headers: Vec<String> = list(d, "headers")?
-            .into_iter()
+        let raw_headers: Vec<String> = r
+            .headers
+            .iter()
             .map(|h| h.trim().to_ascii_lowercase())
             .collect();
         for value in raw_headers.iter().chain(raw_methods.iter()) {
@@ -86,11 +76,6 @@ impl CorsPolicy {
         }
         let any_method = raw_methods.iter().any(|m| m == "*");
         let any_header = raw_headers.iter().any(|h| h == "*");
-        let expose: Vec<String> = list(d, "expose_headers")?;
-        let max_age: Option<u64> = match d.get_item("max_age")? {
-            Some(v) if !v.is_none() => Some(v.extract()?),
-            _ => None,
-        };
         Ok(CorsPolicy {
             methods_value: raw_methods.join(", "),
             headers_value: raw_headers.join(", "),
@@ -101,9 +86,9 @@ impl CorsPolicy {
             origins,
             origin_regexes,
             allow_all,
-            credentials,
-            expose_value: (!expose.is_empty()).then(|| expose.join(", ")),
-            max_age: max_age.map(|s| s.to_string()),
+            credentials: r.credentials,
+            expose_value: (!r.expose_headers.is_empty()).then(|| r.expose_headers.join(", ")),
+            max_age: r.max_age.map(|s| s.to_string()),
         })
     }
 

@@ -5,13 +5,13 @@ pub mod cors;
 pub mod rate_limit;
 
 use crate::app::App;
+use crate::python::schema::middleware::{CompressionRecord, CorsRecord, MiddlewareRecord};
 use crate::request::{HttpRequest, Method};
 use crate::response::Response;
 use crate::router::Lookup;
 use compression::{CompressionConfig, Encoding};
 use cors::{CorsPolicy, Preflight};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use rate_limit::RouteLimit;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -36,52 +36,47 @@ pub struct AppMiddleware {
 
 impl AppMiddleware {
     pub fn new(
-        global_cors: Option<&Bound<'_, PyDict>>,
-        compression: Option<&Bound<'_, PyDict>>,
+        global_cors: Option<CorsRecord>,
+        compression: Option<CompressionRecord>,
         limiter: rate_limit::Limiter,
     ) -> PyResult<AppMiddleware> {
         let cors = global_cors
-            .map(CorsPolicy::from_dict)
+            .map(CorsPolicy::from_record)
             .transpose()?
             .map(Arc::new);
         Ok(AppMiddleware {
             any_cors: cors.is_some(),
             cors,
-            compression: compression.map(CompressionConfig::from_dict).transpose()?,
+            compression: compression
+                .map(CompressionConfig::from_record)
+                .transpose()?,
             limiter,
         })
     }
 
-    /// A route's middleware from its `"middleware"` dict (`cors`, `rate_limit`, `skip`).
+    /// A route's middleware from what its decorators recorded.
     pub fn route(
         &mut self,
         index: usize,
         method: &Method,
         path: &str,
-        d: Option<&Bound<'_, PyDict>>,
+        record: Option<MiddlewareRecord>,
     ) -> PyResult<RouteMiddleware> {
-        let mut skip: Vec<String> = Vec::new();
-        let mut own_cors = None;
-        let mut limit = None;
-        if let Some(d) = d {
-            if let Some(s) = d.get_item("skip")? {
-                skip = s.extract()?;
-            }
-            if let Some(c) = d.get_item("cors")? {
-                if !c.is_none() {
-                    own_cors = Some(Arc::new(CorsPolicy::from_dict(c.cast::<PyDict>()?)?));
-                }
-            }
-            if let Some(r) = d.get_item("rate_limit")? {
-                if !r.is_none() {
-                    limit = Some(RouteLimit::from_dict(
-                        &format!("{} {path}", method.as_str()),
-                        index,
-                        r.cast::<PyDict>()?,
-                    )?);
-                }
-            }
-        }
+        let record = record.unwrap_or(MiddlewareRecord {
+            cors: None,
+            rate_limit: None,
+            skip: Vec::new(),
+        });
+        let skip = record.skip;
+        let own_cors = record
+            .cors
+            .map(CorsPolicy::from_record)
+            .transpose()?
+            .map(Arc::new);
+        let limit = record
+            .rate_limit
+            .map(|r| RouteLimit::from_record(&format!("{} {path}", method.as_str()), index, r))
+            .transpose()?;
         let skipped = |name: &str| skip.iter().any(|s| s == name || s == "*");
         let cors = if skipped("cors") {
             None

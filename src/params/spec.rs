@@ -1,8 +1,7 @@
 //! Parameter specs compiled once per route from the Python-side description.
 
-use pyo3::conversion::FromPyObjectOwned;
+use crate::python::schema::route::ParamRecord;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use regex::Regex;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,7 +36,7 @@ impl Source {
             "request" => Source::Request,
             other => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "unknown parameter source {other:?}"
+                    "ParamRecord.source: unknown parameter source {other:?}"
                 )))
             }
         })
@@ -88,7 +87,7 @@ impl Kind {
             "any" => Kind::Any,
             other => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "unknown parameter kind {other:?}"
+                    "ParamRecord.kind: unknown parameter kind {other:?}"
                 )))
             }
         })
@@ -127,51 +126,41 @@ pub struct ParamSpec {
     pub decoder: Option<Py<PyAny>>,
 }
 
-fn opt<'py, T: FromPyObjectOwned<'py>>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<T>> {
-    match d.get_item(key)? {
-        Some(v) if !v.is_none() => Ok(Some(v.extract::<T>().map_err(Into::into)?)),
-        _ => Ok(None),
-    }
-}
-
 impl ParamSpec {
-    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<ParamSpec> {
-        let name: String = opt(d, "name")?.unwrap_or_default();
-        let key: String = opt(d, "key")?.unwrap_or_else(|| name.clone());
-        let pattern: Option<String> = opt(d, "pattern")?;
-        let pattern = match pattern {
-            Some(p) => Some(Regex::new(&p).map_err(|e| {
+    pub fn from_record(r: ParamRecord) -> PyResult<ParamSpec> {
+        let pattern = match &r.pattern {
+            Some(p) => Some(Regex::new(p).map_err(|e| {
                 pyo3::exceptions::PyValueError::new_err(format!(
-                    "invalid pattern for parameter {name:?}: {e}"
+                    "ParamRecord.pattern: invalid pattern for parameter {:?}: {e}",
+                    r.name
                 ))
             })?),
             None => None,
         };
         let constraints = Constraints {
-            gt: opt(d, "gt")?,
-            ge: opt(d, "ge")?,
-            lt: opt(d, "lt")?,
-            le: opt(d, "le")?,
-            min_length: opt(d, "min_length")?,
-            max_length: opt(d, "max_length")?,
+            gt: r.gt,
+            ge: r.ge,
+            lt: r.lt,
+            le: r.le,
+            min_length: r.min_length,
+            max_length: r.max_length,
             pattern,
-            max_size: opt(d, "max_size")?,
-            min_size: opt(d, "min_size")?,
-            allowed_types: opt(d, "allowed_types")?.unwrap_or_default(),
-            max_files: opt(d, "max_files")?,
+            max_size: r.max_size,
+            min_size: r.min_size,
+            allowed_types: r.allowed_types.unwrap_or_default(),
+            max_files: r.max_files,
         };
-        let default = d.get_item("default")?.map(Bound::unbind);
         Ok(ParamSpec {
-            source: Source::parse(&opt::<String>(d, "source")?.unwrap_or_default())?,
-            kind: Kind::parse(&opt::<String>(d, "kind")?.unwrap_or_else(|| "any".into()))?,
-            is_list: opt(d, "is_list")?.unwrap_or(false),
-            required: opt(d, "required")?.unwrap_or(default.is_none()),
-            default,
+            source: Source::parse(&r.source)?,
+            kind: Kind::parse(r.kind.as_deref().unwrap_or("any"))?,
+            is_list: r.is_list,
+            required: r.required.unwrap_or(r.default.is_none()),
+            default: r.default,
             constraints,
-            keyword_only: opt(d, "keyword_only")?.unwrap_or(false),
-            decoder: opt::<Bound<'_, PyAny>>(d, "decoder")?.map(Bound::unbind),
-            name,
-            key,
+            keyword_only: r.keyword_only,
+            decoder: r.decoder,
+            key: r.key.unwrap_or_else(|| r.name.clone()),
+            name: r.name,
         })
     }
 }

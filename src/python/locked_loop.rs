@@ -13,6 +13,7 @@
 //! internals cannot be touched from another thread; with it Python's `first_step` is used.
 
 use super::coro::{Completion, Outcome, Step};
+use super::schema::runtime::LockedLoopRecord;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::intern;
@@ -41,12 +42,6 @@ pub struct LockedLoop {
     task_kwargs: Py<PyDict>,
 }
 
-fn field(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Py<PyAny>> {
-    d.get_item(key)?.map(Bound::unbind).ok_or_else(|| {
-        pyo3::exceptions::PyKeyError::new_err(format!("locked_loop is missing {key:?}"))
-    })
-}
-
 /// `send(coro)`: one `send(None)` through `PyIter_Send`, returning `(finished, value)` without
 /// raising `StopIteration` for a return value.
 #[pyfunction]
@@ -65,25 +60,24 @@ fn send_none<'py>(coro: &Bound<'py, PyAny>) -> PyResult<(bool, Bound<'py, PyAny>
 }
 
 impl LockedLoop {
-    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<LockedLoop> {
-        let py = d.py();
-        let lock = field(d, "lock")?;
-        let event_loop = field(d, "loop")?;
-        let task_kwargs = PyDict::new(py);
-        task_kwargs.set_item("loop", event_loop.bind(py))?;
-        task_kwargs.set_item("eager_start", true)?;
-        Ok(LockedLoop {
-            acquire: lock.bind(py).getattr("acquire")?.unbind(),
-            release: lock.bind(py).getattr("release")?.unbind(),
-            event_loop,
-            set_running_loop: field(d, "set_running_loop")?,
-            ready: field(d, "ready")?,
-            wake: field(d, "wake")?,
-            context_cls: field(d, "context")?,
-            context_run: field(d, "context_run")?,
-            eager_task: field(d, "eager_task")?,
-            task_kwargs: task_kwargs.unbind(),
-            send_none: wrap_pyfunction!(send_none, py)?.into_any().unbind(),
+    pub fn from_record(r: LockedLoopRecord) -> PyResult<LockedLoop> {
+        Python::attach(|py| {
+            let task_kwargs = PyDict::new(py);
+            task_kwargs.set_item("loop", r.event_loop.bind(py))?;
+            task_kwargs.set_item("eager_start", true)?;
+            Ok(LockedLoop {
+                acquire: r.lock.bind(py).getattr("acquire")?.unbind(),
+                release: r.lock.bind(py).getattr("release")?.unbind(),
+                event_loop: r.event_loop,
+                set_running_loop: r.set_running_loop,
+                ready: r.ready,
+                wake: r.wake,
+                context_cls: r.context,
+                context_run: r.context_run,
+                eager_task: r.eager_task,
+                task_kwargs: task_kwargs.unbind(),
+                send_none: wrap_pyfunction!(send_none, py)?.into_any().unbind(),
+            })
         })
     }
 

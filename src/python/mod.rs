@@ -4,4 +4,5 @@ pub mod convert;
 pub mod coro;
 pub mod locked_loop;
 pub mod refs;
+pub mod schema;
 pub mod thread;

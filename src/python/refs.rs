@@ -1,7 +1,7 @@
-//! Python objects the pipeline needs, looked up once when the app is compiled.
+//! Python objects the pipeline needs, read once from the runtime record when the app is compiled.
 
+use super::schema::runtime::RuntimeRecord;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 pub struct PyRefs {
     /// `msgspec.json.Encoder(...).encode`: object → bytes.
@@ -39,45 +39,34 @@ pub struct PyRefs {
     pub static_finder: Option<Py<PyAny>>,
 }
 
-fn item(d: &Bound<'_, PyDict>, key: &str) -> PyResult<Py<PyAny>> {
-    d.get_item(key)?
-        .map(Bound::unbind)
-        .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(format!("runtime is missing {key:?}")))
-}
-
 impl PyRefs {
-    pub fn from_dict(d: &Bound<'_, PyDict>) -> PyResult<PyRefs> {
+    pub fn from_record(r: RuntimeRecord) -> PyResult<PyRefs> {
         Ok(PyRefs {
-            json_encode: item(d, "json_encode")?,
-            uuid_cls: item(d, "uuid")?,
-            date_cls: item(d, "date")?,
-            datetime_cls: item(d, "datetime")?,
-            time_cls: item(d, "time")?,
-            timezone_cls: item(d, "timezone")?,
-            timedelta_cls: item(d, "timedelta")?,
-            decimal_cls: item(d, "decimal")?,
-            int_cls: item(d, "int")?,
-            http_exception: item(d, "http_exception")?,
-            validation_error: item(d, "validation_error")?,
-            response_cls: item(d, "response")?,
-            upload_file: item(d, "upload_file")?,
-            error_body: item(d, "error_body")?,
-            anonymous_user: item(d, "anonymous_user")?,
-            auser: item(d, "auser")?,
-            first_step: item(d, "first_step")?,
-            locked_loop: match d.get_item("locked_loop")? {
-                Some(l) if !l.is_none() => {
-                    Some(super::locked_loop::LockedLoop::from_dict(l.cast()?)?)
-                }
-                _ => None,
-            },
-            file_response_cls: item(d, "file_response")?,
-            streaming_response_cls: item(d, "streaming_response")?,
-            open_stream: item(d, "open_stream")?,
-            static_finder: d
-                .get_item("static_finder")?
-                .filter(|f| !f.is_none())
-                .map(Bound::unbind),
+            json_encode: r.json_encode,
+            uuid_cls: r.uuid,
+            date_cls: r.date,
+            datetime_cls: r.datetime,
+            time_cls: r.time,
+            timezone_cls: r.timezone,
+            timedelta_cls: r.timedelta,
+            decimal_cls: r.decimal,
+            int_cls: r.int,
+            http_exception: r.http_exception,
+            validation_error: r.validation_error,
+            response_cls: r.response,
+            upload_file: r.upload_file,
+            error_body: r.error_body,
+            anonymous_user: r.anonymous_user,
+            auser: r.auser,
+            first_step: r.first_step,
+            locked_loop: r
+                .locked_loop
+                .map(super::locked_loop::LockedLoop::from_record)
+                .transpose()?,
+            file_response_cls: r.file_response,
+            streaming_response_cls: r.streaming_response,
+            open_stream: r.open_stream,
+            static_finder: r.static_finder,
         })
     }
 }

@@ -3,6 +3,7 @@
 use super::{Body, HeaderList, Response, JSON};
 use crate::app::{App, Route};
 use crate::params::errors::{FieldError, LocPart};
+use crate::python::refs::PyRefs;
 use crate::streaming::file::FileRequest;
 use crate::streaming::stream::StreamBody;
 use bytes::Bytes;
@@ -13,8 +14,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn encode_json(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> PyResult<Bytes> {
-    let encoded = app.refs.json_encode.bind(py).call1((obj,))?;
+fn encode_json(py: Python<'_>, refs: &PyRefs, obj: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    let encoded = refs.json_encode.bind(py).call1((obj,))?;
     Ok(Bytes::copy_from_slice(
         encoded.cast::<PyBytes>()?.as_bytes(),
     ))
@@ -74,35 +75,67 @@ pub fn from_result(
     route: &Route,
     obj: Bound<'_, PyAny>,
 ) -> PyResult<Response> {
-    if obj.is_instance(app.refs.response_cls.bind(py))? {
-        return from_response_object(py, app, &obj);
+    let shape = route.shape_response.as_ref().map(|s| s.bind(py));
+    convert(py, &app.refs, route.status_code, shape, obj, |o| {
+        special_body(py, app, o)
+    })
+}
+
+/// A static route's value, converted once at startup by the same code as handler results and
+/// then served as is: only an in-memory body can be.
+pub fn fixed(
+    py: Python<'_>,
+    refs: &PyRefs,
+    status_code: u16,
+    obj: Bound<'_, PyAny>,
+) -> PyResult<Response> {
+    convert(py, refs, status_code, None, obj, |o| {
+        if o.is_instance(refs.file_response_cls.bind(py))?
+            || o.is_instance(refs.streaming_response_cls.bind(py))?
+        {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "a static route serves a fixed body; files and streams need a handler",
+            ));
+        }
+        Ok(None)
+    })
+}
+
+/// `special` gives the body of responses that are not plain content (files, streams).
+fn convert<'py>(
+    py: Python<'py>,
+    refs: &PyRefs,
+    status_code: u16,
+    shape: Option<&Bound<'py, PyAny>>,
+    obj: Bound<'py, PyAny>,
+    special: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<Option<Body>>,
+) -> PyResult<Response> {
+    if obj.is_instance(refs.response_cls.bind(py))? {
+        let body = special(&obj)?;
+        return from_response_object(py, refs, &obj, body);
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(Response::new(
-            route.status_code,
+            status_code,
             "application/octet-stream",
             Bytes::copy_from_slice(b.as_bytes()),
         ));
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Response::new(
-            route.status_code,
+            status_code,
             "text/plain; charset=utf-8",
             Bytes::copy_from_slice(s.to_str()?.as_bytes()),
         ));
     }
-    let shaped;
-    let value = match &route.shape_response {
-        Some(shape) => {
-            shaped = shape.bind(py).call1((&obj,))?;
-            &shaped
-        }
-        None => &obj,
+    let value = match shape {
+        Some(shape) => shape.call1((&obj,))?,
+        None => obj,
     };
     Ok(Response::new(
-        route.status_code,
+        status_code,
         JSON,
-        encode_json(py, app, value)?,
+        encode_json(py, refs, &value)?,
     ))
 }
 
@@ -140,12 +173,12 @@ fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyRes
 
 fn from_response_object(
     py: Python<'_>,
-    app: &Arc<App>,
+    refs: &PyRefs,
     obj: &Bound<'_, PyAny>,
+    special: Option<Body>,
 ) -> PyResult<Response> {
     let status = status_of(obj)?;
     let media_type = obj.getattr(intern!(obj.py(), "media_type"))?;
-    let special = special_body(py, app, obj)?;
     let is_file = matches!(special, Some(Body::FileRequest(_)));
     let content = if special.is_some() {
         py.None().into_bound(py)
@@ -162,7 +195,7 @@ fn from_response_object(
             Some("text/plain; charset=utf-8"),
         )
     } else {
-        (encode_json(py, app, &content)?, Some(JSON))
+        (encode_json(py, refs, &content)?, Some(JSON))
     };
     let mut headers: HeaderList = Vec::new();
     if !media_type.is_none() {
@@ -229,7 +262,7 @@ fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
         let detail = exc.getattr(intern!(exc.py(), "detail"))?;
         let body = PyDict::new(py);
         body.set_item("detail", detail)?;
-        let mut resp = Response::new(status, JSON, encode_json(py, app, body.as_any())?);
+        let mut resp = Response::new(status, JSON, encode_json(py, &app.refs, body.as_any())?);
         push_headers(
             &mut resp.headers,
             &exc.getattr(intern!(exc.py(), "headers"))?,

@@ -176,7 +176,10 @@ impl WebSocketConn {
         for (name, value) in headers {
             let name = name.to_ascii_lowercase();
             if !crate::response::valid_header(&name, &value)
-                || matches!(name.as_str(), "upgrade" | "connection" | "content-length")
+                || matches!(
+                    name.as_str(),
+                    "upgrade" | "connection" | "content-length" | "transfer-encoding"
+                )
                 || name.starts_with("sec-websocket-")
             {
                 return Err(PyValueError::new_err(format!(

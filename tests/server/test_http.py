@@ -434,3 +434,22 @@ def test_mixed_load_on_kept_alive_connections(server):
         t.join(20)
     assert not any(t.is_alive() for t in threads)
     assert not errors, errors
+
+
+# ------------------------------------------------------------------ framing set by user code
+
+
+@pytest.mark.parametrize("path", ["/static-framing", "/handler-framing"])
+def test_user_framing_headers_never_reach_the_wire(server, path):
+    # Content-Length/Transfer-Encoding/Connection from a Response are the server's to write:
+    # a second Content-Length or a Transfer-Encoding beside it would let a proxy frame the
+    # response differently from the client.
+    with RawConnection(server.port) as conn:
+        for _ in range(2):  # "connection: close" from user code must not close the connection
+            conn.request("GET", path)
+            r = conn.read_response()
+            assert r.status == 200
+            assert r.header_all("content-length") == ["3"], r.raw_head
+            assert r.header_all("transfer-encoding") == [], r.raw_head
+            assert r.header_all("connection") == [], r.raw_head
+            assert r.body == b"abc"

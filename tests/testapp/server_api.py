@@ -307,3 +307,13 @@ def auth_test_sync_ticket(request: Request) -> dict:
 @api.get("/auth-test/ticket-staff", auth=[jwt_auth, SyncSocketTicket()], guards=[IsStaff()])
 async def auth_test_ticket_staff(request: Request) -> dict:
     return {"staff": request.user.username}
+
+
+# Framing headers set by user code: the server computes its own, on static and handler routes.
+_FRAMING = {"content-length": "99", "transfer-encoding": "chunked", "connection": "close"}
+api.static("/static-framing", Response(b"abc", headers=_FRAMING, media_type="text/plain"))
+
+
+@api.get("/handler-framing")
+async def handler_framing() -> Response:
+    return Response(b"abc", headers=_FRAMING, media_type="text/plain")

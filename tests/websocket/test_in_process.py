@@ -72,6 +72,20 @@ async def test_accepting_a_subprotocol_the_client_did_not_offer_fails_the_handsh
     assert rejected.value.status_code == 500
 
 
+@pytest.mark.parametrize("name", ["Content-Length", "Transfer-Encoding", "Connection", "Upgrade"])
+async def test_framing_headers_cannot_be_set_on_the_handshake(name):
+    # The 101's framing and connection headers are the server's; one from user code is refused.
+    api = BoltAPI()
+
+    @api.websocket("/ws")
+    async def framing(websocket: WebSocket):
+        await websocket.accept(headers={name: "x"})
+
+    with pytest.raises(HandshakeRejected) as rejected:
+        await connect(api.compile(CONFIG), "/ws").connect()
+    assert rejected.value.status_code == 500
+
+
 async def test_server_close_code_and_reason(app):
     async with connect(app, "/ws/close/4001") as ws:
         with pytest.raises(ConnectionClosed) as closed:

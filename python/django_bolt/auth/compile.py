@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._chain import Stage
+from .._schema import AuthRecord
 from ..exceptions import Forbidden, HTTPException, Unauthorized
 from .backends import AuthenticationFailed, BaseAuthentication
 from .guards import AllowAny, BasePermission
@@ -67,7 +68,7 @@ def _guard_check(guard: BasePermission, where: str) -> None:
 
 def compile_route_auth(
     auth: Any, guards: Any, handler: Callable[..., Any], is_async: bool, where: str
-) -> tuple[dict | None, list[Stage]]:
+) -> tuple[AuthRecord | None, list[Stage]]:
     """``(rust_config, python_stages)`` for one route; ``(None, [])`` when it has neither."""
     backends = _instances(auth, BaseAuthentication, f"auth= of {where}")
     guard_objs = _instances(guards, BasePermission, f"guards= of {where}")
@@ -81,7 +82,7 @@ def compile_route_auth(
     compiled = [b._compiled() for b in backends if b not in python_backends]
     schemes = list(dict.fromkeys(b.scheme for b in backends)) or ["Bearer"]
     challenge = ", ".join(f'{s} realm="api"' for s in schemes)
-    config = {
+    config: AuthRecord = {
         "backends": compiled,
         "guards": [g._describe() for g in rust_guards],
         "python_backends": bool(python_backends),

@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .._schema import GuardRecord
+
 Scalar = str | int | float | bool
 
 
@@ -21,7 +23,7 @@ class BasePermission:
     def has_permission(self, request: Any) -> Any:
         return True
 
-    def _describe(self) -> dict[str, Any] | None:
+    def _describe(self) -> GuardRecord | None:
         """The Rust form of this guard; ``None`` means it runs in Python."""
         return None
 
@@ -29,7 +31,7 @@ class BasePermission:
 class AllowAny(BasePermission):
     """Everyone may call the route (authentication still fills ``request.context`` when present)."""
 
-    def _describe(self) -> dict[str, Any]:
+    def _describe(self) -> GuardRecord:
         return {"kind": "allow_any"}
 
     def _allows(self, claims: dict[str, Any] | None) -> bool:
@@ -39,7 +41,7 @@ class AllowAny(BasePermission):
 class IsAuthenticated(BasePermission):
     """Any authenticated caller; 401 otherwise."""
 
-    def _describe(self) -> dict[str, Any]:
+    def _describe(self) -> GuardRecord:
         return {"kind": "authenticated"}
 
     def _allows(self, claims: dict[str, Any] | None) -> bool:
@@ -80,7 +82,7 @@ class Requires(BasePermission):
                 raise ImproperlyConfigured(f"Requires() values must be str/int/float/bool, got {v!r}")
         self.message = message or f"Missing required {claim!r} claim value"
 
-    def _describe(self) -> dict[str, Any]:
+    def _describe(self) -> GuardRecord:
         return {
             "kind": "requires",
             "claim": self.claim,

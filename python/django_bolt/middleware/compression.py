@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import Literal
+
+from .._schema import CompressionRecord
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,8 +45,8 @@ class CompressionConfig:
                 "leave it at its default"
             )
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+    def to_dict(self) -> CompressionRecord:
+        return CompressionRecord(**dataclasses.asdict(self))  # type: ignore[typeddict-item]
 
 
 __all__ = ["CompressionConfig"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from .._schema import CorsRecord, MiddlewareRecord, RateLimitRecord
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Attribute holding the recorded settings: ``{"cors": {...}, "rate_limit": {...}, "skip": [...]}``.
@@ -25,9 +27,12 @@ def _settings(fn: Callable[..., Any]) -> dict[str, Any]:
     return existing
 
 
-def route_middleware(fn: Callable[..., Any]) -> dict[str, Any] | None:
-    """The settings recorded on ``fn`` (for the compiler)."""
-    return getattr(fn, ATTR, None)
+def route_middleware(fn: Callable[..., Any]) -> MiddlewareRecord | None:
+    """The settings recorded on ``fn``, as the compiler hands them to Rust."""
+    recorded = getattr(fn, ATTR, None)
+    if recorded is None:
+        return None
+    return {"cors": recorded.get("cors"), "rate_limit": recorded.get("rate_limit"), "skip": recorded.get("skip", [])}
 
 
 def _strings(value: str | Sequence[str] | None, what: str) -> list[str]:
@@ -64,7 +69,7 @@ def cors(
         raise ValueError('@cors: origins=["*"] cannot be combined with credentials=True; list the origins')
     if max_age is not None and max_age < 0:
         raise ValueError("@cors: max_age must be >= 0")
-    config = {
+    config: CorsRecord = {
         "origins": origin_list,
         "origin_regexes": regexes,
         "allow_all": "*" in origin_list,
@@ -97,7 +102,11 @@ def rate_limit(rps: float = 100, burst: int | None = None, key: str = "ip") -> C
         raise ValueError("rate_limit: burst must be at least 1")
     if not isinstance(key, str) or not key.strip():
         raise ValueError('rate_limit: key must be "ip", "user", "api_key" or a header name')
-    config = {"rps": float(rps), "burst": None if burst is None else float(burst), "key": key.strip().lower()}
+    config: RateLimitRecord = {
+        "rps": float(rps),
+        "burst": None if burst is None else float(burst),
+        "key": key.strip().lower(),
+    }
 
     def decorate(fn: F) -> F:
         _settings(fn)["rate_limit"] = config

@@ -6,11 +6,11 @@ pub mod redis;
 
 use crate::app::{App, Route};
 use crate::auth::Identity;
+use crate::python::schema::middleware::RateLimitRecord;
 use crate::request::HttpRequest;
 use crate::response::Response;
 use memory::MemoryStore;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use redis::RedisStore;
 use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
@@ -81,28 +81,17 @@ pub struct RouteLimit {
 }
 
 impl RouteLimit {
-    /// `{"rps": float, "burst": float | None, "key": str}`.
-    pub fn from_dict(id: &str, index: usize, d: &Bound<'_, PyDict>) -> PyResult<RouteLimit> {
-        let rate: f64 = d
-            .get_item("rps")?
-            .map(|v| v.extract())
-            .transpose()?
-            .unwrap_or(100.0);
-        let burst: Option<f64> = match d.get_item("burst")? {
-            Some(v) if !v.is_none() => Some(v.extract()?),
-            _ => None,
-        };
+    /// A route's limit from its record; `id` is `"METHOD /path"`.
+    pub fn from_record(id: &str, index: usize, r: RateLimitRecord) -> PyResult<RouteLimit> {
+        let rate = r.rps;
+        let burst = r.burst;
         let burst = burst.unwrap_or(rate * 2.0);
         if !(rate.is_finite() && rate > 0.0 && burst.is_finite() && burst >= 1.0) {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "{id}: rate_limit needs rps > 0 and burst >= 1"
             )));
         }
-        let key: String = d
-            .get_item("key")?
-            .map(|v| v.extract())
-            .transpose()?
-            .unwrap_or_else(|| "ip".into());
+        let key = r.key;
         let key = match key.to_ascii_lowercase().as_str() {
             "ip" => KeyKind::Ip,
             "user" => KeyKind::User,

@@ -1,0 +1,44 @@
+//! `ServerConfigRecord`: the part of `BoltConfig` the server reads (`BoltConfig.server_dict`).
+
+use super::middleware::CorsRecord;
+use super::{nested_opt, record};
+
+record! {
+    /// Limits, timeouts and settings of the server.
+    pub struct ServerConfigRecord {
+        pub debug: bool,
+        /// The effective `ALLOWED_HOSTS` (DEBUG defaults applied by Python); required, so a
+        /// config without one cannot silently allow every Host.
+        pub allowed_hosts: Vec<String>,
+        pub max_body_bytes: usize,
+        pub max_header_bytes: usize,
+        pub max_headers: usize,
+        pub max_multipart_parts: usize,
+        /// Seconds.
+        pub header_timeout: f64,
+        pub body_timeout: f64,
+        pub keep_alive_timeout: f64,
+        pub blocking_threads: usize,
+        pub workers: usize,
+        pub backlog: i32,
+        pub shutdown_grace: f64,
+        pub max_connections: usize,
+        pub access_log: bool,
+        pub ws_max_message_bytes: usize,
+        /// Addresses or networks whose `X-Forwarded-*` headers are believed.
+        pub trusted_proxies: Vec<String>,
+        pub memory_spool_threshold: usize,
+        /// `None`: file responses may serve any path.
+        pub allowed_file_paths: Option<Vec<String>>,
+        /// `STATIC_URL` as a path prefix, or `None`.
+        pub static_url: Option<String>,
+        pub static_dirs: Vec<String>,
+        /// Django's staticfiles finders locate files (DEBUG).
+        pub static_finders: bool,
+        pub rate_limit_redis_url: Option<String>,
+        /// The global CORS policy.
+        #[pyo3(from_py_with = nested_opt::<CorsRecord>)]
+        pub cors: Option<CorsRecord>,
+        pub ws_allowed_origins: Vec<String>,
+    }
+}

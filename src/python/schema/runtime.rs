@@ -1,0 +1,54 @@
+//! `RuntimeRecord` and `LockedLoopRecord`: the Python objects the pipeline calls into.
+
+use super::{nested_opt, record};
+use pyo3::prelude::*;
+
+record! {
+    /// Classes and functions the pipeline uses (`_runtime.runtime`).
+    pub struct RuntimeRecord {
+        /// `encode(object) -> bytes` (JSON).
+        pub json_encode: Py<PyAny>,
+        pub uuid: Py<PyAny>,
+        pub date: Py<PyAny>,
+        pub datetime: Py<PyAny>,
+        pub time: Py<PyAny>,
+        pub timezone: Py<PyAny>,
+        pub timedelta: Py<PyAny>,
+        pub decimal: Py<PyAny>,
+        pub int: Py<PyAny>,
+        pub http_exception: Py<PyAny>,
+        pub validation_error: Py<PyAny>,
+        pub response: Py<PyAny>,
+        pub upload_file: Py<PyAny>,
+        /// `error_body(exc, traceback, debug) -> bytes`.
+        pub error_body: Py<PyAny>,
+        pub anonymous_user: Py<PyAny>,
+        pub auser: Py<PyAny>,
+        /// `first_step(coro, done)` for loops without the lock (uvloop).
+        pub first_step: Py<PyAny>,
+        #[pyo3(from_py_with = nested_opt::<LockedLoopRecord>)]
+        pub locked_loop: Option<LockedLoopRecord>,
+        pub file_response: Py<PyAny>,
+        pub streaming_response: Py<PyAny>,
+        pub open_stream: Py<PyAny>,
+        /// `find(relative_path) -> path | None` (DEBUG with staticfiles).
+        pub static_finder: Option<Py<PyAny>>,
+    }
+}
+
+record! {
+    /// The lock-guarded asyncio loop (`_runtime.locked_loop`).
+    pub struct LockedLoopRecord {
+        pub event_loop: Py<PyAny>,
+        /// Held by the loop whenever it runs callbacks.
+        pub lock: Py<PyAny>,
+        pub set_running_loop: Py<PyAny>,
+        /// The loop's ready queue.
+        pub ready: Py<PyAny>,
+        /// `loop._write_to_self`.
+        pub wake: Py<PyAny>,
+        pub context: Py<PyAny>,
+        pub context_run: Py<PyAny>,
+        pub eager_task: Py<PyAny>,
+    }
+}

@@ -397,6 +397,61 @@ def test_trailer_section_is_bounded(server):
         assert_detail(conn.read_response(), 431)
 
 
+CHUNKED_HEAD = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+SMUGGLED = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "ext",
+    [b";\nxx", b";a\rb", b";", b";a=", b';a="unterminated', b";a=b c", b";a=\x01", b";a\x00"],
+    ids=["bare-lf", "bare-cr", "no-name", "no-value", "open-quote", "two-tokens", "ctl-value", "nul"],
+)
+def test_malformed_chunk_extension_is_400_then_close(server, ext):
+    """The "funky chunks" shape: a proxy ending lines at a bare LF would see other chunk boundaries,
+    so a request hidden in the body would run. Nothing after the bad line may be answered."""
+    body = json.dumps(ITEM).encode()
+    wire = b"%x%s\r\n%s\r\n0\r\n\r\n" % (len(body), ext, body)
+    with RawConnection(server.port) as conn:
+        conn.send(CHUNKED_HEAD + wire + SMUGGLED)
+        assert_detail(conn.read_response(), 400, "chunk")
+        assert_closes(conn)
+
+
+def test_funky_chunks_smuggling_pattern_is_refused(server):
+    """The attack run's exact bytes: the server must not answer the request after them."""
+    with RawConnection(server.port) as conn:
+        conn.send(CHUNKED_HEAD + b"2;\nxx\r\n45\r\n0\r\n\r\n" + SMUGGLED)
+        assert_detail(conn.read_response(), 400, "chunk")
+        assert_closes(conn)
+
+
+def test_well_formed_chunk_extensions_and_trailers_are_accepted(server):
+    body = json.dumps(ITEM).encode()
+    wire = b'%x ; a=1 ;b; c="q \\" s"\r\n%s\r\n0;last\r\nX-Sum: abc\r\nX-Empty:\r\n\r\n' % (len(body), body)
+    with RawConnection(server.port) as conn:
+        conn.send(CHUNKED_HEAD + wire)
+        r = conn.read_response()
+        assert r.status == 200, r.body
+        assert r.json()["name"] == ITEM["name"]
+        # The connection stays usable: the trailers were consumed, not left as the next request.
+        conn.request("GET", "/hello")
+        assert conn.read_response().json() == {"message": "hello"}
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    [b"no colon here", b"Bad Name: x", b": no name", b"X-A: bare\nLF", b"X-A: 1\r\n folded", b"X-A: \x00"],
+    ids=["no-colon", "space-in-name", "empty-name", "bare-lf", "obs-fold", "nul"],
+)
+def test_malformed_trailer_field_is_400_then_close(server, trailer):
+    body = json.dumps(ITEM).encode()
+    wire = b"%x\r\n%s\r\n0\r\n%s\r\n\r\n" % (len(body), body, trailer)
+    with RawConnection(server.port) as conn:
+        conn.send(CHUNKED_HEAD + wire + SMUGGLED)
+        assert_detail(conn.read_response(), 400, "trailer")
+        assert_closes(conn)
+
+
 def test_oversized_upload_from_a_blocking_client_still_reads_the_413(server):
     """The server drains (bounded) after answering 413, so a client still sending sees the answer."""
     import http.client

@@ -145,6 +145,22 @@ def test_non_utf8_bytes_in_json_body_is_422(server):
     assert r.status == 422, r.body
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 2_000 + b"]" * 2_000, b"[" * MAX_UPLOAD, b'{"tags":' + b"[" * 1_500 + b"]" * 1_500 + b"}"],
+    ids=["arrays", "unclosed", "in-a-field"],
+)
+@pytest.mark.parametrize("path", ["/echo", "/echo-sync"])
+def test_deeply_nested_json_is_422_without_a_traceback(server, raw, path):
+    before = len(server.stderr())
+    r = roundtrip(server.port, "POST", path, JSON_HEADERS, raw)
+    assert r.status == 422, (r.status, r.body[:300])
+    assert r.json()["detail"][0]["type"] == "json_invalid"
+    assert_still_serving(server.port)
+    logged = server.stderr()[before:]
+    assert "Traceback" not in logged and "RecursionError" not in logged, logged
+
+
 def test_wrong_content_type_is_415(server):
     raw = json.dumps(ITEM).encode()
     for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):

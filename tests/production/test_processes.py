@@ -232,7 +232,12 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path):
     import socket
 
     with socket.socket() as s:
+        # SO_REUSEADDR, as a server would: a connection the server closed first (one answered by
+        # a worker draining during the reload) leaves the port in TIME_WAIT, which is not "in use"
+        # for a listener; a socket still listening there would fail this bind all the same.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
+        s.listen(1)
     assert shutil.which("ps")
 
 

@@ -32,6 +32,8 @@ BOLT_TEST_FILES_ROOT = os.environ.setdefault(
     "DJANGO_BOLT_TEST_FILES", os.path.join(tempfile.gettempdir(), f"bolt-files-{os.getpid()}")
 )
 BOLT_ALLOWED_FILE_PATHS = [BOLT_TEST_FILES_ROOT]
+if os.environ.get("BOLT_TEST_NO_FILE_ROOTS") == "1":  # a server whose FileResponse may name any path
+    BOLT_ALLOWED_FILE_PATHS = None
 STATIC_URL = "/static/"
 STATIC_ROOT = os.path.join(BOLT_TEST_FILES_ROOT, "static")
 BOLT_MEMORY_SPOOL_THRESHOLD = 64 * 1024

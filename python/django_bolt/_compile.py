@@ -185,13 +185,22 @@ def _collect(tp: Any, data: Any, loc: list[Any], errors: list[dict[str, Any]]) -
         errors.append(_msgspec_error(exc, loc))
 
 
+def _too_deep(loc: list[Any]) -> list[dict[str, Any]]:
+    return [{"loc": loc, "msg": "Invalid JSON: nested too deeply", "type": "json_invalid"}]
+
+
 def validation_errors(tp: Any, raw: bytes, loc: list[Any]) -> list[dict[str, Any]]:
     try:
         data = msgspec.json.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         return [{"loc": loc, "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
+    except RecursionError:  # msgspec's depth limit: client input, not a server fault
+        return _too_deep(loc)
     errors: list[dict[str, Any]] = []
-    _collect(tp, data, loc, errors)
+    try:
+        _collect(tp, data, loc, errors)
+    except RecursionError:  # the field-by-field walk recurses in Python, one frame per level
+        return _too_deep(loc)
     return errors or [{"loc": loc, "msg": "Invalid request body", "type": "validation_error"}]
 
 
@@ -202,7 +211,7 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
         def decode(raw: bytes) -> Any:
             try:
                 return decoder.decode(raw)
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 raise RequestValidationError(validation_errors(tp, raw, loc)) from None
 
         return decode
@@ -216,13 +225,18 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
             raise RequestValidationError(
                 [{"loc": ["body"], "msg": f"Invalid JSON object: {exc}", "type": "json_invalid"}]
             ) from None
+        except RecursionError:
+            raise RequestValidationError(_too_deep(["body"])) from None
         if embed_key not in data:
             raise RequestValidationError([{"loc": loc, "msg": "Field required", "type": "missing"}])
         errors: list[dict[str, Any]] = []
-        _collect(tp, data[embed_key], loc, errors)
-        if errors:
-            raise RequestValidationError(errors)
-        return msgspec.convert(data[embed_key], tp)
+        try:
+            _collect(tp, data[embed_key], loc, errors)
+            if not errors:
+                return msgspec.convert(data[embed_key], tp)
+        except RecursionError:
+            errors = _too_deep(loc)
+        raise RequestValidationError(errors)
 
     return decode_embedded
 

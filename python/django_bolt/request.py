@@ -10,8 +10,22 @@ from typing import IO, Any
 from ._core import Request
 
 
+def base_filename(name: str) -> str:
+    """The last path component of a client-supplied file name, safe to join to a directory.
+
+    Clients control the name: directory parts (``/`` and ``\\`` alike, whatever the server's
+    OS), NULs and other control characters are dropped, and ``.``/``..`` become ``""``.
+    """
+    name = "".join(c for c in name if c >= " " and c != "\x7f")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "" if name in (".", "..") else name
+
+
 class UploadFile:
     """An uploaded file; ``file`` is a binary file object over its content.
+
+    ``filename`` is the client's file name reduced to a base name (see ``base_filename``);
+    ``raw_filename`` is the name exactly as the client sent it.
 
     Files up to ``BOLT_MEMORY_SPOOL_THRESHOLD`` bytes are kept in memory (``file`` is a
     ``BytesIO``); larger ones are in a temporary file on disk (``file`` is that real file, ``path``
@@ -28,7 +42,8 @@ class UploadFile:
         path: str | None = None,
         size: int | None = None,
     ) -> None:
-        self.filename = filename
+        self.raw_filename = filename
+        self.filename = base_filename(filename)
         self.content_type = content_type
         self.headers = dict(headers or {})
         self.path = path

@@ -270,9 +270,24 @@ class Supervisor:
             worker.process.kill()
             worker.process.wait()
 
+    def stop_listening(self) -> None:
+        """Stops accepting in every process at once, so new clients are refused, not left waiting.
+
+        The workers share this socket: closing only our descriptor would keep it listening until
+        the last worker lets go of its copy, and clients the kernel accepted meanwhile would wait
+        unanswered. On Linux, ``shutdown`` on a listening socket ends the listen state for all
+        descriptors; elsewhere it fails, and each worker closes its copy on SIGTERM.
+        """
+        try:
+            self.listener.shutdown(socket.SHUT_RD)
+        except OSError:
+            pass
+        self.listener.close()
+
     def shutdown(self) -> None:
         everyone = list(self.workers.values()) + self.retiring + [old for old, _ in self.handovers]
         self.handovers.clear()
+        self.stop_listening()
         for worker in everyone:
             self._terminate(worker)
         deadline = self.config.shutdown_grace + self.config.workers_kill_timeout
@@ -281,7 +296,6 @@ class Supervisor:
             worker.close()
         self.workers.clear()
         self.retiring.clear()
-        self.listener.close()
 
     def run(self) -> int:
         def request_stop(signum: int, _frame: object) -> None:

@@ -66,7 +66,7 @@ impl FormKind {
         match media.as_str() {
             "application/x-www-form-urlencoded" | "" => Ok(FormKind::UrlEncoded),
             "multipart/form-data" => {
-                let boundary = header_param(ct, "boundary").ok_or_else(|| {
+                let boundary = header_param(ct, "boundary")?.ok_or_else(|| {
                     FormError::Invalid("multipart body has no boundary parameter".into())
                 })?;
                 Ok(FormKind::Multipart { boundary })
@@ -96,22 +96,42 @@ pub enum FormError {
 }
 
 /// Reads `name=value` (optionally quoted) from a header value like `multipart/form-data; boundary=x`.
-pub fn header_param(header: &str, name: &str) -> Option<String> {
+/// Every parameter is checked, not only `name`: a quoted value must be a complete quoted-string,
+/// since an unterminated one leaves where the value ends up to each parser's guess.
+pub fn header_param(header: &str, name: &str) -> Result<Option<String>, FormError> {
+    let mut found = None;
     for piece in split_params(header).into_iter().skip(1) {
         let (k, v) = match piece.split_once('=') {
             Some(kv) => kv,
             None => continue,
         };
-        if k.trim().eq_ignore_ascii_case(name) {
-            let v = v.trim();
-            let v = if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-                v[1..v.len() - 1]
-                    .replace("\\\"", "\"")
-                    .replace("\\\\", "\\")
-            } else {
-                v.to_owned()
-            };
-            return Some(v);
+        let value = param_value(v.trim()).ok_or_else(|| {
+            FormError::Invalid(format!(
+                "malformed header parameter {:?}: unterminated or malformed quoted string",
+                k.trim()
+            ))
+        })?;
+        if found.is_none() && k.trim().eq_ignore_ascii_case(name) {
+            found = Some(value);
+        }
+    }
+    Ok(found)
+}
+
+/// A parameter value: a token as is, or a quoted-string unescaped. `None` when a quoted value
+/// is not closed, or has anything after its closing quote. Only `\"` and `\\` are escapes:
+/// browsers send Windows paths with bare backslashes, which stay as they are.
+fn param_value(v: &str) -> Option<String> {
+    let Some(quoted) = v.strip_prefix('"') else {
+        return Some(v.to_owned());
+    };
+    let mut out = String::with_capacity(quoted.len());
+    let mut chars = quoted.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('"' | '\\')) => out.extend(chars.next()),
+            '"' => return chars.next().is_none().then_some(out),
+            c => out.push(c),
         }
     }
     None
@@ -156,6 +176,33 @@ pub(crate) fn utf8_from_latin1(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_parameters_must_be_terminated() {
+        let disposition = |v: &str| format!("form-data; name=\"f\"; filename={v}");
+        let filename = |v: &str| header_param(&disposition(v), "filename");
+        assert_eq!(filename("plain.txt"), Ok(Some("plain.txt".into())));
+        assert_eq!(filename("\"a;b.txt\""), Ok(Some("a;b.txt".into())));
+        assert_eq!(filename(r#""q\"uote""#), Ok(Some("q\"uote".into())));
+        assert_eq!(filename(r#""back\\slash""#), Ok(Some("back\\slash".into())));
+        assert_eq!(
+            filename(r#""C:\dir\x.txt""#),
+            Ok(Some(r"C:\dir\x.txt".into()))
+        );
+        assert_eq!(filename("\"\""), Ok(Some(String::new())));
+        for bad in [
+            "\"unterminated",
+            "\"unterminated; x=1",
+            r#""ends in an escaped quote\""#,
+            "\"a\"b",
+            "\"",
+        ] {
+            assert!(filename(bad).is_err(), "{bad}");
+        }
+        // Any malformed parameter spoils the header, not only the one asked for.
+        assert!(header_param("form-data; name=\"f\"; other=\"x", "name").is_err());
+        assert!(FormKind::of(Some("multipart/form-data; boundary=\"ab")).is_err());
+    }
 
     #[test]
     fn kinds() {

@@ -181,8 +181,9 @@ fn parse_head(raw: &[u8]) -> Result<PartHead, FormError> {
     };
     let disposition =
         find("content-disposition").ok_or_else(|| bad("missing Content-Disposition"))?;
-    let name = header_param(&disposition, "name").ok_or_else(|| bad("part has no name"))?;
-    let filename = header_param(&disposition, "filename").map(|f| utf8_from_latin1(&f));
+    let name = header_param(&disposition, "name")?.ok_or_else(|| bad("part has no name"))?;
+    // The raw name: UploadFile reduces it to a base name and keeps this as `raw_filename`.
+    let filename = header_param(&disposition, "filename")?.map(|f| utf8_from_latin1(&f));
     let content_type =
         find("content-type").unwrap_or_else(|| "application/octet-stream".to_owned());
     Ok(PartHead {
@@ -247,6 +248,26 @@ mod tests {
         let cut = &BODY[..BODY.len() - 20];
         assert!(parts(cut, 4).is_err());
         assert!(parts(b"no boundary here", 4).is_err());
+    }
+
+    #[test]
+    fn unterminated_quoted_filename_is_refused_and_the_raw_name_kept() {
+        let part = |disposition: &str| {
+            format!("--XX\r\nContent-Disposition: {disposition}\r\n\r\nx\r\n--XX--\r\n")
+        };
+        let bad = part("form-data; name=\"f\"; filename=\"a.txt");
+        assert!(
+            matches!(parts(bad.as_bytes(), 4), Err(FormError::Invalid(m)) if m.contains("quoted"))
+        );
+        let bad = part("form-data; name=\"f; filename=\"a.txt\"");
+        assert!(parts(bad.as_bytes(), 4).is_err());
+        // The parser keeps the client's name as sent; UploadFile reduces it to a base name.
+        let mut p = Parser::new("XX", 10).unwrap();
+        p.push(part("form-data; name=\"f\"; filename=\"../../x\"").as_bytes());
+        match p.next_event() {
+            Ok(Some(Event::Part(head))) => assert_eq!(head.filename.as_deref(), Some("../../x")),
+            _ => panic!("expected a part"),
+        }
     }
 
     #[test]

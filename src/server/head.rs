@@ -220,20 +220,101 @@ pub struct ChunkedDecoder {
 
 const MAX_TRAILER_BYTES: usize = 8 * 1024;
 
-/// `1*HEXDIG [BWS ";" chunk-ext]`: hex digits only, no sign or leading space.
-fn parse_chunk_size(line: &str) -> Option<usize> {
+/// RFC 9110 `tchar`: the characters of a token.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Skips optional whitespace (`BWS` / `OWS`: spaces and tabs).
+fn skip_ows(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    &s[n..]
+}
+
+/// Splits a leading token off `s`; `None` when `s` does not start with one.
+fn take_token(s: &[u8]) -> Option<&[u8]> {
+    let n = s.iter().take_while(|&&b| is_tchar(b)).count();
+    (n > 0).then(|| &s[n..])
+}
+
+/// Splits a leading `quoted-string` off `s`; `None` when it is malformed or unterminated.
+fn take_quoted(s: &[u8]) -> Option<&[u8]> {
+    let mut i = 1;
+    if s.first() != Some(&b'"') {
+        return None;
+    }
+    // qdtext and quoted-pair both exclude control characters other than HTAB.
+    let text = |b: u8| b == b'\t' || (b >= 0x20 && b != 0x7f);
+    while i < s.len() {
+        match s[i] {
+            b'"' => return Some(&s[i + 1..]),
+            b'\\' if s.get(i + 1).is_some_and(|&b| text(b)) => i += 2,
+            b if text(b) && b != b'\\' => i += 1,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// `*( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )` (RFC 9112 §7.1.1).
+/// A strict check matters: a bare LF or CR here is where a proxy that ends lines differently
+/// would see another chunk boundary (request smuggling).
+fn valid_chunk_extensions(mut s: &[u8]) -> bool {
+    loop {
+        s = skip_ows(s);
+        if s.is_empty() {
+            return true;
+        }
+        let Some(rest) = s.strip_prefix(b";") else {
+            return false;
+        };
+        let Some(rest) = take_token(skip_ows(rest)) else {
+            return false;
+        };
+        s = rest;
+        let after = skip_ows(s);
+        if let Some(value) = after.strip_prefix(b"=") {
+            let value = skip_ows(value);
+            let rest = if value.first() == Some(&b'"') {
+                take_quoted(value)
+            } else {
+                take_token(value)
+            };
+            let Some(rest) = rest else {
+                return false;
+            };
+            s = rest;
+        }
+    }
+}
+
+/// `1*HEXDIG [chunk-ext]`: hex digits only, no sign or leading space; extensions are checked
+/// and ignored.
+fn parse_chunk_size(line: &[u8]) -> Option<usize> {
     let digits_end = line
-        .find(|c: char| !c.is_ascii_hexdigit())
+        .iter()
+        .position(|b| !b.is_ascii_hexdigit())
         .unwrap_or(line.len());
     let (digits, rest) = line.split_at(digits_end);
-    if digits.is_empty() || digits.len() > 16 {
+    if digits.is_empty() || digits.len() > 16 || !valid_chunk_extensions(rest) {
         return None;
     }
-    let rest = rest.trim_start_matches([' ', '\t']);
-    if !rest.is_empty() && !rest.starts_with(';') {
-        return None;
-    }
-    usize::from_str_radix(digits, 16).ok()
+    // The digits are ASCII hex, so this is valid UTF-8.
+    usize::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+/// A trailer line is a header field (`field-name ":" OWS field-value OWS`); it is checked and
+/// dropped. Control characters other than HTAB, and obs-fold continuation lines, are refused.
+fn valid_trailer_field(line: &[u8]) -> bool {
+    let Some(rest) = take_token(line) else {
+        return false;
+    };
+    let Some(value) = rest.strip_prefix(b":") else {
+        return false;
+    };
+    value
+        .iter()
+        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 enum ChunkState {
@@ -281,10 +362,9 @@ impl ChunkedDecoder {
                         }
                         return Ok(ChunkProgress::NeedMore);
                     };
-                    let line = std::str::from_utf8(&buf[..end])
-                        .map_err(|_| Response::detail(400, "Invalid chunk size"))?;
-                    let size = parse_chunk_size(line)
-                        .ok_or_else(|| Response::detail(400, "Invalid chunk size"))?;
+                    let size = parse_chunk_size(&buf[..end]).ok_or_else(|| {
+                        Response::detail(400, "Invalid chunk size or chunk extension")
+                    })?;
                     buf.advance(end + 2);
                     if size == 0 {
                         self.state = ChunkState::Trailers;
@@ -330,9 +410,14 @@ impl ChunkedDecoder {
                     if self.trailer_bytes > MAX_TRAILER_BYTES {
                         return Err(Response::detail(431, "Trailers too large"));
                     }
-                    buf.advance(end + 2);
                     if end == 0 {
+                        buf.advance(2);
                         self.state = ChunkState::Done;
+                    } else {
+                        if !valid_trailer_field(&buf[..end]) {
+                            return Err(Response::detail(400, "Malformed chunked trailer field"));
+                        }
+                        buf.advance(end + 2);
                     }
                 }
                 ChunkState::Done => return Ok(ChunkProgress::Done),
@@ -365,12 +450,96 @@ mod tests {
 
     #[test]
     fn chunk_sizes_are_strict_hex() {
-        assert_eq!(parse_chunk_size("1f"), Some(31));
-        assert_eq!(parse_chunk_size("1F ; ext=1"), Some(31));
-        assert_eq!(parse_chunk_size("+1f"), None);
-        assert_eq!(parse_chunk_size(" 1f"), None);
-        assert_eq!(parse_chunk_size("1g"), None);
-        assert_eq!(parse_chunk_size(""), None);
+        assert_eq!(parse_chunk_size(b"1f"), Some(31));
+        assert_eq!(parse_chunk_size(b"1F ; ext=1"), Some(31));
+        assert_eq!(parse_chunk_size(b"+1f"), None);
+        assert_eq!(parse_chunk_size(b" 1f"), None);
+        assert_eq!(parse_chunk_size(b"1g"), None);
+        assert_eq!(parse_chunk_size(b""), None);
+    }
+
+    #[test]
+    fn chunk_extensions_are_tokens_or_quoted_strings() {
+        for ok in [
+            &b"a;x"[..],
+            b"a;x=1",
+            b"a ; x = 1 ;y;z=\"q s\"",
+            b"a;x=\"with \\\" escaped quote\"",
+            b"a;x=\"tab\there\"",
+            b"a;name=~tok!en",
+            b"a;x=\"\xe9 obs-text\"",
+        ] {
+            assert_eq!(
+                parse_chunk_size(ok),
+                Some(10),
+                "{:?}",
+                String::from_utf8_lossy(ok)
+            );
+        }
+        for bad in [
+            &b"2;\nxx"[..], // the "funky chunks" smuggling shape: a bare LF in the extension
+            b"2;x\n",
+            b"2;x\ry",
+            b"2;",
+            b"2;=1",
+            b"2;x=",
+            b"2;x=\"unterminated",
+            b"2;x=\"a\"b",
+            b"2;x=\"nul\0\"",
+            b"2;x=\"bad escape \\\n\"",
+            b"2;x y",
+            b"2;x=a,b",
+            b"2;x=\x01",
+            b"2 x",
+            b"2;x\x7f",
+        ] {
+            assert_eq!(
+                parse_chunk_size(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    /// Feeds `wire` at once and returns the decoder's verdict.
+    fn decode_all(wire: &[u8]) -> Result<Vec<u8>, u16> {
+        let mut dec = ChunkedDecoder::new();
+        let mut buf = BytesMut::from(wire);
+        match dec.advance(&mut buf, 1 << 20) {
+            Ok(ChunkProgress::Done) => Ok(dec.body),
+            Ok(ChunkProgress::NeedMore) => Err(0),
+            Err(resp) => Err(resp.status),
+        }
+    }
+
+    #[test]
+    fn bare_lf_in_a_chunk_extension_is_refused() {
+        assert_eq!(decode_all(b"2;\nxx\r\n45\r\n0\r\n\r\n"), Err(400));
+        assert_eq!(decode_all(b"2;a=b\r\nxx\r\n0\r\n\r\n"), Ok(b"xx".to_vec()));
+    }
+
+    #[test]
+    fn trailer_fields_are_checked_and_dropped() {
+        assert_eq!(
+            decode_all(b"2\r\nxx\r\n0\r\nX-A: 1\r\nX-B:\t two words \r\n\r\n"),
+            Ok(b"xx".to_vec())
+        );
+        for bad in [
+            &b"0\r\nno colon\r\n\r\n"[..],
+            b"0\r\n: empty name\r\n\r\n",
+            b"0\r\nBad Name: x\r\n\r\n",
+            b"0\r\nX-A: 1\r\n folded\r\n\r\n",
+            b"0\r\nX-A: bare\nLF\r\n\r\n",
+            b"0\r\nX-A: nul\0\r\n\r\n",
+        ] {
+            assert_eq!(
+                decode_all(bad),
+                Err(400),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 
     #[test]

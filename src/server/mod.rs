@@ -120,6 +120,9 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
                     Ok(pair) => pair,
+                    // The supervisor shut the shared socket down (it stops listening in every
+                    // process at once, before the workers' SIGTERM arrives): drain now.
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => break,
                     Err(e) => {
                         // Out of file descriptors and similar: back off instead of spinning.
                         eprintln!("django-bolt: accept failed: {e}");

@@ -198,6 +198,9 @@ fn serve_path(
         _ => return Refusal::NotFound.response(),
     };
     let size = meta.len();
+    if size == 0 && has_content_past(&file, 0) {
+        return unknown_size();
+    }
     let modified = meta.modified().ok();
     let etag = entity_tag(size, modified);
     let last_modified = modified.map(httpdate::fmt_http_date);
@@ -262,6 +265,8 @@ fn serve_path(
     if request.in_memory || len <= READ_WHOLE_UP_TO {
         resp.body = match read_at(&file, start, len) {
             Ok(b) => Body::Full(b),
+            // Shorter than its reported size (sysfs files say 4096): as unknown as /proc's 0.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return unknown_size(),
             Err(_) => return Response::detail(500, "Internal Server Error"),
         };
     } else {
@@ -272,6 +277,20 @@ fn serve_path(
         });
     }
     resp
+}
+
+/// Pseudo-files (/proc, /sys) are regular files whose reported size is not their content's:
+/// sending `size` bytes would be an empty or cut 200, so they are refused instead.
+fn unknown_size() -> Response {
+    Response::detail(
+        403,
+        "File is not served: its size is not known (a /proc or /sys pseudo-file)",
+    )
+}
+
+/// True when a read at `offset` still yields data, i.e. the file is longer than it says.
+fn has_content_past(file: &std::fs::File, offset: u64) -> bool {
+    matches!(positional_read(file, &mut [0u8; 1], offset), Ok(n) if n > 0)
 }
 
 /// Size and modification time (nanoseconds) in hex: changes whenever either does.
@@ -440,6 +459,28 @@ mod tests {
             "attachment; filename=\"passwd\"; filename*=UTF-8''passwd"
         );
         assert!(!content_disposition("a\r\nb").contains('\r'));
+    }
+
+    #[test]
+    fn empty_files_are_served_and_pseudo_files_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.txt");
+        std::fs::write(&empty, b"").unwrap();
+        let resp = serve_resolved(&empty, &Conditions::default());
+        assert_eq!(resp.status, 200);
+        assert!(matches!(&resp.body, Body::Full(b) if b.is_empty()));
+        #[cfg(target_os = "linux")]
+        for pseudo in [
+            "/proc/self/status",
+            "/sys/kernel/mm/transparent_hugepage/enabled",
+        ] {
+            if Path::new(pseudo).exists() {
+                assert_eq!(
+                    serve_resolved(Path::new(pseudo), &Conditions::default()).status,
+                    403
+                );
+            }
+        }
     }
 
     #[test]

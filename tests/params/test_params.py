@@ -20,6 +20,10 @@ class Order(msgspec.Struct):
     note: str | None = None
 
 
+class Node(msgspec.Struct):
+    children: list["Node"] = []
+
+
 def test_query_parameters_are_typed_with_defaults(api, client_for):
     @api.get("/search")
     async def search(q: str, page: int = 1, exact: bool = False, ratio: float | None = None):
@@ -165,6 +169,51 @@ def test_body_errors_invalid_json_missing_and_wrong_type(api, client_for):
     assert not_utf8.status_code == 422
     wrong_type = client.post("/struct", content=b"{}", headers={"content-type": "text/plain"})
     assert wrong_type.status_code == 415
+
+
+def _nested(depth: int, kind: str) -> bytes:
+    if kind == "arrays":
+        return b"[" * depth + b"]" * depth
+    if kind == "objects":
+        return b'{"a":' * depth + b"1" + b"}" * depth
+    return b'{"children":[' * depth + b'"leaf"' + b"]}" * depth  # a Node tree, invalid at the bottom
+
+
+@pytest.mark.parametrize("depth", [1_500, 2_000, 100_000])
+@pytest.mark.parametrize("kind", ["arrays", "objects", "nodes"])
+def test_deeply_nested_json_is_422_not_500(api, client_for, caplog, depth, kind):
+    """msgspec raises RecursionError past its depth limit, and rebuilding the error list field by
+    field recurses in Python: both must end as a validation error, with nothing logged."""
+
+    @api.post("/struct")
+    async def struct(item: Item):
+        return {}
+
+    @api.post("/dict")
+    async def as_dict(data: dict):
+        return {}
+
+    @api.post("/list")
+    async def as_list(items: list[Item]):
+        return {}
+
+    @api.post("/node")
+    async def node(tree: Node):
+        return {}
+
+    @api.post("/two")
+    async def two(item: Item, order: Order):
+        return {}
+
+    client = client_for(api)
+    raw = _nested(depth, kind)
+    for path in ("/struct", "/dict", "/list", "/node", "/two"):
+        response = client.post(path, content=raw, headers={"content-type": "application/json"})
+        assert response.status_code == 422, (path, response.text[:300])
+        detail = response.json()["detail"]
+        assert isinstance(detail, list) and detail, detail
+        assert {"loc", "msg", "type"} <= set(detail[0]), detail
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
 
 
 def test_several_body_parameters_are_embedded(api, client_for):

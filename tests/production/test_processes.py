@@ -233,7 +233,12 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path):
     import socket
 
     with socket.socket() as s:
+        # SO_REUSEADDR, as a server would: a connection the server closed first (one answered by
+        # a worker draining during the reload) leaves the port in TIME_WAIT, which is not "in use"
+        # for a listener; a socket still listening there would fail this bind all the same.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
+        s.listen(1)
     assert shutil.which("ps")
 
 
@@ -251,3 +256,47 @@ def test_sigint_stops_the_supervisor_and_its_workers(start_server):
     server.send_signal(signal.SIGINT)
     assert server.wait() == 0
     assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
+
+
+def refused_within(port: int, timeout: float) -> float | None:
+    """Seconds until a new connection to ``port`` is refused, or None if it never is in time."""
+    import socket
+
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                pass
+        except ConnectionRefusedError:
+            return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.01)
+    return None
+
+
+def test_sigterm_refuses_new_clients_at_once_while_in_flight_requests_finish(start_server, tmp_path):
+    """The listening socket is shared by the supervisor and its workers: while any process keeps it
+    open, the kernel accepts new clients nobody will answer. The drain closes it everywhere first."""
+    from urllib.parse import quote
+
+    from tests.server.wire import RawConnection
+
+    server = start_server("--processes", "2")
+    assert wait_for(lambda: len(worker_pids_seen(server.port, 2, tries=40)) == 2, 15), server.describe()
+    marker = tmp_path / "running"
+    delay = 3.0
+    with RawConnection(server.port, timeout=10) as conn:
+        conn.request("GET", f"/slow-marked?delay={delay}&marker={quote(str(marker))}")
+        assert wait_for(marker.exists, 10), "the slow request never started"
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        refused_after = refused_within(server.port, delay)
+        r = conn.read_response(timeout=10)
+        answered_after = time.monotonic() - started
+    assert refused_after is not None and refused_after < 1.0, (refused_after, server.describe())
+    assert r.status == 200 and r.json() == {"slept": delay}, r.body
+    assert r.header("connection") == "close"
+    assert refused_after < answered_after
+    assert server.wait() == 0, server.describe()
+    assert "accept failed" not in server.stderr()  # the workers take the closed socket as "drain"

@@ -145,6 +145,22 @@ def test_non_utf8_bytes_in_json_body_is_422(server):
     assert r.status == 422, r.body
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 2_000 + b"]" * 2_000, b"[" * MAX_UPLOAD, b'{"tags":' + b"[" * 1_500 + b"]" * 1_500 + b"}"],
+    ids=["arrays", "unclosed", "in-a-field"],
+)
+@pytest.mark.parametrize("path", ["/echo", "/echo-sync"])
+def test_deeply_nested_json_is_422_without_a_traceback(server, raw, path):
+    before = len(server.stderr())
+    r = roundtrip(server.port, "POST", path, JSON_HEADERS, raw)
+    assert r.status == 422, (r.status, r.body[:300])
+    assert r.json()["detail"][0]["type"] == "json_invalid"
+    assert_still_serving(server.port)
+    logged = server.stderr()[before:]
+    assert "Traceback" not in logged and "RecursionError" not in logged, logged
+
+
 def test_wrong_content_type_is_415(server):
     raw = json.dumps(ITEM).encode()
     for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/xml"):
@@ -395,6 +411,61 @@ def test_trailer_section_is_bounded(server):
         except OSError:
             pass  # the server may close while we are still sending
         assert_detail(conn.read_response(), 431)
+
+
+CHUNKED_HEAD = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+SMUGGLED = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "ext",
+    [b";\nxx", b";a\rb", b";", b";a=", b';a="unterminated', b";a=b c", b";a=\x01", b";a\x00"],
+    ids=["bare-lf", "bare-cr", "no-name", "no-value", "open-quote", "two-tokens", "ctl-value", "nul"],
+)
+def test_malformed_chunk_extension_is_400_then_close(server, ext):
+    """The "funky chunks" shape: a proxy ending lines at a bare LF would see other chunk boundaries,
+    so a request hidden in the body would run. Nothing after the bad line may be answered."""
+    body = json.dumps(ITEM).encode()
+    wire = b"%x%s\r\n%s\r\n0\r\n\r\n" % (len(body), ext, body)
+    with RawConnection(server.port) as conn:
+        conn.send(CHUNKED_HEAD + wire + SMUGGLED)
+        assert_detail(conn.read_response(), 400, "chunk")
+        assert_closes(conn)
+
+
+def test_funky_chunks_smuggling_pattern_is_refused(server):
+    """The attack run's exact bytes: the server must not answer the request after them."""
+    with RawConnection(server.port) as conn:
+        conn.send(CHUNKED_HEAD + b"2;\nxx\r\n45\r\n0\r\n\r\n" + SMUGGLED)
+        assert_detail(conn.read_response(), 400, "chunk")
+        assert_closes(conn)
+
+
+def test_well_formed_chunk_extensions_and_trailers_are_accepted(server):
+    body = json.dumps(ITEM).encode()
+    wire = b'%x ; a=1 ;b; c="q \\" s"\r\n%s\r\n0;last\r\nX-Sum: abc\r\nX-Empty:\r\n\r\n' % (len(body), body)
+    with RawConnection(server.port) as conn:
+        conn.send(CHUNKED_HEAD + wire)
+        r = conn.read_response()
+        assert r.status == 200, r.body
+        assert r.json()["name"] == ITEM["name"]
+        # The connection stays usable: the trailers were consumed, not left as the next request.
+        conn.request("GET", "/hello")
+        assert conn.read_response().json() == {"message": "hello"}
+
+
+@pytest.mark.parametrize(
+    "trailer",
+    [b"no colon here", b"Bad Name: x", b": no name", b"X-A: bare\nLF", b"X-A: 1\r\n folded", b"X-A: \x00"],
+    ids=["no-colon", "space-in-name", "empty-name", "bare-lf", "obs-fold", "nul"],
+)
+def test_malformed_trailer_field_is_400_then_close(server, trailer):
+    body = json.dumps(ITEM).encode()
+    wire = b"%x\r\n%s\r\n0\r\n%s\r\n\r\n" % (len(body), body, trailer)
+    with RawConnection(server.port) as conn:
+        conn.send(CHUNKED_HEAD + wire + SMUGGLED)
+        assert_detail(conn.read_response(), 400, "trailer")
+        assert_closes(conn)
 
 
 def test_oversized_upload_from_a_blocking_client_still_reads_the_413(server):

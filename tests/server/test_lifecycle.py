@@ -317,7 +317,8 @@ def test_startup_line_reports_routes_and_address(server):
     assert int(m.group(2)) == server.port
 
 
-def test_port_in_use_fails_cleanly(server_db, server_logs):
+@pytest.mark.parametrize("extra", [[], ["--processes", "2"]], ids=["one-process", "supervised"])
+def test_port_in_use_fails_cleanly(server_db, server_logs, extra):
     import subprocess
     import sys
 
@@ -328,7 +329,7 @@ def test_port_in_use_fails_cleanly(server_db, server_logs):
         taken.listen(1)
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "django", "runbolt", "--settings", "tests.settings", "--port", str(port)],
+            [sys.executable, "-m", "django", "runbolt", "--settings", "tests.settings", "--port", str(port), *extra],
             cwd=REPO,
             env=_base_env(server_db),
             capture_output=True,
@@ -336,8 +337,11 @@ def test_port_in_use_fails_cleanly(server_db, server_logs):
             timeout=30,
         )
     assert result.returncode != 0
-    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    # One clear line, and no claim to be listening on a port that could not be bound.
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+    assert "listening on" not in result.stdout, result.stdout
 
 
 def test_sigterm_while_the_body_is_still_arriving(start_server):

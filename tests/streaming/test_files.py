@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import email.utils
+import os
 
 import httpx
+import pytest
 
 from tests.streaming.conftest import PATTERN
 
@@ -111,6 +113,26 @@ def test_paths_outside_allowed_roots_are_refused(http: httpx.Client, files_root)
         assert b"secret" not in r.content and b"root:" not in r.content
         assert r.json()["detail"]
     assert http.get("/streaming/file-path", params={"path": "/etc/passwd"}).status_code == 403
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
+def test_pseudo_files_are_refused_not_served_empty_without_allowed_roots(start_server, files_root):
+    """/proc files report size 0 but have content: a 200 would be empty (or, for /sys, cut)."""
+    (files_root / "empty.txt").write_bytes(b"")
+    server = start_server(BOLT_TEST_NO_FILE_ROOTS="1")
+    with server.client() as client:
+        for pseudo in ("/proc/self/status", "/proc/self/cmdline", "/sys/kernel/mm/transparent_hugepage/enabled"):
+            if not os.path.exists(pseudo):
+                continue
+            r = client.get("/streaming/file-path", params={"path": pseudo})
+            assert r.status_code == 403, (pseudo, r.status_code, r.content[:200])
+            assert "size is not known" in r.json()["detail"]
+        # Ordinary files, an empty one included, are still served from anywhere.
+        r = client.get("/streaming/file-path", params={"path": str(files_root / "hello.txt")})
+        assert (r.status_code, r.text) == (200, "hello, files\n")
+        r = client.get("/streaming/file-path", params={"path": str(files_root / "empty.txt")})
+        assert (r.status_code, r.content, r.headers["content-length"]) == (200, b"", "0")
+    assert "panicked" not in server.stderr()
 
 
 def _rss_kib(pid: int) -> int:

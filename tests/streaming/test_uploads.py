@@ -7,6 +7,7 @@ import hashlib
 import uuid
 
 import httpx
+import pytest
 from django.conf import settings
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
@@ -69,3 +70,80 @@ def test_in_process_uploads_use_the_same_parser():
         r = client.post("/streaming/upload-digest", data=big_note, files={"file": ("b.bin", b"x")})
         assert r.status_code == 413
         assert r.json() == {"detail": f'Form field "note" is larger than {THRESHOLD} bytes'}
+
+
+NAME_BOUNDARY = "name-test-boundary"
+
+
+def _named_part(filename: bytes) -> tuple[bytes, dict[str, str]]:
+    """A multipart body with one file part whose ``filename`` parameter is exactly ``filename``."""
+    body = (
+        b'--%s\r\nContent-Disposition: form-data; name="file"; filename=%s\r\n'
+        b"Content-Type: text/plain\r\n\r\ndata\r\n--%s--\r\n"
+    ) % (NAME_BOUNDARY.encode(), filename, NAME_BOUNDARY.encode())
+    return body, {"Content-Type": f"multipart/form-data; boundary={NAME_BOUNDARY}"}
+
+
+@pytest.fixture(params=["in-process", "socket"])
+def post_raw(request: pytest.FixtureRequest):
+    """Posts raw bytes to a path, in process or over the real socket; returns (status, JSON)."""
+    if request.param == "in-process":
+        api = BoltAPI()
+        api.mount("/streaming", streaming_api.api)
+        with TestClient(api) as client:
+            yield lambda path, body, headers: (lambda r: (r.status_code, r.json()))(
+                client.post(path, content=body, headers=headers)
+            )
+    else:
+        from tests.server.wire import roundtrip
+
+        server = request.getfixturevalue("server")
+        yield lambda path, body, headers: (lambda r: (r.status, r.json()))(
+            roundtrip(server.port, "POST", path, headers, body)
+        )
+
+
+@pytest.mark.parametrize(
+    ("sent", "base"),
+    [
+        (b'"report.pdf"', "report.pdf"),
+        (b'"../../x"', "x"),
+        (b"../../etc/passwd", "passwd"),  # unquoted
+        (b'"/etc/passwd"', "passwd"),
+        (b'"C:\\Users\\me\\..\\evil.bat"', "evil.bat"),  # bare backslashes, as browsers send them
+        (b'"dir/a\x00b.txt"', "ab.txt"),
+        (b'"a/.."', ""),
+        (b'"."', ""),
+        (b'"dir/"', ""),
+        (b'""', ""),
+        ('"r\u00e9sum\u00e9.txt"'.encode(), "r\u00e9sum\u00e9.txt"),
+    ],
+)
+def test_upload_filename_is_a_base_name_and_the_raw_name_is_kept(post_raw, sent, base):
+    body, headers = _named_part(sent)
+    status, data = post_raw("/streaming/upload-name", body, headers)
+    assert status == 200, data
+    assert data["filename"] == base
+    raw = sent.decode("utf-8")
+    assert data["raw_filename"] == (raw[1:-1] if raw.startswith('"') else raw)
+
+
+@pytest.mark.parametrize(
+    "disposition",
+    [
+        b'form-data; name="file"; filename="unterminated.txt',
+        b'form-data; name="file; filename="x.txt"',
+        b'form-data; name="file"; filename="a"b"',
+    ],
+    ids=["filename", "name", "text-after-quote"],
+)
+def test_unterminated_quoted_parameter_is_400(post_raw, disposition):
+    body = b"--%s\r\nContent-Disposition: %s\r\n\r\ndata\r\n--%s--\r\n" % (
+        NAME_BOUNDARY.encode(),
+        disposition,
+        NAME_BOUNDARY.encode(),
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={NAME_BOUNDARY}"}
+    status, data = post_raw("/streaming/upload-name", body, headers)
+    assert status == 400, data
+    assert "quoted" in data["detail"]

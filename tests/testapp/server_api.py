@@ -78,6 +78,15 @@ async def slow(delay: float = 1.0) -> dict:
     return {"slept": delay}
 
 
+@api.get("/slow-marked")
+async def slow_marked(marker: str, delay: float = 1.0) -> dict:
+    """Creates the file ``marker`` once running, so a test knows the request is in flight."""
+    with open(marker, "w"):
+        pass
+    await asyncio.sleep(delay)
+    return {"slept": delay}
+
+
 @api.get("/sync-slow")
 def sync_slow(delay: float = 1.0) -> dict:
     time.sleep(delay)

@@ -201,3 +201,8 @@ def upload_digest(file: Annotated[UploadFile, FileParam()], note: Annotated[str,
 @api.post("/upload-protected", auth=[JWTAuthentication()], guards=[IsAuthenticated()])
 def upload_protected(file: Annotated[UploadFile, FileParam()]) -> dict:
     return {"size": file.size}
+
+
+@api.post("/upload-name")
+async def upload_name(file: Annotated[UploadFile, FileParam()]) -> dict:
+    return {"filename": file.filename, "raw_filename": file.raw_filename}

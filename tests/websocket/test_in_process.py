@@ -125,6 +125,17 @@ async def test_invalid_utf8_text_closes_with_1007(app):
         assert await ws.wait_closed() == 1007
 
 
+async def test_receive_text_decodes_binary_utf8_and_closes_1007_on_anything_else(app, caplog):
+    async with connect(app, "/ws/crash-after") as ws:
+        await ws.send_bytes("é".encode())  # decoded: the handler goes on to its own RuntimeError
+        assert await ws.wait_closed() == 1011
+    caplog.clear()
+    async with connect(app, "/ws/crash-after") as ws:
+        await ws.send_bytes(b"\xff\xfe")
+        assert await ws.wait_closed() == 1007
+    assert "after accept" not in caplog.text and "UnicodeDecodeError" not in caplog.text
+
+
 async def test_fragmented_message_is_reassembled(app):
     async with connect(app, "/ws/echo") as ws:
         await ws.send_frame(1, "hé".encode()[:2], fin=False)

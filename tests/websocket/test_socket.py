@@ -80,6 +80,24 @@ async def test_client_disconnect_reaches_the_handler(ws_server):
     assert code == 4003
 
 
+async def test_receive_text_of_a_binary_message_that_is_not_utf8_closes_with_1007(ws_server):
+    before = len(ws_server.stderr())
+    async with connect(url(ws_server, "/ws/probe/not-utf8")) as ws:
+        await ws.send(b"\xff\xfe not text")
+        with pytest.raises(ConnectionClosed):
+            await ws.recv()
+    assert ws.close_code == 1007
+    async with httpx.AsyncClient(base_url=ws_server.url) as client:
+        # The handler saw the close as a WebSocketDisconnect carrying the same code.
+        deadline = asyncio.get_running_loop().time() + 3
+        while (code := (await client.get("/probe/not-utf8")).json()["code"]) is None:
+            assert asyncio.get_running_loop().time() < deadline, "the handler never saw the close"
+            await asyncio.sleep(0.02)
+    assert code == 1007
+    logged = ws_server.stderr()[before:]
+    assert "Traceback" not in logged and "UnicodeDecodeError" not in logged, logged
+
+
 async def test_abrupt_disconnect_is_1006(ws_server):
     ws = await connect(url(ws_server, "/ws/probe/abrupt"))
     await ws.send("x")

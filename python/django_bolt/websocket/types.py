@@ -144,8 +144,18 @@ class WebSocket:
         return {"type": "websocket.receive", key: item}
 
     async def receive_text(self) -> str:
+        """The next message as text; a binary message is decoded as UTF-8. One that is not valid
+        UTF-8 closes the connection with 1007 (invalid payload data) and raises
+        ``WebSocketDisconnect``: it is the client's fault, not a handler crash."""
         item = await self._next()
-        return item if isinstance(item, str) else item.decode()
+        if isinstance(item, str):
+            return item
+        try:
+            return item.decode()
+        except UnicodeDecodeError:
+            reason = "binary message is not valid UTF-8"
+            await self.close(CloseCode.INVALID_FRAME_PAYLOAD_DATA, reason)
+            raise WebSocketDisconnect(CloseCode.INVALID_FRAME_PAYLOAD_DATA, reason) from None
 
     async def receive_bytes(self) -> bytes:
         item = await self._next()

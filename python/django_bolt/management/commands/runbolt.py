@@ -102,15 +102,18 @@ class Command(BaseCommand):
             self.stderr.write("django-bolt: worker processes need a Unix system; serving in one process")
             config = config.replace(processes=1, dev=False, max_rss_mb=0, workers_lifetime=0.0)
             supervised = False
-        self.stdout.write(
-            f"django-bolt: {route_count} routes, listening on http://{config.host}:{config.port}"
-            + (f" ({config.processes} processes)" if supervised else "")
+        banner = f"django-bolt: {route_count} routes, listening on http://{config.host}:{config.port}" + (
+            f" ({config.processes} processes)" if supervised else ""
         )
-        sys.stdout.flush()
+        # Printed once the port is bound, never before a bind that fails.
         if supervised:
-            self.supervise(config)
+            self.supervise(config, banner)
         else:
-            self.serve(config, reuse_port=False, ready_fd=None)
+            self.serve(config, reuse_port=False, ready_fd=None, banner=banner)
+
+    def announce(self, banner: str) -> None:
+        self.stdout.write(banner)
+        sys.stdout.flush()
 
     def startup_checks(self) -> None:
         """Django's system checks (errors stop startup) and a warning for unapplied migrations."""
@@ -129,7 +132,7 @@ class Command(BaseCommand):
             api._compile_route(route)
         return len(api.routes)
 
-    def supervise(self, config: Any) -> None:
+    def supervise(self, config: Any, banner: str) -> None:
         from django.conf import settings
 
         from django_bolt.supervisor import Supervisor, original_argv, worker_command
@@ -145,21 +148,31 @@ class Command(BaseCommand):
             supervisor = Supervisor(config, worker_command(original_argv()), log, watch_roots=roots)
         except OSError as exc:
             raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
+        self.announce(banner)
         code = supervisor.run()
         self.stdout.write("django-bolt: stopped")
         sys.exit(code)
 
-    def serve(self, config: Any, *, reuse_port: bool, ready_fd: int | None, listen_fd: int | None = None) -> None:
+    def serve(
+        self,
+        config: Any,
+        *,
+        reuse_port: bool,
+        ready_fd: int | None,
+        listen_fd: int | None = None,
+        banner: str | None = None,
+    ) -> None:
         from django_bolt import _core
         from django_bolt.discovery import discover_api
 
         supervised = ready_fd is not None
-        on_ready = None
-        if ready_fd is not None:
 
-            def on_ready() -> None:
+        def on_ready() -> None:  # called by Rust once the socket listens
+            if ready_fd is not None:
                 os.write(ready_fd, b"1")
                 os.close(ready_fd)
+            if banner is not None:
+                self.announce(banner)
 
         try:
             app = discover_api().compile(config)

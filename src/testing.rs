@@ -179,8 +179,6 @@ pub(crate) fn build_request(
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect(),
         body: body.into(),
-        form: None,
-        admission: None,
         peer,
         scheme: "http",
     })

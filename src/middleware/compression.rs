@@ -272,8 +272,6 @@ mod tests {
             query: String::new(),
             headers: vec![("accept-encoding".into(), accept.into())],
             body: Default::default(),
-            form: None,
-            admission: None,
             peer: None,
             scheme: "http",
         }

@@ -76,8 +76,6 @@ mod tests {
                 ("x-forwarded-proto".into(), proto.into()),
             ],
             body: Default::default(),
-            form: None,
-            admission: None,
             peer: Some(peer.parse().unwrap()),
             scheme: "http",
         }

@@ -72,10 +72,31 @@ pub fn test_websocket(
     let request = build_request("GET", path, headers, Vec::new(), client)?;
     let inner = Arc::clone(&app.inner);
     let rt = runtime()?;
-    let Some(target) = super::upgrade_target(&inner, &request) else {
-        // Not an upgrade to a WebSocket route: the HTTP pipeline answers, as on a socket.
+    // Stage 1 (`route`) decides, as on a socket: a WebSocket route takes the connection,
+    // anything else is answered by the rest of the HTTP pipeline.
+    let routed = py
+        .detach(|| {
+            let app = Arc::clone(&inner);
+            rt.block_on(rt.spawn(async move {
+                let mut request = request;
+                let routed = crate::pipeline::route::route(&app, &mut request).await;
+                (request, routed)
+            }))
+        })
+        .map_err(|e| PyRuntimeError::new_err(format!("request task failed: {e}")))?;
+    let (request, routed) = routed;
+    if !matches!(routed.target, crate::pipeline::Target::WebSocket { .. }) {
         let resp = py
-            .detach(|| rt.block_on(rt.spawn(crate::pipeline::handle(inner, request))))
+            .detach(|| {
+                rt.block_on(rt.spawn(async move {
+                    let identity =
+                        match crate::pipeline::admit::admit(&inner, &routed, &request).await {
+                            Ok(identity) => identity,
+                            Err(resp) => return resp,
+                        };
+                    crate::pipeline::respond(&inner, routed, identity, request, None).await
+                }))
+            })
             .map_err(|e| PyRuntimeError::new_err(format!("request task failed: {e}")))?;
         let headers = resp
             .headers
@@ -101,7 +122,7 @@ pub fn test_websocket(
                 server_io,
                 BytesMut::new(),
                 request,
-                target,
+                routed,
                 None,
             ));
             tokio::time::timeout(HANDSHAKE_WAIT, read_response(&mut client_io)).await

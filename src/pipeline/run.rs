@@ -1,217 +1,40 @@
-//! The one request pipeline, used by the socket server and the in-process test client alike:
-//! route → parameters (Rust) → one GIL hold to build arguments and call the handler → response.
+//! Stage 4, `run`: parameters are coerced in Rust, then one GIL hold builds the arguments,
+//! runs the route's Python stage chain and the handler, and turns the result into a response.
+//! Sync handlers run on the blocking pool; async ones are stepped from Rust (`python::coro`).
 
+use super::admit::Admitted;
 use crate::app::{App, Route};
 use crate::auth::Identity;
-use crate::middleware::{self, rate_limit, Origin};
 use crate::params::errors::validation_body;
+use crate::params::form::FormData;
 use crate::params::{self, ExtractError, Extracted, Slot};
 use crate::python::convert::to_py;
 use crate::python::coro::{self, Outcome, Step};
 use crate::request::pyrequest::PyRequest;
-use crate::request::{HttpRequest, Method};
+use crate::request::HttpRequest;
 use crate::response::convert::{errors_from_python, from_error, from_result};
 use crate::response::{Body, Response, JSON};
-use crate::router::Lookup;
-use crate::streaming::upload;
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use std::sync::Arc;
 
-/// Characters escaped when a decoded path is put back into a `Location` header.
-const PATH_ESCAPE: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'%');
-
-pub async fn handle(app: Arc<App>, mut req: HttpRequest) -> Response {
-    crate::server::proxy::apply_forwarded(&mut req, &app.config.trusted_proxies);
-    let is_head = req.method == Method::Head;
-    let info = middleware::RequestInfo::of(&app, &req);
-    if let Some(mut resp) = crate::streaming::static_files::serve(&app, &req).await {
-        middleware::finish(&app, middleware::Origin::Unrouted, &info, &mut resp);
-        resp.omit_body = is_head;
-        return resp;
-    }
-    let conditions = crate::streaming::file::Conditions::capture(&req);
-    let (mut resp, from) = dispatch(&app, req).await;
-    if let Body::FileRequest(_) = resp.body {
-        let body = std::mem::replace(&mut resp.body, Body::Full(bytes::Bytes::new()));
-        if let Body::FileRequest(file) = body {
-            resp = crate::streaming::file::respond(
-                resp,
-                *file,
-                conditions,
-                app.config.allowed_file_roots.clone(),
-            )
-            .await;
-        }
-    }
-    middleware::finish(&app, from, &info, &mut resp);
-    if is_head {
-        resp.omit_body = true;
-    }
-    resp
-}
-
-async fn dispatch(app: &Arc<App>, req: HttpRequest) -> (Response, Origin) {
-    if let Some(resp) = middleware::preflight(app, &req) {
-        return (resp, Origin::Preflight);
-    }
-    let too_large = req.body.len() > app.config.max_body_bytes;
-    match app.router.lookup(&req.method, &req.path) {
-        Lookup::Route { route, .. } if too_large => (
-            body_too_large(app.config.max_body_bytes),
-            Origin::Route(route),
-        ),
-        _ if too_large => (body_too_large(app.config.max_body_bytes), Origin::Unrouted),
-        Lookup::NotFound => (Response::detail(404, "Not Found"), Origin::Unrouted),
-        Lookup::MethodNotAllowed { allow } => {
-            if crate::websocket::is_websocket_path(app, &req) {
-                return (crate::websocket::upgrade_required(), Origin::Unrouted);
-            }
-            (
-                Response::detail(405, "Method Not Allowed").with_header("allow", allow),
-                Origin::Unrouted,
-            )
-        }
-        Lookup::Options { allow } => (
-            Response::empty(204).with_header("allow", allow),
-            Origin::Unrouted,
-        ),
-        Lookup::Redirect(path) => {
-            let mut location = utf8_percent_encode(&path, PATH_ESCAPE).to_string();
-            if !req.query.is_empty() {
-                location.push('?');
-                location.push_str(&req.query);
-            }
-            (
-                Response::empty(308).with_header("location", location),
-                Origin::Unrouted,
-            )
-        }
-        Lookup::Route { route, params } => (
-            run_route(app, route, req, params).await,
-            Origin::Route(route),
-        ),
-    }
-}
-
-pub fn body_too_large(limit: usize) -> Response {
-    Response::detail(
-        413,
-        &format!("Request body is larger than the limit of {limit} bytes"),
-    )
-}
-
-/// A route's rate limit and authentication, passed before the request's body was read.
-#[derive(Clone)]
-pub struct Admission {
-    route: usize,
-    identity: Option<Arc<Identity>>,
-}
-
-impl std::fmt::Debug for Admission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Admission")
-            .field("route", &self.route)
-            .field("identified", &self.identity.is_some())
-            .finish()
-    }
-}
-
-/// Rate limit, authentication with claim guards, then the identity-keyed rate limit (failed
-/// attempts count too): what a route checks before it looks at parameters or the body. Static
-/// routes stay public.
-async fn admit(
-    app: &App,
-    route: &Route,
-    req: &HttpRequest,
-) -> Result<Option<Arc<Identity>>, Response> {
-    rate_limit::check_before_auth(app, route, req).await?;
-    let auth = match &route.fixed_response {
-        Some(_) => None,
-        None => route.auth.as_ref(),
-    };
-    let identity = match auth {
-        Some(auth) => match crate::auth::authenticate(auth, &req.method, &req.headers).await {
-            Ok(identity) => identity,
-            Err(resp) => {
-                rate_limit::check_after_auth(app, route, req, Err(())).await?;
-                return Err(resp);
-            }
-        },
-        None => None,
-    };
-    rate_limit::check_after_auth(app, route, req, Ok(identity.as_deref())).await?;
-    Ok(identity)
-}
-
-/// For a request whose body is still unread: runs its route's `admit` checks now, so a client
-/// that is refused cannot make the server receive (or spool to disk) a body it would discard.
-/// `Err` is the finished answer, CORS headers included.
-pub async fn admit_before_body(app: &App, req: &mut HttpRequest) -> Result<(), Response> {
-    // Preflights are answered before routing, without auth.
-    if req.method == Method::Options {
-        return Ok(());
-    }
-    crate::server::proxy::apply_forwarded(req, &app.config.trusted_proxies);
-    let Lookup::Route { route: index, .. } = app.router.lookup(&req.method, &req.path) else {
-        return Ok(());
-    };
-    let route = &app.routes[index];
-    if route.auth.is_none() && route.middleware.rate_limit.is_none() {
-        return Ok(());
-    }
-    match admit(app, route, req).await {
-        Ok(identity) => {
-            req.admission = Some(Admission {
-                route: index,
-                identity,
-            });
-            Ok(())
-        }
-        Err(mut resp) => {
-            let info = middleware::RequestInfo::of(app, req);
-            middleware::finish(app, Origin::Route(index), &info, &mut resp);
-            Err(resp)
-        }
-    }
-}
-
-async fn run_route(
+/// Runs route `index` for an admitted request whose body has been received (`form`: a form the
+/// transport parsed while receiving it).
+pub async fn run(
     app: &Arc<App>,
     index: usize,
-    mut req: HttpRequest,
     path_params: Vec<(String, String)>,
+    identity: Admitted,
+    req: HttpRequest,
+    form: Option<FormData>,
 ) -> Response {
     let route = &app.routes[index];
-    let identity = match req.admission.take() {
-        Some(admitted) if admitted.route == index => admitted.identity,
-        _ => match admit(app, route, &req).await {
-            Ok(identity) => identity,
-            Err(resp) => return resp,
-        },
-    };
     if let Some(fixed) = &route.fixed_response {
         return fixed.copy_full();
     }
-    let form = if route.needs.form {
-        let limits = upload::Limits::of(app, route);
-        match upload::receive(&mut req, limits).await {
-            Ok(f) => Some(f),
-            Err(e) => return upload::error_response(e),
-        }
-    } else {
-        None
+    let form = match super::body::form(app, route, &req, form).await {
+        Ok(f) => f,
+        Err(resp) => return resp,
     };
     // Kept until the response exists: spooled uploads are removed when these drop.
     let _temp_files = form.as_ref().map(|f| f.temp_files()).unwrap_or_default();
@@ -221,7 +44,7 @@ async fn run_route(
         Err(ExtractError::UnsupportedMediaType(m)) => return Response::detail(415, &m),
     };
     let req = Arc::new(req);
-    if route.is_async {
+    let resp = if route.is_async {
         let step = Python::attach(|py| {
             let coroutine =
                 match call_handler(py, app, route, &req, path_params, extracted, None, identity) {
@@ -229,22 +52,23 @@ async fn run_route(
                     Err(resp) => return Err(resp),
                 };
             if let (true, Some(locked)) = (route.never_suspends, &app.refs.locked_loop) {
-                return Err(finish(py, app, route, locked.run_to_end(py, coroutine)));
+                return Err(convert(py, app, route, locked.run_to_end(py, coroutine)));
             }
             match coro::start(py, &app.refs, coroutine) {
-                Step::Done(outcome) => Err(finish(py, app, route, outcome)),
+                Step::Done(outcome) => Err(convert(py, app, route, outcome)),
                 Step::Pending(rx) => Ok(rx),
             }
         });
         match step {
             Err(resp) => resp,
             Ok(rx) => match rx.await {
-                Ok(outcome) => Python::attach(|py| finish(py, app, route, outcome)),
+                Ok(outcome) => Python::attach(|py| convert(py, app, route, outcome)),
                 Err(_) => Response::detail(500, "Internal Server Error"),
             },
         }
     } else {
         let app = Arc::clone(app);
+        let req = Arc::clone(&req);
         let joined = tokio::task::spawn_blocking(move || {
             let route = &app.routes[index];
             Python::attach(|py| {
@@ -258,17 +82,38 @@ async fn run_route(
                     None,
                     identity,
                 ) {
-                    Ok(result) => finish(py, &app, route, Ok(result.unbind())),
+                    Ok(result) => convert(py, &app, route, Ok(result.unbind())),
                     Err(resp) => resp,
                 }
             })
         })
         .await;
         joined.unwrap_or_else(|_| Response::detail(500, "Internal Server Error"))
-    }
+    };
+    open_file(app, resp, &req).await
 }
 
-fn finish(py: Python<'_>, app: &Arc<App>, route: &Route, outcome: Outcome) -> Response {
+/// A `File`/`FileResponse` result: its path checked, the file opened and sized, off the GIL,
+/// with the request's conditional and range headers.
+async fn open_file(app: &App, mut resp: Response, req: &HttpRequest) -> Response {
+    if !matches!(resp.body, Body::FileRequest(_)) {
+        return resp;
+    }
+    let body = std::mem::replace(&mut resp.body, Body::Full(bytes::Bytes::new()));
+    let Body::FileRequest(file) = body else {
+        return resp;
+    };
+    let conditions = crate::streaming::file::Conditions::capture(req);
+    crate::streaming::file::respond(
+        resp,
+        *file,
+        conditions,
+        app.config.allowed_file_roots.clone(),
+    )
+    .await
+}
+
+fn convert(py: Python<'_>, app: &Arc<App>, route: &Route, outcome: Outcome) -> Response {
     match outcome {
         Ok(obj) => from_result(py, app, route, obj.into_bound(py))
             .unwrap_or_else(|e| from_error(py, app, e)),

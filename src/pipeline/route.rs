@@ -1,0 +1,163 @@
+//! Stage 1, `route`: once per request, before anything else looks at it. Applies the
+//! forwarded headers, does the one router lookup, and answers what needs no route: 404, 405,
+//! plain `OPTIONS`, trailing-slash redirects, static files, 426 for a WebSocket-only path.
+
+use crate::app::App;
+use crate::middleware::compression::Encoding;
+use crate::request::{HttpRequest, Method};
+use crate::response::Response;
+use crate::router::{Lookup, PathEntry};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use std::sync::Arc;
+
+/// Characters escaped when a decoded path is put back into a `Location` header.
+const PATH_ESCAPE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'%');
+
+/// What the route stage found; later stages read it instead of looking again.
+pub struct Routed {
+    pub target: Target,
+    /// What `finish` needs from the request head, kept here because the request itself moves
+    /// on to the handler.
+    pub head: HeadInfo,
+}
+
+pub enum Target {
+    /// A route matched the method and path.
+    Route {
+        index: usize,
+        params: Vec<(String, String)>,
+    },
+    /// An upgrade request for a WebSocket route.
+    WebSocket {
+        index: usize,
+        params: Vec<(String, String)>,
+    },
+    /// A CORS preflight, answered by `admit` with the policy of the route it asks about
+    /// (`None`: the global policy).
+    Preflight(Option<usize>),
+    /// Answered here.
+    Answered(Response),
+}
+
+impl Target {
+    /// The route whose settings (CORS, compression) apply to the answer.
+    pub fn scope(&self) -> super::finish::Scope {
+        use super::finish::Scope;
+        match self {
+            Target::Route { index, .. } => Scope::Route(*index),
+            Target::Preflight(_) => Scope::Preflight,
+            Target::WebSocket { .. } | Target::Answered(_) => Scope::Unrouted,
+        }
+    }
+}
+
+pub struct HeadInfo {
+    pub origin: Option<String>,
+    pub encoding: Option<Encoding>,
+    pub is_head: bool,
+}
+
+impl HeadInfo {
+    fn of(app: &App, req: &HttpRequest) -> HeadInfo {
+        let mw = &app.middleware;
+        HeadInfo {
+            origin: if mw.any_cors {
+                req.header("origin").map(str::to_owned)
+            } else {
+                None
+            },
+            encoding: match &mw.compression {
+                Some(c) if req.method != Method::Head => c.negotiate(req),
+                _ => None,
+            },
+            is_head: req.method == Method::Head,
+        }
+    }
+}
+
+pub async fn route(app: &Arc<App>, req: &mut HttpRequest) -> Routed {
+    // The Host check (ALLOWED_HOSTS) belongs here, first: a refused Host is answered
+    // (`Target::Answered`) before forwarded headers, static files or routing.
+    crate::server::proxy::apply_forwarded(req, &app.config.trusted_proxies);
+    let head = HeadInfo::of(app, req);
+    let target = match crate::streaming::static_files::serve(app, req).await {
+        Some(resp) => Target::Answered(resp),
+        None => find(app, req),
+    };
+    Routed { target, head }
+}
+
+fn find(app: &App, req: &HttpRequest) -> Target {
+    let (entry, params) = match app.router.find(&req.path) {
+        Lookup::Path { entry, params } => (entry, params),
+        Lookup::NotFound => return Target::Answered(Response::detail(404, "Not Found")),
+        Lookup::Redirect(path) => {
+            let mut location = utf8_percent_encode(&path, PATH_ESCAPE).to_string();
+            if !req.query.is_empty() {
+                location.push('?');
+                location.push_str(&req.query);
+            }
+            return Target::Answered(Response::empty(308).with_header("location", location));
+        }
+    };
+    if let Some(preflight) = preflight(app, entry, req) {
+        return preflight;
+    }
+    if req.asks_websocket_upgrade() {
+        if let Some(index) = entry.route_for(&Method::WebSocket) {
+            return Target::WebSocket { index, params };
+        }
+    }
+    match entry.route_for(&req.method) {
+        Some(index) => Target::Route { index, params },
+        None if req.method == Method::Options => {
+            Target::Answered(Response::empty(204).with_header("allow", entry.allow()))
+        }
+        None if matches!(req.method, Method::Get | Method::Head)
+            && entry.route_for(&Method::WebSocket).is_some() =>
+        {
+            Target::Answered(upgrade_required())
+        }
+        None => Target::Answered(
+            Response::detail(405, "Method Not Allowed").with_header("allow", entry.allow()),
+        ),
+    }
+}
+
+/// A CORS preflight (`OPTIONS` + `Origin` + `Access-Control-Request-Method`) whose target has
+/// a policy; other `OPTIONS` requests are plain ones.
+fn preflight(app: &App, entry: &PathEntry, req: &HttpRequest) -> Option<Target> {
+    if !app.middleware.any_cors || req.method != Method::Options {
+        return None;
+    }
+    req.header("origin")?;
+    let requested = Method::parse(req.header("access-control-request-method")?.trim());
+    match entry.route_for(&requested) {
+        Some(index) => app.routes[index]
+            .middleware
+            .cors
+            .is_some()
+            .then_some(Target::Preflight(Some(index))),
+        None => app
+            .middleware
+            .cors
+            .is_some()
+            .then_some(Target::Preflight(None)),
+    }
+}
+
+pub fn upgrade_required() -> Response {
+    Response::detail(426, "This path only accepts WebSocket connections")
+        .with_header("upgrade", "websocket")
+        .with_header("connection", "Upgrade")
+}

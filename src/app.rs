@@ -41,7 +41,7 @@ pub struct App {
     pub routes: Vec<Route>,
     pub router: Router,
     pub config: ServerConfig,
-    pub refs: PyRefs,
+    pub refs: Arc<PyRefs>,
     pub middleware: AppMiddleware,
 }
 
@@ -198,7 +198,7 @@ impl PyApp {
                 routes: compiled,
                 router,
                 config: ServerConfig::from_dict(config)?,
-                refs: PyRefs::from_dict(runtime)?,
+                refs: Arc::new(PyRefs::from_dict(runtime)?),
                 middleware,
             }),
         })

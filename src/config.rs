@@ -129,7 +129,7 @@ impl ServerConfig {
             .collect();
         let mut proxies: Vec<String> = Vec::new();
         get(d, "trusted_proxies", &mut proxies)?;
-        c.trusted_proxies = crate::server::proxy::parse_networks(&proxies)
+        c.trusted_proxies = crate::request::forwarded::parse_networks(&proxies)
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
         get(d, "memory_spool_threshold", &mut c.memory_spool_threshold)?;
         let mut roots: Option<Vec<String>> = None;

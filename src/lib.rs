@@ -22,10 +22,10 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<app::PyApp>()?;
-    m.add_class::<request::pyrequest::PyRequest>()?;
+    m.add_class::<python::request::PyRequest>()?;
     m.add_class::<python::coro::Completion>()?;
     m.add_class::<testing::TestStream>()?;
-    m.add_class::<streaming::stream::ChunkSink>()?;
+    m.add_class::<python::stream::ChunkSink>()?;
     m.add_class::<auth::py::PyJwtBackend>()?;
     m.add_class::<auth::py::PyApiKeyBackend>()?;
     m.add_class::<auth::revocation::PyRevocationSet>()?;
@@ -34,7 +34,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(testing::test_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_info::build_info, m)?)?;
     m.add_class::<websocket::channel::WebSocketConn>()?;
-    m.add_class::<websocket::testing::TestWebSocket>()?;
-    m.add_function(wrap_pyfunction!(websocket::testing::test_websocket, m)?)?;
+    m.add_class::<testing::websocket::TestWebSocket>()?;
+    m.add_function(wrap_pyfunction!(testing::websocket::test_websocket, m)?)?;
     Ok(())
 }

@@ -8,6 +8,8 @@ use crate::request::{HttpRequest, Method};
 use crate::response::Response;
 use crate::router::{Lookup, PathEntry};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use pyo3::prelude::*;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Characters escaped when a decoded path is put back into a `Location` header.
@@ -88,13 +90,33 @@ impl HeadInfo {
 pub async fn route(app: &Arc<App>, req: &mut HttpRequest) -> Routed {
     // The Host check (ALLOWED_HOSTS) belongs here, first: a refused Host is answered
     // (`Target::Answered`) before forwarded headers, static files or routing.
-    crate::server::proxy::apply_forwarded(req, &app.config.trusted_proxies);
+    crate::request::forwarded::apply_forwarded(req, &app.config.trusted_proxies);
     let head = HeadInfo::of(app, req);
-    let target = match crate::streaming::static_files::serve(app, req).await {
+    let target = match static_file(app, req).await {
         Some(resp) => Target::Answered(resp),
         None => find(app, req),
     };
     Routed { target, head }
+}
+
+/// `STATIC_URL` files, found in the configured roots or (DEBUG) by Django's finders.
+async fn static_file(app: &Arc<App>, req: &HttpRequest) -> Option<Response> {
+    let statics = app.config.static_files.as_ref()?;
+    let finder = app.refs.static_finder.as_ref().map(|_| {
+        let refs = Arc::clone(&app.refs);
+        move |rest: &str| {
+            let finder = refs.static_finder.as_ref()?;
+            Python::attach(|py| match finder.bind(py).call1((rest,)) {
+                Ok(p) if !p.is_none() => p.extract::<PathBuf>().ok(),
+                Ok(_) => None,
+                Err(e) => {
+                    e.print(py);
+                    None
+                }
+            })
+        }
+    });
+    crate::streaming::static_files::serve(statics, finder, req).await
 }
 
 fn find(app: &App, req: &HttpRequest) -> Target {

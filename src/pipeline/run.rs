@@ -10,9 +10,9 @@ use crate::params::form::FormData;
 use crate::params::{self, ExtractError, Extracted, Slot};
 use crate::python::convert::to_py;
 use crate::python::coro::{self, Outcome, Step};
-use crate::request::pyrequest::PyRequest;
+use crate::python::request::PyRequest;
+use crate::python::response::{errors_from_python, from_error, from_result};
 use crate::request::HttpRequest;
-use crate::response::convert::{errors_from_python, from_error, from_result};
 use crate::response::{Body, Response, JSON};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
@@ -103,8 +103,8 @@ async fn open_file(app: &App, mut resp: Response, req: &HttpRequest) -> Response
     let Body::FileRequest(file) = body else {
         return resp;
     };
-    let conditions = crate::streaming::file::Conditions::capture(req);
-    crate::streaming::file::respond(
+    let conditions = crate::response::file::Conditions::capture(req);
+    crate::response::file::respond(
         resp,
         *file,
         conditions,
@@ -115,9 +115,15 @@ async fn open_file(app: &App, mut resp: Response, req: &HttpRequest) -> Response
 
 fn convert(py: Python<'_>, app: &Arc<App>, route: &Route, outcome: Outcome) -> Response {
     match outcome {
-        Ok(obj) => from_result(py, app, route, obj.into_bound(py))
-            .unwrap_or_else(|e| from_error(py, app, e)),
-        Err(e) => from_error(py, app, e),
+        Ok(obj) => from_result(
+            py,
+            &app.refs,
+            route.status_code,
+            route.shape_response.as_ref(),
+            obj.into_bound(py),
+        )
+        .unwrap_or_else(|e| from_error(py, &app.refs, app.config.debug, e)),
+        Err(e) => from_error(py, &app.refs, app.config.debug, e),
     }
 }
 
@@ -139,13 +145,13 @@ pub(crate) fn call_handler<'py>(
         mut errors,
         form,
     } = extracted;
-    let fail = |e: PyErr| from_error(py, app, e);
+    let fail = |e: PyErr| from_error(py, &app.refs, app.config.debug, e);
     let mut request_obj: Option<Bound<'py, PyAny>> = None;
     let mut path_params = Some(path_params);
     let mut identity = Some(identity);
     let mut new_request = |path_params: &mut Option<Vec<(String, String)>>| {
         let params = path_params.take().unwrap_or_default();
-        let request = PyRequest::new(Arc::clone(req), Arc::clone(app), params)
+        let request = PyRequest::new(Arc::clone(req), Arc::clone(&app.refs), params)
             .with_identity(identity.take().flatten());
         Bound::new(py, request).map(Bound::into_any)
     };

@@ -4,4 +4,7 @@ pub mod convert;
 pub mod coro;
 pub mod locked_loop;
 pub mod refs;
+pub mod request;
+pub mod response;
+pub mod stream;
 pub mod thread;

@@ -1,14 +1,14 @@
 //! One HTTP/1.1 connection: keep-alive loop, limits and timeouts, framing, writing.
 
 use super::access_log;
-use super::date::with_http_date;
 use super::head::{parse_head, ChunkProgress, ChunkedDecoder, Framing, Head, Parsed};
 use crate::app::App;
 use crate::params::form::FormData;
 use crate::pipeline::{self, Routed, Target};
 use crate::request::HttpRequest;
+use crate::response::date::with_http_date;
 use crate::response::{write_head_framed, Body, Response};
-use crate::streaming::stream::{Next, StreamBody};
+use crate::response::{ChunkSource, Next};
 use bytes::BytesMut;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -441,7 +441,7 @@ impl Conn<'_> {
     /// server shutdown the stream is ended cleanly.
     async fn write_stream(
         &mut self,
-        mut body: Box<StreamBody>,
+        mut body: Box<dyn ChunkSource>,
         chunked: bool,
     ) -> std::io::Result<()> {
         let gone =

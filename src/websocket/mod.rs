@@ -9,15 +9,14 @@ pub mod channel;
 pub mod handshake;
 pub mod inbox;
 pub mod session;
-pub mod testing;
 
 use crate::app::App;
 use crate::params::{self, ExtractError};
 use crate::pipeline::admit;
 use crate::pipeline::{Routed, Target};
 use crate::python::coro::{self, Outcome, Step};
+use crate::python::response::from_error;
 use crate::request::HttpRequest;
-use crate::response::convert::from_error;
 use crate::response::Response;
 use bytes::BytesMut;
 use channel::{Decision, WebSocketConn};
@@ -61,7 +60,7 @@ pub async fn serve<S>(
     match opened {
         Err(resp) => {
             let mut out = Vec::new();
-            crate::server::date::with_http_date(|date| {
+            crate::response::date::with_http_date(|date| {
                 crate::response::write_head(&mut out, &resp, date, false)
             });
             // Handshake refusals are always buffered bodies.
@@ -120,7 +119,7 @@ async fn open(
     );
     let step = Python::attach(|py| {
         let conn = Bound::new(py, conn)
-            .map_err(|e| from_error(py, app, e))?
+            .map_err(|e| from_error(py, &app.refs, app.config.debug, e))?
             .into_any();
         let coroutine = crate::pipeline::run::call_handler(
             py,
@@ -165,7 +164,9 @@ async fn open(
         }),
         _ => Err(match handler {
             // An exception before accept() answers the upgrade as it would answer a request.
-            Handler::Done(Err(e)) => Python::attach(|py| from_error(py, app, e)),
+            Handler::Done(Err(e)) => {
+                Python::attach(|py| from_error(py, &app.refs, app.config.debug, e))
+            }
             _ => Response::detail(403, "WebSocket connection refused"),
         }),
     }

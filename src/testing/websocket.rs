@@ -2,9 +2,9 @@
 //! side is the real [`super::serve`] over an in-memory duplex stream; this side is a
 //! tungstenite client that reads the handshake response and speaks masked frames.
 
+use super::{build_request, runtime};
 use crate::app::PyApp;
 use crate::response::Body;
-use crate::testing::{build_request, runtime};
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use pyo3::exceptions::{PyConnectionError, PyRuntimeError, PyTimeoutError, PyValueError};
@@ -117,7 +117,7 @@ pub fn test_websocket(
     let (mut client_io, server_io) = tokio::io::duplex(PIPE);
     let opened = py.detach(|| {
         rt.block_on(async {
-            rt.spawn(super::serve(
+            rt.spawn(crate::websocket::serve(
                 inner,
                 server_io,
                 BytesMut::new(),
@@ -134,7 +134,7 @@ pub fn test_websocket(
     if status != 101 {
         return Ok((status, headers, PyBytes::new(py, &rest).unbind(), None));
     }
-    let expected = super::handshake::accept_key(&key);
+    let expected = crate::websocket::handshake::accept_key(&key);
     if !headers
         .iter()
         .any(|(k, v)| k == "sec-websocket-accept" && *v == expected)
@@ -300,7 +300,7 @@ impl TestWebSocket {
         let reply = py.detach(|| {
             runtime()?.block_on(async move {
                 let mut s = state.lock().await;
-                let frame = super::channel::Outgoing::Close(code, reason).into_message();
+                let frame = crate::websocket::channel::Outgoing::Close(code, reason).into_message();
                 // The server may have closed first; then its close frame is still to be read.
                 let _ = s.ws.send(frame).await;
                 let wait = tokio::time::timeout(secs(timeout)?, async {

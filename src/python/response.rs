@@ -1,10 +1,10 @@
 //! Handler results and exceptions → `Response`, under the GIL.
 
-use super::{Body, HeaderList, Response, JSON};
-use crate::app::{App, Route};
+use super::refs::PyRefs;
+use super::stream::StreamBody;
 use crate::params::errors::{FieldError, LocPart};
-use crate::streaming::file::FileRequest;
-use crate::streaming::stream::StreamBody;
+use crate::response::file::FileRequest;
+use crate::response::{Body, HeaderList, Response, JSON};
 use bytes::Bytes;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -13,8 +13,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn encode_json(py: Python<'_>, app: &App, obj: &Bound<'_, PyAny>) -> PyResult<Bytes> {
-    let encoded = app.refs.json_encode.bind(py).call1((obj,))?;
+fn encode_json(py: Python<'_>, refs: &PyRefs, obj: &Bound<'_, PyAny>) -> PyResult<Bytes> {
+    let encoded = refs.json_encode.bind(py).call1((obj,))?;
     Ok(Bytes::copy_from_slice(
         encoded.cast::<PyBytes>()?.as_bytes(),
     ))
@@ -40,7 +40,7 @@ fn push_headers(out: &mut HeaderList, headers: &Bound<'_, PyAny>) -> PyResult<()
     };
     for pair in items.try_iter()? {
         let (name, value): (String, String) = pair?.extract()?;
-        if !super::valid_header(&name, &value) {
+        if !crate::response::valid_header(&name, &value) {
             return Err(header_error(&name));
         }
         let lower = name.to_ascii_lowercase();
@@ -67,32 +67,34 @@ fn status_of(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
     Ok(status)
 }
 
-/// Turns a handler's return value into a response.
+/// Turns a handler's return value into a response: `status_code` for plain values, `shape`
+/// (the route's `shape(result) -> result`) applied before JSON encoding.
 pub fn from_result(
     py: Python<'_>,
-    app: &Arc<App>,
-    route: &Route,
+    refs: &Arc<PyRefs>,
+    status_code: u16,
+    shape: Option<&Py<PyAny>>,
     obj: Bound<'_, PyAny>,
 ) -> PyResult<Response> {
-    if obj.is_instance(app.refs.response_cls.bind(py))? {
-        return from_response_object(py, app, &obj);
+    if obj.is_instance(refs.response_cls.bind(py))? {
+        return from_response_object(py, refs, &obj);
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(Response::new(
-            route.status_code,
+            status_code,
             "application/octet-stream",
             Bytes::copy_from_slice(b.as_bytes()),
         ));
     }
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Response::new(
-            route.status_code,
+            status_code,
             "text/plain; charset=utf-8",
             Bytes::copy_from_slice(s.to_str()?.as_bytes()),
         ));
     }
     let shaped;
-    let value = match &route.shape_response {
+    let value = match shape {
         Some(shape) => {
             shaped = shape.bind(py).call1((&obj,))?;
             &shaped
@@ -100,16 +102,20 @@ pub fn from_result(
         None => &obj,
     };
     Ok(Response::new(
-        route.status_code,
+        status_code,
         JSON,
-        encode_json(py, app, value)?,
+        encode_json(py, refs, value)?,
     ))
 }
 
 /// The body of a `File`/`FileResponse` (checked and opened later, off the GIL) or of a
 /// `StreamingResponse`; `None` for other responses.
-fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyResult<Option<Body>> {
-    if obj.is_instance(app.refs.file_response_cls.bind(py))? {
+fn special_body(
+    py: Python<'_>,
+    refs: &Arc<PyRefs>,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Option<Body>> {
+    if obj.is_instance(refs.file_response_cls.bind(py))? {
         let filename = obj.getattr(intern!(obj.py(), "filename"))?;
         return Ok(Some(Body::FileRequest(Box::new(FileRequest {
             path: obj.getattr(intern!(obj.py(), "path"))?.extract()?,
@@ -122,9 +128,9 @@ fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyRes
             in_memory: obj.getattr(intern!(obj.py(), "in_memory"))?.is_truthy()?,
         }))));
     }
-    if obj.is_instance(app.refs.streaming_response_cls.bind(py))? {
+    if obj.is_instance(refs.streaming_response_cls.bind(py))? {
         let (source, is_async, ping): (Py<PyAny>, bool, Option<f64>) =
-            app.refs.open_stream.bind(py).call1((obj,))?.extract()?;
+            refs.open_stream.bind(py).call1((obj,))?.extract()?;
         let ping = ping
             .filter(|s| s.is_finite() && *s > 0.0)
             .map(Duration::from_secs_f64);
@@ -132,7 +138,7 @@ fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyRes
             source,
             is_async,
             ping,
-            Arc::clone(app),
+            Arc::clone(refs),
         )))));
     }
     Ok(None)
@@ -140,12 +146,12 @@ fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyRes
 
 fn from_response_object(
     py: Python<'_>,
-    app: &Arc<App>,
+    refs: &Arc<PyRefs>,
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<Response> {
     let status = status_of(obj)?;
     let media_type = obj.getattr(intern!(obj.py(), "media_type"))?;
-    let special = special_body(py, app, obj)?;
+    let special = special_body(py, refs, obj)?;
     let is_file = matches!(special, Some(Body::FileRequest(_)));
     let content = if special.is_some() {
         py.None().into_bound(py)
@@ -162,7 +168,7 @@ fn from_response_object(
             Some("text/plain; charset=utf-8"),
         )
     } else {
-        (encode_json(py, app, &content)?, Some(JSON))
+        (encode_json(py, refs, &content)?, Some(JSON))
     };
     let mut headers: HeaderList = Vec::new();
     if !media_type.is_none() {
@@ -171,7 +177,7 @@ fn from_response_object(
         if mt.starts_with("text/") && !mt.contains("charset") && !is_file {
             mt.push_str("; charset=utf-8");
         }
-        if !super::valid_header("content-type", &mt) {
+        if !crate::response::valid_header("content-type", &mt) {
             return Err(header_error("content-type"));
         }
         headers.push((Cow::Borrowed("content-type"), mt));
@@ -183,7 +189,7 @@ fn from_response_object(
     if !cookies.is_none() {
         for c in cookies.try_iter()? {
             let c: String = c?.extract()?;
-            if !super::valid_header("set-cookie", &c) {
+            if !crate::response::valid_header("set-cookie", &c) {
                 return Err(header_error("set-cookie"));
             }
             headers.push((Cow::Borrowed("set-cookie"), c));
@@ -203,9 +209,10 @@ fn from_response_object(
     })
 }
 
-/// Turns an exception raised by a handler (or its argument decoding) into a response.
-pub fn from_error(py: Python<'_>, app: &App, err: PyErr) -> Response {
-    match convert_error(py, app, &err) {
+/// Turns an exception raised by a handler (or its argument decoding) into a response;
+/// `debug` puts the traceback in a 500.
+pub fn from_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: PyErr) -> Response {
+    match convert_error(py, refs, debug, &err) {
         Ok(resp) => resp,
         Err(inner) => {
             inner.print(py);
@@ -214,9 +221,9 @@ pub fn from_error(py: Python<'_>, app: &App, err: PyErr) -> Response {
     }
 }
 
-fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
+fn convert_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: &PyErr) -> PyResult<Response> {
     let exc = err.value(py);
-    if exc.is_instance(app.refs.validation_error.bind(py))? {
+    if exc.is_instance(refs.validation_error.bind(py))? {
         let errors = errors_from_python(&exc.getattr(intern!(exc.py(), "errors"))?)?;
         return Ok(Response::new(
             422,
@@ -224,23 +231,22 @@ fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
             crate::params::errors::validation_body(&errors),
         ));
     }
-    if exc.is_instance(app.refs.http_exception.bind(py))? {
+    if exc.is_instance(refs.http_exception.bind(py))? {
         let status = status_of(exc)?;
         let detail = exc.getattr(intern!(exc.py(), "detail"))?;
         let body = PyDict::new(py);
         body.set_item("detail", detail)?;
-        let mut resp = Response::new(status, JSON, encode_json(py, app, body.as_any())?);
+        let mut resp = Response::new(status, JSON, encode_json(py, refs, body.as_any())?);
         push_headers(
             &mut resp.headers,
             &exc.getattr(intern!(exc.py(), "headers"))?,
         )?;
         return Ok(resp);
     }
-    let body = app
-        .refs
+    let body = refs
         .error_body
         .bind(py)
-        .call1((exc, err.traceback(py), app.config.debug))?;
+        .call1((exc, err.traceback(py), debug))?;
     Ok(Response::new(
         500,
         JSON,

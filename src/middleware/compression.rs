@@ -86,6 +86,18 @@ impl CompressionConfig {
     /// The encoding to use for this client, honouring q-values (`q=0` refuses) and `*`.
     /// Ties go to the configured backend, then gzip.
     pub fn negotiate(&self, req: &HttpRequest) -> Option<Encoding> {
+        let mut values = req
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "accept-encoding")
+            .map(|(_, v)| v.as_str())
+            .peekable();
+        values.peek()?;
+        self.negotiate_values(values)
+    }
+
+    /// As `negotiate`, from the `Accept-Encoding` values (at least one).
+    fn negotiate_values<'a>(&self, values: impl Iterator<Item = &'a str>) -> Option<Encoding> {
         let mut offered: [(Encoding, Option<f32>); 2] =
             [(self.backend, None), (Encoding::Gzip, None)];
         let candidates = if self.gzip_fallback && self.backend != Encoding::Gzip {
@@ -95,7 +107,7 @@ impl CompressionConfig {
         };
         let mut wildcard: Option<f32> = None;
         let mut any = false;
-        for (_, value) in req.headers.iter().filter(|(k, _)| k == "accept-encoding") {
+        for value in values {
             for item in value.split(',') {
                 let mut parts = item.split(';');
                 let name = parts.next().unwrap_or("").trim();
@@ -133,8 +145,9 @@ impl CompressionConfig {
     }
 
     /// Compresses the body in place when worthwhile; always marks the response as varying by
-    /// `Accept-Encoding` when it could have been compressed.
-    pub fn apply(&self, encoding: Option<Encoding>, resp: &mut Response) {
+    /// `Accept-Encoding` when it could have been compressed. `accept_encoding` is the request's
+    /// header (its values joined), negotiated only for a body worth compressing.
+    pub fn apply(&self, accept_encoding: Option<&str>, resp: &mut Response) {
         // Streams and files read from disk as they are sent are not compressed.
         let small = match &resp.body {
             Body::Full(b) => b.len() < self.minimum_size,
@@ -144,7 +157,11 @@ impl CompressionConfig {
             return;
         }
         add_vary(resp, "accept-encoding");
-        let Some(encoding) = encoding else { return };
+        let Some(encoding) =
+            accept_encoding.and_then(|v| self.negotiate_values(std::iter::once(v)))
+        else {
+            return;
+        };
         let Body::Full(body) = &resp.body else { return };
         // A bug in an encoder must not take the worker down: fall back to the plain body.
         let compressed = std::panic::catch_unwind(|| self.encode(encoding, body)).ok();
@@ -297,10 +314,10 @@ mod tests {
     #[test]
     fn skips_compressed_media_types() {
         let mut r = Response::new(200, "image/png", vec![0u8; 100]);
-        config(Encoding::Gzip, true).apply(Some(Encoding::Gzip), &mut r);
+        config(Encoding::Gzip, true).apply(Some("gzip"), &mut r);
         assert!(!r.headers.iter().any(|(k, _)| k == "content-encoding"));
         let mut t = Response::new(200, "text/plain", vec![b'a'; 100]);
-        config(Encoding::Gzip, true).apply(Some(Encoding::Gzip), &mut t);
+        config(Encoding::Gzip, true).apply(Some("gzip"), &mut t);
         assert!(t
             .headers
             .iter()

@@ -31,7 +31,7 @@ pub fn finish(app: &App, scope: Scope, head: &HeadInfo, mut resp: Response) -> R
     }
     if let Some(config) = &mw.compression {
         if compress && !head.is_head {
-            config.apply(head.encoding, &mut resp);
+            config.apply(head.accept_encoding.as_deref(), &mut resp);
         }
     }
     if head.is_head {

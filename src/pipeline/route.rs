@@ -3,7 +3,6 @@
 //! plain `OPTIONS`, trailing-slash redirects, static files, 426 for a WebSocket-only path.
 
 use crate::app::App;
-use crate::middleware::compression::Encoding;
 use crate::request::{HttpRequest, Method};
 use crate::response::Response;
 use crate::router::{Lookup, PathEntry};
@@ -65,7 +64,9 @@ impl Target {
 
 pub struct HeadInfo {
     pub origin: Option<String>,
-    pub encoding: Option<Encoding>,
+    /// `Accept-Encoding` (values joined), negotiated by `finish` only for a body worth
+    /// compressing.
+    pub accept_encoding: Option<String>,
     pub is_head: bool,
 }
 
@@ -78,13 +79,27 @@ impl HeadInfo {
             } else {
                 None
             },
-            encoding: match &mw.compression {
-                Some(c) if req.method != Method::Head => c.negotiate(req),
+            accept_encoding: match &mw.compression {
+                Some(_) if req.method != Method::Head => accept_encoding(req),
                 _ => None,
             },
             is_head: req.method == Method::Head,
         }
     }
+}
+
+fn accept_encoding(req: &HttpRequest) -> Option<String> {
+    let mut values = req
+        .headers
+        .iter()
+        .filter(|(k, _)| k == "accept-encoding")
+        .map(|(_, v)| v.as_str());
+    let mut joined = values.next()?.to_owned();
+    for v in values {
+        joined.push_str(", ");
+        joined.push_str(v);
+    }
+    Some(joined)
 }
 
 pub async fn route(app: &Arc<App>, req: &mut HttpRequest) -> Routed {

@@ -76,7 +76,10 @@ pub fn from_result(
     shape: Option<&Py<PyAny>>,
     obj: Bound<'_, PyAny>,
 ) -> PyResult<Response> {
-    if obj.is_instance(refs.response_cls.bind(py))? {
+    // Exactly a dict or list (the usual JSON result) cannot be a `Response`: skip the
+    // isinstance check, which costs a `__instancecheck__` lookup per request.
+    let plain = obj.is_exact_instance_of::<PyDict>() || obj.is_exact_instance_of::<PyList>();
+    if !plain && obj.is_instance(refs.response_cls.bind(py))? {
         return from_response_object(py, refs, &obj);
     }
     if let Ok(b) = obj.cast::<PyBytes>() {

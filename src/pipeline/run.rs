@@ -229,7 +229,12 @@ pub(crate) fn call_handler<'py>(
     if !errors.is_empty() {
         return Err(Response::new(422, JSON, validation_body(&errors)));
     }
-    let args = PyTuple::new(py, positional).map_err(fail)?;
+    // The shared empty tuple for handlers without positional arguments: no allocation.
+    let args = if positional.is_empty() {
+        PyTuple::empty(py)
+    } else {
+        PyTuple::new(py, positional).map_err(fail)?
+    };
     if let Some(stage) = &route.auth_stage {
         let request = match request_obj {
             Some(r) => r,

@@ -102,29 +102,27 @@ impl LockedLoop {
         })
     }
 
-    /// Lengths of the ready queue and the timer heap: the step scheduled work if they change
-    /// (only the loop thread removes entries, and it is held off by the lock meanwhile). The heap
-    /// is looked up each time: the loop replaces the list when it purges cancelled timers.
-    fn pending_work(&self, py: Python<'_>) -> PyResult<(usize, usize)> {
-        let timers = self
-            .event_loop
-            .bind(py)
-            .getattr(intern!(py, "_scheduled"))?;
-        Ok((self.ready.bind(py).len()?, timers.len()?))
-    }
-
     /// Runs `work` holding the loop's lock with the loop set as running; wakes the loop
     /// afterwards if `work` gave it callbacks or timers.
     fn locked<T>(&self, py: Python<'_>, work: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
         // `acquire` waits with the GIL released, as `with lock:` does in Python.
         self.acquire.bind(py).call0()?;
         let result = (|| -> PyResult<(PyResult<T>, bool)> {
-            let before = self.pending_work(py)?;
+            // The step scheduled work if the lengths of the ready queue or the timer heap
+            // change: only the loop thread removes entries, and the lock holds it off. The heap
+            // is looked up once per step: the loop replaces the list when it purges cancelled
+            // timers, which it cannot do while the lock is held.
+            let ready = self.ready.bind(py);
+            let timers = self
+                .event_loop
+                .bind(py)
+                .getattr(intern!(py, "_scheduled"))?;
+            let before = (ready.len()?, timers.len()?);
             let set_running = self.set_running_loop.bind(py);
             set_running.call1(self.running_args.bind(py))?;
             let done = work();
             set_running.call1(self.stopped_args.bind(py))?;
-            Ok((done, self.pending_work(py)? != before))
+            Ok((done, (ready.len()?, timers.len()?) != before))
         })();
         let released = self.release.bind(py).call0();
         let (done, scheduled) = result?;

@@ -179,7 +179,9 @@ async fn read_head(
             }
         };
         buf.reserve(HEAD_CHUNK);
+        // `biased`: polled in order, without drawing a random start per request.
         let read = tokio::select! {
+            biased;
             r = timeout_at(deadline, stream.read_buf(buf)) => r,
             // An idle keep-alive connection is closed at shutdown; a just-accepted one keeps
             // its chance to send its first request (its client is already sending it).

@@ -86,18 +86,11 @@ impl CompressionConfig {
     /// The encoding to use for this client, honouring q-values (`q=0` refuses) and `*`.
     /// Ties go to the configured backend, then gzip.
     pub fn negotiate(&self, req: &HttpRequest) -> Option<Encoding> {
-        let mut values = req
+        let values = req
             .headers
             .iter()
             .filter(|(k, _)| k == "accept-encoding")
-            .map(|(_, v)| v.as_str())
-            .peekable();
-        values.peek()?;
-        self.negotiate_values(values)
-    }
-
-    /// As `negotiate`, from the `Accept-Encoding` values (at least one).
-    fn negotiate_values<'a>(&self, values: impl Iterator<Item = &'a str>) -> Option<Encoding> {
+            .map(|(_, v)| v.as_str());
         let mut offered: [(Encoding, Option<f32>); 2] =
             [(self.backend, None), (Encoding::Gzip, None)];
         let candidates = if self.gzip_fallback && self.backend != Encoding::Gzip {
@@ -145,9 +138,9 @@ impl CompressionConfig {
     }
 
     /// Compresses the body in place when worthwhile; always marks the response as varying by
-    /// `Accept-Encoding` when it could have been compressed. `accept_encoding` is the request's
-    /// header (its values joined), negotiated only for a body worth compressing.
-    pub fn apply(&self, accept_encoding: Option<&str>, resp: &mut Response) {
+    /// `Accept-Encoding` when it could have been compressed. The request's `Accept-Encoding` is
+    /// negotiated only for a body worth compressing.
+    pub fn apply(&self, req: &HttpRequest, resp: &mut Response) {
         // Streams and files read from disk as they are sent are not compressed.
         let small = match &resp.body {
             Body::Full(b) => b.len() < self.minimum_size,
@@ -157,9 +150,7 @@ impl CompressionConfig {
             return;
         }
         add_vary(resp, "accept-encoding");
-        let Some(encoding) =
-            accept_encoding.and_then(|v| self.negotiate_values(std::iter::once(v)))
-        else {
+        let Some(encoding) = self.negotiate(req) else {
             return;
         };
         let Body::Full(body) = &resp.body else { return };
@@ -314,10 +305,10 @@ mod tests {
     #[test]
     fn skips_compressed_media_types() {
         let mut r = Response::new(200, "image/png", vec![0u8; 100]);
-        config(Encoding::Gzip, true).apply(Some("gzip"), &mut r);
+        config(Encoding::Gzip, true).apply(&req("gzip"), &mut r);
         assert!(!r.headers.iter().any(|(k, _)| k == "content-encoding"));
         let mut t = Response::new(200, "text/plain", vec![b'a'; 100]);
-        config(Encoding::Gzip, true).apply(Some("gzip"), &mut t);
+        config(Encoding::Gzip, true).apply(&req("gzip"), &mut t);
         assert!(t
             .headers
             .iter()

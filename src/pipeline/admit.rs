@@ -29,7 +29,7 @@ pub async fn admit(app: &App, routed: &Routed, req: &HttpRequest) -> Result<Admi
         // found by `route` needs no admission.
         Target::WebSocket { .. } | Target::Answered(_) => return Ok(None),
     };
-    Err(finish(app, routed.target.scope(), &routed.head, answer))
+    Err(finish(app, routed.target.scope(), req, answer))
 }
 
 /// Rate limit, authentication with claim guards, then the identity-keyed rate limit (failed

@@ -2,8 +2,8 @@
 //! route (or the global policy), compression, and no body for HEAD. Framing (Content-Length,
 //! Transfer-Encoding, Connection) is left to the transport that writes the response.
 
-use super::route::HeadInfo;
 use crate::app::App;
+use crate::request::{HttpRequest, Method};
 use crate::response::Response;
 
 /// Which route's settings apply to an answer.
@@ -16,7 +16,8 @@ pub enum Scope {
     Preflight,
 }
 
-pub fn finish(app: &App, scope: Scope, head: &HeadInfo, mut resp: Response) -> Response {
+/// `req` is the request the answer is for (its `Origin`, `Accept-Encoding` and method).
+pub fn finish(app: &App, scope: Scope, req: &HttpRequest, mut resp: Response) -> Response {
     let mw = &app.middleware;
     let (cors, compress) = match scope {
         Scope::Preflight => return resp,
@@ -26,15 +27,16 @@ pub fn finish(app: &App, scope: Scope, head: &HeadInfo, mut resp: Response) -> R
         }
         Scope::Unrouted => (mw.cors.as_deref(), true),
     };
+    let is_head = req.method == Method::Head;
     if let Some(policy) = cors {
-        policy.apply(head.origin.as_deref(), &mut resp);
+        policy.apply(req.header("origin"), &mut resp);
     }
     if let Some(config) = &mw.compression {
-        if compress && !head.is_head {
-            config.apply(head.accept_encoding.as_deref(), &mut resp);
+        if compress && !is_head {
+            config.apply(req, &mut resp);
         }
     }
-    if head.is_head {
+    if is_head {
         resp.omit_body = true;
     }
     resp

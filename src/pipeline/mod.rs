@@ -35,7 +35,7 @@ pub async fn handle(app: Arc<App>, mut req: HttpRequest) -> Response {
     let routed = route::route(&app, &mut req).await;
     if !matches!(routed.target, Target::Preflight(_)) {
         if let Err(resp) = body::check_size(&app.config, req.body.len()) {
-            return finish::finish(&app, routed.target.scope(), &routed.head, resp);
+            return finish::finish(&app, routed.target.scope(), &req, resp);
         }
     }
     let identity = match admit::admit(&app, &routed, &req).await {
@@ -54,15 +54,23 @@ pub async fn respond(
     req: HttpRequest,
     form: Option<FormData>,
 ) -> Response {
-    let Routed { target, head } = routed;
+    let Routed { target } = routed;
     let scope = target.scope();
     let resp = match target {
-        Target::Route { index, params } => run::run(app, index, params, identity, req, form).await,
+        Target::Route { index, params } => match run::fixed(&app.routes[index]) {
+            Some(resp) => resp,
+            None => {
+                // Shared with the handler's `Request`; `finish` still reads the head after it.
+                let req = Arc::new(req);
+                let resp = run::run(app, index, params, identity, &req, form).await;
+                return finish::finish(app, scope, &req, resp);
+            }
+        },
         Target::Answered(resp) => resp,
         // Only a transport that can switch protocols serves these (see `websocket::serve`).
         Target::WebSocket { .. } => route::upgrade_required(),
         // `admit` answers preflights; nothing reaches here with one.
         Target::Preflight(_) => Response::detail(500, "Internal Server Error"),
     };
-    finish::finish(app, scope, &head, resp)
+    finish::finish(app, scope, &req, resp)
 }

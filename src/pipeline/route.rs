@@ -27,9 +27,6 @@ const PATH_ESCAPE: &AsciiSet = &CONTROLS
 /// What the route stage found; later stages read it instead of looking again.
 pub struct Routed {
     pub target: Target,
-    /// What `finish` needs from the request head, kept here because the request itself moves
-    /// on to the handler.
-    pub head: HeadInfo,
 }
 
 pub enum Target {
@@ -62,56 +59,15 @@ impl Target {
     }
 }
 
-pub struct HeadInfo {
-    pub origin: Option<String>,
-    /// `Accept-Encoding` (values joined), negotiated by `finish` only for a body worth
-    /// compressing.
-    pub accept_encoding: Option<String>,
-    pub is_head: bool,
-}
-
-impl HeadInfo {
-    fn of(app: &App, req: &HttpRequest) -> HeadInfo {
-        let mw = &app.middleware;
-        HeadInfo {
-            origin: if mw.any_cors {
-                req.header("origin").map(str::to_owned)
-            } else {
-                None
-            },
-            accept_encoding: match &mw.compression {
-                Some(_) if req.method != Method::Head => accept_encoding(req),
-                _ => None,
-            },
-            is_head: req.method == Method::Head,
-        }
-    }
-}
-
-fn accept_encoding(req: &HttpRequest) -> Option<String> {
-    let mut values = req
-        .headers
-        .iter()
-        .filter(|(k, _)| k == "accept-encoding")
-        .map(|(_, v)| v.as_str());
-    let mut joined = values.next()?.to_owned();
-    for v in values {
-        joined.push_str(", ");
-        joined.push_str(v);
-    }
-    Some(joined)
-}
-
 pub async fn route(app: &Arc<App>, req: &mut HttpRequest) -> Routed {
     // The Host check (ALLOWED_HOSTS) belongs here, first: a refused Host is answered
     // (`Target::Answered`) before forwarded headers, static files or routing.
     crate::request::forwarded::apply_forwarded(req, &app.config.trusted_proxies);
-    let head = HeadInfo::of(app, req);
     let target = match static_file(app, req).await {
         Some(resp) => Target::Answered(resp),
         None => find(app, req),
     };
-    Routed { target, head }
+    Routed { target }
 }
 
 /// `STATIC_URL` files, found in the configured roots or (DEBUG) by Django's finders.

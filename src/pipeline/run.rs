@@ -25,29 +25,28 @@ pub async fn run(
     index: usize,
     path_params: Vec<(String, String)>,
     identity: Admitted,
-    req: HttpRequest,
+    req: &Arc<HttpRequest>,
     form: Option<FormData>,
 ) -> Response {
     let route = &app.routes[index];
-    if let Some(fixed) = &route.fixed_response {
-        return fixed.copy_full();
+    if let Some(fixed) = fixed(route) {
+        return fixed;
     }
-    let form = match super::body::form(app, route, &req, form).await {
+    let form = match super::body::form(app, route, req, form).await {
         Ok(f) => f,
         Err(resp) => return resp,
     };
     // Kept until the response exists: spooled uploads are removed when these drop.
     let _temp_files = form.as_ref().map(|f| f.temp_files()).unwrap_or_default();
-    let extracted = match params::extract(&route.params, route.needs, &req, &path_params, form) {
+    let extracted = match params::extract(&route.params, route.needs, req, &path_params, form) {
         Ok(e) => e,
         Err(ExtractError::BadRequest(m)) => return Response::detail(400, &m),
         Err(ExtractError::UnsupportedMediaType(m)) => return Response::detail(415, &m),
     };
-    let req = Arc::new(req);
     let resp = if route.is_async {
         let step = Python::attach(|py| {
             let coroutine =
-                match call_handler(py, app, route, &req, path_params, extracted, None, identity) {
+                match call_handler(py, app, route, req, path_params, extracted, None, identity) {
                     Ok(c) => c,
                     Err(resp) => return Err(resp),
                 };
@@ -68,7 +67,7 @@ pub async fn run(
         }
     } else {
         let app = Arc::clone(app);
-        let req = Arc::clone(&req);
+        let req = Arc::clone(req);
         let joined = tokio::task::spawn_blocking(move || {
             let route = &app.routes[index];
             Python::attach(|py| {
@@ -90,7 +89,12 @@ pub async fn run(
         .await;
         joined.unwrap_or_else(|_| Response::detail(500, "Internal Server Error"))
     };
-    open_file(app, resp, &req).await
+    open_file(app, resp, req).await
+}
+
+/// A static route's response, rendered at startup: no parameters, no Python.
+pub fn fixed(route: &Route) -> Option<Response> {
+    route.fixed_response.as_ref().map(Response::copy_full)
 }
 
 /// A `File`/`FileResponse` result: its path checked, the file opened and sized, off the GIL,

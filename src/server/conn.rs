@@ -266,7 +266,7 @@ async fn receive(
     let cfg = &app.config;
     let limit = cfg.max_body_bytes;
     let has_body = !matches!(framing, Framing::None);
-    let early = |resp| pipeline::finish::finish(app, routed.target.scope(), &routed.head, resp);
+    let early = |resp| pipeline::finish::finish(app, routed.target.scope(), req, resp);
     if let Framing::Length(n) = framing {
         if n > limit {
             return Received::Refused(early(pipeline::body::too_large(limit)), true);

@@ -6,13 +6,14 @@ use crate::middleware::{rate_limit::Limiter, AppMiddleware, RouteMiddleware};
 use crate::params::spec::ParamSpec;
 use crate::params::Needs;
 use crate::python::refs::PyRefs;
-use crate::python::schema::{
+use crate::python::response as convert;
+use crate::request::Method;
+use crate::response::Response;
+use crate::router::{Router, TrailingSlash};
+use crate::schema::{
     self, config::ServerConfigRecord, middleware::CompressionRecord, route::RouteRecord,
     runtime::RuntimeRecord,
 };
-use crate::request::Method;
-use crate::response::{convert, Response};
-use crate::router::{Router, TrailingSlash};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use std::sync::Arc;
@@ -45,7 +46,7 @@ pub struct App {
     pub routes: Vec<Route>,
     pub router: Router,
     pub config: ServerConfig,
-    pub refs: PyRefs,
+    pub refs: Arc<PyRefs>,
     pub middleware: AppMiddleware,
 }
 
@@ -184,7 +185,7 @@ impl PyApp {
                 routes: compiled,
                 router,
                 config: server_config,
-                refs,
+                refs: Arc::new(refs),
                 middleware,
             }),
         })

@@ -1,7 +1,7 @@
 //! Server settings: built once in Python from Django settings and runbolt flags, read from
 //! their record.
 
-use crate::python::schema::config::ServerConfigRecord;
+use crate::schema::config::ServerConfigRecord;
 use ipnet::IpNet;
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -93,8 +93,8 @@ fn canonical_dirs(paths: &[String]) -> Vec<PathBuf> {
 
 impl ServerConfig {
     pub fn from_record(r: ServerConfigRecord) -> PyResult<ServerConfig> {
-        let trusted_proxies =
-            crate::server::proxy::parse_networks(&r.trusted_proxies).map_err(|e| {
+        let trusted_proxies = crate::request::forwarded::parse_networks(&r.trusted_proxies)
+            .map_err(|e| {
                 pyo3::exceptions::PyValueError::new_err(format!(
                     "ServerConfigRecord.trusted_proxies: {e}"
                 ))

@@ -12,6 +12,7 @@ pub mod python;
 pub mod request;
 pub mod response;
 pub mod router;
+pub mod schema;
 pub mod server;
 pub mod streaming;
 pub mod testing;
@@ -23,10 +24,10 @@ use pyo3::prelude::*;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<app::PyApp>()?;
-    m.add_class::<request::pyrequest::PyRequest>()?;
+    m.add_class::<python::request::PyRequest>()?;
     m.add_class::<python::coro::Completion>()?;
     m.add_class::<testing::TestStream>()?;
-    m.add_class::<streaming::stream::ChunkSink>()?;
+    m.add_class::<python::stream::ChunkSink>()?;
     m.add_class::<auth::py::PyJwtBackend>()?;
     m.add_class::<auth::py::PyApiKeyBackend>()?;
     m.add_class::<auth::revocation::PyRevocationSet>()?;
@@ -34,9 +35,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(server::serve, m)?)?;
     m.add_function(wrap_pyfunction!(testing::test_request, m)?)?;
     m.add_function(wrap_pyfunction!(build_info::build_info, m)?)?;
-    m.add_function(wrap_pyfunction!(python::schema::record_keys, m)?)?;
+    m.add_function(wrap_pyfunction!(schema::record_keys, m)?)?;
     m.add_class::<websocket::channel::WebSocketConn>()?;
-    m.add_class::<websocket::testing::TestWebSocket>()?;
-    m.add_function(wrap_pyfunction!(websocket::testing::test_websocket, m)?)?;
+    m.add_class::<testing::websocket::TestWebSocket>()?;
+    m.add_function(wrap_pyfunction!(testing::websocket::test_websocket, m)?)?;
     Ok(())
 }

@@ -48,9 +48,25 @@ impl TrailingSlash {
     }
 }
 
-struct PathEntry {
+/// The routes registered at one path, by method.
+pub struct PathEntry {
     by_method: Vec<(Method, usize)>,
     allow: String,
+}
+
+impl PathEntry {
+    /// The route for `method`; HEAD falls back to GET.
+    pub fn route_for(&self, method: &Method) -> Option<usize> {
+        find_method(&self.by_method, method).or_else(|| match method {
+            Method::Head => find_method(&self.by_method, &Method::Get),
+            _ => None,
+        })
+    }
+
+    /// The `Allow` header value for this path.
+    pub fn allow(&self) -> &str {
+        &self.allow
+    }
 }
 
 pub struct Router {
@@ -59,16 +75,13 @@ pub struct Router {
     trailing_slash: TrailingSlash,
 }
 
+/// What one tree lookup found for a request path. The method is chosen afterwards from the
+/// entry, so every question about a path (its route, `Allow`, a preflight's requested method,
+/// a WebSocket route) is answered from this one lookup.
 pub enum Lookup<'r> {
-    Route {
-        route: usize,
+    Path {
+        entry: &'r PathEntry,
         params: Vec<(String, String)>,
-    },
-    MethodNotAllowed {
-        allow: &'r str,
-    },
-    Options {
-        allow: &'r str,
     },
     NotFound,
     Redirect(String),
@@ -117,40 +130,16 @@ impl Router {
         })
     }
 
-    pub fn lookup(&self, method: &Method, path: &str) -> Lookup<'_> {
+    pub fn find(&self, path: &str) -> Lookup<'_> {
         match self.tree.at(path) {
-            Ok(found) => {
-                let entry = &self.entries[*found.value];
-                let params = || {
-                    found
-                        .params
-                        .iter()
-                        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                        .collect()
-                };
-                if let Some(route) = find_method(&entry.by_method, method) {
-                    return Lookup::Route {
-                        route,
-                        params: params(),
-                    };
-                }
-                if *method == Method::Head {
-                    if let Some(route) = find_method(&entry.by_method, &Method::Get) {
-                        return Lookup::Route {
-                            route,
-                            params: params(),
-                        };
-                    }
-                }
-                if *method == Method::Options {
-                    return Lookup::Options {
-                        allow: &entry.allow,
-                    };
-                }
-                Lookup::MethodNotAllowed {
-                    allow: &entry.allow,
-                }
-            }
+            Ok(found) => Lookup::Path {
+                entry: &self.entries[*found.value],
+                params: found
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+            },
             Err(_) => {
                 if self.trailing_slash != TrailingSlash::Keep {
                     let canonical = self.trailing_slash.normalize(path);
@@ -202,11 +191,18 @@ mod tests {
         .unwrap()
     }
 
+    fn route(r: &Router, method: Method, path: &str) -> Option<usize> {
+        match r.find(path) {
+            Lookup::Path { entry, .. } => entry.route_for(&method),
+            _ => None,
+        }
+    }
+
     #[test]
     fn finds_route_and_params() {
-        match table(TrailingSlash::Strip).lookup(&Method::Get, "/items/7") {
-            Lookup::Route { route, params } => {
-                assert_eq!(route, 0);
+        match table(TrailingSlash::Strip).find("/items/7") {
+            Lookup::Path { entry, params } => {
+                assert_eq!(entry.route_for(&Method::Get), Some(0));
                 assert_eq!(params, vec![("id".to_owned(), "7".to_owned())]);
             }
             _ => panic!("expected a route"),
@@ -214,26 +210,21 @@ mod tests {
     }
 
     #[test]
-    fn head_falls_back_to_get_and_405_lists_allow() {
+    fn head_falls_back_to_get_and_allow_is_listed() {
         let r = table(TrailingSlash::Strip);
-        assert!(matches!(
-            r.lookup(&Method::Head, "/items/1"),
-            Lookup::Route { route: 0, .. }
-        ));
-        match r.lookup(&Method::Delete, "/items") {
-            Lookup::MethodNotAllowed { allow } => assert_eq!(allow, "POST, OPTIONS"),
-            _ => panic!("expected 405"),
+        assert_eq!(route(&r, Method::Head, "/items/1"), Some(0));
+        assert_eq!(route(&r, Method::Delete, "/items"), None);
+        match r.find("/items") {
+            Lookup::Path { entry, .. } => assert_eq!(entry.allow(), "POST, OPTIONS"),
+            _ => panic!("expected the path"),
         }
     }
 
     #[test]
     fn strip_redirects_trailing_slash() {
         let r = table(TrailingSlash::Strip);
-        assert!(matches!(r.lookup(&Method::Post, "/items/"), Lookup::Redirect(p) if p == "/items"));
-        assert!(matches!(
-            r.lookup(&Method::Get, "/"),
-            Lookup::Route { route: 2, .. }
-        ));
+        assert!(matches!(r.find("/items/"), Lookup::Redirect(p) if p == "/items"));
+        assert_eq!(route(&r, Method::Get, "/"), Some(2));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::jwt::{self, JwtVerifier, Keys};
 use super::keys::{Alg, Family, SignKey, VerifyKey};
 use super::revocation::{PyRevocationSet, Revocation};
 use super::{api_key::ApiKeys, Backend, JwtBackend, RouteAuth};
-use crate::python::schema::auth::{AuthRecord, GuardRecord};
+use crate::schema::auth::{AuthRecord, GuardRecord};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};

@@ -1,9 +1,9 @@
 //! Response compression (brotli, gzip, zstd) negotiated from `Accept-Encoding`.
 
 use super::add_vary;
-use crate::python::schema::middleware::CompressionRecord;
 use crate::request::HttpRequest;
 use crate::response::{Body, Response};
+use crate::schema::middleware::CompressionRecord;
 use pyo3::prelude::*;
 use std::borrow::Cow;
 use std::io::Write;
@@ -71,6 +71,11 @@ impl CompressionConfig {
     /// The encoding to use for this client, honouring q-values (`q=0` refuses) and `*`.
     /// Ties go to the configured backend, then gzip.
     pub fn negotiate(&self, req: &HttpRequest) -> Option<Encoding> {
+        let values = req
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "accept-encoding")
+            .map(|(_, v)| v.as_str());
         let mut offered: [(Encoding, Option<f32>); 2] =
             [(self.backend, None), (Encoding::Gzip, None)];
         let candidates = if self.gzip_fallback && self.backend != Encoding::Gzip {
@@ -80,7 +85,7 @@ impl CompressionConfig {
         };
         let mut wildcard: Option<f32> = None;
         let mut any = false;
-        for (_, value) in req.headers.iter().filter(|(k, _)| k == "accept-encoding") {
+        for value in values {
             for item in value.split(',') {
                 let mut parts = item.split(';');
                 let name = parts.next().unwrap_or("").trim();
@@ -118,8 +123,9 @@ impl CompressionConfig {
     }
 
     /// Compresses the body in place when worthwhile; always marks the response as varying by
-    /// `Accept-Encoding` when it could have been compressed.
-    pub fn apply(&self, encoding: Option<Encoding>, resp: &mut Response) {
+    /// `Accept-Encoding` when it could have been compressed. The request's `Accept-Encoding` is
+    /// negotiated only for a body worth compressing.
+    pub fn apply(&self, req: &HttpRequest, resp: &mut Response) {
         // Streams and files read from disk as they are sent are not compressed.
         let small = match &resp.body {
             Body::Full(b) => b.len() < self.minimum_size,
@@ -129,7 +135,9 @@ impl CompressionConfig {
             return;
         }
         add_vary(resp, "accept-encoding");
-        let Some(encoding) = encoding else { return };
+        let Some(encoding) = self.negotiate(req) else {
+            return;
+        };
         let Body::Full(body) = &resp.body else { return };
         // A bug in an encoder must not take the worker down: fall back to the plain body.
         let compressed = std::panic::catch_unwind(|| self.encode(encoding, body)).ok();
@@ -257,8 +265,6 @@ mod tests {
             query: String::new(),
             headers: vec![("accept-encoding".into(), accept.into())],
             body: Default::default(),
-            form: None,
-            admission: None,
             peer: None,
             scheme: "http",
         }
@@ -284,10 +290,10 @@ mod tests {
     #[test]
     fn skips_compressed_media_types() {
         let mut r = Response::new(200, "image/png", vec![0u8; 100]);
-        config(Encoding::Gzip, true).apply(Some(Encoding::Gzip), &mut r);
+        config(Encoding::Gzip, true).apply(&req("gzip"), &mut r);
         assert!(!r.headers.iter().any(|(k, _)| k == "content-encoding"));
         let mut t = Response::new(200, "text/plain", vec![b'a'; 100]);
-        config(Encoding::Gzip, true).apply(Some(Encoding::Gzip), &mut t);
+        config(Encoding::Gzip, true).apply(&req("gzip"), &mut t);
         assert!(t
             .headers
             .iter()

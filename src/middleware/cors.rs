@@ -1,9 +1,9 @@
 //! CORS (Fetch standard): preflights answered here, headers added to every finished response.
 
 use super::add_vary;
-use crate::python::schema::middleware::CorsRecord;
 use crate::request::HttpRequest;
 use crate::response::Response;
+use crate::schema::middleware::CorsRecord;
 use pyo3::prelude::*;
 use regex::Regex;
 use std::borrow::Cow;

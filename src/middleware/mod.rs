@@ -1,16 +1,15 @@
-//! CORS, rate limits and compression: compiled once per route, applied by the pipeline.
+//! CORS, rate limits and compression: compiled once per route, applied by the pipeline's
+//! `admit` (rate limits, preflights) and `finish` (CORS headers, compression) stages.
 
 pub mod compression;
 pub mod cors;
 pub mod rate_limit;
 
-use crate::app::App;
-use crate::python::schema::middleware::{CompressionRecord, CorsRecord, MiddlewareRecord};
-use crate::request::{HttpRequest, Method};
+use crate::request::Method;
 use crate::response::Response;
-use crate::router::Lookup;
-use compression::{CompressionConfig, Encoding};
-use cors::{CorsPolicy, Preflight};
+use crate::schema::middleware::{CompressionRecord, CorsRecord, MiddlewareRecord};
+use compression::CompressionConfig;
+use cors::CorsPolicy;
 use pyo3::prelude::*;
 use rate_limit::RouteLimit;
 use std::borrow::Cow;
@@ -107,102 +106,4 @@ pub fn add_vary(resp: &mut Response, token: &str) {
         }
     }
     resp.headers.push((Cow::Borrowed("vary"), token.to_owned()));
-}
-
-/// What the finishing step needs from the request, taken before the pipeline consumes it.
-pub struct RequestInfo {
-    origin: Option<String>,
-    encoding: Option<Encoding>,
-    is_head: bool,
-}
-
-impl RequestInfo {
-    pub fn of(app: &App, req: &HttpRequest) -> RequestInfo {
-        let mw = &app.middleware;
-        RequestInfo {
-            origin: if mw.any_cors {
-                req.header("origin").map(str::to_owned)
-            } else {
-                None
-            },
-            encoding: match &mw.compression {
-                Some(c) if req.method != Method::Head => c.negotiate(req),
-                _ => None,
-            },
-            is_head: req.method == Method::Head,
-        }
-    }
-}
-
-/// Which route (if any) produced a response, for its per-route settings.
-#[derive(Clone, Copy)]
-pub enum Origin {
-    Route(usize),
-    Unrouted,
-    /// A CORS preflight answered here: nothing more to add.
-    Preflight,
-}
-
-/// CORS headers and compression on a finished response (every status, errors included).
-pub fn finish(app: &App, from: Origin, info: &RequestInfo, resp: &mut Response) {
-    let mw = &app.middleware;
-    let (cors, compress) = match from {
-        Origin::Preflight => return,
-        Origin::Route(i) => {
-            let r = &app.routes[i].middleware;
-            (r.cors.as_deref(), r.compress)
-        }
-        Origin::Unrouted => (mw.cors.as_deref(), true),
-    };
-    if let Some(policy) = cors {
-        policy.apply(info.origin.as_deref(), resp);
-    }
-    if let Some(config) = &mw.compression {
-        if compress && !info.is_head {
-            config.apply(info.encoding, resp);
-        }
-    }
-}
-
-/// Answers a CORS preflight (`OPTIONS` + `Origin` + `Access-Control-Request-Method`) when the
-/// target has a policy; `None` lets the request continue as a plain `OPTIONS`.
-pub fn preflight(app: &App, req: &HttpRequest) -> Option<Response> {
-    if !app.middleware.any_cors || req.method != Method::Options {
-        return None;
-    }
-    let origin = req.header("origin")?;
-    let requested = req.header("access-control-request-method")?;
-    let policy = match app
-        .router
-        .lookup(&Method::parse(requested.trim()), &req.path)
-    {
-        Lookup::Route { route, .. } => app.routes[route].middleware.cors.as_deref(),
-        Lookup::MethodNotAllowed { .. } | Lookup::Options { .. } => app.middleware.cors.as_deref(),
-        Lookup::NotFound | Lookup::Redirect(_) => None,
-    }?;
-    Some(match policy.preflight(origin, requested, req) {
-        Preflight::Allowed(r) | Preflight::Rejected(r) => r,
-    })
-}
-
-/// CORS headers for an error answered before the request reached the pipeline (e.g. a 413
-/// from `Content-Length`), using the route the request head names.
-pub fn early_response(
-    app: &App,
-    method: &Method,
-    path: Option<&str>,
-    origin: Option<&str>,
-    mut resp: Response,
-) -> Response {
-    if !app.middleware.any_cors {
-        return resp;
-    }
-    let policy = match path.map(|p| app.router.lookup(method, p)) {
-        Some(Lookup::Route { route, .. }) => app.routes[route].middleware.cors.as_deref(),
-        _ => app.middleware.cors.as_deref(),
-    };
-    if let Some(policy) = policy {
-        policy.apply(origin, &mut resp);
-    }
-    resp
 }

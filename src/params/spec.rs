@@ -1,6 +1,6 @@
 //! Parameter specs compiled once per route from the Python-side description.
 
-use crate::python::schema::route::ParamRecord;
+use crate::schema::route::ParamRecord;
 use pyo3::prelude::*;
 use regex::Regex;
 

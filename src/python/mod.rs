@@ -4,5 +4,7 @@ pub mod convert;
 pub mod coro;
 pub mod locked_loop;
 pub mod refs;
-pub mod schema;
+pub mod request;
+pub mod response;
+pub mod stream;
 pub mod thread;

@@ -1,6 +1,6 @@
 //! Python objects the pipeline needs, read once from the runtime record when the app is compiled.
 
-use super::schema::runtime::RuntimeRecord;
+use crate::schema::runtime::RuntimeRecord;
 use pyo3::prelude::*;
 
 pub struct PyRefs {

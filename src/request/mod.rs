@@ -1,6 +1,6 @@
 //! The parsed HTTP request shared by the socket server and the in-process test client.
 
-pub mod pyrequest;
+pub mod forwarded;
 pub mod query;
 
 use bytes::Bytes;
@@ -65,11 +65,6 @@ pub struct HttpRequest {
     /// Lowercase names; values decoded as Latin-1 so any byte sequence is representable.
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
-    /// A multipart body parsed while it was received (large parts already on disk); `body` is
-    /// then empty.
-    pub form: Option<crate::params::form::FormData>,
-    /// The route's rate limit and auth, already passed before the body was read.
-    pub admission: Option<crate::pipeline::Admission>,
     pub peer: Option<SocketAddr>,
     pub scheme: &'static str,
 }
@@ -82,6 +77,11 @@ impl HttpRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A GET asking to switch to the WebSocket protocol (`Upgrade: websocket`).
+    pub fn asks_websocket_upgrade(&self) -> bool {
+        self.method == Method::Get && has_token(self.header("upgrade"), "websocket")
+    }
+
     /// The media type of the body without parameters, lowercased.
     pub fn media_type(&self) -> Option<String> {
         self.header("content-type").map(|ct| {
@@ -92,6 +92,11 @@ impl HttpRequest {
                 .to_ascii_lowercase()
         })
     }
+}
+
+/// Whether a comma-separated header value lists `token` (case-insensitive).
+pub fn has_token(value: Option<&str>, token: &str) -> bool {
+    value.is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
 }
 
 /// Decodes bytes as Latin-1: every byte maps to the code point of the same value.

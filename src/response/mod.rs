@@ -1,21 +1,40 @@
-//! Responses: the typed value every path produces, and its wire form.
+//! Responses: the typed value every path produces, and its wire form. Plain HTTP: a streamed
+//! body is any [`ChunkSource`] (Python iterators implement it in `python::stream`).
 
-pub mod convert;
+pub mod date;
+pub mod file;
 
 use bytes::Bytes;
 use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
 
 pub type HeaderList = Vec<(Cow<'static, str>, String)>;
 
 #[derive(Debug)]
 pub enum Body {
     Full(Bytes),
-    /// A file the handler named; the pipeline checks, opens and sizes it (see `streaming::file`).
-    FileRequest(Box<crate::streaming::file::FileRequest>),
+    /// A file the handler named; the pipeline checks, opens and sizes it (see [`file`]).
+    FileRequest(Box<file::FileRequest>),
     /// A region of an open file, read while it is written.
-    File(crate::streaming::file::FileBody),
+    File(file::FileBody),
     /// Chunks produced while the response is written; the length is not known in advance.
-    Stream(Box<crate::streaming::stream::StreamBody>),
+    Stream(Box<dyn ChunkSource>),
+}
+
+/// One pull from a streamed body.
+pub enum Next {
+    Data(Bytes),
+    End,
+    /// The producer failed (already logged); the connection is cut.
+    Failed,
+}
+
+/// The producer of a streamed body. Dropping it unfinished must release what it holds (close
+/// the iterator), as a client disconnect does.
+pub trait ChunkSource: Send + Sync + std::fmt::Debug {
+    /// The next chunk. Cancel-safe: a chunk being produced is kept for the next call.
+    fn next(&mut self) -> Pin<Box<dyn Future<Output = Next> + Send + '_>>;
 }
 
 #[derive(Debug)]

@@ -1,13 +1,14 @@
 //! One HTTP/1.1 connection: keep-alive loop, limits and timeouts, framing, writing.
 
 use super::access_log;
-use super::date::with_http_date;
 use super::head::{parse_head, ChunkProgress, ChunkedDecoder, Framing, Head, Parsed};
 use crate::app::App;
-use crate::pipeline;
+use crate::params::form::FormData;
+use crate::pipeline::{self, Routed, Target};
 use crate::request::HttpRequest;
+use crate::response::date::with_http_date;
 use crate::response::{write_head_framed, Body, Response};
-use crate::streaming::stream::{Next, StreamBody};
+use crate::response::{ChunkSource, Next};
 use bytes::BytesMut;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -49,7 +50,7 @@ pub async fn serve(
         };
         first = false;
         let keep_alive = head.wants_keep_alive();
-        let mut request = match read_request(&app, &mut stream, &mut buf, head, peer).await {
+        let (mut req, framing, http10, expects_continue) = match request(&app, head, peer) {
             Ok(r) => r,
             Err(resp) => {
                 let _ = write(&mut stream, &mut out, resp).await;
@@ -57,28 +58,41 @@ pub async fn serve(
                 return;
             }
         };
-        if let Some(target) = crate::websocket::upgrade_target(&app, &request.0) {
-            // The connection leaves HTTP here, with the bytes read past the request head.
-            crate::websocket::serve(app, stream, buf, request.0, target, Some(shutdown)).await;
-            return;
-        }
-        let http10 = request.1;
         let started = std::time::Instant::now();
+        // Stages 1 and 2 on the head alone; the body is read only for an admitted request.
+        let routed = pipeline::route::route(&app, &mut req).await;
         let log_line = app.config.access_log.then(|| {
-            // Resolved here too (the pipeline does it again, idempotently) to log the real client.
-            super::proxy::apply_forwarded(&mut request.0, &app.config.trusted_proxies);
-            let client = request
-                .0
-                .peer
-                .map(|p| p.ip().to_string())
-                .unwrap_or_default();
-            (
-                request.0.method.as_str().to_owned(),
-                request.0.path.clone(),
-                client,
-            )
+            let client = req.peer.map(|p| p.ip().to_string()).unwrap_or_default();
+            (req.method.as_str().to_owned(), req.path.clone(), client)
         });
-        let resp = pipeline::handle(Arc::clone(&app), request.0).await;
+        let body = receive(
+            &app,
+            &mut stream,
+            &mut buf,
+            &routed,
+            &mut req,
+            framing,
+            expects_continue,
+        )
+        .await;
+        let resp = match body {
+            Received::WebSocket => {
+                // The connection leaves HTTP here, with the bytes read past the request head.
+                crate::websocket::serve(app, stream, buf, req, routed, Some(shutdown)).await;
+                return;
+            }
+            Received::Refused(resp, close) => {
+                if close {
+                    let _ = write(&mut stream, &mut out, resp).await;
+                    linger(&mut stream).await;
+                    return;
+                }
+                resp
+            }
+            Received::Body(identity, form) => {
+                pipeline::respond(&app, routed, identity, req, form).await
+            }
+        };
         let keep_alive = keep_alive && !*shutdown.borrow();
         let status = resp.status;
         let bytes = if resp.omit_body {
@@ -165,7 +179,9 @@ async fn read_head(
             }
         };
         buf.reserve(HEAD_CHUNK);
+        // `biased`: polled in order, without drawing a random start per request.
         let read = tokio::select! {
+            biased;
             r = timeout_at(deadline, stream.read_buf(buf)) => r,
             // An idle keep-alive connection is closed at shutdown; a just-accepted one keeps
             // its chance to send its first request (its client is already sending it).
@@ -205,96 +221,132 @@ pub(super) async fn fill(
     }
 }
 
-async fn read_request(
+/// The request from its head (the body is read once admitted), its framing, whether it is
+/// HTTP/1.0 and whether it expects `100 Continue`.
+fn request(
     app: &App,
-    stream: &mut TcpStream,
-    buf: &mut BytesMut,
     head: Head,
     peer: SocketAddr,
-) -> Result<(HttpRequest, bool), Response> {
-    let cfg = &app.config;
+) -> Result<(HttpRequest, Framing, bool, bool), Response> {
     head.check_host()?;
     let framing = head.framing()?;
     let (path, query) = head.path_and_query()?;
     let http10 = head.minor_version == 0;
-    let limit = cfg.max_body_bytes;
     let expects_continue = head.expects_continue();
-    let mut req = request(head, path, query, peer);
-    pipeline::check_host(app, &req)?;
-    if let Framing::Length(n) = framing {
-        if n > limit {
-            return Err(early(app, &req, pipeline::body_too_large(limit)));
-        }
-    }
-    if matches!(framing, Framing::None) {
-        return Ok((req, http10));
-    }
-    // Before `100 Continue` and before any body byte is read.
-    pipeline::admit_before_body(app, &mut req).await?;
-    if expects_continue && buf.is_empty() {
-        stream
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-            .await
-            .map_err(|_| Response::detail(400, "Connection closed"))?;
-    }
-    let deadline = Instant::now() + cfg.body_timeout;
-    if let Some(builder) = super::form_body::builder_for(app, &req, &framing) {
-        let builder = builder.map_err(|r| early(app, &req, r))?;
-        let form = super::form_body::receive(stream, buf, framing, limit, deadline, builder)
-            .await
-            .map_err(|r| early(app, &req, r))?;
-        req.form = Some(form);
-        return Ok((req, http10));
-    }
-    req.body = match framing {
-        Framing::None => bytes::Bytes::new(),
-        Framing::Length(n) => {
-            while buf.len() < n {
-                fill(stream, buf, deadline).await?;
-            }
-            buf.split_to(n).freeze()
-        }
-        Framing::Chunked => {
-            let mut decoder = ChunkedDecoder::new();
-            loop {
-                match decoder
-                    .advance(buf, limit)
-                    .map_err(|r| early(app, &req, r))?
-                {
-                    ChunkProgress::Done => break,
-                    ChunkProgress::NeedMore => fill(stream, buf, deadline).await?,
-                }
-            }
-            bytes::Bytes::from(decoder.body)
-        }
-    };
-    Ok((req, http10))
-}
-
-/// The request from its head; the body is filled in once read.
-fn request(head: Head, path: String, query: String, peer: SocketAddr) -> HttpRequest {
-    HttpRequest {
+    let req = HttpRequest {
         method: head.method,
         path,
         query,
         headers: head.headers,
         body: bytes::Bytes::new(),
-        form: None,
-        admission: None,
         peer: Some(peer),
         scheme: "http",
+    };
+    // ALLOWED_HOSTS, before routing, static files, the pre-body checks and any body byte.
+    pipeline::check_host(app, &req)?;
+    Ok((req, framing, http10, expects_continue))
+}
+
+enum Received {
+    /// The body is in `req.body`, or parsed into the form while it arrived.
+    Body(pipeline::Admitted, Option<FormData>),
+    /// An upgrade to a WebSocket route: the connection is handed over.
+    WebSocket,
+    /// Answered before (or while) reading the body; `true`: the body was not read, so the
+    /// connection closes after the answer.
+    Refused(Response, bool),
+}
+
+/// Stage 2 (`admit`) and the socket's stage 3: the body limit from `Content-Length`, the checks
+/// on the head, `100 Continue`, then the body — streamed into a form for a large multipart body
+/// of a form route.
+async fn receive(
+    app: &App,
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    routed: &Routed,
+    req: &mut HttpRequest,
+    framing: Framing,
+    expects_continue: bool,
+) -> Received {
+    let cfg = &app.config;
+    let limit = cfg.max_body_bytes;
+    let has_body = !matches!(framing, Framing::None);
+    let early = |resp| pipeline::finish::finish(app, routed.target.scope(), req, resp);
+    if let Framing::Length(n) = framing {
+        if n > limit {
+            return Received::Refused(early(pipeline::body::too_large(limit)), true);
+        }
+    }
+    if let Target::WebSocket { .. } = routed.target {
+        if !has_body {
+            return Received::WebSocket;
+        }
+    }
+    // Before `100 Continue` and before any body byte is read.
+    let identity = match pipeline::admit::admit(app, routed, req).await {
+        Ok(identity) => identity,
+        Err(resp) => return Received::Refused(resp, has_body),
+    };
+    if !has_body {
+        return Received::Body(identity, None);
+    }
+    let continued = match expects_continue && buf.is_empty() {
+        true => stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await,
+        false => Ok(()),
+    };
+    if continued.is_err() {
+        return Received::Refused(Response::detail(400, "Connection closed"), true);
+    }
+    let deadline = Instant::now() + cfg.body_timeout;
+    if let Some(builder) = super::form_body::builder_for(app, routed, req, &framing) {
+        let builder = match builder {
+            Ok(b) => b,
+            Err(r) => return Received::Refused(early(r), true),
+        };
+        return match super::form_body::receive(stream, buf, framing, limit, deadline, builder).await
+        {
+            Ok(form) => Received::Body(identity, Some(form)),
+            Err(r) => Received::Refused(early(r), true),
+        };
+    }
+    let body = match framing {
+        Framing::None => Ok(bytes::Bytes::new()),
+        Framing::Length(n) => read_length(stream, buf, n, deadline).await,
+        Framing::Chunked => {
+            let mut decoder = ChunkedDecoder::new();
+            loop {
+                match decoder.advance(buf, limit) {
+                    Ok(ChunkProgress::Done) => break Ok(bytes::Bytes::from(decoder.body)),
+                    Ok(ChunkProgress::NeedMore) => {
+                        if let Err(r) = fill(stream, buf, deadline).await {
+                            break Err(r);
+                        }
+                    }
+                    Err(r) => break Err(early(r)),
+                }
+            }
+        }
+    };
+    match body {
+        Ok(b) => {
+            req.body = b;
+            Received::Body(identity, None)
+        }
+        Err(r) => Received::Refused(r, true),
     }
 }
 
-/// An error answered before the pipeline, with the CORS headers of the route it names.
-fn early(app: &App, req: &HttpRequest, resp: Response) -> Response {
-    crate::middleware::early_response(
-        app,
-        &req.method,
-        Some(&req.path),
-        req.header("origin"),
-        resp,
-    )
+async fn read_length(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    n: usize,
+    deadline: Instant,
+) -> Result<bytes::Bytes, Response> {
+    while buf.len() < n {
+        fill(stream, buf, deadline).await?;
+    }
+    Ok(buf.split_to(n).freeze())
 }
 
 /// Writes an error answered before the request was read; the connection closes after it.
@@ -397,7 +449,7 @@ impl Conn<'_> {
     /// server shutdown the stream is ended cleanly.
     async fn write_stream(
         &mut self,
-        mut body: Box<StreamBody>,
+        mut body: Box<dyn ChunkSource>,
         chunked: bool,
     ) -> std::io::Result<()> {
         let gone =

@@ -6,10 +6,10 @@ use super::conn::fill;
 use super::head::{ChunkProgress, ChunkedDecoder, Framing};
 use crate::app::App;
 use crate::params::form::{FormData, FormKind};
+use crate::pipeline::{Routed, Target};
 use crate::request::HttpRequest;
 use crate::response::Response;
-use crate::router::Lookup;
-use crate::streaming::upload::{error_response, FormBuilder, Limits};
+use crate::streaming::upload::{error_response, FormBuilder};
 use bytes::{Buf, BytesMut};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -18,6 +18,7 @@ use tokio::time::Instant;
 /// than the spool threshold or of unknown length. Smaller ones are read into memory as usual.
 pub(super) fn builder_for(
     app: &App,
+    routed: &Routed,
     req: &HttpRequest,
     framing: &Framing,
 ) -> Option<Result<FormBuilder, Response>> {
@@ -32,14 +33,15 @@ pub(super) fn builder_for(
     let Ok(FormKind::Multipart { boundary }) = FormKind::of(req.header("content-type")) else {
         return None;
     };
-    let route = match app.router.lookup(&req.method, &req.path) {
-        Lookup::Route { route, .. } => &app.routes[route],
+    let route = match routed.target {
+        Target::Route { index, .. } => &app.routes[index],
         _ => return None,
     };
     if !route.needs.form {
         return None;
     }
-    Some(FormBuilder::new(&boundary, Limits::of(app, route)).map_err(error_response))
+    let limits = crate::pipeline::body::form_limits(app, route);
+    Some(FormBuilder::new(&boundary, limits).map_err(error_response))
 }
 
 /// Reads the body into `builder`. On any error the builder is dropped here, which removes the

@@ -370,7 +370,7 @@ impl ChunkedDecoder {
                         self.state = ChunkState::Trailers;
                     } else {
                         if self.received.saturating_add(size) > limit {
-                            return Err(crate::pipeline::body_too_large(limit));
+                            return Err(crate::pipeline::body::too_large(limit));
                         }
                         self.state = ChunkState::Data(size);
                     }

@@ -2,10 +2,8 @@
 
 pub mod access_log;
 pub mod conn;
-pub mod date;
 mod form_body;
 pub mod head;
-pub mod proxy;
 
 use crate::app::{App, PyApp};
 use pyo3::prelude::*;

@@ -1,7 +1,5 @@
 //! Bodies that are not one in-memory buffer: files (checked, conditional, ranged), static files,
 //! chunk streams produced by Python iterators, and uploads received straight into form data.
 
-pub mod file;
 pub mod static_files;
-pub mod stream;
 pub mod upload;

@@ -1,13 +1,10 @@
 //! `STATIC_URL` served from disk by Rust with the same validators and ranges as file responses.
 //! In DEBUG, Django's staticfiles finders (Python) locate the file instead of the fixed roots.
 
-use super::file::{serve_resolved, Conditions};
-use crate::app::App;
 use crate::request::{HttpRequest, Method};
+use crate::response::file::{serve_resolved, Conditions};
 use crate::response::Response;
-use pyo3::prelude::*;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct StaticFiles {
@@ -43,8 +40,16 @@ fn within_roots(rel: &Path, roots: &[PathBuf]) -> Option<PathBuf> {
 }
 
 /// `Some(response)` when the request is for a static file; `None` lets routing continue.
-pub async fn serve(app: &Arc<App>, req: &HttpRequest) -> Option<Response> {
-    let statics = app.config.static_files.as_ref()?;
+/// `finder` (Django's staticfiles finders, in DEBUG) locates a file by its path under the prefix
+/// instead of the configured roots; it runs on the blocking pool.
+pub async fn serve<F>(
+    statics: &StaticFiles,
+    finder: Option<F>,
+    req: &HttpRequest,
+) -> Option<Response>
+where
+    F: FnOnce(&str) -> Option<PathBuf> + Send + 'static,
+{
     if !matches!(req.method, Method::Get | Method::Head) {
         return None;
     }
@@ -53,19 +58,12 @@ pub async fn serve(app: &Arc<App>, req: &HttpRequest) -> Option<Response> {
         return Some(Response::detail(404, "Not Found"));
     };
     let conditions = Conditions::capture(req);
-    let app = Arc::clone(app);
+    let roots = statics.roots.clone();
     let rest = rest.to_owned();
     let found = tokio::task::spawn_blocking(move || {
-        let path = match &app.refs.static_finder {
-            Some(finder) => Python::attach(|py| match finder.bind(py).call1((rest.as_str(),)) {
-                Ok(p) if !p.is_none() => p.extract::<PathBuf>().ok(),
-                Ok(_) => None,
-                Err(e) => {
-                    e.print(py);
-                    None
-                }
-            }),
-            None => within_roots(&rel, &app.config.static_files.as_ref()?.roots),
+        let path = match finder {
+            Some(find) => find(&rest),
+            None => within_roots(&rel, &roots),
         }?;
         Some(serve_resolved(&path, &conditions))
     })

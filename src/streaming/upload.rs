@@ -5,10 +5,9 @@
 //! bodies as they are received; bodies already in memory (small ones, the test client) go
 //! through the same code. Temporary files are removed when the last handle to them drops.
 
-use crate::app::{App, Route};
 use crate::params::form::{FormData, FormError, FormKind, UploadedFile};
 use crate::params::multipart::{Event, Parser, PartHead};
-use crate::params::spec::Source;
+use crate::params::spec::{ParamSpec, Source};
 use crate::request::HttpRequest;
 use crate::response::Response;
 use bytes::Bytes;
@@ -30,16 +29,16 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn of(app: &App, route: &Route) -> Limits {
-        let max_sizes = route
-            .params
+    /// A route's limits: the server-wide part count and spool threshold, and its files' sizes.
+    pub fn of(max_parts: usize, threshold: usize, params: &[ParamSpec]) -> Limits {
+        let max_sizes = params
             .iter()
             .filter(|p| p.source == Source::File)
             .filter_map(|p| p.constraints.max_size.map(|m| (p.key.clone(), m)))
             .collect();
         Limits {
-            max_parts: app.config.max_multipart_parts,
-            threshold: app.config.memory_spool_threshold,
+            max_parts,
+            threshold,
             max_sizes,
         }
     }
@@ -244,11 +243,8 @@ async fn write(
     .await
 }
 
-/// The request's form: parsed while it was received, or now from the body in memory.
-pub async fn receive(req: &mut HttpRequest, limits: Limits) -> Result<FormData, FormError> {
-    if let Some(form) = req.form.take() {
-        return Ok(form);
-    }
+/// The form in a body held in memory (bodies parsed while received never get here).
+pub async fn receive(req: &HttpRequest, limits: Limits) -> Result<FormData, FormError> {
     match FormKind::of(req.header("content-type"))? {
         FormKind::UrlEncoded => crate::params::form::parse_urlencoded_form(&req.body),
         FormKind::Multipart { boundary } => {

@@ -3,7 +3,7 @@
 
 use crate::config::ServerConfig;
 use crate::middleware::cors::CorsPolicy;
-use crate::request::{HttpRequest, Method};
+use crate::request::{has_token, HttpRequest};
 use crate::response::Response;
 use base64::Engine;
 use sha1::{Digest, Sha1};
@@ -16,15 +16,6 @@ pub struct Handshake {
     pub accept_key: String,
     /// `Sec-WebSocket-Protocol` values in the client's order of preference.
     pub subprotocols: Vec<String>,
-}
-
-fn has_token(value: Option<&str>, token: &str) -> bool {
-    value.is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-}
-
-/// A GET asking to switch to the WebSocket protocol.
-pub fn is_upgrade(req: &HttpRequest) -> bool {
-    req.method == Method::Get && has_token(req.header("upgrade"), "websocket")
 }
 
 pub fn accept_key(client_key: &str) -> String {
@@ -132,6 +123,7 @@ pub fn switching_protocols(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::Method;
 
     #[test]
     fn accept_key_matches_rfc_example() {
@@ -152,8 +144,6 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             body: Default::default(),
-            form: None,
-            admission: None,
             peer: None,
             scheme: "http",
         }

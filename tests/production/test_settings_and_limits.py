@@ -121,6 +121,16 @@ def test_access_log_lines_never_carry_secrets(start_server):
     assert "secret" not in stderr
 
 
+def test_access_log_names_the_forwarded_client(start_server):
+    # The access log reads the route stage's result: the client a trusted proxy forwarded.
+    server = start_server(BOLT_TEST_ACCESS_LOG="1", BOLT_TEST_TRUSTED_PROXIES="127.0.0.1")
+    with server.client() as client:
+        client.get("/hello", headers={"X-Forwarded-For": "198.51.100.4"})
+    time.sleep(0.3)
+    lines = [json.loads(line) for line in server.stderr().splitlines() if line.startswith("{")]
+    assert [(e["path"], e["client"]) for e in lines] == [("/hello", "198.51.100.4")]
+
+
 def test_access_log_is_off_by_default(server):
     roundtrip(server.port, "GET", "/hello")
     time.sleep(0.2)

@@ -4,11 +4,9 @@ pub mod bucket;
 pub mod memory;
 pub mod redis;
 
-use crate::app::{App, Route};
-use crate::auth::Identity;
-use crate::python::schema::middleware::RateLimitRecord;
 use crate::request::HttpRequest;
 use crate::response::Response;
+use crate::schema::middleware::RateLimitRecord;
 use memory::MemoryStore;
 use pyo3::prelude::*;
 use redis::RedisStore;
@@ -188,36 +186,36 @@ impl Limiter {
 
 /// Limits keyed by address or header run before authentication.
 pub async fn check_before_auth(
-    app: &App,
-    route: &Route,
+    limiter: &Limiter,
+    limit: Option<&RouteLimit>,
     req: &HttpRequest,
 ) -> Result<(), Response> {
-    match &route.middleware.rate_limit {
+    match limit {
         Some(limit) if !limit.keyed_by_identity() => {
             let client = limit.client_key(req, None);
-            app.middleware.limiter.check(limit, &client).await
+            limiter.check(limit, &client).await
         }
         _ => Ok(()),
     }
 }
 
-/// Limits keyed by user or API key run after authentication, with the verified identity.
-/// `identity` is `Err(())` when authentication failed: the attempt is charged to the client
-/// address, so guessing credentials is limited too.
+/// Limits keyed by user or API key run after authentication, with the verified identity's
+/// rate key. `identity` is `Err(())` when authentication failed: the attempt is charged to the
+/// client address, so guessing credentials is limited too.
 pub async fn check_after_auth(
-    app: &App,
-    route: &Route,
+    limiter: &Limiter,
+    limit: Option<&RouteLimit>,
     req: &HttpRequest,
-    identity: Result<Option<&Identity>, ()>,
+    identity: Result<Option<&str>, ()>,
 ) -> Result<(), Response> {
-    let Some(limit) = &route.middleware.rate_limit else {
+    let Some(limit) = limit else {
         return Ok(());
     };
     if !limit.keyed_by_identity() {
         return Ok(());
     }
-    let client = limit.client_key(req, identity.ok().flatten().and_then(Identity::rate_key));
-    app.middleware.limiter.check(limit, &client).await
+    let client = limit.client_key(req, identity.ok().flatten());
+    limiter.check(limit, &client).await
 }
 
 fn too_many(wait: Duration) -> Response {

@@ -2,9 +2,9 @@
 //! side is the real [`super::serve`] over an in-memory duplex stream; this side is a
 //! tungstenite client that reads the handshake response and speaks masked frames.
 
+use super::{build_request, runtime};
 use crate::app::PyApp;
 use crate::response::Body;
-use crate::testing::{build_request, runtime};
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use pyo3::exceptions::{PyConnectionError, PyRuntimeError, PyTimeoutError, PyValueError};
@@ -89,10 +89,31 @@ pub fn test_websocket(
     if let Err(refused) = crate::pipeline::check_host(&inner, &request) {
         return Ok(not_upgraded(py, refused));
     }
-    let Some(target) = super::upgrade_target(&inner, &request) else {
-        // Not an upgrade to a WebSocket route: the HTTP pipeline answers, as on a socket.
+    // Stage 1 (`route`) decides, as on a socket: a WebSocket route takes the connection,
+    // anything else is answered by the rest of the HTTP pipeline.
+    let routed = py
+        .detach(|| {
+            let app = Arc::clone(&inner);
+            rt.block_on(rt.spawn(async move {
+                let mut request = request;
+                let routed = crate::pipeline::route::route(&app, &mut request).await;
+                (request, routed)
+            }))
+        })
+        .map_err(|e| PyRuntimeError::new_err(format!("request task failed: {e}")))?;
+    let (request, routed) = routed;
+    if !matches!(routed.target, crate::pipeline::Target::WebSocket { .. }) {
         let resp = py
-            .detach(|| rt.block_on(rt.spawn(crate::pipeline::handle(inner, request))))
+            .detach(|| {
+                rt.block_on(rt.spawn(async move {
+                    let identity =
+                        match crate::pipeline::admit::admit(&inner, &routed, &request).await {
+                            Ok(identity) => identity,
+                            Err(resp) => return resp,
+                        };
+                    crate::pipeline::respond(&inner, routed, identity, request, None).await
+                }))
+            })
             .map_err(|e| PyRuntimeError::new_err(format!("request task failed: {e}")))?;
         return Ok(not_upgraded(py, resp));
     };
@@ -104,12 +125,12 @@ pub fn test_websocket(
     let (mut client_io, server_io) = tokio::io::duplex(PIPE);
     let opened = py.detach(|| {
         rt.block_on(async {
-            rt.spawn(super::serve(
+            rt.spawn(crate::websocket::serve(
                 inner,
                 server_io,
                 BytesMut::new(),
                 request,
-                target,
+                routed,
                 None,
             ));
             tokio::time::timeout(HANDSHAKE_WAIT, read_response(&mut client_io)).await
@@ -121,7 +142,7 @@ pub fn test_websocket(
     if status != 101 {
         return Ok((status, headers, PyBytes::new(py, &rest).unbind(), None));
     }
-    let expected = super::handshake::accept_key(&key);
+    let expected = crate::websocket::handshake::accept_key(&key);
     if !headers
         .iter()
         .any(|(k, v)| k == "sec-websocket-accept" && *v == expected)
@@ -287,7 +308,7 @@ impl TestWebSocket {
         let reply = py.detach(|| {
             runtime()?.block_on(async move {
                 let mut s = state.lock().await;
-                let frame = super::channel::Outgoing::Close(code, reason).into_message();
+                let frame = crate::websocket::channel::Outgoing::Close(code, reason).into_message();
                 // The server may have closed first; then its close frame is still to be read.
                 let _ = s.ws.send(frame).await;
                 let wait = tokio::time::timeout(secs(timeout)?, async {

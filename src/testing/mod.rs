@@ -1,10 +1,12 @@
 //! In-process requests for `django_bolt.testing`: the same pipeline as the server, no socket.
 
+pub mod websocket;
+
 use crate::app::PyApp;
 use crate::pipeline;
 use crate::request::{HttpRequest, Method};
 use crate::response::Body;
-use crate::streaming::stream::{Next, StreamBody};
+use crate::response::{ChunkSource, Next};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::net::SocketAddr;
@@ -23,7 +25,7 @@ pub(crate) fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
 /// server uses; `close()` (or dropping it) finalises the iterator like a client disconnect.
 #[pyclass(module = "django_bolt._core")]
 pub struct TestStream {
-    body: std::sync::Mutex<Option<Box<StreamBody>>>,
+    body: std::sync::Mutex<Option<Box<dyn ChunkSource>>>,
 }
 
 #[pymethods]
@@ -182,8 +184,6 @@ pub(crate) fn build_request(
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect(),
         body: body.into(),
-        form: None,
-        admission: None,
         peer,
         scheme: "http",
     })

@@ -9,8 +9,9 @@
 //! The Python side is `django_bolt.streaming.SyncChunks`/`AsyncChunks`; `close()` finalises the
 //! iterator (`close()`/`aclose()`, so `finally` blocks run) when the body is dropped unfinished.
 
-use crate::app::App;
-use crate::python::coro;
+use super::coro;
+use super::refs::PyRefs;
+use crate::response::{ChunkSource, Next};
 use bytes::Bytes;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -27,12 +28,6 @@ pub const PING: &[u8] = b": ping\n\n";
 
 /// The result of one pull: a chunk, the end, or an exception (already logged).
 type Chunk = Result<Option<Bytes>, ()>;
-
-pub enum Next {
-    Data(Bytes),
-    End,
-    Failed,
-}
 
 enum Pull {
     Sync(JoinHandle<Chunk>),
@@ -150,7 +145,7 @@ impl AsyncSource {
 pub struct StreamBody {
     source: Option<Arc<Py<PyAny>>>,
     is_async: bool,
-    app: Arc<App>,
+    refs: Arc<PyRefs>,
     pending: Option<Pull>,
     pumped: Option<AsyncSource>,
     ping: Option<Duration>,
@@ -167,7 +162,7 @@ impl std::fmt::Debug for StreamBody {
     }
 }
 
-fn to_chunk(py: Python<'_>, app: &App, pulled: PyResult<Bound<'_, PyAny>>) -> Chunk {
+fn to_chunk(py: Python<'_>, refs: &PyRefs, pulled: PyResult<Bound<'_, PyAny>>) -> Chunk {
     match pulled {
         Ok(obj) if obj.is_none() => Ok(None),
         Ok(obj) => match obj.cast::<PyBytes>() {
@@ -175,23 +170,22 @@ fn to_chunk(py: Python<'_>, app: &App, pulled: PyResult<Bound<'_, PyAny>>) -> Ch
             Err(_) => {
                 log_error(
                     py,
-                    app,
+                    refs,
                     pyo3::exceptions::PyTypeError::new_err("stream chunk is not bytes"),
                 );
                 Err(())
             }
         },
         Err(e) => {
-            log_error(py, app, e);
+            log_error(py, refs, e);
             Err(())
         }
     }
 }
 
 /// The headers are already sent when an iterator fails: log it; the connection is cut.
-fn log_error(py: Python<'_>, app: &App, err: PyErr) {
-    let logged = app
-        .refs
+fn log_error(py: Python<'_>, refs: &PyRefs, err: PyErr) {
+    let logged = refs
         .error_body
         .bind(py)
         .call1((err.value(py), err.traceback(py), false));
@@ -205,12 +199,12 @@ impl StreamBody {
         source: Py<PyAny>,
         is_async: bool,
         ping: Option<Duration>,
-        app: Arc<App>,
+        refs: Arc<PyRefs>,
     ) -> StreamBody {
         StreamBody {
             source: Some(Arc::new(source)),
             is_async,
-            app,
+            refs,
             pending: None,
             pumped: None,
             ping,
@@ -220,12 +214,12 @@ impl StreamBody {
     }
 
     fn start_pull(&self, source: &Arc<Py<PyAny>>) -> Pull {
-        let app = Arc::clone(&self.app);
+        let refs = Arc::clone(&self.refs);
         let source = Arc::clone(source);
         Pull::Sync(tokio::task::spawn_blocking(move || {
             Python::attach(|py| {
                 let pulled = source.bind(py).call_method0(intern!(py, "pull"));
-                to_chunk(py, &app, pulled)
+                to_chunk(py, &refs, pulled)
             })
         }))
     }
@@ -242,16 +236,16 @@ impl StreamBody {
                     room: Arc::clone(&room),
                 },
             )
-            .map_err(|e| log_error(py, &self.app, e))?;
+            .map_err(|e| log_error(py, &self.refs, e))?;
             let src = source.bind(py);
             let call_soon = src
                 .getattr("call_soon_threadsafe")
-                .map_err(|e| log_error(py, &self.app, e))?;
+                .map_err(|e| log_error(py, &self.refs, e))?;
             let pump = src
                 .call_method1("pump", (sink,))
-                .map_err(|e| log_error(py, &self.app, e))?;
+                .map_err(|e| log_error(py, &self.refs, e))?;
             // The pump reports through the sink; its own completion carries nothing.
-            let _ = coro::start(py, &self.app.refs, pump);
+            let _ = coro::start(py, &self.refs, pump);
             Ok(AsyncSource {
                 receiver,
                 room,
@@ -289,7 +283,7 @@ impl StreamBody {
 
     /// The next chunk (or a keep-alive ping when the iterator has been idle for the interval).
     /// Cancel-safe: a pull in flight is kept and awaited by the next call.
-    pub async fn next(&mut self) -> Next {
+    pub async fn next_chunk(&mut self) -> Next {
         loop {
             if self.finished {
                 return Next::End;
@@ -355,6 +349,12 @@ impl StreamBody {
             }
             Err(_) => close(),
         }
+    }
+}
+
+impl ChunkSource for StreamBody {
+    fn next(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Next> + Send + '_>> {
+        Box::pin(self.next_chunk())
     }
 }
 

@@ -1,11 +1,10 @@
 //! Handler results and exceptions → `Response`, under the GIL.
 
-use super::{Body, HeaderList, Response, JSON};
-use crate::app::{App, Route};
+use super::refs::PyRefs;
+use super::stream::StreamBody;
 use crate::params::errors::{FieldError, LocPart};
-use crate::python::refs::PyRefs;
-use crate::streaming::file::FileRequest;
-use crate::streaming::stream::StreamBody;
+use crate::response::file::FileRequest;
+use crate::response::{Body, HeaderList, Response, JSON};
 use bytes::Bytes;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -41,7 +40,7 @@ fn push_headers(out: &mut HeaderList, headers: &Bound<'_, PyAny>) -> PyResult<()
     };
     for pair in items.try_iter()? {
         let (name, value): (String, String) = pair?.extract()?;
-        if !super::valid_header(&name, &value) {
+        if !crate::response::valid_header(&name, &value) {
             return Err(header_error(&name));
         }
         let lower = name.to_ascii_lowercase();
@@ -68,16 +67,18 @@ fn status_of(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
     Ok(status)
 }
 
-/// Turns a handler's return value into a response.
+/// Turns a handler's return value into a response: `status_code` for plain values, `shape`
+/// (the route's `shape(result) -> result`) applied before JSON encoding.
 pub fn from_result(
     py: Python<'_>,
-    app: &Arc<App>,
-    route: &Route,
+    refs: &Arc<PyRefs>,
+    status_code: u16,
+    shape: Option<&Py<PyAny>>,
     obj: Bound<'_, PyAny>,
 ) -> PyResult<Response> {
-    let shape = route.shape_response.as_ref().map(|s| s.bind(py));
-    convert(py, &app.refs, route.status_code, shape, obj, |o| {
-        special_body(py, app, o)
+    let shape = shape.map(|s| s.bind(py));
+    convert(py, refs, status_code, shape, obj, |o| {
+        special_body(py, refs, o)
     })
 }
 
@@ -110,7 +111,10 @@ fn convert<'py>(
     obj: Bound<'py, PyAny>,
     special: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<Option<Body>>,
 ) -> PyResult<Response> {
-    if obj.is_instance(refs.response_cls.bind(py))? {
+    // Exactly a dict or list (the usual JSON result) cannot be a `Response`: skip the
+    // isinstance check, which costs a `__instancecheck__` lookup per request.
+    let plain = obj.is_exact_instance_of::<PyDict>() || obj.is_exact_instance_of::<PyList>();
+    if !plain && obj.is_instance(refs.response_cls.bind(py))? {
         let body = special(&obj)?;
         return from_response_object(py, refs, &obj, body);
     }
@@ -128,21 +132,29 @@ fn convert<'py>(
             Bytes::copy_from_slice(s.to_str()?.as_bytes()),
         ));
     }
+    let shaped;
     let value = match shape {
-        Some(shape) => shape.call1((&obj,))?,
-        None => obj,
+        Some(shape) => {
+            shaped = shape.call1((&obj,))?;
+            &shaped
+        }
+        None => &obj,
     };
     Ok(Response::new(
         status_code,
         JSON,
-        encode_json(py, refs, &value)?,
+        encode_json(py, refs, value)?,
     ))
 }
 
 /// The body of a `File`/`FileResponse` (checked and opened later, off the GIL) or of a
 /// `StreamingResponse`; `None` for other responses.
-fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyResult<Option<Body>> {
-    if obj.is_instance(app.refs.file_response_cls.bind(py))? {
+fn special_body(
+    py: Python<'_>,
+    refs: &Arc<PyRefs>,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Option<Body>> {
+    if obj.is_instance(refs.file_response_cls.bind(py))? {
         let filename = obj.getattr(intern!(obj.py(), "filename"))?;
         return Ok(Some(Body::FileRequest(Box::new(FileRequest {
             path: obj.getattr(intern!(obj.py(), "path"))?.extract()?,
@@ -155,9 +167,9 @@ fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyRes
             in_memory: obj.getattr(intern!(obj.py(), "in_memory"))?.is_truthy()?,
         }))));
     }
-    if obj.is_instance(app.refs.streaming_response_cls.bind(py))? {
+    if obj.is_instance(refs.streaming_response_cls.bind(py))? {
         let (source, is_async, ping): (Py<PyAny>, bool, Option<f64>) =
-            app.refs.open_stream.bind(py).call1((obj,))?.extract()?;
+            refs.open_stream.bind(py).call1((obj,))?.extract()?;
         let ping = ping
             .filter(|s| s.is_finite() && *s > 0.0)
             .map(Duration::from_secs_f64);
@@ -165,7 +177,7 @@ fn special_body(py: Python<'_>, app: &Arc<App>, obj: &Bound<'_, PyAny>) -> PyRes
             source,
             is_async,
             ping,
-            Arc::clone(app),
+            Arc::clone(refs),
         )))));
     }
     Ok(None)
@@ -204,7 +216,7 @@ fn from_response_object(
         if mt.starts_with("text/") && !mt.contains("charset") && !is_file {
             mt.push_str("; charset=utf-8");
         }
-        if !super::valid_header("content-type", &mt) {
+        if !crate::response::valid_header("content-type", &mt) {
             return Err(header_error("content-type"));
         }
         headers.push((Cow::Borrowed("content-type"), mt));
@@ -216,7 +228,7 @@ fn from_response_object(
     if !cookies.is_none() {
         for c in cookies.try_iter()? {
             let c: String = c?.extract()?;
-            if !super::valid_header("set-cookie", &c) {
+            if !crate::response::valid_header("set-cookie", &c) {
                 return Err(header_error("set-cookie"));
             }
             headers.push((Cow::Borrowed("set-cookie"), c));
@@ -236,9 +248,10 @@ fn from_response_object(
     })
 }
 
-/// Turns an exception raised by a handler (or its argument decoding) into a response.
-pub fn from_error(py: Python<'_>, app: &App, err: PyErr) -> Response {
-    match convert_error(py, app, &err) {
+/// Turns an exception raised by a handler (or its argument decoding) into a response;
+/// `debug` puts the traceback in a 500.
+pub fn from_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: PyErr) -> Response {
+    match convert_error(py, refs, debug, &err) {
         Ok(resp) => resp,
         Err(inner) => {
             inner.print(py);
@@ -247,9 +260,9 @@ pub fn from_error(py: Python<'_>, app: &App, err: PyErr) -> Response {
     }
 }
 
-fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
+fn convert_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: &PyErr) -> PyResult<Response> {
     let exc = err.value(py);
-    if exc.is_instance(app.refs.validation_error.bind(py))? {
+    if exc.is_instance(refs.validation_error.bind(py))? {
         let errors = errors_from_python(&exc.getattr(intern!(exc.py(), "errors"))?)?;
         return Ok(Response::new(
             422,
@@ -257,23 +270,22 @@ fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
             crate::params::errors::validation_body(&errors),
         ));
     }
-    if exc.is_instance(app.refs.http_exception.bind(py))? {
+    if exc.is_instance(refs.http_exception.bind(py))? {
         let status = status_of(exc)?;
         let detail = exc.getattr(intern!(exc.py(), "detail"))?;
         let body = PyDict::new(py);
         body.set_item("detail", detail)?;
-        let mut resp = Response::new(status, JSON, encode_json(py, &app.refs, body.as_any())?);
+        let mut resp = Response::new(status, JSON, encode_json(py, refs, body.as_any())?);
         push_headers(
             &mut resp.headers,
             &exc.getattr(intern!(exc.py(), "headers"))?,
         )?;
         return Ok(resp);
     }
-    let body = app
-        .refs
+    let body = refs
         .error_body
         .bind(py)
-        .call1((exc, err.traceback(py), app.config.debug))?;
+        .call1((exc, err.traceback(py), debug))?;
     Ok(Response::new(
         500,
         JSON,

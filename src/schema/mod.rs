@@ -49,7 +49,7 @@ macro_rules! record {
             )*
         }
 
-        impl $crate::python::schema::Record for $name {
+        impl $crate::schema::Record for $name {
             const NAME: &'static str = stringify!($name);
             const KEYS: &'static [(&'static str, bool)] =
                 &[$((stringify!($field), record!(@required $($default)?))),*];

@@ -1,6 +1,7 @@
 //! `X-Forwarded-For` / `X-Forwarded-Proto`, honoured only when the peer is a trusted proxy.
+//! Applied once per request, by the pipeline's `route` stage.
 
-use crate::request::HttpRequest;
+use super::HttpRequest;
 use ipnet::IpNet;
 use std::net::{IpAddr, SocketAddr};
 
@@ -76,8 +77,6 @@ mod tests {
                 ("x-forwarded-proto".into(), proto.into()),
             ],
             body: Default::default(),
-            form: None,
-            admission: None,
             peer: Some(peer.parse().unwrap()),
             scheme: "http",
         }

@@ -1,10 +1,10 @@
 //! The `Request` object handlers receive. Dicts are built on first access only.
 
-use super::HttpRequest;
-use crate::app::App;
+use super::refs::PyRefs;
 use crate::auth::py::json_to_py;
 use crate::auth::Identity;
 use crate::request::query::parse_urlencoded;
+use crate::request::HttpRequest;
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyType};
@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 #[pyclass(module = "django_bolt", name = "Request", dict)]
 pub struct PyRequest {
     req: Arc<HttpRequest>,
-    app: Arc<App>,
+    refs: Arc<PyRefs>,
     path_params: Vec<(String, String)>,
     headers: OnceLock<Py<PyDict>>,
     query: OnceLock<Py<PyDict>>,
@@ -27,10 +27,14 @@ pub struct PyRequest {
 }
 
 impl PyRequest {
-    pub fn new(req: Arc<HttpRequest>, app: Arc<App>, path_params: Vec<(String, String)>) -> Self {
+    pub fn new(
+        req: Arc<HttpRequest>,
+        refs: Arc<PyRefs>,
+        path_params: Vec<(String, String)>,
+    ) -> Self {
         PyRequest {
             req,
-            app,
+            refs,
             path_params,
             headers: OnceLock::new(),
             query: OnceLock::new(),
@@ -224,7 +228,7 @@ impl PyRequest {
             }
             return Ok(user);
         }
-        let anonymous = this.app.refs.anonymous_user.bind(py).call0()?.unbind();
+        let anonymous = this.refs.anonymous_user.bind(py).call0()?.unbind();
         if let Ok(mut g) = this.user.lock() {
             *g = Some(anonymous.clone_ref(py));
         }
@@ -251,7 +255,7 @@ impl PyRequest {
                     .call_method1("aload_user", (slf, user_id, context));
             }
         }
-        this.app.refs.auser.bind(py).call1((slf,))
+        this.refs.auser.bind(py).call1((slf,))
     }
 
     fn get_full_path(&self) -> String {

@@ -1,0 +1,322 @@
+//! Stage 4, `run`: parameters are coerced in Rust, then one GIL hold builds the arguments,
+//! runs the route's Python stage chain and the handler, and turns the result into a response.
+//! Sync handlers run on the blocking pool; async ones are stepped from Rust (`python::coro`).
+
+use super::admit::Admitted;
+use crate::app::{App, Route};
+use crate::auth::Identity;
+use crate::params::errors::validation_body;
+use crate::params::form::FormData;
+use crate::params::{self, ExtractError, Extracted, Slot};
+use crate::python::convert::to_py;
+use crate::python::coro::{self, Outcome, Step};
+use crate::python::request::PyRequest;
+use crate::python::response::{errors_from_python, from_error, from_result};
+use crate::request::HttpRequest;
+use crate::response::{Body, Response, JSON};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use std::sync::Arc;
+
+/// Runs route `index` for an admitted request whose body has been received (`form`: a form the
+/// transport parsed while receiving it).
+pub async fn run(
+    app: &Arc<App>,
+    index: usize,
+    path_params: Vec<(String, String)>,
+    identity: Admitted,
+    req: &Arc<HttpRequest>,
+    form: Option<FormData>,
+) -> Response {
+    let route = &app.routes[index];
+    if let Some(fixed) = fixed(route) {
+        return fixed;
+    }
+    let form = match super::body::form(app, route, req, form).await {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    // Kept until the response exists: spooled uploads are removed when these drop.
+    let _temp_files = form.as_ref().map(|f| f.temp_files()).unwrap_or_default();
+    let extracted = match params::extract(&route.params, route.needs, req, &path_params, form) {
+        Ok(e) => e,
+        Err(ExtractError::BadRequest(m)) => return Response::detail(400, &m),
+        Err(ExtractError::UnsupportedMediaType(m)) => return Response::detail(415, &m),
+    };
+    let resp = if route.is_async {
+        let step = Python::attach(|py| {
+            let coroutine =
+                match call_handler(py, app, route, req, path_params, extracted, None, identity) {
+                    Ok(c) => c,
+                    Err(resp) => return Err(resp),
+                };
+            if let (true, Some(locked)) = (route.never_suspends, &app.refs.locked_loop) {
+                return Err(convert(py, app, route, locked.run_to_end(py, coroutine)));
+            }
+            match coro::start(py, &app.refs, coroutine) {
+                Step::Done(outcome) => Err(convert(py, app, route, outcome)),
+                Step::Pending(rx) => Ok(rx),
+            }
+        });
+        match step {
+            Err(resp) => resp,
+            Ok(rx) => match rx.await {
+                Ok(outcome) => Python::attach(|py| convert(py, app, route, outcome)),
+                Err(_) => Response::detail(500, "Internal Server Error"),
+            },
+        }
+    } else {
+        let app = Arc::clone(app);
+        let req = Arc::clone(req);
+        let joined = tokio::task::spawn_blocking(move || {
+            let route = &app.routes[index];
+            Python::attach(|py| {
+                match call_handler(
+                    py,
+                    &app,
+                    route,
+                    &req,
+                    path_params,
+                    extracted,
+                    None,
+                    identity,
+                ) {
+                    Ok(result) => convert(py, &app, route, Ok(result.unbind())),
+                    Err(resp) => resp,
+                }
+            })
+        })
+        .await;
+        joined.unwrap_or_else(|_| Response::detail(500, "Internal Server Error"))
+    };
+    open_file(app, resp, req).await
+}
+
+/// A static route's response, rendered at startup: no parameters, no Python.
+pub fn fixed(route: &Route) -> Option<Response> {
+    route.fixed_response.as_ref().map(Response::copy_full)
+}
+
+/// A `File`/`FileResponse` result: its path checked, the file opened and sized, off the GIL,
+/// with the request's conditional and range headers.
+async fn open_file(app: &App, mut resp: Response, req: &HttpRequest) -> Response {
+    if !matches!(resp.body, Body::FileRequest(_)) {
+        return resp;
+    }
+    let body = std::mem::replace(&mut resp.body, Body::Full(bytes::Bytes::new()));
+    let Body::FileRequest(file) = body else {
+        return resp;
+    };
+    let conditions = crate::response::file::Conditions::capture(req);
+    crate::response::file::respond(
+        resp,
+        *file,
+        conditions,
+        app.config.allowed_file_roots.clone(),
+    )
+    .await
+}
+
+fn convert(py: Python<'_>, app: &Arc<App>, route: &Route, outcome: Outcome) -> Response {
+    match outcome {
+        Ok(obj) => from_result(
+            py,
+            &app.refs,
+            route.status_code,
+            route.shape_response.as_ref(),
+            obj.into_bound(py),
+        )
+        .unwrap_or_else(|e| from_error(py, &app.refs, app.config.debug, e)),
+        Err(e) => from_error(py, &app.refs, app.config.debug, e),
+    }
+}
+
+/// Builds the arguments and calls the handler. `Err` is a finished error response.
+/// `leading` goes before the parameters (a WebSocket handler's connection).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn call_handler<'py>(
+    py: Python<'py>,
+    app: &Arc<App>,
+    route: &Route,
+    req: &Arc<HttpRequest>,
+    path_params: Vec<(String, String)>,
+    extracted: Extracted,
+    leading: Option<Bound<'py, PyAny>>,
+    identity: Option<Arc<Identity>>,
+) -> Result<Bound<'py, PyAny>, Response> {
+    let Extracted {
+        slots,
+        mut errors,
+        form,
+    } = extracted;
+    let fail = |e: PyErr| from_error(py, &app.refs, app.config.debug, e);
+    let mut request_obj: Option<Bound<'py, PyAny>> = None;
+    let mut path_params = Some(path_params);
+    let mut identity = Some(identity);
+    let mut new_request = |path_params: &mut Option<Vec<(String, String)>>| {
+        let params = path_params.take().unwrap_or_default();
+        let request = PyRequest::new(Arc::clone(req), Arc::clone(&app.refs), params)
+            .with_identity(identity.take().flatten());
+        Bound::new(py, request).map(Bound::into_any)
+    };
+    let mut positional: Vec<Bound<'py, PyAny>> = Vec::with_capacity(slots.len() + 1);
+    positional.extend(leading);
+    let mut keywords: Option<Bound<'py, PyDict>> = None;
+    for (spec, slot) in route.params.iter().zip(slots) {
+        let value: Bound<'py, PyAny> = match slot {
+            Slot::Value(v) => to_py(py, &app.refs, &v).map_err(fail)?,
+            Slot::Default => match &spec.default {
+                Some(d) => d.bind(py).clone(),
+                None => py.None().into_bound(py),
+            },
+            Slot::JsonBody | Slot::FormModel => {
+                let decoder = match &spec.decoder {
+                    Some(d) => d.bind(py),
+                    None => return Err(Response::detail(500, "Internal Server Error")),
+                };
+                let input = if matches!(slot, Slot::JsonBody) {
+                    PyBytes::new(py, &req.body).into_any()
+                } else {
+                    form_dict(py, app, form.as_ref()).map_err(fail)?.into_any()
+                };
+                match decoder.call1((input,)) {
+                    Ok(v) => v,
+                    Err(e) if e.is_instance(py, app.refs.validation_error.bind(py)) => {
+                        let listed = e
+                            .value(py)
+                            .getattr("errors")
+                            .and_then(|l| errors_from_python(&l))
+                            .map_err(fail)?;
+                        errors.extend(listed);
+                        py.None().into_bound(py)
+                    }
+                    Err(e) => return Err(fail(e)),
+                }
+            }
+            Slot::Files(files) => {
+                let objs = files
+                    .iter()
+                    .map(|f| upload_file(py, app, f))
+                    .collect::<PyResult<Vec<_>>>()
+                    .map_err(fail)?;
+                if spec.is_list {
+                    PyList::new(py, objs).map_err(fail)?.into_any()
+                } else {
+                    objs.into_iter()
+                        .next()
+                        .unwrap_or_else(|| py.None().into_bound(py))
+                }
+            }
+            Slot::Request => match &request_obj {
+                Some(r) => r.clone(),
+                None => {
+                    let obj = new_request(&mut path_params).map_err(fail)?;
+                    request_obj = Some(obj.clone());
+                    obj
+                }
+            },
+        };
+        if spec.keyword_only {
+            let kw = match &keywords {
+                Some(k) => k.clone(),
+                None => {
+                    let k = PyDict::new(py);
+                    keywords = Some(k.clone());
+                    k
+                }
+            };
+            kw.set_item(&spec.name, value).map_err(fail)?;
+        } else {
+            positional.push(value);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Response::new(422, JSON, validation_body(&errors)));
+    }
+    // The shared empty tuple for handlers without positional arguments: no allocation.
+    let args = if positional.is_empty() {
+        PyTuple::empty(py)
+    } else {
+        PyTuple::new(py, positional).map_err(fail)?
+    };
+    if let Some(chain) = &route.chain {
+        let request = match request_obj {
+            Some(r) => r,
+            None => new_request(&mut path_params).map_err(fail)?,
+        };
+        let kwargs = keywords.unwrap_or_else(|| PyDict::new(py));
+        return chain
+            .bind(py)
+            .call1((request, route.handler.bind(py), args, kwargs))
+            .map_err(fail);
+    }
+    route
+        .handler
+        .bind(py)
+        .call(args, keywords.as_ref())
+        .map_err(fail)
+}
+
+fn upload_file<'py>(
+    py: Python<'py>,
+    app: &App,
+    f: &params::form::UploadedFile,
+) -> PyResult<Bound<'py, PyAny>> {
+    let headers = PyDict::new(py);
+    for (k, v) in &f.headers {
+        headers.set_item(k, v)?;
+    }
+    let upload = app.refs.upload_file.bind(py);
+    match &f.spooled {
+        Some(path) => {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("path", path.as_os_str())?;
+            kwargs.set_item("size", f.size)?;
+            upload.call(
+                (
+                    f.filename.as_str(),
+                    f.content_type.as_str(),
+                    py.None(),
+                    headers,
+                ),
+                Some(&kwargs),
+            )
+        }
+        None => upload.call1((
+            f.filename.as_str(),
+            f.content_type.as_str(),
+            PyBytes::new(py, &f.data),
+            headers,
+        )),
+    }
+}
+
+/// Form fields and files as a dict for model decoders; repeated keys become lists.
+fn form_dict<'py>(
+    py: Python<'py>,
+    app: &App,
+    form: Option<&params::form::FormData>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    let Some(form) = form else { return Ok(d) };
+    let put = |k: &str, v: Bound<'py, PyAny>| -> PyResult<()> {
+        match d.get_item(k)? {
+            Some(prev) => {
+                if let Ok(list) = prev.cast::<PyList>() {
+                    list.append(v)?;
+                } else {
+                    d.set_item(k, PyList::new(py, [prev, v])?)?;
+                }
+            }
+            None => d.set_item(k, v)?,
+        }
+        Ok(())
+    };
+    for (k, v) in &form.fields {
+        put(k, pyo3::types::PyString::new(py, v).into_any())?;
+    }
+    for (k, f) in &form.files {
+        put(k, upload_file(py, app, f)?)?;
+    }
+    Ok(d)
+}

@@ -159,7 +159,11 @@ pub(crate) fn call_handler<'py>(
             .with_identity(identity.take().flatten());
         Bound::new(py, request).map(Bound::into_any)
     };
-    let mut positional: Vec<Bound<'py, PyAny>> = Vec::with_capacity(slots.len() + 1);
+    // No allocation for a handler without arguments (its args are the shared empty tuple).
+    let mut positional: Vec<Bound<'py, PyAny>> = match (slots.len(), &leading) {
+        (0, None) => Vec::new(),
+        (n, _) => Vec::with_capacity(n + 1),
+    };
     positional.extend(leading);
     let mut keywords: Option<Bound<'py, PyDict>> = None;
     for (spec, slot) in route.params.iter().zip(slots) {

@@ -19,7 +19,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use std::sync::Arc;
 
 /// Runs route `index` for an admitted request whose body has been received (`form`: a form the
-/// transport parsed while receiving it).
+/// transport parsed while receiving it). Static routes are answered by [`fixed`] instead.
 pub async fn run(
     app: &Arc<App>,
     index: usize,
@@ -29,9 +29,6 @@ pub async fn run(
     form: Option<FormData>,
 ) -> Response {
     let route = &app.routes[index];
-    if let Some(fixed) = fixed(route) {
-        return fixed;
-    }
     let form = match super::body::form(app, route, req, form).await {
         Ok(f) => f,
         Err(resp) => return resp,
@@ -159,7 +156,11 @@ pub(crate) fn call_handler<'py>(
             .with_identity(identity.take().flatten());
         Bound::new(py, request).map(Bound::into_any)
     };
-    let mut positional: Vec<Bound<'py, PyAny>> = Vec::with_capacity(slots.len() + 1);
+    // No allocation for a handler without arguments (its args are the shared empty tuple).
+    let mut positional: Vec<Bound<'py, PyAny>> = match (slots.len(), &leading) {
+        (0, None) => Vec::new(),
+        (n, _) => Vec::with_capacity(n + 1),
+    };
     positional.extend(leading);
     let mut keywords: Option<Bound<'py, PyDict>> = None;
     for (spec, slot) in route.params.iter().zip(slots) {

@@ -101,8 +101,23 @@ pub fn has_token(value: Option<&str>, token: &str) -> bool {
 
 /// Decodes bytes as Latin-1: every byte maps to the code point of the same value.
 pub fn latin1(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) if s.is_ascii() => s.to_owned(),
-        _ => bytes.iter().map(|&b| b as char).collect(),
+    // ASCII (nearly every header) is copied as is: one check instead of UTF-8 validation.
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return unsafe { std::str::from_utf8_unchecked(bytes) }.to_owned();
+    }
+    bytes.iter().map(|&b| b as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::latin1;
+
+    #[test]
+    fn latin1_maps_each_byte_to_its_code_point() {
+        assert_eq!(latin1(b"text/html"), "text/html");
+        // UTF-8 for "é" is two bytes: decoded as Latin-1 they are two characters.
+        assert_eq!(latin1("é".as_bytes()), "\u{c3}\u{a9}");
+        assert_eq!(latin1(&[0xff, b'a']), "\u{ff}a");
     }
 }

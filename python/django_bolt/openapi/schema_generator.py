@@ -39,6 +39,7 @@ _KIND_SCHEMAS: dict[str, dict[str, Any]] = {
     "time": {"type": "string", "format": "time"},
     "any": {"type": "string"},
 }
+_OPENAPI_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 _NUMERIC = {"int", "float", "decimal"}
 _TEXT = {"str", "bytes"}
 _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
@@ -304,9 +305,7 @@ class SchemaGenerator:
             return response
         base, _, _ = _parse_annotation(model)
         if isinstance(base, type) and issubclass(base, Response):
-            media = getattr(base, "media_type", None) or "application/json"
-            schema: dict[str, Any] = {} if "json" in media else {"type": "string"}
-            response["content"] = {media: {"schema": schema}}
+            response["content"] = _response_class_content(base)
             return response
         if base is Any or inspect.isclass(typing.get_origin(base)) and _is_stream(typing.get_origin(base)):
             response["content"] = {"application/json": {"schema": {}}}
@@ -376,6 +375,8 @@ class SchemaGenerator:
             route = entry.route
             if route.fixed or entry.record["kind"] != "http" or not route.include_in_schema:
                 continue
+            if route.method not in _OPENAPI_METHODS:
+                continue  # QUERY: OpenAPI 3.1 has no such operation (3.2 adds it)
             if any(route.path == p or route.path.startswith(p.rstrip("/") + "/") for p in config.exclude_paths):
                 continue
             path = openapi_path(route.path, self.trailing_slash)
@@ -487,6 +488,19 @@ class SchemaGenerator:
         if config.webhooks:
             doc["webhooks"] = to_json(config.webhooks)
         return doc
+
+
+def _response_class_content(cls: type) -> dict[str, Any]:
+    """What a handler annotated with a response class answers: the media type of the classes that
+    fix one; any (``*/*``) for ``Response``, streams and files, whose media type is per instance."""
+    from ..responses import HTML, JSON, EventSourceResponse, PlainText
+
+    for fixed, media in ((JSON, "application/json"), (HTML, "text/html"), (PlainText, "text/plain")):
+        if issubclass(cls, fixed):
+            return {media: {"schema": {} if fixed is JSON else {"type": "string"}}}
+    if issubclass(cls, EventSourceResponse):
+        return {"text/event-stream": {"schema": {"type": "string"}}}
+    return {"*/*": {"schema": {}}}
 
 
 def _fits(schema: dict[str, Any], value: Any) -> bool:

@@ -127,6 +127,26 @@ class SchemaGenerator:
         self.security_schemes: dict[str, Any] = {}
         #: Error body components some operation refers to.
         self._error_components: set[str] = set()
+        #: Each authenticated route's (backends, guards), made once (``auth_objects``).
+        self._auth: dict[int, tuple[list[Any], list[Any]]] = {}
+        self._settings: Any = None
+
+    def auth_objects(self, route: RouteDef) -> tuple[list[Any], list[Any]]:
+        """The route's auth backends and guards, as its compiled record was made from them."""
+        from ..auth.backends import BaseAuthentication
+        from ..auth.compile import _instances
+        from ..auth.guards import BasePermission
+        from ..conf import BoltConfig
+
+        found = self._auth.get(id(route))
+        if found is None:
+            if self._settings is None and (route.auth is None or route.guards is None):
+                self._settings = BoltConfig.from_settings()
+            auth = route.auth if route.auth is not None else self._settings.authentication_classes
+            guards = route.guards if route.guards is not None else self._settings.default_permission_classes
+            found = (_instances(auth, BaseAuthentication, "auth="), _instances(guards, BasePermission, "guards="))
+            self._auth[id(route)] = found
+        return found
 
     # ------------------------------------------------------------ types → schemas
 
@@ -323,7 +343,7 @@ class SchemaGenerator:
             out["413"] = _error("Request body too large", ERROR)
         if record["auth"] is not None:
             out["401"] = _error("Not authenticated", ERROR)
-            if _can_forbid(entry):
+            if self._can_forbid(entry):
                 out["403"] = _error("Permission denied", ERROR)
         middleware = record["middleware"] or {}
         skip = set(middleware.get("skip") or ())
@@ -335,6 +355,19 @@ class SchemaGenerator:
         if "422" in out:
             self._error_components.update((VALIDATION_ERROR, "ValidationErrorItem"))
         return out
+
+    def _can_forbid(self, entry: RouteEntry) -> bool:
+        """403 is possible: a claim guard or a custom guard, or a session's CSRF check on an unsafe
+        method (authentication alone answers 401)."""
+        from ..auth.backends import SessionAuthentication
+        from ..auth.guards import AllowAny, IsAuthenticated
+
+        backends, guards = self.auth_objects(entry.route)
+        if any(not isinstance(g, (AllowAny, IsAuthenticated)) for g in guards):
+            return True
+        return entry.route.method not in _SAFE and any(
+            isinstance(b, SessionAuthentication) and b.csrf for b in backends
+        )
 
     # ------------------------------------------------------------ security
 
@@ -538,36 +571,7 @@ def _error(description: str, component: str) -> dict[str, Any]:
     }
 
 
-def auth_objects(route: RouteDef) -> tuple[list[Any], list[Any]]:
-    """The route's auth backends and guards, as its compiled record was made from them."""
-    from ..auth.backends import BaseAuthentication
-    from ..auth.compile import _instances
-    from ..auth.guards import BasePermission
-    from ..conf import BoltConfig
-
-    config = BoltConfig.from_settings()
-    backends = _instances(
-        route.auth if route.auth is not None else config.authentication_classes, BaseAuthentication, "auth="
-    )
-    guards = _instances(
-        route.guards if route.guards is not None else config.default_permission_classes, BasePermission, "guards="
-    )
-    return backends, guards
-
-
 _SAFE = {"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"}
-
-
-def _can_forbid(entry: RouteEntry) -> bool:
-    """403 is possible: a claim guard or a custom guard, or a session's CSRF check on an unsafe
-    method (authentication alone answers 401)."""
-    from ..auth.backends import SessionAuthentication
-    from ..auth.guards import AllowAny, IsAuthenticated
-
-    backends, guards = auth_objects(entry.route)
-    if any(not isinstance(g, (AllowAny, IsAuthenticated)) for g in guards):
-        return True
-    return entry.route.method not in _SAFE and any(isinstance(b, SessionAuthentication) and b.csrf for b in backends)
 
 
 def security_schemes(backend: Any) -> list[tuple[str, dict[str, Any]]]:

@@ -4,6 +4,7 @@ JSON string, which is a valid YAML double-quoted scalar, so nothing is ever read
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated
 from typing import Any
 
 
@@ -14,9 +15,11 @@ def _scalar(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, str):
+        return encode_basestring(value)
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return encode_basestring(str(value))
 
 
 def _lines(value: Any, indent: str, out: list[str]) -> None:

@@ -12,6 +12,7 @@ from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
+from .openapi import OpenAPIConfig
 from .router import WEBSOCKET, RouteCollection, RouteDef, Router, _not_yet, join_paths
 
 _TRAILING_SLASH = ("strip", "append", "keep")
@@ -127,9 +128,8 @@ class BoltAPI(RouteCollection):
         """``config`` with this API's server-wide options applied (``enable_logging=False``)."""
         return config if self.enable_logging else config.replace(access_log=False)
 
-    def openapi_enabled_config(self) -> Any:
+    def _openapi_config_in_effect(self) -> Any:
         """The effective ``OpenAPIConfig``, or None when docs are off."""
-        from .openapi import OpenAPIConfig
         from .openapi.config import default_config
 
         config = default_config() if self.openapi_config is None else self.openapi_config
@@ -140,7 +140,7 @@ class BoltAPI(RouteCollection):
     def _docs_routes(self, parts: list[tuple[RouteRecord, Any, RouteDef]]) -> list[RouteDef]:
         """The OpenAPI document (generated from the compiled routes) and the docs pages, as fixed
         routes; nothing when docs are off."""
-        config = self.openapi_enabled_config()
+        config = self._openapi_config_in_effect()
         if config is None:
             self.openapi_schema = None
             return []
@@ -206,4 +206,4 @@ class BoltAPI(RouteCollection):
         return record, compiled, route
 
 
-__all__ = ["BoltAPI", "Router"]
+__all__ = ["BoltAPI", "Router", "OpenAPIConfig"]

@@ -9,11 +9,10 @@ from typing import Annotated, Literal, TypedDict
 
 import msgspec
 import pytest
-from django_bolt import BoltAPI, UploadFile
+from django_bolt import BoltAPI, OpenAPIConfig, UploadFile
 from django_bolt.auth import APIKeyAuthentication, IsAuthenticated, JWTAuthentication, SessionAuthentication
 from django_bolt.auth.guards import AllowAny, Requires
 from django_bolt.middleware import rate_limit
-from django_bolt.openapi import OpenAPIConfig
 from django_bolt.openapi.spec import Server, Tag
 from django_bolt.param_functions import Body, Cookie, File, Form, Header, Path, Query
 from django_bolt.responses import HTML, Response, StreamingResponse
@@ -301,6 +300,23 @@ def test_security_schemes_from_the_backends():
     # AllowAny: anonymous callers too.
     assert operation(doc, "/custom-header")["security"] == [{"APIKeyHeader_x-token": []}, {}]
     assert "security" not in operation(doc, "/open")
+
+
+def test_document_wide_security_is_lifted_from_open_routes():
+    api = BoltAPI(openapi_config=OpenAPIConfig(title="t", version="1", security=[{"BearerAuth": []}]))
+
+    @api.get("/open")
+    async def open_route() -> dict:
+        return {}
+
+    @api.get("/closed", auth=[JWTAuthentication(secret="s" * 32)])
+    async def closed() -> dict:
+        return {}
+
+    doc = document(api)
+    assert doc["security"] == [{"BearerAuth": []}]
+    assert operation(doc, "/open")["security"] == []  # anyone may call it
+    assert operation(doc, "/closed")["security"] == [{"BearerAuth": []}]
 
 
 def test_tags_summary_description_ids_and_what_is_left_out():

@@ -446,6 +446,8 @@ class SchemaGenerator:
             security = self.security(entry)
             if security is not None:
                 operation["security"] = security
+            elif config.security and entry.record["auth"] is None:
+                operation["security"] = []  # open: the document-wide requirement does not apply
             methods = paths.setdefault(path, {})
             method = route.method.lower()
             if method in methods:

@@ -4,6 +4,7 @@ then served by Rust without calling Python (``RouteDef(fixed=True)``, like ``api
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,7 @@ ASSET_CACHE = "public, max-age=31536000, immutable"
 _ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 
 
+@functools.cache
 def sidecar_root() -> tuple[Path, str] | None:
     """(directory, version) of drf-spectacular-sidecar's Swagger UI and ReDoc builds, when the
     ``django-bolt[docs]`` extra is installed."""
@@ -120,16 +122,24 @@ def local_assets(base: str, trailing_slash: str, routes: list[RouteDef]) -> dict
     urls: dict[str, str] = {}
     for relative in {*SwaggerRenderPlugin.local_assets.values(), *RedocRenderPlugin.local_assets.values()}:
         file = root / relative
-        if not file.is_file():
+        body = _read(file)
+        if body is None:
             continue
         # The version is in the URL, so a new sidecar release is never served from a stale cache.
         path = join_paths(base, f"/assets/{release}/{relative}")
         headers = {"Cache-Control": ASSET_CACHE, "X-Content-Type-Options": "nosniff"}
-        routes.append(
-            _fixed(path, file.read_bytes(), _ASSET_TYPES.get(file.suffix, "application/octet-stream"), headers)
-        )
+        routes.append(_fixed(path, body, _ASSET_TYPES.get(file.suffix, "application/octet-stream"), headers))
         urls[relative] = _url(path, trailing_slash)
     return urls
+
+
+@functools.cache
+def _read(file: Path) -> bytes | None:
+    """An asset's bytes, read once per process (every compile of every API serves them)."""
+    try:
+        return file.read_bytes()
+    except OSError:
+        return None
 
 
 def _use_local_assets(plugin: OpenAPIRenderPlugin, assets: dict[str, str]) -> None:

@@ -41,9 +41,19 @@ def test_docs_are_on_by_default_with_every_ui(client_for):
 
 def test_the_yaml_document_is_the_json_document(client_for):
     yaml = pytest.importorskip("yaml", reason="PyYAML is not installed")
-    client = client_for(make_api())
+    api = make_api()
+
+    @api.get("/tricky", summary="- yes: no # not a comment", tags=["", "null", "1.0"])
+    async def tricky(q: str = "'\"\n\t\u2028é{}[]") -> dict:
+        """Line one: 'quoted' "double" & *anchor !tag %directive
+
+        \x00 \x7f ∑ — end"""
+        return {}
+
+    client = client_for(api)
     spec = client.get("/docs/openapi.json").json()
     assert yaml.safe_load(client.get("/docs/openapi.yaml").text) == spec
+    assert spec["paths"]["/tricky"]["get"]["summary"] == "- yes: no # not a comment"
     expected = {
         "/docs": "swagger-ui",
         "/docs/swagger": "swagger-ui",

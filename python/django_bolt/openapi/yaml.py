@@ -4,8 +4,24 @@ JSON string, which is a valid YAML double-quoted scalar, so nothing is ever read
 from __future__ import annotations
 
 import json
+import re
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C-accelerated
 from typing import Any
+
+# YAML allows only printable characters in a document, and reads NEL, LS, PS as line breaks and
+# a BOM as a marker: every other character is escaped (JSON's escaping covers only C0 controls).
+_UNPRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _quoted(text: str) -> str:
+    return _UNPRINTABLE.sub(_escape, encode_basestring(text))
 
 
 def _scalar(value: Any) -> str:
@@ -16,10 +32,10 @@ def _scalar(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, str):
-        return encode_basestring(value)
+        return _quoted(value)
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    return encode_basestring(str(value))
+    return _quoted(str(value))
 
 
 def _lines(value: Any, indent: str, out: list[str]) -> None:

@@ -411,6 +411,33 @@ def test_paths_follow_the_trailing_slash_policy_and_templates():
     assert set(doc["paths"]) == {"/files/{rest}", "/users/{user_id}/"}
 
 
+class ErrorResponse(msgspec.Struct):
+    """An API's own type with the name of django-bolt's error body."""
+
+    code: int
+
+
+def test_an_api_type_may_share_the_error_bodies_name():
+    api = BoltAPI()
+
+    @api.get("/items/{item_id}")
+    async def get_item(item_id: int) -> ErrorResponse:
+        return ErrorResponse(code=1)
+
+    doc = document(api)
+    responses = operation(doc, "/items/{item_id}")["responses"]
+    assert responses["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    assert responses["default"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/django_bolt.ErrorResponse"
+    }
+    schemas = doc["components"]["schemas"]
+    assert schemas["ErrorResponse"]["properties"] == {"code": {"type": "integer"}}
+    assert schemas["django_bolt.ErrorResponse"]["required"] == ["detail"]
+    assert schemas["HTTPValidationError"]["properties"]["detail"]["items"] == {
+        "$ref": "#/components/schemas/ValidationErrorItem"
+    }
+
+
 def test_strict_refuses_types_it_cannot_describe():
     from django_bolt.openapi.schema_generator import OpenAPIStrictError
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import inspect
+import json
 import re
 import typing
 from collections.abc import Iterable
@@ -125,8 +126,9 @@ class SchemaGenerator:
         self._types: list[Any] = []
         self._slots: list[tuple[dict[str, Any], Any]] = []
         self.security_schemes: dict[str, Any] = {}
-        #: Error body components some operation refers to.
+        #: Error body components some operation refers to, and the slots of their references.
         self._error_components: set[str] = set()
+        self._error_refs: list[tuple[dict[str, Any], str]] = []
         #: Each authenticated route's (backends, guards), made once (``auth_objects``).
         self._auth: dict[int, tuple[list[Any], list[Any]]] = {}
         self._settings: Any = None
@@ -179,9 +181,13 @@ class SchemaGenerator:
                 schemas.append(schema)
         for (slot, _), schema in zip(self._slots, schemas, strict=True):
             slot.update(schema)
-        for name in _ERROR_SCHEMAS:
-            if name in components:
-                raise ComponentNameCollisionError(f"the type name {name!r} is reserved for django-bolt's error bodies")
+        # The error bodies' names, unless an API type already has one of them.
+        names = {n: (f"django_bolt.{n}" if n in components else n) for n in _ERROR_SCHEMAS}
+        for ref, name in self._error_refs:
+            ref["$ref"] = REF.format(name=names[name])
+        item_ref = (REF.format(name="ValidationErrorItem"), REF.format(name=names["ValidationErrorItem"]))
+        for name in self._error_components:
+            components[names[name]] = json.loads(json.dumps(_ERROR_SCHEMAS[name]).replace(*item_ref))
         return components
 
     # ------------------------------------------------------------ parameters
@@ -338,23 +344,29 @@ class SchemaGenerator:
         out: dict[str, Any] = {}
         params = [p for p in record["params"] if p["source"] != "request"]
         if params:
-            out["422"] = _error("Validation Error", VALIDATION_ERROR)
+            out["422"] = self._error("Validation Error", VALIDATION_ERROR)
         if any(p["source"] in ("body", "form", "form_model", "file") for p in params):
-            out["413"] = _error("Request body too large", ERROR)
+            out["413"] = self._error("Request body too large", ERROR)
         if record["auth"] is not None:
-            out["401"] = _error("Not authenticated", ERROR)
+            out["401"] = self._error("Not authenticated", ERROR)
             if self._can_forbid(entry):
-                out["403"] = _error("Permission denied", ERROR)
+                out["403"] = self._error("Permission denied", ERROR)
         middleware = record["middleware"] or {}
         skip = set(middleware.get("skip") or ())
         if middleware.get("rate_limit") and not skip & {"rate_limit", "*"}:
-            out["429"] = _error("Too many requests", ERROR)
+            out["429"] = self._error("Too many requests", ERROR)
         # A handler may raise HTTPException with any status; those answers share one shape.
-        out["default"] = _error("Error", ERROR)
-        self._error_components.add(ERROR)
-        if "422" in out:
-            self._error_components.update((VALIDATION_ERROR, "ValidationErrorItem"))
+        out["default"] = self._error("Error", ERROR)
         return out
+
+    def _error(self, description: str, component: str) -> dict[str, Any]:
+        """An error answer; its ``$ref`` is set once the user's component names are known."""
+        ref: dict[str, Any] = {}
+        self._error_refs.append((ref, component))
+        self._error_components.add(component)
+        if component == VALIDATION_ERROR:
+            self._error_components.add("ValidationErrorItem")
+        return {"description": description, "content": {"application/json": {"schema": ref}}}
 
     def _can_forbid(self, entry: RouteEntry) -> bool:
         """403 is possible: a claim guard or a custom guard, or a session's CSRF check on an unsafe
@@ -498,8 +510,6 @@ class SchemaGenerator:
         doc["paths"] = paths
         extra = config.components.to_dict() if hasattr(config.components, "to_dict") else dict(config.components or {})
         schemas = {**components, **(extra.pop("schemas", None) or {})}
-        if self._error_components:
-            schemas.update({k: v for k, v in _ERROR_SCHEMAS.items() if k in self._error_components})
         out_components: dict[str, Any] = {}
         if schemas:
             out_components["schemas"] = dict(sorted(schemas.items()))

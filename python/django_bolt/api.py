@@ -148,7 +148,17 @@ class BoltAPI(RouteCollection):
         from .openapi.schema_generator import RouteEntry, SchemaGenerator
 
         entries = [RouteEntry(route, compiled, record) for record, compiled, route in parts]
-        self.openapi_schema = SchemaGenerator(config, self.trailing_slash).generate(entries)
+        try:
+            self.openapi_schema = SchemaGenerator(config, self.trailing_slash).generate(entries)
+        except Exception:
+            if config.strict:
+                raise
+            # The API must not fail to start because its documentation could not be made.
+            import logging
+
+            logging.getLogger("django_bolt").exception("OpenAPI document not generated; /docs is not served")
+            self.openapi_schema = None
+            return []
         taken = [r.path for r in self.routes if r.method == "GET"]
         return docs_routes(config, self.openapi_schema, self.trailing_slash, taken)
 

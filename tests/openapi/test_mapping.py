@@ -454,6 +454,29 @@ def test_strict_refuses_types_it_cannot_describe():
     assert operation(document(loose), "/opaque")["responses"]["200"]["content"]["application/json"]["schema"] == {}
 
 
+def test_same_named_types_stay_apart_next_to_one_that_cannot_be_described():
+    first = msgspec.defstruct("Thing", [("a", int)], module="shop")
+    second = msgspec.defstruct("Thing", [("b", str)], module="stock")
+    api = BoltAPI()
+
+    async def make_a(body):
+        return Opaque()
+
+    async def make_b(body):
+        return {}
+
+    # Annotations set as objects: this module's postponed ones could not name local types.
+    make_a.__annotations__ = {"body": first, "return": Opaque}
+    make_b.__annotations__ = {"body": second, "return": dict}
+    api.post("/a")(make_a)
+    api.post("/b")(make_b)
+
+    doc = document(api)
+    refs = [operation(doc, p, "post")["requestBody"]["content"]["application/json"]["schema"] for p in ("/a", "/b")]
+    assert refs == [{"$ref": "#/components/schemas/shop.Thing"}, {"$ref": "#/components/schemas/stock.Thing"}]
+    assert operation(doc, "/a", "post")["responses"]["200"]["content"]["application/json"]["schema"] == {}
+
+
 def test_every_document_of_the_session_is_valid():
     """Runs last (conftest): every document the session's APIs produced is valid OpenAPI 3.1."""
     import json

@@ -176,3 +176,18 @@ def test_config_is_checked():
         BoltAPI(openapi_config={"title": "t"}).compile()
     with pytest.raises(ValueError, match="start with '/'"):
         SwaggerRenderPlugin(path="swagger")
+
+
+def test_a_document_that_cannot_be_made_leaves_the_api_serving(client_for, monkeypatch, caplog):
+    from django_bolt.openapi.schema_generator import SchemaGenerator
+
+    def broken(self, entries):
+        raise RuntimeError("generator bug")
+
+    monkeypatch.setattr(SchemaGenerator, "generate", broken)
+    client = client_for(make_api())
+    assert client.get("/items/3").json() == {"id": 3}
+    assert client.get("/docs").status_code == 404
+    assert "OpenAPI document not generated" in caplog.text
+    with pytest.raises(RuntimeError, match="generator bug"):
+        make_api(strict=True).compile()  # strict: the error is the startup's

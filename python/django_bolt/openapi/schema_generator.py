@@ -79,7 +79,8 @@ class OpenAPIStrictError(TypeError):
 
 
 class ComponentNameCollisionError(TypeError):
-    """Two different types would share one component name."""
+    """Two different types would share one component name (the release's name; msgspec gives
+    same-named types distinct names, so this generator never raises it)."""
 
 
 @dataclass
@@ -163,22 +164,21 @@ class SchemaGenerator:
         try:
             schemas, components = msgspec.json.schema_components(self._types, ref_template=REF)
         except (TypeError, ValueError):
-            # One type cannot be described: find it, fill the rest one by one.
-            schemas, components = [], {}
+            # Some type cannot be described: find which (documented as any value), then describe
+            # the others together, so that same-named types still get distinct component names.
+            describable = []
             for tp, where in (info for _, info in self._slots):
                 try:
-                    (schema,), found = msgspec.json.schema_components([tp], ref_template=REF)
+                    msgspec.json.schema_components([tp], ref_template=REF)
+                    describable.append(True)
                 except (TypeError, ValueError) as exc:
                     if self.config.strict:
                         raise OpenAPIStrictError(f"{where}: cannot describe {tp!r}: {exc}") from None
-                    schema, found = {}, {}
-                for name, value in found.items():
-                    if components.get(name, value) != value:
-                        raise ComponentNameCollisionError(
-                            f"two types are both named {name!r} in the OpenAPI components; rename one"
-                        ) from None
-                    components[name] = value
-                schemas.append(schema)
+                    describable.append(False)
+            good = [tp for tp, ok in zip(self._types, describable, strict=True) if ok]
+            found, components = msgspec.json.schema_components(good, ref_template=REF)
+            rest = iter(found)
+            schemas = [next(rest) if ok else {} for ok in describable]
         for (slot, _), schema in zip(self._slots, schemas, strict=True):
             slot.update(schema)
         # The error bodies' names, unless an API type already has one of them.

@@ -38,7 +38,7 @@ echo "interpreters: ${pythons[*]}"
 host=$(rustc -vV | sed -n 's/^host: //p')
 arch=${host%%-*}
 
-stage "services (redis-server for the Redis-backed rate limit and revocation tests)"
+stage "services (redis-server for the Redis-backed rate limit and revocation tests, chromium for the docs pages)"
 if ! command -v redis-server >/dev/null; then
     if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
     $sudo apt-get update -q
@@ -47,6 +47,14 @@ fi
 redis-server --version
 # The tests start their own redis-server on a free port; here a missing one is a failure, not a skip.
 export BOLT_REQUIRE_REDIS=1
+# Headless Chromium renders the docs pages (tests/openapi/test_browser.py); required here too.
+if ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q chromium
+fi
+chromium --version
+export BOLT_REQUIRE_CHROMIUM=1
 
 stage "tools venv"
 "$build_python" -m venv "$work/tools"

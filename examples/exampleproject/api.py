@@ -10,18 +10,34 @@ It shows:
     (`done: bool | None = None`, `limit: int = 50`);
   * a typed JSON body (msgspec.Struct) validated by msgspec.Meta constraints,
     answered with 422 when the body is invalid;
-  * errors raised as HTTPException / NotFound, rendered as {"detail": ...}.
+  * errors raised as HTTPException / NotFound, rendered as {"detail": ...};
+  * OpenAPI docs at /docs (Swagger UI; /docs/openapi.json is the document): routes are grouped
+    by `tags=`, and GET /stats is secured by an API key (`X-API-Key`, from EXAMPLE_API_KEY).
 """
 
+import os
 from datetime import datetime
 from typing import Annotated
 
 import msgspec
 from django_bolt import BoltAPI
+from django_bolt.auth import APIKeyAuthentication, IsAuthenticated
 from django_bolt.exceptions import HTTPException, NotFound
+from django_bolt.openapi import OpenAPIConfig
+from django_bolt.openapi.spec import Tag
 from notes.models import Note
 
-api = BoltAPI()
+api = BoltAPI(
+    openapi_config=OpenAPIConfig(
+        title="Notes API",
+        version="1.0.0",
+        description="The django-bolt example project.",
+        tags=[Tag(name="notes", description="Create, read, update and delete notes"), Tag(name="admin")],
+    )
+)
+
+# The key GET /stats accepts (set EXAMPLE_API_KEY in production; this default is for trying it out).
+API_KEY = os.environ.get("EXAMPLE_API_KEY", "example-key")
 
 # Largest page GET /notes will return, whatever `limit` asks for.
 MAX_LIMIT = 500
@@ -68,7 +84,7 @@ async def index() -> dict:
     return {"message": "Hello from django-bolt"}
 
 
-@api.get("/notes")
+@api.get("/notes", tags=["notes"])
 async def list_notes(done: bool | None = None, limit: int = 50) -> list[NoteOut]:
     """List notes, oldest first. `?done=true|false` filters; `?limit=` caps the count."""
     limit = max(0, min(limit, MAX_LIMIT))
@@ -78,7 +94,7 @@ async def list_notes(done: bool | None = None, limit: int = 50) -> list[NoteOut]
     return [to_out(note) async for note in notes[:limit]]
 
 
-@api.get("/notes/{note_id}")
+@api.get("/notes/{note_id}", tags=["notes"])
 async def get_note(note_id: int) -> NoteOut:
     """Fetch one note; 404 if there is none with that id."""
     try:
@@ -88,14 +104,14 @@ async def get_note(note_id: int) -> NoteOut:
     return to_out(note)
 
 
-@api.post("/notes", status_code=201)
+@api.post("/notes", status_code=201, tags=["notes"])
 async def create_note(payload: NoteIn) -> NoteOut:
     """Create a note from a JSON body; answers 201 with the stored note."""
     note = await Note.objects.acreate(title=payload.title, body=payload.body, done=payload.done)
     return to_out(note)
 
 
-@api.put("/notes/{note_id}")
+@api.put("/notes/{note_id}", tags=["notes"])
 def replace_note(note_id: int, payload: NoteIn) -> NoteOut:
     """Replace a note (a plain sync handler using the sync ORM).
 
@@ -112,7 +128,7 @@ def replace_note(note_id: int, payload: NoteIn) -> NoteOut:
     return to_out(note)
 
 
-@api.delete("/notes/{note_id}")
+@api.delete("/notes/{note_id}", tags=["notes"])
 async def delete_note(note_id: int) -> dict:
     """Delete a note; answers {"deleted": id}, or 404 if it did not exist."""
     deleted, _ = await Note.objects.filter(pk=note_id).adelete()
@@ -125,3 +141,14 @@ async def delete_note(note_id: int) -> dict:
 async def boom() -> dict:
     """Always fails: shows how an HTTPException becomes an error response."""
     raise HTTPException(status_code=409, detail="Boom: this endpoint always conflicts")
+
+
+class Stats(msgspec.Struct):
+    notes: int
+    done: int
+
+
+@api.get("/stats", tags=["admin"], auth=[APIKeyAuthentication(api_keys=[API_KEY])], guards=[IsAuthenticated()])
+async def stats() -> Stats:
+    """Counts of notes; needs the `X-API-Key` header (401 without a valid key)."""
+    return Stats(notes=await Note.objects.acount(), done=await Note.objects.filter(done=True).acount())

@@ -31,7 +31,8 @@ ROOT_URLCONF = "exampleproject.urls"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR / "db.sqlite3",
+        # EXAMPLE_DB: another file (the tests run the example on a temporary database).
+        "NAME": os.environ.get("EXAMPLE_DB", BASE_DIR / "db.sqlite3"),
     }
 }
 

@@ -4,6 +4,7 @@ from ._core import __version__, build_info
 from .api import BoltAPI
 from .exceptions import HTTPException
 from .middleware import CompressionConfig, cors, no_compress, rate_limit, skip_middleware
+from .openapi import OpenAPIConfig
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .request import Request, UploadFile
 from .responses import (
@@ -53,6 +54,7 @@ __all__ = [
     "File",
     "Depends",
     "CompressionConfig",
+    "OpenAPIConfig",
     "cors",
     "rate_limit",
     "skip_middleware",

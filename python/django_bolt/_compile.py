@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import decimal
 import dis
+import enum
 import inspect
 import re
 import types
@@ -273,6 +274,19 @@ class CompiledHandler:
     params: list[ParamRecord]
     #: ``Depends`` arguments, resolved once into plans the route's stage chain runs.
     dependencies: dict[str, DependencyPlan] = dataclasses.field(default_factory=dict)
+    #: What the OpenAPI generator reads besides ``params``, by argument name.
+    docs: dict[str, ParamDoc] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class ParamDoc:
+    """A parameter's type and marker as written (``Optional``/``Annotated`` peeled), for the
+    OpenAPI generator; the constraints it documents are the ones in the ``ParamRecord``."""
+
+    base: Any
+    marker: Param | None
+    #: A JSON body read from the key of its name in the object (``embed``, or several bodies).
+    embedded: bool = False
 
 
 def _marker_of(extras: list[Any], default: Any) -> tuple[Param | Depends | None, Any]:
@@ -362,7 +376,22 @@ def compile_param(
             f"{where}: parameter {name!r} of type {annotation!r} cannot be read from the {source}"
         )
     spec.update(source=source, kind=kind, is_list=item is not None)
+    choices = string_choices(item if item is not None else base)
+    if choices is not None:
+        spec["choices"] = choices
     return spec
+
+
+def string_choices(tp: Any) -> list[str] | None:
+    """The values a ``Literal`` of strings or a string ``Enum`` allows (checked by Rust on the raw
+    value); None for other types."""
+    if typing.get_origin(tp) is typing.Literal:
+        values = list(typing.get_args(tp))
+    elif isinstance(tp, type) and issubclass(tp, enum.Enum) and issubclass(tp, str):
+        values = [member.value for member in tp]
+    else:
+        return None
+    return values if values and all(isinstance(v, str) for v in values) else None
 
 
 _VALUE_CONSTRAINTS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
@@ -423,6 +452,7 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
     )
     params: list[ParamRecord] = []
     dependencies: dict[str, DependencyPlan] = {}
+    docs: dict[str, ParamDoc] = {}
     for name, parameter in signature.parameters.items():
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
@@ -433,6 +463,11 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
             continue
         compiled["keyword_only"] = parameter.kind is inspect.Parameter.KEYWORD_ONLY
         params.append(compiled)
+        base, extras, _ = _parse_annotation(annotation)
+        marker, _ = _marker_of(extras, parameter.default)
+        marker = marker if isinstance(marker, Param) else None
+        embedded = compiled["source"] == "body" and (body_count > 1 or (isinstance(marker, Body) and marker.embed))
+        docs[name] = ParamDoc(base, marker, embedded)
     missing = path_names - {p["key"] for p in params if p.get("source") == "path"}
     if missing:
         raise RouteDefinitionError(f"{where}: path parameter(s) {sorted(missing)} are not arguments of the handler")
@@ -440,4 +475,4 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
         # The chain adds the dependencies as keywords: every other argument must be one too.
         for p in params:
             p["keyword_only"] = True
-    return CompiledHandler(fn, is_async, params, dependencies)
+    return CompiledHandler(fn, is_async, params, dependencies, docs)

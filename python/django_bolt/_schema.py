@@ -68,6 +68,8 @@ class ParamRecord(_ParamRequired, total=False):
     min_length: int
     max_length: int
     pattern: str
+    #: ``Literal[...]`` / string ``Enum`` values: the only raw values accepted.
+    choices: list[str]
     #: Files: bytes per file.
     max_size: int
     min_size: int

@@ -12,6 +12,7 @@ from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
+from .openapi import OpenAPIConfig
 from .router import WEBSOCKET, RouteCollection, RouteDef, Router, _not_yet, join_paths
 
 _TRAILING_SLASH = ("strip", "append", "keep")
@@ -49,8 +50,11 @@ class BoltAPI(RouteCollection):
         _not_yet("BoltAPI(logging_config=) (use BOLT_ACCESS_LOG for request logs)", logging_config)
         super().__init__(prefix)
         self.trailing_slash = trailing_slash
-        #: Documentation only: kept for the OpenAPI generator (issue 14).
+        #: What the docs describe and where they are served (``django_bolt.openapi``); None: the
+        #: default config (docs on, at ``/docs``), as in the release. ``enabled=False`` turns them off.
         self.openapi_config = openapi_config
+        #: The OpenAPI document of the last compile (None when docs are off).
+        self.openapi_schema: dict[str, Any] | None = None
         #: False turns the access log (``BOLT_ACCESS_LOG``) off for the server that serves this API.
         self.enable_logging = bool(enable_logging)
         self.logging_config = None
@@ -110,7 +114,9 @@ class BoltAPI(RouteCollection):
             config = self.server_config(config)
         from ._runtime import find_static, runtime
 
-        routes = [self._compile_route(r, config) for r in self.routes]
+        parts = [self._compile_parts(r, config) for r in self.routes]
+        routes = [record for record, _, _ in parts]
+        routes.extend(self._compile_route(r, config) for r in self._docs_routes(parts))
         compression = self.compression.to_dict() if self.compression else None
         refs = runtime(config.event_loop, find_static if config.static_finders else None)
         app = _core.App(routes, refs, config.server_dict(), self.trailing_slash, compression=compression)
@@ -122,7 +128,46 @@ class BoltAPI(RouteCollection):
         """``config`` with this API's server-wide options applied (``enable_logging=False``)."""
         return config if self.enable_logging else config.replace(access_log=False)
 
+    def _openapi_config_in_effect(self) -> Any:
+        """The effective ``OpenAPIConfig``, or None when docs are off."""
+        from .openapi.config import default_config
+
+        config = default_config() if self.openapi_config is None else self.openapi_config
+        if not isinstance(config, OpenAPIConfig):
+            raise TypeError(f"BoltAPI(openapi_config=) takes an OpenAPIConfig or None, not {config!r}")
+        return config if config.enabled else None
+
+    def _docs_routes(self, parts: list[tuple[RouteRecord, Any, RouteDef]]) -> list[RouteDef]:
+        """The OpenAPI document (generated from the compiled routes) and the docs pages, as fixed
+        routes; nothing when docs are off."""
+        config = self._openapi_config_in_effect()
+        if config is None:
+            self.openapi_schema = None
+            return []
+        from .openapi.routes import docs_routes
+        from .openapi.schema_generator import RouteEntry, SchemaGenerator
+
+        entries = [RouteEntry(route, compiled, record) for record, compiled, route in parts]
+        try:
+            self.openapi_schema = SchemaGenerator(config, self.trailing_slash).generate(entries)
+        except Exception:
+            if config.strict:
+                raise
+            # The API must not fail to start because its documentation could not be made.
+            import logging
+
+            logging.getLogger("django_bolt").exception("OpenAPI document not generated; /docs is not served")
+            self.openapi_schema = None
+            return []
+        taken = [r.path for r in self.routes if r.method == "GET"]
+        return docs_routes(config, self.openapi_schema, self.trailing_slash, taken)
+
     def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> RouteRecord:
+        return self._compile_parts(route, config)[0]
+
+    def _compile_parts(self, route: RouteDef, config: BoltConfig | None = None) -> tuple[RouteRecord, Any, RouteDef]:
+        """The route's record, its compiled handler and the route with the API's defaults applied
+        (the last two for the OpenAPI generator)."""
         from .auth.compile import compile_route_auth
 
         config = config or BoltConfig.from_settings()
@@ -151,7 +196,7 @@ class BoltAPI(RouteCollection):
         chain = build_chain(stages, compiled.is_async)
         validate = self.validate_response if route.validate_response is None else route.validate_response
         shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
-        return {
+        record: RouteRecord = {
             "method": route.method,
             "kind": "websocket" if is_websocket else "http",
             "path": path,
@@ -168,6 +213,7 @@ class BoltAPI(RouteCollection):
             # chain(request, handler, args, kwargs), or None: Rust calls the handler directly.
             "chain": chain,
         }
+        return record, compiled, route
 
 
-__all__ = ["BoltAPI", "Router"]
+__all__ = ["BoltAPI", "Router", "OpenAPIConfig"]

@@ -258,12 +258,28 @@ fn parse_datetime(s: &str) -> Option<DateTimeParts> {
     })
 }
 
-/// Checks numeric bounds, lengths and patterns. `text` is the raw string (for length/pattern).
+/// `Literal[...]` and string enums: the raw value must be one of `choices` (when there are any).
+fn check_choice(c: &Constraints, text: &str) -> Result<(), (&'static str, String)> {
+    if c.choices.is_empty() || c.choices.iter().any(|v| v == text) {
+        return Ok(());
+    }
+    let quoted: Vec<String> = c.choices.iter().map(|v| format!("'{v}'")).collect();
+    let expected = match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    Err(("literal_error", format!("Input should be {expected}")))
+}
+
+/// Checks numeric bounds, lengths, patterns and choices. `text` is the raw string (for
+/// length/pattern/choices).
 pub fn check_constraints(
     c: &Constraints,
     value: &Value,
     text: &str,
 ) -> Result<(), (&'static str, String)> {
+    check_choice(c, text)?;
     let number = match value {
         Value::Int(i) => Some(*i as f64),
         Value::Float(f) => Some(*f),
@@ -358,7 +374,9 @@ pub fn coerce_param(spec: &ParamSpec, raws: &[&str]) -> Result<Option<Value>, Ve
         let mut values = Vec::with_capacity(raws.len());
         let mut errors = Vec::new();
         for (i, raw) in raws.iter().enumerate() {
-            match coerce(spec.kind, raw) {
+            match coerce(spec.kind, raw)
+                .and_then(|v| check_choice(&spec.constraints, raw).map(|()| v))
+            {
                 Ok(v) => values.push(v),
                 Err((kind, msg)) => {
                     errors.push(FieldError::new(loc, &spec.key, kind, msg).at_index(i))
@@ -463,5 +481,15 @@ mod tests {
         assert!(check_constraints(&c, &Value::Str("abcd".into()), "abcd").is_err());
         assert!(check_constraints(&c, &Value::Str("bc".into()), "bc").is_err());
         assert!(check_constraints(&c, &Value::Str("ab".into()), "ab").is_ok());
+        let c = Constraints {
+            choices: vec!["a".into(), "b".into(), "c".into()],
+            ..Default::default()
+        };
+        assert!(check_constraints(&c, &Value::Str("b".into()), "b").is_ok());
+        let (kind, msg) = check_constraints(&c, &Value::Str("d".into()), "d").unwrap_err();
+        assert_eq!(
+            (kind, msg.as_str()),
+            ("literal_error", "Input should be 'a', 'b' or 'c'")
+        );
     }
 }

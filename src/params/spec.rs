@@ -103,6 +103,8 @@ pub struct Constraints {
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
     pub pattern: Option<Regex>,
+    /// The accepted values (`Literal[...]`, string enums); empty: any.
+    pub choices: Vec<String>,
     /// For files: bytes per file.
     pub max_size: Option<usize>,
     pub min_size: Option<usize>,
@@ -145,6 +147,7 @@ impl ParamSpec {
             min_length: r.min_length,
             max_length: r.max_length,
             pattern,
+            choices: r.choices.unwrap_or_default(),
             max_size: r.max_size,
             min_size: r.min_size,
             allowed_types: r.allowed_types.unwrap_or_default(),

@@ -62,6 +62,8 @@ record! {
         pub min_length: Option<usize> = None,
         pub max_length: Option<usize> = None,
         pub pattern: Option<String> = None,
+        /// `Literal[...]` / string `Enum` values: the only ones accepted.
+        pub choices: Option<Vec<String>> = None,
         /// Files: bytes per file.
         pub max_size: Option<usize> = None,
         pub min_size: Option<usize> = None,

@@ -220,3 +220,18 @@ def test_every_example_has_a_test():
     names = {path.stem for path in examples.glob("*.py")} - {"__init__", "sync_readme"}
     untested = sorted(name for name in names if f"test_{name}" not in globals())
     assert not untested, f"docs/examples without a test in {__file__}: {untested}"
+
+
+def test_openapi(load, client_for):
+    example = load("openapi")
+    client = client_for(example.zoo)
+    # What the README says around it: the validator enforces what the document shows.
+    assert client.get("/pets", params={"kind": "bird"}).status_code == 422
+    assert client.get("/pets", params={"limit": 0}).status_code == 422
+    assert client.post("/pets", json={"name": "Rex", "kind": "dog"}).status_code == 401
+    created = client.post("/pets", json={"name": "Rex", "kind": "dog"}, headers={"X-API-Key": "s3cret"})
+    assert created.status_code == 201
+    page = client.get("/docs")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert client.get("/docs/scalar").status_code == 404  # only the plugins given
+    assert example.zoo.openapi_schema == client.get("/docs/openapi.json").json()

@@ -464,3 +464,35 @@ def test_optional_annotated_marker_with_none_default(api, client_for):
     assert client.get("/opt").json() == {"fields": None}
     assert client.get("/opt?fields=abc").json() == {"fields": "abc"}
     assert client.get("/opt?fields=abcd").status_code == 422
+
+
+def test_literal_and_string_enum_values_are_enforced(api, client_for):
+    import enum
+    from typing import Literal
+
+    class Color(str, enum.Enum):
+        red = "red"
+        blue = "blue"
+
+    @api.get("/paint")
+    async def paint(
+        finish: Literal["matt", "gloss"] = "matt",
+        color: Color = Color.red,
+        sizes: list[Literal["s", "m"]] = [],  # noqa: B006
+    ):
+        return {"finish": finish, "color": color, "sizes": sizes}
+
+    client = client_for(api)
+    assert client.get("/paint?finish=gloss&color=blue&sizes=s&sizes=m").json() == {
+        "finish": "gloss",
+        "color": "blue",
+        "sizes": ["s", "m"],
+    }
+    # These were passed to the handler unchecked; the OpenAPI document lists them as enums.
+    wrong = client.get("/paint?finish=shiny&color=green&sizes=xl")
+    assert wrong.status_code == 422
+    assert [(e["loc"], e["msg"], e["type"]) for e in wrong.json()["detail"]] == [
+        (["query", "finish"], "Input should be 'matt' or 'gloss'", "literal_error"),
+        (["query", "color"], "Input should be 'red' or 'blue'", "literal_error"),
+        (["query", "sizes", 0], "Input should be 's' or 'm'", "literal_error"),
+    ]

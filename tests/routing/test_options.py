@@ -16,6 +16,7 @@ from django_bolt.auth import (
     SessionAuthentication,
 )
 from django_bolt.middleware import CompressionConfig
+from django_bolt.openapi import OpenAPIConfig
 from django_bolt.param_functions import Body, File, Query
 from django_bolt.request import UploadFile
 
@@ -69,14 +70,14 @@ def test_outer_router_auth_applies_to_included_routers(client_for):
 
 
 def test_documentation_options_are_kept_on_routes_and_app():
-    config = object()
+    config = OpenAPIConfig(title="x", version="1")
     api = BoltAPI(openapi_config=config)
 
     @api.post("/x", name="make-x", summary="Make", description="Makes x", include_in_schema=False, tags=["x"])
     def make() -> dict:
         return {}
 
-    other = BoltAPI(openapi_config="other")
+    other = BoltAPI(openapi_config=OpenAPIConfig(title="other", version="1"))
     api.mount("/other", other)
     (route,) = api.routes
     assert (route.name, route.summary, route.description, route.include_in_schema, route.tags) == (
@@ -88,6 +89,9 @@ def test_documentation_options_are_kept_on_routes_and_app():
     )
     assert api.openapi_config is config
     assert api.mounts == [("/other", other)]
+    # They reach the document (include_in_schema=False: the route is left out of it).
+    api.compile()
+    assert api.openapi_schema["info"]["title"] == "x" and api.openapi_schema["paths"] == {}
 
 
 def test_refused_options_name_what_is_unsupported():

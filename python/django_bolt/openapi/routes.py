@@ -1,0 +1,152 @@
+"""The docs as fixed routes: the document and every UI page rendered once when the API is compiled,
+then served by Rust without calling Python (``RouteDef(fixed=True)``, like ``api.static``)."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..middleware.decorators import no_compress
+from ..router import RouteDef, join_paths
+from .config import OpenAPIConfig, default_render_plugins
+from .plugins import JsonRenderPlugin, OpenAPIRenderPlugin, YamlRenderPlugin
+
+#: The browser may keep versioned asset files for a year (their URL changes with the version).
+ASSET_CACHE = "public, max-age=31536000, immutable"
+_ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+@functools.cache
+def sidecar_root() -> tuple[Path, str] | None:
+    """(directory, version) of drf-spectacular-sidecar's Swagger UI and ReDoc builds, when the
+    ``django-bolt[docs]`` extra is installed."""
+    try:
+        from importlib.metadata import version
+
+        import drf_spectacular_sidecar
+    except ImportError:
+        return None
+    root = Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
+    if not root.is_dir():
+        return None
+    try:
+        release = version("drf-spectacular-sidecar")
+    except Exception:  # noqa: BLE001 - a copy without metadata: any stable token will do
+        release = "local"
+    return root, release
+
+
+def _fixed(path: str, body: Any, media_type: str, headers: dict[str, str]) -> RouteDef:
+    from ..responses import Response
+
+    response = Response(body, 200, headers, media_type)
+
+    def docs_response():  # no annotations: compiled like any handler
+        return response
+
+    docs_response.__qualname__ = f"docs {path}"
+    # Compression runs on every response (fixed ones included): brotli on the 1.5 MB Swagger UI
+    # bundle took about 0.6 s of CPU per request, which anyone could make the server repeat.
+    no_compress(docs_response)
+    return RouteDef(method="GET", path=path, handler=docs_response, fixed=True, include_in_schema=False)
+
+
+def _url(path: str, trailing_slash: str) -> str:
+    """The URL the router answers ``path`` at without a redirect."""
+    return path + "/" if trailing_slash == "append" and not path.endswith("/") else path
+
+
+def docs_routes(
+    config: OpenAPIConfig, document: dict[str, Any], trailing_slash: str, taken: Iterable[str] = ()
+) -> list[RouteDef]:
+    """Every docs route; a path some API route already serves (``taken``) is left to it."""
+    base = config.path.rstrip("/")
+    # Copies: the docs path and local asset URLs are set on them, never on the caller's objects.
+    plugins: list[OpenAPIRenderPlugin] = [copy.copy(p) for p in config.render_plugins] or default_render_plugins()
+    for plugin in plugins:
+        plugin.paths = list(plugin.paths)
+    if not any(isinstance(p, JsonRenderPlugin) for p in plugins):
+        plugins.append(JsonRenderPlugin())
+    if not any(isinstance(p, YamlRenderPlugin) for p in plugins):
+        plugins.append(YamlRenderPlugin())
+    uis = [p for p in plugins if p.is_ui]
+    if uis and not any(p.has_path("/") for p in plugins):
+        uis[0].paths.insert(0, "/")  # the docs path shows the first UI
+    json_plugin = next(p for p in plugins if isinstance(p, JsonRenderPlugin))
+    schema_url = _url(join_paths(base, json_plugin.paths[0]), trailing_slash)
+
+    routes: list[RouteDef] = []
+    assets = local_assets(base, trailing_slash, routes)
+    taken = {t.rstrip("/") or "/" for t in taken}
+    nosniff = {"X-Content-Type-Options": "nosniff"}
+    for plugin in plugins:
+        if plugin.is_ui:
+            _use_local_assets(plugin, assets)
+            body: Any = plugin.render(document, schema_url)
+            script = plugin.script(schema_url) if hasattr(plugin, "script") else ""
+            headers = {
+                **nosniff,
+                "Content-Security-Policy": plugin.content_security_policy(script),
+                "Referrer-Policy": "no-referrer",
+                "Cache-Control": "no-cache",
+            }
+        else:
+            rendered = plugin.render(document, schema_url)
+            body = json.dumps(rendered, ensure_ascii=False) if isinstance(rendered, dict) else rendered
+            headers = {**nosniff, "Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
+        for sub in plugin.paths:
+            path = (base or "/") if sub == "/" else join_paths(base, sub)
+            if (path.rstrip("/") or "/") in taken:
+                continue
+            taken.add(path.rstrip("/") or "/")
+            routes.append(_fixed(path, body.encode() if isinstance(body, str) else body, plugin.media_type, headers))
+    return routes
+
+
+#: Set by ``local_assets``: the URL of each sidecar file served by this API.
+_LOCAL = "local_asset_urls"
+
+
+def local_assets(base: str, trailing_slash: str, routes: list[RouteDef]) -> dict[str, str]:
+    """Adds a fixed route for each sidecar asset the UIs can use; returns {sidecar path: URL}."""
+    found = sidecar_root()
+    if found is None:
+        return {}
+    root, release = found
+    from .plugins import RedocRenderPlugin, SwaggerRenderPlugin
+
+    urls: dict[str, str] = {}
+    for relative in {*SwaggerRenderPlugin.local_assets.values(), *RedocRenderPlugin.local_assets.values()}:
+        file = root / relative
+        body = _read(file)
+        if body is None:
+            continue
+        # The version is in the URL, so a new sidecar release is never served from a stale cache.
+        path = join_paths(base, f"/assets/{release}/{relative}")
+        headers = {"Cache-Control": ASSET_CACHE, "X-Content-Type-Options": "nosniff"}
+        routes.append(_fixed(path, body, _ASSET_TYPES.get(file.suffix, "application/octet-stream"), headers))
+        urls[relative] = _url(path, trailing_slash)
+    return urls
+
+
+@functools.cache
+def _read(file: Path) -> bytes | None:
+    """An asset's bytes, read once per process (every compile of every API serves them)."""
+    try:
+        return file.read_bytes()
+    except OSError:
+        return None
+
+
+def _use_local_assets(plugin: OpenAPIRenderPlugin, assets: dict[str, str]) -> None:
+    """Points a UI at the local copies of its assets unless its URLs were given explicitly."""
+    wanted: dict[str, str] = getattr(plugin, "local_assets", {})
+    if not wanted or getattr(plugin, "user_urls", True):
+        return
+    if all(relative in assets for relative in wanted.values()):
+        for attribute, relative in wanted.items():
+            setattr(plugin, attribute, assets[relative])

@@ -1,0 +1,611 @@
+"""The OpenAPI 3.1 document of an API, built once from its compiled routes.
+
+Parameters are described from the ``ParamRecord`` the Rust validator runs (so the constraints in
+the document are exactly the ones enforced); body and response types become JSON Schema 2020-12
+components through ``msgspec.json.schema_components``; the error answers listed for an operation are
+the ones its compiled record can produce.
+"""
+
+from __future__ import annotations
+
+import collections
+import inspect
+import json
+import re
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+
+from .._compile import CompiledHandler, _parse_annotation
+from .._schema import ParamRecord, RouteRecord
+from ..router import RouteDef
+from .config import OpenAPIConfig
+from .spec import to_json
+
+REF = "#/components/schemas/{name}"
+
+_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "decimal": {"type": "number"},
+    "str": {"type": "string"},
+    "bytes": {"type": "string"},
+    "bool": {"type": "boolean"},
+    "uuid": {"type": "string", "format": "uuid"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "time": {"type": "string", "format": "time"},
+    "any": {"type": "string"},
+}
+_OPENAPI_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+_NUMERIC = {"int", "float", "decimal"}
+_TEXT = {"str", "bytes"}
+_PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
+_BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
+
+#: The component names of the error bodies (they cannot collide with a user's: these are fixed
+#: and a user type of the same name is refused).
+VALIDATION_ERROR = "HTTPValidationError"
+ERROR = "ErrorResponse"
+_ERROR_SCHEMAS: dict[str, Any] = {
+    "ValidationErrorItem": {
+        "type": "object",
+        "properties": {
+            "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+            "msg": {"type": "string"},
+            "type": {"type": "string"},
+        },
+        "required": ["loc", "msg", "type"],
+    },
+    VALIDATION_ERROR: {
+        "type": "object",
+        "properties": {"detail": {"type": "array", "items": {"$ref": REF.format(name="ValidationErrorItem")}}},
+        "required": ["detail"],
+    },
+    ERROR: {
+        "type": "object",
+        "description": "An error answer; `detail` is what the handler raised (a message or structured data).",
+        "properties": {"detail": {}},
+        "required": ["detail"],
+    },
+}
+
+
+class OpenAPIStrictError(TypeError):
+    """``OpenAPIConfig(strict=True)``: a route's type cannot be described."""
+
+
+class ComponentNameCollisionError(TypeError):
+    """Two different types would share one component name (the release's name; msgspec gives
+    same-named types distinct names, so this generator never raises it)."""
+
+
+@dataclass
+class RouteEntry:
+    """What the generator reads of one compiled route."""
+
+    route: RouteDef
+    compiled: CompiledHandler
+    record: RouteRecord
+
+
+def openapi_path(path: str, trailing_slash: str) -> str:
+    """The route's canonical path (as the Rust router serves it) in OpenAPI's template form."""
+    if trailing_slash == "strip":
+        path = path.rstrip("/") or "/"
+    elif trailing_slash == "append" and not path.endswith("/") and not (path.endswith("}") and "{*" in path):
+        path += "/"
+    return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
+
+
+def _json_value(value: Any) -> tuple[bool, Any]:
+    try:
+        return True, msgspec.to_builtins(value)
+    except (TypeError, msgspec.EncodeError, ValueError):
+        return False, None
+
+
+def _docstring(fn: Any) -> tuple[str | None, str | None]:
+    """(first line, whole text) of a handler's docstring."""
+    fn = inspect.unwrap(fn)
+    doc = inspect.getdoc(fn)
+    if not doc:
+        return None, None
+    return doc.strip().splitlines()[0].strip(), doc.strip()
+
+
+class SchemaGenerator:
+    """Builds the document for ``config`` from route entries (``generate``)."""
+
+    def __init__(self, config: OpenAPIConfig, trailing_slash: str = "strip") -> None:
+        self.config = config
+        self.trailing_slash = trailing_slash
+        #: Types whose schemas become components, and the schema slots waiting for them.
+        self._types: list[Any] = []
+        self._slots: list[tuple[dict[str, Any], Any]] = []
+        self.security_schemes: dict[str, Any] = {}
+        #: Error body components some operation refers to, and the slots of their references.
+        self._error_components: set[str] = set()
+        self._error_refs: list[tuple[dict[str, Any], str]] = []
+        #: Each authenticated route's (backends, guards), made once (``auth_objects``).
+        self._auth: dict[int, tuple[list[Any], list[Any]]] = {}
+        self._settings: Any = None
+
+    def auth_objects(self, route: RouteDef) -> tuple[list[Any], list[Any]]:
+        """The route's auth backends and guards, as its compiled record was made from them."""
+        from ..auth.backends import BaseAuthentication
+        from ..auth.compile import _instances
+        from ..auth.guards import BasePermission
+        from ..conf import BoltConfig
+
+        found = self._auth.get(id(route))
+        if found is None:
+            if self._settings is None and (route.auth is None or route.guards is None):
+                self._settings = BoltConfig.from_settings()
+            auth = route.auth if route.auth is not None else self._settings.authentication_classes
+            guards = route.guards if route.guards is not None else self._settings.default_permission_classes
+            found = (_instances(auth, BaseAuthentication, "auth="), _instances(guards, BasePermission, "guards="))
+            self._auth[id(route)] = found
+        return found
+
+    # ------------------------------------------------------------ types → schemas
+
+    def type_schema(self, tp: Any, where: str) -> dict[str, Any]:
+        """A slot filled with ``tp``'s schema once every type is known (one msgspec call)."""
+        slot: dict[str, Any] = {}
+        self._types.append(tp)
+        self._slots.append((slot, (tp, where)))
+        return slot
+
+    def _resolve_types(self) -> dict[str, Any]:
+        try:
+            schemas, components = msgspec.json.schema_components(self._types, ref_template=REF)
+        except (TypeError, ValueError):
+            # Some type cannot be described: find which (documented as any value), then describe
+            # the others together, so that same-named types still get distinct component names.
+            describable = []
+            for tp, where in (info for _, info in self._slots):
+                try:
+                    msgspec.json.schema_components([tp], ref_template=REF)
+                    describable.append(True)
+                except (TypeError, ValueError) as exc:
+                    if self.config.strict:
+                        raise OpenAPIStrictError(f"{where}: cannot describe {tp!r}: {exc}") from None
+                    describable.append(False)
+            good = [tp for tp, ok in zip(self._types, describable, strict=True) if ok]
+            found, components = msgspec.json.schema_components(good, ref_template=REF)
+            rest = iter(found)
+            schemas = [next(rest) if ok else {} for ok in describable]
+        for (slot, _), schema in zip(self._slots, schemas, strict=True):
+            slot.update(schema)
+        # The error bodies' names, unless an API type already has one of them.
+        names = {n: (f"django_bolt.{n}" if n in components else n) for n in _ERROR_SCHEMAS}
+        for ref, name in self._error_refs:
+            ref["$ref"] = REF.format(name=names[name])
+        item_ref = (REF.format(name="ValidationErrorItem"), REF.format(name=names["ValidationErrorItem"]))
+        for name in self._error_components:
+            components[names[name]] = json.loads(json.dumps(_ERROR_SCHEMAS[name]).replace(*item_ref))
+        return components
+
+    # ------------------------------------------------------------ parameters
+
+    def param_schema(self, record: ParamRecord, base: Any) -> dict[str, Any]:
+        kind = record.get("kind", "any")
+        schema = dict(_KIND_SCHEMAS.get(kind, {}))
+        if "choices" in record:
+            schema["enum"] = list(record["choices"])
+        if not record.get("is_list"):
+            # The Rust validator checks numbers against gt/ge/lt/le, strings against the lengths
+            # and the pattern (a search, like JSON Schema's), and nothing else.
+            if kind in _NUMERIC:
+                for key, name in (
+                    ("gt", "exclusiveMinimum"),
+                    ("ge", "minimum"),
+                    ("lt", "exclusiveMaximum"),
+                    ("le", "maximum"),
+                ):
+                    if key in record:
+                        schema[name] = record[key]  # type: ignore[literal-required]
+            if kind in _TEXT:
+                for key, name in (("min_length", "minLength"), ("max_length", "maxLength"), ("pattern", "pattern")):
+                    if key in record:
+                        schema[name] = record[key]  # type: ignore[literal-required]
+        else:
+            # On lists the lengths count items; items are only coerced.
+            schema = {"type": "array", "items": schema}
+            if "min_length" in record:
+                schema["minItems"] = record["min_length"]
+            if "max_length" in record:
+                schema["maxItems"] = record["max_length"]
+        if "default" in record and record["default"] is not None:
+            ok, value = _json_value(record["default"])
+            # A default outside the constraints (an empty list with min_length=1, say) is used
+            # without being checked, but a document must not show it as a valid value.
+            if ok and _fits(schema, value):
+                schema["default"] = value
+        return schema
+
+    def parameter(self, record: ParamRecord, doc: Any) -> dict[str, Any] | None:
+        marker = doc.marker if doc is not None else None
+        if marker is not None and not marker.include_in_schema:
+            return None
+        source = record["source"]
+        out: dict[str, Any] = {
+            "name": record.get("key", record["name"]),
+            "in": source,
+            "required": source == "path" or bool(record.get("required", "default" not in record)),
+            "schema": self.param_schema(record, doc.base if doc is not None else Any),
+        }
+        if record.get("is_list") and source in ("query", "cookie"):
+            # ?tag=a&tag=b: each value its own pair.
+            out.update(style="form", explode=True)
+        if marker is not None:
+            if marker.description:
+                out["description"] = marker.description
+            if marker.deprecated:
+                out["deprecated"] = True
+            ok, example = _json_value(marker.example)
+            if marker.example is not None and ok:
+                out["example"] = example
+            elif marker.examples:
+                ok, examples = _json_value(marker.examples)
+                if ok:
+                    out["examples"] = {f"example{i}": {"value": v} for i, v in enumerate(examples, 1)}
+        return out
+
+    # ------------------------------------------------------------ bodies
+
+    def request_body(self, entry: RouteEntry, where: str) -> dict[str, Any] | None:
+        records = [p for p in entry.record["params"] if p["source"] in ("body", "form", "form_model", "file")]
+        if not records:
+            return None
+        docs = entry.compiled.docs
+        required = any(p.get("required", "default" not in p) for p in records)
+        if all(p["source"] == "body" for p in records):
+            if len(records) == 1 and not docs[records[0]["name"]].embedded:
+                schema = self.type_schema(docs[records[0]["name"]].base, where)
+            else:
+                schema = self._object(
+                    {p.get("key", p["name"]): self.type_schema(docs[p["name"]].base, where) for p in records},
+                    [p.get("key", p["name"]) for p in records if p.get("required", "default" not in p)],
+                )
+            return {"required": required, "content": {"application/json": {"schema": schema}}}
+        # Form data: fields by key; a form model's fields; files as binary parts.
+        properties: dict[str, Any] = {}
+        names: list[str] = []
+        models: list[dict[str, Any]] = []
+        has_files = False
+        for p in records:
+            key = p.get("key", p["name"])
+            if p["source"] == "form_model":
+                models.append(self.type_schema(docs[p["name"]].base, where))
+                continue
+            if p["source"] == "file":
+                has_files = True
+                one = dict(_BINARY)
+                if p.get("allowed_types"):
+                    one["description"] = "Accepted types: " + ", ".join(p["allowed_types"])
+                properties[key] = {"type": "array", "items": one} if p.get("is_list") else one
+                if p.get("is_list") and p.get("max_files"):
+                    properties[key]["maxItems"] = p["max_files"]
+            else:
+                properties[key] = self.param_schema(p, docs[p["name"]].base)
+            if p.get("required", "default" not in p):
+                names.append(key)
+        schema = self._object(properties, names) if properties else {}
+        if models:
+            schema = (
+                {"allOf": [*models, schema]} if properties else (models[0] if len(models) == 1 else {"allOf": models})
+            )
+        content = {"multipart/form-data": {"schema": schema}}
+        if not has_files:
+            content = {"application/x-www-form-urlencoded": {"schema": schema}, **content}
+        return {"required": required, "content": content}
+
+    @staticmethod
+    def _object(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            out["required"] = required
+        return out
+
+    # ------------------------------------------------------------ responses
+
+    def success_response(self, entry: RouteEntry, where: str) -> dict[str, Any]:
+        from ..responses import Response
+
+        route = entry.route
+        model = route.response_model
+        if model is None:
+            try:
+                model = typing.get_type_hints(route.handler).get("return")
+            except Exception:  # noqa: BLE001 - unresolvable annotations: documented as any value
+                model = None
+        response: dict[str, Any] = {"description": "Successful Response"}
+        if model is None or model is type(None):
+            if model is type(None):
+                response["content"] = {"application/json": {"schema": {"type": "null"}}}
+            return response
+        base, _, _ = _parse_annotation(model)
+        if isinstance(base, type) and issubclass(base, Response):
+            response["content"] = _response_class_content(base)
+            return response
+        if base is Any or inspect.isclass(typing.get_origin(base)) and _is_stream(typing.get_origin(base)):
+            response["content"] = {"application/json": {"schema": {}}}
+            return response
+        response["content"] = {"application/json": {"schema": self.type_schema(model, where)}}
+        return response
+
+    def error_responses(self, entry: RouteEntry) -> dict[str, Any]:
+        record = entry.record
+        out: dict[str, Any] = {}
+        params = [p for p in record["params"] if p["source"] != "request"]
+        if params:
+            out["422"] = self._error("Validation Error", VALIDATION_ERROR)
+        if any(p["source"] in ("body", "form", "form_model", "file") for p in params):
+            out["413"] = self._error("Request body too large", ERROR)
+        if record["auth"] is not None:
+            out["401"] = self._error("Not authenticated", ERROR)
+            if self._can_forbid(entry):
+                out["403"] = self._error("Permission denied", ERROR)
+        middleware = record["middleware"] or {}
+        skip = set(middleware.get("skip") or ())
+        if middleware.get("rate_limit") and not skip & {"rate_limit", "*"}:
+            out["429"] = self._error("Too many requests", ERROR)
+        # A handler may raise HTTPException with any status; those answers share one shape.
+        out["default"] = self._error("Error", ERROR)
+        return out
+
+    def _error(self, description: str, component: str) -> dict[str, Any]:
+        """An error answer; its ``$ref`` is set once the user's component names are known."""
+        ref: dict[str, Any] = {}
+        self._error_refs.append((ref, component))
+        self._error_components.add(component)
+        if component == VALIDATION_ERROR:
+            self._error_components.add("ValidationErrorItem")
+        return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+    def _can_forbid(self, entry: RouteEntry) -> bool:
+        """403 is possible: a claim guard or a custom guard, or a session's CSRF check on an unsafe
+        method (authentication alone answers 401)."""
+        from ..auth.backends import SessionAuthentication
+        from ..auth.guards import AllowAny, IsAuthenticated
+
+        backends, guards = self.auth_objects(entry.route)
+        if any(not isinstance(g, (AllowAny, IsAuthenticated)) for g in guards):
+            return True
+        return entry.route.method not in _SAFE and any(
+            isinstance(b, SessionAuthentication) and b.csrf for b in backends
+        )
+
+    # ------------------------------------------------------------ security
+
+    def security(self, entry: RouteEntry) -> list[dict[str, list[str]]] | None:
+        from ..auth.backends import BaseAuthentication
+        from ..auth.compile import _instances
+        from ..auth.guards import AllowAny, BasePermission
+        from ..conf import BoltConfig
+
+        if entry.record["auth"] is None:
+            return None
+        config = BoltConfig.from_settings()
+        route = entry.route
+        backends = _instances(
+            route.auth if route.auth is not None else config.authentication_classes, BaseAuthentication, "auth="
+        )
+        guards = _instances(
+            route.guards if route.guards is not None else config.default_permission_classes, BasePermission, "guards="
+        )
+        requirements: list[dict[str, list[str]]] = []
+        for backend in backends:
+            for name, scheme in security_schemes(backend):
+                self.security_schemes.setdefault(name, scheme)
+                if {name: []} not in requirements:
+                    requirements.append({name: []})
+        if any(isinstance(g, AllowAny) for g in guards):
+            requirements.append({})  # anonymous callers are let through
+        return requirements or None
+
+    # ------------------------------------------------------------ document
+
+    def generate(self, entries: Iterable[RouteEntry]) -> dict[str, Any]:
+        config = self.config
+        paths: dict[str, dict[str, Any]] = {}
+        used_tags: list[str] = []
+        pending: list[tuple[RouteEntry, dict[str, Any]]] = []
+        for entry in entries:
+            route = entry.route
+            if route.fixed or entry.record["kind"] != "http" or not route.include_in_schema:
+                continue
+            if route.method not in _OPENAPI_METHODS:
+                continue  # QUERY: OpenAPI 3.1 has no such operation (3.2 adds it)
+            if any(route.path == p or route.path.startswith(p.rstrip("/") + "/") for p in config.exclude_paths):
+                continue
+            path = openapi_path(route.path, self.trailing_slash)
+            where = f"{route.method} {route.path}"
+            operation: dict[str, Any] = {}
+            if route.tags:
+                operation["tags"] = list(route.tags)
+                used_tags.extend(route.tags)
+            first_line, doc = _docstring(route.handler) if config.use_handler_docstrings else (None, None)
+            summary = route.summary or first_line
+            if summary:
+                operation["summary"] = summary
+            description = route.description or doc
+            if description:
+                operation["description"] = description
+            parameters = [
+                p
+                for p in (
+                    self.parameter(r, entry.compiled.docs.get(r["name"]))
+                    for r in entry.record["params"]
+                    if r["source"] in ("path", "query", "header", "cookie")
+                )
+                if p is not None
+            ]
+            if parameters:
+                operation["parameters"] = parameters
+            body = self.request_body(entry, where)
+            if body is not None:
+                operation["requestBody"] = body
+            responses = {str(route.status_code): self.success_response(entry, where)}
+            if config.include_error_responses:
+                responses.update(self.error_responses(entry))
+            operation["responses"] = responses
+            security = self.security(entry)
+            if security is not None:
+                operation["security"] = security
+            elif config.security and entry.record["auth"] is None:
+                operation["security"] = []  # open: the document-wide requirement does not apply
+            methods = paths.setdefault(path, {})
+            method = route.method.lower()
+            if method in methods:
+                continue  # the first route registered for a method and path is the one served
+            methods[method] = operation
+            pending.append((entry, operation))
+        self._operation_ids(pending)
+        components = self._resolve_types()
+        return self._document(paths, components, used_tags)
+
+    def _operation_ids(self, pending: list[tuple[RouteEntry, dict[str, Any]]]) -> None:
+        """The handler's name where it is unique; else method and path; a counter as last resort.
+        Only depends on the route table, so ids are stable across runs."""
+        names = [getattr(inspect.unwrap(e.route.handler), "__name__", "operation") for e, _ in pending]
+        counts = collections.Counter(names)
+        taken: set[str] = set()
+        for (entry, operation), name in zip(pending, names, strict=True):
+            if counts[name] == 1 and name.isidentifier() and name != "<lambda>":
+                candidate = name
+            else:
+                slug = re.sub(r"[^A-Za-z0-9]+", "_", entry.route.path).strip("_") or "root"
+                candidate = f"{entry.route.method.lower()}_{slug}"
+            unique, n = candidate, 2
+            while unique in taken:
+                unique, n = f"{candidate}_{n}", n + 1
+            taken.add(unique)
+            operation["operationId"] = unique
+
+    def _document(self, paths: dict[str, Any], components: dict[str, Any], used_tags: list[str]) -> dict[str, Any]:
+        config = self.config
+        info: dict[str, Any] = {"title": config.title, "version": config.version}
+        for key, value in (
+            ("summary", config.summary),
+            ("description", config.description),
+            ("termsOfService", config.terms_of_service),
+            ("contact", config.contact),
+            ("license", config.license),
+        ):
+            if value is not None:
+                info[key] = to_json(value)
+        doc: dict[str, Any] = {
+            "openapi": "3.1.0",
+            "info": info,
+            "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+        }
+        if config.servers:
+            doc["servers"] = to_json(config.servers)
+        doc["paths"] = paths
+        extra = config.components.to_dict() if hasattr(config.components, "to_dict") else dict(config.components or {})
+        schemas = {**components, **(extra.pop("schemas", None) or {})}
+        out_components: dict[str, Any] = {}
+        if schemas:
+            out_components["schemas"] = dict(sorted(schemas.items()))
+        schemes = {**self.security_schemes, **(extra.pop("securitySchemes", None) or {})}
+        if schemes:
+            out_components["securitySchemes"] = schemes
+        out_components.update(extra)
+        if out_components:
+            doc["components"] = out_components
+        if config.security is not None:
+            doc["security"] = to_json(config.security)
+        tags = [to_json(t) if not isinstance(t, str) else {"name": t} for t in (config.tags or [])]
+        named = {t["name"] for t in tags}
+        for tag in dict.fromkeys(used_tags):
+            if tag not in named:
+                tags.append({"name": tag})
+        if tags:
+            doc["tags"] = tags
+        if config.external_docs is not None:
+            doc["externalDocs"] = to_json(config.external_docs)
+        if config.webhooks:
+            doc["webhooks"] = to_json(config.webhooks)
+        return doc
+
+
+def _response_class_content(cls: type) -> dict[str, Any]:
+    """What a handler annotated with a response class answers: the media type of the classes that
+    fix one; any (``*/*``) for ``Response``, streams and files, whose media type is per instance."""
+    from ..responses import HTML, JSON, EventSourceResponse, PlainText
+
+    for fixed, media in ((JSON, "application/json"), (HTML, "text/html"), (PlainText, "text/plain")):
+        if issubclass(cls, fixed):
+            return {media: {"schema": {} if fixed is JSON else {"type": "string"}}}
+    if issubclass(cls, EventSourceResponse):
+        return {"text/event-stream": {"schema": {"type": "string"}}}
+    return {"*/*": {"schema": {}}}
+
+
+def _fits(schema: dict[str, Any], value: Any) -> bool:
+    """``value`` satisfies the constraints ``param_schema`` writes."""
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    if isinstance(value, list):
+        return schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)) and all(
+            _fits(schema.get("items", {}), v) for v in value
+        )
+    if isinstance(value, str):
+        if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
+            return False
+        return "pattern" not in schema or re.search(schema["pattern"], value) is not None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (
+            value > schema.get("exclusiveMinimum", value - 1)
+            and value >= schema.get("minimum", value)
+            and value < schema.get("exclusiveMaximum", value + 1)
+            and value <= schema.get("maximum", value)
+        )
+    return True
+
+
+def _is_stream(origin: type) -> bool:
+    import collections.abc as abc
+
+    return issubclass(origin, (abc.Iterator, abc.AsyncIterator, abc.Generator, abc.AsyncGenerator))
+
+
+def _error(description: str, component: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF.format(name=component)}}},
+    }
+
+
+_SAFE = {"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"}
+
+
+def security_schemes(backend: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The security schemes one auth backend accepts credentials by (none for a custom backend,
+    which can read anything)."""
+    from ..auth.backends import APIKeyAuthentication, JWTAuthentication, SessionAuthentication
+
+    if isinstance(backend, JWTAuthentication):
+        out: list[tuple[str, dict[str, Any]]] = []
+        if backend.header == "authorization":
+            out.append(("BearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}))
+        else:
+            out.append((f"JWTHeader_{backend.header}", {"type": "apiKey", "in": "header", "name": backend.header}))
+        if backend.cookie:
+            out.append((f"JWTCookie_{backend.cookie}", {"type": "apiKey", "in": "cookie", "name": backend.cookie}))
+        return out
+    if isinstance(backend, APIKeyAuthentication):
+        name = "APIKeyHeader" if backend.header == "x-api-key" else f"APIKeyHeader_{backend.header}"
+        return [(name, {"type": "apiKey", "in": "header", "name": backend.header})]
+    if isinstance(backend, SessionAuthentication):
+        from django.conf import settings
+
+        cookie = getattr(settings, "SESSION_COOKIE_NAME", "sessionid")
+        return [("SessionCookie", {"type": "apiKey", "in": "cookie", "name": cookie})]
+    return []

@@ -148,9 +148,14 @@ class BoltAPI(RouteCollection):
             )
         if compiled.dependencies:
             stages.append(dependency_stage(compiled.dependencies))
-        chain = build_chain(stages, compiled.is_async)
         validate = self.validate_response if route.validate_response is None else route.validate_response
         shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
+        if shape is not None and compiled.is_async and getattr(shape, "__name__", "") == "output":
+            # A serializer reading model rows must not touch the ORM on the event loop: shaped
+            # inside the handler's coroutine instead, with async queries.
+            compiled.handler = _async_shaped(compiled.handler, shape.__self__)
+            shape = None
+        chain = build_chain(stages, compiled.is_async)
         return {
             "method": route.method,
             "kind": "websocket" if is_websocket else "http",
@@ -168,6 +173,16 @@ class BoltAPI(RouteCollection):
             # chain(request, handler, args, kwargs), or None: Rust calls the handler directly.
             "chain": chain,
         }
+
+
+def _async_shaped(handler: Callable[..., Any], serializer: Any) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(handler)
+    async def shaped(*args: Any, **kwargs: Any) -> Any:
+        return await serializer.aoutput(await handler(*args, **kwargs))
+
+    return shaped
 
 
 __all__ = ["BoltAPI", "Router"]

@@ -150,6 +150,14 @@ class BoltAPI(RouteCollection):
             stages.append(dependency_stage(compiled.dependencies))
         validate = self.validate_response if route.validate_response is None else route.validate_response
         shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
+        bind_pagination = getattr(route.handler, "__bolt_paginate__", None)
+        if bind_pagination is not None:
+            # @paginate: the route's list[S] response model is the type of the page's items; the
+            # envelope is built (and items dumped by S) by the paginating handler itself.
+            from .pagination import paginated_item_serializer
+
+            compiled.handler = bind_pagination(paginated_item_serializer(route.response_model))
+            shape = None
         if shape is not None and compiled.is_async and getattr(shape, "__name__", "") == "output":
             # A serializer reading model rows must not touch the ORM on the event loop: shaped
             # inside the handler's coroutine instead, with async queries.

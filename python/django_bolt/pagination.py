@@ -252,7 +252,7 @@ class CursorPagination(PaginationBase):
         qs = source.order_by(*[("-" if desc != reverse else "") + name for name, desc in keys])
         if values:
             # (k1 after v1) or (k1 = v1 and k2 after v2) or ...: the rows after the cursor row.
-            typed = [_field_value(source.model, name, value) for (name, _), value in zip(keys, values)]
+            typed = [_field_value(source.model, name, value) for (name, _), value in zip(keys, values, strict=True)]
             condition = Q()
             for i, (name, desc) in enumerate(keys):
                 after = "lt" if desc != reverse else "gt"

@@ -465,6 +465,8 @@ class PartialUpdateMixin:
         specs = {s.name: s for s in serializer._specs()}
         for name, value in values.items():
             target = _model_attname(type(obj), specs[name].source)
+            if target == type(obj)._meta.pk.attname:
+                continue  # the key of the row being changed is not changed by its body
             if target is not None:
                 setattr(obj, target, value)
         await _call_maybe_sync(self.perform_update, obj)  # type: ignore[attr-defined]

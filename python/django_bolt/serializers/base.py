@@ -181,9 +181,10 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                     model_validators.append((fn.__bolt_model_validator__, fn))
                 options = getattr(fn, "__bolt_computed_field__", None)
                 if options is not None:
-                    hints = getattr(fn, "__annotations__", {})
+                    function = getattr(fn, "fn", fn)
+                    hints = getattr(function, "__annotations__", {})
                     computed[attr] = ComputedFieldConfig(
-                        name=attr, function=fn, return_type=hints.get("return", Any), **options
+                        name=attr, function=function, return_type=hints.get("return", Any), **options
                     )
         # "before" validators first, each group in definition order.
         cls.__bolt_field_validators__ = {
@@ -462,7 +463,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
             out[spec.name] = value
         return out
 
-    def _model_values(self, model: Any) -> dict[str, Any]:
+    def _model_values(self, model: Any, *, keep_pk: bool = True) -> dict[str, Any]:
         """Writable values for ``model``'s concrete fields (a FK given by key goes to ``<name>_id``)."""
         from django.core.exceptions import FieldDoesNotExist
 
@@ -476,6 +477,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                 continue
             if not getattr(model_field, "concrete", False) or model_field.many_to_many:
                 continue
+            if model_field.primary_key and not keep_pk:
+                continue
             value = getattr(self, spec.name)
             values[model_field.attname if model_field.is_relation else model_field.name] = value
         return values
@@ -486,7 +489,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     def update_instance(self, instance: Any) -> Any:
         """Sets this serializer's writable fields on ``instance`` (not saved)."""
-        for name, value in self._model_values(type(instance)).items():
+        # Never the primary key: a body must not move the row it updates to another key.
+        for name, value in self._model_values(type(instance), keep_pk=False).items():
             setattr(instance, name, value)
         return instance
 

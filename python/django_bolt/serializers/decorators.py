@@ -69,9 +69,23 @@ def computed_field(
             "deprecated": deprecated,
             "include_in_schema": include_in_schema,
         }
-        return fn
+        return _Computed(fn)
 
     return mark(func) if func is not None else mark
+
+
+class _Computed:
+    """Reads like a property on an instance (``self.full_name`` is the value, so computed fields
+    can use each other); the serializer finds its function through ``__bolt_computed_field__``."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__bolt_computed_field__ = fn.__bolt_computed_field__
+        self.__annotations__ = getattr(fn, "__annotations__", {})
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return self if instance is None else self.fn(instance)
 
 
 __all__ = ["ComputedFieldConfig", "ValidatorMode", "computed_field", "field_validator", "model_validator"]

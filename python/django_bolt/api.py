@@ -150,6 +150,14 @@ class BoltAPI(RouteCollection):
             stages.append(dependency_stage(compiled.dependencies))
         validate = self.validate_response if route.validate_response is None else route.validate_response
         shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
+        if route.response_model is None and validate and not route.fixed and not is_websocket:
+            # A handler annotated to return a Serializer gets its output form (write-only fields
+            # left out, computed fields in); msgspec would otherwise encode every struct field.
+            from .views import _return_serializer
+
+            annotated = _return_serializer(route.handler)
+            if annotated is not None:
+                shape = annotated.output
         bind_pagination = getattr(route.handler, "__bolt_paginate__", None)
         if bind_pagination is not None:
             # @paginate: the route's list[S] response model is the type of the page's items; the

@@ -290,3 +290,27 @@ def test_queryset_response_through_serializer(user_api, client_for, path):
     body = response.json()
     assert [a["name"] for a in body] == ["author 0", "author 1", "author 2"]
     assert body[0]["books"][0]["author_name"] == "author 0"
+
+
+class Account(Serializer):
+    name: str
+    password: str = field(write_only=True)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_return_annotation_serializer_leaves_write_only_out(client_for, kind):
+    api = BoltAPI()
+    if kind == "sync":
+
+        @api.post("/acc")
+        def make(data: Account) -> Account:
+            return data
+
+    else:
+
+        @api.post("/acc")
+        async def make(data: Account) -> Account:
+            return data
+
+    response = client_for(api).post("/acc", json={"name": "n", "password": "p"})
+    assert response.json() == {"name": "n"}

@@ -10,15 +10,17 @@ It shows:
     (`done: bool | None = None`, `limit: int = 50`);
   * a typed JSON body (msgspec.Struct) validated by msgspec.Meta constraints,
     answered with 422 when the body is invalid;
-  * errors raised as HTTPException / NotFound, rendered as {"detail": ...}.
+  * errors raised as HTTPException / NotFound, rendered as {"detail": ...};
+  * the same notes as a paginated ModelViewSet with an @action (/v2/notes).
 """
 
 from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from django_bolt import BoltAPI
+from django_bolt import BoltAPI, ModelViewSet, PageNumberPagination, action
 from django_bolt.exceptions import HTTPException, NotFound
+from django_bolt.serializers import Serializer
 from notes.models import Note
 
 api = BoltAPI()
@@ -125,3 +127,49 @@ async def delete_note(note_id: int) -> dict:
 async def boom() -> dict:
     """Always fails: shows how an HTTPException becomes an error response."""
     raise HTTPException(status_code=409, detail="Boom: this endpoint always conflicts")
+
+
+# ---------------------------------------------------------------------------
+# The same notes as a ModelViewSet: every CRUD route from one class, paginated.
+
+
+class NoteSchema(Serializer):
+    """A note as /v2/notes returns it."""
+
+    id: int
+    title: str
+    body: str
+    done: bool
+    created: datetime
+
+
+class NoteWrite(Serializer):
+    """What POST/PUT/PATCH /v2/notes accept."""
+
+    title: Title
+    body: str = ""
+    done: bool = False
+
+
+class NotePages(PageNumberPagination):
+    page_size = 20
+    max_page_size = 100
+
+
+@api.viewset("/v2/notes")
+class NoteViewSet(ModelViewSet):
+    """list, create, retrieve, update, partial_update and destroy of notes."""
+
+    queryset = Note.objects.all()
+    serializer_class = NoteSchema
+    create_serializer_class = NoteWrite
+    update_serializer_class = NoteWrite
+    pagination_class = NotePages
+
+    @action(methods=["POST"], detail=True)
+    async def toggle(self, request):
+        """Flip a note's done flag: POST /v2/notes/{pk}/toggle."""
+        note = await self.get_object()
+        note.done = not note.done
+        await note.asave(update_fields=["done"])
+        return note

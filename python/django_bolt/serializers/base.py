@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, TypeVar
 
 import msgspec
@@ -511,6 +511,10 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     ) -> list[dict[str, Any]]:
         """Output forms of serializer instances, model instances or a queryset (loaded with the
         relations the serializer reads, so the number of queries does not grow with the rows)."""
+        if _is_queryset(instances):
+            instances = cls.prepare_queryset(instances)
+        if not (exclude_none or exclude_defaults):
+            return [_dump_row(cls, item) for item in instances]
         return [
             item.dump(exclude_none=exclude_none, exclude_defaults=exclude_defaults)
             for item in cls.from_models(instances)
@@ -518,6 +522,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     @classmethod
     async def adump_many(cls, instances: Iterable[Any], **options: Any) -> list[dict[str, Any]]:
+        if _is_queryset(instances) and not options:
+            return [_dump_row(cls, item) async for item in cls.prepare_queryset(instances)]
         return [item.dump(**options) for item in await cls.afrom_models(instances)]
 
     @classmethod
@@ -711,6 +717,85 @@ def _dump(
             value = value.dump()
         out[computed.alias or computed.name] = value
     return out
+
+
+def _dump_row(cls: type[Serializer], item: Any) -> dict[str, Any]:
+    if isinstance(item, Serializer):
+        return item.dump()
+    if not hasattr(item, "_meta"):
+        return cls.from_model(item).dump()
+    dumper = cls.__dict__.get("__bolt_row_dumpers__", {}).get(type(item))
+    if dumper is None:
+        dumper = _row_dumper(cls, type(item))
+    return dumper(item)
+
+
+def _row_dumper(cls: type[Serializer], model: Any) -> Callable[[Any], dict[str, Any]]:
+    """``row -> output dict`` for rows of ``model`` without building serializer instances (the
+    path of ``dump_many`` over model rows: per row, only attribute reads). Serializers with
+    computed fields, which take the instance, use ``from_model().dump()``."""
+    if cls.__bolt_computed__:
+
+        def dumper(row: Any) -> dict[str, Any]:
+            return cls.from_model(row).dump()
+
+    else:
+        steps = [
+            (spec.key, _field_reader(spec, model)) for spec in cls._specs() if not (spec.write_only or spec.excluded)
+        ]
+
+        def dumper(row: Any) -> dict[str, Any]:
+            return {key: read(row) for key, read in steps}
+
+    # Copied, not mutated: a subclass must not see its parent's cache as its own.
+    cls.__bolt_row_dumpers__ = {**cls.__dict__.get("__bolt_row_dumpers__", {}), model: dumper}
+    return dumper
+
+
+def _field_reader(spec: _FieldSpec, model: Any) -> Callable[[Any], Any]:
+    import operator
+
+    field = _concrete_field(model, spec.source) if "." not in spec.source else None
+    relation = _relation_field(model, spec.source) if "." not in spec.source else None
+    nested = spec.nested
+    if nested is not None:
+        get = operator.attrgetter(spec.source)
+        if spec.many:
+            return lambda row: [_dump_row(nested, item) for item in _related_items(get(row))]
+
+        def one(row: Any) -> Any:
+            value = get(row)
+            return None if value is None else _dump_row(nested, value)
+
+        return one
+    if field is not None and not field.many_to_many:
+        # A column; a foreign key is read as its key (the <name>_id column, no query).
+        return operator.attrgetter(field.attname)
+    if relation is not None and (relation.one_to_many or relation.many_to_many):
+        get = operator.attrgetter(spec.source)
+        return lambda row: [item.pk for item in get(row).all()]
+    # Properties, annotations, dotted paths, methods: the general reader.
+    return lambda row: _plain_output(_read_attribute(row, spec))
+
+
+def _relation_field(model: Any, name: str) -> Any:
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if field.is_relation else None
+
+
+def _plain_output(value: Any) -> Any:
+    if value is _MISSING:
+        return None
+    if _is_manager(value):
+        return [item.pk for item in value.all()]
+    if hasattr(value, "_meta") and hasattr(value, "pk"):
+        return value.pk
+    return value
 
 
 def _is_response(value: Any) -> bool:

@@ -378,6 +378,9 @@ class ViewSet(APIView):
     async def _afinish(self, result: Any, action: str, serializer: Any) -> Any:
         if action == "list" and self.pagination_class is not None and _pageable(result):
             return await self.pagination_class(serializer).apaginate(result, self.request)
+        if serializer is None and hasattr(result, "_iterable_class") and hasattr(result, "model"):
+            # Encoded without a serializer, a queryset would be read by the sync ORM on the loop.
+            return [row async for row in result]
         return await super()._afinish(result, action, serializer)
 
     # Hooks of the write mixins (sync or async overrides both work).

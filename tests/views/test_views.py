@@ -239,3 +239,30 @@ def test_routes_are_plain_route_defs_with_summaries():
     assert by_key[("DELETE", "/books/{pk}")].status_code == 204
     assert ("POST", "/books/{pk}/grow") in by_key
     assert ("GET", "/authors/{name}") in by_key
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_viewset_without_serializer_answers_model_dicts(client_for, kind):
+    api = BoltAPI()
+    if kind == "sync":
+
+        @api.viewset("/plain")
+        class Plain(ViewSet):
+            queryset = Author.objects.all()
+
+            def list(self, request):
+                return self.get_queryset()
+
+            def retrieve(self, request):
+                return self.get_object()
+
+    else:
+
+        @api.viewset("/plain")
+        class Plain(ReadOnlyModelViewSet):
+            queryset = Author.objects.all()
+
+    author = Author.objects.create(name="x", email="x@y.z")
+    client = client_for(api)
+    assert client.get("/plain").json() == [{"id": author.pk, "name": "x", "email": "x@y.z"}]
+    assert client.get(f"/plain/{author.pk}").json() == {"id": author.pk, "name": "x", "email": "x@y.z"}

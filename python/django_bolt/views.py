@@ -169,7 +169,11 @@ def _return_serializer(fn: Callable[..., Any]) -> Any:
     return serializer
 
 
-def _view_function(cls: type[APIView], attr: str, lookup: str | None) -> Callable[..., Any]:
+#: Keyword of the typed body argument given to the standard create/update actions.
+_BODY = "_bolt_body"
+
+
+def _view_function(cls: type[APIView], attr: str, lookup: str | None, body_type: Any = None) -> Callable[..., Any]:
     """A function with ``cls.<attr>``'s parameters (minus ``self``), plus the request and the
     lookup path parameter when the method does not take them, that runs the method on a new view."""
     method = getattr(cls, attr)
@@ -192,6 +196,10 @@ def _view_function(cls: type[APIView], attr: str, lookup: str | None) -> Callabl
     hidden_lookup = lookup is not None and lookup not in names
     if hidden_lookup:
         extra.append(inspect.Parameter(lookup, inspect.Parameter.KEYWORD_ONLY, annotation=str))
+    if body_type is not None:
+        # The body is decoded (and validated, every failing field) before the method runs, and
+        # the route documents it like a function handler's body parameter.
+        extra.append(inspect.Parameter(_BODY, inspect.Parameter.KEYWORD_ONLY, annotation=body_type))
     var_kw = next((i for i, p in enumerate(parameters) if p.kind is inspect.Parameter.VAR_KEYWORD), len(parameters))
     parameters[var_kw:var_kw] = extra
     request_position = names.index(request_name) if request_name is not None else -1
@@ -209,6 +217,8 @@ def _view_function(cls: type[APIView], attr: str, lookup: str | None) -> Callabl
         view.kwargs = dict(getattr(request, "params", None) or {})
         if hidden_lookup:
             kwargs.pop(lookup)
+        if body_type is not None:
+            view._bolt_data = kwargs.pop(_BODY)
         view.initialize(request)
         return view
 
@@ -232,6 +242,8 @@ def _view_function(cls: type[APIView], attr: str, lookup: str | None) -> Callabl
         annotations[_REQUEST] = Request
     if hidden_lookup:
         annotations[lookup] = str
+    if body_type is not None:
+        annotations[_BODY] = body_type
     handler.__annotations__ = annotations
     handler.__name__ = attr
     handler.__qualname__ = f"{cls.__qualname__}.{attr}"
@@ -428,6 +440,15 @@ def _input_serializer(view: ViewSet, action: str) -> Any:
     return serializer
 
 
+def _validated(view: Any, action: str, request: Any) -> Any:
+    """The body as the action's input serializer: already decoded by the route when its type is
+    known at startup, else validated here with ``get_serializer_class()`` of this request."""
+    data = getattr(view, "_bolt_data", None)
+    if data is not None:
+        return data
+    return _input_serializer(view, action).model_validate(_decode_body(request))
+
+
 class ListMixin:
     async def list(self, request: Request) -> Any:
         """List the objects (paginated when the view has a ``pagination_class``)."""
@@ -443,7 +464,7 @@ class RetrieveMixin:
 class CreateMixin:
     async def create(self, request: Request) -> Any:
         """Create an object from the body (``create_serializer_class`` or ``serializer_class``)."""
-        data = _input_serializer(self, "create").model_validate(_decode_body(request))  # type: ignore[arg-type]
+        data = _validated(self, "create", request)
         obj = data.to_model(self._model())  # type: ignore[attr-defined]
         await _call_maybe_sync(self.perform_create, obj)  # type: ignore[attr-defined]
         return obj
@@ -453,7 +474,7 @@ class UpdateMixin:
     async def update(self, request: Request) -> Any:
         """Replace an object's writable fields with the body."""
         obj = await self.aget_object()  # type: ignore[attr-defined]
-        data = _input_serializer(self, "update").model_validate(_decode_body(request))  # type: ignore[arg-type]
+        data = _validated(self, "update", request)
         data.update_instance(obj)
         await _call_maybe_sync(self.perform_update, obj)  # type: ignore[attr-defined]
         return obj
@@ -599,7 +620,7 @@ def register_viewset(
         target._add(
             verb,
             detail_path if detail else (base or "/"),
-            _view_function(cls, action_name, lookup if detail else None),
+            _view_function(cls, action_name, lookup if detail else None, _static_body(cls, action_name)),
             response_model=response_model,
             status_code=status_code or cls.status_code or default_status,
             validate_response=False,
@@ -635,6 +656,19 @@ def register_viewset(
                 description=options["description"] or inspect.getdoc(fn),
                 include_in_schema=_included(include_in_schema, cls.include_in_schema),
             )
+
+
+def _static_body(cls: type[ViewSet], action_name: str) -> Any:
+    """The body type of the standard create/update when it is fixed at startup: the mixin's own
+    method and ``get_serializer_class`` not overridden (else the body is read per request)."""
+    own = {"create": CreateMixin.create, "update": UpdateMixin.update}.get(action_name)
+    if own is None or getattr(cls, action_name) is not own:
+        return None
+    if cls.get_serializer_class is not ViewSet.get_serializer_class:
+        return None
+    specific = cls.create_serializer_class if action_name == "create" else cls.update_serializer_class
+    serializer = specific or cls.serializer_class
+    return serializer if isinstance(serializer, type) and issubclass(serializer, Serializer) else None
 
 
 def _first(*values: Any) -> Any:

@@ -266,3 +266,12 @@ def test_viewset_without_serializer_answers_model_dicts(client_for, kind):
     client = client_for(api)
     assert client.get("/plain").json() == [{"id": author.pk, "name": "x", "email": "x@y.z"}]
     assert client.get(f"/plain/{author.pk}").json() == {"id": author.pk, "name": "x", "email": "x@y.z"}
+
+
+def test_standard_create_and_update_routes_declare_their_body():
+    api = make_api()
+    compiled = {(r.method, r.path): api._compile_route(r) for r in api.routes}
+    create = [p for p in compiled[("POST", "/books")]["params"] if p["source"] == "body"]
+    update = [p for p in compiled[("PUT", "/books/{pk}")]["params"] if p["source"] == "body"]
+    assert len(create) == 1 and len(update) == 1
+    assert not [p for p in compiled[("PATCH", "/books/{pk}")]["params"] if p["source"] == "body"]

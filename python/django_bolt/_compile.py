@@ -233,6 +233,8 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
             raise RequestValidationError(_too_deep(["body"])) from None
         if embed_key not in data:
             raise RequestValidationError([{"loc": loc, "msg": "Field required", "type": "missing"}])
+        if own is not None:  # a Serializer: its own validation, every failing field under loc
+            return tp.model_validate(data[embed_key], loc=loc)
         errors: list[dict[str, Any]] = []
         try:
             _collect(tp, data[embed_key], loc, errors)

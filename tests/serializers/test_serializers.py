@@ -314,3 +314,24 @@ def test_return_annotation_serializer_leaves_write_only_out(client_for, kind):
 
     response = client_for(api).post("/acc", json={"name": "n", "password": "p"})
     assert response.json() == {"name": "n"}
+
+
+def test_two_serializer_bodies_are_embedded_with_their_own_paths(client_for):
+    api = BoltAPI()
+
+    @api.post("/two")
+    def two(user: UserIn, address: Address) -> dict:
+        return {"user": user.username, "city": address.city}
+
+    client = client_for(api)
+    ok = client.post(
+        "/two", json={"user": {"username": "Ann", "email": "a@b.co"}, "address": {"city": "x", "zip_code": "12345"}}
+    )
+    assert ok.json() == {"user": "ann", "city": "x"}
+    bad = client.post("/two", json={"user": {"username": "root", "email": "a@b.co"}, "address": {"city": ""}})
+    assert bad.status_code == 422
+    assert sorted(tuple(e["loc"]) for e in bad.json()["detail"]) == [
+        ("body", "address", "city"),
+        ("body", "address", "zip_code"),
+        ("body", "user", "username"),
+    ]

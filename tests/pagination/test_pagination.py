@@ -180,3 +180,20 @@ def test_custom_envelope():
     page = Custom().paginate([1, 2, 3], {"query": {}})
     assert page == Envelope(results=[1, 2], count=3, next=2)
     assert isinstance(PageNumberPagination().paginate([1], None), PaginatedResponse)
+
+
+def test_cursor_on_a_datetime_ordering_walks_every_row():
+    _books(9)
+
+    class Newest(CursorPagination):
+        page_size = 4
+        ordering = "-created"  # equal timestamps are common: the pk breaks ties
+
+    paginator, seen, cursor = Newest(BookOut), [], None
+    while True:
+        page = paginator.paginate(Book.objects.all(), {"query": {"cursor": cursor} if cursor else {}})
+        seen += [item["id"] for item in page.items]
+        if not page.has_next:
+            break
+        cursor = page.next_cursor
+    assert seen == list(Book.objects.order_by("-created", "-pk").values_list("id", flat=True))

@@ -275,3 +275,25 @@ def test_standard_create_and_update_routes_declare_their_body():
     update = [p for p in compiled[("PUT", "/books/{pk}")]["params"] if p["source"] == "body"]
     assert len(create) == 1 and len(update) == 1
     assert not [p for p in compiled[("PATCH", "/books/{pk}")]["params"] if p["source"] == "body"]
+
+
+class AuthorName(Serializer):
+    name: str
+
+
+def test_get_serializer_class_per_action(client_for):
+    api = BoltAPI()
+
+    @api.viewset("/people")
+    class People(ModelViewSet):
+        queryset = Author.objects.all()
+
+        def get_serializer_class(self, action=None):
+            # list shows names only; the rest the full record (create validates with it too)
+            return AuthorName if (action or self.action) == "list" else AuthorOut
+
+    client = client_for(api)
+    made = client.post("/people", json={"id": 0, "name": "Zed"})
+    assert made.status_code == 201 and made.json()["name"] == "Zed" and made.json()["id"] > 0
+    assert client.get("/people").json() == [{"name": "Zed"}]
+    assert set(client.get(f"/people/{made.json()['id']}").json()) == {"id", "name", "book_count"}

@@ -477,8 +477,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                 continue
             if not getattr(model_field, "concrete", False) or model_field.many_to_many:
                 continue
-            if model_field.primary_key and not keep_pk:
-                continue
+            if model_field.primary_key and (not keep_pk or _is_auto(model_field)):
+                continue  # the database numbers new rows; a body never moves a row to another key
             value = getattr(self, spec.name)
             values[model_field.attname if model_field.is_relation else model_field.name] = value
         return values
@@ -838,6 +838,12 @@ def _read_attribute(instance: Any, spec: _FieldSpec) -> Any:
     if callable(current) and not _is_manager(current) and not hasattr(current, "_meta"):
         current = current()  # a model method named as the source
     return current
+
+
+def _is_auto(model_field: Any) -> bool:
+    from django.db import models
+
+    return isinstance(model_field, models.AutoField)  # BigAutoField/SmallAutoField subclass it
 
 
 def _concrete_field(model: Any, name: str) -> Any:

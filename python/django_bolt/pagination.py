@@ -82,6 +82,7 @@ class PaginationBase:
     def __init__(self, serializer_class: type | None = None) -> None:
         if serializer_class is not None:
             self.serializer_class = serializer_class
+        self._build: Any = None
 
     def build_response(
         self, items: list[Any], *, total: int, request: Any, has_next: bool, has_previous: bool, **info: Any
@@ -99,13 +100,28 @@ class PaginationBase:
     def _steps(self, source: Any, query: dict[str, str]) -> _Steps:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    #: The scheme reads nothing from the rows themselves (the cursor scheme reads its keys).
+    _rows_opaque = True
+
     def _prepare(self, source: Any) -> Any:
         serializer = self.serializer_class
+        self._build = None
         if _is_queryset(source) and serializer is not None and hasattr(serializer, "prepare_queryset"):
+            if self._rows_opaque:
+                from .serializers.base import values_queryset
+
+                fast = values_queryset(serializer, source)
+                if fast is not None:
+                    # Columns only: each row tuple is built straight into its output dict.
+                    source, self._build = fast
+                    return source
             return serializer.prepare_queryset(source)
         return source
 
     def _items(self, rows: list[Any]) -> list[Any]:
+        if self._build is not None:
+            build = self._build
+            return [build(row) for row in rows]
         serializer = self.serializer_class
         if serializer is not None and hasattr(serializer, "dump_many"):
             return serializer.dump_many(rows)
@@ -208,6 +224,7 @@ class CursorPagination(PaginationBase):
 
     page_size_query_param: str | None = "page_size"
     cursor_query_param: str = "cursor"
+    _rows_opaque = False
     ordering: str | list[str] | tuple[str, ...] = "-id"
 
     def _keys(self, model: Any) -> list[tuple[str, bool]]:

@@ -335,3 +335,31 @@ def test_two_serializer_bodies_are_embedded_with_their_own_paths(client_for):
         ("body", "address", "zip_code"),
         ("body", "user", "username"),
     ]
+
+
+class BookColumns(Serializer, rename="camel"):
+    id: int
+    title: str
+    created_at: object = field(source="created")
+    author_id: int = field(source="author")
+    author: AuthorMini
+    secret: str = field(write_only=True, default="")
+
+
+@pytest.mark.django_db
+def test_column_only_serializers_read_tuples_with_the_same_output():
+    from django_bolt.serializers.base import _dump_row, values_queryset
+
+    _library(3, 4)
+    rows = BookColumns.prepare_queryset(Book.objects.all())
+    by_rows = [_dump_row(BookColumns, row) for row in rows]
+    assert values_queryset(BookColumns, Book.objects.all()) is not None
+    with CaptureQueriesContext(connection) as queries:
+        fast = BookColumns.dump_many(Book.objects.all())
+    assert fast == by_rows and len(queries) == 1
+    assert list(fast[0]) == ["id", "title", "createdAt", "authorId", "author"]
+    assert fast[0]["author"] == {"id": fast[0]["authorId"], "name": "author 0"}
+    # Not columns only: a reverse set, a dotted source, or a prefetching queryset keep model rows.
+    assert values_queryset(AuthorOut, Author.objects.all()) is None
+    assert values_queryset(BookOut, Book.objects.all()) is None
+    assert values_queryset(BookColumns, Book.objects.prefetch_related("author__books")) is None

@@ -511,6 +511,11 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     ) -> list[dict[str, Any]]:
         """Output forms of serializer instances, model instances or a queryset (loaded with the
         relations the serializer reads, so the number of queries does not grow with the rows)."""
+        if _is_queryset(instances) and not (exclude_none or exclude_defaults):
+            fast = values_queryset(cls, instances)
+            if fast is not None:
+                rows, build = fast
+                return [build(row) for row in rows]
         if _is_queryset(instances):
             instances = cls.prepare_queryset(instances)
         if not (exclude_none or exclude_defaults):
@@ -523,6 +528,10 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     @classmethod
     async def adump_many(cls, instances: Iterable[Any], **options: Any) -> list[dict[str, Any]]:
         if _is_queryset(instances) and not options:
+            fast = values_queryset(cls, instances)
+            if fast is not None:
+                rows, build = fast
+                return [build(row) async for row in rows]
             return [_dump_row(cls, item) async for item in cls.prepare_queryset(instances)]
         return [item.dump(**options) for item in await cls.afrom_models(instances)]
 
@@ -717,6 +726,88 @@ def _dump(
             value = value.dump()
         out[computed.alias or computed.name] = value
     return out
+
+
+def _values_plan(cls: type[Serializer], model: Any) -> tuple[list[str], Callable[[tuple[Any, ...]], Any]] | None:
+    """``(columns, build)`` when every output field of ``cls`` is a column of ``model`` or of a
+    forward foreign key's row (recursively), with no computed field: a queryset can then be read
+    with ``values_list(*columns)`` and each tuple built straight into the output dict, without
+    model instances. None otherwise (properties, reverse sets, dotted sources ...)."""
+    cache = cls.__dict__.get("__bolt_values_plans__")
+    if cache is None:
+        cache = {}
+        cls.__bolt_values_plans__ = cache
+    if model not in cache:
+        columns: list[str] = []
+        built = _values_builder(cls, model, "", columns, 0)
+        cache[model] = (columns, built) if built is not None else None
+    return cache[model]
+
+
+def _values_builder(
+    cls: type[Serializer], model: Any, prefix: str, columns: list[str], depth: int
+) -> Callable[[tuple[Any, ...]], Any] | None:
+    if cls.__bolt_computed__ or depth > 3:
+        return None
+    parts: list[tuple[str, Any]] = []  # (output key, index or nested builder)
+    for spec in cls._specs():
+        if spec.write_only or spec.excluded:
+            continue
+        if "." in spec.source:
+            return None
+        field = _concrete_field(model, spec.source)
+        if field is None or field.many_to_many:
+            return None
+        if spec.nested is None:
+            parts.append((spec.key, len(columns)))
+            columns.append(prefix + field.name)
+            continue
+        if spec.many or not (field.many_to_one or field.one_to_one):
+            return None
+        # The key column tells a null foreign key (the join then gives None everywhere) from a row.
+        key_index = len(columns)
+        columns.append(prefix + field.name)
+        inner = _values_builder(spec.nested, field.related_model, f"{prefix}{field.name}__", columns, depth + 1)
+        if inner is None:
+            return None
+        parts.append((spec.key, (key_index, inner)))
+    if all(isinstance(at, int) for _, at in parts):
+        return lambda row: {key: row[at] for key, at in parts}
+
+    def build(row: tuple[Any, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, at in parts:
+            if isinstance(at, int):
+                out[key] = row[at]
+            else:
+                key_at, inner = at
+                out[key] = None if row[key_at] is None else inner(row)
+        return out
+
+    return build
+
+
+def values_queryset(serializer: Any, queryset: Any) -> tuple[Any, Callable[[tuple[Any, ...]], Any]] | None:
+    """``(queryset.values_list(...), build)`` when ``serializer`` can be read that way from
+    this queryset: rows of its model (not already values), no prefetches or DISTINCT (which
+    would change meaning on a subset of columns), no extra selects."""
+    from django.db.models.query import ModelIterable
+
+    if not (isinstance(serializer, type) and issubclass(serializer, Serializer)):
+        return None
+    if (
+        queryset._iterable_class is not ModelIterable
+        or queryset._prefetch_related_lookups
+        or queryset.query.distinct
+        or queryset.query.extra
+        or queryset.query.annotations
+    ):
+        return None
+    plan = _values_plan(serializer, queryset.model)
+    if plan is None:
+        return None
+    columns, build = plan
+    return queryset.values_list(*columns), build
 
 
 def _dump_row(cls: type[Serializer], item: Any) -> dict[str, Any]:

@@ -297,3 +297,29 @@ def test_get_serializer_class_per_action(client_for):
     assert made.status_code == 201 and made.json()["name"] == "Zed" and made.json()["id"] > 0
     assert client.get("/people").json() == [{"name": "Zed"}]
     assert set(client.get(f"/people/{made.json()['id']}").json()) == {"id", "name", "book_count"}
+
+
+def test_viewsets_on_a_router_get_its_prefix_tags_and_guards(client_for):
+    from django_bolt import Router
+
+    router = Router(tags=["library"], guards=[HasKey()])
+
+    @router.viewset("/authors")
+    class RouterAuthors(ReadOnlyModelViewSet):
+        queryset = Author.objects.all()
+        serializer_class = AuthorName
+
+    @router.view("/ping")
+    class Ping(APIView):
+        async def get(self):
+            return {"pong": True}
+
+    api = BoltAPI()
+    api.include_router(router, prefix="/v1")
+    assert {r.path for r in api.routes} == {"/v1/authors", "/v1/authors/{pk}", "/v1/ping"}
+    assert all(r.tags == ["library"] for r in api.routes)
+    Author.objects.create(name="Ann")
+    client = client_for(api)
+    assert client.get("/v1/authors").status_code == 401
+    assert client.get("/v1/authors", headers={"x-key": "yes"}).json() == [{"name": "Ann"}]
+    assert client.get("/v1/ping", headers={"x-key": "yes"}).json() == {"pong": True}

@@ -363,3 +363,12 @@ def test_column_only_serializers_read_tuples_with_the_same_output():
     assert values_queryset(AuthorOut, Author.objects.all()) is None
     assert values_queryset(BookOut, Book.objects.all()) is None
     assert values_queryset(BookColumns, Book.objects.prefetch_related("author__books")) is None
+
+
+def test_forbid_unknown_fields_is_honoured():
+    class Strict(Serializer, forbid_unknown_fields=True):
+        name: str
+
+    errors = _errors(lambda: Strict.model_validate({"name": 1, "extra": 2}))
+    assert sorted(tuple(e["loc"]) for e in errors) == [("body", "extra"), ("body", "name")]
+    assert Strict.model_validate({"name": "ok"}).name == "ok"

@@ -290,7 +290,14 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
             return None
         before = len(errors)
         values: dict[str, Any] = {}
-        for spec in cls._specs():
+        specs = cls._specs()  # prepares __bolt_by_key__ too
+        if cls.__struct_config__.forbid_unknown_fields:
+            errors.extend(
+                {"loc": [*loc, key], "msg": f"Object contains unknown field `{key}`", "type": "validation_error"}
+                for key in data
+                if key not in cls.__bolt_by_key__
+            )
+        for spec in specs:
             if spec.read_only:
                 continue  # output only: whatever the client sends is ignored
             value = data.get(spec.key, _MISSING)

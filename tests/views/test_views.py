@@ -323,3 +323,34 @@ def test_viewsets_on_a_router_get_its_prefix_tags_and_guards(client_for):
     assert client.get("/v1/authors").status_code == 401
     assert client.get("/v1/authors", headers={"x-key": "yes"}).json() == [{"name": "Ann"}]
     assert client.get("/v1/ping", headers={"x-key": "yes"}).json() == {"pong": True}
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+def test_jwt_auth_per_viewset_and_an_open_action(client_for):
+    from django_bolt.auth import AllowAny, IsAuthenticated, JWTAuthentication
+
+    from tests.auth.conftest import bearer, claims, pyjwt_token
+
+    api = BoltAPI()
+
+    @api.viewset("/private")
+    class Private(ReadOnlyModelViewSet):
+        queryset = Author.objects.all()
+        serializer_class = AuthorName
+        auth = [JWTAuthentication()]
+        guards = [IsAuthenticated()]
+
+        @action(methods=["GET"], detail=False, guards=[AllowAny()])
+        async def public(self, request):
+            return {"open": True}
+
+        @action(methods=["GET"], detail=False)
+        async def whoami(self, request):
+            return {"sub": request.context["sub"]}
+
+    client = client_for(api)
+    assert client.get("/private").status_code == 401
+    headers = bearer(pyjwt_token(claims(sub="42")))
+    assert client.get("/private", headers=headers).json() == []
+    assert client.get("/private/whoami", headers=headers).json() == {"sub": "42"}
+    assert client.get("/private/public").json() == {"open": True}

@@ -440,6 +440,19 @@ def _input_serializer(view: ViewSet, action: str) -> Any:
     return serializer
 
 
+async def _write(hook: Callable[..., Any], obj: Any) -> None:
+    """Runs a perform_* hook; what the database refuses is the client's error, not a 500."""
+    from django.db import DataError, IntegrityError
+
+    try:
+        await _call_maybe_sync(hook, obj)
+    except IntegrityError:
+        # A unique value taken, a foreign key to no row, ...: the details stay in the server.
+        raise HTTPException(409, "The data conflicts with a database constraint") from None
+    except (DataError, OverflowError):
+        raise HTTPException(400, "A value does not fit its database column") from None
+
+
 def _validated(view: Any, action: str, request: Any) -> Any:
     """The body as the action's input serializer: already decoded by the route when its type is
     known at startup, else validated here with ``get_serializer_class()`` of this request."""
@@ -466,7 +479,7 @@ class CreateMixin:
         """Create an object from the body (``create_serializer_class`` or ``serializer_class``)."""
         data = _validated(self, "create", request)
         obj = data.to_model(self._model())  # type: ignore[attr-defined]
-        await _call_maybe_sync(self.perform_create, obj)  # type: ignore[attr-defined]
+        await _write(self.perform_create, obj)  # type: ignore[attr-defined]
         return obj
 
 
@@ -476,7 +489,7 @@ class UpdateMixin:
         obj = await self.aget_object()  # type: ignore[attr-defined]
         data = _validated(self, "update", request)
         data.update_instance(obj)
-        await _call_maybe_sync(self.perform_update, obj)  # type: ignore[attr-defined]
+        await _write(self.perform_update, obj)  # type: ignore[attr-defined]
         return obj
 
 
@@ -493,7 +506,7 @@ class PartialUpdateMixin:
                 continue  # the key of the row being changed is not changed by its body
             if target is not None:
                 setattr(obj, target, value)
-        await _call_maybe_sync(self.perform_update, obj)  # type: ignore[attr-defined]
+        await _write(self.perform_update, obj)  # type: ignore[attr-defined]
         return obj
 
 
@@ -501,7 +514,7 @@ class DestroyMixin:
     async def destroy(self, request: Request) -> None:
         """Delete an object: 204 with no body."""
         obj = await self.aget_object()  # type: ignore[attr-defined]
-        await _call_maybe_sync(self.perform_destroy, obj)  # type: ignore[attr-defined]
+        await _write(self.perform_destroy, obj)  # type: ignore[attr-defined]
 
 
 def _model_attname(model: Any, name: str) -> str | None:

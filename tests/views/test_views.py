@@ -354,3 +354,12 @@ def test_jwt_auth_per_viewset_and_an_open_action(client_for):
     assert client.get("/private", headers=headers).json() == []
     assert client.get("/private/whoami", headers=headers).json() == {"sub": "42"}
     assert client.get("/private/public").json() == {"open": True}
+
+
+def test_what_the_database_refuses_is_a_client_error(client):
+    author = _seed(1)
+    too_big = client.post("/books", json={"title": "x", "pages": 10**30, "author": author.pk})
+    assert too_big.status_code == 400 and too_big.json() == {"detail": "A value does not fit its database column"}
+    no_author = client.post("/books", json={"title": "x", "pages": 1, "author": 424242})
+    assert no_author.status_code == 409
+    assert client.patch(f"/books/{Book.objects.first().pk}", json={"pages": 10**30}).status_code == 400

@@ -202,7 +202,8 @@ class LimitOffsetPagination(PaginationBase):
         limit = min(limit if limit >= 1 else self.page_size, self.max_page_size)
         offset = max(_int(query.get(self.offset_query_param, 0), 0), 0)
         total = yield ("count", source)
-        rows = yield ("fetch", source[offset : offset + limit])
+        # Past the end nothing is fetched (a huge offset would not even fit the SQL OFFSET).
+        rows = (yield ("fetch", source[offset : offset + limit])) if offset < total else []
         return rows, {
             "total": total,
             "has_next": offset + limit < total,

@@ -197,3 +197,15 @@ def test_cursor_on_a_datetime_ordering_walks_every_row():
             break
         cursor = page.next_cursor
     assert seen == list(Book.objects.order_by("-created", "-pk").values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_out_of_range_numbers_are_clamped_not_errors(client, mode):
+    _books(5)
+    huge = 10**30
+    past = client.get(f"/{mode}/offset", params={"offset": huge}).json()
+    assert past["items"] == [] and past["offset"] == huge and past["has_previous"]
+    assert client.get(f"/{mode}/pages", params={"page": huge}).json()["page"] == 2
+    assert client.get(f"/{mode}/pages", params={"page_size": huge}).json()["page_size"] == 5
+    assert client.get(f"/{mode}/offset", params={"limit": huge}).json()["limit"] == 5
+    assert client.get(f"/{mode}/cursor", params={"page_size": -3}).json()["page_size"] == 4

@@ -121,6 +121,15 @@ def _check_rows(rows: Any) -> str | None:
     return None
 
 
+def _check_viewset_page(page: Any) -> str | None:
+    if not isinstance(page, dict) or len(page.get("items", [])) != 50 or page.get("total") != 60:
+        return f"expected a page of 50 of 60 titles, got {str(page)[:160]}"
+    first = page["items"][0]
+    if set(first) != {"id", "name", "pages", "writer"} or set(first["writer"]) != {"id", "name"}:
+        return f"unexpected item {first!r}"
+    return None
+
+
 @dataclass
 class Endpoint:
     name: str
@@ -150,6 +159,8 @@ ENDPOINTS = [
     ),
     Endpoint("html", "GET", "/html", _check_html),
     Endpoint("orm", "GET", "/orm", _expect_json(_check_rows)),
+    # ModelViewSet list, PageNumberPagination(page_size=50), a nested foreign key serializer.
+    Endpoint("viewset", "GET", "/vs/books", _expect_json(_check_viewset_page)),
     Endpoint("file", "GET", "/file", lambda ctype, body: None if len(body) == 100 * 1024 else f"{len(body)} bytes"),
     # A static route answered entirely in Rust: the floor every Python endpoint is measured against.
     Endpoint("floor", "GET", "/floor", _expect_json({"message": "hello", "ok": True}), only="ours"),

@@ -12,7 +12,8 @@ It shows:
     answered with 422 when the body is invalid;
   * errors raised as HTTPException / NotFound, rendered as {"detail": ...};
   * OpenAPI docs at /docs (Swagger UI; /docs/openapi.json is the document): routes are grouped
-    by `tags=`, and GET /stats is secured by an API key (`X-API-Key`, from EXAMPLE_API_KEY).
+    by `tags=`, and GET /stats is secured by an API key (`X-API-Key`, from EXAMPLE_API_KEY);
+  * the same notes as a paginated ModelViewSet with an @action (/v2/notes).
 """
 
 import os
@@ -20,11 +21,12 @@ from datetime import datetime
 from typing import Annotated
 
 import msgspec
-from django_bolt import BoltAPI
+from django_bolt import BoltAPI, ModelViewSet, PageNumberPagination, action
 from django_bolt.auth import APIKeyAuthentication, IsAuthenticated
 from django_bolt.exceptions import HTTPException, NotFound
 from django_bolt.openapi import OpenAPIConfig
 from django_bolt.openapi.spec import Tag
+from django_bolt.serializers import Serializer
 from notes.models import Note
 
 api = BoltAPI(
@@ -152,3 +154,49 @@ class Stats(msgspec.Struct):
 async def stats() -> Stats:
     """Counts of notes; needs the `X-API-Key` header (401 without a valid key)."""
     return Stats(notes=await Note.objects.acount(), done=await Note.objects.filter(done=True).acount())
+
+
+# ---------------------------------------------------------------------------
+# The same notes as a ModelViewSet: every CRUD route from one class, paginated.
+
+
+class NoteSchema(Serializer):
+    """A note as /v2/notes returns it."""
+
+    id: int
+    title: str
+    body: str
+    done: bool
+    created: datetime
+
+
+class NoteWrite(Serializer):
+    """What POST/PUT/PATCH /v2/notes accept."""
+
+    title: Title
+    body: str = ""
+    done: bool = False
+
+
+class NotePages(PageNumberPagination):
+    page_size = 20
+    max_page_size = 100
+
+
+@api.viewset("/v2/notes")
+class NoteViewSet(ModelViewSet):
+    """list, create, retrieve, update, partial_update and destroy of notes."""
+
+    queryset = Note.objects.all()
+    serializer_class = NoteSchema
+    create_serializer_class = NoteWrite
+    update_serializer_class = NoteWrite
+    pagination_class = NotePages
+
+    @action(methods=["POST"], detail=True)
+    async def toggle(self, request):
+        """Flip a note's done flag: POST /v2/notes/{pk}/toggle."""
+        note = await self.get_object()
+        note.done = not note.done
+        await note.asave(update_fields=["done"])
+        return note

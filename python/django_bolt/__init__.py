@@ -5,6 +5,14 @@ from .api import BoltAPI
 from .exceptions import HTTPException
 from .middleware import CompressionConfig, cors, no_compress, rate_limit, skip_middleware
 from .openapi import OpenAPIConfig
+from .pagination import (
+    CursorPagination,
+    LimitOffsetPagination,
+    PageNumberPagination,
+    PaginatedResponse,
+    PaginationBase,
+    paginate,
+)
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
 from .request import Request, UploadFile
 from .responses import (
@@ -19,6 +27,19 @@ from .responses import (
     StreamingResponse,
 )
 from .router import Router
+from .views import (
+    APIView,
+    CreateMixin,
+    DestroyMixin,
+    ListMixin,
+    ModelViewSet,
+    PartialUpdateMixin,
+    ReadOnlyModelViewSet,
+    RetrieveMixin,
+    UpdateMixin,
+    ViewSet,
+    action,
+)
 from .websocket import (
     CloseCode,
     WebSocket,
@@ -65,4 +86,21 @@ __all__ = [
     "WebSocketClose",
     "WebSocketException",
     "CloseCode",
+    "APIView",
+    "ViewSet",
+    "ModelViewSet",
+    "ReadOnlyModelViewSet",
+    "ListMixin",
+    "RetrieveMixin",
+    "CreateMixin",
+    "UpdateMixin",
+    "PartialUpdateMixin",
+    "DestroyMixin",
+    "action",
+    "PaginationBase",
+    "PageNumberPagination",
+    "LimitOffsetPagination",
+    "CursorPagination",
+    "PaginatedResponse",
+    "paginate",
 ]

@@ -206,6 +206,10 @@ def validation_errors(tp: Any, raw: bytes, loc: list[Any]) -> list[dict[str, Any
 
 
 def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callable[[bytes], Any]:
+    own = getattr(tp, "_bolt_json_decoder", None)
+    if embed_key is None and own is not None:
+        # Serializers validate themselves (every failing field, validators included).
+        return own(loc)
     if embed_key is None:
         decoder = msgspec.json.Decoder(tp)
 
@@ -230,6 +234,8 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
             raise RequestValidationError(_too_deep(["body"])) from None
         if embed_key not in data:
             raise RequestValidationError([{"loc": loc, "msg": "Field required", "type": "missing"}])
+        if own is not None:  # a Serializer: its own validation, every failing field under loc
+            return tp.model_validate(data[embed_key], loc=loc)
         errors: list[dict[str, Any]] = []
         try:
             _collect(tp, data[embed_key], loc, errors)
@@ -253,6 +259,14 @@ def form_model_decoder(tp: Any) -> Callable[[dict[str, Any]], Any]:
 
 
 def response_shaper(model: Any) -> Callable[[Any], Any]:
+    from .serializers.base import nested_of
+
+    serializer, _many = nested_of(model)
+    if serializer is not None:
+        # Output form of a serializer: write-only fields left out, computed fields added, model
+        # rows read with the relations it needs loaded up front.
+        return serializer.output
+
     def shape(result: Any) -> Any:
         if hasattr(result, "_iterable_class") and hasattr(result, "model"):  # a QuerySet
             result = list(result)

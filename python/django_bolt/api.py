@@ -193,9 +193,30 @@ class BoltAPI(RouteCollection):
             )
         if compiled.dependencies:
             stages.append(dependency_stage(compiled.dependencies))
-        chain = build_chain(stages, compiled.is_async)
         validate = self.validate_response if route.validate_response is None else route.validate_response
         shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
+        if route.response_model is None and validate and not route.fixed and not is_websocket:
+            # A handler annotated to return a Serializer gets its output form (write-only fields
+            # left out, computed fields in); msgspec would otherwise encode every struct field.
+            from .views import _return_serializer
+
+            annotated = _return_serializer(route.handler)
+            if annotated is not None:
+                shape = annotated.output
+        bind_pagination = getattr(route.handler, "__bolt_paginate__", None)
+        if bind_pagination is not None:
+            # @paginate: the route's list[S] response model is the type of the page's items; the
+            # envelope is built (and items dumped by S) by the paginating handler itself.
+            from .pagination import paginated_item_serializer
+
+            compiled.handler = bind_pagination(paginated_item_serializer(route.response_model))
+            shape = None
+        if shape is not None and compiled.is_async and getattr(shape, "__name__", "") == "output":
+            # A serializer reading model rows must not touch the ORM on the event loop: shaped
+            # inside the handler's coroutine instead, with async queries.
+            compiled.handler = _async_shaped(compiled.handler, shape.__self__)
+            shape = None
+        chain = build_chain(stages, compiled.is_async)
         record: RouteRecord = {
             "method": route.method,
             "kind": "websocket" if is_websocket else "http",
@@ -214,6 +235,16 @@ class BoltAPI(RouteCollection):
             "chain": chain,
         }
         return record, compiled, route
+
+
+def _async_shaped(handler: Callable[..., Any], serializer: Any) -> Callable[..., Any]:
+    import functools
+
+    @functools.wraps(handler)
+    async def shaped(*args: Any, **kwargs: Any) -> Any:
+        return await serializer.aoutput(await handler(*args, **kwargs))
+
+    return shaped
 
 
 __all__ = ["BoltAPI", "Router", "OpenAPIConfig"]

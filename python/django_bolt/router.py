@@ -259,6 +259,28 @@ class RouteCollection:
 
         return register
 
+    def view(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        """``@x.view(path)`` on an ``APIView`` subclass: one route per handler method (options:
+        ``name``, ``methods``, ``guards``, ``auth``, ``status_code``, ``tags``, ...)."""
+        from .views import register_view
+
+        def register(cls: Any) -> Any:
+            register_view(self, path, cls, **options)
+            return cls
+
+        return register
+
+    def viewset(self, path: str, **options: Any) -> Callable[[Any], Any]:
+        """``@x.viewset(path, lookup_field=...)`` on a ``ViewSet`` subclass: its standard actions
+        and ``@action`` methods as routes under ``path``."""
+        from .views import register_viewset
+
+        def register(cls: Any) -> Any:
+            register_viewset(self, path, cls, **options)
+            return cls
+
+        return register
+
     def query(self, path: str, **options: Any) -> Callable[[F], F]:
         """The HTTP QUERY method (a safe GET with a body)."""
         return self.route(path, ["QUERY"], **options)

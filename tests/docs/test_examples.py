@@ -235,3 +235,36 @@ def test_openapi(load, client_for):
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert client.get("/docs/scalar").status_code == 404  # only the plugins given
     assert example.zoo.openapi_schema == client.get("/docs/openapi.json").json()
+
+
+def test_serializers(load, client_for):
+    serializers = load("serializers")
+    client = client_for(serializers.api)
+    # read_only id is ignored on input; write-only password never comes back
+    body = {
+        "id": 7,
+        "userName": "Bo",
+        "email": "bo@example.com",
+        "password": "pw",
+        "address": {"city": "A", "postcode": "12345"},
+    }
+    answer = client.post("/signup", json=body).json()
+    assert answer["id"] is None and "password" not in answer
+    reserved = client.post("/signup", json={**body, "userName": "Admin"})
+    assert reserved.json()["detail"] == [
+        {"loc": ["body", "userName"], "msg": "this name is reserved", "type": "value_error"}
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_viewsets(load, client_for):
+    viewsets = load("viewsets")
+    client = client_for(viewsets.api)
+    author = viewsets.Author.objects.create(name="Bo")
+    for i in range(12):
+        client.post("/books", json={"title": f"t{i}", "author": author.pk})
+    first = client.get("/books").json()
+    assert len(first["items"]) == 10 and first["total_pages"] == 2 and first["next_page"] == 2
+    assert client.get("/books", params={"page_size": 500}).json()["page_size"] == 50
+    assert client.post("/books", json={"pages": "x"}).status_code == 422
+    assert client.post("/books/999999/read", params={"pages": 1}).status_code == 404

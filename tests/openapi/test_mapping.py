@@ -477,6 +477,29 @@ def test_same_named_types_stay_apart_next_to_one_that_cannot_be_described():
     assert operation(doc, "/a", "post")["responses"]["200"]["content"]["application/json"]["schema"] == {}
 
 
+class Created(msgspec.Struct):
+    """``id`` is filled by the server: declared ``int`` with a None default (as a serializer's
+    read-only field is)."""
+
+    name: str
+    id: int = None  # type: ignore[assignment]
+
+
+def test_a_none_default_the_field_type_refuses_is_left_out():
+    api = BoltAPI()
+
+    @api.post("/created")
+    async def create(body: Created) -> Created:
+        return body
+
+    doc = document(api)
+    prop = doc["components"]["schemas"]["Created"]["properties"]["id"]
+    assert prop == {"type": "integer"}
+    assert doc["components"]["schemas"]["Created"]["required"] == ["name"]
+    validate = pytest.importorskip("openapi_spec_validator", reason="openapi-spec-validator is not installed").validate
+    validate(doc)
+
+
 def test_every_document_of_the_session_is_valid():
     """Runs last (conftest): every document the session's APIs produced is valid OpenAPI 3.1."""
     import json

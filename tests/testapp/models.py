@@ -9,3 +9,24 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class Author(models.Model):
+    """Serializers/views/pagination tests: a parent with a reverse set (``books``)."""
+
+    name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=200)
+    pages = models.IntegerField(default=0)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+    isbn = models.CharField(max_length=20, null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]

@@ -326,3 +326,47 @@ api.static("/static-framing", Response(b"abc", headers=_FRAMING, media_type="tex
 @api.get("/handler-framing")
 async def handler_framing() -> Response:
     return Response(b"abc", headers=_FRAMING, media_type="text/plain")
+
+
+# Class-based views over a real socket (tests/server/test_views.py).
+from django_bolt import ModelViewSet, PageNumberPagination  # noqa: E402
+from django_bolt.serializers import Serializer  # noqa: E402
+
+from tests.testapp.models import Author, Book  # noqa: E402
+
+
+class _AuthorMini(Serializer):
+    id: int
+    name: str
+
+
+class _BookOut(Serializer):
+    id: int
+    title: str
+    pages: int
+    author: _AuthorMini
+
+
+class _BookIn(Serializer):
+    title: str
+    pages: int = 0
+    author: int
+
+
+class _TwoPerPage(PageNumberPagination):
+    page_size = 2
+
+
+@api.viewset("/vs/books")
+class ServerBooks(ModelViewSet):
+    queryset = Book.objects.all()
+    serializer_class = _BookOut
+    create_serializer_class = _BookIn
+    update_serializer_class = _BookIn
+    pagination_class = _TwoPerPage
+
+
+@api.post("/vs/authors")
+async def server_make_author(name: str) -> dict:
+    author = await Author.objects.acreate(name=name)
+    return {"id": author.pk}

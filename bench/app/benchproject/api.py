@@ -126,3 +126,32 @@ if FileResponse is not None:
                 yield ServerSentEvent(data={"i": i})
 
         return EventSourceResponse(events(), ping_interval=None)
+
+
+# A ModelViewSet list: 50 rows a page, each with its foreign key nested (both builds, same code).
+from benchapp.models import Title  # noqa: E402
+from django_bolt import ModelViewSet, PageNumberPagination  # noqa: E402
+from django_bolt.serializers import Serializer  # noqa: E402
+
+
+class WriterOut(Serializer):
+    id: int
+    name: str
+
+
+class TitleOut(Serializer):
+    id: int
+    name: str
+    pages: int
+    writer: WriterOut
+
+
+class FiftyPerPage(PageNumberPagination):
+    page_size = 50
+
+
+@api.viewset("/vs/books")
+class TitleViewSet(ModelViewSet):
+    queryset = Title.objects.all()
+    serializer_class = TitleOut
+    pagination_class = FiftyPerPage

@@ -181,6 +181,8 @@ class SchemaGenerator:
             schemas = [next(rest) if ok else {} for ok in describable]
         for (slot, _), schema in zip(self._slots, schemas, strict=True):
             slot.update(schema)
+        for component in components.values():
+            _drop_null_defaults_of_non_null_fields(component)
         # The error bodies' names, unless an API type already has one of them.
         names = {n: (f"django_bolt.{n}" if n in components else n) for n in _ERROR_SCHEMAS}
         for ref, name in self._error_refs:
@@ -609,3 +611,18 @@ def security_schemes(backend: Any) -> list[tuple[str, dict[str, Any]]]:
         cookie = getattr(settings, "SESSION_COOKIE_NAME", "sessionid")
         return [("SessionCookie", {"type": "apiKey", "in": "cookie", "name": cookie})]
     return []
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    if schema.get("type") == "null" or (isinstance(schema.get("type"), list) and "null" in schema["type"]):
+        return True
+    return any(_allows_null(s) for s in schema.get("anyOf", ()) if isinstance(s, dict))
+
+
+def _drop_null_defaults_of_non_null_fields(component: dict[str, Any]) -> None:
+    """A field declared ``x: int = None`` (a serializer's read-only ``id``, filled by the server)
+    gets ``default: null`` from msgspec, which its own schema refuses: an invalid document. The
+    default is left out; the field stays optional (not in ``required``)."""
+    for prop in component.get("properties", {}).values():
+        if isinstance(prop, dict) and "default" in prop and prop["default"] is None and not _allows_null(prop):
+            del prop["default"]

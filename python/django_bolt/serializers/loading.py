@@ -1,0 +1,75 @@
+"""Which relations a serializer reads, as ``select_related``/``prefetch_related`` lookups.
+
+Forward foreign keys and one-to-ones read by nested serializers (or dotted sources) are joined
+with ``select_related``; reverse relations and many-to-manys are fetched with one ``Prefetch`` query
+each, whose own queryset carries the nested serializer's plan. Rows * relations therefore never
+turns into rows queries."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+@dataclasses.dataclass
+class LoadingPlan:
+    select_related: list[str] = dataclasses.field(default_factory=list)
+    #: ``Prefetch`` objects.
+    prefetch_related: list[Any] = dataclasses.field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.select_related or self.prefetch_related)
+
+    def apply(self, queryset: Any) -> Any:
+        """Adds the plan to ``queryset``; lookups the queryset already prefetches are left alone
+        (Django refuses the same lookup twice with different querysets)."""
+        if self.select_related:
+            queryset = queryset.select_related(*self.select_related)
+        existing = {getattr(p, "prefetch_to", p) for p in getattr(queryset, "_prefetch_related_lookups", ())}
+        new = [p for p in self.prefetch_related if p.prefetch_to not in existing]
+        if new:
+            queryset = queryset.prefetch_related(*new)
+        return queryset
+
+
+def build_loading_plan(serializer: Any, model: Any, prefix: str = "", _depth: int = 0) -> LoadingPlan:
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db.models import Prefetch
+
+    plan = LoadingPlan()
+    if _depth > 8 or model is None:
+        return plan
+    for spec in serializer._specs():
+        if spec.write_only:
+            continue
+        parts = spec.source.split(".")
+        current, path = model, prefix
+        for i, part in enumerate(parts):
+            try:
+                field = current._meta.get_field(part)
+            except FieldDoesNotExist:
+                break
+            if not field.is_relation:
+                break
+            last = i == len(parts) - 1
+            lookup = f"{path}{part}"
+            related = field.related_model
+            if (field.many_to_one or field.one_to_one) and (not last or spec.nested is not None):
+                # One join; the nested serializer's own relations hang off the same lookup.
+                plan.select_related.append(lookup)
+                if last:
+                    inner = build_loading_plan(spec.nested, related, f"{lookup}__", _depth + 1)
+                    plan.select_related.extend(inner.select_related)
+                    plan.prefetch_related.extend(inner.prefetch_related)
+                current, path = related, f"{lookup}__"
+                continue
+            if field.one_to_many or field.many_to_many:
+                queryset = related._default_manager.all()
+                if spec.nested is not None and last:
+                    queryset = build_loading_plan(spec.nested, related).apply(queryset)
+                plan.prefetch_related.append(Prefetch(lookup, queryset=queryset))
+            break
+    return plan
+
+
+__all__ = ["LoadingPlan", "build_loading_plan"]

@@ -8,6 +8,8 @@ import pytest
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
 
+from tests.skips import STAGES
+
 
 @pytest.fixture
 def api() -> BoltAPI:
@@ -72,3 +74,55 @@ def redis_url():
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+class SkipBudget:
+    """Fails the run on a skip (or xfail) that tests/skips.py does not allow in this CI stage."""
+
+    def __init__(self, stage: str):
+        self.stage = stage
+        self.allowed = STAGES[stage]
+        self.unexpected: list[tuple[str, str]] = []
+        self.expected = 0
+
+    def _record(self, report) -> None:
+        if not report.skipped:
+            return
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr or "")
+        if hasattr(report, "wasxfail"):
+            reason = f"xfail: {report.wasxfail}"  # an xfail is a test that cannot fail: never budgeted
+        elif any(entry.matches(report.nodeid, reason) for entry in self.allowed):
+            self.expected += 1
+            return
+        self.unexpected.append((report.nodeid, reason))
+
+    def pytest_runtest_logreport(self, report) -> None:
+        self._record(report)
+
+    def pytest_collectreport(self, report) -> None:
+        self._record(report)
+
+    def pytest_sessionfinish(self, session) -> None:
+        if self.unexpected and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        write = terminalreporter.write_line
+        write(f"skip budget ({self.stage}, tests/skips.py): {self.expected} allowed skip(s)")
+        if self.unexpected:
+            terminalreporter.section(f"skips not allowed in stage {self.stage!r}", sep="!", red=True)
+            for nodeid, reason in self.unexpected:
+                write(f"{nodeid}: {reason}")
+
+
+def pytest_configure(config) -> None:
+    stage = os.environ.get("BOLT_TEST_STAGE")
+    if not stage:
+        return
+    if stage not in STAGES:
+        raise pytest.UsageError(f"BOLT_TEST_STAGE={stage!r} is not a stage of tests/skips.py: {sorted(STAGES)}")
+    # CI runs must not hang: the per-test timeout of pyproject.toml needs the plugin.
+    if not config.pluginmanager.hasplugin("timeout"):
+        raise pytest.UsageError("BOLT_TEST_STAGE is set but pytest-timeout is not installed")
+    config.pluginmanager.register(SkipBudget(stage), "bolt-skip-budget")

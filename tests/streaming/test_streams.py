@@ -68,8 +68,13 @@ def test_wire_framing_is_chunked_and_keeps_alive(server: ServerProcess):
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
         s.sendall(b"GET /streaming/sync-stream?name=wire&n=2 HTTP/1.1\r\nHost: x\r\n\r\n")
         data = b""
+        # Bounded: a server that closes early (recv -> b"") or stalls ends the loop, not the run.
+        deadline = time.monotonic() + 10
         while not data.endswith(b"0\r\n\r\n"):
-            data += s.recv(65536)
+            assert time.monotonic() < deadline, f"no final chunk within 10 s: {data!r}"
+            chunk = s.recv(65536)
+            assert chunk, f"connection closed before the final chunk: {data!r}"
+            data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
         assert b"transfer-encoding: chunked" in head
         assert body == b"8\r\nchunk 0\n\r\n8\r\nchunk 1\n\r\n0\r\n\r\n"

@@ -5,6 +5,8 @@ pub mod conn;
 pub mod date;
 mod form_body;
 pub mod head;
+#[cfg(test)]
+mod head_tests;
 pub mod proxy;
 
 use crate::app::{App, PyApp};

@@ -58,6 +58,7 @@ _bolt_env("BOLT_TEST_MAX_CONNECTIONS", "BOLT_MAX_CONNECTIONS", int)
 _bolt_env("BOLT_TEST_ACCESS_LOG", "BOLT_ACCESS_LOG", str)
 _bolt_env("BOLT_TEST_TRUSTED_PROXIES", "BOLT_TRUSTED_PROXIES", lambda raw: raw.split(","))
 _bolt_env("BOLT_TEST_PROCESSES", "BOLT_PROCESSES", int)
+_bolt_env("BOLT_TEST_RESPAWN", "BOLT_RESPAWN_FAILED_WORKERS", lambda raw: raw == "1")
 _bolt_env("BOLT_TEST_WS_MAX_MESSAGE", "BOLT_WS_MAX_MESSAGE_SIZE", int)
 _bolt_env("BOLT_TEST_WS_ORIGINS", "BOLT_WS_ALLOWED_ORIGINS", lambda raw: raw.split(","))
 # tests/production: a system check error that must stop runbolt's startup.

@@ -10,6 +10,8 @@ import sys
 import textwrap
 import threading
 import time
+import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -250,3 +252,78 @@ def test_sigint_stops_the_supervisor_and_its_workers(start_server):
     server.send_signal(signal.SIGINT)
     assert server.wait() == 0
     assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
+
+
+def test_respawn_off_leaves_a_dead_worker_dead(start_server):
+    """BOLT_RESPAWN_FAILED_WORKERS = False: a killed worker is not replaced (with it on, the first
+    death is replaced at once), the other worker serves alone, and the supervisor stops cleanly."""
+    server = start_server("--processes", "2", BOLT_TEST_RESPAWN="0")
+    workers = wait_for(lambda: seen if len(seen := children(server.pid)) == 2 else None, 10)
+    assert workers, server.describe()
+    victim, survivor = sorted(workers)
+    os.kill(victim, signal.SIGKILL)
+    assert wait_for(lambda: "not restarting" in server.stderr(), 10), server.describe()
+    # Observed for 2 s: only the survivor, and it answers.
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        assert children(server.pid) == {survivor}, server.describe()
+        time.sleep(0.05)
+    assert worker_pids_seen(server.port, 2, tries=20) == {survivor}
+    assert children(server.pid) == {survivor}
+    assert server.stop() == 0, server.describe()
+
+
+def _in_flight(url: str, key: str) -> int:
+    return httpx.get(f"{url}/in-flight", params={"key": key}, timeout=5).json()["in_flight"]
+
+
+def test_workers_kill_timeout_bounds_a_retiring_workers_drain(start_server):
+    """A worker retired (--workers-lifetime) while a request holds it gets --workers-kill-timeout
+    seconds after SIGTERM, then SIGKILL, however long its own drain (shutdown grace 30 s) or the
+    request (20 s) would take."""
+    kill_timeout = 1.0
+    server = start_server(
+        "--processes",
+        "1",
+        "--workers-lifetime",
+        "3",
+        "--workers-kill-timeout",
+        str(kill_timeout),
+        BOLT_TEST_SHUTDOWN_GRACE="30",
+    )
+    (old,) = wait_for(lambda: children(server.pid), 10)
+    key = uuid.uuid4().hex
+    outcome: list[object] = []
+
+    def held() -> None:
+        try:
+            outcome.append(
+                httpx.get(f"{server.url}/sync-rendezvous", params={"key": key, "want": 2, "timeout": 20}, timeout=30)
+            )
+        except httpx.TransportError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=held)
+    thread.start()
+    assert wait_for(lambda: _in_flight(server.url, key) == 1, 10), "the request never reached the worker"
+    assert wait_for(lambda: "reached its lifetime" in server.stderr(), 15), server.describe()
+    # The old worker gets SIGTERM once its replacement listens, so after the replacement exists.
+    assert wait_for(lambda: children(server.pid) - {old}, 15), server.describe()
+    replacement_seen = time.monotonic()
+    assert wait_for(lambda: not os.path.exists(f"/proc/{old}") or _zombie(old), 20), "old worker still alive"
+    lived = time.monotonic() - replacement_seen
+    thread.join(30)
+    # Killed, not drained: the held request was cut rather than answered after 20 s.
+    assert outcome and isinstance(outcome[0], httpx.TransportError), outcome
+    assert "did not stop in time; killing it" in server.stderr(), server.describe()
+    # At least the kill timeout after SIGTERM (which came after the replacement appeared); at most
+    # the replacement's start-up plus the kill timeout, far below the 20 s the drain would take.
+    assert kill_timeout - 0.1 <= lived < 12, lived
+    assert server.stop() == 0, server.describe()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except OSError:
+        return True

@@ -101,16 +101,22 @@ def test_killed_worker_is_replaced_under_load(start_server):
 
 
 def test_worker_that_keeps_dying_is_restarted_with_back_off(start_server):
-    server = start_server("--processes", "1", "--dev")
-    # (a single supervised worker) kill it repeatedly: restarts must slow down, not spin
+    """A worker killed right after each start is restarted after 0, 0.5, 1 and 2 s (doubling up to
+    10 s): the gaps between a kill and the replacement process are measured."""
+    server = start_server("--processes", "1", "--dev")  # --dev: a single supervised worker
+    gaps = []
+    current = wait_for(lambda: children(server.pid), 10)
     for _ in range(4):
-        current = wait_for(lambda: children(server.pid), 10)
+        assert current, server.describe()
         for pid in current:
             os.kill(pid, signal.SIGKILL)
-        time.sleep(0.2)
-    log = server.stderr()
-    assert "restarting now" in log
-    assert "restarting in" in log
+        killed, dead = time.monotonic(), current
+        current = wait_for(lambda dead=dead: children(server.pid) - dead, 20)
+        gaps.append(time.monotonic() - killed)
+    # Lower bounds are the schedule (a loaded machine only adds to them); upper bounds are loose.
+    for gap, delay in zip(gaps, [0.0, 0.5, 1.0, 2.0], strict=True):
+        assert delay - 0.05 <= gap < delay + 5, gaps
+    assert "restarting now" in server.stderr() and "restarting in 2.0s" in server.stderr(), server.describe()
     assert server.stop() == 0
 
 

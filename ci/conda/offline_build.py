@@ -238,11 +238,13 @@ def render_recipe(platform: str, variants: pathlib.Path) -> list[dict]:
     return json.loads(out[out.index("[") :])
 
 
-def marker_env(mm: str) -> dict:
+def marker_env(version: str) -> dict:
+    """Environment markers of the repackaged CPython `version` (X.Y.Z): its full version, since
+    e.g. redis needs async-timeout only below 3.11.3 (pip downloaded for the real interpreter)."""
     env = default_environment()
     env.update(
-        python_version=mm,
-        python_full_version=mm + ".0",
+        python_version=".".join(version.split(".")[:2]),
+        python_full_version=version,
         implementation_name="cpython",
         platform_python_implementation="CPython",
         sys_platform="linux",
@@ -328,7 +330,7 @@ def bootstrap_wheels(
         )
         here = {whl.name: (whl, wheel_metadata(whl)) for whl in sorted(dest.glob("*.whl"))}
         names = {meta["name"] for _, meta in here.values()}
-        env = dict(marker_env(mm), extra="")
+        env = dict(marker_env(info["version"]), extra="")
         for file_name, (whl, meta) in here.items():
             depends = []
             for req in meta["requires"]:

@@ -64,38 +64,43 @@ def test_killed_worker_is_replaced_under_load(start_server):
     assert wait_for(lambda: len(children(server.pid)) == 2, 10)
     victim = sorted(children(server.pid))[0]
     stop = threading.Event()
-    outcomes: list[tuple[float, str]] = []
+    outcomes: list[tuple[int, float, str]] = []  # (client, when, outcome)
 
-    def client_loop() -> None:
+    def client_loop(index: int) -> None:
         with httpx.Client(base_url=server.url, timeout=5) as client:  # keep-alive connection
             while not stop.is_set():
                 try:
                     response = client.get("/hello")
                     outcome = "ok" if response.status_code == 200 else f"status {response.status_code}"
                 except httpx.TransportError:
-                    # Connections the killed worker held (open or still in its accept queue) fail;
-                    # the client reconnects.
+                    # The connection the killed worker held fails; the client reconnects.
                     outcome = "connection"
-                outcomes.append((time.monotonic(), outcome))
+                outcomes.append((index, time.monotonic(), outcome))
 
-    threads = [threading.Thread(target=client_loop) for _ in range(8)]
+    threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
-    time.sleep(0.5)
+    assert wait_for(lambda: {i for i, _, _ in outcomes} == set(range(8)), 10), "clients never got going"
     killed_at = time.monotonic()
     os.kill(victim, signal.SIGKILL)
-    replaced = wait_for(lambda: len(children(server.pid)) == 2 and victim not in children(server.pid), 3)
-    time.sleep(1.5)
+    replaced = wait_for(lambda: len(children(server.pid)) == 2 and victim not in children(server.pid), 10)
+    # Under load until every client has had 20 more answers after the replacement started.
+    replaced_at = time.monotonic()
+    assert wait_for(
+        lambda: all(sum(1 for i, when, _ in outcomes if i == c and when > replaced_at) >= 20 for c in range(8)), 20
+    )
     stop.set()
     for t in threads:
         t.join(10)
     assert replaced, server.describe()
-    assert not [o for _, o in outcomes if o.startswith("status")]
-    failures = [when for when, o in outcomes if o == "connection"]
-    # Failures happen only at the moment of the kill, never before it and never once it is over.
-    assert all(killed_at <= when <= killed_at + 1.0 for when in failures), (failures, killed_at)
-    late = [o for when, o in outcomes if when > killed_at + 1.0]
-    assert late and all(o == "ok" for o in late)
+    assert not [o for _, _, o in outcomes if o.startswith("status")]
+    # Only the kill costs anything: no failure before it, and at most one per client (its
+    # connection to the victim), after which it is answered again.
+    assert all(when >= killed_at for _, when, o in outcomes if o == "connection"), killed_at
+    for c in range(8):
+        mine = [o for i, _, o in outcomes if i == c]
+        assert mine.count("connection") <= 1, (c, mine.count("connection"))
+        assert mine[-1] == "ok"
     assert "was killed by SIGKILL; restarting" in server.stderr()
     assert server.stop() == 0
 
@@ -125,16 +130,19 @@ def test_sigterm_drains_in_flight_requests_across_processes(start_server):
     assert wait_for(lambda: len(children(server.pid)) == 2, 10)
     wait_for(lambda: len(worker_pids_seen(server.port, 2, tries=20)) == 2, 10)
     results = []
+    key = uuid.uuid4().hex
 
     def slow() -> None:
-        with httpx.Client(base_url=server.url, timeout=10) as client:
-            results.append(client.get("/slow", params={"delay": 2.0}).status_code)
+        with httpx.Client(base_url=server.url, timeout=20) as client:
+            # a 2 s handler (nobody else joins the rendezvous)
+            params = {"key": key, "want": 99, "timeout": 2}
+            results.append(client.get("/rendezvous", params=params).status_code)
 
     threads = [threading.Thread(target=slow) for _ in range(4)]
     for t in threads:
         t.start()
-    # Long enough for all four to be accepted even on a loaded machine; they are still running.
-    time.sleep(1.0)
+    # All four are inside their handlers (counted per worker) before the SIGTERM.
+    assert wait_for(lambda: sum(in_flight_per_worker(server.url, key).values()) == 4, 10), "not all in flight"
     workers = children(server.pid)
     server.send_signal(signal.SIGTERM)
     for t in threads:
@@ -277,6 +285,18 @@ def test_respawn_off_leaves_a_dead_worker_dead(start_server):
     assert worker_pids_seen(server.port, 2, tries=20) == {survivor}
     assert children(server.pid) == {survivor}
     assert server.stop() == 0, server.describe()
+
+
+def in_flight_per_worker(url: str, key: str) -> dict[int, int]:
+    """{worker pid: rendezvous requests with ``key`` inside its handlers}, once both answered."""
+    seen: dict[int, int] = {}
+    with httpx.Client(base_url=url, timeout=5, headers={"Connection": "close"}) as client:
+        for _ in range(200):
+            answer = client.get("/in-flight", params={"key": key}).json()
+            seen[answer["pid"]] = answer["in_flight"]
+            if len(seen) == 2:
+                break
+    return seen
 
 
 def _in_flight(url: str, key: str) -> int:

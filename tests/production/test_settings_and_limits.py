@@ -113,9 +113,17 @@ def test_access_log_lines_never_carry_secrets(start_server):
     with server.client() as client:
         client.get("/hello?token=query-secret", headers={"Authorization": "Bearer header-secret"})
         client.post("/echo", json={"name": "body-secret", "price": 1, "count": 1})
-    time.sleep(0.3)
-    lines = [json.loads(line) for line in server.stderr().splitlines() if line.startswith("{")]
-    assert {(e["method"], e["path"], e["status"]) for e in lines} >= {("GET", "/hello", 200), ("POST", "/echo", 200)}
+    wanted = {("GET", "/hello", 200), ("POST", "/echo", 200)}
+
+    def logged() -> list[dict]:
+        return [json.loads(line) for line in server.stderr().splitlines() if line.startswith("{")]
+
+    # The lines are written after the responses: waited for, boundedly.
+    deadline = time.monotonic() + 10
+    while not {(e["method"], e["path"], e["status"]) for e in logged()} >= wanted:
+        assert time.monotonic() < deadline, server.stderr()
+        time.sleep(0.02)
+    lines = logged()
     assert all(e["duration_ms"] >= 0 and e["client"] == "127.0.0.1" and "time" in e for e in lines)
     stderr = server.stderr()
     assert "secret" not in stderr

@@ -126,8 +126,10 @@ def sync_rendezvous(key: str, want: int, timeout: float = 5.0) -> dict:
 
 @api.get("/in-flight")
 async def in_flight(key: str) -> dict:
+    import os
+
     with _arrivals:
-        return {"in_flight": _in_flight.get(key, 0)}
+        return {"in_flight": _in_flight.get(key, 0), "pid": os.getpid()}
 
 
 @api.get("/boom")

@@ -180,9 +180,34 @@ def test_workers_lifetime_recycles_workers(start_server):
     assert server.stop() == 0
 
 
-def test_max_rss_recycles_workers(start_server):
+def test_max_rss_recycles_workers_without_refusing_requests(start_server):
+    """--max-rss 1 (MiB): every worker is over the limit as soon as it listens, so workers are
+    replaced one after another. Under steady load no request fails meanwhile: none is dropped or
+    cut by a worker being stopped (connections wait in the supervisor's one accept queue)."""
     server = start_server("--processes", "1", "--max-rss", "1")
-    assert wait_for(lambda: "above --max-rss 1" in server.stderr(), 15), server.describe()
+    stop = threading.Event()
+    failures: list[str] = []
+    answered: list[int] = []
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            try:
+                # a new connection per request: each one goes to whichever worker listens now
+                answered.append(httpx.get(f"{server.url}/pid", timeout=10).json()["pid"])
+            except httpx.HTTPError as exc:
+                failures.append(repr(exc))
+
+    askers = [threading.Thread(target=keep_asking) for _ in range(2)]
+    for t in askers:
+        t.start()
+    # Three different workers answered: at least two replacements happened under the load.
+    seen = wait_for(lambda: len(set(answered)) >= 3, 30)
+    stop.set()
+    for t in askers:
+        t.join(15)
+    assert seen, server.describe()
+    assert failures == [], failures[:5]
+    assert "above --max-rss 1" in server.stderr()
     assert server.stop() == 0
 
 

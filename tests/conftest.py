@@ -37,19 +37,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def redis_url():
-    """A real Redis server on a free loopback port for the whole session, e.g. ``redis://127.0.0.1:N/0``.
-
-    CI installs ``redis-server`` and sets ``BOLT_REQUIRE_REDIS=1`` so a missing binary fails there; elsewhere
-    (the conda recipe's tests on hosted runners) Redis-backed tests are skipped.
-    """
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("BOLT_REQUIRE_REDIS") == "1":
-            pytest.fail("redis-server is not installed but BOLT_REQUIRE_REDIS=1")
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
+def start_redis(binary: str, port: int) -> subprocess.Popen:
+    """A redis-server on 127.0.0.1:``port``, answering PING (fails the test if it does not start)."""
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
@@ -61,13 +50,35 @@ def redis_url():
             with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
                 sock.sendall(b"PING\r\n")
                 if sock.recv(16).startswith(b"+PONG"):
-                    break
+                    return proc
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"redis-server did not start on port {port}")
         time.sleep(0.05)
+
+
+def redis_binary() -> str:
+    """redis-server's path; a failure where CI requires Redis, else a skip."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("BOLT_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is not installed but BOLT_REQUIRE_REDIS=1")
+        pytest.skip("redis-server is not installed")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis server on a free loopback port for the whole session, e.g. ``redis://127.0.0.1:N/0``.
+
+    CI installs ``redis-server`` and sets ``BOLT_REQUIRE_REDIS=1`` so a missing binary fails there; elsewhere
+    (the conda recipe's tests on hosted runners) Redis-backed tests are skipped.
+    """
+    binary = redis_binary()
+    port = _free_port()
+    proc = start_redis(binary, port)
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     try:

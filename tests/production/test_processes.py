@@ -220,9 +220,14 @@ def test_supervisor_killed_leaves_no_orphans(start_server):
     assert gone, "workers outlived their supervisor"
 
 
-def test_dev_reload_picks_up_an_edited_handler(tmp_path):
+@pytest.mark.parametrize("where", ["project", "reload-dir"])
+def test_dev_reload_picks_up_an_edited_handler(tmp_path, where):
+    """--dev restarts the workers when a Python file changes: in the project (BASE_DIR), or in a
+    directory outside it given with --reload-dir."""
     project = tmp_path / "proj"
     project.mkdir()
+    lib = project if where == "project" else tmp_path / "lib"
+    lib.mkdir(exist_ok=True)
     db = str(tmp_path / "db.sqlite3")
     (project / "settings.py").write_text(
         textwrap.dedent(
@@ -235,15 +240,18 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path):
             """
         )
     )
-    handler = project / "reloadapi.py"
-    handler.write_text(
-        'from django_bolt import BoltAPI\napi = BoltAPI()\n@api.get("/v")\nasync def v():\n    return {"v": 1}\n'
+    (project / "reloadapi.py").write_text(
+        "from django_bolt import BoltAPI\nfrom values import V\n\napi = BoltAPI()\n\n"
+        '@api.get("/v")\nasync def v():\n    return {"v": V}\n'
     )
+    handler = lib / "values.py"  # the file edited below
+    handler.write_text("V = 1\n")
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(project), "DJANGO_SETTINGS_MODULE": "settings"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(project), str(lib)]), "DJANGO_SETTINGS_MODULE": "settings"}
     log = open(tmp_path / "out.log", "wb")
+    extra = ["--reload-dir", str(lib)] if where == "reload-dir" else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "django", "runbolt", "--port", str(port), "--dev"],
+        [sys.executable, "-m", "django", "runbolt", "--port", str(port), "--dev", *extra],
         cwd=project,
         env=env,
         stdout=log,
@@ -260,7 +268,7 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path):
 
         assert wait_for(lambda: version() == 1, 20), (tmp_path / "out.log").read_text()
         time.sleep(1.1)  # a new mtime
-        handler.write_text(handler.read_text().replace('{"v": 1}', '{"v": 2}'))
+        handler.write_text("V = 2\n")
         assert wait_for(lambda: version() == 2, 20), (tmp_path / "out.log").read_text()
         workers = children(proc.pid)
     finally:

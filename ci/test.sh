@@ -84,7 +84,7 @@ export BOLT_REQUIRE_REDIS=1
 
 stage "tools venv"
 "$build_python" -m venv "$work/tools"
-"$work/tools/bin/pip" install -q --upgrade pip
+bounded 600 "$work/tools/bin/pip" install -q --upgrade pip
 # ziglang: the linker maturin --zig uses to target glibc 2.17; PyYAML: ci/check_workflow.py.
 bounded 900 "$work/tools/bin/pip" install -q "maturin>=1.5,<2" ruff ziglang auditwheel pyyaml
 tools_path="$work/tools/bin:$PATH"
@@ -101,7 +101,7 @@ stage "hosted-runner wheel workflow"
 "$work/tools/bin/python" ci/check_workflow.py
 
 stage "pure-Rust dependency tree"
-if cargo tree --prefix none --edges normal,build | grep -E '^(ring|aws-lc-[a-z-]+|openssl(-sys)?|native-tls) ' ; then
+if bounded 600 cargo tree --prefix none --edges normal,build | grep -E '^(ring|aws-lc-[a-z-]+|openssl(-sys)?|native-tls) ' ; then
     echo "a C crypto library is in the dependency tree" >&2
     exit 1
 fi
@@ -149,7 +149,7 @@ BOLT_TEST_STAGE=random-order bounded 1800 bash ci/wheels.sh pytest "$venv" --ran
 
 stage "build and check the sdist"
 rm -rf "$work/sdist"
-"$work/tools/bin/maturin" sdist --out "$work/sdist"
+bounded 600 "$work/tools/bin/maturin" sdist --out "$work/sdist"
 sdist=$(ls "$work"/sdist/django_bolt-*.tar.gz)
 "$work/tools/bin/python" ci/check_dist.py sdist "$sdist"
 

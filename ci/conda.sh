@@ -96,12 +96,16 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/stamp" 2>/dev/null)" != "$stam
     echo "$stamp" >"$venv/stamp"
 fi
 "$venv/bin/python" -c 'import rattler_build; print("py-rattler-build", rattler_build.rattler_build_version())'
-if [ "$checks_only" -eq 0 ] && ! command -v patchelf >/dev/null; then
-    # rattler-build relocates the repackaged CPythons' binaries with patchelf
+# rattler-build relocates the repackaged CPythons' binaries with patchelf; the suite in the fresh
+# environments requires redis-server (BOLT_REQUIRE_REDIS=1, as in ci/test.sh)
+missing=()
+command -v patchelf >/dev/null || missing+=(patchelf)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ "$checks_only" -eq 0 ] && [ "${#missing[@]}" -gt 0 ]; then
     sudo=()
     [ "$(id -u)" -eq 0 ] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" apt-get install -y -qq patchelf >/dev/null
+    "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 end
 
@@ -138,10 +142,11 @@ for interpreter in "${pythons[@]}"; do
 done
 # Fits the CI time limit: fat LTO and a single codegen unit off (the published build keeps both);
 # the recipe's own tests (python_min and newest) run the in-process part of the suite, and the
-# fresh environment of every CPython runs the whole suite, real-server tests included.
+# fresh environment of every CPython runs the whole suite, real-server tests included. Bounded at
+# 2 h (cold it takes ~12.5 min; a fresh bootstrap channel adds its downloads) so a hang fails CI.
 BOLT_CARGO_LTO=${BOLT_CARGO_LTO:-off} \
     BOLT_CARGO_CGU=${BOLT_CARGO_CGU:-16} \
     BOLT_CONDA_TEST_ARGS=${BOLT_CONDA_TEST_ARGS:-tests --ignore=tests/server --ignore=tests/production} \
     BOLT_CONDA_SUITE_ARGS=${BOLT_CONDA_SUITE_ARGS:-} \
-    "$py" ci/conda/offline_build.py --work "$work" "${args[@]}" "${fresh[@]}"
+    timeout --kill-after=60 7200 "$py" ci/conda/offline_build.py --work "$work" "${args[@]}" "${fresh[@]}"
 end

@@ -8,6 +8,8 @@ import pytest
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
 
+from tests.skips import STAGES
+
 
 @pytest.fixture
 def api() -> BoltAPI:
@@ -35,19 +37,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def redis_url():
-    """A real Redis server on a free loopback port for the whole session, e.g. ``redis://127.0.0.1:N/0``.
-
-    CI installs ``redis-server`` and sets ``BOLT_REQUIRE_REDIS=1`` so a missing binary fails there; elsewhere
-    (the conda recipe's tests on hosted runners) Redis-backed tests are skipped.
-    """
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("BOLT_REQUIRE_REDIS") == "1":
-            pytest.fail("redis-server is not installed but BOLT_REQUIRE_REDIS=1")
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
+def start_redis(binary: str, port: int) -> subprocess.Popen:
+    """A redis-server on 127.0.0.1:``port``, answering PING (fails the test if it does not start)."""
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
@@ -59,16 +50,90 @@ def redis_url():
             with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
                 sock.sendall(b"PING\r\n")
                 if sock.recv(16).startswith(b"+PONG"):
-                    break
+                    return proc
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"redis-server did not start on port {port}")
         time.sleep(0.05)
+
+
+def redis_binary() -> str:
+    """redis-server's path; a failure where CI requires Redis, else a skip."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("BOLT_REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is not installed but BOLT_REQUIRE_REDIS=1")
+        pytest.skip("redis-server is not installed")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis server on a free loopback port for the whole session, e.g. ``redis://127.0.0.1:N/0``.
+
+    CI installs ``redis-server`` and sets ``BOLT_REQUIRE_REDIS=1`` so a missing binary fails there; elsewhere
+    (the conda recipe's tests on hosted runners) Redis-backed tests are skipped.
+    """
+    binary = redis_binary()
+    port = _free_port()
+    proc = start_redis(binary, port)
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+class SkipBudget:
+    """Fails the run on a skip (or xfail) that tests/skips.py does not allow in this CI stage."""
+
+    def __init__(self, stage: str):
+        self.stage = stage
+        self.allowed = STAGES[stage]
+        self.unexpected: list[tuple[str, str]] = []
+        self.expected = 0
+
+    def _record(self, report) -> None:
+        if not report.skipped:
+            return
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr or "")
+        if hasattr(report, "wasxfail"):
+            reason = f"xfail: {report.wasxfail}"  # an xfail is a test that cannot fail: never budgeted
+        elif any(entry.matches(report.nodeid, reason) for entry in self.allowed):
+            self.expected += 1
+            return
+        self.unexpected.append((report.nodeid, reason))
+
+    def pytest_runtest_logreport(self, report) -> None:
+        self._record(report)
+
+    def pytest_collectreport(self, report) -> None:
+        self._record(report)
+
+    def pytest_sessionfinish(self, session) -> None:
+        if self.unexpected and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        write = terminalreporter.write_line
+        write(f"skip budget ({self.stage}, tests/skips.py): {self.expected} allowed skip(s)")
+        if self.unexpected:
+            terminalreporter.section(f"skips not allowed in stage {self.stage!r}", sep="!", red=True)
+            for nodeid, reason in self.unexpected:
+                write(f"{nodeid}: {reason}")
+
+
+def pytest_configure(config) -> None:
+    stage = os.environ.get("BOLT_TEST_STAGE")
+    if not stage:
+        return
+    if stage not in STAGES:
+        raise pytest.UsageError(f"BOLT_TEST_STAGE={stage!r} is not a stage of tests/skips.py: {sorted(STAGES)}")
+    # CI runs must not hang: the per-test timeout of pyproject.toml needs the plugin.
+    if not config.pluginmanager.hasplugin("timeout"):
+        raise pytest.UsageError("BOLT_TEST_STAGE is set but pytest-timeout is not installed")
+    config.pluginmanager.register(SkipBudget(stage), "bolt-skip-budget")

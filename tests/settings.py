@@ -60,6 +60,7 @@ _bolt_env("BOLT_TEST_MAX_CONNECTIONS", "BOLT_MAX_CONNECTIONS", int)
 _bolt_env("BOLT_TEST_ACCESS_LOG", "BOLT_ACCESS_LOG", str)
 _bolt_env("BOLT_TEST_TRUSTED_PROXIES", "BOLT_TRUSTED_PROXIES", lambda raw: raw.split(","))
 _bolt_env("BOLT_TEST_PROCESSES", "BOLT_PROCESSES", int)
+_bolt_env("BOLT_TEST_RESPAWN", "BOLT_RESPAWN_FAILED_WORKERS", lambda raw: raw == "1")
 _bolt_env("BOLT_TEST_WS_MAX_MESSAGE", "BOLT_WS_MAX_MESSAGE_SIZE", int)
 # tests/security: a host list of their own ("," alone: an empty list).
 _bolt_env("BOLT_TEST_ALLOWED_HOSTS", "ALLOWED_HOSTS", lambda raw: [h for h in raw.split(",") if h])

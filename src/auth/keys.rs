@@ -394,3 +394,7 @@ impl SignKey {
 fn unreachable_hmac() -> Result<SignKey, String> {
     Err("HMAC keys are handled above".into())
 }
+
+#[cfg(test)]
+#[path = "keys_tests.rs"]
+mod tests;

@@ -4,6 +4,8 @@ pub mod access_log;
 pub mod conn;
 mod form_body;
 pub mod head;
+#[cfg(test)]
+mod head_tests;
 
 use crate::app::{App, PyApp};
 use pyo3::prelude::*;

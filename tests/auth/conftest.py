@@ -42,6 +42,8 @@ FAMILY = {
     "RS384": "rsa",
     "RS512": "rsa",
     "PS256": "rsa",
+    "PS384": "rsa",
+    "PS512": "rsa",
     "ES256": "p256",
     "ES384": "p384",
     "EdDSA": "ed25519",

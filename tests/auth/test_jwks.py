@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt as pyjwt
@@ -142,3 +143,29 @@ def test_provider_down_at_startup(client_for, rsa_keys):
     client = client_for(api_for(JWTAuthentication(jwks_url=url, fetch_timeout=0.5, jwks_min_refresh=0)))
     token = pyjwt.encode(claims(), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
     assert client.get("/me", headers=bearer(token)).status_code == 401
+
+
+def test_a_set_older_than_the_refresh_interval_is_fetched_again(client_for, rsa_keys, jwks_server):
+    """The first request after ``jwks_refresh_interval`` fetches the set again whatever the token's
+    kid: a key the provider withdrew stops verifying then (refetches for unknown kids are held off
+    by jwks_min_refresh=60, so only the interval can cause the fetch)."""
+    interval = 3.0
+    jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256"), jwk(rsa_keys[1], "k2", "RS256")]
+    auth = JWTAuthentication(
+        jwks_url=jwks_server.url + "/jwks.json", jwks_refresh_interval=interval, jwks_min_refresh=60
+    )
+    client = client_for(api_for(auth))
+    fetched_by = time.monotonic()  # the startup fetch happened before this
+    assert jwks_server.fetches == 1
+    t1 = pyjwt.encode(claims(sub="one"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    t2 = pyjwt.encode(claims(sub="two"), rsa_keys[1], algorithm="RS256", headers={"kid": "k2"})
+    assert client.get("/me", headers=bearer(t1)).json() == {"sub": "one"}
+    assert jwks_server.fetches == 1  # cached within the interval
+    jwks_server.keys = [jwk(rsa_keys[1], "k2", "RS256")]  # k1 withdrawn
+    # The set is stale once the interval has passed (a documented duration, not a race).
+    time.sleep(max(0.0, fetched_by + interval + 0.1 - time.monotonic()))
+    r = client.get("/me", headers=bearer(t1))
+    assert r.status_code == 401 and r.json() == {"detail": "Token signing key is unknown"}
+    assert jwks_server.fetches == 2
+    assert client.get("/me", headers=bearer(t2)).json() == {"sub": "two"}
+    assert jwks_server.fetches == 2  # fresh again

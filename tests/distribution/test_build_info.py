@@ -4,6 +4,7 @@ import os
 import platform
 import sys
 from importlib import metadata
+from pathlib import Path
 
 import django_bolt
 from django_bolt import _core
@@ -57,10 +58,32 @@ def test_target_matches_this_interpreter():
     assert system in rest
 
 
-def test_expected_build():
-    """ci/test.sh states the profile and target it built; the installed extension must match."""
+#: (opt-level, debug assertions) of each profile the extension is built with: Cargo's defaults for
+#: dev and release, and quick-release as Cargo.toml defines it (checked against it below).
+PROFILES = {"dev": ("0", True), "release": ("3", False), "quick-release": ("2", False)}
+
+
+def test_build_matches_its_profile():
+    """Wherever the suite runs, the recorded profile is a known one and the optimisation level
+    and debug assertions are that profile's: a debug build cannot pass for an optimised one."""
     info = django_bolt.build_info()
-    for key in ("profile", "target"):
-        expected = os.environ.get(f"BOLT_EXPECT_{key.upper()}")
-        if expected:
-            assert info[key] == expected, (key, info[key], expected)
+    assert info["profile"] in PROFILES, info
+    assert (info["opt_level"], info["debug_assertions"]) == PROFILES[info["profile"]], info
+
+
+def test_quick_release_table_matches_cargo_toml():
+    cargo = (Path(__file__).resolve().parents[2] / "Cargo.toml").read_text()
+    section = cargo.split("[profile.quick-release]", 1)[1].split("\n[", 1)[0]
+    assert f"opt-level = {PROFILES['quick-release'][0]}\n" in section, section
+
+
+def test_expected_build():
+    """CI states the profile and target it built (ci/test.sh exports BOLT_EXPECT_*, which a CI
+    stage must have); the installed extension must be that build."""
+    info = django_bolt.build_info()
+    expected = {key: os.environ.get(f"BOLT_EXPECT_{key.upper()}") for key in ("profile", "target")}
+    if os.environ.get("BOLT_TEST_STAGE") in {"wheel", "uvloop", "random-order", "sdist"}:
+        assert expected["target"], "ci/test.sh stages must export BOLT_EXPECT_TARGET"
+    for key, value in expected.items():
+        if value:
+            assert info[key] == value, (key, info[key], value)

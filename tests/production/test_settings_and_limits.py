@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -113,9 +114,17 @@ def test_access_log_lines_never_carry_secrets(start_server):
     with server.client() as client:
         client.get("/hello?token=query-secret", headers={"Authorization": "Bearer header-secret"})
         client.post("/echo", json={"name": "body-secret", "price": 1, "count": 1})
-    time.sleep(0.3)
-    lines = [json.loads(line) for line in server.stderr().splitlines() if line.startswith("{")]
-    assert {(e["method"], e["path"], e["status"]) for e in lines} >= {("GET", "/hello", 200), ("POST", "/echo", 200)}
+    wanted = {("GET", "/hello", 200), ("POST", "/echo", 200)}
+
+    def logged() -> list[dict]:
+        return [json.loads(line) for line in server.stderr().splitlines() if line.startswith("{")]
+
+    # The lines are written after the responses: waited for, boundedly.
+    deadline = time.monotonic() + 10
+    while not {(e["method"], e["path"], e["status"]) for e in logged()} >= wanted:
+        assert time.monotonic() < deadline, server.stderr()
+        time.sleep(0.02)
+    lines = logged()
     assert all(e["duration_ms"] >= 0 and e["client"] == "127.0.0.1" and "time" in e for e in lines)
     stderr = server.stderr()
     assert "secret" not in stderr
@@ -186,3 +195,16 @@ def test_system_check_warnings_print_but_do_not_stop_startup(start_server):
     with server.client() as client:
         assert client.get("/hello").status_code == 200
     assert server.stop() == 0
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the listen queue size with ss (Linux)")
+@pytest.mark.parametrize("args", [[], ["--processes", "2"]], ids=["one-process", "supervised"])
+def test_backlog_sets_the_listen_queue_size(start_server, args):
+    """--backlog is the listening socket's queue size, as the kernel reports it (ss's Send-Q of a
+    listening socket), for the single process and for the supervisor's shared socket."""
+    ss = shutil.which("ss")
+    if ss is None:
+        pytest.skip("ss (iproute2) is not installed")
+    server = start_server("--backlog", "37", *args)
+    out = subprocess.run([ss, "-ltnH", f"sport = :{server.port}"], capture_output=True, text=True, check=True).stdout
+    assert [int(line.split()[2]) for line in out.splitlines()] == [37], out

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import redis_binary, start_redis
 from tests.server.conftest import ServerProcess, launch
 from tests.server.support import LIMITS, MAX_UPLOAD
 from tests.server.wire import send_and_read_head
@@ -116,3 +118,57 @@ def test_unreachable_redis_falls_back_to_per_process_buckets(start_server):
         statuses = [c.get("/limited").status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
     assert "rate-limit Redis at 127.0.0.1" in server.stderr()
+
+
+def _redis_dbsize(port: int) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(b"DBSIZE\r\n")
+        reply = sock.recv(64)
+    assert reply.startswith(b":"), reply
+    return int(reply[1:].strip())
+
+
+@pytest.mark.redis
+def test_redis_outage_falls_back_then_the_shared_budget_returns(start_server):
+    """Redis stops: requests are still answered (per-process buckets, a line on stderr). Redis
+    comes back on the same address: within a few seconds both processes spend one budget again."""
+    binary = redis_binary()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    redis = start_redis(binary, port)
+    try:
+        url = f"redis://127.0.0.1:{port}/0"
+        first = start_server(BOLT_TEST_API=API, BOLT_TEST_RATE_LIMIT_REDIS=url)
+        second = start_server(BOLT_TEST_API=API, BOLT_TEST_RATE_LIMIT_REDIS=url)
+        with first.client() as c1, second.client() as c2:
+            assert c1.get("/limited").status_code == 200
+            assert _redis_dbsize(port) > 0  # the budget lives in Redis
+            redis.terminate()
+            redis.wait(10)
+            during = [(c1 if i % 2 else c2).get("/limited").status_code for i in range(6)]
+            assert set(during) <= {200, 429}, during  # limited per process, never an error
+            assert "rate-limit Redis at 127.0.0.1" in first.stderr() + second.stderr()
+
+            redis = start_redis(binary, port)  # empty: no key until a process uses it again
+            # Each process last failed to reach Redis before it listened again, and tries again
+            # a second after its last failure (README): after this both use Redis on their next
+            # request. (Without the wait one process could still be in its second when the
+            # budget is checked below.)
+            time.sleep(1.5)
+
+            def back() -> bool:
+                c1.get("/limited")
+                c2.get("/limited")
+                return _redis_dbsize(port) > 0
+
+            deadline = time.monotonic() + 15  # README: Redis is tried again after a second
+            while not back():
+                assert time.monotonic() < deadline, "the servers never used Redis again"
+                time.sleep(0.1)
+            # Shared again: burst 5 for both processes together (per-process buckets would allow 10).
+            statuses = [(c1 if i % 2 == 0 else c2).get("/shared").status_code for i in range(10)]
+            assert statuses.count(200) == 5, statuses
+    finally:
+        redis.terminate()
+        redis.wait(10)

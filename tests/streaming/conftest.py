@@ -31,7 +31,9 @@ from tests.testapp import streaming_api
 PATTERN = bytes(range(256)) * 4
 
 
-@pytest.fixture(scope="session")
+# autouse: the directory must exist before this directory's session server starts, whichever test
+# comes first (the server drops allowed roots that do not exist at its start: every file a 403).
+@pytest.fixture(scope="session", autouse=True)
 def files_root() -> Iterator[Path]:
     root = Path(settings.BOLT_TEST_FILES_ROOT)
     root.mkdir(parents=True, exist_ok=True)

@@ -135,28 +135,23 @@ def test_pseudo_files_are_refused_not_served_empty_without_allowed_roots(start_s
     assert "panicked" not in server.stderr()
 
 
-def _rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def test_large_download_keeps_server_memory_flat(files_root, server):
-    """A 64 MiB FileResponse read by a client: the server's RSS grows by far less than the file."""
-    size = 64 * 1024 * 1024
+def make_big_file(files_root, size: int):
     big = files_root / "big.bin"
     if not big.exists() or big.stat().st_size != size:
         with open(big, "wb") as f:
             f.truncate(size)  # sparse: quick to make, read back as zeros
-    before = _rss_kib(server.pid)
-    peak = before
+    return big
+
+
+def test_large_download_arrives_whole(files_root, server):
+    """A 64 MiB FileResponse read by a client arrives complete. (How little the server's memory
+    grows meanwhile is measured by bench/suite_thresholds.py.)"""
+    size = 64 * 1024 * 1024
+    make_big_file(files_root, size)
     received = 0
     with server.client() as client, client.stream("GET", "/streaming/files/big.bin") as r:
         assert r.headers["content-length"] == str(size)
         for chunk in r.iter_raw(1024 * 1024):
+            assert chunk.count(0) == len(chunk)
             received += len(chunk)
-            peak = max(peak, _rss_kib(server.pid))
     assert received == size
-    assert peak - before < 16 * 1024, f"RSS grew by {peak - before} KiB while sending {size >> 20} MiB"

@@ -72,17 +72,10 @@ async def _open_sse(port: int, name: str) -> tuple[asyncio.StreamReader, asyncio
     return reader, writer
 
 
-def _rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def test_thousand_sse_clients_held_then_released(start_server):
     """1,000 concurrent event streams on one process: all get events and pings, and after they
-    disconnect every generator is finalised and the event loop's task count is back to baseline."""
+    disconnect every generator is finalised and the event loop's task count is back to baseline.
+    (The server's memory with the streams held is measured by bench/suite_thresholds.py.)"""
     # A server of its own: the shared one's 1 s header timeout can close connections the client
     # has opened but not yet written to when a busy machine slows the 1,000 connects down.
     server = start_server(BOLT_TEST_HEADER_TIMEOUT="30")
@@ -90,20 +83,16 @@ def test_thousand_sse_clients_held_then_released(start_server):
     with server.client() as client:
         baseline_tasks = client.get("/streaming/stream-state").json()["tasks"]
 
-        async def run() -> int:
+        async def run() -> None:
             conns = await asyncio.gather(*(_open_sse(server.port, f"{prefix}-{i}") for i in range(CLIENTS)))
-            rss = _rss_kib(server.pid)
             # Every stream is alive: each gets a keep-alive ping while held.
             pings = await asyncio.gather(*(asyncio.wait_for(r.readuntil(b"\n\n"), 5) for r, _ in conns))
             assert all(p.endswith(b": ping\n\n") for p in pings), pings[:3]
             for _, w in conns:
                 w.close()
             await asyncio.gather(*(w.wait_closed() for _, w in conns), return_exceptions=True)
-            return rss
 
-        started = time.monotonic()
-        rss_kib = asyncio.run(run())
-        held_for = time.monotonic() - started
+        asyncio.run(run())
 
         def finalised() -> int:
             events = client.get("/streaming/stream-state").json()["events"]
@@ -117,8 +106,6 @@ def test_thousand_sse_clients_held_then_released(start_server):
         while client.get("/streaming/stream-state").json()["tasks"] > baseline_tasks and time.monotonic() < deadline:
             time.sleep(0.05)
         assert client.get("/streaming/stream-state").json()["tasks"] <= baseline_tasks
-    assert held_for < 60  # a hang guard, not a speed target
-    assert rss_kib < 400 * 1024, f"server RSS with {CLIENTS} streams: {rss_kib} KiB"
 
 
 def test_response_class_on_the_decorator(client_for):

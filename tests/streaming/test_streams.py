@@ -68,8 +68,13 @@ def test_wire_framing_is_chunked_and_keeps_alive(server: ServerProcess):
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
         s.sendall(b"GET /streaming/sync-stream?name=wire&n=2 HTTP/1.1\r\nHost: x\r\n\r\n")
         data = b""
+        # Bounded: a server that closes early (recv -> b"") or stalls ends the loop, not the run.
+        deadline = time.monotonic() + 10
         while not data.endswith(b"0\r\n\r\n"):
-            data += s.recv(65536)
+            assert time.monotonic() < deadline, f"no final chunk within 10 s: {data!r}"
+            chunk = s.recv(65536)
+            assert chunk, f"connection closed before the final chunk: {data!r}"
+            data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
         assert b"transfer-encoding: chunked" in head
         assert body == b"8\r\nchunk 0\n\r\n8\r\nchunk 1\n\r\n0\r\n\r\n"
@@ -121,8 +126,17 @@ def test_slow_client_gets_back_pressure(server: ServerProcess):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
             s.sendall(f"GET /streaming/big-stream?name={name}&chunks=2048 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             s.recv(1024)
-            time.sleep(0.5)
-            produced = _state(client)["produced"][name]
+            # Production stops once the socket buffers are full: wait until the count holds still
+            # for 0.5 s (without back-pressure it would only stop at all 2048 chunks).
+            last, still_since, deadline = -1, time.monotonic(), time.monotonic() + 15
+            while True:
+                produced = _state(client)["produced"][name]
+                if produced != last:
+                    last, still_since = produced, time.monotonic()
+                elif time.monotonic() - still_since >= 0.5:
+                    break
+                assert time.monotonic() < deadline, f"production never stalled: {produced}"
+                time.sleep(0.05)
             assert 1 <= produced < 400, produced
         assert _wait_for(lambda: "finally" in _state(client)["events"].get(name, []))
         assert _state(client)["produced"][name] < 2048

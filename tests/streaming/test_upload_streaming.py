@@ -84,17 +84,12 @@ def _upload(port: int, blocks: int, chunked: bool = False) -> tuple[dict, str]:
     return r.json(), digest.hexdigest()
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the server's RSS from /proc")
-def test_a_large_upload_streams_to_disk_in_flat_memory(tmpdir_server):
+def test_a_large_upload_streams_to_disk(tmpdir_server):
+    """A 64 MiB part lands in a temporary file, intact, which is gone after the response. (The
+    server's peak memory meanwhile is measured by bench/suite_thresholds.py.)"""
     server, spool = tmpdir_server
-    _upload(server.port, 2)  # warms up the handler path before measuring
-    before = _vm(server.pid, "VmRSS")
     got, sha = _upload(server.port, 64)
-    growth = _vm(server.pid, "VmHWM") - before
     assert got == {"size": 64 * MIB, "sha256": sha, "on_disk": True, "note": ""}
-    # Buffering the body would add at least 64 MiB; streaming holds a few reads and one batch.
-    assert growth < 24 * MIB, f"peak RSS grew by {growth / MIB:.1f} MiB"
-    print(f"peak RSS growth for a 64 MiB upload: {growth / MIB:.1f} MiB")
     assert list(spool.iterdir()) == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Annotated
 
@@ -93,6 +94,53 @@ def sync_slow(delay: float = 1.0) -> dict:
     return {"slept": delay}
 
 
+# Rendezvous: a request waits until `want` requests with its `key` are in flight at once (or
+# `timeout` passes) and returns the most it saw. Requests served one after another each see 1, so
+# the handlers themselves prove concurrency, whatever the machine's speed.
+_in_flight: dict[str, int] = {}
+_peak: dict[str, int] = {}
+_arrivals = threading.Condition()
+
+
+def _arrive(key: str, delta: int) -> None:
+    with _arrivals:
+        _in_flight[key] = _in_flight.get(key, 0) + delta
+        _peak[key] = max(_peak.get(key, 0), _in_flight[key])
+        _arrivals.notify_all()
+
+
+@api.get("/rendezvous")
+async def rendezvous(key: str, want: int, timeout: float = 5.0) -> dict:
+    _arrive(key, 1)
+    try:
+        deadline = time.monotonic() + timeout
+        while _peak[key] < want and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return {"peak": _peak[key]}
+    finally:
+        _arrive(key, -1)
+
+
+@api.get("/sync-rendezvous")
+def sync_rendezvous(key: str, want: int, timeout: float = 5.0) -> dict:
+    _arrive(key, 1)
+    try:
+        # One blocking wait, woken by arrivals only (like a handler blocked in I/O).
+        with _arrivals:
+            _arrivals.wait_for(lambda: _peak[key] >= want, timeout)
+            return {"peak": _peak[key]}
+    finally:
+        _arrive(key, -1)
+
+
+@api.get("/in-flight")
+async def in_flight(key: str) -> dict:
+    import os
+
+    with _arrivals:
+        return {"in_flight": _in_flight.get(key, 0), "pid": os.getpid()}
+
+
 @api.get("/boom")
 def boom() -> dict:
     raise RuntimeError("kaboom: sync handler failed")
@@ -163,13 +211,17 @@ async def current_task() -> dict:
 
 @api.get("/timeout-block")
 async def timeout_block(delay: float = 0.01, limit: float = 1.0) -> dict:
-    """``asyncio.timeout`` as the handler's first statement (it needs ``asyncio.current_task()``)."""
+    """``asyncio.timeout`` as the handler's first statement (it needs ``asyncio.current_task()``).
+
+    ``entered``/``fired``: time.monotonic() (one clock for every process on the machine) when the
+    handler started and when its timeout fired, so a test can prove what ran meanwhile."""
+    entered = time.monotonic()
     try:
         async with asyncio.timeout(limit):
             await asyncio.sleep(delay)
     except TimeoutError:
-        return {"timed_out": True}
-    return {"timed_out": False}
+        return {"timed_out": True, "entered": entered, "fired": time.monotonic()}
+    return {"timed_out": False, "entered": entered}
 
 
 @api.get("/wait-for")
@@ -186,13 +238,15 @@ async def gather() -> dict:
 
 @api.get("/busy")
 async def busy(seconds: float = 0.3, then_sleep: float = 0.0) -> dict:
-    """Holds the event loop (no await) for ``seconds`` after its first await, then sleeps."""
+    """Holds the event loop (no await) for ``seconds`` after its first await, then sleeps.
+    Returns when it started and finished (time.monotonic())."""
+    started = time.monotonic()
     await asyncio.sleep(0)
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         pass
     await asyncio.sleep(then_sleep)
-    return {"busy": seconds}
+    return {"busy": seconds, "started": started, "finished": time.monotonic()}
 
 
 @api.get("/pid")

@@ -184,13 +184,12 @@ async def test_burst_of_concurrent_connections(ws_server):
     assert results == [f"m{i}" for i in range(100)]
 
 
-async def test_shutdown_closes_open_websockets_with_1001(ws_server):
-    """Runs last: it stops the module's server."""
-    async with connect(url(ws_server, "/ws/echo")) as ws:
+async def test_shutdown_closes_open_websockets_with_1001(own_ws_server):
+    async with connect(url(own_ws_server, "/ws/echo")) as ws:
         await ws.send("before")
         assert await ws.recv() == "before"
-        ws_server.send_signal(signal.SIGTERM)
+        own_ws_server.send_signal(signal.SIGTERM)
         with pytest.raises(ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)
     assert ws.close_code == 1001
-    assert await asyncio.get_running_loop().run_in_executor(None, ws_server.wait) == 0
+    assert await asyncio.get_running_loop().run_in_executor(None, own_ws_server.wait) == 0

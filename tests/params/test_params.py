@@ -21,7 +21,8 @@ class Order(msgspec.Struct):
 
 
 class Node(msgspec.Struct):
-    children: list["Node"] = []
+    # The whole annotation as a string: CPython 3.10 leaves a quoted name inside list[...] unresolved.
+    children: "list[Node]" = []
 
 
 def test_query_parameters_are_typed_with_defaults(api, client_for):

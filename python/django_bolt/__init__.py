@@ -1,7 +1,9 @@
 """django-bolt: Django APIs served by a Rust HTTP server."""
 
+from . import status, status_codes
 from ._core import __version__, build_info
 from .api import BoltAPI
+from .enums import FileSize, MediaType
 from .exceptions import HTTPException
 from .middleware import CompressionConfig, cors, no_compress, rate_limit, skip_middleware
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
@@ -18,6 +20,7 @@ from .responses import (
     StreamingResponse,
 )
 from .router import Router
+from .streaming.sse import format_sse_event
 from .websocket import (
     CloseCode,
     WebSocket,
@@ -43,6 +46,11 @@ __all__ = [
     "StreamingResponse",
     "EventSourceResponse",
     "ServerSentEvent",
+    "format_sse_event",
+    "MediaType",
+    "FileSize",
+    "status",
+    "status_codes",
     "HTTPException",
     "Query",
     "Path",

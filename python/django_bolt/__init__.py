@@ -3,6 +3,13 @@
 from . import status, status_codes
 from ._core import __version__, build_info
 from .api import BoltAPI
+from .auth.jwt_utils import (
+    CurrentUser,
+    OptionalCurrentUser,
+    extract_user_id_from_context,
+    get_auth_context,
+    get_current_user,
+)
 from .enums import FileSize, MediaType
 from .exceptions import HTTPException
 from .middleware import CompressionConfig, cors, no_compress, rate_limit, skip_middleware
@@ -21,6 +28,16 @@ from .responses import (
 )
 from .router import Router
 from .streaming.sse import format_sse_event
+from .types import (
+    APIKeyAuth,
+    AuthContext,
+    DjangoModel,
+    JWTClaims,
+    RequestProtocol,
+    TimingState,
+    TracingState,
+    UserType,
+)
 from .websocket import (
     CloseCode,
     WebSocket,
@@ -51,6 +68,19 @@ __all__ = [
     "FileSize",
     "status",
     "status_codes",
+    "CurrentUser",
+    "OptionalCurrentUser",
+    "get_current_user",
+    "get_auth_context",
+    "extract_user_id_from_context",
+    "RequestProtocol",
+    "UserType",
+    "AuthContext",
+    "DjangoModel",
+    "JWTClaims",
+    "APIKeyAuth",
+    "TimingState",
+    "TracingState",
     "HTTPException",
     "Query",
     "Path",

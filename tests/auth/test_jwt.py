@@ -256,3 +256,13 @@ def test_compiled_user_query_matches_the_orm():
         assert _user_by_pk(bad).is_anonymous
     model.objects.filter(pk=user.pk).update(is_active=False)
     assert _user_by_pk(str(user.pk)).is_anonymous
+
+
+def test_public_key_pem_given_as_secret_verifies_asymmetric_tokens(client_for, keys):
+    # The release's spelling: secret=<public PEM> with an RS* algorithm.
+    private, public = keys["rsa"]
+    client = client_for(protected_api(JWTAuthentication(secret=public, algorithms=["RS256"])))
+    assert client.get("/me", headers=bearer(pyjwt_token(claims(k=1), private, "RS256"))).status_code == 200
+    assert client.get("/me", headers=bearer(pyjwt_token(claims(), "x" * 40, "HS256"))).status_code == 401
+    # With an HMAC algorithm a PEM stays a (strange but valid) shared secret.
+    assert JWTAuthentication(secret=public, algorithms=["HS256"]).secret == public

@@ -66,3 +66,26 @@ def test_clients_do_not_follow_redirects_by_default(api):
         return {}
 
     assert TestClient(api).get("/x/").status_code == 308
+
+
+async def test_cors_allowed_origins_option(api):
+    # The release's client option: these origins stand in for CORS_ALLOWED_ORIGINS.
+    @api.get("/open")
+    async def open_route():
+        return {"ok": True}
+
+    with TestClient(api, cors_allowed_origins=["https://a.example"]) as client:
+        allowed = client.get("/open", headers={"Origin": "https://a.example"})
+        other = client.get("/open", headers={"Origin": "https://evil.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://a.example"
+    assert "access-control-allow-origin" not in other.headers
+    async with AsyncTestClient(api, cors_allowed_origins=["https://b.example"]) as client:
+        r = await client.get("/open", headers={"Origin": "https://b.example"})
+    assert r.headers["access-control-allow-origin"] == "https://b.example"
+    # Without the option the project's settings apply again (tests/settings.py lists no origins).
+    plain = TestClient(api).get("/open", headers={"Origin": "https://a.example"})
+    assert "access-control-allow-origin" not in plain.headers
+    with pytest.raises(ValueError, match="not an origin"):
+        TestClient(api, cors_allowed_origins=["a.example"])
+    with pytest.raises(TypeError, match="already compiled"):
+        TestClient(api.compile(), cors_allowed_origins=["https://a.example"])

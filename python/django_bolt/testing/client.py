@@ -72,8 +72,16 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
         return await loop.run_in_executor(None, _call, self.app, request, True)
 
 
-def _app_of(api: BoltAPI | _core.App) -> _core.App:
-    return api if isinstance(api, _core.App) else api.compile()
+def _app_of(api: BoltAPI | _core.App, cors_allowed_origins: Any = None) -> _core.App:
+    """The compiled app; ``cors_allowed_origins`` (the release's client option) compiles it with
+    those origins in place of the ``CORS_ALLOWED_ORIGINS`` setting."""
+    if cors_allowed_origins is None:
+        return api if isinstance(api, _core.App) else api.compile()
+    if isinstance(api, _core.App):
+        raise TypeError("TestClient(cors_allowed_origins=) needs the BoltAPI, not an already compiled app")
+    from ..conf import BoltConfig  # noqa: PLC0415
+
+    return api.compile(BoltConfig.from_settings(cors_allowed_origins=list(cors_allowed_origins)))
 
 
 #: The release's client options: the value each one may take here (our client's behaviour), and
@@ -82,7 +90,6 @@ _RELEASE_OPTIONS: dict[str, tuple[Any, str]] = {
     "raise_server_exceptions": (False, "a handler's exception is answered as the server answers it (500)"),
     "read_django_settings": (True, "the client always runs with the project's settings"),
     "use_http_layer": (True, "requests always go through the Rust HTTP pipeline"),
-    "cors_allowed_origins": (None, "set CORS_ALLOWED_ORIGINS (override_settings) instead"),
     "static_files_config": (None, "set STATIC_URL/STATIC_ROOT (override_settings) instead"),
     "share_db_connection": (False, "handlers use their own thread's database connection"),
 }
@@ -101,9 +108,10 @@ class TestClient(httpx.Client):
     __test__ = False  # not a pytest test class
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
+        cors = kwargs.pop("cors_allowed_origins", None)
         _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=_Transport(_app_of(api)), base_url=base_url, **kwargs)
+        super().__init__(transport=_Transport(_app_of(api, cors)), base_url=base_url, **kwargs)
 
 
 class AsyncTestClient(httpx.AsyncClient):
@@ -112,6 +120,7 @@ class AsyncTestClient(httpx.AsyncClient):
     __test__ = False
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
+        cors = kwargs.pop("cors_allowed_origins", None)
         _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=_AsyncTransport(_app_of(api)), base_url=base_url, **kwargs)
+        super().__init__(transport=_AsyncTransport(_app_of(api, cors)), base_url=base_url, **kwargs)

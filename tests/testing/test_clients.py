@@ -87,5 +87,41 @@ async def test_cors_allowed_origins_option(api):
     assert "access-control-allow-origin" not in plain.headers
     with pytest.raises(ValueError, match="not an origin"):
         TestClient(api, cors_allowed_origins=["a.example"])
-    with pytest.raises(TypeError, match="already compiled"):
+    with pytest.raises(TypeError, match="not a compiled app"):
         TestClient(api.compile(), cors_allowed_origins=["https://a.example"])
+
+
+def test_read_django_settings_false_leaves_out_cors_settings(api):
+    from django.test import override_settings
+
+    @api.get("/r")
+    async def r():
+        return {}
+
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://s.example"]):
+        from_settings = TestClient(api).get("/r", headers={"Origin": "https://s.example"})
+        without = TestClient(api, read_django_settings=False).get("/r", headers={"Origin": "https://s.example"})
+        only_given = TestClient(api, read_django_settings=False, cors_allowed_origins=["https://g.example"])
+        given = only_given.get("/r", headers={"Origin": "https://g.example"})
+    assert from_settings.headers["access-control-allow-origin"] == "https://s.example"
+    assert "access-control-allow-origin" not in without.headers
+    assert given.headers["access-control-allow-origin"] == "https://g.example"
+
+
+async def test_websocket_client_takes_the_same_options(api):
+    from django_bolt import WebSocket
+    from django_bolt.testing import WebSocketTestClient
+    from django_bolt.testing.websocket import HandshakeRejected
+
+    @api.websocket("/ws")
+    async def ws(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text("hi")
+
+    allowed = {"cors_allowed_origins": ["https://a.example"], "read_django_settings": False}
+    async with WebSocketTestClient(api, "/ws", headers={"Origin": "https://a.example"}, **allowed) as conn:
+        assert await conn.receive_text() == "hi"
+    with pytest.raises(HandshakeRejected) as info:
+        async with WebSocketTestClient(api, "/ws", headers={"Origin": "https://b.example"}, **allowed):
+            pass
+    assert info.value.status_code == 403

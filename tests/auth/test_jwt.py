@@ -286,3 +286,12 @@ def test_token_checks_create_and_to_dict():
     assert claims["exp"] == int(t.exp.timestamp()) and claims["jti"] == t.jti
     back = Token.decode(t.encode())
     assert back.exp == t.exp and back.is_admin is True and back.extras == {"tenant": "acme"}
+
+
+def test_empty_secret_and_negative_leeway_are_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="secret must not be empty"):
+        JWTAuthentication(secret="")
+    with pytest.raises(ImproperlyConfigured, match="leeway"):
+        JWTAuthentication(leeway=-1)

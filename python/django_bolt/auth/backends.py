@@ -99,6 +99,10 @@ class JWTAuthentication(BaseAuthentication):
 
         if secret is not None and public_key is not None:
             raise ImproperlyConfigured("JWTAuthentication takes either secret= (HMAC) or public_key=, not both")
+        if secret is not None and not secret:
+            raise ImproperlyConfigured("JWTAuthentication secret must not be empty (omit it to use SECRET_KEY)")
+        if leeway < 0:
+            raise ImproperlyConfigured(f"JWTAuthentication leeway must be >= 0 seconds, got {leeway!r}")
         if _is_public_key_pem(secret) and algorithms and not any(a.upper().startswith("HS") for a in algorithms):
             # The release takes the verifying PEM as secret= for RS*/PS*/ES*/EdDSA.
             secret, public_key = None, secret.decode() if isinstance(secret, bytes) else secret

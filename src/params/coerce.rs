@@ -93,10 +93,16 @@ pub fn coerce(kind: Kind, raw: &str) -> Result<Value, (&'static str, String)> {
                 && t.parse::<f64>().is_ok()
                 && t.bytes()
                     .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
-            if valid {
-                Ok(Value::Decimal(t.to_owned()))
-            } else {
+            if !valid {
                 Err(("decimal_parsing", "Input should be a valid decimal".into()))
+            } else if !decimal_exponent_in_range(t) {
+                // Python's Decimal refuses such exponents (InvalidOperation): a 422, not a 500.
+                Err((
+                    "decimal_parsing",
+                    "Input should be a valid decimal (exponent out of range)".into(),
+                ))
+            } else {
+                Ok(Value::Decimal(t.to_owned()))
             }
         }
     }
@@ -397,6 +403,17 @@ pub fn coerce_param(spec: &ParamSpec, raws: &[&str]) -> Result<Option<Value>, Ve
         Some(raw) => one(raw)
             .map(Some)
             .map_err(|(kind, msg)| vec![FieldError::new(loc, &spec.key, kind, msg)]),
+    }
+}
+
+/// The written exponent of a decimal is within what Python's `Decimal` builds on every platform
+/// (its 32-bit limit, 425,000,000; far beyond any real value).
+fn decimal_exponent_in_range(t: &str) -> bool {
+    match t.find(['e', 'E']) {
+        None => true,
+        Some(i) => t[i + 1..]
+            .parse::<i64>()
+            .is_ok_and(|e| e.unsigned_abs() <= 425_000_000),
     }
 }
 

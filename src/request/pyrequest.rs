@@ -175,7 +175,8 @@ impl PyRequest {
         let Some(identity) = &self.identity else {
             return Ok(py.None());
         };
-        let claims = json_to_py(py, &serde_json::Value::Object(release_context(identity)))?.unbind();
+        let claims =
+            json_to_py(py, &serde_json::Value::Object(release_context(identity)))?.unbind();
         if let Ok(mut g) = self.context.lock() {
             *g = Some(claims.clone_ref(py));
         }
@@ -324,7 +325,8 @@ fn release_context(identity: &Identity) -> serde_json::Map<String, serde_json::V
     map.entry("is_superuser").or_insert(Value::Bool(false));
     map.entry("auth_backend")
         .or_insert_with(|| Value::String(identity.backend.to_owned()));
-    map.entry("permissions").or_insert_with(|| Value::Array(Vec::new()));
+    map.entry("permissions")
+        .or_insert_with(|| Value::Array(Vec::new()));
     map
 }
 

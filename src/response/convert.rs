@@ -260,7 +260,10 @@ fn convert_error(py: Python<'_>, app: &App, err: &PyErr) -> PyResult<Response> {
     if exc.is_instance(app.refs.http_exception.bind(py))? {
         let status = status_of(exc)?;
         // `body=` is sent as it is; otherwise {"detail": ...}, plus "extra" when given.
-        let typed = exc.getattr(intern!(exc.py(), "body")).ok().filter(|b| !b.is_none());
+        let typed = exc
+            .getattr(intern!(exc.py(), "body"))
+            .ok()
+            .filter(|b| !b.is_none());
         let payload = match typed {
             Some(b) => b,
             None => {

@@ -464,3 +464,19 @@ def test_optional_annotated_marker_with_none_default(api, client_for):
     assert client.get("/opt").json() == {"fields": None}
     assert client.get("/opt?fields=abc").json() == {"fields": "abc"}
     assert client.get("/opt?fields=abcd").status_code == 422
+
+
+def test_decimal_exponent_python_cannot_build_is_422(api, client_for):
+    # Rust accepts the syntax; Python's Decimal refuses such exponents. A 422, never a 500.
+    import decimal
+
+    @api.get("/dec")
+    async def dec(v: decimal.Decimal):
+        return {"v": str(v)}
+
+    client = client_for(api)
+    assert client.get("/dec", params={"v": "1.5E+3"}).json() == {"v": "1.5E+3"}
+    for huge in ("1E999999999999999999999", "1e-99999999999999999999"):
+        r = client.get("/dec", params={"v": huge})
+        assert r.status_code == 422, r.text
+        assert "exponent" in r.json()["detail"][0]["msg"]

@@ -6,7 +6,7 @@
 
 Each interpreter imports every module of its own `django_bolt` (a child process each, with Django
 configured minimally) and lists the public names: `__all__` when the module has one, otherwise
-the names not starting with `_` whose object was defined inside django_bolt. A release name is
+the names not starting with `_` defined in that module (classes, functions) or CONSTANTS. A release name is
 `same-mod` when the same module here has it, `elsewhere:<modules>` when another module here
 exports it, `ABSENT` otherwise; a release module missing here is marked NO MODULE.
 """
@@ -60,7 +60,8 @@ for name in names:
             if attr.startswith("_") or inspect.ismodule(obj):
                 continue
             owner = getattr(obj, "__module__", None) or ""
-            if (inspect.isclass(obj) or inspect.isfunction(obj)) and not owner.startswith("django_bolt"):
+            # Without __all__, a class or function counts where it is defined, not where imported.
+            if (inspect.isclass(obj) or inspect.isfunction(obj)) and owner != name:
                 continue
             if not (inspect.isclass(obj) or inspect.isfunction(obj)) and attr != attr.upper():
                 continue  # plain values count only as CONSTANTS

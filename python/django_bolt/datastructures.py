@@ -88,9 +88,8 @@ class UploadFile:
         self.headers = dict(headers or {})
         self.path = path
         self._django_file: Any = None
-        self._file: IO[bytes]
+        self._opened: IO[bytes] | None = None
         if path is not None:
-            self._file = open(path, "r+b")  # noqa: SIM115 - lives as long as the UploadFile
             self.size = size if size is not None else os.path.getsize(path)
         else:
             data = file_data or b""
@@ -98,9 +97,9 @@ class UploadFile:
                 spooled = tempfile.SpooledTemporaryFile(max_size=max_spool_size)  # noqa: SIM115
                 spooled.write(data)
                 spooled.seek(0)
-                self._file = spooled  # type: ignore[assignment]
+                self._opened = spooled  # type: ignore[assignment]
             else:
-                self._file = io.BytesIO(data)
+                self._opened = io.BytesIO(data)
             self.size = size if size is not None else len(data)
 
     @classmethod
@@ -117,7 +116,7 @@ class UploadFile:
         upload.headers = dict(headers)
         upload.path = None
         upload._django_file = None
-        upload._file = io.BytesIO(data or b"")  # no size check: Rust already chose memory
+        upload._opened = io.BytesIO(data or b"")  # no size check: Rust already chose memory
         upload.size = len(data or b"")
         return upload
 
@@ -135,6 +134,14 @@ class UploadFile:
             file_data=None if temp_path else content,
             path=temp_path,
         )
+
+    @property
+    def _file(self) -> IO[bytes]:
+        # A spooled upload is opened on first use: a handler that never reads it costs no file
+        # descriptor, and nothing is left open for the garbage collector to warn about.
+        if self._opened is None:
+            self._opened = open(self.path, "r+b")  # type: ignore[arg-type]  # noqa: SIM115
+        return self._opened
 
     @property
     def raw_file(self) -> IO[bytes]:
@@ -165,11 +172,13 @@ class UploadFile:
         return _AwaitableInt(self._file.write(data))
 
     def close(self) -> None:
-        self._file.close()
+        self.close_sync()
         return _DONE  # type: ignore[return-value]
 
     def close_sync(self) -> None:
-        self._file.close()
+        if self._opened is None:  # never opened: stand in a closed file, so reads now fail
+            self._opened = io.BytesIO()
+        self._opened.close()
 
     async def aread(self, size: int = -1) -> bytes:
         return self._file.read(size)
@@ -178,7 +187,7 @@ class UploadFile:
         return self._file.seek(offset, whence)
 
     async def aclose(self) -> None:
-        self._file.close()
+        self.close_sync()
 
     def __repr__(self) -> str:
         return f"UploadFile(filename={self.filename!r}, content_type={self.content_type!r}, size={self.size})"

@@ -406,15 +406,28 @@ pub fn coerce_param(spec: &ParamSpec, raws: &[&str]) -> Result<Option<Value>, Ve
     }
 }
 
-/// The written exponent of a decimal is within what Python's `Decimal` builds on every platform
-/// (its 32-bit limit, 425,000,000; far beyond any real value).
+/// Python's `Decimal` builds the value (64-bit limits): the exponent of the last digit is at
+/// least Etiny (-1999999999999999997) and that of the first significant digit at most Emax.
 fn decimal_exponent_in_range(t: &str) -> bool {
-    match t.find(['e', 'E']) {
-        None => true,
-        Some(i) => t[i + 1..]
-            .parse::<i64>()
-            .is_ok_and(|e| e.unsigned_abs() <= 425_000_000),
-    }
+    const EMAX: i128 = 999_999_999_999_999_999;
+    const ETINY: i128 = -1_999_999_999_999_999_997;
+    let (mantissa, written) = match t.find(['e', 'E']) {
+        None => (t, 0),
+        Some(i) => match t[i + 1..].parse::<i128>() {
+            Ok(e) => (&t[..i], e),
+            Err(_) => return false,
+        },
+    };
+    let mantissa = mantissa.trim_start_matches(['+', '-']);
+    let frac = mantissa.split_once('.').map_or(0, |(_, f)| f.len()) as i128;
+    let significant = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .skip_while(|b| *b == b'0')
+        .count()
+        .max(1) as i128;
+    let exp = written - frac;
+    exp >= ETINY && exp + significant - 1 <= EMAX
 }
 
 #[cfg(test)]

@@ -114,3 +114,31 @@ def test_write_then_read_back():
         return await f.read()
 
     assert asyncio.run(use()) == b"abc"
+
+
+def test_spooled_upload_left_unread_leaves_no_open_file(api, client_for):
+    import gc
+    import warnings
+
+    seen = []
+
+    @api.post("/ignore")
+    def ignore(f: UploadFile = File()):
+        seen.append(f)
+        return {"disk": f.rolled_to_disk}
+
+    r = client_for(api).post("/ignore", files={"f": ("b.bin", b"z" * (256 * 1024), "application/octet-stream")})
+    assert r.json() == {"disk": True}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seen.clear()
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_closed_before_any_read_stays_closed(tmp_path):
+    spooled = tmp_path / "u"
+    spooled.write_bytes(b"data")
+    f = UploadFile("u", path=str(spooled))
+    f.close_sync()
+    assert f.raw_file.closed

@@ -480,3 +480,18 @@ def test_decimal_exponent_python_cannot_build_is_422(api, client_for):
         r = client.get("/dec", params={"v": huge})
         assert r.status_code == 422, r.text
         assert "exponent" in r.json()["detail"][0]["msg"]
+
+
+def test_decimal_exponents_python_accepts_still_pass(api, client_for):
+    import decimal
+
+    @api.get("/dec2")
+    async def dec2(v: decimal.Decimal):
+        return {"v": str(v)}
+
+    client = client_for(api)
+    # At Python's limits (64-bit): the first digit's exponent at most Emax, the last's at least Etiny.
+    for ok in ("1E+2147483648", "1E999999999999999999", "0.5E999999999999999999", "1E-1999999999999999997"):
+        assert client.get("/dec2", params={"v": ok}).json() == {"v": str(decimal.Decimal(ok))}
+    for bad in ("1E1000000000000000000", "12E999999999999999999", "0.01E-1999999999999999996"):
+        assert client.get("/dec2", params={"v": bad}).status_code == 422, bad

@@ -51,7 +51,7 @@ class HTTPException(BoltException):
         detail = _phrase(self.status_code) if detail is None else detail
         Exception.__init__(self, detail)
         self.detail = detail
-        self.headers = dict(headers) if headers else None
+        self.headers: dict[str, str] = dict(headers) if headers else {}
         self.extra = extra
         self.body = body
 

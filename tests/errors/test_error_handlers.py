@@ -68,6 +68,7 @@ def test_class_hierarchy_and_messages():
         "404: No such item",
     )
     assert HTTPException(503).detail == "Service Unavailable"
+    assert HTTPException(400).headers == {}  # always a dict, as in the release
     assert BoltException("boom").detail == "boom" and str(BoltException(detail="d")) == "d"
 
 

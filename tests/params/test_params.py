@@ -495,3 +495,21 @@ def test_decimal_exponents_python_accepts_still_pass(api, client_for):
         assert client.get("/dec2", params={"v": ok}).json() == {"v": str(decimal.Decimal(ok))}
     for bad in ("1E1000000000000000000", "12E999999999999999999", "0.01E-1999999999999999996"):
         assert client.get("/dec2", params={"v": bad}).status_code == 422, bad
+
+
+def test_allowed_types_must_be_a_non_empty_list_of_strings(api, client_for):
+    # "image/png" as a bare string used to become its characters, and "*" among them allowed all.
+    for bad in ("image/png", b"image/*", ["image/*", 3], 3):
+        with pytest.raises(TypeError, match="iterable of MIME type strings"):
+            File(allowed_types=bad)
+    for empty in ([], ()):
+        with pytest.raises(ValueError, match="allows no file type"):
+            File(allowed_types=empty)
+
+    @api.post("/pdf")
+    async def pdf(f: UploadFile = File(allowed_types=(t for t in ["application/pdf"]))):
+        return {"ok": True}
+
+    client = client_for(api)
+    assert client.post("/pdf", files={"f": ("a.pdf", b"%PDF", "application/pdf")}).status_code == 200
+    assert client.post("/pdf", files={"f": ("a.png", b"png", "image/png")}).status_code == 422

@@ -58,7 +58,7 @@ async def prices(last_event_id: Annotated[int, Header(alias="last-event-id")] = 
 
 @media.post("/avatars")
 async def avatar(image: UploadFile = File(max_size=5_000_000, allowed_types=["image/*"])):
-    # Above BOLT_MEMORY_SPOOL_THRESHOLD the upload is a temporary file (image.file is real),
+    # Above BOLT_MEMORY_SPOOL_THRESHOLD the upload is a temporary file (image.raw_file; image.file wraps it),
     # deleted after the response; over max_size → 413.
     return {"name": image.filename, "size": image.size}
 
@@ -75,6 +75,6 @@ assert client.get("/logo").headers["content-length"] == "16"
 assert client.get("/export").text == "id,total\n0,0\n1,2\n2,4\n"
 with client.stream("GET", "/prices", headers={"Last-Event-ID": "7"}) as events:
     first = next(events.iter_text())
-assert first == 'event: tick\nid: 8\ndata: {"price":48}\n\n'
+assert first == 'event: tick\ndata: {"price":48}\nid: 8\n\n'
 upload = client.post("/avatars", files={"image": ("me.png", b"\x89PNG...", "image/png")})
 assert upload.json() == {"name": "me.png", "size": 7}

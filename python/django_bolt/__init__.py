@@ -1,7 +1,16 @@
 """django-bolt: Django APIs served by a Rust HTTP server."""
 
+from . import status, status_codes
 from ._core import __version__, build_info
 from .api import BoltAPI
+from .auth.jwt_utils import (
+    CurrentUser,
+    OptionalCurrentUser,
+    extract_user_id_from_context,
+    get_auth_context,
+    get_current_user,
+)
+from .enums import FileSize, MediaType
 from .exceptions import HTTPException
 from .middleware import CompressionConfig, cors, no_compress, rate_limit, skip_middleware
 from .openapi import OpenAPIConfig
@@ -39,6 +48,16 @@ from .views import (
     UpdateMixin,
     ViewSet,
     action,
+from .streaming.sse import format_sse_event
+from .types import (
+    APIKeyAuth,
+    AuthContext,
+    DjangoModel,
+    JWTClaims,
+    RequestProtocol,
+    TimingState,
+    TracingState,
+    UserType,
 )
 from .websocket import (
     CloseCode,
@@ -65,6 +84,24 @@ __all__ = [
     "StreamingResponse",
     "EventSourceResponse",
     "ServerSentEvent",
+    "format_sse_event",
+    "MediaType",
+    "FileSize",
+    "status",
+    "status_codes",
+    "CurrentUser",
+    "OptionalCurrentUser",
+    "get_current_user",
+    "get_auth_context",
+    "extract_user_id_from_context",
+    "RequestProtocol",
+    "UserType",
+    "AuthContext",
+    "DjangoModel",
+    "JWTClaims",
+    "APIKeyAuth",
+    "TimingState",
+    "TracingState",
     "HTTPException",
     "Query",
     "Path",

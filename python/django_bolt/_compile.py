@@ -483,7 +483,9 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
         embedded = compiled["source"] == "body" and (body_count > 1 or (isinstance(marker, Body) and marker.embed))
         docs[name] = ParamDoc(base, marker, embedded)
     missing = path_names - {p["key"] for p in params if p.get("source") == "path"}
-    if missing:
+    # A handler that takes the request reads the others from request.params (the release allows
+    # it); one that does not would lose them, which is most likely a misspelt argument.
+    if missing and not any(p.get("source") == "request" for p in params):
         raise RouteDefinitionError(f"{where}: path parameter(s) {sorted(missing)} are not arguments of the handler")
     if dependencies:
         # The chain adds the dependencies as keywords: every other argument must be one too.

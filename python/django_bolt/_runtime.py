@@ -194,7 +194,7 @@ def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | 
         "http_exception": HTTPException,
         "validation_error": RequestValidationError,
         "response": Response,
-        "upload_file": UploadFile,
+        "upload_file": UploadFile._from_core,
         "error_body": error_body,
         "anonymous_user": anonymous_user,
         "auser": auser,

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in (None, "version"):
         from django_bolt import __version__
 
-        print(f"django-bolt {__version__}")
+        print(f"Django-Bolt version: {__version__}")  # the release's wording
         return 0
     if args.command == "doctor":
         report = collect()

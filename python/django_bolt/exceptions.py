@@ -14,8 +14,26 @@ def _phrase(status_code: int) -> str:
         return "Error"
 
 
-class HTTPException(Exception):
-    """An error response: ``raise HTTPException(409, "Already exists")``."""
+class BoltException(Exception):
+    """Base of django-bolt's exceptions; ``detail`` is the message."""
+
+    def __init__(self, *args: Any, detail: str = "") -> None:
+        super().__init__(*args)
+        self.detail = detail or (str(args[0]) if args else "")
+
+    def __str__(self) -> str:
+        return self.detail
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.detail!r})"
+
+
+class HTTPException(BoltException):
+    """An error response: ``raise HTTPException(409, "Already exists")``.
+
+    The response is ``{"detail": detail}`` plus ``"extra": extra`` when given; ``body=`` (a
+    dict, a msgspec Struct, ...) replaces that envelope and is sent as JSON as it is.
+    """
 
     status_code: int = 500
 
@@ -25,23 +43,49 @@ class HTTPException(Exception):
         detail: Any = None,
         headers: Mapping[str, str] | None = None,
         extra: Any = None,
+        *,
+        body: Any = None,
     ) -> None:
         if status_code is not None:
             self.status_code = int(status_code)
-        self.detail = _phrase(self.status_code) if detail is None else detail
-        self.headers = dict(headers) if headers else None
+        detail = _phrase(self.status_code) if detail is None else detail
+        Exception.__init__(self, detail)
+        self.detail = detail
+        self.headers: dict[str, str] = dict(headers) if headers else {}
         self.extra = extra
-        super().__init__(self.detail)
+        self.body = body
+
+    def __str__(self) -> str:
+        return f"{self.status_code}: {self.detail}"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code}, detail={self.detail!r})"
 
 
-def _fixed(name: str, code: int) -> type[HTTPException]:
-    def __init__(self, detail: Any = None, headers: Mapping[str, str] | None = None, extra: Any = None) -> None:
-        HTTPException.__init__(self, code, detail, headers, extra)
+class ClientException(HTTPException):
+    """Base of the 4xx exceptions."""
 
-    return type(name, (HTTPException,), {"status_code": code, "__init__": __init__, "__module__": __name__})
+    status_code = 400
+
+
+class ServerException(HTTPException):
+    """Base of the 5xx exceptions."""
+
+
+def _fixed(name: str, code: int) -> type[HTTPException]:
+    # The status is fixed, so the first argument is the detail: NotFound("No such item").
+    def __init__(
+        self,
+        detail: Any = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Any = None,
+        *,
+        body: Any = None,
+    ) -> None:
+        HTTPException.__init__(self, code, detail, headers, extra, body=body)
+
+    base = ClientException if code < 500 else ServerException
+    return type(name, (base,), {"status_code": code, "__init__": __init__, "__module__": __name__})
 
 
 BadRequest = _fixed("BadRequest", 400)
@@ -72,21 +116,38 @@ class AuthenticationFailed(Unauthorized):  # type: ignore[valid-type,misc]
         super().__init__(detail, headers, extra)
 
 
-class ValidationException(Exception):
-    """Invalid input; ``errors`` is a list of ``{"loc", "msg", "type"}`` dicts."""
+class _ErrorList(list):
+    """The errors as a list (``exc.errors``, read by the server) that can also be called
+    (``exc.errors()``, the release's spelling)."""
 
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        self.errors = list(errors)
-        super().__init__(self.errors)
+    def __call__(self) -> list[Any]:
+        return list(self)
+
+
+def _describe(error: Any) -> str:
+    if isinstance(error, Mapping):
+        loc = ".".join(str(part) for part in error.get("loc") or ())
+        msg = error.get("msg", "")
+        return f"{loc}: {msg}" if loc else str(msg)
+    return str(error)
+
+
+class ValidationException(BoltException, ValueError):
+    """Invalid input; ``errors`` (or ``errors()``) is a list of ``{"loc", "msg", "type"}`` dicts."""
+
+    def __init__(self, errors: Any) -> None:
+        self.errors = _ErrorList(errors)
+        Exception.__init__(self, self.errors)
+        self.detail = "; ".join(_describe(e) for e in self.errors)
 
     def errors_list(self) -> list[dict[str, Any]]:
-        return self.errors
+        return list(self.errors)
 
 
 class RequestValidationError(ValidationException):
     """Raised for invalid request data; answered with 422 and every error listed."""
 
-    def __init__(self, errors: list[dict[str, Any]], body: Any = None) -> None:
+    def __init__(self, errors: Any, body: Any = None) -> None:
         super().__init__(errors)
         self.body = body
 
@@ -94,8 +155,15 @@ class RequestValidationError(ValidationException):
 class ResponseValidationError(ValidationException):
     """A handler returned data that does not match its ``response_model`` (a server bug: 500)."""
 
+    def __init__(self, errors: Any, *, body: Any = None) -> None:
+        super().__init__(errors)
+        self.body = body
+
 
 __all__ = [
+    "BoltException",
+    "ClientException",
+    "ServerException",
     "HTTPException",
     "BadRequest",
     "Unauthorized",

@@ -93,6 +93,21 @@ class Form(Param):
     source = "form"
 
 
+def _mime_types(allowed_types: Any) -> list[str] | None:
+    """``File(allowed_types=)`` as a list. A bare string would be read character by character
+    (and its ``*`` would then allow every type), and an empty list would allow every type too."""
+    if allowed_types is None:
+        return None
+    if isinstance(allowed_types, (str, bytes)) or not hasattr(allowed_types, "__iter__"):
+        raise TypeError(f"File(allowed_types=) takes an iterable of MIME type strings, got {allowed_types!r}")
+    types = list(allowed_types)  # read once: a generator works too
+    if not all(isinstance(t, str) for t in types):
+        raise TypeError(f"File(allowed_types=) takes an iterable of MIME type strings, got {types!r}")
+    if not types:
+        raise ValueError("File(allowed_types=[]) allows no file type; omit it to allow every type")
+    return types
+
+
 class File(Param):
     source = "file"
 
@@ -109,7 +124,7 @@ class File(Param):
         super().__init__(default, **kwargs)
         self.max_size = max_size
         self.min_size = min_size
-        self.allowed_types = list(allowed_types) if allowed_types else None
+        self.allowed_types = _mime_types(allowed_types)
         self.max_files = max_files
 
     def constraints(self) -> dict[str, Any]:

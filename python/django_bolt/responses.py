@@ -21,6 +21,57 @@ def _check_cookie_part(what: str, value: str) -> str:
     return value
 
 
+def format_set_cookie(
+    key: str,
+    value: str = "",
+    max_age: int | None = None,
+    expires: _dt.datetime | str | int | None = None,
+    path: str | None = "/",
+    domain: str | None = None,
+    secure: bool = False,
+    httponly: bool = False,
+    samesite: str | bool | None = "lax",
+) -> str:
+    """The value of one ``Set-Cookie`` header; names, values and attributes are checked."""
+    parts = [f"{_check_cookie_part('name', key)}={_check_cookie_part('value', str(value))}"]
+    if max_age is not None:
+        parts.append(f"Max-Age={int(max_age)}")
+    if expires is not None:
+        if isinstance(expires, _dt.datetime):
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=_dt.timezone.utc)
+            expires = format_datetime(expires.astimezone(_dt.timezone.utc), usegmt=True)
+        elif isinstance(expires, int):
+            when = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=expires)
+            expires = format_datetime(when, usegmt=True)
+        parts.append(f"Expires={_check_cookie_part('expires', expires)}")
+    if path:
+        parts.append(f"Path={_check_cookie_part('path', path)}")
+    if domain:
+        parts.append(f"Domain={_check_cookie_part('domain', domain)}")
+    if secure:
+        parts.append("Secure")
+    if httponly:
+        parts.append("HttpOnly")
+    if samesite:  # None or False: no SameSite attribute
+        try:
+            parts.append(f"SameSite={_SAMESITE[str(samesite).lower()]}")
+        except KeyError:
+            raise ValueError("samesite must be 'lax', 'strict' or 'none'") from None
+    return "; ".join(parts)
+
+
+def delete_cookie_header(key: str, path: str | None = "/", domain: str | None = None) -> str:
+    """A ``Set-Cookie`` value that makes the browser drop the cookie at once."""
+    return format_set_cookie(key, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT", path=path, domain=domain)
+
+
+def _cookie_name(key: str | None, name: str | None) -> str:
+    if (key is None) == (name is None):
+        raise TypeError("give the cookie's name once (key, or name=)")
+    return key if key is not None else name  # type: ignore[return-value]
+
+
 class Response:
     """A response with explicit content, status, headers and media type.
 
@@ -45,7 +96,7 @@ class Response:
 
     def set_cookie(
         self,
-        key: str,
+        key: str | None = None,
         value: str = "",
         max_age: int | None = None,
         expires: _dt.datetime | str | int | None = None,
@@ -54,36 +105,24 @@ class Response:
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = "lax",
-    ) -> None:
-        parts = [f"{_check_cookie_part('name', key)}={_check_cookie_part('value', str(value))}"]
-        if max_age is not None:
-            parts.append(f"Max-Age={int(max_age)}")
-        if expires is not None:
-            if isinstance(expires, _dt.datetime):
-                if expires.tzinfo is None:
-                    expires = expires.replace(tzinfo=_dt.timezone.utc)
-                expires = format_datetime(expires.astimezone(_dt.timezone.utc), usegmt=True)
-            elif isinstance(expires, int):
-                when = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=expires)
-                expires = format_datetime(when, usegmt=True)
-            parts.append(f"Expires={_check_cookie_part('expires', expires)}")
-        if path:
-            parts.append(f"Path={_check_cookie_part('path', path)}")
-        if domain:
-            parts.append(f"Domain={_check_cookie_part('domain', domain)}")
-        if secure:
-            parts.append("Secure")
-        if httponly:
-            parts.append("HttpOnly")
-        if samesite:
-            try:
-                parts.append(f"SameSite={_SAMESITE[samesite.lower()]}")
-            except KeyError:
-                raise ValueError("samesite must be 'lax', 'strict' or 'none'") from None
-        self.cookies.append("; ".join(parts))
+        *,
+        name: str | None = None,
+    ) -> Response:
+        """Adds a ``Set-Cookie`` header; returns the response, so calls chain. ``name=`` is the
+        release's spelling of ``key``."""
+        self.cookies.append(
+            format_set_cookie(
+                _cookie_name(key, name), value, max_age, expires, path, domain, secure, httponly, samesite
+            )
+        )
+        return self
 
-    def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None) -> None:
-        self.set_cookie(key, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT", path=path, domain=domain)
+    def delete_cookie(
+        self, key: str | None = None, path: str | None = "/", domain: str | None = None, *, name: str | None = None
+    ) -> Response:
+        """Expires the cookie in the browser; returns the response, so calls chain."""
+        self.cookies.append(delete_cookie_header(_cookie_name(key, name), path, domain))
+        return self
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code}, media_type={self.media_type!r})"

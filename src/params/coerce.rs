@@ -93,10 +93,16 @@ pub fn coerce(kind: Kind, raw: &str) -> Result<Value, (&'static str, String)> {
                 && t.parse::<f64>().is_ok()
                 && t.bytes()
                     .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
-            if valid {
-                Ok(Value::Decimal(t.to_owned()))
-            } else {
+            if !valid {
                 Err(("decimal_parsing", "Input should be a valid decimal".into()))
+            } else if !decimal_exponent_in_range(t) {
+                // Python's Decimal refuses such exponents (InvalidOperation): a 422, not a 500.
+                Err((
+                    "decimal_parsing",
+                    "Input should be a valid decimal (exponent out of range)".into(),
+                ))
+            } else {
+                Ok(Value::Decimal(t.to_owned()))
             }
         }
     }
@@ -416,6 +422,30 @@ pub fn coerce_param(spec: &ParamSpec, raws: &[&str]) -> Result<Option<Value>, Ve
             .map(Some)
             .map_err(|(kind, msg)| vec![FieldError::new(loc, &spec.key, kind, msg)]),
     }
+}
+
+/// Python's `Decimal` builds the value (64-bit limits): the exponent of the last digit is at
+/// least Etiny (-1999999999999999997) and that of the first significant digit at most Emax.
+fn decimal_exponent_in_range(t: &str) -> bool {
+    const EMAX: i128 = 999_999_999_999_999_999;
+    const ETINY: i128 = -1_999_999_999_999_999_997;
+    let (mantissa, written) = match t.find(['e', 'E']) {
+        None => (t, 0),
+        Some(i) => match t[i + 1..].parse::<i128>() {
+            Ok(e) => (&t[..i], e),
+            Err(_) => return false,
+        },
+    };
+    let mantissa = mantissa.trim_start_matches(['+', '-']);
+    let frac = mantissa.split_once('.').map_or(0, |(_, f)| f.len()) as i128;
+    let significant = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .skip_while(|b| *b == b'0')
+        .count()
+        .max(1) as i128;
+    let exp = written - frac;
+    exp >= ETINY && exp + significant - 1 <= EMAX
 }
 
 #[cfg(test)]

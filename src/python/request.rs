@@ -179,7 +179,8 @@ impl PyRequest {
         let Some(identity) = &self.identity else {
             return Ok(py.None());
         };
-        let claims = json_to_py(py, &serde_json::Value::Object(identity.claims.clone()))?.unbind();
+        let claims =
+            json_to_py(py, &serde_json::Value::Object(release_context(identity)))?.unbind();
         if let Ok(mut g) = self.context.lock() {
             *g = Some(claims.clone_ref(py));
         }
@@ -310,6 +311,27 @@ impl PyRequest {
     fn __class_getitem__(cls: &Bound<'_, PyType>, _item: &Bound<'_, PyAny>) -> Py<PyType> {
         cls.clone().unbind()
     }
+}
+
+/// The claims plus the keys the release's `request.context` has (`user_id`, `is_staff`,
+/// `is_superuser`, `auth_backend`, `permissions`, and `auth_claims` for a token); a claim of the
+/// same name wins.
+fn release_context(identity: &Identity) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::Value;
+    let mut map = identity.claims.clone();
+    if identity.backend == "jwt" {
+        map.entry("auth_claims")
+            .or_insert_with(|| Value::Object(identity.claims.clone()));
+    }
+    let user_id = identity.user_id.clone().map_or(Value::Null, Value::String);
+    map.entry("user_id").or_insert(user_id);
+    map.entry("is_staff").or_insert(Value::Bool(false));
+    map.entry("is_superuser").or_insert(Value::Bool(false));
+    map.entry("auth_backend")
+        .or_insert_with(|| Value::String(identity.backend.to_owned()));
+    map.entry("permissions")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    map
 }
 
 impl PyRequest {

@@ -272,10 +272,25 @@ fn convert_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: &PyErr) -> PyR
     }
     if exc.is_instance(refs.http_exception.bind(py))? {
         let status = status_of(exc)?;
-        let detail = exc.getattr(intern!(exc.py(), "detail"))?;
-        let body = PyDict::new(py);
-        body.set_item("detail", detail)?;
-        let mut resp = Response::new(status, JSON, encode_json(py, refs, body.as_any())?);
+        // `body=` is sent as it is; otherwise {"detail": ...}, plus "extra" when given.
+        let typed = exc
+            .getattr(intern!(exc.py(), "body"))
+            .ok()
+            .filter(|b| !b.is_none());
+        let payload = match typed {
+            Some(b) => b,
+            None => {
+                let body = PyDict::new(py);
+                body.set_item("detail", exc.getattr(intern!(exc.py(), "detail"))?)?;
+                if let Ok(extra) = exc.getattr(intern!(exc.py(), "extra")) {
+                    if !extra.is_none() {
+                        body.set_item("extra", extra)?;
+                    }
+                }
+                body.into_any()
+            }
+        };
+        let mut resp = Response::new(status, JSON, encode_json(py, refs, &payload)?);
         push_headers(
             &mut resp.headers,
             &exc.getattr(intern!(exc.py(), "headers"))?,

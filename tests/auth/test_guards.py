@@ -88,6 +88,13 @@ def test_requires_rejects_bad_arguments():
         Requires("x", "a", all_of=["b"])
     with pytest.raises(ImproperlyConfigured):
         Requires("x", ["list"])
+    # A string would be checked character by character, an empty list would check nothing.
+    for bad in ({"all_of": "a.b"}, {"none_of": "banned"}, {"all_of": []}, {"none_of": ()}):
+        with pytest.raises(ImproperlyConfigured, match="list/tuple|must not be empty"):
+            Requires("x", **bad)
+    for message in ("", object()):
+        with pytest.raises(ImproperlyConfigured, match="message"):
+            Requires("x", "a", message=message)
 
 
 def test_allow_any_and_optional_auth(client_for):

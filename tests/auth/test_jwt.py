@@ -256,3 +256,42 @@ def test_compiled_user_query_matches_the_orm():
         assert _user_by_pk(bad).is_anonymous
     model.objects.filter(pk=user.pk).update(is_active=False)
     assert _user_by_pk(str(user.pk)).is_anonymous
+
+
+def test_public_key_pem_given_as_secret_verifies_asymmetric_tokens(client_for, keys):
+    # The release's spelling: secret=<public PEM> with an RS* algorithm.
+    private, public = keys["rsa"]
+    client = client_for(protected_api(JWTAuthentication(secret=public, algorithms=["RS256"])))
+    assert client.get("/me", headers=bearer(pyjwt_token(claims(k=1), private, "RS256"))).status_code == 200
+    assert client.get("/me", headers=bearer(pyjwt_token(claims(), "x" * 40, "HS256"))).status_code == 401
+    # With an HMAC algorithm a PEM stays a (strange but valid) shared secret.
+    assert JWTAuthentication(secret=public, algorithms=["HS256"]).secret == public
+
+
+def test_token_checks_create_and_to_dict():
+    from datetime import datetime, timedelta, timezone
+
+    later = datetime.now(timezone.utc) + timedelta(minutes=5)
+    with pytest.raises(ValueError, match="'sub' must be a non-empty"):
+        Token(sub="", exp=later)
+    with pytest.raises(ValueError, match="'exp' must be in the future"):
+        Token(sub="u", exp=datetime.now(timezone.utc) - timedelta(seconds=5))
+    with pytest.raises(ValueError, match="'iat' must be current or past"):
+        Token(sub="u", exp=later, iat=later)
+    t = Token.create("u1", expires_delta=timedelta(minutes=30), issuer="me", is_admin=True, tenant="acme")
+    assert 1790 <= (t.exp - datetime.now(timezone.utc)).total_seconds() <= 1800
+    assert t.exp.microsecond == 0 and t.iat.microsecond == 0
+    claims = t.to_dict()
+    assert (claims["sub"], claims["iss"], claims["is_admin"], claims["tenant"]) == ("u1", "me", True, "acme")
+    assert claims["exp"] == int(t.exp.timestamp()) and claims["jti"] == t.jti
+    back = Token.decode(t.encode())
+    assert back.exp == t.exp and back.is_admin is True and back.extras == {"tenant": "acme"}
+
+
+def test_empty_secret_and_negative_leeway_are_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="secret must not be empty"):
+        JWTAuthentication(secret="")
+    with pytest.raises(ImproperlyConfigured, match="leeway"):
+        JWTAuthentication(leeway=-1)

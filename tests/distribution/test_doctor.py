@@ -78,5 +78,5 @@ def test_installed_wheel_tags():
 
 
 def test_version_command_unchanged():
-    assert run("version").strip() == f"django-bolt {django_bolt.__version__}"
-    assert run().strip() == f"django-bolt {django_bolt.__version__}"
+    assert run("version").strip() == f"Django-Bolt version: {django_bolt.__version__}"
+    assert run().strip() == f"Django-Bolt version: {django_bolt.__version__}"

@@ -184,7 +184,7 @@ def test_streaming(streaming):
 
     with client.stream("GET", "/prices") as events:  # no Last-Event-ID: starts at 1
         first = next(events.iter_text())
-    assert first == 'event: tick\nid: 1\ndata: {"price":41}\n\n'
+    assert first == 'event: tick\ndata: {"price":41}\nid: 1\n\n'
     with client.stream("GET", "/prices") as events:
         assert events.headers["content-type"].startswith("text/event-stream")
         assert events.headers["cache-control"] == "no-cache"

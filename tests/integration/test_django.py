@@ -95,4 +95,4 @@ def test_console_script_version(capsys):
     from django_bolt.cli import main
 
     assert main(["version"]) == 0
-    assert capsys.readouterr().out.strip() == f"django-bolt {__version__}"
+    assert capsys.readouterr().out.strip() == f"Django-Bolt version: {__version__}"

@@ -497,3 +497,52 @@ def test_literal_and_string_enum_values_are_enforced(api, client_for):
         (["query", "color"], "Input should be 'red' or 'blue'", "literal_error"),
         (["query", "sizes", 0], "Input should be 's' or 'm'", "literal_error"),
     ]
+
+
+def test_decimal_exponent_python_cannot_build_is_422(api, client_for):
+    # Rust accepts the syntax; Python's Decimal refuses such exponents. A 422, never a 500.
+    import decimal
+
+    @api.get("/dec")
+    async def dec(v: decimal.Decimal):
+        return {"v": str(v)}
+
+    client = client_for(api)
+    assert client.get("/dec", params={"v": "1.5E+3"}).json() == {"v": "1.5E+3"}
+    for huge in ("1E999999999999999999999", "1e-99999999999999999999"):
+        r = client.get("/dec", params={"v": huge})
+        assert r.status_code == 422, r.text
+        assert "exponent" in r.json()["detail"][0]["msg"]
+
+
+def test_decimal_exponents_python_accepts_still_pass(api, client_for):
+    import decimal
+
+    @api.get("/dec2")
+    async def dec2(v: decimal.Decimal):
+        return {"v": str(v)}
+
+    client = client_for(api)
+    # At Python's limits (64-bit): the first digit's exponent at most Emax, the last's at least Etiny.
+    for ok in ("1E+2147483648", "1E999999999999999999", "0.5E999999999999999999", "1E-1999999999999999997"):
+        assert client.get("/dec2", params={"v": ok}).json() == {"v": str(decimal.Decimal(ok))}
+    for bad in ("1E1000000000000000000", "12E999999999999999999", "0.01E-1999999999999999996"):
+        assert client.get("/dec2", params={"v": bad}).status_code == 422, bad
+
+
+def test_allowed_types_must_be_a_non_empty_list_of_strings(api, client_for):
+    # "image/png" as a bare string used to become its characters, and "*" among them allowed all.
+    for bad in ("image/png", b"image/*", ["image/*", 3], 3):
+        with pytest.raises(TypeError, match="iterable of MIME type strings"):
+            File(allowed_types=bad)
+    for empty in ([], ()):
+        with pytest.raises(ValueError, match="allows no file type"):
+            File(allowed_types=empty)
+
+    @api.post("/pdf")
+    async def pdf(f: UploadFile = File(allowed_types=(t for t in ["application/pdf"]))):
+        return {"ok": True}
+
+    client = client_for(api)
+    assert client.post("/pdf", files={"f": ("a.pdf", b"%PDF", "application/pdf")}).status_code == 200
+    assert client.post("/pdf", files={"f": ("a.png", b"png", "image/png")}).status_code == 422

@@ -214,5 +214,5 @@ def test_test_client_takes_the_release_options_it_honours():
         assert client.get("/boom").status_code == 500
     with pytest.raises(TypeError, match=r"raise_server_exceptions=\) can only be False"):
         TestClient(api, raise_server_exceptions=True)
-    with pytest.raises(TypeError, match="CORS_ALLOWED_ORIGINS"):
-        AsyncTestClient(api, cors_allowed_origins=["https://a.example"])
+    with pytest.raises(TypeError, match=r"static_files_config=\) can only be None"):
+        AsyncTestClient(api, static_files_config={"url_prefix": "/s"})

@@ -235,6 +235,17 @@ def test_path_parameter_must_be_a_handler_argument(api):
         api.compile()
 
 
+def test_path_parameter_read_from_request_params(api, client_for):
+    # A handler taking the request may leave path parameters out of its arguments (the release's
+    # request["params"] style); they arrive as strings.
+    @api.get("/shelves/{shelf}/books/{book_id}")
+    def book(request, book_id: int):
+        return {"shelf": request.params["shelf"], "via_item": request["params"]["book_id"], "book_id": book_id}
+
+    r = client_for(api).get("/shelves/top/books/7")
+    assert r.json() == {"shelf": "top", "via_item": "7", "book_id": 7}
+
+
 def test_percent_encoded_path_is_decoded_before_matching(api, client_for):
     @api.get("/files/{name}")
     async def file(name: str):

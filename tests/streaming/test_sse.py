@@ -8,13 +8,13 @@ import uuid
 
 import httpx
 import pytest
-from django_bolt import ServerSentEvent
+from django_bolt import ServerSentEvent, format_sse_event
 from django_bolt.streaming import encode_event
 
 
 def test_event_framing():
     assert encode_event(ServerSentEvent(data={"a": 1}, event="tick", id="7", retry=100)) == (
-        b'event: tick\nid: 7\nretry: 100\ndata: {"a":1}\n\n'
+        b'event: tick\ndata: {"a":1}\nid: 7\nretry: 100\n\n'
     )
     assert encode_event(ServerSentEvent(raw_data="x\ny", comment="c")) == b": c\ndata: x\ndata: y\n\n"
     with pytest.raises(ValueError):
@@ -25,6 +25,20 @@ def test_event_framing():
         ServerSentEvent(retry=-1)
 
 
+def test_format_sse_event():
+    # The release's order: comment, event, data, id, retry; multi-line values split per line.
+    assert format_sse_event(data_str="a\nb", event="e", id="3", retry=10, comment="c\nd") == (
+        b": c\n: d\nevent: e\ndata: a\ndata: b\nid: 3\nretry: 10\n\n"
+    )
+    assert format_sse_event(data_bytes=b'{"x":1}') == b'data: {"x":1}\n\n'
+    assert format_sse_event(retry=5) == b"retry: 5\n\n"
+    assert format_sse_event() == b"\n"
+    with pytest.raises(ValueError, match="null characters or line breaks"):
+        format_sse_event(data_str="x", id="1\n2")
+    with pytest.raises(ValueError, match="Cannot set both"):
+        format_sse_event(data_str="x", data_bytes=b"x")
+
+
 def test_event_source_response(http: httpx.Client):
     r = http.get("/streaming/sse", params={"n": 2})
     assert r.status_code == 200
@@ -33,15 +47,15 @@ def test_event_source_response(http: httpx.Client):
     assert r.headers["x-accel-buffering"] == "no"
     assert r.text == (
         "retry: 1500\n\n"
-        'event: tick\nid: 0\ndata: {"i":0}\n\n'
-        'event: tick\nid: 1\ndata: {"i":1}\n\n'
+        'event: tick\ndata: {"i":0}\nid: 0\n\n'
+        'event: tick\ndata: {"i":1}\nid: 1\n\n'
         ": bye\ndata: line one\ndata: line two\n\n"
     )
 
 
 def test_last_event_id_reaches_the_handler(http: httpx.Client):
     r = http.get("/streaming/sse", params={"n": 1}, headers={"last-event-id": "41"})
-    assert 'id: 42\ndata: {"i":42}' in r.text
+    assert 'data: {"i":42}\nid: 42' in r.text
 
 
 def test_plain_event_stream_media_type(http: httpx.Client):

@@ -183,10 +183,10 @@ def sse_plain() -> StreamingResponse:
 
 @api.post("/upload")
 async def upload(name: str, file: Annotated[UploadFile, FileParam(max_size=2_000_000)]) -> dict:
-    on_disk = getattr(file.file, "name", None)
-    UPLOADS[name] = on_disk if isinstance(on_disk, str) else None
+    on_disk = file.path if file.rolled_to_disk else None
+    UPLOADS[name] = on_disk
     data = await file.aread()
-    return {"size": file.size, "read": len(data), "on_disk": isinstance(on_disk, str), "head": data[:4].decode()}
+    return {"size": file.size, "read": len(data), "on_disk": on_disk is not None, "head": data[:4].decode()}
 
 
 @api.post("/upload-digest")

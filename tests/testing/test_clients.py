@@ -66,3 +66,62 @@ def test_clients_do_not_follow_redirects_by_default(api):
         return {}
 
     assert TestClient(api).get("/x/").status_code == 308
+
+
+async def test_cors_allowed_origins_option(api):
+    # The release's client option: these origins stand in for CORS_ALLOWED_ORIGINS.
+    @api.get("/open")
+    async def open_route():
+        return {"ok": True}
+
+    with TestClient(api, cors_allowed_origins=["https://a.example"]) as client:
+        allowed = client.get("/open", headers={"Origin": "https://a.example"})
+        other = client.get("/open", headers={"Origin": "https://evil.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://a.example"
+    assert "access-control-allow-origin" not in other.headers
+    async with AsyncTestClient(api, cors_allowed_origins=["https://b.example"]) as client:
+        r = await client.get("/open", headers={"Origin": "https://b.example"})
+    assert r.headers["access-control-allow-origin"] == "https://b.example"
+    # Without the option the project's settings apply again (tests/settings.py lists no origins).
+    plain = TestClient(api).get("/open", headers={"Origin": "https://a.example"})
+    assert "access-control-allow-origin" not in plain.headers
+    with pytest.raises(ValueError, match="not an origin"):
+        TestClient(api, cors_allowed_origins=["a.example"])
+    with pytest.raises(TypeError, match="not a compiled app"):
+        TestClient(api.compile(), cors_allowed_origins=["https://a.example"])
+
+
+def test_read_django_settings_false_leaves_out_cors_settings(api):
+    from django.test import override_settings
+
+    @api.get("/r")
+    async def r():
+        return {}
+
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://s.example"]):
+        from_settings = TestClient(api).get("/r", headers={"Origin": "https://s.example"})
+        without = TestClient(api, read_django_settings=False).get("/r", headers={"Origin": "https://s.example"})
+        only_given = TestClient(api, read_django_settings=False, cors_allowed_origins=["https://g.example"])
+        given = only_given.get("/r", headers={"Origin": "https://g.example"})
+    assert from_settings.headers["access-control-allow-origin"] == "https://s.example"
+    assert "access-control-allow-origin" not in without.headers
+    assert given.headers["access-control-allow-origin"] == "https://g.example"
+
+
+async def test_websocket_client_takes_the_same_options(api):
+    from django_bolt import WebSocket
+    from django_bolt.testing import WebSocketTestClient
+    from django_bolt.testing.websocket import HandshakeRejected
+
+    @api.websocket("/ws")
+    async def ws(websocket: WebSocket):
+        await websocket.accept()
+        await websocket.send_text("hi")
+
+    allowed = {"cors_allowed_origins": ["https://a.example"], "read_django_settings": False}
+    async with WebSocketTestClient(api, "/ws", headers={"Origin": "https://a.example"}, **allowed) as conn:
+        assert await conn.receive_text() == "hi"
+    with pytest.raises(HandshakeRejected) as info:
+        async with WebSocketTestClient(api, "/ws", headers={"Origin": "https://b.example"}, **allowed):
+            pass
+    assert info.value.status_code == 403

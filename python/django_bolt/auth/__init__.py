@@ -24,6 +24,14 @@ from .guards import (
     Requires,
     get_default_permission_classes,
 )
+from .jwt_utils import (
+    CurrentUser,
+    OptionalCurrentUser,
+    extract_user_id_from_context,
+    get_auth_context,
+    require_current_user,
+    require_current_user_sync,
+)
 from .revocation import (
     DjangoCacheRevocation,
     DjangoORMRevocation,
@@ -45,6 +53,12 @@ from .users import get_current_user, get_current_user_sync
 from .views import JWTAuthViews
 
 __all__ = [
+    "CurrentUser",
+    "OptionalCurrentUser",
+    "extract_user_id_from_context",
+    "get_auth_context",
+    "require_current_user",
+    "require_current_user_sync",
     "AuthenticationFailed",
     "BaseAuthentication",
     "JWTAuthentication",

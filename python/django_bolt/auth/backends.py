@@ -56,6 +56,12 @@ def _fetch_text(url: str, timeout: float) -> str:
         return resp.read().decode()
 
 
+def _is_public_key_pem(value: Any) -> bool:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return isinstance(value, str) and value.lstrip().startswith("-----BEGIN") and "PUBLIC KEY-----" in value
+
+
 class JWTAuthentication(BaseAuthentication):
     """Bearer JWTs verified in Rust.
 
@@ -93,6 +99,13 @@ class JWTAuthentication(BaseAuthentication):
 
         if secret is not None and public_key is not None:
             raise ImproperlyConfigured("JWTAuthentication takes either secret= (HMAC) or public_key=, not both")
+        if secret is not None and not secret:
+            raise ImproperlyConfigured("JWTAuthentication secret must not be empty (omit it to use SECRET_KEY)")
+        if leeway < 0:
+            raise ImproperlyConfigured(f"JWTAuthentication leeway must be >= 0 seconds, got {leeway!r}")
+        if _is_public_key_pem(secret) and algorithms and not any(a.upper().startswith("HS") for a in algorithms):
+            # The release takes the verifying PEM as secret= for RS*/PS*/ES*/EdDSA.
+            secret, public_key = None, secret.decode() if isinstance(secret, bytes) else secret
         sources = [x for x in (jwks, jwks_url, oidc_issuer) if x is not None]
         if len(sources) > 1:
             raise ImproperlyConfigured("JWTAuthentication takes one of jwks=, jwks_url= and oidc_issuer=")

@@ -65,9 +65,17 @@ class Requires(BasePermission):
         from django.core.exceptions import ImproperlyConfigured
 
         if not isinstance(claim, str) or not claim:
-            raise ImproperlyConfigured(f"Requires() needs a claim name, got {claim!r}")
+            raise ImproperlyConfigured(f"Requires() needs a claim name (a non-empty string), got {claim!r}")
         if sum((bool(values), all_of is not None, none_of is not None)) > 1:
-            raise ImproperlyConfigured("Requires() takes values, all_of= or none_of=: one of them")
+            raise ImproperlyConfigured("Requires() takes values, all_of= or none_of=: one of them, not both")
+        for name, given in (("all_of", all_of), ("none_of", none_of)):
+            # A string would be taken character by character; an empty list checks nothing.
+            if given is not None and not isinstance(given, (list, tuple, set, frozenset)):
+                raise ImproperlyConfigured(f"Requires({name}=) must be a list/tuple of values, got {given!r}")
+            if given is not None and not given:
+                raise ImproperlyConfigured(f"Requires({name}=) must not be empty")
+        if message is not None and (not isinstance(message, str) or not message):
+            raise ImproperlyConfigured(f"Requires(message=) must be a non-empty string, got {message!r}")
         self.claim = claim
         if values:
             self.quantifier, self.values = "any_of", list(values)
@@ -79,7 +87,7 @@ class Requires(BasePermission):
             self.quantifier, self.values = "truthy", []
         for v in self.values:
             if not isinstance(v, (str, int, float, bool)):
-                raise ImproperlyConfigured(f"Requires() values must be str/int/float/bool, got {v!r}")
+                raise ImproperlyConfigured(f"Requires() values must be str, int, float, or bool, got {v!r}")
         self.message = message or f"Missing required {claim!r} claim value"
 
     def _describe(self) -> GuardRecord:

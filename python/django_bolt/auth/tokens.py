@@ -7,7 +7,7 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import _core, _json
@@ -41,9 +41,22 @@ def _timestamp(value: datetime | int | float) -> int:
     return int(value)
 
 
+def _utc_seconds(value: datetime | int | None) -> datetime | int | None:
+    # Datetimes are kept in UTC to the second (what a JWT can carry); timestamps stay as they are.
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).replace(microsecond=0)
+    return value
+
+
 @dataclasses.dataclass
 class Token:
-    """A JWT's claims; ``encode()`` signs them, ``Token.decode()`` verifies a token."""
+    """A JWT's claims; ``encode()`` signs them, ``Token.decode()`` verifies a token.
+
+    A new token is checked: ``sub`` non-empty, ``exp`` in the future, ``iat`` (default: now) not
+    in the future. ``Token.create(sub, expires_delta=...)`` builds one from a lifetime.
+    """
 
     sub: str
     exp: datetime | int
@@ -54,20 +67,68 @@ class Token:
     jti: str | None = None
     is_staff: bool | None = None
     is_superuser: bool | None = None
+    is_admin: bool | None = None
     permissions: list[str] | None = None
     extras: dict[str, Any] = dataclasses.field(default_factory=dict)
+    _skip_validation: dataclasses.InitVar[bool] = False
+
+    def __post_init__(self, _skip_validation: bool) -> None:
+        self.exp = _utc_seconds(self.exp)  # type: ignore[assignment]
+        self.nbf = _utc_seconds(self.nbf)
+        self.iat = _utc_seconds(self.iat) if self.iat is not None else datetime.now(timezone.utc).replace(microsecond=0)
+        if _skip_validation:  # a decoded token was verified already (with its leeway)
+            return
+        if not isinstance(self.sub, str) or not self.sub:
+            raise ValueError("Token 'sub' must be a non-empty string")
+        now = time.time()
+        if _timestamp(self.exp) <= now:
+            raise ValueError("Token 'exp' must be in the future")
+        if _timestamp(self.iat) > now + 1:  # a second of slack for clocks read twice
+            raise ValueError("Token 'iat' must be current or past")
+
+    @classmethod
+    def create(
+        cls,
+        sub: str,
+        expires_delta: timedelta | None = None,
+        issuer: str | None = None,
+        audience: str | None = None,
+        is_staff: bool = False,
+        is_admin: bool = False,
+        permissions: list[str] | None = None,
+        **extra_claims: Any,
+    ) -> Token:
+        """A token for ``sub`` that expires after ``expires_delta`` (default: one hour), with a
+        fresh ``jti``; other keyword arguments become extra claims."""
+        now = datetime.now(timezone.utc)
+        return cls(
+            sub=sub,
+            exp=now + (expires_delta if expires_delta is not None else timedelta(hours=1)),
+            iat=now,
+            iss=issuer,
+            aud=audience,
+            jti=uuid.uuid4().hex,
+            is_staff=is_staff,
+            is_admin=is_admin,
+            permissions=permissions,
+            extras=dict(extra_claims),
+        )
 
     def to_claims(self) -> dict[str, Any]:
         claims: dict[str, Any] = {"sub": str(self.sub), "exp": _timestamp(self.exp)}
         claims["iat"] = _timestamp(self.iat) if self.iat is not None else int(time.time())
         if self.nbf is not None:
             claims["nbf"] = _timestamp(self.nbf)
-        for name in ("iss", "aud", "jti", "is_staff", "is_superuser", "permissions"):
+        for name in ("iss", "aud", "jti", "is_staff", "is_superuser", "is_admin", "permissions"):
             value = getattr(self, name)
             if value is not None:
                 claims[name] = value
         claims.update(self.extras)
         return claims
+
+    def to_dict(self) -> dict[str, Any]:
+        """The claims, datetimes as Unix timestamps (the release's name for ``to_claims``)."""
+        return self.to_claims()
 
     def encode(self, secret: str | bytes | None = None, algorithm: str = "HS256", kid: str | None = None) -> str:
         return encode(self.to_claims(), secret, algorithm, kid)
@@ -94,7 +155,10 @@ class Token:
         fields = {k: claims.pop(k) for k in list(claims) if k in known}
         if "sub" not in fields or "exp" not in fields:
             raise ValueError("token has no sub/exp")
-        return cls(**fields, extras=claims)
+        for name in ("exp", "iat", "nbf"):  # times come back as UTC datetimes, as they went in
+            if isinstance(fields.get(name), (int, float)):
+                fields[name] = datetime.fromtimestamp(fields[name], timezone.utc)
+        return cls(**fields, extras=claims, _skip_validation=True)
 
 
 def create_jwt_for_user(

@@ -133,13 +133,19 @@ class LoopSafeUserLoader:
         return user
 
 
+def _authenticated(user: Any) -> Any:
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 async def get_current_user(request: Any) -> Any:
-    """The authenticated Django user (``AnonymousUser`` if none), loaded without blocking the loop."""
-    return await request.auser()
+    """Dependency: the authenticated Django user, loaded without blocking the loop, or ``None``
+    when nobody is authenticated or the token's user does not exist (as in the release)."""
+    return _authenticated(await request.auser())
 
 
 def get_current_user_sync(request: Any) -> Any:
-    return request.user
+    """Sync form of ``get_current_user``."""
+    return _authenticated(request.user)
 
 
 __all__ = ["DjangoUserLoader", "LoopSafeUserLoader", "get_current_user", "get_current_user_sync"]

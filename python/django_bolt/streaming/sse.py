@@ -10,8 +10,9 @@ from .. import _json
 
 
 def _no_line_breaks(field: str, value: str) -> None:
+    # A line break would end the field early and let the rest inject other fields.
     if "\n" in value or "\r" in value or "\0" in value:
-        raise ValueError(f"SSE '{field}' must not contain line breaks or NUL characters")
+        raise ValueError(f"SSE '{field}' must not contain null characters or line breaks")
 
 
 class ServerSentEvent(msgspec.Struct, frozen=True):
@@ -31,7 +32,7 @@ class ServerSentEvent(msgspec.Struct, frozen=True):
 
     def __post_init__(self) -> None:
         if self.data is not None and self.raw_data is not None:
-            raise ValueError("set either 'data' (JSON-encoded) or 'raw_data' (text), not both")
+            raise ValueError("Cannot set both 'data' (JSON-encoded) and 'raw_data' (text)")
         if self.event is not None:
             _no_line_breaks("event", self.event)
         if self.id is not None:
@@ -40,26 +41,52 @@ class ServerSentEvent(msgspec.Struct, frozen=True):
             raise ValueError("SSE 'retry' must be a non-negative integer (milliseconds)")
 
 
-def _field_lines(name: str, text: str) -> list[str]:
-    # Each line of a multi-line value becomes its own field line, as the spec reassembles them.
-    return [f"{name}: {line}" for line in (text.splitlines() or [""])]
+def format_sse_event(
+    *,
+    data_str: str | None = None,
+    data_bytes: bytes | None = None,
+    event: str | None = None,
+    id: str | None = None,
+    retry: int | None = None,
+    comment: str | None = None,
+) -> bytes:
+    """One event in ``text/event-stream`` form from already serialized data (``data_str``, or
+    ``data_bytes`` when it is encoded already). Each line of a multi-line data or comment gets
+    its own field line; fields come in the order comment, event, data, id, retry; the block
+    ends with a blank line (an event with no field is just that blank line)."""
+    if data_str is not None and data_bytes is not None:
+        raise ValueError("Cannot set both 'data_str' and 'data_bytes'")
+    if event is not None:
+        _no_line_breaks("event", event)
+    if id is not None:
+        _no_line_breaks("id", id)
+    out = bytearray()
+    if comment is not None:
+        for line in comment.splitlines() or [""]:
+            out += b": " + line.encode() + b"\n"
+    if event is not None:
+        out += b"event: " + event.encode() + b"\n"
+    if data_bytes is not None:
+        data_str = data_bytes.decode()
+    if data_str is not None:
+        for line in data_str.splitlines() or [""]:
+            out += b"data: " + line.encode() + b"\n"
+    if id is not None:
+        out += b"id: " + id.encode() + b"\n"
+    if retry is not None:
+        out += b"retry: " + str(int(retry)).encode() + b"\n"
+    out += b"\n"
+    return bytes(out)
 
 
 def encode_event(event: ServerSentEvent) -> bytes:
-    lines: list[str] = []
-    if event.comment is not None:
-        lines += [f": {line}" for line in (event.comment.splitlines() or [""])]
-    if event.event is not None:
-        lines.append(f"event: {event.event}")
-    if event.id is not None:
-        lines.append(f"id: {event.id}")
-    if event.retry is not None:
-        lines.append(f"retry: {event.retry}")
     if event.raw_data is not None:
-        lines += _field_lines("data", event.raw_data)
+        data = event.raw_data
     elif event.data is not None:
-        lines += _field_lines("data", _json.encode(event.data).decode())
-    return ("\n".join(lines) + "\n\n").encode()
+        data = _json.encode(event.data).decode()
+    else:
+        data = None
+    return format_sse_event(data_str=data, event=event.event, id=event.id, retry=event.retry, comment=event.comment)
 
 
 def encode_sse_chunk(chunk: Any) -> bytes:

@@ -72,17 +72,35 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
         return await loop.run_in_executor(None, _call, self.app, request, True)
 
 
-def _app_of(api: BoltAPI | _core.App) -> _core.App:
-    return api if isinstance(api, _core.App) else api.compile()
+def _app_of(api: BoltAPI | _core.App, cors_allowed_origins: Any = None, read_django_settings: bool = True) -> _core.App:
+    """The compiled app. The release's client options: ``cors_allowed_origins`` stands in for
+    ``CORS_ALLOWED_ORIGINS``; ``read_django_settings=False`` leaves out the project's CORS and
+    static-file settings (the rest, ALLOWED_HOSTS and limits included, still apply)."""
+    if cors_allowed_origins is None and read_django_settings:
+        return api if isinstance(api, _core.App) else api.compile()
+    if isinstance(api, _core.App):
+        raise TypeError("cors_allowed_origins=/read_django_settings=False need the BoltAPI, not a compiled app")
+    import dataclasses  # noqa: PLC0415
+
+    from ..conf import BoltConfig  # noqa: PLC0415
+
+    origins = None if cors_allowed_origins is None else list(cors_allowed_origins)
+    config = BoltConfig.from_settings(cors_allowed_origins=origins)
+    if not read_django_settings:
+        unset = {
+            f.name: f.default
+            for f in dataclasses.fields(BoltConfig)
+            if f.name.startswith(("cors_", "static")) and not (origins is not None and f.name == "cors_allowed_origins")
+        }
+        config = config.replace(**unset)
+    return api.compile(config)
 
 
 #: The release's client options: the value each one may take here (our client's behaviour), and
 #: why another value is refused instead of ignored.
 _RELEASE_OPTIONS: dict[str, tuple[Any, str]] = {
     "raise_server_exceptions": (False, "a handler's exception is answered as the server answers it (500)"),
-    "read_django_settings": (True, "the client always runs with the project's settings"),
     "use_http_layer": (True, "requests always go through the Rust HTTP pipeline"),
-    "cors_allowed_origins": (None, "set CORS_ALLOWED_ORIGINS (override_settings) instead"),
     "static_files_config": (None, "set STATIC_URL/STATIC_ROOT (override_settings) instead"),
     "share_db_connection": (False, "handlers use their own thread's database connection"),
 }
@@ -101,9 +119,10 @@ class TestClient(httpx.Client):
     __test__ = False  # not a pytest test class
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
+        app = _app_of(api, kwargs.pop("cors_allowed_origins", None), kwargs.pop("read_django_settings", True))
         _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=_Transport(_app_of(api)), base_url=base_url, **kwargs)
+        super().__init__(transport=_Transport(app), base_url=base_url, **kwargs)
 
 
 class AsyncTestClient(httpx.AsyncClient):
@@ -112,6 +131,7 @@ class AsyncTestClient(httpx.AsyncClient):
     __test__ = False
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
+        app = _app_of(api, kwargs.pop("cors_allowed_origins", None), kwargs.pop("read_django_settings", True))
         _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=_AsyncTransport(_app_of(api)), base_url=base_url, **kwargs)
+        super().__init__(transport=_AsyncTransport(app), base_url=base_url, **kwargs)

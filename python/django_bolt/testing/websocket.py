@@ -60,8 +60,14 @@ class WebSocketTestClient:
         subprotocols: list[str] | None = None,
         client: tuple[str, int] = _CLIENT,
         timeout: float = 5.0,
+        *,
+        cors_allowed_origins: list[str] | None = None,
+        read_django_settings: bool = True,
     ) -> None:
-        self.app = api if isinstance(api, _core.App) else api.compile()
+        from .client import _app_of  # noqa: PLC0415 - client imports this module
+
+        # The release's options, as TestClient takes them (origins are checked on the handshake).
+        self.app = _app_of(api, cors_allowed_origins, read_django_settings)
         self.path = path + (f"?{query_string}" if query_string else "")
         self.headers = dict(headers or {})
         self.subprotocols = list(subprotocols or [])

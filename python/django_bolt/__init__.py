@@ -48,6 +48,7 @@ from .views import (
     UpdateMixin,
     ViewSet,
     action,
+)
 from .streaming.sse import format_sse_event
 from .types import (
     APIKeyAuth,

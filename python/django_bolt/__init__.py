@@ -36,6 +36,17 @@ from .responses import (
     StreamingResponse,
 )
 from .router import Router
+from .streaming.sse import format_sse_event
+from .types import (
+    APIKeyAuth,
+    AuthContext,
+    DjangoModel,
+    JWTClaims,
+    RequestProtocol,
+    TimingState,
+    TracingState,
+    UserType,
+)
 from .views import (
     APIView,
     CreateMixin,
@@ -48,17 +59,6 @@ from .views import (
     UpdateMixin,
     ViewSet,
     action,
-)
-from .streaming.sse import format_sse_event
-from .types import (
-    APIKeyAuth,
-    AuthContext,
-    DjangoModel,
-    JWTClaims,
-    RequestProtocol,
-    TimingState,
-    TracingState,
-    UserType,
 )
 from .websocket import (
     CloseCode,

@@ -500,6 +500,21 @@ def test_a_none_default_the_field_type_refuses_is_left_out():
     validate(doc)
 
 
+def test_path_parameters_read_from_the_request_are_documented():
+    api = BoltAPI()
+
+    @api.get("/shelves/{shelf}/books/{book_id}")
+    async def book(request, book_id: int) -> dict:
+        return {"shelf": request.params["shelf"], "book": book_id}
+
+    doc = document(api)
+    found = {p["name"]: p for p in params(operation(doc, "/shelves/{shelf}/books/{book_id}")).values()}
+    assert found["shelf"] == {"name": "shelf", "in": "path", "required": True, "schema": {"type": "string"}}
+    assert found["book_id"]["schema"]["type"] == "integer"
+    validate = pytest.importorskip("openapi_spec_validator", reason="openapi-spec-validator is not installed").validate
+    validate(doc)
+
+
 def test_every_document_of_the_session_is_valid():
     """Runs last (conftest): every document the session's APIs produced is valid OpenAPI 3.1."""
     import json

@@ -448,6 +448,14 @@ class SchemaGenerator:
                 )
                 if p is not None
             ]
+            # A handler that takes the request may leave path parameters out of its arguments
+            # (it reads request.params): each template variable is still a required string.
+            named = {p["name"] for p in parameters if p["in"] == "path"}
+            parameters += [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in dict.fromkeys(_PATH_PARAM.findall(path))
+                if name not in named
+            ]
             if parameters:
                 operation["parameters"] = parameters
             body = self.request_body(entry, where)

@@ -1,6 +1,7 @@
 """Parameters: query, header, cookie, JSON body, forms, files, Depends, Request and constraints."""
 
 import dataclasses
+import sys
 from typing import Annotated
 
 import msgspec
@@ -210,6 +211,10 @@ def test_deeply_nested_json_is_422_not_500(api, client_for, caplog, depth, kind)
     raw = _nested(depth, kind)
     for path in ("/struct", "/dict", "/list", "/node", "/two"):
         response = client.post(path, content=raw, headers={"content-type": "application/json"})
+        # CPython 3.13 lets C code recurse 10,000 levels (3.12: 1,500), so there a body 2,000
+        # levels deep that fits the type is decoded; past the interpreter's limit it is a 422.
+        if depth < 10_000 and sys.version_info >= (3, 13) and response.status_code == 200:
+            continue
         assert response.status_code == 422, (path, response.text[:300])
         detail = response.json()["detail"]
         assert isinstance(detail, list) and detail, detail

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from .module_deps import SRC, cycles, dependencies, strip_code
 
 DOC = SRC.parent / "docs" / "architecture.md"
+
+# The conda recipe's tests ship tests/ alone; CI runs these from the repository.
+pytestmark = pytest.mark.skipif(not SRC.is_dir(), reason="the Rust sources are not here (a packaged test run)")
 
 
 def documented_layers() -> dict[str, int]:

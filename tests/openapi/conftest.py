@@ -74,6 +74,9 @@ def _accepts(port: int) -> bool:
 @pytest.fixture(scope="module")
 def example_server(tmp_path_factory) -> ExampleServer:
     """``examples/`` served by ``manage.py runbolt`` on a free port, on a fresh SQLite database."""
+    if not EXAMPLES.is_dir():
+        # The conda recipe's tests ship tests/ alone; CI runs these from the repository.
+        pytest.skip("examples/ is not here (a packaged test run)")
     tmp = tmp_path_factory.mktemp("example")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOLT_TEST_", "DJANGO_SETTINGS"))}
     env.update(EXAMPLE_DB=str(tmp / "db.sqlite3"), EXAMPLE_API_KEY=EXAMPLE_KEY, PYTHONUNBUFFERED="1", DJANGO_DEBUG="0")

@@ -24,6 +24,18 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 BOLT_API = os.environ.get("BOLT_TEST_API") or None
+# Django's LocaleMiddleware reads it (tests/middleware/test_django_middleware.py).
+ROOT_URLCONF = "tests.testapp.mw_urls"
+# django-csp's middleware, a third-party middleware under django_middleware= (tests/middleware).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"]}}
+# django_bolt.shortcuts.render (tests/responses): the test app's templates/.
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
 
 # File responses and static files (tests/streaming): one directory per test session, shared with
 # the server subprocesses through the environment.

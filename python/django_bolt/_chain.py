@@ -2,7 +2,7 @@
 
 Rust calls ``chain(request, handler, args, kwargs)`` for a route that has one, instead of
 ``handler(*args, **kwargs)``. The stages run in this order: Python authentication backends, Python
-guards, dependencies, Python middleware (an empty slot for now), then the handler. A route with no
+guards, dependencies, Python middleware (``middleware.chain``), then the handler. A route with no
 stage has no chain at all, so Rust calls its handler directly and pays nothing.
 
 A sync handler gets a sync chain (it runs on the worker thread that runs the handler); an async
@@ -242,16 +242,43 @@ def dependency_stage(dependencies: dict[str, DependencyPlan]) -> Stage:
 # ---------------------------------------------------------------- the chain
 
 
-def build_chain(stages: Sequence[Stage], is_async: bool, middleware: Sequence[Any] = ()) -> Callable[..., Any] | None:
-    """The route's ``chain(request, handler, args, kwargs)``, or ``None`` when it has no stage.
+def build_chain(
+    stages: Sequence[Stage], is_async: bool, middleware: Callable[[Any], Any] | None = None
+) -> Callable[..., Any] | None:
+    """The route's ``chain(request, handler, args, kwargs)``, or ``None`` when it has no stage and
+    no middleware.
 
-    ``middleware`` is the slot Python middleware will fill (issue 12); it must be empty today."""
-    if middleware:
-        raise _definition_error("Python middleware in the stage chain is not supported yet")
-    if not stages:
+    ``middleware`` is the route's compiled Python middleware (``middleware.chain``): ``run(request)``
+    in the route's mode, calling the handler stored on the request last."""
+    if not stages and middleware is None:
         return None
     steps = tuple(s.run for s in stages)
     asteps = tuple(s.arun for s in stages)
+    names = tuple(s.name for s in stages) + (("middleware",) if middleware is not None else ())
+
+    if middleware is not None:
+        from .middleware.chain import CALL
+
+        run = middleware
+        if is_async:
+
+            async def amiddleware_chain(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+                for astep in asteps:
+                    await astep(request, kwargs)
+                setattr(request, CALL, (handler, args, kwargs))
+                return await run(request)
+
+            amiddleware_chain.stages = names  # type: ignore[attr-defined]
+            return amiddleware_chain
+
+        def middleware_chain(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+            for step in steps:
+                step(request, kwargs)
+            setattr(request, CALL, (handler, args, kwargs))
+            return run(request)
+
+        middleware_chain.stages = names  # type: ignore[attr-defined]
+        return middleware_chain
 
     if is_async:
 
@@ -260,7 +287,7 @@ def build_chain(stages: Sequence[Stage], is_async: bool, middleware: Sequence[An
                 await astep(request, kwargs)
             return await handler(*args, **kwargs)
 
-        achain.stages = tuple(s.name for s in stages)  # type: ignore[attr-defined]
+        achain.stages = names  # type: ignore[attr-defined]
         return achain
 
     def chain(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
@@ -268,7 +295,7 @@ def build_chain(stages: Sequence[Stage], is_async: bool, middleware: Sequence[An
             step(request, kwargs)
         return handler(*args, **kwargs)
 
-    chain.stages = tuple(s.name for s in stages)  # type: ignore[attr-defined]
+    chain.stages = names  # type: ignore[attr-defined]
     return chain
 
 

@@ -92,6 +92,14 @@ class Request(Generic[_U, _C, _S]):
     """Verified token claims / API-key info (converted on first access), or ``None``."""
     user: Any
     """The Django user (loaded from the token's ``user_id``/``sub`` on first access) or ``AnonymousUser``."""
+    META: dict[str, Any]
+    """WSGI-style keys (``REQUEST_METHOD``, ``PATH_INFO``, ``HTTP_*``, ...), built on first access."""
+    @property
+    def form(self) -> Any:
+        """The urlencoded or multipart fields of the body (a Django ``QueryDict``)."""
+    @property
+    def files(self) -> Any:
+        """The uploaded files of a multipart body (a Django ``MultiValueDict``)."""
     @property
     def auth_backend(self) -> str | None: ...
     @property

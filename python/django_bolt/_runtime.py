@@ -175,11 +175,21 @@ def anonymous_user() -> Any:
 
 
 async def auser(request: Any) -> Any:
+    # Under Django's AuthenticationMiddleware its async loader (no database access on the loop).
+    django_auser = getattr(request, "_bolt_django_auser", None)
+    if django_auser is not None:
+        user = await django_auser()
+        request.user = user
+        return user
     return request.user
 
 
 def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | None] | None = None) -> RuntimeRecord:
     """The objects handed to Rust when an app is compiled."""
+    from django.http.response import HttpResponseBase
+
+    from ._django_responses import to_bolt_response, translate_error
+
     loop = event_loop(event_loop_kind)
     return {
         "json_encode": _json.encode,
@@ -204,6 +214,9 @@ def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | 
         "streaming_response": StreamingResponse,
         "open_stream": open_stream,
         "static_finder": static_finder,
+        "django_response": HttpResponseBase,
+        "to_bolt_response": to_bolt_response,
+        "translate_error": translate_error,
     }
 
 

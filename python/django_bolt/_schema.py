@@ -218,6 +218,12 @@ class RuntimeRecord(TypedDict):
     open_stream: Callable[[Any], tuple[Any, bool, float | None]]
     #: ``find(relative_path) -> absolute path | None`` (DEBUG with staticfiles).
     static_finder: Callable[[str], str | None] | None
+    #: Django's ``HttpResponseBase``.
+    django_response: type
+    #: ``to_bolt_response(django_response) -> Response``.
+    to_bolt_response: Callable[[Any], Any]
+    #: ``translate_error(exc) -> exception | None`` (Django's exceptions as HTTP errors).
+    translate_error: Callable[[BaseException], BaseException | None]
 
 
 class LockedLoopRecord(TypedDict):

@@ -43,8 +43,6 @@ class BoltAPI(RouteCollection):
     ) -> None:
         if trailing_slash not in _TRAILING_SLASH:
             raise ValueError(f"trailing_slash must be one of {_TRAILING_SLASH}, not {trailing_slash!r}")
-        _not_yet("BoltAPI(middleware=)", middleware)
-        _not_yet("BoltAPI(django_middleware=)", django_middleware)
         _not_yet("BoltAPI(lifespan=)", lifespan)
         _not_yet("BoltAPI(error_formatter=)", error_formatter)
         _not_yet("BoltAPI(logging_config=) (use BOLT_ACCESS_LOG for request logs)", logging_config)
@@ -68,6 +66,15 @@ class BoltAPI(RouteCollection):
         #: Auth backends and guards for every route that sets none (before the settings defaults).
         self.auth = auth
         self.guards = guards
+        from .middleware.base import check_middleware
+        from .middleware.compile import DjangoMiddlewareSetting
+
+        #: Python middleware around every route, outermost first: Django's (``django_middleware``),
+        #: then ``middleware``.
+        self.middleware: tuple[Any, ...] = (
+            *((DjangoMiddlewareSetting(django_middleware),) if django_middleware else ()),
+            *(check_middleware(m, "BoltAPI(middleware=)") for m in middleware or ()),
+        )
         self._compiled: _core.App | None = None
         self._compiled_config: BoltConfig | None = None
 
@@ -96,6 +103,7 @@ class BoltAPI(RouteCollection):
             )
         for route in api.routes:
             route = route.with_defaults(api.auth, api.guards, validate_response=api.validate_response)
+            route = route.with_middleware(api.middleware)
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
         if not api.enable_logging:
             self.enable_logging = False
@@ -216,7 +224,21 @@ class BoltAPI(RouteCollection):
             # inside the handler's coroutine instead, with async queries.
             compiled.handler = _async_shaped(compiled.handler, shape.__self__)
             shape = None
-        chain = build_chain(stages, compiled.is_async)
+        middleware = None
+        if not route.fixed and not is_websocket:
+            from .middleware.compile import route_middleware_chain
+
+            middleware = route_middleware_chain(
+                (*self.middleware, *route.middleware),
+                route.handler,
+                compiled.is_async,
+                route.status_code,
+                shape,
+                where,
+            )
+            if middleware is not None:
+                shape = None  # applied by the middleware chain, before middleware see the response
+        chain = build_chain(stages, compiled.is_async, middleware)
         record: RouteRecord = {
             "method": route.method,
             "kind": "websocket" if is_websocket else "http",

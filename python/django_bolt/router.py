@@ -51,6 +51,13 @@ class RouteDef(RouteOptions):
     validate_response: bool | None = None
     #: Rendered once at startup and served by Rust without calling Python (see ``static``).
     fixed: bool = False
+    #: Python middleware of enclosing routers and mounted APIs, outermost first (the API's own
+    #: and the handler's ``@middleware`` are added when the route is compiled).
+    middleware: tuple[Any, ...] = ()
+
+    def with_middleware(self, outer: Sequence[Any]) -> RouteDef:
+        """This route inside ``outer`` middleware."""
+        return dataclasses.replace(self, middleware=(*outer, *self.middleware)) if outer else self
 
     def with_prefix(self, prefix: str) -> RouteDef:
         return dataclasses.replace(self, path=join_paths(prefix, self.path))
@@ -289,23 +296,36 @@ class RouteCollection:
 class Router(RouteCollection):
     """A group of routes included into an API with ``api.include_router(router, prefix=...)``."""
 
-    def __init__(self, prefix: str = "", tags: list[str] | None = None, auth: Any = None, guards: Any = None) -> None:
+    def __init__(
+        self,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        auth: Any = None,
+        guards: Any = None,
+        middleware: Sequence[Any] | None = None,
+    ) -> None:
+        from .middleware.base import check_middleware
+
         super().__init__(prefix)
         self.tags = tags
         self.auth = auth
         self.guards = guards
+        #: Python middleware around every route of this router (inside the API's own).
+        self.middleware = tuple(check_middleware(m, "Router(middleware=)") for m in middleware or ())
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         # Layered like every enclosing router/API (RouteDef.with_defaults, the one place for it):
         # the router's auth/guards where the route sets none; its tags before the route's.
         super()._add(method, path, handler, **options)
-        self.routes[-1] = self.routes[-1].with_defaults(self.auth, self.guards, self.tags)
+        self.routes[-1] = (
+            self.routes[-1].with_defaults(self.auth, self.guards, self.tags).with_middleware(self.middleware)
+        )
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         """``router``'s routes under this router: they also get its auth/guards (where they set
         none) and its tags."""
         for route in router.routes:
-            route = route.with_defaults(self.auth, self.guards, self.tags)
+            route = route.with_defaults(self.auth, self.guards, self.tags).with_middleware(self.middleware)
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
 
 

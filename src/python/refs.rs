@@ -37,6 +37,12 @@ pub struct PyRefs {
     pub open_stream: Py<PyAny>,
     /// `find(relative_path) -> absolute path | None` (Django's finders, DEBUG only).
     pub static_finder: Option<Py<PyAny>>,
+    /// Django's `HttpResponseBase`.
+    pub django_response_cls: Py<PyAny>,
+    /// `to_bolt_response(django_response) -> Response`.
+    pub to_bolt_response: Py<PyAny>,
+    /// `translate_error(exc) -> exception | None`, asked only about otherwise unhandled errors.
+    pub translate_error: Py<PyAny>,
 }
 
 impl PyRefs {
@@ -67,6 +73,9 @@ impl PyRefs {
             streaming_response_cls: r.streaming_response,
             open_stream: r.open_stream,
             static_finder: r.static_finder,
+            django_response_cls: r.django_response,
+            to_bolt_response: r.to_bolt_response,
+            translate_error: r.translate_error,
         })
     }
 }

@@ -22,6 +22,11 @@ pub struct PyRequest {
     state: OnceLock<Py<PyDict>>,
     user: Mutex<Option<Py<PyAny>>>,
     context: Mutex<Option<Py<PyAny>>>,
+    /// `META` (WSGI-style keys) once built, or as replaced (the Django middleware adapter shares
+    /// the Django request's).
+    meta: Mutex<Option<Py<PyAny>>>,
+    /// `(form, files)` parsed from the body on first access.
+    form_files: OnceLock<Py<PyAny>>,
     /// Set when a Rust auth backend identified the caller; `context` and `user` derive from it.
     identity: Option<Arc<Identity>>,
 }
@@ -43,6 +48,8 @@ impl PyRequest {
             state: OnceLock::new(),
             user: Mutex::new(None),
             context: Mutex::new(None),
+            meta: Mutex::new(None),
+            form_files: OnceLock::new(),
             identity: None,
         }
     }
@@ -259,6 +266,42 @@ impl PyRequest {
         this.refs.auser.bind(py).call1((slf,))
     }
 
+    /// WSGI-style keys (`REQUEST_METHOD`, `PATH_INFO`, `HTTP_*`, ...), built on first access by
+    /// `django_bolt._request_extras.build_meta`.
+    #[getter(META)]
+    fn meta(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        if let Ok(g) = slf.borrow().meta.lock() {
+            if let Some(m) = g.as_ref() {
+                return Ok(m.clone_ref(py));
+            }
+        }
+        let built = extras(py, "build_meta")?.call1((slf,))?.unbind();
+        if let Ok(mut g) = slf.borrow().meta.lock() {
+            *g = Some(built.clone_ref(py));
+        }
+        Ok(built)
+    }
+
+    #[setter(META)]
+    fn set_meta(&self, value: Py<PyAny>) {
+        if let Ok(mut g) = self.meta.lock() {
+            *g = Some(value);
+        }
+    }
+
+    /// The urlencoded or multipart form fields of the body (a Django `QueryDict`).
+    #[getter]
+    fn form(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        Ok(Self::form_files(slf)?.bind(slf.py()).get_item(0)?.unbind())
+    }
+
+    /// The uploaded files of a multipart body (a Django `MultiValueDict` of `UploadedFile`s).
+    #[getter]
+    fn files(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        Ok(Self::form_files(slf)?.bind(slf.py()).get_item(1)?.unbind())
+    }
+
     fn get_full_path(&self) -> String {
         if self.req.query.is_empty() {
             self.req.path.clone()
@@ -334,7 +377,26 @@ fn release_context(identity: &Identity) -> serde_json::Map<String, serde_json::V
     map
 }
 
+fn extras<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("django_bolt._request_extras")?.getattr(name)
+}
+
 impl PyRequest {
+    fn form_files(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        if let Some(parsed) = slf.borrow().form_files.get() {
+            return Ok(parsed.clone_ref(py));
+        }
+        let parsed = extras(py, "parse_form")?.call1((slf,))?.unbind();
+        let this = slf.borrow();
+        let _ = this.form_files.set(parsed);
+        Ok(this
+            .form_files
+            .get()
+            .map(|p| p.clone_ref(py))
+            .unwrap_or_else(|| py.None()))
+    }
+
     fn pending_user(&self) -> Option<(Arc<Py<PyAny>>, String)> {
         let identity = self.identity.as_ref()?;
         Some((identity.user_loader.clone()?, identity.user_id.clone()?))

@@ -118,6 +118,13 @@ fn convert<'py>(
         let body = special(&obj)?;
         return from_response_object(py, refs, &obj, body);
     }
+    // A Django response (HttpResponse, JsonResponse, redirects, streams, files) is sent as it
+    // is: converted to the equivalent Response, so only results that are none of the above pay.
+    if !plain && obj.is_instance(refs.django_response_cls.bind(py))? {
+        let converted = refs.to_bolt_response.bind(py).call1((&obj,))?;
+        let body = special(&converted)?;
+        return from_response_object(py, refs, &converted, body);
+    }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(Response::new(
             status_code,
@@ -296,6 +303,11 @@ fn convert_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: &PyErr) -> PyR
             &exc.getattr(intern!(exc.py(), "headers"))?,
         )?;
         return Ok(resp);
+    }
+    // Django's exceptions (Http404, PermissionDenied, ...) map to HTTP errors.
+    let translated = refs.translate_error.bind(py).call1((exc,))?;
+    if !translated.is_none() {
+        return convert_error(py, refs, debug, &PyErr::from_value(translated));
     }
     let body = refs
         .error_body

@@ -33,6 +33,12 @@ record! {
         pub open_stream: Py<PyAny>,
         /// `find(relative_path) -> path | None` (DEBUG with staticfiles).
         pub static_finder: Option<Py<PyAny>>,
+        /// Django's `HttpResponseBase`: a handler may return any of its subclasses.
+        pub django_response: Py<PyAny>,
+        /// `to_bolt_response(django_response) -> Response` (streams and files stay streamed).
+        pub to_bolt_response: Py<PyAny>,
+        /// `translate_error(exc) -> exception | None`: Django's exceptions as HTTP errors.
+        pub translate_error: Py<PyAny>,
     }
 }
 

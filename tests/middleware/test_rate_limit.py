@@ -132,8 +132,22 @@ def test_bad_arguments():
     with pytest.raises(ValueError):
         rate_limit(key="")
     with pytest.raises(ValueError):
-        skip_middleware("ratelimit")
-    skip_middleware("TimingMiddleware", "myapp.middleware.Audit")  # Python middleware names: accepted
+        skip_middleware("")
+
+
+def test_skip_of_a_middleware_the_route_does_not_have_is_refused_at_compile():
+    from django_bolt import BoltAPI
+    from django_bolt._compile import RouteDefinitionError
+
+    api = BoltAPI()
+
+    @api.get("/typo")
+    @skip_middleware("ratelimit")
+    async def typo() -> dict:
+        return {}
+
+    with pytest.raises(RouteDefinitionError, match="ratelimit"):
+        api.compile()
 
 
 def test_forwarded_for_counts_only_from_trusted_proxies():

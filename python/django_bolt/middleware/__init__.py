@@ -1,6 +1,39 @@
-"""CORS, rate limits and compression (all enforced in Rust; these only configure them)."""
+"""Middleware: CORS, rate limits and compression (enforced in Rust; these only configure them),
+Python middleware (``BoltAPI(middleware=[...])``, ``@middleware``) and Django's middleware
+(``BoltAPI(django_middleware=True)``)."""
 
+from typing import Any
+
+from .base import BaseMiddleware, GetResponse, Middleware, MiddlewareProtocol, middleware
+from .builtin import ErrorHandlerMiddleware, LoggingMiddleware, TimingMiddleware
 from .compression import CompressionConfig
 from .decorators import cors, no_compress, rate_limit, skip_middleware
 
-__all__ = ["CompressionConfig", "cors", "rate_limit", "skip_middleware", "no_compress"]
+_DJANGO_ADAPTER = ("DjangoMiddleware", "DjangoMiddlewareStack", "load_django_middleware")
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on use: the adapter pulls in Django's request handling.
+    if name in _DJANGO_ADAPTER:
+        from . import django_adapter
+
+        return getattr(django_adapter, name)
+    raise AttributeError(name)
+
+
+__all__ = [
+    "CompressionConfig",
+    "cors",
+    "rate_limit",
+    "skip_middleware",
+    "no_compress",
+    "middleware",
+    "MiddlewareProtocol",
+    "BaseMiddleware",
+    "Middleware",
+    "GetResponse",
+    "TimingMiddleware",
+    "LoggingMiddleware",
+    "ErrorHandlerMiddleware",
+    *_DJANGO_ADAPTER,
+]

@@ -1,0 +1,246 @@
+"""Django's middleware classes around bolt handlers (``BoltAPI(django_middleware=...)``).
+
+One ``DjangoMiddlewareStack`` per route turns the bolt request into a real Django ``HttpRequest``
+once, runs Django's middleware chain on it (built like Django's ``load_middleware``: sync/async
+adapted, ``process_view`` hooks run before the handler), hands the handler the bolt request with
+what the middleware added (``session``, ``user``, ``_messages``, ``LANGUAGE_CODE``, ...) and turns
+the final Django response back into a bolt one. Exceptions are not turned into Django's HTML error
+pages: they reach the server, which answers with JSON as for any route.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.module_loading import import_string
+
+from .. import _json
+from .._django_responses import to_bolt_response
+from ..responses import StreamingResponse, _FileBase
+from .chain import _adapt
+
+
+@functools.cache
+def _base_attributes() -> frozenset[str]:
+    """Attributes a Django request has before any middleware ran: not copied to the bolt request."""
+    plain = WSGIRequest({"REQUEST_METHOD": "GET", "wsgi.input": io.BytesIO()})
+    return frozenset(plain.__dict__) | {"_stream", "_read_started", "_body", "_post", "_files", "_encoding"}
+
+
+#: The Django request and the bolt response a carrier stands for.
+_BOLT_REQUEST = "_bolt_request"
+_BOLT_RESPONSE = "_bolt_response"
+
+
+def _class_names(cls: type) -> set[str]:
+    return {cls.__name__, f"{cls.__module__}.{cls.__qualname__}"}
+
+
+def to_django_request(request: Any) -> WSGIRequest:
+    """A Django request for ``request``, sharing its ``META`` (so ``get_token`` and middleware see
+    the same keys)."""
+    body = request.body
+    environ = dict(request.META)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.errors"] = io.StringIO()
+    django_request = WSGIRequest(environ)
+    # The body is read already: Django's request.body/POST read it from memory.
+    django_request._body = body  # type: ignore[attr-defined]
+    request.META = django_request.META
+    setattr(django_request, _BOLT_REQUEST, request)
+    return django_request
+
+
+def _adopt_attributes(django_request: Any, request: Any) -> None:
+    """What Django middleware put on the Django request, on the bolt request too."""
+    for name, value in django_request.__dict__.items():
+        if name in _base_attributes() or name == _BOLT_REQUEST:
+            continue
+        if name == "user" and request.auth_backend is not None:
+            continue  # a bolt authentication backend identified the caller: its user wins
+        if name == "auser":
+            if request.auth_backend is None:
+                request._bolt_django_auser = value
+            continue
+        try:
+            setattr(request, name, value)
+        except AttributeError:  # a read-only attribute of the bolt request (path, method, ...)
+            pass
+
+
+def _carrier(response: Any) -> HttpResponseBase:
+    """A Django response for middleware to read and change, standing for the bolt ``response``."""
+    if isinstance(response, HttpResponseBase):
+        return response
+    if isinstance(response, (StreamingResponse, _FileBase)):
+        carrier = HttpResponse(status=response.status_code)  # the body stays the bolt response's
+        del carrier["Content-Type"]
+    else:
+        content = response.content
+        media_type = response.media_type
+        if content is None:
+            body = b""
+        elif isinstance(content, bytes):
+            body = content
+        elif isinstance(content, str):
+            body = content.encode()
+            media_type = media_type or "text/plain"
+        else:
+            body = _json.encode(content)
+            media_type = media_type or "application/json"
+        if media_type and media_type.startswith("text/") and "charset" not in media_type:
+            media_type += "; charset=utf-8"
+        carrier = HttpResponse(body, status=response.status_code, content_type=media_type)
+        if media_type is None:
+            del carrier["Content-Type"]
+    for name, value in response.headers.items():
+        carrier[name] = value
+    setattr(carrier, _BOLT_RESPONSE, response)
+    return carrier
+
+
+def to_bolt(django_response: HttpResponseBase) -> Any:
+    """The bolt response to send for what Django's middleware returned."""
+    original = getattr(django_response, _BOLT_RESPONSE, None)
+    if original is not None and isinstance(original, (StreamingResponse, _FileBase)):
+        headers = {k: v for k, v in django_response.items() if k.lower() != "content-length"}
+        original.status_code = django_response.status_code
+        original.headers = headers
+        original.cookies = [*original.cookies, *(m.OutputString() for m in django_response.cookies.values())]
+        return original
+    converted = to_bolt_response(django_response)
+    if original is not None:
+        converted.cookies = [*original.cookies, *converted.cookies]
+    return converted
+
+
+class DjangoMiddlewareStack:
+    """Django middleware classes (or dotted paths), first = outermost, run as one bolt middleware."""
+
+    bolt_django_stack = True
+
+    def __init__(self, middleware_classes: Iterable[type | str]) -> None:
+        classes = []
+        for entry in middleware_classes:
+            cls = import_string(entry) if isinstance(entry, str) else entry
+            if not callable(cls):
+                raise ImproperlyConfigured(f"Django middleware {entry!r} is not a class")
+            classes.append(cls)
+        self.middleware_classes: tuple[type, ...] = tuple(classes)
+
+    @property
+    def __name__(self) -> str:
+        return "DjangoMiddlewareStack"
+
+    def names(self) -> set[str]:
+        return set().union(*(_class_names(c) for c in self.middleware_classes)) if self.middleware_classes else set()
+
+    def without(self, skip: set[str]) -> DjangoMiddlewareStack:
+        """This stack without the classes ``@skip_middleware`` names."""
+        kept = DjangoMiddlewareStack(())
+        kept.middleware_classes = tuple(c for c in self.middleware_classes if not (_class_names(c) & skip))
+        return kept
+
+    def build(
+        self, get_response: Callable[[Any], Any], is_async: bool, view: Callable[..., Any]
+    ) -> tuple[Callable[[Any], Any], bool]:
+        """``(run(request), is_async)``: the stack around ``get_response`` in its mode."""
+        view_hooks: list[Callable[..., Any]] = []
+
+        if is_async:
+
+            async def call_view(django_request: Any) -> Any:
+                for hook in view_hooks:
+                    answered = await sync_to_async(hook, thread_sensitive=True)(django_request, view, (), {})
+                    if answered is not None:
+                        return answered
+                request = getattr(django_request, _BOLT_REQUEST)
+                _adopt_attributes(django_request, request)
+                return _carrier(await get_response(request))
+
+            step: Callable[[Any], Any] = call_view
+        else:
+
+            def call_view_sync(django_request: Any) -> Any:
+                for hook in view_hooks:
+                    answered = hook(django_request, view, (), {})
+                    if answered is not None:
+                        return answered
+                request = getattr(django_request, _BOLT_REQUEST)
+                _adopt_attributes(django_request, request)
+                return _carrier(get_response(request))
+
+            step = call_view_sync
+        step_is_async = is_async
+        # As Django's load_middleware: innermost first, each adapted to the mode it can run in.
+        for cls in reversed(self.middleware_classes):
+            can_sync = getattr(cls, "sync_capable", True)
+            can_async = getattr(cls, "async_capable", False)
+            want_async = step_is_async if (can_sync and can_async) else bool(can_async)
+            instance = cls(_adapt(step, step_is_async, want_async))
+            if instance is None:
+                raise ImproperlyConfigured(f"Django middleware {cls!r} returned None")
+            if hasattr(instance, "process_view"):
+                view_hooks.insert(0, instance.process_view)
+            step = instance
+            step_is_async = want_async or iscoroutinefunction(instance)
+        chain = _adapt(step, step_is_async, is_async)
+
+        if is_async:
+
+            async def run(request: Any) -> Any:
+                return to_bolt(await chain(to_django_request(request)))
+
+            return run, True
+
+        def run_sync(request: Any) -> Any:
+            return to_bolt(chain(to_django_request(request)))
+
+        return run_sync, False
+
+    def __repr__(self) -> str:
+        return f"DjangoMiddlewareStack({[c.__name__ for c in self.middleware_classes]})"
+
+
+class DjangoMiddleware(DjangoMiddlewareStack):
+    """One Django middleware class (or dotted path) in ``middleware=[...]``."""
+
+    def __init__(self, middleware_class: type | str) -> None:
+        super().__init__([middleware_class])
+
+
+def load_django_middleware(config: Any) -> list[DjangoMiddlewareStack]:
+    """``django_middleware=``: True (all of ``settings.MIDDLEWARE``), a list of dotted paths or
+    classes, or ``{"include": [...]}``/``{"exclude": [...]}`` filtering ``settings.MIDDLEWARE``."""
+    from django.conf import settings
+
+    if config is None or config is False:
+        return []
+    if config is True:
+        entries: Sequence[Any] = list(settings.MIDDLEWARE)
+    elif isinstance(config, (list, tuple)):
+        entries = list(config)
+    elif isinstance(config, dict):
+        unknown = set(config) - {"include", "exclude"}
+        if unknown:
+            raise ImproperlyConfigured(f"django_middleware: unknown keys {sorted(unknown)}; use include/exclude")
+        include = config.get("include")
+        exclude = set(config.get("exclude") or ())
+        entries = [p for p in settings.MIDDLEWARE if (include is None or p in include) and p not in exclude]
+    else:
+        raise ImproperlyConfigured(
+            f"django_middleware= takes True, a list of dotted paths or an include/exclude dict, not {config!r}"
+        )
+    return [DjangoMiddlewareStack(entries)] if entries else []
+
+
+__all__ = ["DjangoMiddleware", "DjangoMiddlewareStack", "load_django_middleware", "to_django_request"]

@@ -1,0 +1,3 @@
+"""An empty URLconf: LocaleMiddleware reads ROOT_URLCONF (tests/middleware)."""
+
+urlpatterns: list = []

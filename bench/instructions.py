@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE))
 from run import ENDPOINTS, make_payload  # noqa: E402
 
 #: Slow endpoints get fewer requests (valgrind runs code ~50x slower).
-REQUESTS_SCALE = {"post": 0.3, "orm": 0.1, "jwt_user": 0.1}
+REQUESTS_SCALE = {"post": 0.3, "orm": 0.1, "jwt_user": 0.1, "session": 0.1}
 
 
 def free_port() -> int:

@@ -90,6 +90,8 @@ def bench_token(sub: str = "1") -> str:
 
 
 AUTH_HEADERS = (("Authorization", f"Bearer {bench_token()}"),)
+#: The logged-in session seeded by ``manage.py seed_rows`` (BENCH_SESSION there).
+SESSION_HEADERS = (("Cookie", "sessionid=benchsession0000000000000000000001"),)
 
 
 def _expect_json(expected: Any) -> Callable[[str, bytes], str | None]:
@@ -176,6 +178,9 @@ ENDPOINTS = [
     Endpoint("jwt", "GET", "/jwt", _expect_json({"sub": "1"}), headers=AUTH_HEADERS),
     # The same token, and the handler loads the Django user from the database (await request.auser()).
     Endpoint("jwt_user", "GET", "/jwt-user", _expect_json({"username": "bench"}), headers=AUTH_HEADERS),
+    # django_middleware=True (Django's SessionMiddleware + AuthenticationMiddleware): the session
+    # seeded by seed_rows is loaded and the user read from it (two queries per request).
+    Endpoint("session", "GET", "/session", _expect_json({"username": "bench"}), headers=SESSION_HEADERS),
 ]
 
 

@@ -268,3 +268,26 @@ def test_viewsets(load, client_for):
     assert client.get("/books", params={"page_size": 500}).json()["page_size"] == 50
     assert client.post("/books", json={"pages": "x"}).status_code == 422
     assert client.post("/books/999999/read", params={"pages": 1}).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_python_middleware(load):
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    example = load("python_middleware")
+    user = User.objects.create_user("ada", password="unused")
+    session = SessionStore()
+    session.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+    )
+    session.create()
+    client = example.client
+    client.cookies.set("sessionid", session.session_key)
+    # The session cookie is read by Django's SessionMiddleware, the user by its AuthenticationMiddleware.
+    assert client.get("/reports/daily", headers={"x-tenant": "acme"}).json() == {"tenant": "acme", "user": "ada"}

@@ -18,11 +18,16 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
     "django_bolt",
     "benchapp",
 ]
 
-MIDDLEWARE: list[str] = []
+# Only the "session" endpoint (benchapp/api.py, django_middleware=True) runs these.
+MIDDLEWARE: list[str] = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
 
 ROOT_URLCONF = "benchproject.urls"
 

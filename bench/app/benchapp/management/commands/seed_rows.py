@@ -3,9 +3,15 @@
 Run ``python manage.py migrate`` first.  Idempotent: existing rows are removed.
 """
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from benchapp.models import Row, Title, Writer
+
+#: The session key of the benchmark user's login (also in bench/run.py).
+BENCH_SESSION = "benchsession0000000000000000000001"
 
 
 class Command(BaseCommand):
@@ -26,5 +32,22 @@ class Command(BaseCommand):
         # The user named by the JWT endpoints' token (sub "1" on the fresh database).
         from django.contrib.auth import get_user_model
 
-        get_user_model().objects.update_or_create(pk=1, defaults={"username": "bench"})
+        user, _ = get_user_model().objects.update_or_create(pk=1, defaults={"username": "bench"})
+        # The logged-in session the "session" endpoint's cookie names (run.py SESSION_KEY).
+        from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+        from django.contrib.sessions.backends.db import SessionStore
+        from django.contrib.sessions.models import Session
+
+        Session.objects.filter(session_key=BENCH_SESSION).delete()
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        # Stored under this fixed key directly: a SessionStore would pick a key of its own.
+        Session.objects.create(
+            session_key=BENCH_SESSION,
+            session_data=SessionStore().encode(data),
+            expire_date=timezone.now() + timedelta(days=30),
+        )
         self.stdout.write(f"seeded {Row.objects.count()} rows")

@@ -29,12 +29,28 @@ def _headers_and_cookies(django_response: HttpResponseBase) -> tuple[dict[str, s
     return headers, cookies
 
 
+def _release(django_response: HttpResponseBase) -> None:
+    """Closes what the response holds (the file of a FileResponse, a stream's iterator) as Django's
+    ``close()`` does, without its ``request_finished`` signal: that signal closes the database
+    connection (CONN_MAX_AGE) and belongs to the request's end, not to one response object."""
+    closers = getattr(django_response, "_resource_closers", None)
+    if closers is None:  # not Django's HttpResponseBase layout: its own close()
+        django_response.close()
+        return
+    for closer in closers:
+        try:
+            closer()
+        except Exception:  # noqa: BLE001 - as Django: every closer runs
+            logging.getLogger("django_bolt").exception("closing a Django response failed")
+    closers.clear()
+    django_response.closed = True
+
+
 def _closing(django_response: HttpResponseBase, chunks: Iterator[bytes]) -> Iterator[bytes]:
-    # Django's close() closes the file of a FileResponse and whatever the stream holds.
     try:
         yield from chunks
     finally:
-        django_response.close()
+        _release(django_response)
 
 
 async def _aclosing(django_response: HttpResponseBase, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -42,7 +58,7 @@ async def _aclosing(django_response: HttpResponseBase, chunks: AsyncIterator[byt
         async for chunk in chunks:
             yield chunk
     finally:
-        django_response.close()
+        _release(django_response)
 
 
 def to_bolt_response(django_response: HttpResponseBase) -> Response:
@@ -57,7 +73,7 @@ def to_bolt_response(django_response: HttpResponseBase) -> Response:
         response: Response = StreamingResponse(content, status_code=django_response.status_code, headers=headers)
     else:
         response = Response(django_response.content, django_response.status_code, headers)  # type: ignore[attr-defined]
-        django_response.close()
+        _release(django_response)
     response.cookies = cookies
     return response
 

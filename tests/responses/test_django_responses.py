@@ -91,3 +91,22 @@ def test_form_and_files(client):
     assert r.json() == {"name": "é", "tags": ["x"], "file": None}
     r = client.post("/dj/form", content=b"{}", headers={"content-type": "application/json"})
     assert r.json() == {"name": None, "tags": [], "file": None}
+
+
+def test_sending_a_django_response_does_not_end_the_request(client):
+    # HttpResponse.close() sends request_finished, which closes the thread's database connection:
+    # the response's resources are released without it.
+    from django.core.signals import request_finished
+
+    seen = []
+
+    def receiver(**kwargs):
+        seen.append(kwargs)
+
+    request_finished.connect(receiver)
+    try:
+        assert client.get("/dj/http-response").status_code == 201
+        assert client.get("/dj/file").status_code == 200
+    finally:
+        request_finished.disconnect(receiver)
+    assert seen == []

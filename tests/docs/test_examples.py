@@ -277,7 +277,7 @@ def test_python_middleware(load):
     from django.contrib.sessions.backends.db import SessionStore
 
     example = load("python_middleware")
-    user = User.objects.create_user("ada", password="unused")
+    user = User.objects.create_user("ada")  # no password: no hashing
     session = SessionStore()
     session.update(
         {

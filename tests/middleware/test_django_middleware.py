@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def client(client_for):
     from django.contrib.auth.models import User
 
-    User.objects.create_user("ada", password="unused")
+    User.objects.create_user("ada")  # no password: no hashing
     return client_for(api)
 
 

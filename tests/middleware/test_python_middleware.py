@@ -134,6 +134,8 @@ def test_bad_middleware_entries_are_refused():
         BoltAPI(middleware=["nope"])
     with pytest.raises(TypeError, match="django_middleware"):
         BoltAPI(django_middleware="yes")
+    with pytest.raises(TypeError, match="use @cors"):
+        middleware(cors={"origins": ["*"]})
 
 
 def test_skip_names_matching_nothing_are_refused():

@@ -111,9 +111,15 @@ def check_middleware(entry: Any, where: str, allow_functions: bool = False) -> A
     )
 
 
-def middleware(*entries: Any) -> Callable[[F], F]:
+def middleware(*entries: Any, **settings: Any) -> Callable[[F], F]:
     """Per-route middleware: ``@middleware(A, B)`` on a handler (A outermost), or ``@middleware`` on an
     ``async def fn(request, call_next)`` to make a decorator that attaches it."""
+    if settings:
+        # The release's dict form (``@middleware(cors={...})``) configures Rust middleware.
+        raise TypeError(
+            f"@middleware takes middleware classes or functions, not settings {sorted(settings)}; "
+            "use @cors, @rate_limit or @skip_middleware"
+        )
     if len(entries) == 1 and _is_plain_function(entries[0]):
         spec = FunctionMiddleware(entries[0])
 

@@ -29,6 +29,12 @@ def test_login_sets_the_session_cookie_and_user_follows(client):
     assert client.get("/django/ame").json() == {"user": "ada", "authenticated": True}
 
 
+def test_sync_only_middleware_touching_the_database_under_an_async_handler(client):
+    r = client.get("/django/ame")
+    assert r.status_code == 200
+    assert r.headers["x-users"] == "1"
+
+
 def test_async_login_and_async_session(client):
     assert client.post("/django/alogin", data={"username": "ada"}).json() == {"logged_in": "ada"}
     assert client.get("/django/ame").json()["authenticated"] is True

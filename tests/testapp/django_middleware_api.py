@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django_bolt import BoltAPI, Request
 from django_bolt.middleware import skip_middleware
 
-MIDDLEWARE = [
+MIDDLEWARE: list = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -22,6 +22,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
+
+
+class CountUsers:
+    """An old-style sync-only Django middleware that queries the database: under async handlers it
+    must run in a thread (no SynchronousOnlyOperation)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["X-Users"] = str(User.objects.count())
+        return response
+
+
+MIDDLEWARE.append(CountUsers)
 #: A third-party package's middleware (django-csp: a header on the response, a nonce on the
 #: request); the conda recipe's test environment does not have it.
 HAS_CSP = importlib.util.find_spec("csp") is not None

@@ -16,8 +16,6 @@ from django_bolt import BoltAPI, Request, Router
 from django_bolt.middleware import BaseMiddleware, TimingMiddleware, cors, middleware, skip_middleware
 from django_bolt.shortcuts import render
 
-CALLS: list[str] = []
-
 
 class Tag:
     """Django-style sync middleware: marks the request and the response."""

@@ -85,3 +85,28 @@ def test_third_party_middleware_changes_request_and_response(client):
     r = client.get("/django/nonce")
     assert len(r.json()["nonce"]) >= 16
     assert r.headers["content-security-policy"] == "default-src 'self'"
+
+
+def test_one_django_middleware_with_arguments_in_middleware_list(client_for):
+    from django_bolt import BoltAPI
+    from django_bolt.middleware import DjangoMiddleware, get_django_middleware_setting, load_django_middleware
+
+    class Header:
+        def __init__(self, get_response, value="x"):
+            self.get_response = get_response
+            self.value = value
+
+        def __call__(self, request):
+            response = self.get_response(request)
+            response["X-Value"] = self.value
+            return response
+
+    local = BoltAPI(middleware=[DjangoMiddleware(Header, value="configured")])
+
+    @local.get("/v")
+    async def v() -> dict:
+        return {}
+
+    assert client_for(local).get("/v").headers["x-value"] == "configured"
+    assert get_django_middleware_setting() == []  # tests.settings has no MIDDLEWARE
+    assert load_django_middleware(True) == [] and load_django_middleware(False) == []

@@ -4,12 +4,18 @@ Python middleware (``BoltAPI(middleware=[...])``, ``@middleware``) and Django's 
 
 from typing import Any
 
-from .base import BaseMiddleware, GetResponse, Middleware, MiddlewareProtocol, middleware
+from .base import BaseMiddleware, GetResponse, Middleware, MiddlewareProtocol, MiddlewareType, middleware
 from .builtin import ErrorHandlerMiddleware, LoggingMiddleware, TimingMiddleware
 from .compression import CompressionConfig
 from .decorators import cors, no_compress, rate_limit, skip_middleware
 
-_DJANGO_ADAPTER = ("DjangoMiddleware", "DjangoMiddlewareStack", "load_django_middleware")
+_DJANGO_ADAPTER = (
+    "DjangoMiddleware",
+    "DjangoMiddlewareStack",
+    "load_django_middleware",
+    "get_django_middleware_setting",
+    "DEFAULT_EXCLUDED_MIDDLEWARE",
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -32,6 +38,7 @@ __all__ = [
     "BaseMiddleware",
     "Middleware",
     "GetResponse",
+    "MiddlewareType",
     "TimingMiddleware",
     "LoggingMiddleware",
     "ErrorHandlerMiddleware",

@@ -18,6 +18,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 GetResponse = Callable[[Any], Awaitable[Any]]
 
 
+#: What ``middleware=[...]`` lists: middleware classes (the release's name).
+MiddlewareType = type
+
+
 @runtime_checkable
 class MiddlewareProtocol(Protocol):
     """What a middleware class is: built once with the next step, called per request."""
@@ -148,6 +152,7 @@ __all__ = [
     "BaseMiddleware",
     "Middleware",
     "GetResponse",
+    "MiddlewareType",
     "FunctionMiddleware",
     "middleware",
 ]

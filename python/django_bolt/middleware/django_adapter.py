@@ -212,16 +212,39 @@ class DjangoMiddlewareStack:
 
 
 class DjangoMiddleware(DjangoMiddlewareStack):
-    """One Django middleware class (or dotted path) in ``middleware=[...]``."""
+    """One Django middleware class (or dotted path) in ``middleware=[...]``; ``init_kwargs`` are
+    passed to it with ``get_response``."""
 
-    def __init__(self, middleware_class: type | str) -> None:
+    def __init__(self, middleware_class: type | str, **init_kwargs: Any) -> None:
         super().__init__([middleware_class])
+        if init_kwargs:
+            cls = self.middleware_classes[0]
+            configured = functools.partial(cls, **init_kwargs)
+            # Read like the class itself: name (for @skip_middleware) and sync/async capability.
+            for attribute in ("__name__", "__module__", "__qualname__", "sync_capable", "async_capable"):
+                if hasattr(cls, attribute):
+                    setattr(configured, attribute, getattr(cls, attribute))
+            self.middleware_classes = (configured,)  # type: ignore[assignment]
 
 
-def load_django_middleware(config: Any) -> list[DjangoMiddlewareStack]:
+#: Middleware left out of ``django_middleware=True`` by default: none (the release's name).
+DEFAULT_EXCLUDED_MIDDLEWARE: frozenset[str] = frozenset()
+
+
+def get_django_middleware_setting() -> list[str]:
+    """``settings.MIDDLEWARE`` as a list."""
+    from django.conf import settings
+
+    return list(getattr(settings, "MIDDLEWARE", []))
+
+
+def load_django_middleware(config: Any = True, *, exclude_defaults: bool = True) -> list[DjangoMiddlewareStack]:
     """``django_middleware=``: True (all of ``settings.MIDDLEWARE``), a list of dotted paths or
     classes, or ``{"include": [...]}``/``{"exclude": [...]}`` filtering ``settings.MIDDLEWARE``."""
     from django.conf import settings
+
+    if config is True and exclude_defaults and DEFAULT_EXCLUDED_MIDDLEWARE:
+        config = {"exclude": sorted(DEFAULT_EXCLUDED_MIDDLEWARE)}
 
     if config is None or config is False:
         return []
@@ -243,4 +266,11 @@ def load_django_middleware(config: Any) -> list[DjangoMiddlewareStack]:
     return [DjangoMiddlewareStack(entries)] if entries else []
 
 
-__all__ = ["DjangoMiddleware", "DjangoMiddlewareStack", "load_django_middleware", "to_django_request"]
+__all__ = [
+    "DjangoMiddleware",
+    "DjangoMiddlewareStack",
+    "load_django_middleware",
+    "get_django_middleware_setting",
+    "DEFAULT_EXCLUDED_MIDDLEWARE",
+    "to_django_request",
+]

@@ -149,3 +149,45 @@ def test_skip_names_matching_nothing_are_refused():
 
     with pytest.raises(RouteDefinitionError, match="TimingMiddlware"):
         local.compile()
+
+
+def test_middleware_base_exclude_methods_and_django_errors_under_error_handler(client_for):
+    from django.core.exceptions import PermissionDenied
+    from django_bolt.middleware import Middleware
+
+    class Mark(Middleware):
+        async def process_request(self, request):
+            response = await self.get_response(request)
+            response.headers["X-Mark"] = "1"
+            return response
+
+    class NotOnPost(BaseMiddleware):
+        exclude_methods = ["post"]
+
+        async def process_request(self, request):
+            response = await self.get_response(request)
+            response.headers["X-Not-Post"] = "1"
+            return response
+
+    local = BoltAPI(middleware=[ErrorHandlerMiddleware, Mark, NotOnPost])
+
+    @local.get("/thing")
+    async def get_thing() -> dict:
+        return {}
+
+    @local.post("/thing")
+    async def post_thing() -> dict:
+        return {}
+
+    @local.get("/denied")
+    def denied() -> dict:
+        raise PermissionDenied("not yours")
+
+    client = client_for(local)
+    got = client.get("/thing")
+    assert got.headers["x-mark"] == "1" and got.headers["x-not-post"] == "1"
+    posted = client.post("/thing")
+    assert posted.headers["x-mark"] == "1" and "x-not-post" not in posted.headers
+    # Django's exceptions keep their status through ErrorHandlerMiddleware.
+    r = client.get("/denied")
+    assert (r.status_code, r.json()) == (403, {"detail": "not yours"})

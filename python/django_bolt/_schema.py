@@ -186,6 +186,11 @@ class ServerConfigRecord(TypedDict):
     #: The global CORS policy.
     cors: CorsRecord | None
     ws_allowed_origins: list[str]
+    #: Seconds; for the ping interval and the idle timeout 0 means never.
+    ws_accept_timeout: float
+    ws_ping_interval: float
+    ws_ping_timeout: float
+    ws_idle_timeout: float
 
 
 class RuntimeRecord(TypedDict):

@@ -1,6 +1,7 @@
 //! An accepted connection: moves frames between the socket and the handler's channels until
 //! one side closes. tungstenite does the framing (masking, fragmentation, control frames,
-//! UTF-8, size limits) and answers pings and close frames itself.
+//! UTF-8, size limits) and answers pings and close frames itself. The loop here adds the
+//! server's keepalive pings and the idle timeout, and counts the bytes each way.
 
 use super::channel::Outgoing;
 use super::inbox::{Inbox, Incoming};
@@ -8,10 +9,15 @@ use super::Handler;
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use pyo3::prelude::*;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
@@ -25,6 +31,151 @@ pub const NORMAL: u16 = 1000;
 pub const GOING_AWAY: u16 = 1001;
 pub const ABNORMAL: u16 = 1006;
 pub const INTERNAL_ERROR: u16 = 1011;
+
+/// The timers of an open connection (from the `BOLT_WS_*` settings).
+#[derive(Clone, Copy)]
+pub struct Limits {
+    pub max_message: usize,
+    pub ping_interval: Option<Duration>,
+    pub ping_timeout: Duration,
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Limits {
+    pub fn of(config: &crate::config::ServerConfig) -> Limits {
+        Limits {
+            max_message: config.ws_max_message_bytes,
+            ping_interval: config.ws_ping_interval,
+            ping_timeout: config.ws_ping_timeout,
+            idle_timeout: config.ws_idle_timeout,
+        }
+    }
+}
+
+/// How a session went, for the access log.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Summary {
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// The close code the handler saw (1006 when the connection broke without a close frame).
+    pub close_code: Option<u16>,
+}
+
+/// The socket, counting the bytes read and written (frames and their headers).
+struct Counted<S> {
+    inner: S,
+    read: u64,
+    written: u64,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        self.read += (buf.filled().len() - before) as u64;
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
+        if let Poll::Ready(Ok(n)) = polled {
+            self.written += n as u64;
+        }
+        polled
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Keepalive and idle bookkeeping: when the next timer is due and what it means.
+struct Timers {
+    limits: Limits,
+    /// A ping is out: the peer must show itself by then (with `bytes_in` as it was at the ping).
+    awaiting: Option<(Instant, u64)>,
+    next_ping: Option<Instant>,
+    last_message: Instant,
+}
+
+enum Due {
+    Ping,
+    PeerGone,
+    Idle,
+}
+
+impl Timers {
+    fn new(limits: Limits) -> Timers {
+        let now = Instant::now();
+        Timers {
+            limits,
+            awaiting: None,
+            next_ping: limits.ping_interval.map(|i| now + i),
+            last_message: now,
+        }
+    }
+
+    fn wake_at(&self) -> Option<Instant> {
+        let keepalive = match self.awaiting {
+            Some((deadline, _)) => Some(deadline),
+            None => self.next_ping,
+        };
+        let idle = self.limits.idle_timeout.map(|t| self.last_message + t);
+        match (keepalive, idle) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// What is due now; `bytes_in` so far and whether reading is paused (a full inbox: the
+    /// peer's pong may be waiting unread, so it is given the benefit of the doubt).
+    fn due(&mut self, now: Instant, bytes_in: u64, paused: bool) -> Option<Due> {
+        if let Some(idle) = self.limits.idle_timeout {
+            if now >= self.last_message + idle {
+                return Some(Due::Idle);
+            }
+        }
+        match self.awaiting {
+            Some((deadline, at_ping)) if now >= deadline => {
+                if bytes_in > at_ping || paused {
+                    self.alive(now);
+                    None
+                } else {
+                    Some(Due::PeerGone)
+                }
+            }
+            Some(_) => None,
+            None => match self.next_ping {
+                Some(at) if now >= at => {
+                    self.awaiting = Some((now + self.limits.ping_timeout, bytes_in));
+                    Some(Due::Ping)
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// The peer answered (a pong, or anything read since the ping).
+    fn alive(&mut self, now: Instant) {
+        if self.awaiting.take().is_some() {
+            self.next_ping = self.limits.ping_interval.map(|i| now + i);
+        }
+    }
+}
 
 /// The close frame to send for a read error, if one can still be sent.
 fn close_for(error: &WsError) -> Option<(u16, &'static str)> {
@@ -65,67 +216,96 @@ enum Next {
 pub async fn run<S>(
     stream: S,
     buffered: BytesMut,
-    max_message: usize,
+    limits: Limits,
     incoming: Arc<Inbox>,
     outgoing: mpsc::Receiver<Outgoing>,
     handler: Handler,
     shutdown: Option<watch::Receiver<bool>>,
-) where
+) -> Summary
+where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let inbox = Arc::clone(&incoming);
-    pump(
-        stream,
-        buffered,
-        max_message,
-        incoming,
-        outgoing,
-        handler,
-        shutdown,
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(limits.max_message))
+        .max_frame_size(Some(limits.max_message));
+    let counted = Counted {
+        inner: stream,
+        read: buffered.len() as u64,
+        written: 0,
+    };
+    let mut ws = WebSocketStream::from_partially_read(
+        counted,
+        buffered.to_vec(),
+        Role::Server,
+        Some(config),
     )
     .await;
+    let inbox = Arc::clone(&incoming);
+    let close_code = pump(&mut ws, limits, incoming, outgoing, handler, shutdown).await;
     // However the connection ended, a receive still waiting must hear of it.
     inbox.end();
+    let socket = ws.get_ref();
+    Summary {
+        bytes_in: socket.read,
+        bytes_out: socket.written,
+        close_code,
+    }
 }
 
+/// Runs the connection; returns the close code the handler was told.
 async fn pump<S>(
-    stream: S,
-    buffered: BytesMut,
-    max_message: usize,
+    ws: &mut WebSocketStream<Counted<S>>,
+    limits: Limits,
     incoming: Arc<Inbox>,
     mut outgoing: mpsc::Receiver<Outgoing>,
     handler: Handler,
     shutdown: Option<watch::Receiver<bool>>,
-) where
+) -> Option<u16>
+where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(max_message))
-        .max_frame_size(Some(max_message));
-    let mut ws =
-        WebSocketStream::from_partially_read(stream, buffered.to_vec(), Role::Server, Some(config))
-            .await;
+    let incoming = Reported::new(incoming);
     let mut running = match handler {
         Handler::Running(rx) => Some(rx),
         Handler::Done(outcome) => {
             // Accepted and finished in its first step: send what it queued, then close.
             let code = code_of(outcome);
-            finish_handler(&mut ws, &mut outgoing, &incoming, code).await;
-            return;
+            finish_handler(ws, &mut outgoing, &incoming, code).await;
+            return incoming.code();
         }
     };
     let mut shutdown = shutdown;
+    let mut timers = Timers::new(limits);
+    // One timer, moved as the deadlines move (a new one per loop turn would cost an allocation).
+    let far = Instant::now() + Duration::from_secs(86_400 * 365);
+    let timer = tokio::time::sleep_until(timers.wake_at().unwrap_or(far));
+    tokio::pin!(timer);
+    // A write to a peer that stopped reading must not hang the connection past the keepalive.
+    let write_limit = limits.ping_interval.map(|i| i + limits.ping_timeout);
     let next = loop {
+        if let Some(at) = timers.wake_at() {
+            if timer.deadline() != at {
+                timer.as_mut().reset(at);
+            }
+        }
         let step = tokio::select! {
             item = outgoing.recv() => match item {
-                Some(item) => send_batch(&mut ws, item, &mut outgoing).await,
+                Some(item) => {
+                    timers.last_message = Instant::now();
+                    match write_limit {
+                        Some(limit) => tokio::time::timeout(limit, send_batch(ws, item, &mut outgoing))
+                            .await
+                            .unwrap_or_else(|_| incoming.closed(ABNORMAL, "")),
+                        None => send_batch(ws, item, &mut outgoing).await,
+                    }
+                }
                 // The Python side dropped its sender, usually because the handler just returned and
                 // its WebSocket was freed: its outcome decides the close code (racing it here
                 // used to end the connection without a close frame, seen by the client as 1006).
                 None => match running.take() {
                     Some(rx) => {
                         let code = code_of(rx.await.unwrap_or_else(|_| Err(super::lost_handler())));
-                        finish_handler(&mut ws, &mut outgoing, &incoming, code).await;
+                        finish_handler(ws, &mut outgoing, &incoming, code).await;
                         Next::End
                     }
                     None => match ws.send(close_message(NORMAL, "")).await {
@@ -134,7 +314,7 @@ async fn pump<S>(
                     },
                 },
             },
-            message = ws.next(), if !incoming.is_full() => read(&mut ws, message, &incoming).await,
+            message = ws.next(), if !incoming.is_full() => read(ws, message, &incoming, &mut timers).await,
             // The handler has not taken the queued messages yet: stop reading until it does.
             _ = incoming.room(), if incoming.is_full() => Next::Continue,
             outcome = async {
@@ -145,8 +325,40 @@ async fn pump<S>(
             }, if running.is_some() => {
                 running = None;
                 let code = code_of(outcome.unwrap_or_else(|_| Err(super::lost_handler())));
-                finish_handler(&mut ws, &mut outgoing, &incoming, code).await;
+                finish_handler(ws, &mut outgoing, &incoming, code).await;
                 Next::End
+            },
+            () = &mut timer => {
+                let now = Instant::now();
+                match timers.due(now, ws.get_ref().read, incoming.is_full()) {
+                    None => {
+                        if timers.wake_at().is_none() {
+                            timer.as_mut().reset(far);
+                        }
+                        Next::Continue
+                    }
+                    Some(Due::Ping) => {
+                        let ping = ws.send(Message::Ping(Default::default()));
+                        match tokio::time::timeout(limits.ping_timeout, ping).await {
+                            Ok(Ok(())) => Next::Continue,
+                            _ => incoming.closed(ABNORMAL, "keepalive ping timeout"),
+                        }
+                    }
+                    Some(Due::PeerGone) => {
+                        // The peer is presumed gone: tell it (in case it is only slow) without
+                        // waiting for an answer; the handler hears of a connection lost.
+                        let _ = tokio::time::timeout(
+                            CLOSE_WAIT,
+                            ws.send(close_message(INTERNAL_ERROR, "keepalive ping timeout")),
+                        )
+                        .await;
+                        incoming.closed(ABNORMAL, "keepalive ping timeout")
+                    }
+                    Some(Due::Idle) => match ws.send(close_message(GOING_AWAY, "Idle timeout")).await {
+                        Ok(()) => Next::Closing(GOING_AWAY, "Idle timeout".into()),
+                        Err(_) => incoming.closed(ABNORMAL, ""),
+                    },
+                }
             },
             _ = stopping(&mut shutdown) => {
                 shutdown = None;
@@ -163,10 +375,54 @@ async fn pump<S>(
     };
     match next {
         Next::Closing(code, reason) => {
-            await_peer_close(&mut ws).await;
+            await_peer_close(ws).await;
             incoming.push(Incoming::Closed { code, reason });
         }
         Next::End | Next::Continue => {}
+    }
+    incoming.code()
+}
+
+/// The inbox, remembering the close code the handler is told.
+struct Reported {
+    inbox: Arc<Inbox>,
+    /// 0 until a close code is reported (0 is no close code).
+    code: AtomicU16,
+}
+
+impl Reported {
+    fn new(inbox: Arc<Inbox>) -> Reported {
+        Reported {
+            inbox,
+            code: AtomicU16::new(0),
+        }
+    }
+
+    fn push(&self, item: Incoming) {
+        if let Incoming::Closed { code, .. } = &item {
+            self.code.store(*code, Ordering::Relaxed);
+        }
+        self.inbox.push(item);
+    }
+
+    fn closed(&self, code: u16, reason: &str) -> Next {
+        self.push(Incoming::Closed {
+            code,
+            reason: reason.to_owned(),
+        });
+        Next::End
+    }
+
+    fn is_full(&self) -> bool {
+        self.inbox.is_full()
+    }
+
+    async fn room(&self) {
+        self.inbox.room().await
+    }
+
+    fn code(&self) -> Option<u16> {
+        Some(self.code.load(Ordering::Relaxed)).filter(|&c| c != 0)
     }
 }
 
@@ -185,7 +441,8 @@ async fn stopping(shutdown: &mut Option<watch::Receiver<bool>>) {
 async fn read<S>(
     ws: &mut WebSocketStream<S>,
     message: Option<Result<Message, WsError>>,
-    incoming: &Inbox,
+    incoming: &Reported,
+    timers: &mut Timers,
 ) -> Next
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -194,12 +451,16 @@ where
         incoming.push(Incoming::Closed { code, reason });
         Next::End
     };
+    let now = Instant::now();
+    timers.alive(now);
     match message {
         Some(Ok(Message::Text(text))) => {
+            timers.last_message = now;
             incoming.push(Incoming::Text(text));
             Next::Continue
         }
         Some(Ok(Message::Binary(data))) => {
+            timers.last_message = now;
             incoming.push(Incoming::Bytes(data));
             Next::Continue
         }
@@ -261,7 +522,7 @@ where
 async fn finish_handler<S>(
     ws: &mut WebSocketStream<S>,
     outgoing: &mut mpsc::Receiver<Outgoing>,
-    incoming: &Inbox,
+    incoming: &Reported,
     code: u16,
 ) where
     S: AsyncRead + AsyncWrite + Unpin,

@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub ws_ping_timeout: Duration,
     /// A WebSocket with no message either way for this long is closed (`None`: never).
     pub ws_idle_timeout: Option<Duration>,
+    /// `permessage-deflate` is negotiated when the client offers it (and the route allows it).
+    pub ws_compression: bool,
     /// Canonical directories file responses may serve from (`None`: anywhere).
     pub allowed_file_roots: Option<Arc<[PathBuf]>>,
     /// `STATIC_URL` served from disk, when configured.
@@ -77,6 +79,7 @@ impl Default for ServerConfig {
             ws_ping_interval: Some(Duration::from_secs(20)),
             ws_ping_timeout: Duration::from_secs(20),
             ws_idle_timeout: None,
+            ws_compression: true,
             allowed_file_roots: None,
             static_files: None,
             memory_spool_threshold: 1024 * 1024,
@@ -151,6 +154,7 @@ impl ServerConfig {
             ws_ping_interval: optional_secs("ws_ping_interval", r.ws_ping_interval)?,
             ws_ping_timeout: secs("ws_ping_timeout", r.ws_ping_timeout)?,
             ws_idle_timeout: optional_secs("ws_idle_timeout", r.ws_idle_timeout)?,
+            ws_compression: r.ws_compression,
             allowed_file_roots: r.allowed_file_paths.map(|p| canonical_dirs(&p).into()),
             static_files,
             memory_spool_threshold: r.memory_spool_threshold,

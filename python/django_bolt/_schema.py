@@ -191,6 +191,8 @@ class ServerConfigRecord(TypedDict):
     ws_ping_interval: float
     ws_ping_timeout: float
     ws_idle_timeout: float
+    #: ``permessage-deflate`` offered by clients is accepted (routes with ``@no_compress`` excepted).
+    ws_compression: bool
 
 
 class RuntimeRecord(TypedDict):

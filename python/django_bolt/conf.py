@@ -43,6 +43,7 @@ SETTING_NAMES: dict[str, str] = {
     "ws_ping_interval": "BOLT_WS_PING_INTERVAL",
     "ws_ping_timeout": "BOLT_WS_PING_TIMEOUT",
     "ws_idle_timeout": "BOLT_WS_IDLE_TIMEOUT",
+    "ws_compression": "BOLT_WS_COMPRESSION",
     "api": "BOLT_API",
     "rate_limit_redis_url": "BOLT_RATE_LIMIT_REDIS_URL",
     # django-cors-headers' names: the global CORS policy.
@@ -142,6 +143,10 @@ class BoltConfig:
     #: Off by default: a live peer that waits quietly (a feed, a notification channel) is normal,
     #: and pings already end connections whose peer is gone.
     ws_idle_timeout: float = 0.0
+    #: Accept ``permessage-deflate`` (RFC 7692) when the client offers it; ``@no_compress`` turns it
+    #: off for one route. No context is kept between messages (both sides reset), so an idle
+    #: connection holds no compression memory; inflated messages count against the size limit.
+    ws_compression: bool = True
     #: "auto" (uvloop when installed), "asyncio" or "uvloop".
     event_loop: str = "auto"
     api: str | None = None
@@ -284,6 +289,7 @@ class BoltConfig:
             "ws_ping_interval",
             "ws_ping_timeout",
             "ws_idle_timeout",
+            "ws_compression",
         )
         out: ServerConfigRecord = {k: getattr(self, k) for k in keys}  # type: ignore[assignment]
         out["trusted_proxies"] = list(self.trusted_proxies)

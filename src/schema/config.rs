@@ -45,5 +45,6 @@ record! {
         pub ws_ping_interval: f64,
         pub ws_ping_timeout: f64,
         pub ws_idle_timeout: f64,
+        pub ws_compression: bool,
     }
 }

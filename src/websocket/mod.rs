@@ -6,6 +6,7 @@
 //! same `admit` checks as an HTTP request.
 
 pub mod channel;
+pub mod deflate;
 pub mod handshake;
 pub mod inbox;
 pub mod session;
@@ -43,6 +44,8 @@ pub struct Outcome {
 
 struct Accepted {
     accept_key: String,
+    /// The `Sec-WebSocket-Extensions` answer, when `permessage-deflate` was negotiated.
+    extension: Option<&'static str>,
     subprotocol: Option<String>,
     headers: Vec<(String, String)>,
     inbox: Arc<inbox::Inbox>,
@@ -87,10 +90,14 @@ where
             }
         }
         Ok(accepted) => {
+            let mut headers = accepted.headers;
+            if let Some(extension) = accepted.extension {
+                headers.push(("sec-websocket-extensions".into(), extension.into()));
+            }
             let head = handshake::switching_protocols(
                 &accepted.accept_key,
                 accepted.subprotocol.as_deref(),
-                &accepted.headers,
+                &headers,
             );
             let mut outcome = Outcome {
                 status: 101,
@@ -104,7 +111,10 @@ where
             let summary = session::run(
                 stream,
                 buffered,
-                session::Limits::of(&app.config),
+                session::Limits {
+                    deflate: accepted.extension.is_some(),
+                    ..session::Limits::of(&app.config)
+                },
                 accepted.inbox,
                 accepted.outgoing,
                 accepted.handler,
@@ -130,6 +140,17 @@ async fn open(
     handshake::check_origin(&req, &app.config, route.middleware.cors.as_deref())?;
     // The `admit` stage: rate limit, the route's `auth=`/`guards=` (401/403 before the upgrade).
     let identity = admit::check(&app.middleware.limiter, route, &req).await?;
+    // Off by setting, or per route with `@no_compress`.
+    let extension = (app.config.ws_compression && route.middleware.compress)
+        .then(|| {
+            deflate::negotiate(
+                req.headers
+                    .iter()
+                    .filter(|(name, _)| name == "sec-websocket-extensions")
+                    .map(|(_, value)| value.as_str()),
+            )
+        })
+        .flatten();
     let extracted = match params::extract(&route.params, route.needs, &req, &path_params, None) {
         Ok(e) => e,
         Err(ExtractError::BadRequest(m)) => return Err(Response::detail(400, &m)),
@@ -196,6 +217,7 @@ async fn open(
             headers,
         }) => Ok(Accepted {
             accept_key: shake.accept_key,
+            extension,
             subprotocol,
             headers,
             inbox: ends.inbox,

@@ -4,6 +4,7 @@
 //! server's keepalive pings and the idle timeout, and counts the bytes each way.
 
 use super::channel::Outgoing;
+use super::deflate::{is_too_big, Deflater, Inflater};
 use super::inbox::{Inbox, Incoming};
 use super::Handler;
 use bytes::BytesMut;
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
@@ -39,6 +40,8 @@ pub struct Limits {
     pub ping_interval: Option<Duration>,
     pub ping_timeout: Duration,
     pub idle_timeout: Option<Duration>,
+    /// `permessage-deflate` was negotiated.
+    pub deflate: bool,
 }
 
 impl Limits {
@@ -48,6 +51,7 @@ impl Limits {
             ping_interval: config.ws_ping_interval,
             ping_timeout: config.ws_ping_timeout,
             idle_timeout: config.ws_idle_timeout,
+            deflate: false,
         }
     }
 }
@@ -61,45 +65,153 @@ pub struct Summary {
     pub close_code: Option<u16>,
 }
 
-/// The socket, counting the bytes read and written (frames and their headers).
-struct Counted<S> {
+/// The socket, counting the bytes read and written (frames and their headers), with
+/// `permessage-deflate` done on the way through when negotiated.
+struct Wire<S> {
     inner: S,
     read: u64,
     written: u64,
+    deflate: Option<Box<Codec>>,
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
+/// Buffers of the deflate layer: bytes from the socket not yet inflated, inflated bytes not yet
+/// read by tungstenite, tungstenite's bytes not yet deflated, deflated bytes not yet written.
+struct Codec {
+    inflater: Inflater,
+    raw_in: Vec<u8>,
+    ready_in: Vec<u8>,
+    ready_pos: usize,
+    deflater: Deflater,
+    raw_out: Vec<u8>,
+    ready_out: Vec<u8>,
+}
+
+/// Deflated bytes held for a slow peer before writes wait for it.
+const DEFLATED_BACKLOG: usize = 256 * 1024;
+
+impl<S: AsyncWrite + Unpin> Wire<S> {
+    /// Writes out what the deflate layer holds; `Pending` (with the waker registered) if the
+    /// socket cannot take it all now.
+    fn drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some(codec) = self.deflate.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        while !codec.ready_out.is_empty() {
+            match Pin::new(&mut self.inner).poll_write(cx, &codec.ready_out) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => {
+                    self.written += n as u64;
+                    codec.ready_out.drain(..n);
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Wire<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        self.read += (buf.filled().len() - before) as u64;
-        polled
+        let this = &mut *self;
+        let Some(codec) = this.deflate.as_mut() else {
+            let before = buf.filled().len();
+            let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+            this.read += (buf.filled().len() - before) as u64;
+            return polled;
+        };
+        loop {
+            if codec.ready_pos < codec.ready_in.len() {
+                let n = buf.remaining().min(codec.ready_in.len() - codec.ready_pos);
+                buf.put_slice(&codec.ready_in[codec.ready_pos..codec.ready_pos + n]);
+                codec.ready_pos += n;
+                if codec.ready_pos == codec.ready_in.len() {
+                    codec.ready_in.clear();
+                    codec.ready_pos = 0;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if !codec.raw_in.is_empty() {
+                codec
+                    .inflater
+                    .transcode(&mut codec.raw_in, &mut codec.ready_in)?;
+                if !codec.ready_in.is_empty() {
+                    continue;
+                }
+            }
+            let mut chunk = [0u8; 8 * 1024];
+            let mut read = ReadBuf::new(&mut chunk);
+            match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+            let got = read.filled();
+            this.read += got.len() as u64;
+            if got.is_empty() {
+                // End of stream: whatever is left goes to tungstenite as it is, to report.
+                if codec.raw_in.is_empty() {
+                    return Poll::Ready(Ok(()));
+                }
+                codec.ready_in.append(&mut codec.raw_in);
+                continue;
+            }
+            codec.raw_in.extend_from_slice(got);
+        }
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Wire<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
-        if let Poll::Ready(Ok(n)) = polled {
-            self.written += n as u64;
+        let this = &mut *self;
+        if this.deflate.is_none() {
+            let polled = Pin::new(&mut this.inner).poll_write(cx, data);
+            if let Poll::Ready(Ok(n)) = polled {
+                this.written += n as u64;
+            }
+            return polled;
         }
-        polled
+        if let Poll::Ready(Err(e)) = this.drain(cx) {
+            return Poll::Ready(Err(e));
+        }
+        let Some(codec) = this.deflate.as_mut() else {
+            return Poll::Ready(Ok(0));
+        };
+        if codec.ready_out.len() > DEFLATED_BACKLOG {
+            // `drain` registered the waker: the socket is full.
+            return Poll::Pending;
+        }
+        codec.raw_out.extend_from_slice(data);
+        codec
+            .deflater
+            .transcode(&mut codec.raw_out, &mut codec.ready_out);
+        // Written now if the socket takes it: tungstenite does not always flush (its last close
+        // frame is only written), and the rest goes out with the next write or flush.
+        if let Poll::Ready(Err(e)) = this.drain(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(data.len()))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        match self.drain(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut self.inner).poll_flush(cx),
+            other => other,
+        }
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        match self.drain(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut self.inner).poll_shutdown(cx),
+            other => other,
+        }
     }
 }
 
@@ -181,6 +293,7 @@ impl Timers {
 fn close_for(error: &WsError) -> Option<(u16, &'static str)> {
     match error {
         WsError::Capacity(_) => Some((1009, "Message too big")),
+        WsError::Io(e) if is_too_big(e) => Some((1009, "Message too big")),
         WsError::Utf8(_) => Some((1007, "Invalid UTF-8 in a text message")),
         // The peer went away without a close frame: nobody is left to tell.
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
@@ -228,22 +341,36 @@ where
     let config = WebSocketConfig::default()
         .max_message_size(Some(limits.max_message))
         .max_frame_size(Some(limits.max_message));
-    let counted = Counted {
+    // With deflate, bytes read past the request head go through the inflater like the rest.
+    let (deflate, buffered) = match limits.deflate {
+        true => (
+            Some(Box::new(Codec {
+                inflater: Inflater::new(limits.max_message),
+                raw_in: buffered.to_vec(),
+                ready_in: Vec::new(),
+                ready_pos: 0,
+                deflater: Deflater::new(),
+                raw_out: Vec::new(),
+                ready_out: Vec::new(),
+            })),
+            Vec::new(),
+        ),
+        false => (None, buffered.to_vec()),
+    };
+    let wire = Wire {
         inner: stream,
         read: buffered.len() as u64,
         written: 0,
+        deflate,
     };
-    let mut ws = WebSocketStream::from_partially_read(
-        counted,
-        buffered.to_vec(),
-        Role::Server,
-        Some(config),
-    )
-    .await;
+    let mut ws =
+        WebSocketStream::from_partially_read(wire, buffered, Role::Server, Some(config)).await;
     let inbox = Arc::clone(&incoming);
     let close_code = pump(&mut ws, limits, incoming, outgoing, handler, shutdown).await;
     // However the connection ended, a receive still waiting must hear of it.
     inbox.end();
+    // What the deflate layer still holds (the last close frame, say), for a bounded time.
+    let _ = tokio::time::timeout(CLOSE_WAIT, ws.get_mut().flush()).await;
     let socket = ws.get_ref();
     Summary {
         bytes_in: socket.read,
@@ -254,7 +381,7 @@ where
 
 /// Runs the connection; returns the close code the handler was told.
 async fn pump<S>(
-    ws: &mut WebSocketStream<Counted<S>>,
+    ws: &mut WebSocketStream<Wire<S>>,
     limits: Limits,
     incoming: Arc<Inbox>,
     mut outgoing: mpsc::Receiver<Outgoing>,

@@ -100,9 +100,9 @@ async def test_websocket_routes_answer_like_http_routes(apps):
     @sync_to_async
     def users():
         model = get_user_model()
-        plain = model.objects.create_user("plain", password="pw")
-        staff = model.objects.create_user("boss", password="pw", is_staff=True)
-        viewer = model.objects.create_user("viewer", password="pw")
+        plain = model.objects.create_user("plain")
+        staff = model.objects.create_user("boss", is_staff=True)
+        viewer = model.objects.create_user("viewer")
         viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
         return {name: session_headers(u) for name, u in [("plain", plain), ("staff", staff), ("viewer", viewer)]}
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from django_bolt import BoltAPI, CloseCode, HTTPException, Request, WebSocket, WebSocketDisconnect
 from django_bolt.auth import BaseAuthentication, BasePermission, IsAuthenticated, JWTAuthentication
+from django_bolt.middleware import no_compress
 from django_bolt.params import Header
 
 api = BoltAPI()
@@ -170,3 +171,10 @@ class NameHeader(BaseAuthentication):
 async def badge(websocket: WebSocket, request: Request) -> None:
     await websocket.accept()
     await websocket.send_json(request.context)
+
+
+@api.websocket("/ws/uncompressed")
+@no_compress
+async def uncompressed(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(await websocket.receive_text())

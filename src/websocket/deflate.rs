@@ -422,7 +422,7 @@ mod tests {
         assert_eq!(&out[header.size..], text.as_bytes());
 
         let bomb = deflate(&vec![0u8; 10 << 20]).unwrap();
-        assert!(bomb.len() < 20 * 1024);
+        assert!(bomb.len() * 100 < 10 << 20);
         let mut raw = masked_frame(0x80 | 0x40 | 2, &bomb);
         let error = Inflater::new(1 << 20)
             .transcode(&mut raw, &mut Vec::new())

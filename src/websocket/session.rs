@@ -25,6 +25,9 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+/// Bytes read from the socket at a time (and held by an idle connection).
+const READ_BUFFER: usize = 8 * 1024;
+
 /// How long a closing connection waits for the peer's close frame.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
@@ -338,7 +341,11 @@ pub async fn run<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    // tungstenite's 128 KiB default read buffer is allocated per connection up front: with
+    // thousands of idle connections that is most of their memory. Larger frames still get a
+    // buffer of their size when they arrive.
     let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(Some(limits.max_message))
         .max_frame_size(Some(limits.max_message));
     // With deflate, bytes read past the request head go through the inflater like the rest.

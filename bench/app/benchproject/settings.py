@@ -51,3 +51,8 @@ LOGGING = {
         "django_bolt": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# bench/idle_connections.py --websocket: server pings often enough to be seen during the hold.
+if os.environ.get("BENCH_WS_PING_INTERVAL"):
+    BOLT_WS_PING_INTERVAL = float(os.environ["BENCH_WS_PING_INTERVAL"])
+    BOLT_WS_PING_TIMEOUT = BOLT_WS_PING_INTERVAL

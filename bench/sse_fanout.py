@@ -48,7 +48,7 @@ async def _client(port: int, clients: int, seconds: float, interval: float) -> d
     async def subscribe(i: int) -> None:
         nonlocal first_events
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(f"GET /sse?interval={interval} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+        writer.write(f"GET /sse?interval={interval} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
         if b" 200 " not in head.split(b"\r\n", 1)[0]:

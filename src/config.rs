@@ -36,6 +36,16 @@ pub struct ServerConfig {
     pub ws_max_message_bytes: usize,
     /// Origins allowed to open WebSockets besides the server's own; `*` allows any.
     pub ws_allowed_origins: Vec<String>,
+    /// Time a WebSocket handler has to `accept()` before the upgrade is answered with 503.
+    pub ws_accept_timeout: Duration,
+    /// Server pings on an open WebSocket (`None`: never).
+    pub ws_ping_interval: Option<Duration>,
+    /// Time the peer has to show it is there (a pong or any bytes) after a ping.
+    pub ws_ping_timeout: Duration,
+    /// A WebSocket with no message either way for this long is closed (`None`: never).
+    pub ws_idle_timeout: Option<Duration>,
+    /// `permessage-deflate` is negotiated when the client offers it (and the route allows it).
+    pub ws_compression: bool,
     /// Canonical directories file responses may serve from (`None`: anywhere).
     pub allowed_file_roots: Option<Arc<[PathBuf]>>,
     /// `STATIC_URL` served from disk, when configured.
@@ -65,6 +75,11 @@ impl Default for ServerConfig {
             access_log: false,
             ws_max_message_bytes: 1024 * 1024,
             ws_allowed_origins: Vec::new(),
+            ws_accept_timeout: Duration::from_secs(10),
+            ws_ping_interval: Some(Duration::from_secs(20)),
+            ws_ping_timeout: Duration::from_secs(20),
+            ws_idle_timeout: None,
+            ws_compression: true,
             allowed_file_roots: None,
             static_files: None,
             memory_spool_threshold: 1024 * 1024,
@@ -80,6 +95,14 @@ fn secs(key: &str, s: f64) -> PyResult<Duration> {
         )));
     }
     Ok(Duration::from_secs_f64(s))
+}
+
+/// Seconds → a duration, where 0 turns the feature off.
+fn optional_secs(key: &str, s: f64) -> PyResult<Option<Duration>> {
+    if s == 0.0 {
+        return Ok(None);
+    }
+    secs(key, s).map(Some)
 }
 
 /// Directories that exist, canonicalised so containment checks compare real paths.
@@ -127,6 +150,11 @@ impl ServerConfig {
                 .iter()
                 .map(|o| o.trim_end_matches('/').to_ascii_lowercase())
                 .collect(),
+            ws_accept_timeout: secs("ws_accept_timeout", r.ws_accept_timeout)?,
+            ws_ping_interval: optional_secs("ws_ping_interval", r.ws_ping_interval)?,
+            ws_ping_timeout: secs("ws_ping_timeout", r.ws_ping_timeout)?,
+            ws_idle_timeout: optional_secs("ws_idle_timeout", r.ws_idle_timeout)?,
+            ws_compression: r.ws_compression,
             allowed_file_roots: r.allowed_file_paths.map(|p| canonical_dirs(&p).into()),
             static_files,
             memory_spool_threshold: r.memory_spool_threshold,

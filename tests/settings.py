@@ -74,6 +74,10 @@ _bolt_env("BOLT_TEST_TRUSTED_PROXIES", "BOLT_TRUSTED_PROXIES", lambda raw: raw.s
 _bolt_env("BOLT_TEST_PROCESSES", "BOLT_PROCESSES", int)
 _bolt_env("BOLT_TEST_RESPAWN", "BOLT_RESPAWN_FAILED_WORKERS", lambda raw: raw == "1")
 _bolt_env("BOLT_TEST_WS_MAX_MESSAGE", "BOLT_WS_MAX_MESSAGE_SIZE", int)
+_bolt_env("BOLT_TEST_WS_ACCEPT_TIMEOUT", "BOLT_WS_ACCEPT_TIMEOUT", float)
+_bolt_env("BOLT_TEST_WS_PING_INTERVAL", "BOLT_WS_PING_INTERVAL", float)
+_bolt_env("BOLT_TEST_WS_PING_TIMEOUT", "BOLT_WS_PING_TIMEOUT", float)
+_bolt_env("BOLT_TEST_WS_IDLE_TIMEOUT", "BOLT_WS_IDLE_TIMEOUT", float)
 # tests/security: a host list of their own ("," alone: an empty list).
 _bolt_env("BOLT_TEST_ALLOWED_HOSTS", "ALLOWED_HOSTS", lambda raw: [h for h in raw.split(",") if h])
 _bolt_env("BOLT_TEST_USE_X_FORWARDED_HOST", "USE_X_FORWARDED_HOST", lambda raw: raw == "1")

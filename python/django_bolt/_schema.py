@@ -186,6 +186,13 @@ class ServerConfigRecord(TypedDict):
     #: The global CORS policy.
     cors: CorsRecord | None
     ws_allowed_origins: list[str]
+    #: Seconds; for the ping interval and the idle timeout 0 means never.
+    ws_accept_timeout: float
+    ws_ping_interval: float
+    ws_ping_timeout: float
+    ws_idle_timeout: float
+    #: ``permessage-deflate`` offered by clients is accepted (routes with ``@no_compress`` excepted).
+    ws_compression: bool
 
 
 class RuntimeRecord(TypedDict):

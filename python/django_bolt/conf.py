@@ -39,6 +39,11 @@ SETTING_NAMES: dict[str, str] = {
     "event_loop": "BOLT_EVENT_LOOP",
     "ws_max_message_bytes": "BOLT_WS_MAX_MESSAGE_SIZE",
     "ws_allowed_origins": "BOLT_WS_ALLOWED_ORIGINS",
+    "ws_accept_timeout": "BOLT_WS_ACCEPT_TIMEOUT",
+    "ws_ping_interval": "BOLT_WS_PING_INTERVAL",
+    "ws_ping_timeout": "BOLT_WS_PING_TIMEOUT",
+    "ws_idle_timeout": "BOLT_WS_IDLE_TIMEOUT",
+    "ws_compression": "BOLT_WS_COMPRESSION",
     "api": "BOLT_API",
     "rate_limit_redis_url": "BOLT_RATE_LIMIT_REDIS_URL",
     # django-cors-headers' names: the global CORS policy.
@@ -64,6 +69,9 @@ SETTING_ALIASES: dict[str, str] = {
     "cors_allowed_origins": "CORS_ORIGIN_WHITELIST",
     "cors_allowed_origin_regexes": "CORS_ORIGIN_REGEX_WHITELIST",
     "cors_allow_all_origins": "CORS_ORIGIN_ALLOW_ALL",
+    # The 0.13 release's names for the WebSocket keepalive.
+    "ws_ping_interval": "BOLT_WS_HEARTBEAT_INTERVAL",
+    "ws_ping_timeout": "BOLT_WS_CLIENT_TIMEOUT",
 }
 
 _CORS_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
@@ -120,6 +128,25 @@ class BoltConfig:
     #: Origins (``scheme://host[:port]``) whose pages may open WebSockets besides the server's
     #: own and those the route's CORS policy allows; ``"*"`` allows any.
     ws_allowed_origins: tuple[str, ...] = ()
+    #: Seconds a WebSocket handler has to call ``accept()``; after that the upgrade is answered
+    #: 503 (no 101), so a handler stuck before accepting cannot hold the connection.
+    ws_accept_timeout: float = 10.0
+    #: Seconds between server pings on an open WebSocket (0: no pings). Pings find peers that
+    #: vanished without closing (a NAT or load balancer dropped them), which TCP alone notices
+    #: only after many minutes, and keep middleboxes from dropping quiet connections (most
+    #: drop idle flows after 60 s or more).
+    ws_ping_interval: float = 20.0
+    #: Seconds the peer has to answer a ping (a pong or any other bytes) before the connection is
+    #: closed: the peer gets 1011 if it can still hear it, the handler sees 1006.
+    ws_ping_timeout: float = 20.0
+    #: Seconds without a message either way after which a WebSocket is closed with 1001 (0: never).
+    #: Off by default: a live peer that waits quietly (a feed, a notification channel) is normal,
+    #: and pings already end connections whose peer is gone.
+    ws_idle_timeout: float = 0.0
+    #: Accept ``permessage-deflate`` (RFC 7692) when the client offers it; ``@no_compress`` turns it
+    #: off for one route. No context is kept between messages (both sides reset), so an idle
+    #: connection holds no compression memory; inflated messages count against the size limit.
+    ws_compression: bool = True
     #: "auto" (uvloop when installed), "asyncio" or "uvloop".
     event_loop: str = "auto"
     api: str | None = None
@@ -223,6 +250,12 @@ class BoltConfig:
         for name in ("keep_alive_timeout", "header_timeout", "body_timeout", "shutdown_grace", "workers_kill_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{SETTING_NAMES.get(name, name)} must be a positive number of seconds")
+        if self.ws_accept_timeout <= 0 or self.ws_ping_timeout <= 0:
+            name = "ws_accept_timeout" if self.ws_accept_timeout <= 0 else "ws_ping_timeout"
+            raise ValueError(f"{SETTING_NAMES[name]} must be a positive number of seconds")
+        for name in ("ws_ping_interval", "ws_idle_timeout"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{SETTING_NAMES[name]} must be 0 (never) or a positive number of seconds")
         if not 0 <= self.port <= 65535:
             raise ValueError("BOLT_PORT must be between 0 and 65535")
         for origin in self.cors_allowed_origins:
@@ -252,6 +285,11 @@ class BoltConfig:
             "max_connections",
             "access_log",
             "ws_max_message_bytes",
+            "ws_accept_timeout",
+            "ws_ping_interval",
+            "ws_ping_timeout",
+            "ws_idle_timeout",
+            "ws_compression",
         )
         out: ServerConfigRecord = {k: getattr(self, k) for k in keys}  # type: ignore[assignment]
         out["trusted_proxies"] = list(self.trusted_proxies)

@@ -40,5 +40,11 @@ record! {
         #[pyo3(from_py_with = nested_opt::<CorsRecord>)]
         pub cors: Option<CorsRecord>,
         pub ws_allowed_origins: Vec<String>,
+        /// Seconds; for the ping interval and the idle timeout 0 means never.
+        pub ws_accept_timeout: f64,
+        pub ws_ping_interval: f64,
+        pub ws_ping_timeout: f64,
+        pub ws_idle_timeout: f64,
+        pub ws_compression: bool,
     }
 }

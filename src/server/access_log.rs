@@ -17,6 +17,18 @@ pub struct Entry {
     pub status: u16,
     pub bytes: usize,
     pub duration_ms: f64,
+    /// WebSocket requests only: one line per session, written when it ends (`duration_ms`
+    /// spans the session, `bytes` counts what was sent after the 101).
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub websocket: Option<WebSocketSession>,
+}
+
+#[derive(Serialize)]
+pub struct WebSocketSession {
+    pub bytes_in: u64,
+    /// The close code the handler saw (1006: the connection broke without a close frame);
+    /// `null` when the upgrade was refused.
+    pub close_code: Option<u16>,
 }
 
 fn sender() -> &'static SyncSender<Entry> {

@@ -78,7 +78,24 @@ pub async fn serve(
         let resp = match body {
             Received::WebSocket => {
                 // The connection leaves HTTP here, with the bytes read past the request head.
-                crate::websocket::serve(app, stream, buf, req, routed, Some(shutdown)).await;
+                let outcome =
+                    crate::websocket::serve(app, stream, buf, req, routed, Some(shutdown)).await;
+                if let Some((method, path, client)) = log_line {
+                    let session = outcome.session;
+                    access_log::log(access_log::Entry {
+                        time: access_log::now_rfc3339(),
+                        client,
+                        method,
+                        path,
+                        status: outcome.status,
+                        bytes: outcome.bytes_out as usize,
+                        duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+                        websocket: Some(access_log::WebSocketSession {
+                            bytes_in: session.map_or(0, |s| s.bytes_in),
+                            close_code: session.and_then(|s| s.close_code),
+                        }),
+                    });
+                }
                 return;
             }
             Received::Refused(resp, close) => {
@@ -116,6 +133,7 @@ pub async fn serve(
                 status,
                 bytes,
                 duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+                websocket: None,
             });
         }
         if !matches!(written, Ok(true)) {

@@ -23,7 +23,8 @@ use tokio_tungstenite::WebSocketStream;
 
 /// Room in each direction of the in-memory stream, like a socket buffer.
 const PIPE: usize = 256 * 1024;
-const HANDSHAKE_WAIT: Duration = Duration::from_secs(10);
+/// Time for the server's answer beyond the accept timeout.
+const HANDSHAKE_WAIT: Duration = Duration::from_secs(5);
 
 struct ClientState {
     ws: WebSocketStream<DuplexStream>,
@@ -123,6 +124,8 @@ pub fn test_websocket(
         .trim()
         .to_owned();
     let (mut client_io, server_io) = tokio::io::duplex(PIPE);
+    // The server answers by its accept timeout (503) at the latest.
+    let handshake_wait = inner.config.ws_accept_timeout + HANDSHAKE_WAIT;
     let opened = py.detach(|| {
         rt.block_on(async {
             rt.spawn(crate::websocket::serve(
@@ -133,7 +136,7 @@ pub fn test_websocket(
                 routed,
                 None,
             ));
-            tokio::time::timeout(HANDSHAKE_WAIT, read_response(&mut client_io)).await
+            tokio::time::timeout(handshake_wait, read_response(&mut client_io)).await
         })
     });
     let (status, headers, rest) = opened

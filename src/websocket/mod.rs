@@ -6,6 +6,7 @@
 //! same `admit` checks as an HTTP request.
 
 pub mod channel;
+pub mod deflate;
 pub mod handshake;
 pub mod inbox;
 pub mod session;
@@ -14,7 +15,7 @@ use crate::app::App;
 use crate::params::{self, ExtractError};
 use crate::pipeline::admit;
 use crate::pipeline::{Routed, Target};
-use crate::python::coro::{self, Outcome, Step};
+use crate::python::coro::{self, Step};
 use crate::python::response::from_error;
 use crate::request::HttpRequest;
 use crate::response::Response;
@@ -27,12 +28,24 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 /// The handler's task: still running, or finished with its outcome.
 pub enum Handler {
-    Running(oneshot::Receiver<Outcome>),
-    Done(Outcome),
+    Running(oneshot::Receiver<coro::Outcome>),
+    Done(coro::Outcome),
+}
+
+/// How a WebSocket request went, for the access log: the handshake's status (101, or the
+/// refusal's) and, after a 101, the session's bytes and close code.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcome {
+    pub status: u16,
+    /// The refusal's body length for a refused upgrade.
+    pub bytes_out: u64,
+    pub session: Option<session::Summary>,
 }
 
 struct Accepted {
     accept_key: String,
+    /// The `Sec-WebSocket-Extensions` answer, when `permessage-deflate` was negotiated.
+    extension: Option<&'static str>,
     subprotocol: Option<String>,
     headers: Vec<(String, String)>,
     inbox: Arc<inbox::Inbox>,
@@ -49,7 +62,8 @@ pub async fn serve<S>(
     req: HttpRequest,
     routed: Routed,
     shutdown: Option<watch::Receiver<bool>>,
-) where
+) -> Outcome
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let opened = match routed.target {
@@ -69,26 +83,47 @@ pub async fn serve<S>(
             }
             let _ = stream.write_all(&out).await;
             let _ = stream.shutdown().await;
+            Outcome {
+                status: resp.status,
+                bytes_out: resp.content_length().unwrap_or(0),
+                session: None,
+            }
         }
         Ok(accepted) => {
+            let mut headers = accepted.headers;
+            if let Some(extension) = accepted.extension {
+                headers.push(("sec-websocket-extensions".into(), extension.into()));
+            }
             let head = handshake::switching_protocols(
                 &accepted.accept_key,
                 accepted.subprotocol.as_deref(),
-                &accepted.headers,
+                &headers,
             );
+            let mut outcome = Outcome {
+                status: 101,
+                bytes_out: 0,
+                session: None,
+            };
             if stream.write_all(&head).await.is_err() {
-                return;
+                accepted.inbox.end();
+                return outcome;
             }
-            session::run(
+            let summary = session::run(
                 stream,
                 buffered,
-                app.config.ws_max_message_bytes,
+                session::Limits {
+                    deflate: accepted.extension.is_some(),
+                    ..session::Limits::of(&app.config)
+                },
                 accepted.inbox,
                 accepted.outgoing,
                 accepted.handler,
                 shutdown,
             )
             .await;
+            outcome.bytes_out = summary.bytes_out;
+            outcome.session = Some(summary);
+            outcome
         }
     }
 }
@@ -105,6 +140,17 @@ async fn open(
     handshake::check_origin(&req, &app.config, route.middleware.cors.as_deref())?;
     // The `admit` stage: rate limit, the route's `auth=`/`guards=` (401/403 before the upgrade).
     let identity = admit::check(&app.middleware.limiter, route, &req).await?;
+    // Off by setting, or per route with `@no_compress`.
+    let extension = (app.config.ws_compression && route.middleware.compress)
+        .then(|| {
+            deflate::negotiate(
+                req.headers
+                    .iter()
+                    .filter(|(name, _)| name == "sec-websocket-extensions")
+                    .map(|(_, value)| value.as_str()),
+            )
+        })
+        .flatten();
     let extracted = match params::extract(&route.params, route.needs, &req, &path_params, None) {
         Ok(e) => e,
         Err(ExtractError::BadRequest(m)) => return Err(Response::detail(400, &m)),
@@ -139,6 +185,7 @@ async fn open(
     };
     let mut decision_rx = ends.decision;
     let mut decision = decision_rx.try_recv().ok();
+    let mut timed_out = false;
     if decision.is_none() {
         if let Handler::Running(rx) = &mut handler {
             tokio::select! {
@@ -147,8 +194,22 @@ async fn open(
                     handler = Handler::Done(outcome.unwrap_or_else(|_| Err(lost_handler())));
                     decision = decision_rx.try_recv().ok();
                 }
+                () = tokio::time::sleep(app.config.ws_accept_timeout) => timed_out = true,
             }
         }
+    }
+    if timed_out {
+        // The handler may still accept later; it then finds the connection gone (its receive
+        // raises WebSocketDisconnect) instead of holding the socket open without a 101.
+        ends.inbox.push(inbox::Incoming::Closed {
+            code: session::ABNORMAL,
+            reason: "accept timeout".into(),
+        });
+        ends.inbox.end();
+        return Err(Response::detail(
+            503,
+            "The WebSocket handler did not accept the connection in time",
+        ));
     }
     match decision {
         Some(Decision::Accept {
@@ -156,6 +217,7 @@ async fn open(
             headers,
         }) => Ok(Accepted {
             accept_key: shake.accept_key,
+            extension,
             subprotocol,
             headers,
             inbox: ends.inbox,

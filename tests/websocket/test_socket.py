@@ -140,6 +140,15 @@ async def test_auth_is_checked_before_the_upgrade(ws_server):
         assert json.loads(await ws.recv()) == {"sub": "42"}
 
 
+async def test_python_backends_and_guards_are_checked_before_the_upgrade(ws_server):
+    for headers, status in (({}, 401), ({"X-Name": "ann"}, 403), ({"X-Badge": "blue"}, 401)):
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(url(ws_server, "/ws/badge"), additional_headers=headers)
+        assert refused.value.response.status_code == status
+    async with connect(url(ws_server, "/ws/badge"), additional_headers={"X-Name": "ann", "X-Badge": "blue"}) as ws:
+        assert json.loads(await ws.recv()) == {"name": "ann"}
+
+
 def _raw_handshake(port: int, headers: str) -> bytes:
     return send_and_read_head(port, f"GET /ws/echo HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode(), timeout=3)
 

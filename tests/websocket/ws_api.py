@@ -7,7 +7,8 @@ import asyncio
 from typing import Annotated
 
 from django_bolt import BoltAPI, CloseCode, HTTPException, Request, WebSocket, WebSocketDisconnect
-from django_bolt.auth import IsAuthenticated, JWTAuthentication
+from django_bolt.auth import BaseAuthentication, BasePermission, IsAuthenticated, JWTAuthentication
+from django_bolt.middleware import no_compress
 from django_bolt.params import Header
 
 api = BoltAPI()
@@ -90,6 +91,17 @@ async def probe(websocket: WebSocket, name: str) -> None:
         disconnects[name] = exc.code
 
 
+@api.websocket("/ws/slow-accept")
+async def slow_accept(websocket: WebSocket, delay: float = 1.0) -> None:
+    """Accepts only after ``delay`` seconds, past a short accept timeout; records what it then sees."""
+    await asyncio.sleep(delay)
+    await websocket.accept()
+    try:
+        await websocket.receive_text()
+    except WebSocketDisconnect as exc:
+        disconnects["slow-accept"] = exc.code
+
+
 @api.get("/probe/{name}")
 async def probe_result(name: str) -> dict:
     return {"code": disconnects.get(name)}
@@ -138,3 +150,31 @@ async def patient(websocket: WebSocket) -> None:
 async def secure(websocket: WebSocket, request: Request) -> None:
     await websocket.accept()
     await websocket.send_json({"sub": request.context.get("sub")})
+
+
+class BadgeColor(BasePermission):
+    message = "blue badges only"
+
+    async def has_permission(self, request) -> bool:
+        return request.headers.get("x-badge") == "blue"
+
+
+class NameHeader(BaseAuthentication):
+    scheme = "Name"
+
+    def authenticate(self, request):
+        name = request.headers.get("x-name")
+        return {"name": name} if name else None
+
+
+@api.websocket("/ws/badge", auth=[NameHeader()], guards=[BadgeColor()])
+async def badge(websocket: WebSocket, request: Request) -> None:
+    await websocket.accept()
+    await websocket.send_json(request.context)
+
+
+@api.websocket("/ws/uncompressed")
+@no_compress
+async def uncompressed(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(await websocket.receive_text())

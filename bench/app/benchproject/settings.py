@@ -56,3 +56,11 @@ LOGGING = {
         "django_bolt": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# bench/idle_connections.py --websocket: server pings often enough to be seen during the hold.
+if os.environ.get("BENCH_WS_PING_INTERVAL"):
+    BOLT_WS_PING_INTERVAL = float(os.environ["BENCH_WS_PING_INTERVAL"])
+    BOLT_WS_PING_TIMEOUT = BOLT_WS_PING_INTERVAL
+    # The release's names for the same (read by it; ours reads them only without the ones above).
+    BOLT_WS_HEARTBEAT_INTERVAL = BOLT_WS_PING_INTERVAL
+    BOLT_WS_CLIENT_TIMEOUT = 2 * BOLT_WS_PING_INTERVAL

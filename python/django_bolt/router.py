@@ -51,9 +51,16 @@ class RouteDef(RouteOptions):
     validate_response: bool | None = None
     #: Rendered once at startup and served by Rust without calling Python (see ``static``).
     fixed: bool = False
+    #: The URL namespaces the route's name is reversed under, outermost first (``namespace=`` of
+    #: the routers and mounted APIs it came through; the API's own is added by ``django_bolt.urls``).
+    namespace: tuple[str, ...] = ()
 
     def with_prefix(self, prefix: str) -> RouteDef:
         return dataclasses.replace(self, path=join_paths(prefix, self.path))
+
+    def within_namespace(self, namespace: str | None) -> RouteDef:
+        """This route as seen from outside a router or API with ``namespace=``."""
+        return dataclasses.replace(self, namespace=(namespace, *self.namespace)) if namespace else self
 
     def with_defaults(
         self, auth: Any, guards: Any, tags: list[str] | None = None, validate_response: bool | None = None
@@ -286,26 +293,43 @@ class RouteCollection:
         return self.route(path, ["QUERY"], **options)
 
 
-class Router(RouteCollection):
-    """A group of routes included into an API with ``api.include_router(router, prefix=...)``."""
+def check_namespace(namespace: str | None) -> str | None:
+    if namespace is not None and (not isinstance(namespace, str) or not namespace or ":" in namespace):
+        raise ValueError(f"namespace= is a non-empty name without ':', not {namespace!r}")
+    return namespace
 
-    def __init__(self, prefix: str = "", tags: list[str] | None = None, auth: Any = None, guards: Any = None) -> None:
+
+class Router(RouteCollection):
+    """A group of routes included into an API with ``api.include_router(router, prefix=...)``.
+
+    ``namespace=``: the routes' names reverse as ``"<namespace>:<name>"`` (``django_bolt.urls``)."""
+
+    def __init__(
+        self,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        auth: Any = None,
+        guards: Any = None,
+        namespace: str | None = None,
+    ) -> None:
         super().__init__(prefix)
         self.tags = tags
         self.auth = auth
         self.guards = guards
+        self.namespace = check_namespace(namespace)
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         # Layered like every enclosing router/API (RouteDef.with_defaults, the one place for it):
         # the router's auth/guards where the route sets none; its tags before the route's.
         super()._add(method, path, handler, **options)
         self.routes[-1] = self.routes[-1].with_defaults(self.auth, self.guards, self.tags)
+        self.routes[-1] = self.routes[-1].within_namespace(self.namespace)
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         """``router``'s routes under this router: they also get its auth/guards (where they set
         none) and its tags."""
         for route in router.routes:
-            route = route.with_defaults(self.auth, self.guards, self.tags)
+            route = route.with_defaults(self.auth, self.guards, self.tags).within_namespace(self.namespace)
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
 
 

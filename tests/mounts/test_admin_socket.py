@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from tests.mounts.conftest import ADMIN_PASSWORD
+from tests.django_site.fixtures import ADMIN_PASSWORD
 
 
 def _csrf_token(html: str) -> str:

@@ -1,6 +1,6 @@
-"""``site``: runbolt serving tests.django_site (the admin, a Django view, a bolt API with a
-mounted ASGI app and lifespan hooks) over a real socket, with a migrated database holding an
-admin user and two articles."""
+"""Fixtures, imported by the conftest of the tests that use them. ``site``: runbolt serving
+tests.django_site (the admin, a Django view, a bolt API with a mounted ASGI app and lifespan
+hooks) over a real socket, with a migrated database holding an admin user and two articles."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ from tests.server.conftest import REPO, ServerProcess, _base_env, launch
 SETTINGS = "tests.django_site.settings"
 ADMIN_PASSWORD = "bolt-admin-pw-9"
 
+# One process migrates and seeds (each Django start costs a second or two).
 _SEED = f"""
+from django.core.management import call_command
+call_command("migrate", "--noinput", verbosity=0)
 from django.contrib.auth.models import User
 from tests.testapp.models import Article
 User.objects.create_superuser("admin", "admin@example.com", {ADMIN_PASSWORD!r})
@@ -39,15 +42,14 @@ def _manage(db_path: Path, *args: str) -> None:
     assert result.returncode == 0, f"{args[0]} failed:\n{result.stdout}\n{result.stderr}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db_path = tmp_path_factory.mktemp("site-db") / "site.sqlite3"
-    _manage(db_path, "migrate", "--noinput", "-v", "0")
     _manage(db_path, "shell", "-c", _SEED)
     return db_path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def media_root() -> Iterator[Path]:
     """MEDIA_ROOT with one uploaded file (it must exist before the server starts)."""
     root = Path(settings.BOLT_TEST_FILES_ROOT) / "media"

@@ -279,6 +279,10 @@ def django_app(urlconf: str | Any | None = None) -> Callable[..., Any]:
 
         return get_asgi_application()
 
+    from asgiref.sync import sync_to_async
+    from django.urls import set_urlconf
+    from django.utils.log import log_response
+
     class UrlconfHandler(ASGIHandler):
         def create_request(self, scope: Any, body_file: Any) -> Any:
             request, error = super().create_request(scope, body_file)
@@ -287,6 +291,17 @@ def django_app(urlconf: str | Any | None = None) -> Callable[..., Any]:
                 # middleware sets it; reverse() in the view then uses it too.
                 request.urlconf = urlconf
             return request, error
+
+        async def get_response_async(self, request: Any) -> Any:
+            # Django's version starts from settings.ROOT_URLCONF, which a project that only
+            # mounts URLconfs need not have; the rest is the same: middleware, then error logging.
+            set_urlconf(urlconf)
+            response = await self._middleware_chain(request)
+            response._resource_closers.append(request.close)
+            if response.status_code >= 400:
+                log = sync_to_async(log_response, thread_sensitive=False)
+                await log("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+            return response
 
     import django
 

@@ -268,3 +268,19 @@ def test_viewsets(load, client_for):
     assert client.get("/books", params={"page_size": 500}).json()["page_size"] == 50
     assert client.post("/books", json={"pages": "x"}).status_code == 422
     assert client.post("/books/999999/read", params={"pages": 1}).status_code == 404
+
+
+def test_django_integration(load):
+    integration = load("django_integration")
+    api = integration.api
+    from django_bolt.testing import TestClient
+
+    with TestClient(api) as client:
+        # Unknown paths under a Django mount keep bolt's JSON 404; the bolt route wins elsewhere.
+        missing = client.get("/legacy/nothing/")
+        assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
+        assert client.post("/asgi/y").text == "asgi at /asgi/y"
+        assert client.get("/books/x").status_code == 422
+    from django.urls import reverse
+
+    assert reverse("books:detail", urlconf=integration.BoltNames, kwargs={"book_id": 3}) == "/books/3"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
-
 from django_bolt import BoltAPI
 from django_bolt.conf import BoltConfig
 from django_bolt.testing import TestClient

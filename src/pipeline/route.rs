@@ -1,6 +1,7 @@
 //! Stage 1, `route`: once per request, before anything else looks at it. Applies the
 //! forwarded headers, does the one router lookup, and answers what needs no route: 404, 405,
-//! plain `OPTIONS`, trailing-slash redirects, static files, 426 for a WebSocket-only path.
+//! plain `OPTIONS`, trailing-slash redirects, static and media files, 426 for a WebSocket-only
+//! path. A path no route matches goes to a mounted app's route when one covers it.
 
 use crate::app::App;
 use crate::request::{HttpRequest, Method};

@@ -270,6 +270,7 @@ def test_viewsets(load, client_for):
     assert client.post("/books/999999/read", params={"pages": 1}).status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)  # Django's handler closes old connections per request
 def test_django_integration(load):
     integration = load("django_integration")
     api = integration.api

@@ -135,3 +135,51 @@ def test_bad_mounts_are_refused() -> None:
         api.mount_asgi("/c/{x}", recorder)
     with pytest.raises(TypeError, match="not both"):
         api.mount_django("/d", recorder, urlconf="tests.mounts.django_views")
+
+
+def test_the_global_cors_policy_covers_mounted_paths() -> None:
+    api = BoltAPI()
+    api.mount_asgi("/app", recorder)
+    client = TestClient(api, cors_allowed_origins=["https://a.example"])
+    preflight = client.options(
+        "/app/x", headers={"Origin": "https://a.example", "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "https://a.example"
+    answer = client.get("/app/x", headers={"Origin": "https://a.example"})
+    assert answer.status_code == 202
+    assert answer.headers["access-control-allow-origin"] == "https://a.example"
+
+
+def test_head_gets_the_headers_without_the_body(client) -> None:
+    answer = client.head("/app/x")
+    assert answer.status_code == 202
+    assert answer.headers["x-app"] == "recorder"
+    assert answer.content == b""
+
+
+# Django's close_old_connections receiver looks at the threads' database connections.
+@pytest.mark.django_db(transaction=True)
+def test_request_signals_surround_a_mounted_app() -> None:
+    from django.core.signals import request_finished, request_started
+    from django.test import override_settings
+
+    seen: list[str] = []
+
+    def started(sender, **kwargs):
+        seen.append("started")
+
+    def finished(sender, **kwargs):
+        seen.append("finished")
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        with override_settings(BOLT_EMIT_SIGNALS=True):
+            api = BoltAPI()
+            api.mount_asgi("/app", recorder)
+            assert TestClient(api).get("/app").status_code == 202
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert seen == ["started", "finished"]

@@ -12,6 +12,9 @@ from django.conf import settings
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
 
+# Django's handler sends request_started/finished: close_old_connections looks at connections.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture(scope="module")
 def client():

@@ -10,6 +10,9 @@ from django.test import override_settings
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
 
+# Django's close_old_connections receiver looks at the threads' database connections.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 @pytest.fixture
 def received():

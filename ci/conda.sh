@@ -150,7 +150,7 @@ done
 recipe_tests="tests --ignore=tests/server --ignore=tests/production --ignore=tests/architecture"
 recipe_tests+=" --ignore=tests/openapi/test_browser.py --ignore=tests/openapi/test_schemathesis.py"
 # runbolt on the Django site / the example project (real-server tests, like tests/server)
-recipe_tests+=" --ignore=tests/mounts/test_admin_socket.py --ignore=tests/mounts/test_example_project.py"
+recipe_tests+=" --ignore=tests/mounts/test_admin_socket.py --ignore=tests/openapi/test_example_admin.py"
 recipe_tests+=" --ignore=tests/lifecycle/test_lifespan_socket.py"
 BOLT_CARGO_LTO=${BOLT_CARGO_LTO:-off} \
     BOLT_CARGO_CGU=${BOLT_CARGO_CGU:-16} \

@@ -66,7 +66,9 @@ def http_scope(request: Any, root_path: str) -> dict[str, Any]:
         "scheme": request.scheme,
         "path": path,
         "raw_path": quote(path, safe="/:@!$&'()*+,;=-._~").encode("ascii"),
-        "query_string": request.query_string.encode("latin-1"),
+        # The query string is valid UTF-8 (Rust refuses others); header values are the bytes as
+        # sent, read as latin-1 by Rust, so latin-1 gives the same bytes back.
+        "query_string": request.query_string.encode("utf-8"),
         "root_path": root_path,
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()],
         "client": list(client) if client else None,

@@ -20,7 +20,7 @@ def _scope(request: Any) -> dict[str, Any]:
         "type": "http",
         "method": request.method,
         "path": request.path,
-        "query_string": request.query_string.encode("latin-1"),
+        "query_string": request.query_string.encode("utf-8"),
         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()],
     }
 

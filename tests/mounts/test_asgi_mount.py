@@ -77,6 +77,12 @@ def test_the_app_gets_the_request_and_its_answer_is_sent_as_is(client) -> None:
     assert answer.headers.get_list("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
 
 
+def test_non_ascii_header_and_query_text_reaches_the_app(client) -> None:
+    answer = client.get("/app/q?name=%C3%A9t%C3%A9", headers={"X-Thing": "caf\u00e9".encode()})
+    assert answer.status_code == 202
+    assert answer.text.endswith("|name=%C3%A9t%C3%A9||caf\u00e9")
+
+
 def test_the_prefix_itself_and_every_method_reach_the_app(client) -> None:
     for method in ("GET", "PUT", "DELETE", "PATCH", "OPTIONS"):
         answer = client.request(method, "/app")

@@ -145,10 +145,13 @@ done
 # fresh environment of every CPython runs the whole suite, real-server tests included. Bounded at
 # 2 h (cold it takes ~12.5 min; a fresh bootstrap channel adds its downloads) so a hang fails CI.
 # The recipe's test files are tests/, docs/examples/ and a few top-level files: the tests that read
-# the Rust sources (architecture) or serve examples/ (OpenAPI browser, schemathesis) run in the
+# the Rust sources (architecture) or serve examples/ (OpenAPI browser, schemathesis, the admin) run in the
 # fresh environments, from the repository.
 recipe_tests="tests --ignore=tests/server --ignore=tests/production --ignore=tests/architecture"
 recipe_tests+=" --ignore=tests/openapi/test_browser.py --ignore=tests/openapi/test_schemathesis.py"
+# runbolt on the Django site / the example project (real-server tests, like tests/server)
+recipe_tests+=" --ignore=tests/mounts/test_admin_socket.py --ignore=tests/openapi/test_example_admin.py"
+recipe_tests+=" --ignore=tests/lifecycle/test_lifespan_socket.py"
 BOLT_CARGO_LTO=${BOLT_CARGO_LTO:-off} \
     BOLT_CARGO_CGU=${BOLT_CARGO_CGU:-16} \
     BOLT_CONDA_TEST_ARGS=${BOLT_CONDA_TEST_ARGS:-$recipe_tests} \

@@ -61,10 +61,10 @@ impl Route {
     ) -> PyResult<Route> {
         let method = match r.kind.as_str() {
             "websocket" => Method::WebSocket,
-            "http" => Method::parse(&r.method.to_ascii_uppercase()),
+            "http" | "mount" => Method::parse(&r.method.to_ascii_uppercase()),
             other => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "{} {}: RouteRecord.kind: expected \"http\" or \"websocket\", not {other:?}",
+                    "{} {}: RouteRecord.kind: expected \"http\", \"websocket\" or \"mount\", not {other:?}",
                     r.method, r.path
                 )))
             }
@@ -162,8 +162,14 @@ impl PyApp {
         let server_config = ServerConfig::from_record(config)
             .map_err(|e| schema::within(py, "server config", e))?;
         let mut compiled = Vec::with_capacity(routes.len());
+        let mut mounts: Vec<(String, usize)> = Vec::new();
         for (i, r) in routes.iter().enumerate() {
             let record: RouteRecord = schema::read(&r, || route_label(&r, i))?;
+            if record.kind == "mount" {
+                // Not in the route table: asked only when no route matches (`Router::find`).
+                let prefix = record.path.trim_end_matches('/');
+                mounts.push((if prefix.is_empty() { "/" } else { prefix }.to_owned(), i));
+            }
             compiled.push(Route::from_record(
                 py,
                 record,
@@ -176,10 +182,12 @@ impl PyApp {
         let table: Vec<(Method, String, usize)> = compiled
             .iter()
             .enumerate()
+            .filter(|(i, _)| !mounts.iter().any(|(_, m)| m == i))
             .map(|(i, r)| (r.method.clone(), r.path.clone(), i))
             .collect();
-        let router =
-            Router::build(&table, policy).map_err(pyo3::exceptions::PyValueError::new_err)?;
+        let router = Router::build(&table, policy)
+            .and_then(|router| router.with_mounts(mounts))
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
         Ok(PyApp {
             inner: Arc::new(App {
                 routes: compiled,

@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub allowed_file_roots: Option<Arc<[PathBuf]>>,
     /// `STATIC_URL` served from disk, when configured.
     pub static_files: Option<crate::streaming::static_files::StaticFiles>,
+    /// `MEDIA_URL` files from `MEDIA_ROOT` (no finders: uploads live only there).
+    pub media_files: Option<crate::streaming::static_files::StaticFiles>,
     /// Uploaded files larger than this are kept in a temporary file instead of memory.
     pub memory_spool_threshold: usize,
 }
@@ -82,6 +84,7 @@ impl Default for ServerConfig {
             ws_compression: true,
             allowed_file_roots: None,
             static_files: None,
+            media_files: None,
             memory_spool_threshold: 1024 * 1024,
         }
     }
@@ -127,6 +130,11 @@ impl ServerConfig {
             (!roots.is_empty() || r.static_finders)
                 .then_some(crate::streaming::static_files::StaticFiles { prefix, roots })
         });
+        let media_files = r.media_url.zip(r.media_root).and_then(|(prefix, root)| {
+            let roots = canonical_dirs(&[root]);
+            (!roots.is_empty())
+                .then_some(crate::streaming::static_files::StaticFiles { prefix, roots })
+        });
         Ok(ServerConfig {
             debug: r.debug,
             allowed_hosts: crate::hosts::AllowedHosts::compile(&r.allowed_hosts),
@@ -157,6 +165,7 @@ impl ServerConfig {
             ws_compression: r.ws_compression,
             allowed_file_roots: r.allowed_file_paths.map(|p| canonical_dirs(&p).into()),
             static_files,
+            media_files,
             memory_spool_threshold: r.memory_spool_threshold,
         })
     }

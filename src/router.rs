@@ -73,6 +73,9 @@ pub struct Router {
     tree: matchit::Router<usize>,
     entries: Vec<PathEntry>,
     trailing_slash: TrailingSlash,
+    /// `(prefix, route)` of mounted apps (`mount_asgi`/`mount_django`), longest prefix first:
+    /// asked only when no route matches the path, so routes pay nothing for them.
+    mounts: Vec<(String, usize)>,
 }
 
 /// What one tree lookup found for a request path. The method is chosen afterwards from the
@@ -85,6 +88,8 @@ pub enum Lookup<'r> {
     },
     NotFound,
     Redirect(String),
+    /// No route matches; a mounted app at this prefix answers every method.
+    Mount(usize),
 }
 
 impl Router {
@@ -127,6 +132,29 @@ impl Router {
             tree,
             entries,
             trailing_slash,
+            mounts: Vec::new(),
+        })
+    }
+
+    /// Adds mounted apps: `(prefix, route)`; a prefix is a path without a trailing slash (`/`
+    /// for the root) and covers itself and everything below it.
+    pub fn with_mounts(mut self, mut mounts: Vec<(String, usize)>) -> Result<Router, String> {
+        // Longest first; equal prefixes end up next to each other.
+        mounts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        if let Some(w) = mounts.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(format!("two apps are mounted at {:?}", w[0].0));
+        }
+        self.mounts = mounts;
+        Ok(self)
+    }
+
+    fn mount_for(&self, path: &str) -> Option<usize> {
+        self.mounts.iter().find_map(|(prefix, route)| {
+            let covered = prefix == "/"
+                || path
+                    .strip_prefix(prefix.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+            covered.then_some(*route)
         })
     }
 
@@ -147,7 +175,10 @@ impl Router {
                         return Lookup::Redirect(canonical);
                     }
                 }
-                Lookup::NotFound
+                match self.mount_for(path) {
+                    Some(route) => Lookup::Mount(route),
+                    None => Lookup::NotFound,
+                }
             }
         }
     }
@@ -225,6 +256,23 @@ mod tests {
         let r = table(TrailingSlash::Strip);
         assert!(matches!(r.find("/items/"), Lookup::Redirect(p) if p == "/items"));
         assert_eq!(route(&r, Method::Get, "/"), Some(2));
+    }
+
+    #[test]
+    fn mounts_answer_only_paths_no_route_matches() {
+        let r = table(TrailingSlash::Strip)
+            .with_mounts(vec![("/".into(), 7), ("/admin".into(), 8)])
+            .unwrap();
+        assert!(matches!(r.find("/admin/login/"), Lookup::Mount(8)));
+        assert!(matches!(r.find("/admin"), Lookup::Mount(8)));
+        assert!(matches!(r.find("/administrator"), Lookup::Mount(7)));
+        assert!(matches!(r.find("/items/7"), Lookup::Path { .. }));
+        assert!(matches!(r.find("/items/"), Lookup::Redirect(_)));
+        let plain = table(TrailingSlash::Strip);
+        assert!(matches!(plain.find("/admin"), Lookup::NotFound));
+        assert!(table(TrailingSlash::Strip)
+            .with_mounts(vec![("/a".into(), 1), ("/b".into(), 2), ("/a".into(), 3)])
+            .is_err());
     }
 
     #[test]

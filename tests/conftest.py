@@ -10,6 +10,10 @@ from django_bolt.testing import TestClient
 
 from tests.skips import STAGES
 
+# The Django site served by runbolt (tests/mounts, tests/lifecycle): registered once, so its
+# session-scoped database is migrated once.
+pytest_plugins = ["tests.django_site.fixtures"]
+
 
 @pytest.fixture
 def api() -> BoltAPI:

@@ -1,7 +1,8 @@
 """Settings for the django-bolt example project.
 
-Deliberately minimal: an embedded SQLite database next to manage.py, no templates,
-no admin, no sessions. Everything the API needs is django_bolt plus the notes app.
+Deliberately small: an embedded SQLite database next to manage.py. The API needs only
+django_bolt plus the notes app; the admin (served by runbolt next to the API, at /admin/)
+brings its apps, middleware and templates.
 """
 
 import os
@@ -18,13 +19,44 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "1").lower() not in {"0", "false", "no", 
 ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
     "django_bolt",
     "notes",
 ]
 
-MIDDLEWARE: list[str] = []
+# Django's handler runs these for Django views (the admin); bolt routes do not go through them.
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# Served by Rust: from the app directories in DEBUG, from STATIC_ROOT (collectstatic) otherwise.
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
 
 ROOT_URLCONF = "exampleproject.urls"
 

@@ -19,7 +19,8 @@ class RouteRecord(TypedDict):
 
     #: HTTP method, uppercase; ``WEBSOCKET`` for WebSocket routes.
     method: str
-    kind: Literal["http", "websocket"]
+    #: ``"mount"``: an app answering every method of the paths under ``path`` no route matches.
+    kind: Literal["http", "websocket", "mount"]
     #: As registered; Rust puts it in canonical form (``trailing_slash``).
     path: str
     handler: Callable[..., Any]
@@ -182,6 +183,9 @@ class ServerConfigRecord(TypedDict):
     static_dirs: list[str]
     #: Django's staticfiles finders locate files (DEBUG).
     static_finders: bool
+    #: ``MEDIA_URL`` as a path prefix (None: media not served) and ``MEDIA_ROOT``.
+    media_url: str | None
+    media_root: str | None
     rate_limit_redis_url: str | None
     #: The global CORS policy.
     cors: CorsRecord | None

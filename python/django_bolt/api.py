@@ -12,8 +12,10 @@ from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
+from .mounts import AsgiMount, LazyDjango, mount_record, normalize_prefix
 from .openapi import OpenAPIConfig
-from .router import WEBSOCKET, RouteCollection, RouteDef, Router, _not_yet, join_paths
+from .router import WEBSOCKET, RouteCollection, RouteDef, Router, _not_yet, check_namespace, join_paths
+from .signals import with_request_signals
 
 _TRAILING_SLASH = ("strip", "append", "keep")
 
@@ -23,6 +25,10 @@ class BoltAPI(RouteCollection):
 
     ``trailing_slash`` decides the canonical form of paths: ``"strip"`` (``/items``), ``"append"``
     (``/items/``) or ``"keep"`` (as written). A request for the other form is redirected (308).
+
+    ``lifespan``: ``lifespan(api)`` returns an async context manager entered before the server
+    (or a ``TestClient`` used with ``with``) takes requests and left when it stops.
+    ``namespace``: the routes' names reverse as ``"<namespace>:<name>"`` (``django_bolt.urls``).
     """
 
     def __init__(
@@ -40,10 +46,12 @@ class BoltAPI(RouteCollection):
         lifespan: Any = None,
         validate_response: bool = True,
         error_formatter: Callable[..., Any] | None = None,
+        namespace: str | None = None,
     ) -> None:
         if trailing_slash not in _TRAILING_SLASH:
             raise ValueError(f"trailing_slash must be one of {_TRAILING_SLASH}, not {trailing_slash!r}")
-        _not_yet("BoltAPI(lifespan=)", lifespan)
+        if lifespan is not None and not callable(lifespan):
+            raise TypeError("BoltAPI(lifespan=) takes a function of the API returning an async context manager")
         _not_yet("BoltAPI(error_formatter=)", error_formatter)
         _not_yet("BoltAPI(logging_config=) (use BOLT_ACCESS_LOG for request logs)", logging_config)
         super().__init__(prefix)
@@ -75,6 +83,11 @@ class BoltAPI(RouteCollection):
             *((DjangoMiddlewareSetting(django_middleware),) if django_middleware else ()),
             *(check_middleware(m, "BoltAPI(middleware=)") for m in middleware or ()),
         )
+        self.namespace = check_namespace(namespace)
+        #: ``(api, lifespan)`` of this API and of every API mounted into it, entered in this order.
+        self.lifespans: list[tuple[BoltAPI, Callable[..., Any]]] = [(self, lifespan)] if lifespan else []
+        #: Apps answering the paths no route matches (``mount_asgi``/``mount_django``).
+        self.asgi_mounts: list[AsgiMount] = []
         self._compiled: _core.App | None = None
         self._compiled_config: BoltConfig | None = None
 
@@ -101,13 +114,44 @@ class BoltAPI(RouteCollection):
                 f"mount({prefix!r}): the mounted API's compression= differs from this API's; compression is "
                 "configured once per server (pass the same CompressionConfig, or False, to both)"
             )
+        under = join_paths(self.prefix, prefix) if prefix or self.prefix else ""
         for route in api.routes:
             route = route.with_defaults(api.auth, api.guards, validate_response=api.validate_response)
             route = route.with_middleware(api.middleware)
-            self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
+            self.routes.append(route.with_prefix(under).within_namespace(api.namespace))
+        for mounted in api.asgi_mounts:
+            self._add_asgi_mount(mounted.moved_under(under))
         if not api.enable_logging:
             self.enable_logging = False
+        self.lifespans.extend(api.lifespans)
         self.mounts.append((prefix, api))
+        self._compiled = None
+
+    def mount_asgi(self, path: str, app: Callable[..., Any]) -> None:
+        """Serves the paths under ``path`` that no route matches with the ASGI application
+        ``app``; it sees the mount point as ``root_path``."""
+        self._add_asgi_mount(AsgiMount(self._mount_prefix(path), app))
+
+    def mount_django(self, path: str, app: Any = None, *, urlconf: Any = None, clear_root_path: bool = False) -> None:
+        """Serves the paths under ``path`` that no route matches with Django's own request
+        handling (``settings.MIDDLEWARE``, URL resolving, views): ``urlconf`` (a module or its
+        dotted path; default ``ROOT_URLCONF``) resolved below ``path``, or the given ASGI ``app``.
+        ``clear_root_path=True``: the URLconf's patterns already include ``path`` (the release's
+        way to mount ``ROOT_URLCONF``'s ``admin/`` at ``/admin``)."""
+        if app is not None and urlconf is not None:
+            raise TypeError("mount_django() takes an ASGI app or a urlconf, not both")
+        prefix = self._mount_prefix(path)
+        self._add_asgi_mount(
+            AsgiMount(prefix, app if app is not None else LazyDjango(urlconf), clear_root_path=clear_root_path)
+        )
+
+    def _mount_prefix(self, path: str) -> str:
+        return normalize_prefix(join_paths(self.prefix, path) if self.prefix else path)
+
+    def _add_asgi_mount(self, mounted: AsgiMount) -> None:
+        if any(m.prefix == mounted.prefix for m in self.asgi_mounts):
+            raise ValueError(f"an app is already mounted at {mounted.prefix!r}")
+        self.asgi_mounts.append(mounted)
         self._compiled = None
 
     def compile(self, config: BoltConfig | None = None) -> _core.App:
@@ -125,6 +169,7 @@ class BoltAPI(RouteCollection):
         parts = [self._compile_parts(r, config) for r in self.routes]
         routes = [record for record, _, _ in parts]
         routes.extend(self._compile_route(r, config) for r in self._docs_routes(parts))
+        routes.extend(mount_record(m, config) for m in self.asgi_mounts)
         compression = self.compression.to_dict() if self.compression else None
         refs = runtime(config.event_loop, find_static if config.static_finders else None)
         app = _core.App(routes, refs, config.server_dict(), self.trailing_slash, compression=compression)
@@ -239,6 +284,8 @@ class BoltAPI(RouteCollection):
             if middleware is not None:
                 shape = None  # applied by the middleware chain, before middleware see the response
         chain = build_chain(stages, compiled.is_async, middleware)
+        if config.emit_signals and not route.fixed and not is_websocket:
+            chain = with_request_signals(chain, compiled.is_async)
         record: RouteRecord = {
             "method": route.method,
             "kind": "websocket" if is_websocket else "http",

@@ -60,6 +60,9 @@ SETTING_NAMES: dict[str, str] = {
     "static_url": "STATIC_URL",
     "static_root": "STATIC_ROOT",
     "staticfiles_dirs": "STATICFILES_DIRS",
+    "emit_signals": "BOLT_EMIT_SIGNALS",
+    "media_url": "MEDIA_URL",
+    "media_root": "MEDIA_ROOT",
     "authentication_classes": "BOLT_AUTHENTICATION_CLASSES",
     "default_permission_classes": "BOLT_DEFAULT_PERMISSION_CLASSES",
 }
@@ -100,7 +103,8 @@ class BoltConfig:
     #: Seconds a stopping worker may take before it is killed.
     workers_kill_timeout: float = 30.0
     respawn_failed_workers: bool = True
-    #: Accepted for compatibility: django-bolt never serves the Django admin itself.
+    #: runbolt does not serve the project's ``ROOT_URLCONF`` (the admin, Django views) for paths
+    #: no route matches.
     no_admin: bool = False
     #: Largest request body accepted (413 above it).
     max_body_bytes: int = 10 * 1024 * 1024
@@ -170,6 +174,11 @@ class BoltConfig:
     staticfiles_dirs: tuple[str, ...] = ()
     #: DEBUG with django.contrib.staticfiles installed: its finders locate static files.
     static_finders: bool = False
+    #: Django's ``request_started``/``request_finished`` are sent around every handler.
+    emit_signals: bool = False
+    #: ``MEDIA_URL`` is served from ``MEDIA_ROOT`` by Rust, like static files.
+    media_url: str | None = None
+    media_root: str | None = None
     #: ``ALLOWED_HOSTS`` as Django's ``get_host()`` applies it (with its DEBUG defaults), checked by
     #: Rust before routing. None: taken from Django settings when the server config is built.
     allowed_hosts: tuple[str, ...] | None = None
@@ -220,7 +229,7 @@ class BoltConfig:
                     converted[field.name] = None if raw is None else _host_list(raw)
                 elif field.name == "allowed_file_paths":
                     converted[field.name] = None if raw is None else _paths(raw)
-                elif field.name in ("static_url", "static_root"):
+                elif field.name in ("static_url", "static_root", "media_url", "media_root"):
                     converted[field.name] = str(raw) if raw else None
                 elif isinstance(default, bool):
                     converted[field.name] = _to_bool(raw)
@@ -298,6 +307,8 @@ class BoltConfig:
         out["static_url"] = self.static_prefix()
         out["static_dirs"] = [d for d in (self.static_root, *self.staticfiles_dirs) if d]
         out["static_finders"] = self.static_finders
+        out["media_url"] = self.media_prefix() if self.media_root else None
+        out["media_root"] = self.media_root
         out["rate_limit_redis_url"] = self.rate_limit_redis_url
         out["cors"] = self.cors_policy()
         out["ws_allowed_origins"] = list(self.ws_allowed_origins)
@@ -321,10 +332,17 @@ class BoltConfig:
 
     def static_prefix(self) -> str | None:
         """``STATIC_URL`` as a path prefix (``/static/``); None when unset or on another host."""
-        url = self.static_url
-        if not url or "://" in url or url.startswith("//"):
-            return None
-        return "/" + url.strip("/") + "/" if url.strip("/") else None
+        return _url_prefix(self.static_url)
+
+    def media_prefix(self) -> str | None:
+        """``MEDIA_URL`` as a path prefix (``/media/``); None when unset or on another host."""
+        return _url_prefix(self.media_url)
+
+
+def _url_prefix(url: str | None) -> str | None:
+    if not url or "://" in url or url.startswith("//"):
+        return None
+    return "/" + url.strip("/") + "/" if url.strip("/") else None
 
 
 #: What Django's ``get_host()`` allows when ``ALLOWED_HOSTS`` is empty and ``DEBUG`` is True.

@@ -54,6 +54,9 @@ class RouteDef(RouteOptions):
     #: Python middleware of enclosing routers and mounted APIs, outermost first (the API's own
     #: and the handler's ``@middleware`` are added when the route is compiled).
     middleware: tuple[Any, ...] = ()
+    #: The URL namespaces the route's name is reversed under, outermost first (``namespace=`` of
+    #: the routers and mounted APIs it came through; the API's own is added by ``django_bolt.urls``).
+    namespace: tuple[str, ...] = ()
 
     def with_middleware(self, outer: Sequence[Any]) -> RouteDef:
         """This route inside ``outer`` middleware."""
@@ -61,6 +64,10 @@ class RouteDef(RouteOptions):
 
     def with_prefix(self, prefix: str) -> RouteDef:
         return dataclasses.replace(self, path=join_paths(prefix, self.path))
+
+    def within_namespace(self, namespace: str | None) -> RouteDef:
+        """This route as seen from outside a router or API with ``namespace=``."""
+        return dataclasses.replace(self, namespace=(namespace, *self.namespace)) if namespace else self
 
     def with_defaults(
         self, auth: Any, guards: Any, tags: list[str] | None = None, validate_response: bool | None = None
@@ -293,8 +300,16 @@ class RouteCollection:
         return self.route(path, ["QUERY"], **options)
 
 
+def check_namespace(namespace: str | None) -> str | None:
+    if namespace is not None and (not isinstance(namespace, str) or not namespace or ":" in namespace):
+        raise ValueError(f"namespace= is a non-empty name without ':', not {namespace!r}")
+    return namespace
+
+
 class Router(RouteCollection):
-    """A group of routes included into an API with ``api.include_router(router, prefix=...)``."""
+    """A group of routes included into an API with ``api.include_router(router, prefix=...)``.
+
+    ``namespace=``: the routes' names reverse as ``"<namespace>:<name>"`` (``django_bolt.urls``)."""
 
     def __init__(
         self,
@@ -303,6 +318,7 @@ class Router(RouteCollection):
         auth: Any = None,
         guards: Any = None,
         middleware: Sequence[Any] | None = None,
+        namespace: str | None = None,
     ) -> None:
         from .middleware.base import check_middleware
 
@@ -312,20 +328,28 @@ class Router(RouteCollection):
         self.guards = guards
         #: Python middleware around every route of this router (inside the API's own).
         self.middleware = tuple(check_middleware(m, "Router(middleware=)") for m in middleware or ())
+        self.namespace = check_namespace(namespace)
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         # Layered like every enclosing router/API (RouteDef.with_defaults, the one place for it):
         # the router's auth/guards where the route sets none; its tags before the route's.
         super()._add(method, path, handler, **options)
         self.routes[-1] = (
-            self.routes[-1].with_defaults(self.auth, self.guards, self.tags).with_middleware(self.middleware)
+            self.routes[-1]
+            .with_defaults(self.auth, self.guards, self.tags)
+            .with_middleware(self.middleware)
+            .within_namespace(self.namespace)
         )
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         """``router``'s routes under this router: they also get its auth/guards (where they set
         none) and its tags."""
         for route in router.routes:
-            route = route.with_defaults(self.auth, self.guards, self.tags).with_middleware(self.middleware)
+            route = (
+                route.with_defaults(self.auth, self.guards, self.tags)
+                .with_middleware(self.middleware)
+                .within_namespace(self.namespace)
+            )
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))
 
 

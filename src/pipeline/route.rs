@@ -1,6 +1,7 @@
 //! Stage 1, `route`: once per request, before anything else looks at it. Applies the
 //! forwarded headers, does the one router lookup, and answers what needs no route: 404, 405,
-//! plain `OPTIONS`, trailing-slash redirects, static files, 426 for a WebSocket-only path.
+//! plain `OPTIONS`, trailing-slash redirects, static and media files, 426 for a WebSocket-only
+//! path. A path no route matches goes to a mounted app's route when one covers it.
 
 use crate::app::App;
 use crate::request::{HttpRequest, Method};
@@ -70,8 +71,15 @@ pub async fn route(app: &Arc<App>, req: &mut HttpRequest) -> Routed {
     Routed { target }
 }
 
-/// `STATIC_URL` files, found in the configured roots or (DEBUG) by Django's finders.
+/// `STATIC_URL` files, found in the configured roots or (DEBUG) by Django's finders, and
+/// `MEDIA_URL` files from `MEDIA_ROOT`.
 async fn static_file(app: &Arc<App>, req: &HttpRequest) -> Option<Response> {
+    if let Some(media) = app.config.media_files.as_ref() {
+        let no_finder: Option<fn(&str) -> Option<PathBuf>> = None;
+        if let Some(resp) = crate::streaming::static_files::serve(media, no_finder, req).await {
+            return Some(resp);
+        }
+    }
     let statics = app.config.static_files.as_ref()?;
     let finder = app.refs.static_finder.as_ref().map(|_| {
         let refs = Arc::clone(&app.refs);
@@ -94,6 +102,7 @@ fn find(app: &App, req: &HttpRequest) -> Target {
     let (entry, params) = match app.router.find(&req.path) {
         Lookup::Path { entry, params } => (entry, params),
         Lookup::NotFound => return Target::Answered(Response::detail(404, "Not Found")),
+        Lookup::Mount(index) => return mounted(app, index, req),
         Lookup::Redirect(path) => {
             let mut location = utf8_percent_encode(&path, PATH_ESCAPE).to_string();
             if !req.query.is_empty() {
@@ -124,6 +133,22 @@ fn find(app: &App, req: &HttpRequest) -> Target {
         None => Target::Answered(
             Response::detail(405, "Method Not Allowed").with_header("allow", entry.allow()),
         ),
+    }
+}
+
+/// A path of a mounted app (no route matched it): the app answers every method, except a CORS
+/// preflight the global policy answers.
+fn mounted(app: &App, index: usize, req: &HttpRequest) -> Target {
+    let is_preflight = app.middleware.cors.is_some()
+        && req.method == Method::Options
+        && req.header("origin").is_some()
+        && req.header("access-control-request-method").is_some();
+    if is_preflight {
+        return Target::Preflight(None);
+    }
+    Target::Route {
+        index,
+        params: Vec::new(),
     }
 }
 

@@ -35,6 +35,9 @@ record! {
         pub static_dirs: Vec<String>,
         /// Django's staticfiles finders locate files (DEBUG).
         pub static_finders: bool,
+        /// `MEDIA_URL` as a path prefix (`None`: media not served) and `MEDIA_ROOT`.
+        pub media_url: Option<String>,
+        pub media_root: Option<String>,
         pub rate_limit_redis_url: Option<String>,
         /// The global CORS policy.
         #[pyo3(from_py_with = nested_opt::<CorsRecord>)]

@@ -9,7 +9,8 @@ record! {
     pub struct RouteRecord {
         /// HTTP method (uppercase); `WEBSOCKET` for WebSocket routes.
         pub method: String,
-        /// `"http"` or `"websocket"`.
+        /// `"http"`, `"websocket"`, or `"mount"`: an app answering every method of the paths under
+        /// `path` that no route matches.
         pub kind: String,
         /// As registered; Rust puts it in canonical form (`trailing_slash`).
         pub path: String,

@@ -144,4 +144,4 @@ def test_invalid_settings_name_where_they_come_from():
 def test_unknown_route_kind_is_refused():
     routes, refs, server, _ = _records(_full_api())
     routes[0]["kind"] = "ws"
-    assert 'RouteRecord.kind: expected "http" or "websocket", not "ws"' in _refused(routes, refs, server)
+    assert 'RouteRecord.kind: expected "http", "websocket" or "mount", not "ws"' in _refused(routes, refs, server)

@@ -291,3 +291,20 @@ def test_python_middleware(load):
     client.cookies.set("sessionid", session.session_key)
     # The session cookie is read by Django's SessionMiddleware, the user by its AuthenticationMiddleware.
     assert client.get("/reports/daily", headers={"x-tenant": "acme"}).json() == {"tenant": "acme", "user": "ada"}
+
+
+@pytest.mark.django_db(transaction=True)  # Django's handler closes old connections per request
+def test_django_integration(load):
+    integration = load("django_integration")
+    api = integration.api
+    from django_bolt.testing import TestClient
+
+    with TestClient(api) as client:
+        # Unknown paths under a Django mount keep bolt's JSON 404; the bolt route wins elsewhere.
+        missing = client.get("/legacy/nothing/")
+        assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
+        assert client.post("/asgi/y").text == "asgi at /asgi/y"
+        assert client.get("/books/x").status_code == 422
+    from django.urls import reverse
+
+    assert reverse("books:detail", urlconf=integration.BoltNames, kwargs={"book_id": 3}) == "/books/3"

@@ -49,9 +49,11 @@ STARTUP_TIMEOUT = 30.0
 
 
 class ExampleServer:
-    def __init__(self, proc: subprocess.Popen, port: int, log: Path) -> None:
+    def __init__(self, proc: subprocess.Popen, port: int, log: Path, env: dict[str, str]) -> None:
         self.proc, self.port, self.log = proc, port, log
         self.url = f"http://127.0.0.1:{port}"
+        #: The server's environment (its database), for ``manage.py`` commands on the same project.
+        self.env = env
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -71,9 +73,10 @@ def _accepts(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def example_server(tmp_path_factory) -> ExampleServer:
-    """``examples/`` served by ``manage.py runbolt`` on a free port, on a fresh SQLite database."""
+    """``examples/`` served by ``manage.py runbolt`` on a free port, on a fresh SQLite database
+    (one server for the session's modules)."""
     if not EXAMPLES.is_dir():
         # The conda recipe's tests ship tests/ alone; CI runs these from the repository.
         pytest.skip("examples/ is not here (a packaged test run)")
@@ -94,7 +97,7 @@ def example_server(tmp_path_factory) -> ExampleServer:
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    server = ExampleServer(proc, port, log)
+    server = ExampleServer(proc, port, log, env)
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while not ("listening on" in server.output() and _accepts(port)):
         if proc.poll() is not None or time.monotonic() > deadline:

@@ -90,7 +90,8 @@ def _app_of(api: BoltAPI | _core.App, cors_allowed_origins: Any = None, read_dja
         unset = {
             f.name: f.default
             for f in dataclasses.fields(BoltConfig)
-            if f.name.startswith(("cors_", "static")) and not (origins is not None and f.name == "cors_allowed_origins")
+            if f.name.startswith(("cors_", "static", "media"))
+            and not (origins is not None and f.name == "cors_allowed_origins")
         }
         config = config.replace(**unset)
     return api.compile(config)
@@ -113,8 +114,22 @@ def _release_options(kwargs: dict[str, Any]) -> None:
             raise TypeError(f"TestClient({name}=) can only be {allowed!r} here: {reason}")
 
 
+def _lifespans(api: BoltAPI | _core.App) -> list[tuple[BoltAPI, Any]]:
+    return list(api.lifespans) if isinstance(api, BoltAPI) else []
+
+
+def _bolt_loop() -> asyncio.AbstractEventLoop:
+    from .._runtime import event_loop  # noqa: PLC0415
+    from ..conf import BoltConfig  # noqa: PLC0415
+
+    return event_loop(BoltConfig.from_settings().event_loop)
+
+
 class TestClient(httpx.Client):
-    """``TestClient(api)``: ``client.get("/items/1", params=..., headers=...)`` and so on."""
+    """``TestClient(api)``: ``client.get("/items/1", params=..., headers=...)`` and so on.
+
+    Used as a context manager (``with TestClient(api) as client:``), it runs the API's
+    ``lifespan`` startup on entry and its shutdown on exit, as the server does."""
 
     __test__ = False  # not a pytest test class
 
@@ -123,6 +138,30 @@ class TestClient(httpx.Client):
         _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
         super().__init__(transport=_Transport(app), base_url=base_url, **kwargs)
+        self._lifespans = _lifespans(api)
+        self._lifespan_stack: Any = None
+
+    def __enter__(self) -> TestClient:
+        super().__enter__()
+        if self._lifespans:
+            from ..lifespan import enter_lifespans, run_on  # noqa: PLC0415
+
+            try:
+                self._lifespan_stack = run_on(_bolt_loop(), enter_lifespans(self._lifespans))
+            except BaseException:
+                super().__exit__(None, None, None)
+                raise
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            if self._lifespan_stack is not None:
+                from ..lifespan import run_on  # noqa: PLC0415
+
+                stack, self._lifespan_stack = self._lifespan_stack, None
+                run_on(_bolt_loop(), stack.aclose())
+        finally:
+            super().__exit__(*exc_info)
 
 
 class AsyncTestClient(httpx.AsyncClient):
@@ -135,3 +174,26 @@ class AsyncTestClient(httpx.AsyncClient):
         _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
         super().__init__(transport=_AsyncTransport(app), base_url=base_url, **kwargs)
+        self._lifespans = _lifespans(api)
+        self._lifespan_stack: Any = None
+
+    async def __aenter__(self) -> AsyncTestClient:
+        await super().__aenter__()
+        if self._lifespans:
+            from ..lifespan import enter_lifespans  # noqa: PLC0415
+
+            future = asyncio.run_coroutine_threadsafe(enter_lifespans(self._lifespans), _bolt_loop())
+            try:
+                self._lifespan_stack = await asyncio.wrap_future(future)
+            except BaseException:
+                await super().__aexit__(None, None, None)
+                raise
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        try:
+            if self._lifespan_stack is not None:
+                stack, self._lifespan_stack = self._lifespan_stack, None
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(stack.aclose(), _bolt_loop()))
+        finally:
+            await super().__aexit__(*exc_info)

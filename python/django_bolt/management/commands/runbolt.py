@@ -50,7 +50,11 @@ _SWITCHES = [
         "respawn_failed_workers",
         "restart workers that die (BOLT_RESPAWN_FAILED_WORKERS, on by default)",
     ),
-    ("--no-admin", "no_admin", "accepted for compatibility; django-bolt never serves the admin (BOLT_NO_ADMIN)"),
+    (
+        "--no-admin",
+        "no_admin",
+        "do not serve the project's ROOT_URLCONF (the admin, Django views) for paths no route matches (BOLT_NO_ADMIN)",
+    ),
 ]
 
 
@@ -174,15 +178,22 @@ class Command(BaseCommand):
             if banner is not None:
                 self.announce(banner)
 
+        from django_bolt.lifespan import lifespans_running
+        from django_bolt.mounts import serve_project_urls
+
         try:
-            app = discover_api().compile(config)
+            api = discover_api()
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
+        if not config.no_admin:
+            serve_project_urls(api)
+        app = api.compile(config)
         # Everything imported so far lives as long as the process: keep it out of GC passes.
         gc.collect()
         gc.freeze()
         try:
-            _core.serve(app, config.host, config.port, reuse_port, on_ready, listen_fd)
+            with lifespans_running(api, config.event_loop):
+                _core.serve(app, config.host, config.port, reuse_port, on_ready, listen_fd)
         except OSError as exc:
             raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
         except KeyboardInterrupt:

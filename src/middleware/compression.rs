@@ -148,18 +148,18 @@ impl CompressionConfig {
         resp.body = Body::Full(out.into());
         resp.headers.push((
             Cow::Borrowed("content-encoding"),
-            encoding.token().to_owned(),
+            Cow::Borrowed(encoding.token()),
         ));
         // The encoded bytes differ from the file's: its validator only holds weakly now.
         for (name, value) in resp.headers.iter_mut() {
             if name == "etag" && !value.starts_with("W/") {
-                value.insert_str(0, "W/");
+                value.to_mut().insert_str(0, "W/");
             }
         }
         // The compressed bytes are a different representation: a strong validator would lie.
         for (name, value) in resp.headers.iter_mut() {
             if name == "etag" && !value.starts_with("W/") {
-                value.insert_str(0, "W/");
+                value.to_mut().insert_str(0, "W/");
             }
         }
     }

@@ -114,12 +114,12 @@ impl CorsPolicy {
         let value = if self.wildcard() { "*" } else { origin };
         resp.headers.push((
             Cow::Borrowed("access-control-allow-origin"),
-            value.to_owned(),
+            value.to_owned().into(),
         ));
         if self.credentials {
             resp.headers.push((
                 Cow::Borrowed("access-control-allow-credentials"),
-                "true".to_owned(),
+                Cow::Borrowed("true"),
             ));
         }
     }
@@ -143,7 +143,7 @@ impl CorsPolicy {
         if let Some(expose) = &self.expose_value {
             resp.headers.push((
                 Cow::Borrowed("access-control-expose-headers"),
-                expose.clone(),
+                expose.clone().into(),
             ));
         }
     }
@@ -180,8 +180,10 @@ impl CorsPolicy {
         } else {
             self.methods_value.clone()
         };
-        resp.headers
-            .push((Cow::Borrowed("access-control-allow-methods"), methods));
+        resp.headers.push((
+            Cow::Borrowed("access-control-allow-methods"),
+            methods.into(),
+        ));
         let headers = if self.any_header {
             // Echoed: a literal `*` does not cover Authorization, and means nothing with credentials.
             requested.join(", ")
@@ -189,12 +191,14 @@ impl CorsPolicy {
             self.headers_value.clone()
         };
         if !headers.is_empty() {
-            resp.headers
-                .push((Cow::Borrowed("access-control-allow-headers"), headers));
+            resp.headers.push((
+                Cow::Borrowed("access-control-allow-headers"),
+                headers.into(),
+            ));
         }
         if let Some(age) = &self.max_age {
             resp.headers
-                .push((Cow::Borrowed("access-control-max-age"), age.clone()));
+                .push((Cow::Borrowed("access-control-max-age"), age.clone().into()));
         }
         add_vary(&mut resp, "origin");
         add_vary(&mut resp, "access-control-request-method");

@@ -99,11 +99,12 @@ pub fn add_vary(resp: &mut Response, token: &str) {
                 .split(',')
                 .any(|v| v.trim().eq_ignore_ascii_case(token) || v.trim() == "*");
             if !present {
-                value.push_str(", ");
-                value.push_str(token);
+                value.to_mut().push_str(", ");
+                value.to_mut().push_str(token);
             }
             return;
         }
     }
-    resp.headers.push((Cow::Borrowed("vary"), token.to_owned()));
+    resp.headers
+        .push((Cow::Borrowed("vary"), token.to_owned().into()));
 }

@@ -6,7 +6,7 @@ pub mod form;
 pub mod multipart;
 pub mod spec;
 
-use crate::request::query::parse_urlencoded;
+use crate::request::query::parse_urlencoded_borrowed;
 use crate::request::HttpRequest;
 use coerce::{coerce_param, Value};
 use errors::FieldError;
@@ -91,7 +91,7 @@ pub fn extract(
     form: Option<FormData>,
 ) -> Result<Extracted, ExtractError> {
     let query = if needs.query {
-        parse_urlencoded(req.query.as_bytes()).map_err(|_| {
+        parse_urlencoded_borrowed(req.query.as_bytes()).map_err(|_| {
             ExtractError::BadRequest(
                 "Query string is not valid UTF-8 after percent-decoding".into(),
             )
@@ -122,24 +122,26 @@ pub fn extract(
     let mut slots = Vec::with_capacity(specs.len());
     let mut errors = Vec::new();
     for spec in specs {
-        let raws: Vec<&str> = match spec.source {
-            Source::Path => path_params
-                .iter()
-                .filter(|(k, _)| *k == spec.key)
-                .map(|(_, v)| v.as_str())
-                .collect(),
-            Source::Query => values_for(&query, &spec.key),
-            Source::Cookie => values_for(&cookies, &spec.key),
-            Source::Header => req
-                .headers
-                .iter()
-                .filter(|(k, _)| *k == spec.key)
-                .map(|(_, v)| v.as_str())
-                .collect(),
-            Source::Form => form
-                .as_ref()
-                .map(|f| f.field_values(&spec.key))
-                .unwrap_or_default(),
+        let raws = match spec.source {
+            Source::Path => Raws::gather(
+                path_params
+                    .iter()
+                    .filter(|(k, _)| *k == spec.key)
+                    .map(|(_, v)| v.as_str()),
+            ),
+            Source::Query => Raws::gather(values_for(&query, &spec.key)),
+            Source::Cookie => Raws::gather(values_for(&cookies, &spec.key)),
+            Source::Header => Raws::gather(
+                req.headers
+                    .iter()
+                    .filter(|(k, _)| *k == spec.key)
+                    .map(|(_, v)| v.as_str()),
+            ),
+            Source::Form => Raws::Many(
+                form.as_ref()
+                    .map(|f| f.field_values(&spec.key))
+                    .unwrap_or_default(),
+            ),
             Source::Request => {
                 slots.push(Slot::Request);
                 continue;
@@ -190,7 +192,7 @@ pub fn extract(
                 continue;
             }
         };
-        match coerce_param(spec, &raws) {
+        match coerce_param(spec, raws.as_slice()) {
             Ok(Some(v)) => slots.push(Slot::Value(v)),
             Ok(None) => {
                 if spec.required {
@@ -216,12 +218,44 @@ pub fn extract(
     })
 }
 
-fn values_for<'a>(pairs: &'a [(String, String)], key: &str) -> Vec<&'a str> {
+fn values_for<'a, K: AsRef<str>, V: AsRef<str>>(
+    pairs: &'a [(K, V)],
+    key: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
     pairs
         .iter()
-        .filter(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .collect()
+        .filter(move |(k, _)| k.as_ref() == key)
+        .map(|(_, v)| v.as_ref())
+}
+
+/// The raw values of one parameter. Nearly always there is one: it is kept without a vector
+/// (an allocation per parameter per request otherwise).
+enum Raws<'a> {
+    One([&'a str; 1]),
+    Many(Vec<&'a str>),
+}
+
+impl<'a> Raws<'a> {
+    fn gather(mut values: impl Iterator<Item = &'a str>) -> Raws<'a> {
+        let Some(first) = values.next() else {
+            return Raws::Many(Vec::new());
+        };
+        match values.next() {
+            None => Raws::One([first]),
+            Some(second) => {
+                let mut all = vec![first, second];
+                all.extend(values);
+                Raws::Many(all)
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[&'a str] {
+        match self {
+            Raws::One(one) => one,
+            Raws::Many(all) => all,
+        }
+    }
 }
 
 fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldError> {

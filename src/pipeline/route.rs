@@ -123,7 +123,7 @@ fn find(app: &App, req: &HttpRequest) -> Target {
     match entry.route_for(&req.method) {
         Some(index) => Target::Route { index, params },
         None if req.method == Method::Options => {
-            Target::Answered(Response::empty(204).with_header("allow", entry.allow()))
+            Target::Answered(Response::empty(204).with_header("allow", entry.allow().to_owned()))
         }
         None if matches!(req.method, Method::Get | Method::Head)
             && entry.route_for(&Method::WebSocket).is_some() =>
@@ -131,7 +131,8 @@ fn find(app: &App, req: &HttpRequest) -> Target {
             Target::Answered(upgrade_required())
         }
         None => Target::Answered(
-            Response::detail(405, "Method Not Allowed").with_header("allow", entry.allow()),
+            Response::detail(405, "Method Not Allowed")
+                .with_header("allow", entry.allow().to_owned()),
         ),
     }
 }

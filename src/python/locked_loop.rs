@@ -9,7 +9,8 @@
 //! - run a coroutine that cannot suspend (an `async def` without any `await`, decided from its
 //!   bytecode when the route is compiled) to its `return` with one `send(None)` and no task.
 //!
-//! Both run with the loop set as the running loop and in a fresh `contextvars.Context`. uvloop's
+//! Both run with the loop set as the running loop and in an empty `contextvars.Context` of their
+//! own (a new one, or for a never-suspending step the one the previous step left empty). uvloop's
 //! internals cannot be touched from another thread; with it Python's `first_step` is used.
 
 use super::coro::{Completion, Outcome, Step};
@@ -19,6 +20,7 @@ use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
+use std::sync::Mutex;
 use tokio::sync::oneshot;
 
 pub struct LockedLoop {
@@ -36,6 +38,11 @@ pub struct LockedLoop {
     /// `loop._write_to_self`: wakes the loop thread from its `select`.
     wake: Py<PyAny>,
     context_cls: Py<PyAny>,
+    /// An empty `contextvars.Context` left by the last never-suspending step, run in by the
+    /// next one instead of creating a new one. A context is only kept while it is empty, so a
+    /// variable a handler sets never reaches another request; nothing else can hold it (Python
+    /// only hands out copies of a context, never the running one).
+    spare_context: Mutex<Option<Py<PyAny>>>,
     /// `contextvars.Context.run`, called unbound as `run(context, fn, *args)`.
     context_run: Py<PyAny>,
     /// `asyncio.Task` on Python 3.12+, a function with its signature before (`eager_start`).
@@ -88,6 +95,7 @@ impl LockedLoop {
                 ready: r.ready,
                 wake: r.wake,
                 context_cls: r.context,
+                spare_context: Mutex::new(None),
                 context_run: r.context_run,
                 eager_task: r.eager_task,
                 task_kwargs: task_kwargs.unbind(),
@@ -132,15 +140,31 @@ impl LockedLoop {
     /// Runs `coro`, which must not suspend, to completion and returns its result or exception.
     pub fn run_to_end(&self, py: Python<'_>, coro: Bound<'_, PyAny>) -> Outcome {
         let value = self.locked(py, || {
-            let args = PyTuple::new(
-                py,
-                [
-                    self.context_cls.bind(py).call0()?,
-                    self.send_none.bind(py).clone(),
-                    coro,
-                ],
-            )?;
-            self.context_run.bind(py).call1(args)
+            let spare = self.spare_context.lock().ok().and_then(|mut s| s.take());
+            let context = match spare {
+                Some(c) => c.into_bound(py),
+                None => self.context_cls.bind(py).call0()?,
+            };
+            // SAFETY: the GIL is held and every argument is a live object for the call; the
+            // NULL-terminated variadic call passes them on the C stack (no argument tuple), and
+            // its result is a new reference or NULL with an exception set.
+            let value = unsafe {
+                let result = ffi::PyObject_CallFunctionObjArgs(
+                    self.context_run.as_ptr(),
+                    context.as_ptr(),
+                    self.send_none.as_ptr(),
+                    coro.as_ptr(),
+                    std::ptr::null_mut::<ffi::PyObject>(),
+                );
+                Bound::from_owned_ptr_or_err(py, result)
+            };
+            // Still empty: as good as a new one for the next step.
+            if context.len().is_ok_and(|n| n == 0) {
+                if let Ok(mut s) = self.spare_context.lock() {
+                    *s = Some(context.unbind());
+                }
+            }
+            value
         })?;
         Ok(value.unbind())
     }

@@ -51,9 +51,16 @@ fn push_headers(out: &mut HeaderList, headers: &Bound<'_, PyAny>) -> PyResult<()
         ) {
             continue;
         }
-        out.push((Cow::Owned(lower), value));
+        out.push((Cow::Owned(lower), value.into()));
     }
     Ok(())
+}
+
+/// Whether `obj`'s type derives from `cls`. `isinstance` looks up the object's `__class__` too
+/// whenever the type alone does not match (an attribute lookup per check, and a response is
+/// checked against three classes); response objects are plain instances, so their type decides.
+fn instance_of(obj: &Bound<'_, PyAny>, cls: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.get_type().is_subclass(cls)
 }
 
 fn status_of(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
@@ -91,8 +98,8 @@ pub fn fixed(
     obj: Bound<'_, PyAny>,
 ) -> PyResult<Response> {
     convert(py, refs, status_code, None, obj, |o| {
-        if o.is_instance(refs.file_response_cls.bind(py))?
-            || o.is_instance(refs.streaming_response_cls.bind(py))?
+        if instance_of(o, refs.file_response_cls.bind(py))?
+            || instance_of(o, refs.streaming_response_cls.bind(py))?
         {
             return Err(pyo3::exceptions::PyTypeError::new_err(
                 "a static route serves a fixed body; files and streams need a handler",
@@ -114,7 +121,7 @@ fn convert<'py>(
     // Exactly a dict or list (the usual JSON result) cannot be a `Response`: skip the
     // isinstance check, which costs a `__instancecheck__` lookup per request.
     let plain = obj.is_exact_instance_of::<PyDict>() || obj.is_exact_instance_of::<PyList>();
-    if !plain && obj.is_instance(refs.response_cls.bind(py))? {
+    if !plain && instance_of(&obj, refs.response_cls.bind(py))? {
         let body = special(&obj)?;
         return from_response_object(py, refs, &obj, body);
     }
@@ -161,7 +168,7 @@ fn special_body(
     refs: &Arc<PyRefs>,
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<Option<Body>> {
-    if obj.is_instance(refs.file_response_cls.bind(py))? {
+    if instance_of(obj, refs.file_response_cls.bind(py))? {
         let filename = obj.getattr(intern!(obj.py(), "filename"))?;
         return Ok(Some(Body::FileRequest(Box::new(FileRequest {
             path: obj.getattr(intern!(obj.py(), "path"))?.extract()?,
@@ -174,7 +181,7 @@ fn special_body(
             in_memory: obj.getattr(intern!(obj.py(), "in_memory"))?.is_truthy()?,
         }))));
     }
-    if obj.is_instance(refs.streaming_response_cls.bind(py))? {
+    if instance_of(obj, refs.streaming_response_cls.bind(py))? {
         let (source, is_async, ping): (Py<PyAny>, bool, Option<f64>) =
             refs.open_stream.bind(py).call1((obj,))?.extract()?;
         let ping = ping
@@ -216,29 +223,36 @@ fn from_response_object(
     } else {
         (encode_json(py, refs, &content)?, Some(JSON))
     };
-    let mut headers: HeaderList = Vec::new();
+    // Room for the content type and one more header without growing.
+    let mut headers: HeaderList = Vec::with_capacity(2);
     if !media_type.is_none() {
-        let mut mt: String = media_type.extract()?;
+        let given: Cow<'_, str> = media_type.extract()?;
+        const CHARSET: &str = "; charset=utf-8";
         // A file's bytes are sent as they are: no charset is claimed for them.
-        if mt.starts_with("text/") && !mt.contains("charset") && !is_file {
-            mt.push_str("; charset=utf-8");
+        let add_charset = given.starts_with("text/") && !given.contains("charset") && !is_file;
+        let mut mt = String::with_capacity(given.len() + CHARSET.len());
+        mt.push_str(&given);
+        if add_charset {
+            mt.push_str(CHARSET);
         }
         if !crate::response::valid_header("content-type", &mt) {
             return Err(header_error("content-type"));
         }
-        headers.push((Cow::Borrowed("content-type"), mt));
+        headers.push((Cow::Borrowed("content-type"), mt.into()));
     } else if let Some(t) = default_type {
-        headers.push((Cow::Borrowed("content-type"), t.to_owned()));
+        headers.push((Cow::Borrowed("content-type"), Cow::Borrowed(t)));
     }
     push_headers(&mut headers, &obj.getattr(intern!(obj.py(), "headers"))?)?;
     let cookies = obj.getattr(intern!(obj.py(), "cookies"))?;
-    if !cookies.is_none() {
+    // Usually an empty list: no iterator for it.
+    let no_cookies = cookies.is_none() || cookies.cast::<PyList>().is_ok_and(|l| l.is_empty());
+    if !no_cookies {
         for c in cookies.try_iter()? {
             let c: String = c?.extract()?;
             if !crate::response::valid_header("set-cookie", &c) {
                 return Err(header_error("set-cookie"));
             }
-            headers.push((Cow::Borrowed("set-cookie"), c));
+            headers.push((Cow::Borrowed("set-cookie"), c.into()));
         }
     }
     // A content-type given both ways keeps the explicit header.

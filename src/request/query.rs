@@ -1,9 +1,22 @@
 //! `application/x-www-form-urlencoded` parsing (query strings and url-encoded forms).
 
 use percent_encoding::percent_decode;
+use std::borrow::Cow;
 
 /// Splits `a=1&b=2` into decoded pairs. Fails on bytes that are not UTF-8 after decoding.
 pub fn parse_urlencoded(raw: &[u8]) -> Result<Vec<(String, String)>, String> {
+    Ok(parse_urlencoded_borrowed(raw)?
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+/// A decoded key and value, borrowed from the input when they needed no decoding.
+pub type BorrowedPair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// [`parse_urlencoded`] without copying the keys and values that need no decoding (most of
+/// them), for callers that only look at the pairs while `raw` lives.
+pub fn parse_urlencoded_borrowed(raw: &[u8]) -> Result<Vec<BorrowedPair<'_>>, String> {
     let mut pairs = Vec::new();
     for piece in raw.split(|&b| b == b'&') {
         if piece.is_empty() {
@@ -18,12 +31,12 @@ pub fn parse_urlencoded(raw: &[u8]) -> Result<Vec<(String, String)>, String> {
     Ok(pairs)
 }
 
-fn decode_component(raw: &[u8]) -> Result<String, String> {
+fn decode_component(raw: &[u8]) -> Result<Cow<'_, str>, String> {
     let has_plus = memchr::memchr(b'+', raw).is_some();
     let has_pct = memchr::memchr(b'%', raw).is_some();
     if !has_plus && !has_pct {
         return std::str::from_utf8(raw)
-            .map(str::to_owned)
+            .map(Cow::Borrowed)
             .map_err(|_| "value is not valid UTF-8".to_owned());
     }
     let spaced: Vec<u8> = if has_plus {
@@ -35,7 +48,7 @@ fn decode_component(raw: &[u8]) -> Result<String, String> {
     };
     percent_decode(&spaced)
         .decode_utf8()
-        .map(|c| c.into_owned())
+        .map(|c| Cow::Owned(c.into_owned()))
         .map_err(|_| "value is not valid UTF-8".to_owned())
 }
 

@@ -213,20 +213,22 @@ fn serve_path(
                 .unwrap_or("application/octet-stream")
                 .to_owned(),
         };
-        resp.headers.push((Cow::Borrowed("content-type"), media));
+        resp.headers
+            .push((Cow::Borrowed("content-type"), media.into()));
     }
     if let Some(name) = &request.filename {
         if !resp.has_header("content-disposition") {
             resp.headers.push((
                 Cow::Borrowed("content-disposition"),
-                content_disposition(name),
+                content_disposition(name).into(),
             ));
         }
     }
-    resp.headers.push((Cow::Borrowed("etag"), etag.clone()));
+    resp.headers
+        .push((Cow::Borrowed("etag"), etag.clone().into()));
     if let Some(lm) = &last_modified {
         resp.headers
-            .push((Cow::Borrowed("last-modified"), lm.clone()));
+            .push((Cow::Borrowed("last-modified"), lm.clone().into()));
     }
 
     let applies = conditions.safe && resp.status == 200;
@@ -238,7 +240,7 @@ fn serve_path(
         return resp;
     }
     resp.headers
-        .push((Cow::Borrowed("accept-ranges"), "bytes".to_owned()));
+        .push((Cow::Borrowed("accept-ranges"), "bytes".to_owned().into()));
     let (start, len) = match conditions.range.as_deref() {
         Some(range) if applies && if_range_holds(conditions, &etag, last_modified.as_deref()) => {
             match parse_range(range, size) {
@@ -247,14 +249,16 @@ fn serve_path(
                     resp.status = 206;
                     resp.headers.push((
                         Cow::Borrowed("content-range"),
-                        format!("bytes {first}-{last}/{size}"),
+                        format!("bytes {first}-{last}/{size}").into(),
                     ));
                     (first, last - first + 1)
                 }
                 RangeSpec::Unsatisfiable => {
                     let mut out = Response::detail(416, "Range Not Satisfiable");
-                    out.headers
-                        .push((Cow::Borrowed("content-range"), format!("bytes */{size}")));
+                    out.headers.push((
+                        Cow::Borrowed("content-range"),
+                        format!("bytes */{size}").into(),
+                    ));
                     return out;
                 }
             }

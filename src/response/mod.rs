@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
-pub type HeaderList = Vec<(Cow<'static, str>, String)>;
+pub type HeaderList = Vec<(Cow<'static, str>, Cow<'static, str>)>;
 
 #[derive(Debug)]
 pub enum Body {
@@ -53,7 +53,7 @@ impl Response {
     pub fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Response {
         Response {
             status,
-            headers: vec![(Cow::Borrowed("content-type"), content_type.to_owned())],
+            headers: vec![(Cow::Borrowed("content-type"), Cow::Borrowed(content_type))],
             body: Body::Full(body.into()),
             omit_body: false,
         }
@@ -75,7 +75,11 @@ impl Response {
         Response::new(status, JSON, body)
     }
 
-    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+    pub fn with_header(
+        mut self,
+        name: &'static str,
+        value: impl Into<Cow<'static, str>>,
+    ) -> Response {
         self.headers.push((Cow::Borrowed(name), value.into()));
         self
     }

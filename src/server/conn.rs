@@ -38,8 +38,15 @@ pub async fn serve(
     let mut buf = BytesMut::new();
     let mut out = Vec::new();
     let mut first = true;
+    // One wait for the server's drain per connection, kept registered across its requests
+    // (a new `changed()` per request registered and removed a waiter each time).
+    let mut drain_rx = shutdown.clone();
+    let draining = async move {
+        let _ = drain_rx.changed().await;
+    };
+    tokio::pin!(draining);
     loop {
-        let head = match read_head(&app, &mut stream, &mut buf, first, &mut shutdown).await {
+        let head = match read_head(&app, &mut stream, &mut buf, first, draining.as_mut()).await {
             Ok(HeadRead::Head(h)) => h,
             Ok(HeadRead::Closed) => return,
             Err(resp) => {
@@ -165,7 +172,7 @@ async fn read_head(
     stream: &mut TcpStream,
     buf: &mut BytesMut,
     first: bool,
-    shutdown: &mut watch::Receiver<bool>,
+    mut draining: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> Result<HeadRead, Response> {
     let cfg = &app.config;
     let idle_limit = if first {
@@ -203,7 +210,8 @@ async fn read_head(
             r = timeout_at(deadline, stream.read_buf(buf)) => r,
             // An idle keep-alive connection is closed at shutdown; a just-accepted one keeps
             // its chance to send its first request (its client is already sending it).
-            _ = shutdown.changed(), if buf.is_empty() && !first => return Ok(HeadRead::Closed),
+            // Once complete it is never polled again: the connection ends here.
+            _ = draining.as_mut(), if buf.is_empty() && !first => return Ok(HeadRead::Closed),
         };
         match read {
             Err(_) if buf.is_empty() => return Ok(HeadRead::Closed),
@@ -243,7 +251,7 @@ pub(super) async fn fill(
 /// HTTP/1.0 and whether it expects `100 Continue`.
 fn request(
     app: &App,
-    head: Head,
+    mut head: Head,
     peer: SocketAddr,
 ) -> Result<(HttpRequest, Framing, bool, bool), Response> {
     head.check_host()?;

@@ -175,8 +175,11 @@ impl Head {
     }
 
     /// Splits the target into a percent-decoded path and the raw query.
-    pub fn path_and_query(&self) -> Result<(String, String), Response> {
-        let mut target = self.target.as_str();
+    /// Takes the target (it is empty afterwards): its own buffer becomes the path when the path
+    /// needs no decoding and starts it (no extra allocation per request).
+    pub fn path_and_query(&mut self) -> Result<(String, String), Response> {
+        let mut whole = std::mem::take(&mut self.target);
+        let mut target = whole.as_str();
         // absolute-form: http://host/path
         if let Some(rest) = target
             .strip_prefix("http://")
@@ -201,10 +204,21 @@ impl Head {
         if path.contains('\0') {
             return Err(Response::detail(400, "Request path contains a NUL byte"));
         }
-        Ok((
-            path.into_owned(),
-            query.split('#').next().unwrap_or("").to_owned(),
-        ))
+        let query = query.split('#').next().unwrap_or("").to_owned();
+        let starts_target = std::ptr::eq(raw_path.as_ptr(), whole.as_ptr());
+        let len = raw_path.len();
+        let decoded = match path {
+            std::borrow::Cow::Borrowed(_) if starts_target => None,
+            other => Some(other.into_owned()),
+        };
+        let path = match decoded {
+            Some(p) => p,
+            None => {
+                whole.truncate(len);
+                whole
+            }
+        };
+        Ok((path, query))
     }
 }
 

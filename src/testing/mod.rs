@@ -123,7 +123,7 @@ pub fn test_request(
     let mut headers: Vec<(String, String)> = resp
         .headers
         .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let no_body = resp.omit_body || resp.forbids_body();
     if !resp.forbids_body() {

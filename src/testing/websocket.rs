@@ -64,7 +64,7 @@ fn not_upgraded(py: Python<'_>, resp: crate::response::Response) -> Handshake {
     let headers = resp
         .headers
         .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     let body: &[u8] = match &resp.body {
         Body::Full(b) => b,

@@ -94,6 +94,27 @@ def test_context_variables_do_not_leak_between_requests(api, client_for):
     assert request_tag.get() == "unset"
 
 
+def test_a_context_left_empty_is_reused_without_carrying_values(api, client_for):
+    # A handler that sets and resets a variable leaves its context empty, so the next
+    # never-suspending handler may run in the same one: it must still see the default.
+    @api.get("/set-reset")
+    async def set_reset():
+        token = request_tag.set("inside")
+        seen = request_tag.get()
+        request_tag.reset(token)
+        return {"seen": seen}
+
+    @api.get("/read")
+    async def read():
+        return {"tag": request_tag.get(), "vars": len(contextvars.copy_context())}
+
+    client = client_for(api)
+    baseline = client.get("/read").json()["vars"]
+    for _ in range(3):
+        assert client.get("/set-reset").json() == {"seen": "inside"}
+        assert client.get("/read").json() == {"tag": "unset", "vars": baseline}
+
+
 def test_tasks_and_timers_scheduled_by_an_inline_handler_run_on_the_loop(api, client_for):
     done = {"task": threading.Event(), "timer": threading.Event()}
 

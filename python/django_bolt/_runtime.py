@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from . import _json
+from . import _json, db
 from ._schema import LockedLoopRecord, RuntimeRecord
 from .exceptions import HTTPException, RequestValidationError
 from .request import UploadFile
@@ -181,6 +181,7 @@ async def auser(request: Any) -> Any:
 def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | None] | None = None) -> RuntimeRecord:
     """The objects handed to Rust when an app is compiled."""
     loop = event_loop(event_loop_kind)
+    db.install()
     return {
         "json_encode": _json.encode,
         "uuid": uuid.UUID,
@@ -204,6 +205,8 @@ def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | 
         "streaming_response": StreamingResponse,
         "open_stream": open_stream,
         "static_finder": static_finder,
+        "db_request_finished": db.request_finished,
+        "orm_request_finished": db.orm_request_finished,
     }
 
 

@@ -218,6 +218,10 @@ class RuntimeRecord(TypedDict):
     open_stream: Callable[[Any], tuple[Any, bool, float | None]]
     #: ``find(relative_path) -> absolute path | None`` (DEBUG with staticfiles).
     static_finder: Callable[[str], str | None] | None
+    #: ``db_request_finished()``: end-of-request connection handling on the calling thread.
+    db_request_finished: Callable[[], None]
+    #: ``orm_request_finished()``: queues it on asgiref's ORM thread (async handlers).
+    orm_request_finished: Callable[[], None]
 
 
 class LockedLoopRecord(TypedDict):

@@ -37,6 +37,10 @@ pub struct PyRefs {
     pub open_stream: Py<PyAny>,
     /// `find(relative_path) -> absolute path | None` (Django's finders, DEBUG only).
     pub static_finder: Option<Py<PyAny>>,
+    /// `db_request_finished()`: Django's end-of-request connection handling on this thread.
+    pub db_request_finished: Py<PyAny>,
+    /// `orm_request_finished()`: queues it on asgiref's ORM thread (async handlers).
+    pub orm_request_finished: Py<PyAny>,
 }
 
 impl PyRefs {
@@ -67,6 +71,8 @@ impl PyRefs {
             streaming_response_cls: r.streaming_response,
             open_stream: r.open_stream,
             static_finder: r.static_finder,
+            db_request_finished: r.db_request_finished,
+            orm_request_finished: r.orm_request_finished,
         })
     }
 }

@@ -33,6 +33,10 @@ record! {
         pub open_stream: Py<PyAny>,
         /// `find(relative_path) -> path | None` (DEBUG with staticfiles).
         pub static_finder: Option<Py<PyAny>>,
+        /// `db_request_finished()`: the calling thread's end-of-request connection handling.
+        pub db_request_finished: Py<PyAny>,
+        /// `orm_request_finished()`: queues the same on asgiref's ORM thread.
+        pub orm_request_finished: Py<PyAny>,
     }
 }
 

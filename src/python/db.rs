@@ -1,0 +1,55 @@
+//! Which threads used Django's database, so the connection lifecycle (`django_bolt.db`) runs
+//! only after requests that touched it.
+//!
+//! `django_bolt.db` installs an execute wrapper on each connection a runtime thread opens; every
+//! query through it calls [`database_touched`] (a thread-local flag). After a sync handler,
+//! [`finish_sync`] reads the flag: a route that never queries the database pays one thread-local
+//! read and no Python. Async handlers query through asgiref's ORM thread, whose wrapper sets one
+//! process-wide flag that [`finish_async`] reads after the async request.
+
+use super::refs::PyRefs;
+use pyo3::prelude::*;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+thread_local! {
+    static TOUCHED: Cell<bool> = const { Cell::new(false) };
+}
+
+static ORM_THREAD_TOUCHED: AtomicBool = AtomicBool::new(false);
+
+/// Marks the calling thread as having used a database connection during this request.
+#[pyfunction]
+pub fn database_touched() {
+    TOUCHED.with(|t| t.set(true));
+}
+
+/// Marks asgiref's ORM thread (where `await Model.objects...` runs) as having used one.
+#[pyfunction]
+pub fn orm_thread_touched() {
+    ORM_THREAD_TOUCHED.store(true, Ordering::Relaxed);
+}
+
+/// After a sync handler, on its thread: Django's end-of-request connection handling when the
+/// handler (or anything it called on this thread) queried the database.
+pub fn finish_sync(py: Python<'_>, refs: &PyRefs) {
+    if TOUCHED.with(|t| t.replace(false)) {
+        call(py, &refs.db_request_finished);
+    }
+}
+
+/// After an async handler: the ORM thread's connections are checked on that thread (queued).
+pub fn finish_async(py: Python<'_>, refs: &PyRefs) {
+    if ORM_THREAD_TOUCHED.load(Ordering::Relaxed)
+        && ORM_THREAD_TOUCHED.swap(false, Ordering::AcqRel)
+    {
+        call(py, &refs.orm_request_finished);
+    }
+}
+
+fn call(py: Python<'_>, hook: &Py<PyAny>) {
+    if let Err(e) = hook.bind(py).call0() {
+        // The response is already made; the hook's failure is logged, never sent.
+        e.write_unraisable(py, Some(hook.bind(py)));
+    }
+}

@@ -61,7 +61,7 @@ class PostgresServer:
             shutil.chown(self.root, "postgres", "postgres")
             shutil.chown(self.socket_dir, "postgres", "postgres")
         result = subprocess.run(
-            [str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "--no-sync"],
+            [str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-EUTF8", "--no-sync"],
             capture_output=True,
             text=True,
             timeout=120,

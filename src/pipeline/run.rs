@@ -61,7 +61,7 @@ pub async fn run(
             Ok(rx) => match rx.await {
                 Ok(outcome) => Python::attach(|py| {
                     let resp = convert(py, app, route, outcome);
-                    db::finish_async(py, &app.refs);
+                    db::finish_async(py, &app.refs, resp.status == 500);
                     resp
                 }),
                 Err(_) => Response::detail(500, "Internal Server Error"),
@@ -85,11 +85,11 @@ pub async fn run(
                 ) {
                     Ok(result) => {
                         let resp = convert(py, &app, route, Ok(result.unbind()));
-                        db::finish_sync(py, &app.refs);
+                        db::finish_sync(py, &app.refs, resp.status == 500);
                         resp
                     }
                     Err(resp) => {
-                        db::finish_sync(py, &app.refs);
+                        db::finish_sync(py, &app.refs, resp.status == 500);
                         resp
                     }
                 }

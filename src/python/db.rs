@@ -31,18 +31,20 @@ pub fn orm_thread_touched() {
 }
 
 /// After a sync handler, on its thread: Django's end-of-request connection handling when the
-/// handler (or anything it called on this thread) queried the database.
-pub fn finish_sync(py: Python<'_>, refs: &PyRefs) {
-    if TOUCHED.with(|t| t.replace(false)) {
+/// handler (or anything it called on this thread) queried the database, or when it failed (500):
+/// a connection that broke while connecting or opening a cursor ran no query through the wrapper.
+pub fn finish_sync(py: Python<'_>, refs: &PyRefs, failed: bool) {
+    if TOUCHED.with(|t| t.replace(false)) || failed {
         call(py, &refs.db_request_finished);
     }
 }
 
-/// After an async handler: the ORM thread's connections are checked on that thread (queued).
-pub fn finish_async(py: Python<'_>, refs: &PyRefs) {
-    if ORM_THREAD_TOUCHED.load(Ordering::Relaxed)
-        && ORM_THREAD_TOUCHED.swap(false, Ordering::AcqRel)
-    {
+/// After an async handler: the ORM thread's connections are checked on that thread (queued),
+/// when it queried for any request since the last check or this request failed (500).
+pub fn finish_async(py: Python<'_>, refs: &PyRefs, failed: bool) {
+    let touched = ORM_THREAD_TOUCHED.load(Ordering::Relaxed)
+        && ORM_THREAD_TOUCHED.swap(false, Ordering::AcqRel);
+    if touched || failed {
         call(py, &refs.orm_request_finished);
     }
 }

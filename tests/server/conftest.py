@@ -177,7 +177,8 @@ def server_db(tmp_path_factory: pytest.TempPathFactory, postgres) -> Path:
     """A migrated SQLite file shared by the server subprocesses of this session (with
     BOLT_DB=postgres: the database ``SERVER_PG_DB`` of the session's cluster, migrated)."""
     db_path = tmp_path_factory.mktemp("bolt-db") / "server.sqlite3"
-    if postgres is not None:
+    # Several conftests re-export this fixture: each copy runs once, so the database may exist.
+    if postgres is not None and not postgres.execute(f"SELECT 1 FROM pg_database WHERE datname = '{SERVER_PG_DB}'"):
         postgres.execute(f"CREATE DATABASE {SERVER_PG_DB}")
     result = subprocess.run(
         [sys.executable, "-m", "django", "migrate", "--settings", "tests.settings", "--noinput", "-v", "0"],

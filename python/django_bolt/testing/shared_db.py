@@ -59,7 +59,15 @@ def _open_test_transactions() -> dict[str, Any]:
         from django.db import connections
     except ImportError:
         return {}
-    return {c.alias: c for c in connections.all(initialized_only=True) if c.in_atomic_block}
+    found = {c.alias: c for c in connections.all(initialized_only=True) if c.in_atomic_block}
+    # In an async test the loop's context has connections of its own (asgiref's thread-critical
+    # Local); the test's transaction is on the thread's plain storage, where its sync fixtures ran.
+    thread_storage = getattr(connections._connections, "_storage", None)
+    for alias in connections:
+        connection = getattr(thread_storage, alias, None)
+        if alias not in found and connection is not None and connection.in_atomic_block:
+            found[alias] = connection
+    return found
 
 
 @contextmanager

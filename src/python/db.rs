@@ -11,6 +11,7 @@ use super::refs::PyRefs;
 use pyo3::prelude::*;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 thread_local! {
     static TOUCHED: Cell<bool> = const { Cell::new(false) };
@@ -46,6 +47,23 @@ pub fn finish_async(py: Python<'_>, refs: &PyRefs, failed: bool) {
         && ORM_THREAD_TOUCHED.swap(false, Ordering::AcqRel);
     if touched || failed {
         call(py, &refs.orm_request_finished);
+    }
+}
+
+/// `db_request_finished` for code that has no `PyRefs` (the revocation store's blocking call).
+static REQUEST_FINISHED: OnceLock<Py<PyAny>> = OnceLock::new();
+
+/// Registers the hook for [`after_store_call`] (the first compiled app's; it is one function).
+pub fn register(py: Python<'_>, refs: &PyRefs) {
+    let _ = REQUEST_FINISHED.set(refs.db_request_finished.clone_ref(py));
+    let _ = crate::auth::revocation::AFTER_STORE_CALL.set(after_store_call);
+}
+
+fn after_store_call(py: Python<'_>, failed: bool) {
+    if let Some(hook) = REQUEST_FINISHED.get() {
+        if TOUCHED.with(|t| t.replace(false)) || failed {
+            call(py, hook);
+        }
     }
 }
 

@@ -21,8 +21,9 @@ class Outcome:
 class Load:
     """``threads`` clients cycling through ``paths`` until ``stop()``."""
 
-    def __init__(self, url: str, paths: list[str], threads: int = 6) -> None:
+    def __init__(self, url: str, paths: list[str], threads: int = 6, headers: dict[str, str] | None = None) -> None:
         self.url = url
+        self.headers = headers or {}
         self.paths = paths
         self.outcomes: list[Outcome] = []
         self._lock = threading.Lock()
@@ -45,7 +46,7 @@ class Load:
 
     def _run(self, offset: int) -> None:
         paths = itertools.islice(itertools.cycle(self.paths), offset, None)
-        with httpx.Client(base_url=self.url, timeout=10.0) as client:
+        with httpx.Client(base_url=self.url, timeout=10.0, headers=self.headers) as client:
             for path in paths:
                 if self._stop.is_set():
                     return

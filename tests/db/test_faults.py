@@ -44,6 +44,24 @@ def test_restart_under_load_fails_only_requests_in_flight(cluster, db_server, pr
     assert statuses(after) == {200: len(after)}, [o for o in after if o.status != 200][:5]
 
 
+def test_restart_under_load_with_token_auth_revocation_store_and_user_loading(cluster, db_server):
+    """The revocation store queries on blocking threads, the user loader on its own threads."""
+    server = db_server()
+    with server.client() as client:
+        token = client.post("/db/users", params={"username": f"u{time.monotonic_ns()}"}).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    with Load(server.url, ["/db/me", "/db/async"], headers=headers) as load:
+        load.wait_for_requests(60)
+        stopping = time.monotonic()
+        cluster.restart()
+        back = time.monotonic()
+        load.wait_for_requests(150)
+    before = [o for o in load.outcomes if o.ended < stopping]
+    after = [o for o in load.outcomes if o.started > back]
+    assert statuses(before) == {200: len(before)}
+    assert after and statuses(after) == {200: len(after)}, [o for o in after if o.status != 200][:5]
+
+
 def test_database_down_ready_is_503_health_200_and_the_server_recovers(cluster, db_server):
     server = db_server("--processes", "2")
     with server.client() as client:

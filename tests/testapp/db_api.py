@@ -79,3 +79,24 @@ def create_non_atomic_then_fail(title: str) -> dict:
 def nothing() -> dict:
     """Never touches the database."""
     return {"thread": threading.get_ident()}
+
+
+# Token auth whose revocation store and user loading query the database (tests/db).
+from django_bolt.auth import IsAuthenticated, JWTAuthentication, create_jwt_for_user  # noqa: E402
+from django_bolt.auth.revocation import DjangoORMRevocation  # noqa: E402
+from django_bolt.request import Request  # noqa: E402
+
+jwt_auth = JWTAuthentication(revocation_store=DjangoORMRevocation())
+
+
+@api.post("/db/users")
+def create_user(username: str) -> dict:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create(username=username)
+    return {"token": create_jwt_for_user(user)}
+
+
+@api.get("/db/me", auth=[jwt_auth], guards=[IsAuthenticated()])
+async def me(request: Request) -> dict:
+    return {"username": (await request.auser()).username}

@@ -24,11 +24,15 @@ back the same way: Django's ``close()`` returns them.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from . import _core
 
 _orm_cleanup_queued = False
+#: The ORM thread's connection objects (one per alias), read from other threads to decide
+#: whether a check is due; Django keeps the object when it reconnects.
+_orm_connections: list[Any] = []
 
 
 def _runtime_thread_query(execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
@@ -54,6 +58,8 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
         wrapper = _runtime_thread_query
     elif thread in _orm_threads():
         wrapper = _orm_thread_query
+        if connection not in _orm_connections:
+            _orm_connections.append(connection)
     else:
         return
     if wrapper not in connection.execute_wrappers:
@@ -104,10 +110,27 @@ def _orm_thread_finish() -> None:
     request_finished()
 
 
+def _check_due(connection: Any) -> bool:
+    """Whether ``request_finished`` would do anything to this connection. Read from another
+    thread without touching the connection: plain attributes, at worst one check late or extra."""
+    if connection.connection is None:
+        return False
+    if connection.errors_occurred or connection.in_atomic_block or connection.health_check_enabled:
+        return True
+    if connection.autocommit != connection.settings_dict["AUTOCOMMIT"]:
+        return True
+    close_at = connection.close_at
+    return close_at is not None and time.monotonic() >= close_at
+
+
 def orm_request_finished() -> None:
-    """Queues ``request_finished`` on asgiref's ORM thread (at most one queued at a time)."""
+    """Queues ``request_finished`` on asgiref's ORM thread (at most one queued at a time) when
+    one of its connections is due for it; with persistent connections that answer, nothing is
+    queued. Before the thread's first connection is known, always."""
     global _orm_cleanup_queued
     if _orm_cleanup_queued:
+        return
+    if _orm_connections and not any(_check_due(connection) for connection in _orm_connections):
         return
     from asgiref.sync import SyncToAsync
 

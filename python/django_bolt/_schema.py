@@ -218,8 +218,9 @@ class RuntimeRecord(TypedDict):
     open_stream: Callable[[Any], tuple[Any, bool, float | None]]
     #: ``find(relative_path) -> absolute path | None`` (DEBUG with staticfiles).
     static_finder: Callable[[str], str | None] | None
-    #: ``db_request_finished()``: end-of-request connection handling on the calling thread.
-    db_request_finished: Callable[[], None]
+    #: ``db_request_finished() -> seconds | None``: connection handling on the calling thread;
+    #: the seconds until its earliest kept connection is due.
+    db_request_finished: Callable[[], float | None]
     #: ``orm_request_finished()``: queues it on asgiref's ORM thread (async handlers).
     orm_request_finished: Callable[[], None]
 

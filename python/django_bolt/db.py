@@ -89,11 +89,14 @@ def _discard_open_transaction(connection: Any) -> bool:
     return True
 
 
-def request_finished() -> None:
-    """The end-of-request part of ``close_old_connections`` for the calling thread's connections,
-    after rolling back any transaction left open."""
+def request_finished() -> float | None:
+    """``close_old_connections`` for the calling thread's connections, after rolling back any
+    transaction left open. Returns the seconds until the earliest connection it kept passes
+    ``CONN_MAX_AGE`` (None: none kept, or kept for ever): the server runs this again before the
+    thread's next handler once that time has come, as Django does at request start."""
     from django.db import connections
 
+    due: float | None = None
     for connection in connections.all(initialized_only=True):
         if getattr(connection, "_bolt_shared", False):  # a test's connection (testing.shared_db)
             continue
@@ -102,12 +105,16 @@ def request_finished() -> None:
                 connection.close_if_unusable_or_obsolete()
         except Exception:  # noqa: BLE001 - a broken connection is dropped, never raised to the server
             connection.connection = None
+        if connection.connection is not None and connection.close_at is not None:
+            left = connection.close_at - time.monotonic()
+            due = left if due is None else min(due, left)
+    return due
 
 
 def _orm_thread_finish() -> None:
     global _orm_cleanup_queued
     _orm_cleanup_queued = False
-    request_finished()
+    request_finished()  # the ORM thread's next check is decided by ``_check_due`` instead
 
 
 def _check_due(connection: Any) -> bool:

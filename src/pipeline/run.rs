@@ -73,6 +73,7 @@ pub async fn run(
         let joined = tokio::task::spawn_blocking(move || {
             let route = &app.routes[index];
             Python::attach(|py| {
+                db::start_sync(py, &app.refs);
                 match call_handler(
                     py,
                     &app,

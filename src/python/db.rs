@@ -12,9 +12,13 @@ use pyo3::prelude::*;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 thread_local! {
     static TOUCHED: Cell<bool> = const { Cell::new(false) };
+    /// When the earliest connection this thread keeps passes `CONN_MAX_AGE` (Django checks
+    /// connections at request start too: an idle one that aged out is closed before use).
+    static CLOSE_DUE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
 static ORM_THREAD_TOUCHED: AtomicBool = AtomicBool::new(false);
@@ -29,6 +33,16 @@ pub fn database_touched() {
 #[pyfunction]
 pub fn orm_thread_touched() {
     ORM_THREAD_TOUCHED.store(true, Ordering::Relaxed);
+}
+
+/// Before a sync handler, on its thread: a kept connection past its `CONN_MAX_AGE` is closed
+/// before the handler can use it. A thread that keeps none reads one thread-local.
+pub fn start_sync(py: Python<'_>, refs: &PyRefs) {
+    if let Some(due) = CLOSE_DUE.with(Cell::get) {
+        if Instant::now() >= due {
+            call(py, &refs.db_request_finished);
+        }
+    }
 }
 
 /// After a sync handler, on its thread: Django's end-of-request connection handling when the
@@ -67,9 +81,18 @@ fn after_store_call(py: Python<'_>, failed: bool) {
     }
 }
 
+/// Calls a lifecycle hook; it returns the seconds until the earliest connection it kept on this
+/// thread is due (`None`: none kept, or kept for ever), remembered for [`start_sync`].
 fn call(py: Python<'_>, hook: &Py<PyAny>) {
-    if let Err(e) = hook.bind(py).call0() {
+    match hook.bind(py).call0() {
+        Ok(due) => {
+            let seconds = due.extract::<Option<f64>>().ok().flatten();
+            let due = seconds
+                .filter(|s| s.is_finite())
+                .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+            CLOSE_DUE.with(|c| c.set(due));
+        }
         // The response is already made; the hook's failure is logged, never sent.
-        e.write_unraisable(py, Some(hook.bind(py)));
+        Err(e) => e.write_unraisable(py, Some(hook.bind(py))),
     }
 }

@@ -89,6 +89,14 @@ if ! command -v chromium >/dev/null; then
 fi
 chromium --version
 export BOLT_REQUIRE_CHROMIUM=1
+# PostgreSQL for the database stage below (tests/pg_server.py runs initdb and postgres from
+# Debian's versioned directory on a private socket; the package's own cluster is not used).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    bounded 600 $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive bounded 900 $sudo apt-get install -y -q postgresql
+fi
+ls -d /usr/lib/postgresql/*/bin 2>/dev/null || command -v initdb
 
 stage "tools venv"
 "$build_python" -m venv "$work/tools"
@@ -161,6 +169,13 @@ bounded 600 "$venv/bin/pip" install -q "pytest-random-order>=1.1"
 seed=${BOLT_RANDOM_ORDER_SEED:-$RANDOM}
 echo "random-order seed: $seed (BOLT_RANDOM_ORDER_SEED=$seed repeats this order)"
 BOLT_TEST_STAGE=random-order bounded 1800 bash ci/wheels.sh pytest "$venv" --random-order --random-order-seed="$seed"
+
+stage "PostgreSQL: the database tests and the fault tests on PostgreSQL (CPython $version, wheel)"
+# Once, not per CPython: the suite's ORM-touching tests with BOLT_DB=postgres (tests/settings.py),
+# plus tests/db, which restarts, stops and kills backends of clusters of its own.
+BOLT_TEST_STAGE=postgres BOLT_DB=postgres BOLT_REQUIRE_POSTGRES=1 bounded 900 bash ci/wheels.sh pytest "$venv" \
+    tests/db tests/server/test_orm.py tests/handlers tests/health tests/auth tests/views tests/serializers \
+    tests/pagination tests/testing tests/integration tests/docs/test_examples.py
 
 stage "build and check the sdist"
 rm -rf "$work/sdist"

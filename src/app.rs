@@ -159,6 +159,7 @@ impl PyApp {
         let mut middleware = app_middleware(&mut config, compression)
             .map_err(|e| schema::within(py, "settings", e))?;
         let refs = PyRefs::from_record(runtime).map_err(|e| schema::within(py, "runtime", e))?;
+        crate::python::db::register(py, &refs);
         let server_config = ServerConfig::from_record(config)
             .map_err(|e| schema::within(py, "server config", e))?;
         let mut compiled = Vec::with_capacity(routes.len());

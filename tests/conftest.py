@@ -91,6 +91,53 @@ def redis_url():
         proc.kill()
 
 
+def postgres_required() -> bool:
+    """ci/test.sh's PostgreSQL stage sets BOLT_REQUIRE_POSTGRES=1: a missing server fails there."""
+    return os.environ.get("BOLT_REQUIRE_POSTGRES") == "1"
+
+
+def postgres_or_skip():
+    """tests/pg_server.py's module, or a skip (a failure where CI requires PostgreSQL)."""
+    from tests import pg_server
+
+    missing = None
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        missing = "psycopg is not installed"
+    if missing is None and pg_server.binaries() is None:
+        missing = "PostgreSQL (initdb) is not installed"
+    if missing:
+        if postgres_required():
+            pytest.fail(f"{missing} but BOLT_REQUIRE_POSTGRES=1")
+        pytest.skip(missing)
+    return pg_server
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """With BOLT_DB=postgres: the cluster tests/settings.py points Django at, started for the
+    session; otherwise None (the suite runs on SQLite)."""
+    if os.environ.get("BOLT_DB") != "postgres":
+        yield None
+        return
+    pg_server = postgres_or_skip()
+    from pathlib import Path
+
+    server = pg_server.PostgresServer(Path(os.environ["BOLT_PG_ROOT"]), int(os.environ["BOLT_PG_PORT"])).init()
+    server.start()
+    server.execute("CREATE DATABASE bolt")
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(postgres):
+    """pytest-django creates its test database after the PostgreSQL cluster is up."""
+
+
 class SkipBudget:
     """Fails the run on a skip (or xfail) that tests/skips.py does not allow in this CI stage."""
 

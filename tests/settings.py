@@ -22,6 +22,32 @@ DATABASES = {
         "NAME": os.environ.get("BOLT_TEST_DB", os.path.join(tempfile.gettempdir(), "django-bolt-tests.sqlite3")),
     }
 }
+if os.environ.get("BOLT_DB") == "postgres":
+    # ci/test.sh's PostgreSQL stage: the same tests on a real PostgreSQL 15 (tests/pg_server.py).
+    # In the pytest process the cluster's directory is chosen here and tests/conftest.py starts it;
+    # server subprocesses inherit the variables (and BOLT_PG_NAME: their own database).
+    if "BOLT_PG_HOST" not in os.environ:
+        os.environ["BOLT_PG_ROOT"] = tempfile.mkdtemp(prefix="bolt-pg-")
+        os.environ["BOLT_PG_HOST"] = os.path.join(os.environ["BOLT_PG_ROOT"], "socket")
+        os.environ["BOLT_PG_PORT"] = "5432"  # names the socket file only: the directory is private
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ.get("BOLT_PG_NAME", "bolt"),
+            "USER": "bolt",
+            "HOST": os.environ["BOLT_PG_HOST"],
+            "PORT": os.environ["BOLT_PG_PORT"],
+        }
+    }
+# Connection lifecycle options for tests/db's servers.
+if os.environ.get("BOLT_TEST_CONN_MAX_AGE"):
+    _age = os.environ["BOLT_TEST_CONN_MAX_AGE"]
+    DATABASES["default"]["CONN_MAX_AGE"] = None if _age == "none" else int(_age)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = os.environ.get("BOLT_TEST_CONN_HEALTH_CHECKS") == "1"
+DATABASES["default"]["ATOMIC_REQUESTS"] = os.environ.get("BOLT_TEST_ATOMIC_REQUESTS") == "1"
+if os.environ.get("BOLT_TEST_PG_POOL"):  # psycopg_pool's pool: "min,max"
+    _low, _high = (int(n) for n in os.environ["BOLT_TEST_PG_POOL"].split(","))
+    DATABASES["default"]["OPTIONS"] = {"pool": {"min_size": _low, "max_size": _high, "timeout": 10}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 BOLT_API = os.environ.get("BOLT_TEST_API") or None
 # Django's LocaleMiddleware reads it (tests/middleware/test_django_middleware.py).
@@ -72,6 +98,7 @@ _bolt_env("BOLT_TEST_MAX_CONNECTIONS", "BOLT_MAX_CONNECTIONS", int)
 _bolt_env("BOLT_TEST_ACCESS_LOG", "BOLT_ACCESS_LOG", str)
 _bolt_env("BOLT_TEST_TRUSTED_PROXIES", "BOLT_TRUSTED_PROXIES", lambda raw: raw.split(","))
 _bolt_env("BOLT_TEST_PROCESSES", "BOLT_PROCESSES", int)
+_bolt_env("BOLT_TEST_BLOCKING_THREADS", "BOLT_THREADPOOL_SIZE", int)
 _bolt_env("BOLT_TEST_RESPAWN", "BOLT_RESPAWN_FAILED_WORKERS", lambda raw: raw == "1")
 _bolt_env("BOLT_TEST_WS_MAX_MESSAGE", "BOLT_WS_MAX_MESSAGE_SIZE", int)
 _bolt_env("BOLT_TEST_WS_ACCEPT_TIMEOUT", "BOLT_WS_ACCEPT_TIMEOUT", float)

@@ -68,6 +68,26 @@ DATABASES = {
     }
 }
 
+# PostgreSQL instead (psycopg 3: `pip install "psycopg[binary]"`): EXAMPLE_PG_NAME names the
+# database; EXAMPLE_PG_HOST (a host or a socket directory), EXAMPLE_PG_PORT, EXAMPLE_PG_USER and
+# EXAMPLE_PG_PASSWORD as for psql. Connections follow Django's settings under runbolt as under
+# runserver: closed after each request (CONN_MAX_AGE 0), kept for N seconds or for ever (None),
+# checked before reuse with CONN_HEALTH_CHECKS, or taken from psycopg's pool with
+# OPTIONS={"pool": True} (Django >= 5.1, `pip install psycopg-pool`).
+if os.environ.get("EXAMPLE_PG_NAME"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ["EXAMPLE_PG_NAME"],
+            "HOST": os.environ.get("EXAMPLE_PG_HOST", "localhost"),
+            "PORT": os.environ.get("EXAMPLE_PG_PORT", "5432"),
+            "USER": os.environ.get("EXAMPLE_PG_USER", ""),
+            "PASSWORD": os.environ.get("EXAMPLE_PG_PASSWORD", ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"

@@ -23,6 +23,8 @@ __all__ = [
     "test_request",
     "build_info",
     "record_keys",
+    "database_touched",
+    "orm_thread_touched",
     "WebSocketConn",
     "TestWebSocket",
     "test_websocket",
@@ -41,6 +43,13 @@ def build_info() -> dict[str, Any]:
 def record_keys() -> dict[str, tuple[list[str], list[str]]]:
     """``{record name: (required keys, optional keys)}`` of every record the core reads (the
     records of ``django_bolt._schema``)."""
+
+def database_touched() -> None:
+    """Flags the calling thread as having queried the database during this request (read and
+    cleared by the server after a sync handler; see ``django_bolt.db``)."""
+
+def orm_thread_touched() -> None:
+    """Flags asgiref's ORM thread as having queried the database (read after async requests)."""
 
 @final
 class App:

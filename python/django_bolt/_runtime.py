@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from . import _json
+from . import _json, db
 from ._schema import LockedLoopRecord, RuntimeRecord
 from .exceptions import HTTPException, RequestValidationError
 from .request import UploadFile
@@ -191,6 +191,7 @@ def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | 
     from ._django_responses import to_bolt_response, translate_error
 
     loop = event_loop(event_loop_kind)
+    db.install()
     return {
         "json_encode": _json.encode,
         "uuid": uuid.UUID,
@@ -217,6 +218,8 @@ def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | 
         "django_response": HttpResponseBase,
         "to_bolt_response": to_bolt_response,
         "translate_error": translate_error,
+        "db_request_finished": db.request_finished,
+        "orm_request_finished": db.orm_request_finished,
     }
 
 

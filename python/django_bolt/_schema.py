@@ -235,6 +235,11 @@ class RuntimeRecord(TypedDict):
     to_bolt_response: Callable[[Any], Any]
     #: ``translate_error(exc) -> exception | None`` (Django's exceptions as HTTP errors).
     translate_error: Callable[[BaseException], BaseException | None]
+    #: ``db_request_finished() -> seconds | None``: connection handling on the calling thread;
+    #: the seconds until its earliest kept connection is due.
+    db_request_finished: Callable[[], float | None]
+    #: ``orm_request_finished()``: queues it on asgiref's ORM thread (async handlers).
+    orm_request_finished: Callable[[], None]
 
 
 class LockedLoopRecord(TypedDict):

@@ -269,6 +269,10 @@ class BoltAPI(RouteCollection):
             # inside the handler's coroutine instead, with async queries.
             compiled.handler = _async_shaped(compiled.handler, shape.__self__)
             shape = None
+        if not compiled.is_async and not is_websocket and not route.fixed:
+            from .db import atomic_request
+
+            compiled.handler = atomic_request(compiled.handler, route.handler)
         middleware = None
         if not route.fixed and not is_websocket:
             from .middleware.compile import route_middleware_chain

@@ -27,6 +27,11 @@ def add_health_check(check: HealthCheck) -> HealthCheck:
 def _database() -> bool:
     from django.db import connection
 
+    from . import _core
+
+    # A failure here is answered (503), not raised: the server must still check the connection
+    # after this request (django_bolt.db), or a connection that broke before any query would stay.
+    _core.database_touched()
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return True

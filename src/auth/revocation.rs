@@ -27,6 +27,10 @@ impl MemorySet {
     }
 }
 
+/// Runs on the blocking thread after a Python store answered (`failed`: it raised). Set by
+/// `python::db`: a store that queries Django's database gets the connection lifecycle there.
+pub static AFTER_STORE_CALL: std::sync::OnceLock<fn(Python<'_>, bool)> = std::sync::OnceLock::new();
+
 pub enum Revocation {
     None,
     Memory(Arc<MemorySet>),
@@ -52,13 +56,17 @@ impl Revocation {
                 let jti = jti.to_owned();
                 tokio::task::spawn_blocking(move || {
                     Python::attach(|py| {
-                        store
+                        let answer = store
                             .bind(py)
                             .call_method1("is_revoked", (jti,))
                             .and_then(|r| r.is_truthy())
                             .map_err(|e| {
                                 e.display(py);
-                            })
+                            });
+                        if let Some(after) = AFTER_STORE_CALL.get() {
+                            after(py, answer.is_err());
+                        }
+                        answer
                     })
                 })
                 .await

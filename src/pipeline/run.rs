@@ -10,6 +10,7 @@ use crate::params::form::FormData;
 use crate::params::{self, ExtractError, Extracted, Slot};
 use crate::python::convert::to_py;
 use crate::python::coro::{self, Outcome, Step};
+use crate::python::db;
 use crate::python::request::PyRequest;
 use crate::python::response::{errors_from_python, from_error, from_result};
 use crate::request::HttpRequest;
@@ -58,7 +59,11 @@ pub async fn run(
         match step {
             Err(resp) => resp,
             Ok(rx) => match rx.await {
-                Ok(outcome) => Python::attach(|py| convert(py, app, route, outcome)),
+                Ok(outcome) => Python::attach(|py| {
+                    let resp = convert(py, app, route, outcome);
+                    db::finish_async(py, &app.refs, resp.status == 500);
+                    resp
+                }),
                 Err(_) => Response::detail(500, "Internal Server Error"),
             },
         }
@@ -68,6 +73,7 @@ pub async fn run(
         let joined = tokio::task::spawn_blocking(move || {
             let route = &app.routes[index];
             Python::attach(|py| {
+                db::start_sync(py, &app.refs);
                 match call_handler(
                     py,
                     &app,
@@ -78,8 +84,15 @@ pub async fn run(
                     None,
                     identity,
                 ) {
-                    Ok(result) => convert(py, &app, route, Ok(result.unbind())),
-                    Err(resp) => resp,
+                    Ok(result) => {
+                        let resp = convert(py, &app, route, Ok(result.unbind()));
+                        db::finish_sync(py, &app.refs, resp.status == 500);
+                        resp
+                    }
+                    Err(resp) => {
+                        db::finish_sync(py, &app.refs, resp.status == 500);
+                        resp
+                    }
                 }
             })
         })

@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod coro;
+pub mod db;
 pub mod locked_loop;
 pub mod refs;
 pub mod request;

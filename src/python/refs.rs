@@ -43,6 +43,10 @@ pub struct PyRefs {
     pub to_bolt_response: Py<PyAny>,
     /// `translate_error(exc) -> exception | None`, asked only about otherwise unhandled errors.
     pub translate_error: Py<PyAny>,
+    /// `db_request_finished()`: Django's end-of-request connection handling on this thread.
+    pub db_request_finished: Py<PyAny>,
+    /// `orm_request_finished()`: queues it on asgiref's ORM thread (async handlers).
+    pub orm_request_finished: Py<PyAny>,
 }
 
 impl PyRefs {
@@ -76,6 +80,8 @@ impl PyRefs {
             django_response_cls: r.django_response,
             to_bolt_response: r.to_bolt_response,
             translate_error: r.translate_error,
+            db_request_finished: r.db_request_finished,
+            orm_request_finished: r.orm_request_finished,
         })
     }
 }

@@ -39,6 +39,10 @@ record! {
         pub to_bolt_response: Py<PyAny>,
         /// `translate_error(exc) -> exception | None`: Django's exceptions as HTTP errors.
         pub translate_error: Py<PyAny>,
+        /// `db_request_finished()`: the calling thread's end-of-request connection handling.
+        pub db_request_finished: Py<PyAny>,
+        /// `orm_request_finished()`: queues the same on asgiref's ORM thread.
+        pub orm_request_finished: Py<PyAny>,
     }
 }
 

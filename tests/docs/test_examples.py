@@ -84,6 +84,15 @@ def test_quickstart_served_by_runbolt(tmp_path):
     assert code == 0, f"runbolt exited with {code} after SIGTERM\n{server.describe()}"
 
 
+@pytest.mark.django_db
+def test_testing_db(load):
+    example = load("testing_db")
+    example.test_the_handler_reads_the_tests_rows()  # the README's test, inside this test's transaction
+    from django.contrib.auth.models import Group
+
+    assert list(Group.objects.values_list("name", flat=True)) == ["editors"]  # the same transaction
+
+
 def test_testing(load):
     testing = load("testing")  # the example's asserts ran against the quick start's API
     assert isinstance(testing.client, httpx.Client)

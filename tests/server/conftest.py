@@ -31,10 +31,16 @@ STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
 
+#: With BOLT_DB=postgres the server subprocesses share this database of the session's cluster.
+SERVER_PG_DB = "bolt_server"
+
+
 def _base_env(db_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOLT_TEST_")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.update(BOLT_TEST_DB=str(db_path), BOLT_TEST_API=API, PYTHONUNBUFFERED="1")
+    if env.get("BOLT_DB") == "postgres":
+        env["BOLT_PG_NAME"] = SERVER_PG_DB
     return env
 
 
@@ -167,9 +173,13 @@ def launch(
 
 
 @pytest.fixture(scope="session")
-def server_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file shared by the server subprocesses of this session."""
+def server_db(tmp_path_factory: pytest.TempPathFactory, postgres) -> Path:
+    """A migrated SQLite file shared by the server subprocesses of this session (with
+    BOLT_DB=postgres: the database ``SERVER_PG_DB`` of the session's cluster, migrated)."""
     db_path = tmp_path_factory.mktemp("bolt-db") / "server.sqlite3"
+    # Several conftests re-export this fixture: each copy runs once, so the database may exist.
+    if postgres is not None and not postgres.execute(f"SELECT 1 FROM pg_database WHERE datname = '{SERVER_PG_DB}'"):
+        postgres.execute(f"CREATE DATABASE {SERVER_PG_DB}")
     result = subprocess.run(
         [sys.executable, "-m", "django", "migrate", "--settings", "tests.settings", "--noinput", "-v", "0"],
         cwd=REPO,

@@ -38,6 +38,11 @@ DATABASES = {
         "NAME": os.environ.get("BENCH_DB_PATH", str(_default_db)),
     }
 }
+# BENCH_CONN_MAX_AGE=none: persistent connections (Django's default, 0, closes them after each
+# request, which both servers under test honour differently; see bench/RESULTS.md).
+if os.environ.get("BENCH_CONN_MAX_AGE"):
+    _age = os.environ["BENCH_CONN_MAX_AGE"]
+    DATABASES["default"]["CONN_MAX_AGE"] = None if _age == "none" else int(_age)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

@@ -7,6 +7,8 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..db import in_own_request
+
 #: Threads that load users for ``await request.auser()``: a plain executor hop costs less than
 #: ``sync_to_async`` (measured in bench/RESULTS.md), and the database work is one indexed SELECT.
 _LOADER_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt-user")
@@ -91,7 +93,7 @@ class DjangoUserLoader:
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
         loop = asyncio.get_running_loop()
-        user = await loop.run_in_executor(_LOADER_THREADS, _user_by_pk, user_id)
+        user = await loop.run_in_executor(_LOADER_THREADS, in_own_request, _user_by_pk, user_id)
         request.user = user
         return user
 
@@ -119,7 +121,7 @@ class LoopSafeUserLoader:
 
     def load_user(self, user_id: str, claims: Any) -> Any:
         if _on_event_loop():
-            return _LOADER_THREADS.submit(self.loader.load_user, user_id, claims).result()
+            return _LOADER_THREADS.submit(in_own_request, self.loader.load_user, user_id, claims).result()
         return self.loader.load_user(user_id, claims)
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
@@ -128,7 +130,7 @@ class LoopSafeUserLoader:
             request.user = user  # later sync reads must not load it again
             return user
         loop = asyncio.get_running_loop()
-        user = await loop.run_in_executor(_LOADER_THREADS, self.loader.load_user, user_id, claims)
+        user = await loop.run_in_executor(_LOADER_THREADS, in_own_request, self.loader.load_user, user_id, claims)
         request.user = user
         return user
 

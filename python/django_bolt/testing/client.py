@@ -10,6 +10,7 @@ import httpx
 
 from .. import _core
 from ..api import BoltAPI
+from .shared_db import test_connections_shared
 
 _CLIENT = ("127.0.0.1", 50000)
 
@@ -48,6 +49,12 @@ def _call(app: _core.App, request: httpx.Request, asynchronous: bool = False) ->
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
     path = request.url.raw_path.decode("ascii")
     status, out_headers, content = _core.test_request(app, request.method, path, headers, body, _CLIENT)
+    return _response(request, status, out_headers, content, asynchronous)
+
+
+def _response(
+    request: httpx.Request, status: int, out_headers: Any, content: Any, asynchronous: bool
+) -> httpx.Response:
     if isinstance(content, bytes):
         return httpx.Response(status, headers=out_headers, content=content, request=request)
     stream: httpx.SyncByteStream | httpx.AsyncByteStream = _AsyncChunks(content) if asynchronous else _Chunks(content)
@@ -55,21 +62,29 @@ def _call(app: _core.App, request: httpx.Request, asynchronous: bool = False) ->
 
 
 class _Transport(httpx.BaseTransport):
-    def __init__(self, app: _core.App) -> None:
+    def __init__(self, app: _core.App, share_db: bool = True) -> None:
         self.app = app
+        self.share_db = share_db
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return _call(self.app, request)
+        if not self.share_db:
+            return _call(self.app, request)
+        with test_connections_shared():
+            return _call(self.app, request)
 
 
 class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: _core.App) -> None:
+    def __init__(self, app: _core.App, share_db: bool = True) -> None:
         self.app = app
+        self.share_db = share_db
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, _call, self.app, request, True)
+        if not self.share_db:
+            return await loop.run_in_executor(None, _call, self.app, request, True)
+        with test_connections_shared():  # entered here: the test's connections are this thread's
+            return await loop.run_in_executor(None, _call, self.app, request, True)
 
 
 def _app_of(api: BoltAPI | _core.App, cors_allowed_origins: Any = None, read_django_settings: bool = True) -> _core.App:
@@ -103,7 +118,6 @@ _RELEASE_OPTIONS: dict[str, tuple[Any, str]] = {
     "raise_server_exceptions": (False, "a handler's exception is answered as the server answers it (500)"),
     "use_http_layer": (True, "requests always go through the Rust HTTP pipeline"),
     "static_files_config": (None, "set STATIC_URL/STATIC_ROOT (override_settings) instead"),
-    "share_db_connection": (False, "handlers use their own thread's database connection"),
 }
 
 
@@ -135,9 +149,10 @@ class TestClient(httpx.Client):
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
         app = _app_of(api, kwargs.pop("cors_allowed_origins", None), kwargs.pop("read_django_settings", True))
+        share_db = bool(kwargs.pop("share_db_connection", True))
         _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=_Transport(app), base_url=base_url, **kwargs)
+        super().__init__(transport=_Transport(app, share_db), base_url=base_url, **kwargs)
         self._lifespans = _lifespans(api)
         self._lifespan_stack: Any = None
 
@@ -171,9 +186,10 @@ class AsyncTestClient(httpx.AsyncClient):
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
         app = _app_of(api, kwargs.pop("cors_allowed_origins", None), kwargs.pop("read_django_settings", True))
+        share_db = bool(kwargs.pop("share_db_connection", True))
         _release_options(kwargs)
         kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=_AsyncTransport(app), base_url=base_url, **kwargs)
+        super().__init__(transport=_AsyncTransport(app, share_db), base_url=base_url, **kwargs)
         self._lifespans = _lifespans(api)
         self._lifespan_stack: Any = None
 

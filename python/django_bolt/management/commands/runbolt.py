@@ -123,6 +123,10 @@ class Command(BaseCommand):
         """Django's system checks (errors stop startup) and a warning for unapplied migrations."""
         self.check(display_num_errors=False)
         self.check_migrations()
+        from django.db import connections
+
+        # The checks' connection would stay open, idle, on the main thread for the server's life.
+        connections.close_all()
 
     def route_count(self) -> int:
         from django_bolt.discovery import discover_api

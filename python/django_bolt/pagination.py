@@ -170,6 +170,9 @@ class PageNumberPagination(PaginationBase):
 
     page_size_query_param: str | None = "page_size"
     page_query_param: str = "page"
+    #: The envelope keys this scheme writes besides items/total/has_next/has_previous (the
+    #: OpenAPI document lists them).
+    envelope_keys: tuple[str, ...] = ("page", "page_size", "total_pages", "next_page", "previous_page")
 
     def _steps(self, source: Any, query: dict[str, str]) -> _Steps:
         size = self._get_page_size(query)
@@ -196,6 +199,7 @@ class LimitOffsetPagination(PaginationBase):
 
     limit_query_param: str = "limit"
     offset_query_param: str = "offset"
+    envelope_keys: tuple[str, ...] = ("limit", "offset")
 
     def _steps(self, source: Any, query: dict[str, str]) -> _Steps:
         limit = _int(query.get(self.limit_query_param), self.page_size)
@@ -225,6 +229,7 @@ class CursorPagination(PaginationBase):
 
     page_size_query_param: str | None = "page_size"
     cursor_query_param: str = "cursor"
+    envelope_keys: tuple[str, ...] = ("page_size", "next_cursor", "previous_cursor")
     _rows_opaque = False
     ordering: str | list[str] | tuple[str, ...] = "-id"
 
@@ -391,6 +396,7 @@ def paginate(pagination_class: type[PaginationBase] = PageNumberPagination) -> C
             paged.__annotations__ = {**getattr(handler, "__annotations__", {}), "request": Request}
             paged.__annotations__.pop("return", None)
             paged.__bolt_paginate__ = bind  # type: ignore[attr-defined]
+            paged.__bolt_pagination_class__ = pagination_class  # type: ignore[attr-defined]
             return paged
 
         return bind(None)

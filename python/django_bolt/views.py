@@ -20,6 +20,7 @@ from .exceptions import HTTPException
 from .pagination import PaginationBase
 from .request import Request
 from .serializers import Serializer
+from .serializers.base import defer_many_to_many
 
 #: Keyword of the request argument added to a method that does not take the request itself.
 _REQUEST = "_bolt_view_request"
@@ -500,12 +501,17 @@ class PartialUpdateMixin:
         serializer = _input_serializer(self, "partial_update")  # type: ignore[arg-type]
         values = serializer.validate_partial(_decode_body(request))
         specs = {s.name: s for s in serializer._specs()}
+        links: dict[str, Any] = {}
         for name, value in values.items():
             target = _model_attname(type(obj), specs[name].source)
             if target == type(obj)._meta.pk.attname:
                 continue  # the key of the row being changed is not changed by its body
-            if target is not None:
+            if isinstance(target, tuple):
+                links[target[0]] = (specs[name].key, value)
+            elif target is not None:
                 setattr(obj, target, value)
+        if links:
+            defer_many_to_many(obj, links)
         await _write(self.perform_update, obj)  # type: ignore[attr-defined]
         return obj
 
@@ -517,14 +523,19 @@ class DestroyMixin:
         await _write(self.perform_destroy, obj)  # type: ignore[attr-defined]
 
 
-def _model_attname(model: Any, name: str) -> str | None:
+def _model_attname(model: Any, name: str) -> str | tuple[str] | None:
+    """The attribute a body value is written to; ``(name,)`` for a many-to-many field."""
     from django.core.exceptions import FieldDoesNotExist
 
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
-    if not getattr(field, "concrete", False) or field.many_to_many:
+    from django.db import models
+
+    if isinstance(field, models.ManyToManyField):
+        return (field.name,)
+    if not getattr(field, "concrete", False):
         return None
     return field.attname
 
@@ -619,21 +630,31 @@ def register_viewset(
     base = path.rstrip("/")
     detail_path = f"{base}/{{{lookup}}}"
     base_name = name or cls.__name__
-    serializer = cls.list_serializer_class or cls.serializer_class
     for action_name, (verb, detail, default_status) in _ACTIONS.items():
         method = getattr(cls, action_name, None)
         if not callable(method):
             continue
         response_model = _return_serializer(method)
         if response_model is None and action_name != "destroy":
-            item = serializer if action_name == "list" else cls.serializer_class
+            # Writes answer with the read serializer (``_output_serializer``).
+            item = _documented_serializer(cls, "list" if action_name == "list" else "retrieve")
             response_model = _response_model_for(
                 item, cls.pagination_class if action_name == "list" else None, action_name == "list"
             )
+        handler = _view_function(cls, action_name, lookup if detail else None, _static_body(cls, action_name))
+        own = {"create": CreateMixin.create, "update": UpdateMixin.update}
+        own["partial_update"] = PartialUpdateMixin.partial_update
+        if action_name in own and method is own[action_name]:
+            body = _documented_serializer(cls, action_name)
+            if body is not None:
+                # For the document only (the body itself is read as the action reads it).
+                handler.__bolt_doc_body__ = (body, action_name == "partial_update")  # type: ignore[attr-defined]
+        if action_name == "list" and cls.pagination_class is not None and not _return_serializer(method):
+            handler.__bolt_pagination_class__ = cls.pagination_class  # type: ignore[attr-defined]
         target._add(
             verb,
             detail_path if detail else (base or "/"),
-            _view_function(cls, action_name, lookup if detail else None, _static_body(cls, action_name)),
+            handler,
             response_model=response_model,
             status_code=status_code or cls.status_code or default_status,
             validate_response=False,
@@ -682,6 +703,25 @@ def _static_body(cls: type[ViewSet], action_name: str) -> Any:
     specific = cls.create_serializer_class if action_name == "create" else cls.update_serializer_class
     serializer = specific or cls.serializer_class
     return serializer if isinstance(serializer, type) and issubclass(serializer, Serializer) else None
+
+
+def _documented_serializer(cls: type[ViewSet], action: str) -> Any:
+    """The serializer ``get_serializer_class()`` names for ``action`` at startup (an override is
+    asked on a view without a request; one that needs the request gives ``serializer_class``)."""
+    view = cls.__new__(cls)
+    view.action = action
+    view.request = None  # type: ignore[assignment]
+    view.kwargs = {}
+    try:
+        found = view.get_serializer_class()
+    except Exception:  # noqa: BLE001 - an override that needs a request: the class default
+        found = None
+    if inspect.iscoroutine(found):
+        found.close()
+        found = None
+    if not (isinstance(found, type) and issubclass(found, Serializer)):
+        found = ViewSet.get_serializer_class(view, action)
+    return found if isinstance(found, type) and issubclass(found, Serializer) else None
 
 
 def _first(*values: Any) -> Any:

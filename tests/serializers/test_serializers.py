@@ -372,3 +372,31 @@ def test_forbid_unknown_fields_is_honoured():
     errors = _errors(lambda: Strict.model_validate({"name": 1, "extra": 2}))
     assert sorted(tuple(e["loc"]) for e in errors) == [("body", "extra"), ("body", "name")]
     assert Strict.model_validate({"name": "ok"}).name == "ok"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_unannotated_serializer_result_leaves_write_only_out(client_for, kind):
+    api = BoltAPI()
+    if kind == "sync":
+
+        @api.post("/one")
+        def one(data: Account):
+            return data
+
+        @api.post("/many")
+        def many(data: Account):
+            return [data, data]
+
+    else:
+
+        @api.post("/one")
+        async def one(data: Account):
+            return data
+
+        @api.post("/many")
+        async def many(data: Account):
+            return [data, data]
+
+    client = client_for(api)
+    assert client.post("/one", json={"name": "n", "password": "p"}).json() == {"name": "n"}
+    assert client.post("/many", json={"name": "n", "password": "p"}).json() == [{"name": "n"}, {"name": "n"}]

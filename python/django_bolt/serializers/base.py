@@ -470,11 +470,13 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
             out[spec.name] = value
         return out
 
-    def _model_values(self, model: Any, *, keep_pk: bool = True) -> dict[str, Any]:
-        """Writable values for ``model``'s concrete fields (a FK given by key goes to ``<name>_id``)."""
+    def _model_values(self, model: Any, *, keep_pk: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Writable values for ``model``'s concrete fields (a FK given by key goes to ``<name>_id``),
+        and the many-to-many ones (``{field name: (JSON key, keys or objects)}``) apart."""
         from django.core.exceptions import FieldDoesNotExist
 
         values: dict[str, Any] = {}
+        many: dict[str, Any] = {}
         for spec in type(self)._specs():
             if spec.read_only or spec.nested is not None:
                 continue
@@ -482,23 +484,36 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                 model_field = model._meta.get_field(spec.source)
             except FieldDoesNotExist:
                 continue
-            if not getattr(model_field, "concrete", False) or model_field.many_to_many:
+            if _is_forward_many_to_many(model_field):
+                many[model_field.name] = (spec.key, getattr(self, spec.name))
+                continue
+            if not getattr(model_field, "concrete", False):
                 continue
             if model_field.primary_key and (not keep_pk or _is_auto(model_field)):
                 continue  # the database numbers new rows; a body never moves a row to another key
             value = getattr(self, spec.name)
             values[model_field.attname if model_field.is_relation else model_field.name] = value
-        return values
+        return values, many
 
     def to_model(self, model_class: Any) -> Any:
-        """A new (unsaved) ``model_class`` instance with this serializer's writable fields."""
-        return model_class(**self._model_values(model_class))
+        """A new (unsaved) ``model_class`` instance with this serializer's writable fields.
+        Many-to-many fields are set when the instance is saved (``save()`` or ``asave()``; a row
+        needs its key before its links can be written)."""
+        values, many = self._model_values(model_class)
+        instance = model_class(**values)
+        if many:
+            defer_many_to_many(instance, many)
+        return instance
 
     def update_instance(self, instance: Any) -> Any:
-        """Sets this serializer's writable fields on ``instance`` (not saved)."""
+        """Sets this serializer's writable fields on ``instance`` (not saved; many-to-many fields
+        are replaced when it is saved)."""
         # Never the primary key: a body must not move the row it updates to another key.
-        for name, value in self._model_values(type(instance), keep_pk=False).items():
+        values, many = self._model_values(type(instance), keep_pk=False)
+        for name, value in values.items():
             setattr(instance, name, value)
+        if many:
+            defer_many_to_many(instance, many)
         return instance
 
     # ------------------------------------------------------------ output
@@ -938,6 +953,68 @@ def _read_attribute(instance: Any, spec: _FieldSpec) -> Any:
     return current
 
 
+def serializer_output(value: Any) -> Any:
+    """A handler's result without a response model that is a serializer, or a list starting with
+    one: each serializer in output form (no write-only fields), other items as they are."""
+    if isinstance(value, Serializer):
+        return value.dump()
+    return [item.dump() if isinstance(item, Serializer) else item for item in value]
+
+
+def defer_many_to_many(instance: Any, values: dict[str, tuple[str, Any]]) -> None:
+    """Sets ``instance``'s many-to-many fields (``{field name: (JSON key, keys or objects)}``) on
+    its next save, in one transaction with it. Keys that name no row are a 422 listing each (with
+    its place in the body), raised before anything is written. ``asave()`` runs ``save()``, so
+    async code gets the same."""
+    pending = instance.__dict__.setdefault("_bolt_many_to_many", {})
+    pending.update(values)
+    if "save" in instance.__dict__:
+        return
+    model_save = type(instance).save
+
+    def save(*args: Any, **kwargs: Any) -> None:
+        from django.db import router, transaction
+
+        using = kwargs.get("using") or router.db_for_write(type(instance), instance=instance)
+        with transaction.atomic(using=using):
+            links = instance.__dict__.get("_bolt_many_to_many", {})
+            _check_link_targets(type(instance), links, using)
+            model_save(instance, *args, **kwargs)
+            for name, (_, items) in links.items():
+                getattr(instance, name).set(list(items))
+        # Written: the instance is an ordinary model instance again.
+        instance.__dict__.pop("_bolt_many_to_many", None)
+        instance.__dict__.pop("save", None)
+
+    instance.save = save
+
+
+def _check_link_targets(model: Any, links: dict[str, tuple[str, Any]], using: str) -> None:
+    errors: list[dict[str, Any]] = []
+    for name, (key, items) in links.items():
+        related = model._meta.get_field(name).related_model
+        keys = [getattr(item, "pk", item) for item in items]
+        found = set(related._default_manager.using(using).filter(pk__in=keys).values_list("pk", flat=True))
+        errors.extend(
+            {
+                "loc": ["body", key, i],
+                "msg": f"No {related.__name__} with key {value!r}",
+                "type": "does_not_exist",
+            }
+            for i, value in enumerate(keys)
+            if value not in found
+        )
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def _is_forward_many_to_many(model_field: Any) -> bool:
+    """A ``ManyToManyField`` declared on the model (not concrete: its rows are in another table)."""
+    from django.db import models
+
+    return isinstance(model_field, models.ManyToManyField)
+
+
 def _is_auto(model_field: Any) -> bool:
     from django.db import models
 
@@ -957,4 +1034,4 @@ def _concrete_field(model: Any, name: str) -> Any:
 if typing.TYPE_CHECKING:
     from .loading import LoadingPlan
 
-__all__ = ["Nested", "SerializationError", "Serializer", "SerializerView", "nested_of"]
+__all__ = ["Nested", "SerializationError", "Serializer", "SerializerView", "defer_many_to_many", "nested_of"]

@@ -49,7 +49,12 @@ def _model_annotations(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     from django.db import models
 
-    concrete = {f.name: f for f in model._meta.get_fields() if isinstance(f, models.Field) and f.concrete}
+    # Columns and the model's own many-to-many fields (written as lists of keys).
+    concrete = {
+        f.name: f
+        for f in model._meta.get_fields()
+        if isinstance(f, models.Field) and (f.concrete or isinstance(f, models.ManyToManyField))
+    }
     if fields in (None, "__all__"):
         names = list(concrete)
     else:

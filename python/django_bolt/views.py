@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .exceptions import HTTPException
-from .pagination import PaginationBase
+from .pagination import PaginatedResponse, PaginationBase
 from .request import Request
 from .serializers import Serializer
 from .serializers.base import defer_many_to_many
@@ -84,6 +84,11 @@ def action(
                 "description": description,
             },
         )
+        # The release's ActionHandler attributes, read from the method itself.
+        for key, value in fn.__bolt_action__.options.items():
+            setattr(fn, key, value)
+        fn.methods, fn.detail, fn.path = list(verbs), detail, path or url_path
+        fn.fn = fn
         return fn
 
     return mark
@@ -147,16 +152,53 @@ class APIView:
         return None
 
     def _finish(self, result: Any, action: str, serializer: Any) -> Any:
-        return serializer.output(result) if serializer is not None and _serializable(result) else result
+        if serializer is None or not _serializable(result):
+            return result
+        if isinstance(result, PaginatedResponse):
+            # A page from @paginate on the method: its rows written by the view's serializer.
+            result.items = _struct_output(serializer, result.items)
+            return result
+        return _struct_output(serializer, result)
 
     async def _afinish(self, result: Any, action: str, serializer: Any) -> Any:
-        return await serializer.aoutput(result) if serializer is not None and _serializable(result) else result
+        if serializer is None or not _serializable(result):
+            return result
+        if isinstance(result, PaginatedResponse):
+            result.items = await _astruct_output(serializer, result.items)
+            return result
+        return await _astruct_output(serializer, result)
 
 
 def _serializable(result: Any) -> bool:
     from .responses import Response
 
     return not isinstance(result, (Response, dict, str, bytes)) and result is not None
+
+
+def _struct_output(serializer: Any, value: Any) -> Any:
+    """``value`` written by a Serializer, or by a plain msgspec Struct class (read from the model
+    instances' attributes, as the release accepts for ``serializer_class``)."""
+    if hasattr(serializer, "output"):
+        return serializer.output(value)
+    import msgspec
+
+    if hasattr(value, "_iterable_class") or isinstance(value, (list, tuple)):
+        return [
+            v if isinstance(v, (dict, serializer)) else msgspec.convert(v, serializer, from_attributes=True)
+            for v in value
+        ]
+    if isinstance(value, serializer):
+        return value
+    return msgspec.convert(value, serializer, from_attributes=True)
+
+
+async def _astruct_output(serializer: Any, value: Any) -> Any:
+    if hasattr(serializer, "aoutput"):
+        return await serializer.aoutput(value)
+    from asgiref.sync import sync_to_async
+
+    # Model attributes (relations too) are read by the sync ORM: off the event loop.
+    return await sync_to_async(_struct_output, thread_sensitive=True)(serializer, value)
 
 
 def _return_serializer(fn: Callable[..., Any]) -> Any:
@@ -575,14 +617,17 @@ def register_view(
     include_in_schema: bool | None = None,
 ) -> None:
     if not (isinstance(cls, type) and issubclass(cls, APIView)):
-        raise TypeError(f"view() takes an APIView subclass, not {cls!r}")
+        raise TypeError(f"{cls!r} must inherit from APIView (view() takes an APIView subclass)")
     allowed = cls.get_allowed_methods()
     chosen = {m.upper() for m in methods} if methods else allowed
     missing = chosen - allowed
     if missing:
-        raise ValueError(f"{cls.__name__} has no handler for {sorted(missing)}")
+        names = ", ".join(repr(m.lower()) for m in sorted(missing))
+        raise ValueError(f"{cls.__name__} does not implement method {names}")
     if not chosen:
-        raise ValueError(f"{cls.__name__} defines no handler method ({', '.join(cls.http_method_names)})")
+        raise ValueError(
+            f"{cls.__name__} does not implement any HTTP methods (define one of {', '.join(cls.http_method_names)})"
+        )
     for verb in sorted(chosen):
         method = getattr(cls, verb.lower())
         target._add(

@@ -102,6 +102,11 @@ def openapi_path(path: str, trailing_slash: str) -> str:
     return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
+def _extract_path_param_names(path: str) -> list[str]:
+    """The template variables of ``path`` in order (the release's helper name)."""
+    return _PATH_PARAM.findall(path)
+
+
 def _json_value(value: Any) -> tuple[bool, Any]:
     try:
         return True, msgspec.to_builtins(value)
@@ -110,18 +115,26 @@ def _json_value(value: Any) -> tuple[bool, Any]:
 
 
 def _docstring(fn: Any) -> tuple[str | None, str | None]:
-    """(first line, whole text) of a handler's docstring."""
+    """(first line, the rest or None) of a handler's docstring: summary and description."""
     fn = inspect.unwrap(fn)
     doc = inspect.getdoc(fn)
     if not doc:
         return None, None
-    return doc.strip().splitlines()[0].strip(), doc.strip()
+    first, _, rest = doc.strip().partition("\n")
+    return first.strip(), rest.strip() or None
 
 
 class SchemaGenerator:
     """Builds the document for ``config`` from route entries (``generate``)."""
 
-    def __init__(self, config: OpenAPIConfig, trailing_slash: str = "strip") -> None:
+    def __init__(self, config: Any, trailing_slash: Any = "strip") -> None:
+        #: ``SchemaGenerator(api, config)`` (the release's form): ``generate()`` then reads the
+        #: API's routes and gives a ``DocumentView``.
+        self._api = None
+        if not isinstance(config, OpenAPIConfig) and hasattr(config, "_route_entries"):
+            self._api = config
+            config = trailing_slash if isinstance(trailing_slash, OpenAPIConfig) else OpenAPIConfig()
+            trailing_slash = self._api.trailing_slash
         self.config = config
         self.trailing_slash = trailing_slash
         #: Types whose schemas become components, and the schema slots waiting for them.
@@ -462,7 +475,14 @@ class SchemaGenerator:
 
     # ------------------------------------------------------------ document
 
-    def generate(self, entries: Iterable[RouteEntry]) -> dict[str, Any]:
+    def generate(self, entries: Iterable[RouteEntry] | None = None) -> Any:
+        if entries is None:
+            if self._api is None:
+                raise TypeError("generate() needs the route entries (or SchemaGenerator(api, config))")
+            return DocumentView(self._generate(self._api._route_entries()))
+        return self._generate(entries)
+
+    def _generate(self, entries: Iterable[RouteEntry]) -> dict[str, Any]:
         config = self.config
         paths: dict[str, dict[str, Any]] = {}
         used_tags: list[str] = []
@@ -592,6 +612,74 @@ class SchemaGenerator:
         if config.webhooks:
             doc["webhooks"] = to_json(config.webhooks)
         return doc
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_VIEW_KEYS = {"security_scheme_in": "in", "ref": "$ref", "schema_": "schema"}
+
+
+class DocumentView:
+    """Read access to a generated document the way the release's spec objects give it:
+    attributes in snake case (``doc.paths["/x"].get.request_body``; None when absent), items by
+    key, and ``to_schema()`` for the JSON dict itself."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    @staticmethod
+    def _wrap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return DocumentView(value)
+        if isinstance(value, list):
+            return [DocumentView._wrap(v) for v in value]
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        data = self._data
+        for key in (_VIEW_KEYS.get(name), name, _camel(name)):
+            if key is not None and key in data:
+                return self._wrap(data[key])
+        return None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._wrap(self._data[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Any:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return self._data == (other._data if isinstance(other, DocumentView) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def keys(self) -> Any:
+        return self._data.keys()
+
+    def values(self) -> list[Any]:
+        return [self._wrap(v) for v in self._data.values()]
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(k, self._wrap(v)) for k, v in self._data.items()]
+
+    def to_schema(self) -> dict[str, Any]:
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"DocumentView({self._data!r})"
 
 
 def _response_class_content(cls: type) -> dict[str, Any]:

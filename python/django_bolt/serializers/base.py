@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
-from ..exceptions import RequestValidationError
+from ..exceptions import RequestValidationError, SerializationError
 from .decorators import ComputedFieldConfig
 from .fields import _UNSET, FieldConfig, _FieldMarker
 
@@ -26,10 +26,6 @@ _STRUCT_META = type(msgspec.Struct)
 #: Set while building instances from trusted data (model rows): validators are for input only.
 _TRUSTED: contextvars.ContextVar[bool] = contextvars.ContextVar("bolt_serializer_trusted", default=False)
 _MISSING = object()
-
-
-class SerializationError(Exception):
-    """A model instance could not be turned into a serializer (a missing attribute, say)."""
 
 
 def _strip(tp: Any) -> tuple[Any, bool]:

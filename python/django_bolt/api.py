@@ -225,9 +225,9 @@ class BoltAPI(RouteCollection):
         if bind_pagination is not None:
             # @paginate: the route's list[S] response model is the type of the page's items; the
             # envelope is built (and items dumped by S) by the paginating handler itself.
-            from .pagination import paginated_item_serializer
+            from .pagination import paginated_item_serializer, paginated_model
 
-            compiled.handler = bind_pagination(paginated_item_serializer(route.response_model))
+            compiled.handler = bind_pagination(paginated_item_serializer(paginated_model(route)))
             shape = None
         if shape is not None and compiled.is_async and getattr(shape, "__name__", "") == "output":
             # A serializer reading model rows must not touch the ORM on the event loop: shaped

@@ -397,11 +397,47 @@ def paginate(pagination_class: type[PaginationBase] = PageNumberPagination) -> C
             paged.__annotations__.pop("return", None)
             paged.__bolt_paginate__ = bind  # type: ignore[attr-defined]
             paged.__bolt_pagination_class__ = pagination_class  # type: ignore[attr-defined]
+            paged.__bolt_paginated__ = handler  # type: ignore[attr-defined]
             return paged
 
         return bind(None)
 
     return decorator
+
+
+def paginated_model(route: Any) -> Any:
+    """The page's item type of a ``@paginate`` route: its ``response_model``, else the return
+    annotation of the function it decorates (``-> list[S]``), else the function's
+    ``response_model`` attribute (the release reads both)."""
+    if route.response_model is not None:
+        return route.response_model
+    return paginated_return(route.handler)
+
+
+def paginated_return(paged: Any) -> Any:
+    import typing
+
+    handler = getattr(paged, "__bolt_paginated__", None)
+    if handler is None:
+        return None
+    try:
+        hint = typing.get_type_hints(handler).get("return")
+    except Exception:  # noqa: BLE001 - an unresolvable annotation names no serializer
+        hint = None
+    return hint if hint is not None else getattr(paged, "response_model", getattr(handler, "response_model", None))
+
+
+class _StructItems:
+    """Page items written by a plain ``msgspec.Struct`` class (attributes of the rows)."""
+
+    def __init__(self, struct: type) -> None:
+        self.struct = struct
+
+    def dump_many(self, rows: Any) -> list[Any]:
+        return [
+            row if isinstance(row, (dict, self.struct)) else msgspec.convert(row, self.struct, from_attributes=True)
+            for row in rows
+        ]
 
 
 def paginated_item_serializer(response_model: Any) -> Any:
@@ -419,6 +455,10 @@ def paginated_item_serializer(response_model: Any) -> Any:
         args = typing.get_args(response_model)
         response_model = list[args[0]] if args else None  # type: ignore[valid-type]
     serializer, _ = nested_of(response_model)
+    if serializer is None and typing.get_origin(response_model) is list:
+        (item,) = typing.get_args(response_model) or (None,)
+        if isinstance(item, type) and issubclass(item, msgspec.Struct):
+            return _StructItems(item)
     return serializer
 
 

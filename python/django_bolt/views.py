@@ -180,6 +180,8 @@ def _struct_output(serializer: Any, value: Any) -> Any:
     instances' attributes, as the release accepts for ``serializer_class``)."""
     if hasattr(serializer, "output"):
         return serializer.output(value)
+    if not isinstance(serializer, type):
+        return serializer.dump_many(value)  # a page's item writer (a Struct's, from @paginate)
     import msgspec
 
     if hasattr(value, "_iterable_class") or isinstance(value, (list, tuple)):
@@ -248,6 +250,10 @@ def _view_function(cls: type[APIView], attr: str, lookup: str | None, body_type:
     request_position = names.index(request_name) if request_name is not None else -1
     is_async = inspect.iscoroutinefunction(method)
     declared = _return_serializer(method)
+    if declared is None and getattr(method, "__bolt_paginated__", None) is not None:
+        from .pagination import paginated_item_serializer, paginated_return
+
+        declared = paginated_item_serializer(paginated_return(method))
 
     def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> APIView:
         if request_name is None:

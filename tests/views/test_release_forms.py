@@ -10,6 +10,7 @@ from django_bolt import BoltAPI, PageNumberPagination, ReadOnlyModelViewSet, Vie
 from django_bolt.decorators import ActionHandler
 from django_bolt.exceptions import SerializationError
 from django_bolt.serializers import SerializationError as FromSerializers
+from django_bolt.serializers import Serializer
 from django_bolt.views import APIView
 
 from tests.testapp.models import Author
@@ -83,3 +84,42 @@ def test_view_registration_errors_name_the_problem():
         api.view("/e")(Empty)
     with pytest.raises(TypeError, match="must inherit from APIView"):
         api.view("/n")(object)
+
+
+class AuthorOnly(msgspec.Struct):
+    name: str
+
+
+class NameOut(Serializer):
+    name: str
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paginate_item_type_from_annotation_struct_and_method_attribute(client_for):
+    for i in range(3):
+        Author.objects.create(name=f"a{i}", email=f"{i}@x.io")
+    api = BoltAPI()
+
+    @api.get("/annotated")
+    @paginate(PageNumberPagination)
+    async def annotated(request) -> list[NameOut]:
+        return Author.objects.all()
+
+    @api.get("/struct", response_model=list[AuthorOnly])
+    @paginate(PageNumberPagination)
+    def struct(request):
+        return Author.objects.all()
+
+    class Names(ViewSet):
+        queryset = Author.objects.all()
+
+        @paginate(PageNumberPagination)
+        async def list(self, request):
+            return Author.objects.all()
+
+    Names.list.response_model = list[NameOut]
+    api.viewset("/names")(Names)
+    client = client_for(api)
+    for path in ("/annotated", "/struct", "/names"):
+        page = client.get(path).json()
+        assert page["items"] == [{"name": "a0"}, {"name": "a1"}, {"name": "a2"}], path

@@ -3,6 +3,7 @@ same through real requests (sync and async handlers)."""
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated
 
 import msgspec
@@ -400,3 +401,26 @@ def test_unannotated_serializer_result_leaves_write_only_out(client_for, kind):
     client = client_for(api)
     assert client.post("/one", json={"name": "n", "password": "p"}).json() == {"name": "n"}
     assert client.post("/many", json={"name": "n", "password": "p"}).json() == [{"name": "n"}, {"name": "n"}]
+
+
+class Choice(Serializer):
+    status: typing.Literal["draft", "live"]
+    maybe: typing.Literal["a"] | None = None
+    address: Address | None = None
+    more: list[Address] = field(default_factory=list)
+
+
+def test_construction_checks_choices_and_nested_values():
+    assert Choice(status="live").status == "live"
+    built = Choice(
+        status="draft", address={"city": "x", "zip_code": "12345"}, more=[{"city": "y", "zip_code": "54321"}]
+    )
+    assert isinstance(built.address, Address) and isinstance(built.more[0], Address)
+    errors = _errors(lambda: Choice(status="gone", maybe="b", address=5, more=[{"city": "", "zip_code": "1"}]))
+    assert sorted(tuple(e["loc"]) for e in errors) == [
+        ("address",),
+        ("maybe",),
+        ("more", 0, "city"),
+        ("more", 0, "zip_code"),
+        ("status",),
+    ]

@@ -241,11 +241,76 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     def __post_init__(self) -> None:
         cls = type(self)
-        if _TRUSTED.get() or not (cls.__bolt_field_validators__ or cls.__bolt_model_validators__):
+        if _TRUSTED.get():
             return
-        errors = self._run_validators([])
+        checks = cls.__dict__.get("__bolt_checks__")
+        if checks is None:
+            checks = cls._construction_checks()
+        if not (checks or cls.__bolt_field_validators__ or cls.__bolt_model_validators__):
+            return
+        # Built in code (S(status="x")), msgspec checks no types: choices and nested values are
+        # checked here (decoded bodies already passed msgspec's checks, so these pass too).
+        errors = self._check_constructed(checks) if checks else []
+        if not errors:
+            errors = self._run_validators([])
         if errors:
             raise RequestValidationError(errors)
+
+    @classmethod
+    def _construction_checks(cls) -> tuple[tuple[str, str, Any, Any], ...]:
+        """``(name, key, allowed choices or None, nested serializer or None)`` per field with a
+        ``Literal`` type or a nested serializer."""
+        checks = []
+        for spec in cls._specs():
+            base, optional = _strip(spec.type)
+            if typing.get_origin(base) is typing.Literal:
+                allowed = frozenset(typing.get_args(base)) | ({None} if optional else frozenset())
+                checks.append((spec.name, spec.key, allowed, None))
+            elif spec.nested is not None:
+                checks.append((spec.name, spec.key, None, spec.nested))
+        cls.__bolt_checks__ = tuple(checks)
+        return cls.__bolt_checks__
+
+    def _check_constructed(self, checks: tuple[tuple[str, str, Any, Any], ...]) -> list[dict[str, Any]]:
+        errors: list[dict[str, Any]] = []
+        for name, key, choices, nested in checks:
+            value = getattr(self, name)
+            if choices is not None:
+                if value not in choices:
+                    expected = ", ".join(sorted(repr(c) for c in choices))
+                    errors.append(
+                        {
+                            "loc": [key],
+                            "msg": f"Invalid value {value!r}: expected one of {expected}",
+                            "type": "literal_error",
+                        }
+                    )
+                continue
+            if value is None:
+                continue
+            items = value if isinstance(value, list) else [value]
+            converted = []
+            for i, item in enumerate(items):
+                if isinstance(item, nested):
+                    converted.append(item)
+                elif isinstance(item, dict):
+                    where = [key, i] if isinstance(value, list) else [key]
+                    try:
+                        converted.append(nested.model_validate(item, loc=where))
+                    except RequestValidationError as exc:
+                        errors.extend(exc.errors_list())
+                else:
+                    where = [key, i] if isinstance(value, list) else [key]
+                    errors.append(
+                        {
+                            "loc": where,
+                            "msg": f"Expected `{nested.__name__}`, got `{_json_type(item)}`",
+                            "type": "type_error",
+                        }
+                    )
+            if not errors and any(a is not b for a, b in zip(converted, items, strict=True)):
+                msgspec.structs.force_setattr(self, name, converted if isinstance(value, list) else converted[0])
+        return errors
 
     def _run_validators(self, loc: list[Any]) -> list[dict[str, Any]]:
         cls = type(self)

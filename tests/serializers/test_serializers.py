@@ -424,3 +424,11 @@ def test_construction_checks_choices_and_nested_values():
         ("more", 0, "zip_code"),
         ("status",),
     ]
+
+
+def test_subset_from_parent_instance():
+    mini = UserIn.subset("username", "email", name="UserMini")
+    parent = UserIn(username="ann", email="a@b.co", password="pw")
+    child = mini.from_parent(parent)
+    assert (child.username, child.email) == ("ann", "a@b.co")
+    assert child.dump() == {"username": "ann", "email": "a@b.co"}

@@ -676,6 +676,17 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         return subset_class(cls, fields, name)
 
     @classmethod
+    def from_parent(cls: type[T], instance: Any) -> T:
+        """An instance of this (subset) serializer with the values of the same-named fields of
+        ``instance`` (a serializer it was made from, or any object with those attributes)."""
+        values = {f: getattr(instance, f) for f in cls.__struct_fields__ if hasattr(instance, f)}
+        token = _TRUSTED.set(True)  # values already held by a built serializer
+        try:
+            return cls(**values)
+        finally:
+            _TRUSTED.reset(token)
+
+    @classmethod
     def fields(cls: type[T], field_set: str, *, name: str | None = None) -> type[T]:
         """``subset()`` with the fields of a named ``Config.field_sets`` entry."""
         try:

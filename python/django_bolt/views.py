@@ -408,13 +408,15 @@ class ViewSet(APIView):
 
     def get_serializer_class(self, action: str | None = None) -> Any:
         """The serializer of ``action`` (default: the current one): ``list_``/``create_``/
-        ``update_serializer_class`` when set for those, else ``serializer_class``."""
+        ``update_serializer_class`` when set for those (updates fall back to the create one, an
+        input serializer too, as in the release), else ``serializer_class``."""
         action = action or self.action
+        update = self.update_serializer_class or self.create_serializer_class
         specific = {
             "list": self.list_serializer_class,
             "create": self.create_serializer_class,
-            "update": self.update_serializer_class,
-            "partial_update": self.update_serializer_class,
+            "update": update,
+            "partial_update": update,
         }.get(action or "")
         return specific or self.serializer_class
 
@@ -751,7 +753,11 @@ def _static_body(cls: type[ViewSet], action_name: str) -> Any:
         return None
     if cls.get_serializer_class is not ViewSet.get_serializer_class:
         return None
-    specific = cls.create_serializer_class if action_name == "create" else cls.update_serializer_class
+    specific = (
+        cls.create_serializer_class
+        if action_name == "create"
+        else (cls.update_serializer_class or cls.create_serializer_class)
+    )
     serializer = specific or cls.serializer_class
     return serializer if isinstance(serializer, type) and issubclass(serializer, Serializer) else None
 

@@ -123,3 +123,22 @@ def test_paginate_item_type_from_annotation_struct_and_method_attribute(client_f
     for path in ("/annotated", "/struct", "/names"):
         page = client.get(path).json()
         assert page["items"] == [{"name": "a0"}, {"name": "a1"}, {"name": "a2"}], path
+
+
+def test_updates_fall_back_to_the_create_serializer():
+    from django_bolt import ModelViewSet
+
+    class CreateIn(Serializer):
+        name: str
+
+    class Out(Serializer):
+        id: int
+        name: str
+
+    class Views(ModelViewSet):
+        queryset = Author.objects.all()
+        serializer_class = Out
+        create_serializer_class = CreateIn
+
+    view = Views()
+    assert [view.get_serializer_class(a) for a in ("update", "partial_update", "retrieve")] == [CreateIn, CreateIn, Out]

@@ -24,7 +24,7 @@ def test_generator_from_the_api_reads_like_spec_objects():
     operation = schema.paths["/items/{item_id}"].post
     assert (operation.tags, operation.summary, operation.description) == (["Items"], "Make an item.", "With a name.")
     assert operation.request_body is None and operation.get is None
-    assert [p.name for p in operation.parameters] == ["item_id", "name"]
+    assert [(p.name, p.param_in) for p in operation.parameters] == [("item_id", "path"), ("name", "query")]
     assert schema.info.title == "T"
     document = schema.to_schema()
     assert document["openapi"] == "3.1.0"

@@ -619,7 +619,7 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-_VIEW_KEYS = {"security_scheme_in": "in", "ref": "$ref", "schema_": "schema"}
+_VIEW_KEYS = {"security_scheme_in": "in", "param_in": "in", "ref": "$ref", "schema_": "schema"}
 
 
 class DocumentView:

@@ -432,3 +432,9 @@ def test_subset_from_parent_instance():
     child = mini.from_parent(parent)
     assert (child.username, child.email) == ("ann", "a@b.co")
     assert child.dump() == {"username": "ann", "email": "a@b.co"}
+
+
+def test_loading_plan_lists_lookups_as_tuples():
+    assert BookOut.loading_plan(Book).select_related == ("author",)
+    plan = AuthorOut.loading_plan(Author)
+    assert plan.select_related == () and [p.prefetch_to for p in plan.prefetch_related] == ["books"]

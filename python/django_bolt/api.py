@@ -130,6 +130,12 @@ class BoltAPI(RouteCollection):
         by code (and tests) written for it."""
         return [(r.method, r.path, i, r.handler) for i, r in enumerate(self.routes)]
 
+    @property
+    def _openapi_config(self) -> OpenAPIConfig:
+        """The release's private name for the API's ``OpenAPIConfig`` (the default one when
+        none was given)."""
+        return self._openapi_config_in_effect() or self.openapi_config or OpenAPIConfig()
+
     def _register_openapi_routes(self, *, middleware: Any = None) -> None:
         """The release registers its docs routes with this before serving; here they are added
         whenever the API is compiled, so there is nothing to do."""

@@ -20,6 +20,7 @@ def test_generator_from_the_api_reads_like_spec_objects():
         With a name."""
         return {}
 
+    assert SchemaGenerator(api, api._openapi_config).generate().info.title == api._openapi_config.title
     schema = SchemaGenerator(api, OpenAPIConfig(title="T", version="1")).generate()
     operation = schema.paths["/items/{item_id}"].post
     assert (operation.tags, operation.summary, operation.description) == (["Items"], "Make an item.", "With a name.")

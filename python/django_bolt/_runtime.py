@@ -21,6 +21,7 @@ from ._schema import LockedLoopRecord, RuntimeRecord
 from .exceptions import HTTPException, RequestValidationError
 from .request import UploadFile
 from .responses import Response, StreamingResponse, _FileBase
+from .serializers.base import Serializer, serializer_output
 from .streaming.chunks import open_stream
 
 logger = logging.getLogger("django_bolt")
@@ -214,6 +215,8 @@ def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | 
         "file_response": _FileBase,
         "streaming_response": StreamingResponse,
         "open_stream": open_stream,
+        "serializer_meta": type(Serializer),
+        "serializer_output": serializer_output,
         "static_finder": static_finder,
         "django_response": HttpResponseBase,
         "to_bolt_response": to_bolt_response,

@@ -227,6 +227,10 @@ class RuntimeRecord(TypedDict):
     streaming_response: type
     #: ``open_stream(response) -> (source, is_async, ping_seconds | None)``.
     open_stream: Callable[[Any], tuple[Any, bool, float | None]]
+    #: The metaclass of ``Serializer`` classes.
+    serializer_meta: type
+    #: ``serializer_output(value) -> value``: a serializer (or a list of them) in output form.
+    serializer_output: Callable[[Any], Any]
     #: ``find(relative_path) -> absolute path | None`` (DEBUG with staticfiles).
     static_finder: Callable[[str], str | None] | None
     #: Django's ``HttpResponseBase``.

@@ -177,6 +177,30 @@ class BoltAPI(RouteCollection):
         self._compiled_config = config
         return app
 
+    @property
+    def _routes(self) -> list[tuple[str, str, int, Callable[..., Any]]]:
+        """``(method, path, index, handler)`` per route: the release's private route table, read
+        by code (and tests) written for it."""
+        return [(r.method, r.path, i, r.handler) for i, r in enumerate(self.routes)]
+
+    @property
+    def _openapi_config(self) -> OpenAPIConfig:
+        """The release's private name for the API's ``OpenAPIConfig`` (the default one when
+        none was given)."""
+        return self._openapi_config_in_effect() or self.openapi_config or OpenAPIConfig()
+
+    def _register_openapi_routes(self, *, middleware: Any = None) -> None:
+        """The release registers its docs routes with this before serving; here they are added
+        whenever the API is compiled, so there is nothing to do."""
+
+    def _route_entries(self) -> list[Any]:
+        """Every route compiled as the server would, for the OpenAPI generator."""
+        from .openapi.schema_generator import RouteEntry
+
+        config = self.server_config(BoltConfig.from_settings())
+        parts = [self._compile_parts(r, config) for r in self.routes]
+        return [RouteEntry(route, compiled, record) for record, compiled, route in parts]
+
     def server_config(self, config: BoltConfig) -> BoltConfig:
         """``config`` with this API's server-wide options applied (``enable_logging=False``)."""
         return config if self.enable_logging else config.replace(access_log=False)
@@ -260,9 +284,9 @@ class BoltAPI(RouteCollection):
         if bind_pagination is not None:
             # @paginate: the route's list[S] response model is the type of the page's items; the
             # envelope is built (and items dumped by S) by the paginating handler itself.
-            from .pagination import paginated_item_serializer
+            from .pagination import paginated_item_serializer, paginated_model
 
-            compiled.handler = bind_pagination(paginated_item_serializer(route.response_model))
+            compiled.handler = bind_pagination(paginated_item_serializer(paginated_model(route)))
             shape = None
         if shape is not None and compiled.is_async and getattr(shape, "__name__", "") == "output":
             # A serializer reading model rows must not touch the ORM on the event loop: shaped

@@ -144,6 +144,15 @@ class ValidationException(BoltException, ValueError):
         return list(self.errors)
 
 
+class SerializationError(BoltException, ValueError):
+    """A serializer could not be built or written (a model instance without a field it reads,
+    nesting deeper than allowed, ...): a server-side error, not the client's."""
+
+
+class UnloadedRelationError(SerializationError):
+    """Output needs a relation that is not loaded where the ORM cannot run (the event loop)."""
+
+
 class RequestValidationError(ValidationException):
     """Raised for invalid request data; answered with 422 and every error listed."""
 
@@ -184,4 +193,6 @@ __all__ = [
     "ValidationException",
     "RequestValidationError",
     "ResponseValidationError",
+    "SerializationError",
+    "UnloadedRelationError",
 ]

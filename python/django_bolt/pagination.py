@@ -170,6 +170,9 @@ class PageNumberPagination(PaginationBase):
 
     page_size_query_param: str | None = "page_size"
     page_query_param: str = "page"
+    #: The envelope keys this scheme writes besides items/total/has_next/has_previous (the
+    #: OpenAPI document lists them).
+    envelope_keys: tuple[str, ...] = ("page", "page_size", "total_pages", "next_page", "previous_page")
 
     def _steps(self, source: Any, query: dict[str, str]) -> _Steps:
         size = self._get_page_size(query)
@@ -196,6 +199,7 @@ class LimitOffsetPagination(PaginationBase):
 
     limit_query_param: str = "limit"
     offset_query_param: str = "offset"
+    envelope_keys: tuple[str, ...] = ("limit", "offset")
 
     def _steps(self, source: Any, query: dict[str, str]) -> _Steps:
         limit = _int(query.get(self.limit_query_param), self.page_size)
@@ -225,6 +229,7 @@ class CursorPagination(PaginationBase):
 
     page_size_query_param: str | None = "page_size"
     cursor_query_param: str = "cursor"
+    envelope_keys: tuple[str, ...] = ("page_size", "next_cursor", "previous_cursor")
     _rows_opaque = False
     ordering: str | list[str] | tuple[str, ...] = "-id"
 
@@ -391,11 +396,48 @@ def paginate(pagination_class: type[PaginationBase] = PageNumberPagination) -> C
             paged.__annotations__ = {**getattr(handler, "__annotations__", {}), "request": Request}
             paged.__annotations__.pop("return", None)
             paged.__bolt_paginate__ = bind  # type: ignore[attr-defined]
+            paged.__bolt_pagination_class__ = pagination_class  # type: ignore[attr-defined]
+            paged.__bolt_paginated__ = handler  # type: ignore[attr-defined]
             return paged
 
         return bind(None)
 
     return decorator
+
+
+def paginated_model(route: Any) -> Any:
+    """The page's item type of a ``@paginate`` route: its ``response_model``, else the return
+    annotation of the function it decorates (``-> list[S]``), else the function's
+    ``response_model`` attribute (the release reads both)."""
+    if route.response_model is not None:
+        return route.response_model
+    return paginated_return(route.handler)
+
+
+def paginated_return(paged: Any) -> Any:
+    import typing
+
+    handler = getattr(paged, "__bolt_paginated__", None)
+    if handler is None:
+        return None
+    try:
+        hint = typing.get_type_hints(handler).get("return")
+    except Exception:  # noqa: BLE001 - an unresolvable annotation names no serializer
+        hint = None
+    return hint if hint is not None else getattr(paged, "response_model", getattr(handler, "response_model", None))
+
+
+class _StructItems:
+    """Page items written by a plain ``msgspec.Struct`` class (attributes of the rows)."""
+
+    def __init__(self, struct: type) -> None:
+        self.struct = struct
+
+    def dump_many(self, rows: Any) -> list[Any]:
+        return [
+            row if isinstance(row, (dict, self.struct)) else msgspec.convert(row, self.struct, from_attributes=True)
+            for row in rows
+        ]
 
 
 def paginated_item_serializer(response_model: Any) -> Any:
@@ -413,6 +455,10 @@ def paginated_item_serializer(response_model: Any) -> Any:
         args = typing.get_args(response_model)
         response_model = list[args[0]] if args else None  # type: ignore[valid-type]
     serializer, _ = nested_of(response_model)
+    if serializer is None and typing.get_origin(response_model) is list:
+        (item,) = typing.get_args(response_model) or (None,)
+        if isinstance(item, type) and issubclass(item, msgspec.Struct):
+            return _StructItems(item)
     return serializer
 
 

@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .exceptions import HTTPException
-from .pagination import PaginationBase
+from .pagination import PaginatedResponse, PaginationBase
 from .request import Request
 from .serializers import Serializer
+from .serializers.base import defer_many_to_many
 
 #: Keyword of the request argument added to a method that does not take the request itself.
 _REQUEST = "_bolt_view_request"
@@ -83,6 +84,11 @@ def action(
                 "description": description,
             },
         )
+        # The release's ActionHandler attributes, read from the method itself.
+        for key, value in fn.__bolt_action__.options.items():
+            setattr(fn, key, value)
+        fn.methods, fn.detail, fn.path = list(verbs), detail, path or url_path
+        fn.fn = fn
         return fn
 
     return mark
@@ -146,16 +152,55 @@ class APIView:
         return None
 
     def _finish(self, result: Any, action: str, serializer: Any) -> Any:
-        return serializer.output(result) if serializer is not None and _serializable(result) else result
+        if serializer is None or not _serializable(result):
+            return result
+        if isinstance(result, PaginatedResponse):
+            # A page from @paginate on the method: its rows written by the view's serializer.
+            result.items = _struct_output(serializer, result.items)
+            return result
+        return _struct_output(serializer, result)
 
     async def _afinish(self, result: Any, action: str, serializer: Any) -> Any:
-        return await serializer.aoutput(result) if serializer is not None and _serializable(result) else result
+        if serializer is None or not _serializable(result):
+            return result
+        if isinstance(result, PaginatedResponse):
+            result.items = await _astruct_output(serializer, result.items)
+            return result
+        return await _astruct_output(serializer, result)
 
 
 def _serializable(result: Any) -> bool:
     from .responses import Response
 
     return not isinstance(result, (Response, dict, str, bytes)) and result is not None
+
+
+def _struct_output(serializer: Any, value: Any) -> Any:
+    """``value`` written by a Serializer, or by a plain msgspec Struct class (read from the model
+    instances' attributes, as the release accepts for ``serializer_class``)."""
+    if hasattr(serializer, "output"):
+        return serializer.output(value)
+    if not isinstance(serializer, type):
+        return serializer.dump_many(value)  # a page's item writer (a Struct's, from @paginate)
+    import msgspec
+
+    if hasattr(value, "_iterable_class") or isinstance(value, (list, tuple)):
+        return [
+            v if isinstance(v, (dict, serializer)) else msgspec.convert(v, serializer, from_attributes=True)
+            for v in value
+        ]
+    if isinstance(value, serializer):
+        return value
+    return msgspec.convert(value, serializer, from_attributes=True)
+
+
+async def _astruct_output(serializer: Any, value: Any) -> Any:
+    if hasattr(serializer, "aoutput"):
+        return await serializer.aoutput(value)
+    from asgiref.sync import sync_to_async
+
+    # Model attributes (relations too) are read by the sync ORM: off the event loop.
+    return await sync_to_async(_struct_output, thread_sensitive=True)(serializer, value)
 
 
 def _return_serializer(fn: Callable[..., Any]) -> Any:
@@ -205,6 +250,10 @@ def _view_function(cls: type[APIView], attr: str, lookup: str | None, body_type:
     request_position = names.index(request_name) if request_name is not None else -1
     is_async = inspect.iscoroutinefunction(method)
     declared = _return_serializer(method)
+    if declared is None and getattr(method, "__bolt_paginated__", None) is not None:
+        from .pagination import paginated_item_serializer, paginated_return
+
+        declared = paginated_item_serializer(paginated_return(method))
 
     def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> APIView:
         if request_name is None:
@@ -359,13 +408,15 @@ class ViewSet(APIView):
 
     def get_serializer_class(self, action: str | None = None) -> Any:
         """The serializer of ``action`` (default: the current one): ``list_``/``create_``/
-        ``update_serializer_class`` when set for those, else ``serializer_class``."""
+        ``update_serializer_class`` when set for those (updates fall back to the create one, an
+        input serializer too, as in the release), else ``serializer_class``."""
         action = action or self.action
+        update = self.update_serializer_class or self.create_serializer_class
         specific = {
             "list": self.list_serializer_class,
             "create": self.create_serializer_class,
-            "update": self.update_serializer_class,
-            "partial_update": self.update_serializer_class,
+            "update": update,
+            "partial_update": update,
         }.get(action or "")
         return specific or self.serializer_class
 
@@ -500,12 +551,17 @@ class PartialUpdateMixin:
         serializer = _input_serializer(self, "partial_update")  # type: ignore[arg-type]
         values = serializer.validate_partial(_decode_body(request))
         specs = {s.name: s for s in serializer._specs()}
+        links: dict[str, Any] = {}
         for name, value in values.items():
             target = _model_attname(type(obj), specs[name].source)
             if target == type(obj)._meta.pk.attname:
                 continue  # the key of the row being changed is not changed by its body
-            if target is not None:
+            if isinstance(target, tuple):
+                links[target[0]] = (specs[name].key, value)
+            elif target is not None:
                 setattr(obj, target, value)
+        if links:
+            defer_many_to_many(obj, links)
         await _write(self.perform_update, obj)  # type: ignore[attr-defined]
         return obj
 
@@ -517,14 +573,19 @@ class DestroyMixin:
         await _write(self.perform_destroy, obj)  # type: ignore[attr-defined]
 
 
-def _model_attname(model: Any, name: str) -> str | None:
+def _model_attname(model: Any, name: str) -> str | tuple[str] | None:
+    """The attribute a body value is written to; ``(name,)`` for a many-to-many field."""
     from django.core.exceptions import FieldDoesNotExist
 
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
-    if not getattr(field, "concrete", False) or field.many_to_many:
+    from django.db import models
+
+    if isinstance(field, models.ManyToManyField):
+        return (field.name,)
+    if not getattr(field, "concrete", False):
         return None
     return field.attname
 
@@ -564,14 +625,17 @@ def register_view(
     include_in_schema: bool | None = None,
 ) -> None:
     if not (isinstance(cls, type) and issubclass(cls, APIView)):
-        raise TypeError(f"view() takes an APIView subclass, not {cls!r}")
+        raise TypeError(f"{cls!r} must inherit from APIView (view() takes an APIView subclass)")
     allowed = cls.get_allowed_methods()
     chosen = {m.upper() for m in methods} if methods else allowed
     missing = chosen - allowed
     if missing:
-        raise ValueError(f"{cls.__name__} has no handler for {sorted(missing)}")
+        names = ", ".join(repr(m.lower()) for m in sorted(missing))
+        raise ValueError(f"{cls.__name__} does not implement method {names}")
     if not chosen:
-        raise ValueError(f"{cls.__name__} defines no handler method ({', '.join(cls.http_method_names)})")
+        raise ValueError(
+            f"{cls.__name__} does not implement any HTTP methods (define one of {', '.join(cls.http_method_names)})"
+        )
     for verb in sorted(chosen):
         method = getattr(cls, verb.lower())
         target._add(
@@ -619,21 +683,31 @@ def register_viewset(
     base = path.rstrip("/")
     detail_path = f"{base}/{{{lookup}}}"
     base_name = name or cls.__name__
-    serializer = cls.list_serializer_class or cls.serializer_class
     for action_name, (verb, detail, default_status) in _ACTIONS.items():
         method = getattr(cls, action_name, None)
         if not callable(method):
             continue
         response_model = _return_serializer(method)
         if response_model is None and action_name != "destroy":
-            item = serializer if action_name == "list" else cls.serializer_class
+            # Writes answer with the read serializer (``_output_serializer``).
+            item = _documented_serializer(cls, "list" if action_name == "list" else "retrieve")
             response_model = _response_model_for(
                 item, cls.pagination_class if action_name == "list" else None, action_name == "list"
             )
+        handler = _view_function(cls, action_name, lookup if detail else None, _static_body(cls, action_name))
+        own = {"create": CreateMixin.create, "update": UpdateMixin.update}
+        own["partial_update"] = PartialUpdateMixin.partial_update
+        if action_name in own and method is own[action_name]:
+            body = _documented_serializer(cls, action_name)
+            if body is not None:
+                # For the document only (the body itself is read as the action reads it).
+                handler.__bolt_doc_body__ = (body, action_name == "partial_update")  # type: ignore[attr-defined]
+        if action_name == "list" and cls.pagination_class is not None and not _return_serializer(method):
+            handler.__bolt_pagination_class__ = cls.pagination_class  # type: ignore[attr-defined]
         target._add(
             verb,
             detail_path if detail else (base or "/"),
-            _view_function(cls, action_name, lookup if detail else None, _static_body(cls, action_name)),
+            handler,
             response_model=response_model,
             status_code=status_code or cls.status_code or default_status,
             validate_response=False,
@@ -679,9 +753,32 @@ def _static_body(cls: type[ViewSet], action_name: str) -> Any:
         return None
     if cls.get_serializer_class is not ViewSet.get_serializer_class:
         return None
-    specific = cls.create_serializer_class if action_name == "create" else cls.update_serializer_class
+    specific = (
+        cls.create_serializer_class
+        if action_name == "create"
+        else (cls.update_serializer_class or cls.create_serializer_class)
+    )
     serializer = specific or cls.serializer_class
     return serializer if isinstance(serializer, type) and issubclass(serializer, Serializer) else None
+
+
+def _documented_serializer(cls: type[ViewSet], action: str) -> Any:
+    """The serializer ``get_serializer_class()`` names for ``action`` at startup (an override is
+    asked on a view without a request; one that needs the request gives ``serializer_class``)."""
+    view = cls.__new__(cls)
+    view.action = action
+    view.request = None  # type: ignore[assignment]
+    view.kwargs = {}
+    try:
+        found = view.get_serializer_class()
+    except Exception:  # noqa: BLE001 - an override that needs a request: the class default
+        found = None
+    if inspect.iscoroutine(found):
+        found.close()
+        found = None
+    if not (isinstance(found, type) and issubclass(found, Serializer)):
+        found = ViewSet.get_serializer_class(view, action)
+    return found if isinstance(found, type) and issubclass(found, Serializer) else None
 
 
 def _first(*values: Any) -> Any:

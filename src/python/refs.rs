@@ -35,6 +35,10 @@ pub struct PyRefs {
     pub streaming_response_cls: Py<PyAny>,
     /// `open_stream(response) -> (source, is_async, ping_seconds | None)`.
     pub open_stream: Py<PyAny>,
+    /// The metaclass of `Serializer` classes: a result whose type has it is a serializer.
+    pub serializer_meta: Py<PyAny>,
+    /// `serializer_output(value) -> value` (write-only fields left out, computed ones added).
+    pub serializer_output: Py<PyAny>,
     /// `find(relative_path) -> absolute path | None` (Django's finders, DEBUG only).
     pub static_finder: Option<Py<PyAny>>,
     /// Django's `HttpResponseBase`.
@@ -76,6 +80,8 @@ impl PyRefs {
             file_response_cls: r.file_response,
             streaming_response_cls: r.streaming_response,
             open_stream: r.open_stream,
+            serializer_meta: r.serializer_meta,
+            serializer_output: r.serializer_output,
             static_finder: r.static_finder,
             django_response_cls: r.django_response,
             to_bolt_response: r.to_bolt_response,

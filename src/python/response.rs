@@ -152,6 +152,12 @@ fn convert<'py>(
             shaped = shape.call1((&obj,))?;
             &shaped
         }
+        // A serializer returned without a response model: msgspec would encode every struct
+        // field, write-only ones too. Two pointer comparisons for other results.
+        None if holds_serializer(py, refs, &obj) => {
+            shaped = refs.serializer_output.bind(py).call1((&obj,))?;
+            &shaped
+        }
         None => &obj,
     };
     Ok(Response::new(
@@ -159,6 +165,18 @@ fn convert<'py>(
         JSON,
         encode_json(py, refs, value)?,
     ))
+}
+
+/// `obj` is a serializer, or a list whose first item is one.
+fn holds_serializer(py: Python<'_>, refs: &PyRefs, obj: &Bound<'_, PyAny>) -> bool {
+    let meta = refs.serializer_meta.bind(py);
+    if let Ok(list) = obj.cast_exact::<PyList>() {
+        return match list.get_item(0) {
+            Ok(first) => first.get_type().get_type().is(meta),
+            Err(_) => false,
+        };
+    }
+    obj.get_type().get_type().is(meta)
 }
 
 /// The body of a `File`/`FileResponse` (checked and opened later, off the GIL) or of a

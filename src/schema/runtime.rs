@@ -31,6 +31,10 @@ record! {
         pub file_response: Py<PyAny>,
         pub streaming_response: Py<PyAny>,
         pub open_stream: Py<PyAny>,
+        /// The metaclass of `Serializer` classes.
+        pub serializer_meta: Py<PyAny>,
+        /// `serializer_output(value) -> value`: a serializer (or list of them) in output form.
+        pub serializer_output: Py<PyAny>,
         /// `find(relative_path) -> path | None` (DEBUG with staticfiles).
         pub static_finder: Option<Py<PyAny>>,
         /// Django's `HttpResponseBase`: a handler may return any of its subclasses.

@@ -377,7 +377,7 @@ def test_tags_summary_description_ids_and_what_is_left_out():
     assert doc["servers"] == [{"url": "https://api.example.com"}]
     assert doc["tags"] == [{"name": "items", "description": "Things for sale"}, {"name": "detail"}]
     listed = operation(doc, "/items")
-    assert (listed["summary"], listed["description"]) == ("List items.", "List items.\n\nEvery item, cheapest first.")
+    assert (listed["summary"], listed["description"]) == ("List items.", "Every item, cheapest first.")
     one = operation(doc, "/items/{item_id}")
     assert (one["summary"], one["description"], one["tags"]) == ("One item", "By id", ["items", "detail"])
     # Left out: include_in_schema=False, exclude_paths, WebSocket, static routes, QUERY (no such

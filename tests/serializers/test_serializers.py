@@ -3,6 +3,7 @@ same through real requests (sync and async handlers)."""
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated
 
 import msgspec
@@ -372,3 +373,68 @@ def test_forbid_unknown_fields_is_honoured():
     errors = _errors(lambda: Strict.model_validate({"name": 1, "extra": 2}))
     assert sorted(tuple(e["loc"]) for e in errors) == [("body", "extra"), ("body", "name")]
     assert Strict.model_validate({"name": "ok"}).name == "ok"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_unannotated_serializer_result_leaves_write_only_out(client_for, kind):
+    api = BoltAPI()
+    if kind == "sync":
+
+        @api.post("/one")
+        def one(data: Account):
+            return data
+
+        @api.post("/many")
+        def many(data: Account):
+            return [data, data]
+
+    else:
+
+        @api.post("/one")
+        async def one(data: Account):
+            return data
+
+        @api.post("/many")
+        async def many(data: Account):
+            return [data, data]
+
+    client = client_for(api)
+    assert client.post("/one", json={"name": "n", "password": "p"}).json() == {"name": "n"}
+    assert client.post("/many", json={"name": "n", "password": "p"}).json() == [{"name": "n"}, {"name": "n"}]
+
+
+class Choice(Serializer):
+    status: typing.Literal["draft", "live"]
+    maybe: typing.Literal["a"] | None = None
+    address: Address | None = None
+    more: list[Address] = field(default_factory=list)
+
+
+def test_construction_checks_choices_and_nested_values():
+    assert Choice(status="live").status == "live"
+    built = Choice(
+        status="draft", address={"city": "x", "zip_code": "12345"}, more=[{"city": "y", "zip_code": "54321"}]
+    )
+    assert isinstance(built.address, Address) and isinstance(built.more[0], Address)
+    errors = _errors(lambda: Choice(status="gone", maybe="b", address=5, more=[{"city": "", "zip_code": "1"}]))
+    assert sorted(tuple(e["loc"]) for e in errors) == [
+        ("address",),
+        ("maybe",),
+        ("more", 0, "city"),
+        ("more", 0, "zip_code"),
+        ("status",),
+    ]
+
+
+def test_subset_from_parent_instance():
+    mini = UserIn.subset("username", "email", name="UserMini")
+    parent = UserIn(username="ann", email="a@b.co", password="pw")
+    child = mini.from_parent(parent)
+    assert (child.username, child.email) == ("ann", "a@b.co")
+    assert child.dump() == {"username": "ann", "email": "a@b.co"}
+
+
+def test_loading_plan_lists_lookups_as_tuples():
+    assert BookOut.loading_plan(Book).select_related == ("author",)
+    plan = AuthorOut.loading_plan(Author)
+    assert plan.select_related == () and [p.prefetch_to for p in plan.prefetch_related] == ["books"]

@@ -30,3 +30,20 @@ class Book(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class Tag(models.Model):
+    """Many-to-many writes through serializers and viewsets (``Post.tags``)."""
+
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class Post(models.Model):
+    title = models.CharField(max_length=200)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+
+    class Meta:
+        ordering = ["id"]

@@ -23,6 +23,7 @@ from .._compile import CompiledHandler, _parse_annotation
 from .._schema import ParamRecord, RouteRecord
 from ..router import RouteDef
 from .config import OpenAPIConfig
+from .serializer_schemas import INPUT, OUTPUT, PATCH, SerializerSchemas
 from .spec import to_json
 
 REF = "#/components/schemas/{name}"
@@ -101,6 +102,11 @@ def openapi_path(path: str, trailing_slash: str) -> str:
     return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
+def _extract_path_param_names(path: str) -> list[str]:
+    """The template variables of ``path`` in order (the release's helper name)."""
+    return _PATH_PARAM.findall(path)
+
+
 def _json_value(value: Any) -> tuple[bool, Any]:
     try:
         return True, msgspec.to_builtins(value)
@@ -109,18 +115,26 @@ def _json_value(value: Any) -> tuple[bool, Any]:
 
 
 def _docstring(fn: Any) -> tuple[str | None, str | None]:
-    """(first line, whole text) of a handler's docstring."""
+    """(first line, the rest or None) of a handler's docstring: summary and description."""
     fn = inspect.unwrap(fn)
     doc = inspect.getdoc(fn)
     if not doc:
         return None, None
-    return doc.strip().splitlines()[0].strip(), doc.strip()
+    first, _, rest = doc.strip().partition("\n")
+    return first.strip(), rest.strip() or None
 
 
 class SchemaGenerator:
     """Builds the document for ``config`` from route entries (``generate``)."""
 
-    def __init__(self, config: OpenAPIConfig, trailing_slash: str = "strip") -> None:
+    def __init__(self, config: Any, trailing_slash: Any = "strip") -> None:
+        #: ``SchemaGenerator(api, config)`` (the release's form): ``generate()`` then reads the
+        #: API's routes and gives a ``DocumentView``.
+        self._api = None
+        if not isinstance(config, OpenAPIConfig) and hasattr(config, "_route_entries"):
+            self._api = config
+            config = trailing_slash if isinstance(trailing_slash, OpenAPIConfig) else OpenAPIConfig()
+            trailing_slash = self._api.trailing_slash
         self.config = config
         self.trailing_slash = trailing_slash
         #: Types whose schemas become components, and the schema slots waiting for them.
@@ -133,6 +147,7 @@ class SchemaGenerator:
         #: Each authenticated route's (backends, guards), made once (``auth_objects``).
         self._auth: dict[int, tuple[list[Any], list[Any]]] = {}
         self._settings: Any = None
+        self._serializers = SerializerSchemas()
 
     def auth_objects(self, route: RouteDef) -> tuple[list[Any], list[Any]]:
         """The route's auth backends and guards, as its compiled record was made from them."""
@@ -153,8 +168,10 @@ class SchemaGenerator:
 
     # ------------------------------------------------------------ types → schemas
 
-    def type_schema(self, tp: Any, where: str) -> dict[str, Any]:
-        """A slot filled with ``tp``'s schema once every type is known (one msgspec call)."""
+    def type_schema(self, tp: Any, where: str, mode: str = OUTPUT) -> dict[str, Any]:
+        """A slot filled with ``tp``'s schema once every type is known (one msgspec call);
+        serializers in ``tp`` as they read in ``mode`` (request input, PATCH input, output)."""
+        tp = self._serializers.rewrite(tp, mode)
         slot: dict[str, Any] = {}
         self._types.append(tp)
         self._slots.append((slot, (tp, where)))
@@ -263,15 +280,23 @@ class SchemaGenerator:
     def request_body(self, entry: RouteEntry, where: str) -> dict[str, Any] | None:
         records = [p for p in entry.record["params"] if p["source"] in ("body", "form", "form_model", "file")]
         if not records:
-            return None
+            # A view action that reads its body per request (get_serializer_class() overridden,
+            # PATCH): the serializer it names for the action at startup.
+            documented = getattr(entry.route.handler, "__bolt_doc_body__", None)
+            if documented is None:
+                return None
+            serializer, partial = documented
+            schema = self.type_schema(serializer, where, PATCH if partial else INPUT)
+            return {"required": True, "content": {"application/json": {"schema": schema}}}
         docs = entry.compiled.docs
+        mode = INPUT
         required = any(p.get("required", "default" not in p) for p in records)
         if all(p["source"] == "body" for p in records):
             if len(records) == 1 and not docs[records[0]["name"]].embedded:
-                schema = self.type_schema(docs[records[0]["name"]].base, where)
+                schema = self.type_schema(docs[records[0]["name"]].base, where, mode)
             else:
                 schema = self._object(
-                    {p.get("key", p["name"]): self.type_schema(docs[p["name"]].base, where) for p in records},
+                    {p.get("key", p["name"]): self.type_schema(docs[p["name"]].base, where, mode) for p in records},
                     [p.get("key", p["name"]) for p in records if p.get("required", "default" not in p)],
                 )
             return {"required": required, "content": {"application/json": {"schema": schema}}}
@@ -283,7 +308,7 @@ class SchemaGenerator:
         for p in records:
             key = p.get("key", p["name"])
             if p["source"] == "form_model":
-                models.append(self.type_schema(docs[p["name"]].base, where))
+                models.append(self.type_schema(docs[p["name"]].base, where, INPUT))
                 continue
             if p["source"] == "file":
                 has_files = True
@@ -327,6 +352,10 @@ class SchemaGenerator:
             except Exception:  # noqa: BLE001 - unresolvable annotations: documented as any value
                 model = None
         response: dict[str, Any] = {"description": "Successful Response"}
+        pagination = getattr(route.handler, "__bolt_pagination_class__", None)
+        if pagination is not None:
+            response["content"] = {"application/json": {"schema": self.envelope_schema(pagination, model, where)}}
+            return response
         if model is None or model is type(None):
             if model is type(None):
                 response["content"] = {"application/json": {"schema": {"type": "null"}}}
@@ -340,6 +369,39 @@ class SchemaGenerator:
             return response
         response["content"] = {"application/json": {"schema": self.type_schema(model, where)}}
         return response
+
+    def envelope_schema(self, pagination: Any, model: Any, where: str) -> dict[str, Any]:
+        """One page of a paginated route: the paginator's envelope around its items (the item
+        type of a ``list[S]`` or ``PaginatedResponse[S]`` response model; any value without)."""
+        from ..pagination import PaginatedResponse
+
+        args = typing.get_args(model) if model is not None else ()
+        item = args[0] if args else Any
+        if pagination.response_class is not PaginatedResponse:
+            # A custom envelope: its own type, given the item type.
+            try:
+                return self.type_schema(pagination.response_class[item], where)
+            except TypeError:
+                return self.type_schema(pagination.response_class, where)
+        keys = getattr(pagination, "envelope_keys", None)
+        hints = typing.get_type_hints(PaginatedResponse)
+        names = [
+            n
+            for n in PaginatedResponse.__struct_fields__
+            if n != "items" and (keys is None or n in keys or n in _ALWAYS)
+        ]
+        properties: dict[str, Any] = {
+            "items": {"type": "array", "items": {} if item is Any else self.type_schema(item, where)}
+        }
+        for name in names:
+            base = typing.get_args(hints[name])[0] if name not in _ALWAYS else hints[name]
+            properties[name] = dict(_KIND_SCHEMAS[{int: "int", bool: "bool", str: "str"}[base]])
+        # next_*/previous_* are left out on the last/first page; the others are always there.
+        required = [
+            "items",
+            *(n for n in names if n in _ALWAYS or (keys is not None and not n.startswith(("next_", "previous_")))),
+        ]
+        return self._object(properties, required)
 
     def error_responses(self, entry: RouteEntry) -> dict[str, Any]:
         record = entry.record
@@ -413,7 +475,14 @@ class SchemaGenerator:
 
     # ------------------------------------------------------------ document
 
-    def generate(self, entries: Iterable[RouteEntry]) -> dict[str, Any]:
+    def generate(self, entries: Iterable[RouteEntry] | None = None) -> Any:
+        if entries is None:
+            if self._api is None:
+                raise TypeError("generate() needs the route entries (or SchemaGenerator(api, config))")
+            return DocumentView(self._generate(self._api._route_entries()))
+        return self._generate(entries)
+
+    def _generate(self, entries: Iterable[RouteEntry]) -> dict[str, Any]:
         config = self.config
         paths: dict[str, dict[str, Any]] = {}
         used_tags: list[str] = []
@@ -545,6 +614,74 @@ class SchemaGenerator:
         return doc
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_VIEW_KEYS = {"security_scheme_in": "in", "param_in": "in", "ref": "$ref", "schema_": "schema"}
+
+
+class DocumentView:
+    """Read access to a generated document the way the release's spec objects give it:
+    attributes in snake case (``doc.paths["/x"].get.request_body``; None when absent), items by
+    key, and ``to_schema()`` for the JSON dict itself."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    @staticmethod
+    def _wrap(value: Any) -> Any:
+        if isinstance(value, dict):
+            return DocumentView(value)
+        if isinstance(value, list):
+            return [DocumentView._wrap(v) for v in value]
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        data = self._data
+        for key in (_VIEW_KEYS.get(name), name, _camel(name)):
+            if key is not None and key in data:
+                return self._wrap(data[key])
+        return None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._wrap(self._data[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Any:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return self._data == (other._data if isinstance(other, DocumentView) else other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def keys(self) -> Any:
+        return self._data.keys()
+
+    def values(self) -> list[Any]:
+        return [self._wrap(v) for v in self._data.values()]
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(k, self._wrap(v)) for k, v in self._data.items()]
+
+    def to_schema(self) -> dict[str, Any]:
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"DocumentView({self._data!r})"
+
+
 def _response_class_content(cls: type) -> dict[str, Any]:
     """What a handler annotated with a response class answers: the media type of the classes that
     fix one; any (``*/*``) for ``Response``, streams and files, whose media type is per instance."""
@@ -594,6 +731,8 @@ def _error(description: str, component: str) -> dict[str, Any]:
 
 
 _SAFE = {"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"}
+#: Envelope keys every paginator writes.
+_ALWAYS = ("total", "has_next", "has_previous")
 
 
 def security_schemes(backend: Any) -> list[tuple[str, dict[str, Any]]]:

@@ -8,7 +8,13 @@ import dataclasses
 from typing import Any
 
 # OpenAPI field names that are not valid Python names as written in the document.
-_RENAMED = {"terms_of_service": "termsOfService", "external_docs": "externalDocs"}
+_RENAMED = {
+    "terms_of_service": "termsOfService",
+    "external_docs": "externalDocs",
+    "security_scheme_in": "in",
+    "bearer_format": "bearerFormat",
+    "open_id_connect_url": "openIdConnectUrl",
+}
 
 
 def to_json(value: Any) -> Any:
@@ -93,6 +99,21 @@ class Components(_Spec):
         return {k: v for k, v in out.items() if v}
 
 
+@dataclasses.dataclass
+class SecurityScheme(_Spec):
+    """A security scheme for ``Components(security_schemes={name: SecurityScheme(...)})``."""
+
+    type: str
+    description: str | None = None
+    name: str | None = None
+    #: ``in`` of the document (a Python keyword): query, header or cookie.
+    security_scheme_in: str | None = None
+    scheme: str | None = None
+    bearer_format: str | None = None
+    flows: Any = None
+    open_id_connect_url: str | None = None
+
+
 #: ``{"schemeName": ["scope", ...]}``.
 SecurityRequirement = dict[str, list[str]]
 
@@ -102,6 +123,7 @@ __all__ = [
     "ExternalDocumentation",
     "License",
     "SecurityRequirement",
+    "SecurityScheme",
     "Server",
     "ServerVariable",
     "Tag",

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
-from ..exceptions import RequestValidationError
+from ..exceptions import RequestValidationError, SerializationError
 from .decorators import ComputedFieldConfig
 from .fields import _UNSET, FieldConfig, _FieldMarker
 
@@ -26,10 +26,6 @@ _STRUCT_META = type(msgspec.Struct)
 #: Set while building instances from trusted data (model rows): validators are for input only.
 _TRUSTED: contextvars.ContextVar[bool] = contextvars.ContextVar("bolt_serializer_trusted", default=False)
 _MISSING = object()
-
-
-class SerializationError(Exception):
-    """A model instance could not be turned into a serializer (a missing attribute, say)."""
 
 
 def _strip(tp: Any) -> tuple[Any, bool]:
@@ -245,11 +241,76 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     def __post_init__(self) -> None:
         cls = type(self)
-        if _TRUSTED.get() or not (cls.__bolt_field_validators__ or cls.__bolt_model_validators__):
+        if _TRUSTED.get():
             return
-        errors = self._run_validators([])
+        checks = cls.__dict__.get("__bolt_checks__")
+        if checks is None:
+            checks = cls._construction_checks()
+        if not (checks or cls.__bolt_field_validators__ or cls.__bolt_model_validators__):
+            return
+        # Built in code (S(status="x")), msgspec checks no types: choices and nested values are
+        # checked here (decoded bodies already passed msgspec's checks, so these pass too).
+        errors = self._check_constructed(checks) if checks else []
+        if not errors:
+            errors = self._run_validators([])
         if errors:
             raise RequestValidationError(errors)
+
+    @classmethod
+    def _construction_checks(cls) -> tuple[tuple[str, str, Any, Any], ...]:
+        """``(name, key, allowed choices or None, nested serializer or None)`` per field with a
+        ``Literal`` type or a nested serializer."""
+        checks = []
+        for spec in cls._specs():
+            base, optional = _strip(spec.type)
+            if typing.get_origin(base) is typing.Literal:
+                allowed = frozenset(typing.get_args(base)) | ({None} if optional else frozenset())
+                checks.append((spec.name, spec.key, allowed, None))
+            elif spec.nested is not None:
+                checks.append((spec.name, spec.key, None, spec.nested))
+        cls.__bolt_checks__ = tuple(checks)
+        return cls.__bolt_checks__
+
+    def _check_constructed(self, checks: tuple[tuple[str, str, Any, Any], ...]) -> list[dict[str, Any]]:
+        errors: list[dict[str, Any]] = []
+        for name, key, choices, nested in checks:
+            value = getattr(self, name)
+            if choices is not None:
+                if value not in choices:
+                    expected = ", ".join(sorted(repr(c) for c in choices))
+                    errors.append(
+                        {
+                            "loc": [key],
+                            "msg": f"Invalid value {value!r}: expected one of {expected}",
+                            "type": "literal_error",
+                        }
+                    )
+                continue
+            if value is None:
+                continue
+            items = value if isinstance(value, list) else [value]
+            converted = []
+            for i, item in enumerate(items):
+                if isinstance(item, nested):
+                    converted.append(item)
+                elif isinstance(item, dict):
+                    where = [key, i] if isinstance(value, list) else [key]
+                    try:
+                        converted.append(nested.model_validate(item, loc=where))
+                    except RequestValidationError as exc:
+                        errors.extend(exc.errors_list())
+                else:
+                    where = [key, i] if isinstance(value, list) else [key]
+                    errors.append(
+                        {
+                            "loc": where,
+                            "msg": f"Expected `{nested.__name__}`, got `{_json_type(item)}`",
+                            "type": "type_error",
+                        }
+                    )
+            if not errors and any(a is not b for a, b in zip(converted, items, strict=True)):
+                msgspec.structs.force_setattr(self, name, converted if isinstance(value, list) else converted[0])
+        return errors
 
     def _run_validators(self, loc: list[Any]) -> list[dict[str, Any]]:
         cls = type(self)
@@ -470,11 +531,13 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
             out[spec.name] = value
         return out
 
-    def _model_values(self, model: Any, *, keep_pk: bool = True) -> dict[str, Any]:
-        """Writable values for ``model``'s concrete fields (a FK given by key goes to ``<name>_id``)."""
+    def _model_values(self, model: Any, *, keep_pk: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Writable values for ``model``'s concrete fields (a FK given by key goes to ``<name>_id``),
+        and the many-to-many ones (``{field name: (JSON key, keys or objects)}``) apart."""
         from django.core.exceptions import FieldDoesNotExist
 
         values: dict[str, Any] = {}
+        many: dict[str, Any] = {}
         for spec in type(self)._specs():
             if spec.read_only or spec.nested is not None:
                 continue
@@ -482,23 +545,36 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                 model_field = model._meta.get_field(spec.source)
             except FieldDoesNotExist:
                 continue
-            if not getattr(model_field, "concrete", False) or model_field.many_to_many:
+            if _is_forward_many_to_many(model_field):
+                many[model_field.name] = (spec.key, getattr(self, spec.name))
+                continue
+            if not getattr(model_field, "concrete", False):
                 continue
             if model_field.primary_key and (not keep_pk or _is_auto(model_field)):
                 continue  # the database numbers new rows; a body never moves a row to another key
             value = getattr(self, spec.name)
             values[model_field.attname if model_field.is_relation else model_field.name] = value
-        return values
+        return values, many
 
     def to_model(self, model_class: Any) -> Any:
-        """A new (unsaved) ``model_class`` instance with this serializer's writable fields."""
-        return model_class(**self._model_values(model_class))
+        """A new (unsaved) ``model_class`` instance with this serializer's writable fields.
+        Many-to-many fields are set when the instance is saved (``save()`` or ``asave()``; a row
+        needs its key before its links can be written)."""
+        values, many = self._model_values(model_class)
+        instance = model_class(**values)
+        if many:
+            defer_many_to_many(instance, many)
+        return instance
 
     def update_instance(self, instance: Any) -> Any:
-        """Sets this serializer's writable fields on ``instance`` (not saved)."""
+        """Sets this serializer's writable fields on ``instance`` (not saved; many-to-many fields
+        are replaced when it is saved)."""
         # Never the primary key: a body must not move the row it updates to another key.
-        for name, value in self._model_values(type(instance), keep_pk=False).items():
+        values, many = self._model_values(type(instance), keep_pk=False)
+        for name, value in values.items():
             setattr(instance, name, value)
+        if many:
+            defer_many_to_many(instance, many)
         return instance
 
     # ------------------------------------------------------------ output
@@ -598,6 +674,17 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         from .helpers import subset_class
 
         return subset_class(cls, fields, name)
+
+    @classmethod
+    def from_parent(cls: type[T], instance: Any) -> T:
+        """An instance of this (subset) serializer with the values of the same-named fields of
+        ``instance`` (a serializer it was made from, or any object with those attributes)."""
+        values = {f: getattr(instance, f) for f in cls.__struct_fields__ if hasattr(instance, f)}
+        token = _TRUSTED.set(True)  # values already held by a built serializer
+        try:
+            return cls(**values)
+        finally:
+            _TRUSTED.reset(token)
 
     @classmethod
     def fields(cls: type[T], field_set: str, *, name: str | None = None) -> type[T]:
@@ -938,6 +1025,68 @@ def _read_attribute(instance: Any, spec: _FieldSpec) -> Any:
     return current
 
 
+def serializer_output(value: Any) -> Any:
+    """A handler's result without a response model that is a serializer, or a list starting with
+    one: each serializer in output form (no write-only fields), other items as they are."""
+    if isinstance(value, Serializer):
+        return value.dump()
+    return [item.dump() if isinstance(item, Serializer) else item for item in value]
+
+
+def defer_many_to_many(instance: Any, values: dict[str, tuple[str, Any]]) -> None:
+    """Sets ``instance``'s many-to-many fields (``{field name: (JSON key, keys or objects)}``) on
+    its next save, in one transaction with it. Keys that name no row are a 422 listing each (with
+    its place in the body), raised before anything is written. ``asave()`` runs ``save()``, so
+    async code gets the same."""
+    pending = instance.__dict__.setdefault("_bolt_many_to_many", {})
+    pending.update(values)
+    if "save" in instance.__dict__:
+        return
+    model_save = type(instance).save
+
+    def save(*args: Any, **kwargs: Any) -> None:
+        from django.db import router, transaction
+
+        using = kwargs.get("using") or router.db_for_write(type(instance), instance=instance)
+        with transaction.atomic(using=using):
+            links = instance.__dict__.get("_bolt_many_to_many", {})
+            _check_link_targets(type(instance), links, using)
+            model_save(instance, *args, **kwargs)
+            for name, (_, items) in links.items():
+                getattr(instance, name).set(list(items))
+        # Written: the instance is an ordinary model instance again.
+        instance.__dict__.pop("_bolt_many_to_many", None)
+        instance.__dict__.pop("save", None)
+
+    instance.save = save
+
+
+def _check_link_targets(model: Any, links: dict[str, tuple[str, Any]], using: str) -> None:
+    errors: list[dict[str, Any]] = []
+    for name, (key, items) in links.items():
+        related = model._meta.get_field(name).related_model
+        keys = [getattr(item, "pk", item) for item in items]
+        found = set(related._default_manager.using(using).filter(pk__in=keys).values_list("pk", flat=True))
+        errors.extend(
+            {
+                "loc": ["body", key, i],
+                "msg": f"No {related.__name__} with key {value!r}",
+                "type": "does_not_exist",
+            }
+            for i, value in enumerate(keys)
+            if value not in found
+        )
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def _is_forward_many_to_many(model_field: Any) -> bool:
+    """A ``ManyToManyField`` declared on the model (not concrete: its rows are in another table)."""
+    from django.db import models
+
+    return isinstance(model_field, models.ManyToManyField)
+
+
 def _is_auto(model_field: Any) -> bool:
     from django.db import models
 
@@ -957,4 +1106,4 @@ def _concrete_field(model: Any, name: str) -> Any:
 if typing.TYPE_CHECKING:
     from .loading import LoadingPlan
 
-__all__ = ["Nested", "SerializationError", "Serializer", "SerializerView", "nested_of"]
+__all__ = ["Nested", "SerializationError", "Serializer", "SerializerView", "defer_many_to_many", "nested_of"]

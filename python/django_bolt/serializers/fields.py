@@ -74,4 +74,12 @@ def field(
     return _FieldMarker(config, default, default_factory)
 
 
-__all__ = ["FieldConfig", "field"]
+__all__ = ["FieldConfig", "field", "get_msgspec_type_for_django_field"]
+
+
+def get_msgspec_type_for_django_field(model_field: Any) -> Any:
+    """The type a model serializer gives ``model_field`` (the release's name): a ``Literal`` of
+    its choices, ``Annotated[str, Meta(max_length=...)]`` for a bounded string, and so on."""
+    from .helpers import model_field_type
+
+    return model_field_type(model_field)

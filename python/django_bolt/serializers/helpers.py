@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Annotated, Any, Optional, get_type_hints
+from typing import Annotated, Any, Literal, Optional, get_type_hints
 
 import msgspec
 
@@ -39,6 +39,25 @@ def msgspec_type_for(model_field: Any) -> Any:
     return str  # CharField, TextField, EmailField, SlugField, FileField, ...
 
 
+def model_field_type(model_field: Any) -> Any:
+    """The validated type of ``model_field``'s values: a ``Literal`` of its choices, a string
+    with its ``max_length``, else ``msgspec_type_for``."""
+    from django.db import models
+
+    choices = getattr(model_field, "choices", None)
+    if choices and not model_field.is_relation:
+        values = []
+        for value, label in choices:
+            # Grouped choices: (group name, [(value, label), ...]).
+            values.extend(v for v, _ in label) if isinstance(label, (list, tuple)) else values.append(value)
+        if values and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in values):
+            return Literal[tuple(values)]
+    tp = msgspec_type_for(model_field)
+    if isinstance(model_field, models.CharField) and model_field.max_length and tp is str:
+        return Annotated[str, msgspec.Meta(max_length=model_field.max_length)]
+    return tp
+
+
 def _model_annotations(
     model: Any,
     fields: Any,
@@ -49,7 +68,12 @@ def _model_annotations(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     from django.db import models
 
-    concrete = {f.name: f for f in model._meta.get_fields() if isinstance(f, models.Field) and f.concrete}
+    # Columns and the model's own many-to-many fields (written as lists of keys).
+    concrete = {
+        f.name: f
+        for f in model._meta.get_fields()
+        if isinstance(f, models.Field) and (f.concrete or isinstance(f, models.ManyToManyField))
+    }
     if fields in (None, "__all__"):
         names = list(concrete)
     else:
@@ -66,13 +90,11 @@ def _model_annotations(
             annotations[name] = list[msgspec_type_for(model_field)]
             defaults[name] = field(default_factory=list, read_only=name in read_only, write_only=name in write_only)
             continue
-        tp = msgspec_type_for(model_field)
+        tp = model_field_type(model_field)
         auto = model_field.primary_key and isinstance(model_field, models.AutoField)
         generated = auto or getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False)
         if model_field.null:
             tp = Optional[tp]  # noqa: UP045 - built at runtime
-        if isinstance(model_field, models.CharField) and model_field.max_length and tp is str:
-            tp = Annotated[str, msgspec.Meta(max_length=model_field.max_length)]
         options: dict[str, Any] = {"read_only": name in read_only or generated, "write_only": name in write_only}
         if model_field.has_default():
             default = model_field.default

@@ -11,11 +11,11 @@ import dataclasses
 from typing import Any
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class LoadingPlan:
-    select_related: list[str] = dataclasses.field(default_factory=list)
+    select_related: tuple[str, ...] = ()
     #: ``Prefetch`` objects.
-    prefetch_related: list[Any] = dataclasses.field(default_factory=list)
+    prefetch_related: tuple[Any, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.select_related or self.prefetch_related)
@@ -36,9 +36,10 @@ def build_loading_plan(serializer: Any, model: Any, prefix: str = "", _depth: in
     from django.core.exceptions import FieldDoesNotExist
     from django.db.models import Prefetch
 
-    plan = LoadingPlan()
+    select: list[str] = []
+    prefetch: list[Any] = []
     if _depth > 8 or model is None:
-        return plan
+        return LoadingPlan()
     for spec in serializer._specs():
         if spec.write_only:
             continue
@@ -56,20 +57,20 @@ def build_loading_plan(serializer: Any, model: Any, prefix: str = "", _depth: in
             related = field.related_model
             if (field.many_to_one or field.one_to_one) and (not last or spec.nested is not None):
                 # One join; the nested serializer's own relations hang off the same lookup.
-                plan.select_related.append(lookup)
+                select.append(lookup)
                 if last:
                     inner = build_loading_plan(spec.nested, related, f"{lookup}__", _depth + 1)
-                    plan.select_related.extend(inner.select_related)
-                    plan.prefetch_related.extend(inner.prefetch_related)
+                    select.extend(inner.select_related)
+                    prefetch.extend(inner.prefetch_related)
                 current, path = related, f"{lookup}__"
                 continue
             if field.one_to_many or field.many_to_many:
                 queryset = related._default_manager.all()
                 if spec.nested is not None and last:
                     queryset = build_loading_plan(spec.nested, related).apply(queryset)
-                plan.prefetch_related.append(Prefetch(lookup, queryset=queryset))
+                prefetch.append(Prefetch(lookup, queryset=queryset))
             break
-    return plan
+    return LoadingPlan(tuple(select), tuple(prefetch))
 
 
 __all__ = ["LoadingPlan", "build_loading_plan"]

@@ -178,6 +178,19 @@ async fn read_head(
                 d
             }
         };
+        if buf.is_empty() && buf.capacity() > 0 {
+            // Waiting for the next request: hold no buffer meanwhile (idle keep-alive
+            // connections then cost only their task), and take one when bytes arrive.
+            *buf = BytesMut::new();
+            let ready = tokio::select! {
+                biased;
+                r = timeout_at(deadline, stream.readable()) => r,
+                _ = shutdown.changed(), if !first => return Ok(HeadRead::Closed),
+            };
+            if !matches!(ready, Ok(Ok(()))) {
+                return Ok(HeadRead::Closed);
+            }
+        }
         buf.reserve(HEAD_CHUNK);
         // `biased`: polled in order, without drawing a random start per request.
         let read = tokio::select! {
@@ -304,7 +317,15 @@ async fn receive(
             Ok(b) => b,
             Err(r) => return Received::Refused(early(r), true),
         };
-        return match super::form_body::receive(stream, buf, framing, limit, deadline, builder).await
+        return match super::form_body::receive(
+            stream,
+            buf,
+            framing,
+            limit,
+            cfg.body_timeout,
+            builder,
+        )
+        .await
         {
             Ok(form) => Received::Body(identity, Some(form)),
             Err(r) => Received::Refused(early(r), true),

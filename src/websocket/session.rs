@@ -88,6 +88,14 @@ pub async fn run<S>(
     inbox.end();
 }
 
+/// The frame reader's limits: no frame or message larger than `max_message` is buffered.
+/// Public so the fuzz targets (`fuzz/`) read frames exactly as the server does.
+pub fn frame_limits(max_message: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message))
+}
+
 async fn pump<S>(
     stream: S,
     buffered: BytesMut,
@@ -99,9 +107,7 @@ async fn pump<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(max_message))
-        .max_frame_size(Some(max_message));
+    let config = frame_limits(max_message);
     let mut ws =
         WebSocketStream::from_partially_read(stream, buffered.to_vec(), Role::Server, Some(config))
             .await;

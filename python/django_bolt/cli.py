@@ -174,10 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Django-Bolt version: {__version__}")  # the release's wording
         return 0
     if args.command == "doctor":
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())  # the project, as `manage.py` would find it
         if args.pythonpath:
             sys.path.insert(0, args.pythonpath)
-        elif "" not in sys.path and os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())  # the project, as `manage.py` would find it
         report = collect()
         report["project"] = collect_project(args.settings)
         print(json.dumps(report, indent=2, sort_keys=True, default=str) if args.json else format_report(report))

@@ -103,6 +103,7 @@ def _migrations() -> Iterator[Finding]:
 
 def _security() -> Iterator[Finding]:
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
 
     if settings.DEBUG:
         yield Finding("warning", "DEBUG", "DEBUG is on: error pages show code and settings; never in production")
@@ -112,7 +113,10 @@ def _security() -> Iterator[Finding]:
         yield Finding("ok", "ALLOWED_HOSTS", ", ".join(settings.ALLOWED_HOSTS))
     if "*" in settings.ALLOWED_HOSTS and not settings.DEBUG:
         yield Finding("warning", "ALLOWED_HOSTS", "'*' accepts any Host header")
-    key = getattr(settings, "SECRET_KEY", "")
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django refuses to hand out an empty key
+        key = ""
     if not key:
         yield Finding("error", "SECRET_KEY", "empty: sessions, signing and JWT defaults cannot work")
     elif not settings.DEBUG and (len(key) < 50 or key.startswith("django-insecure-") or len(set(key)) < 5):

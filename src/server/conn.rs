@@ -22,6 +22,30 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Reads for a request head start smaller: idle keep-alive connections hold only this much.
 const HEAD_CHUNK: usize = 4 * 1024;
 
+thread_local! {
+    /// Head buffers of connections that went idle, reused by the next one that receives bytes:
+    /// an idle connection holds no buffer, and a busy one allocates none per request.
+    static SPARE_HEAD_BUFFERS: std::cell::RefCell<Vec<BytesMut>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+/// Spares kept per runtime thread; more are freed.
+const MAX_SPARE_HEAD_BUFFERS: usize = 64;
+
+fn park_head_buffer(buf: &mut BytesMut) {
+    let spare = std::mem::take(buf);
+    SPARE_HEAD_BUFFERS.with_borrow_mut(|spares| {
+        if spares.len() < MAX_SPARE_HEAD_BUFFERS {
+            spares.push(spare);
+        }
+    });
+}
+
+fn take_head_buffer(buf: &mut BytesMut) {
+    if let Some(spare) = SPARE_HEAD_BUFFERS.with_borrow_mut(Vec::pop) {
+        *buf = spare;
+    }
+}
+
 enum HeadRead {
     Head(Head),
     /// The peer closed, went idle past the keep-alive timeout, or the server is draining.
@@ -178,27 +202,26 @@ async fn read_head(
                 d
             }
         };
-        if buf.is_empty() && buf.capacity() > 0 {
-            // Waiting for the next request: hold no buffer meanwhile (idle keep-alive
-            // connections then cost only their task), and take one when bytes arrive.
-            *buf = BytesMut::new();
-            let ready = tokio::select! {
-                biased;
-                r = timeout_at(deadline, stream.readable()) => r,
-                _ = shutdown.changed(), if !first => return Ok(HeadRead::Closed),
-            };
-            if !matches!(ready, Ok(Ok(()))) {
-                return Ok(HeadRead::Closed);
-            }
+        // Waiting for the next request: the head buffer goes to a per-thread spare list while
+        // nothing arrives (idle keep-alive connections hold none) and comes back with the bytes.
+        let idle = buf.is_empty();
+        if idle && buf.capacity() > 0 {
+            park_head_buffer(buf);
         }
-        buf.reserve(HEAD_CHUNK);
         // `biased`: polled in order, without drawing a random start per request.
         let read = tokio::select! {
             biased;
-            r = timeout_at(deadline, stream.read_buf(buf)) => r,
+            r = timeout_at(deadline, async {
+                if idle {
+                    std::future::poll_fn(|cx| stream.poll_read_ready(cx)).await?;
+                    take_head_buffer(buf);
+                }
+                buf.reserve(HEAD_CHUNK);
+                stream.read_buf(buf).await
+            }) => r,
             // An idle keep-alive connection is closed at shutdown; a just-accepted one keeps
             // its chance to send its first request (its client is already sending it).
-            _ = shutdown.changed(), if buf.is_empty() && !first => return Ok(HeadRead::Closed),
+            _ = shutdown.changed(), if idle && !first => return Ok(HeadRead::Closed),
         };
         match read {
             Err(_) if buf.is_empty() => return Ok(HeadRead::Closed),

@@ -125,6 +125,11 @@ fi
 stage "rust unit tests"
 bounded 2400 cargo test --profile quick-release
 
+stage "fuzz the parsers (libFuzzer, 15 s per target)"
+# Request head, chunked decoder, multipart, JWT/JWKS and WebSocket frames, from the committed
+# seeds (fuzz/corpus); a crash fails here with its input in fuzz/artifacts/.
+PYO3_PYTHON="$build_python" bounded 900 bash fuzz/run.sh 15
+
 stage "build manylinux2014 abi3 wheel (maturin --zig)"
 rm -rf "$work/wheels"
 PATH="$tools_path" bounded 2400 "$work/tools/bin/maturin" build --profile quick-release --locked \
@@ -155,6 +160,12 @@ for py in "${pythons[@]}"; do
     fi
     BOLT_TEST_STAGE=wheel bounded 1800 bash ci/wheels.sh pytest "$venv"
     tested+=("$version (wheel)")
+    if [ "$py" = "${pythons[0]}" ]; then
+        # Every suite sends a sample of mutated requests; this sends thousands, once.
+        stage "HTTP mutation fuzz against runbolt (CPython $version)"
+        BOLT_HTTP_FUZZ_REQUESTS=5000 BOLT_TEST_STAGE=wheel bounded 600 \
+            bash ci/wheels.sh pytest "$venv" tests/server/test_http_fuzz.py
+    fi
 done
 
 stage "handler tests with uvloop (CPython $version)"

@@ -63,7 +63,7 @@ def _libc() -> str | None:
 
 
 def collect() -> dict[str, Any]:
-    """Everything ``django-bolt doctor`` reports, as plain JSON-able data."""
+    """The installation facts ``django-bolt doctor`` reports, as plain JSON-able data."""
     import django_bolt
     from django_bolt import _core
 
@@ -94,12 +94,24 @@ def collect() -> dict[str, Any]:
             "cpu_count": os.cpu_count(),
         },
         "packages": {name: _package_version(name) for name in REPORTED_PACKAGES},
-        "environment": {
-            key: os.environ[key]
-            for key in sorted(os.environ)
-            if key == "DJANGO_SETTINGS_MODULE" or key.startswith("BOLT_")
-        },
     }
+
+
+def collect_project(settings_module: str | None) -> dict[str, Any]:
+    """The project checks and, when the settings load, the server options runbolt will use."""
+    from django_bolt.doctor import run_checks, runbolt_settings
+
+    findings = run_checks(settings_module)
+    project: dict[str, Any] = {
+        "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"),
+        "checks": [{"level": f.level, "check": f.check, "message": f.message} for f in findings],
+    }
+    if not any(f.check == "settings" and f.level == "error" for f in findings):
+        try:
+            project["runbolt_settings"] = runbolt_settings()
+        except Exception as exc:
+            project["checks"].append({"level": "error", "check": "runbolt settings", "message": str(exc)})
+    return project
 
 
 def _format_value(value: Any) -> str:
@@ -122,13 +134,20 @@ def format_report(report: dict[str, Any]) -> str:
         ("python", report["python"]),
         ("platform", report["platform"]),
         ("packages", {name: version or "not installed" for name, version in report["packages"].items()}),
-        ("environment", report["environment"] or {"BOLT_* / DJANGO_SETTINGS_MODULE": "not set"}),
     ]
+    project = report.get("project")
+    if project and "runbolt_settings" in project:
+        sections.append(("settings runbolt reads (settings.py; flags win)", project["runbolt_settings"]))
     for title, values in sections:
         lines.append("")
         lines.append(f"[{title}]")
         width = max((len(key) for key in values), default=0)
         lines.extend(f"  {key.ljust(width)}  {_format_value(value)}" for key, value in values.items())
+    if project:
+        lines.append("")
+        lines.append(f"[checks ({project['settings_module'] or 'no settings'})]")
+        for finding in project["checks"]:
+            lines.append(f"  {finding['level']:<7}  {finding['check']}: {finding['message']}")
     version = report["django_bolt"]["version"]
     if report["build"].get("version") != version:
         lines.append("")
@@ -142,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("version", help="print the installed version")
     doctor = sub.add_parser("doctor", help="print the build, Python, Django and platform details a bug report needs")
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument(
+        "--settings", help="the Django settings module to check (default: DJANGO_SETTINGS_MODULE)", default=None
+    )
+    doctor.add_argument(
+        "--pythonpath", help="a directory to add to sys.path first (like manage.py's option)", default=None
+    )
     args = parser.parse_args(argv)
     if args.command in (None, "version"):
         from django_bolt import __version__
@@ -149,9 +174,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Django-Bolt version: {__version__}")  # the release's wording
         return 0
     if args.command == "doctor":
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())  # the project, as `manage.py` would find it
+        if args.pythonpath:
+            sys.path.insert(0, args.pythonpath)
         report = collect()
-        print(json.dumps(report, indent=2, sort_keys=True) if args.json else format_report(report))
-        return 0
+        report["project"] = collect_project(args.settings)
+        print(json.dumps(report, indent=2, sort_keys=True, default=str) if args.json else format_report(report))
+        return 1 if any(c["level"] == "error" for c in report["project"]["checks"]) else 0
     parser.print_help()
     return 2
 

@@ -23,6 +23,8 @@ from pathlib import Path
 from .conf import BoltConfig
 
 WORKER_FLAG = "--bolt-worker-process"
+#: Set for the workers of ``--dev``: one that cannot load the API answers with the error instead of exiting.
+DEV_WORKER_ENV = "DJANGO_BOLT_DEV_WORKER"
 #: A replacement worker that is not listening after this long is given up on.
 READY_TIMEOUT = 60.0
 
@@ -135,6 +137,7 @@ class Supervisor:
         command: list[str],
         log: Callable[[str], None],
         watch_roots: list[Path] | None = None,
+        dev_workers: bool = False,
     ) -> None:
         self.config = config
         self.command = command
@@ -146,7 +149,9 @@ class Supervisor:
         self.failures: dict[int, int] = {}
         self.restart_at: dict[int, float] = {}
         self.stop_requested = threading.Event()
+        self.reload_requested = threading.Event()
         self.watch_roots = watch_roots or []
+        self.worker_env = {**os.environ, DEV_WORKER_ENV: "1"} if dev_workers else None
         self.listener = listening_socket(config.host, config.port, config.backlog)
 
     # ---------------------------------------------------------------- processes
@@ -157,7 +162,7 @@ class Supervisor:
         try:
             fds = (write_fd, self.listener.fileno())
             flag = f"{WORKER_FLAG}={write_fd},{fds[1]},{os.getpid()}"
-            process = subprocess.Popen([*self.command, flag], pass_fds=fds)
+            process = subprocess.Popen([*self.command, flag], pass_fds=fds, env=self.worker_env)
         finally:
             os.close(write_fd)
         lifetime = self.config.workers_lifetime
@@ -259,8 +264,16 @@ class Supervisor:
 
     def reload_all(self, changed: Path) -> None:
         self.log(f"{changed} changed; reloading workers")
+        self.replace_all("runs old code")
+
+    def replace_all(self, reason: str) -> None:
+        """Replaces every worker; each old one serves until its replacement listens, then drains.
+
+        The listening socket is the supervisor's and stays open throughout, so a connection that
+        arrives during the handover waits in the shared backlog for whichever worker accepts next.
+        """
         for worker in list(self.workers.values()):
-            self.retire(worker, "runs old code")
+            self.retire(worker, reason)
 
     def _wait(self, worker: Worker, timeout: float) -> None:
         try:
@@ -297,17 +310,39 @@ class Supervisor:
         self.workers.clear()
         self.retiring.clear()
 
+    def stop_now(self) -> None:
+        """A second interrupt: every worker is killed without waiting for in-flight requests."""
+        self.log("stopping now: killing workers without waiting")
+        everyone = list(self.workers.values()) + self.retiring + [w for pair in self.handovers for w in pair]
+        for worker in everyone:
+            try:
+                worker.process.kill()
+            except ProcessLookupError:
+                pass
+
     def run(self) -> int:
         def request_stop(signum: int, _frame: object) -> None:
+            if self.stop_requested.is_set():
+                self.stop_now()
             self.stop_requested.set()
 
-        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        def request_reload(signum: int, _frame: object) -> None:
+            self.reload_requested.set()
+
+        signals = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.signal(sig, request_stop) for sig in signals}
+        if hasattr(signal, "SIGHUP"):
+            previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, request_reload)
         try:
             for slot in range(self.config.processes):
                 self.spawn(slot)
             stamps = snapshot(self.watch_roots) if self.config.dev else {}
             next_scan = time.monotonic() + 0.5
             while not self.stop_requested.wait(0.1):
+                if self.reload_requested.is_set():
+                    self.reload_requested.clear()
+                    self.log("SIGHUP: starting new workers; the old ones drain once these listen")
+                    self.replace_all("is replaced (SIGHUP)")
                 self.check_workers()
                 self._finish_handovers()
                 self._reap_retiring()

@@ -146,7 +146,13 @@ pub fn resolve(path: &str, roots: Option<&[PathBuf]>) -> Result<PathBuf, Refusal
     }
     let canonical = std::fs::canonicalize(raw).map_err(|_| Refusal::NotFound)?;
     if let Some(roots) = roots {
-        if !roots.iter().any(|root| canonical.starts_with(root)) {
+        // A root that did not exist at startup is kept as written; once it exists, its real
+        // path is what a file inside it resolves under.
+        let inside = |root: &PathBuf| {
+            canonical.starts_with(root)
+                || std::fs::canonicalize(root).is_ok_and(|real| canonical.starts_with(real))
+        };
+        if !roots.iter().any(inside) {
             return Err(Refusal::Forbidden);
         }
     }
@@ -501,5 +507,24 @@ mod tests {
         );
         let elsewhere = [PathBuf::from("/nonexistent-root")];
         assert_eq!(resolve("/", Some(&elsewhere)), Err(Refusal::Forbidden));
+    }
+
+    #[test]
+    fn a_root_created_after_startup_is_allowed_once_it_exists() {
+        let base = tempfile::tempdir().unwrap();
+        let later = base.path().join("media");
+        let roots = crate::config::file_roots(&[later.to_string_lossy().into_owned()]);
+        assert_eq!(roots.len(), 1, "a missing root is kept, not dropped");
+        std::fs::create_dir(&later).unwrap();
+        let file = later.join("a.txt");
+        std::fs::write(&file, b"x").unwrap();
+        let resolved = resolve(file.to_str().unwrap(), Some(&roots)).unwrap();
+        assert_eq!(resolved, std::fs::canonicalize(&file).unwrap());
+        let outside = base.path().join("b.txt");
+        std::fs::write(&outside, b"y").unwrap();
+        assert_eq!(
+            resolve(outside.to_str().unwrap(), Some(&roots)),
+            Err(Refusal::Forbidden)
+        );
     }
 }

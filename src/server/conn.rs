@@ -22,6 +22,30 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Reads for a request head start smaller: idle keep-alive connections hold only this much.
 const HEAD_CHUNK: usize = 4 * 1024;
 
+thread_local! {
+    /// Head buffers of connections that went idle, reused by the next one that receives bytes:
+    /// an idle connection holds no buffer, and a busy one allocates none per request.
+    static SPARE_HEAD_BUFFERS: std::cell::RefCell<Vec<BytesMut>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+/// Spares kept per runtime thread; more are freed.
+const MAX_SPARE_HEAD_BUFFERS: usize = 64;
+
+fn park_head_buffer(buf: &mut BytesMut) {
+    let spare = std::mem::take(buf);
+    SPARE_HEAD_BUFFERS.with_borrow_mut(|spares| {
+        if spares.len() < MAX_SPARE_HEAD_BUFFERS {
+            spares.push(spare);
+        }
+    });
+}
+
+fn take_head_buffer(buf: &mut BytesMut) {
+    if let Some(spare) = SPARE_HEAD_BUFFERS.with_borrow_mut(Vec::pop) {
+        *buf = spare;
+    }
+}
+
 enum HeadRead {
     Head(Head),
     /// The peer closed, went idle past the keep-alive timeout, or the server is draining.
@@ -203,15 +227,27 @@ async fn read_head(
                 d
             }
         };
-        buf.reserve(HEAD_CHUNK);
+        // Waiting for the next request: the head buffer goes to a per-thread spare list while
+        // nothing arrives (idle keep-alive connections hold none) and comes back with the bytes.
+        let idle = buf.is_empty();
+        if idle && buf.capacity() > 0 {
+            park_head_buffer(buf);
+        }
         // `biased`: polled in order, without drawing a random start per request.
         let read = tokio::select! {
             biased;
-            r = timeout_at(deadline, stream.read_buf(buf)) => r,
+            r = timeout_at(deadline, async {
+                if idle {
+                    std::future::poll_fn(|cx| stream.poll_read_ready(cx)).await?;
+                    take_head_buffer(buf);
+                }
+                buf.reserve(HEAD_CHUNK);
+                stream.read_buf(buf).await
+            }) => r,
             // An idle keep-alive connection is closed at shutdown; a just-accepted one keeps
             // its chance to send its first request (its client is already sending it).
             // Once complete it is never polled again: the connection ends here.
-            _ = draining.as_mut(), if buf.is_empty() && !first => return Ok(HeadRead::Closed),
+            _ = draining.as_mut(), if idle && !first => return Ok(HeadRead::Closed),
         };
         match read {
             Err(_) if buf.is_empty() => return Ok(HeadRead::Closed),
@@ -330,7 +366,15 @@ async fn receive(
             Ok(b) => b,
             Err(r) => return Received::Refused(early(r), true),
         };
-        return match super::form_body::receive(stream, buf, framing, limit, deadline, builder).await
+        return match super::form_body::receive(
+            stream,
+            buf,
+            framing,
+            limit,
+            cfg.body_timeout,
+            builder,
+        )
+        .await
         {
             Ok(form) => Received::Body(identity, Some(form)),
             Err(r) => Received::Refused(early(r), true),

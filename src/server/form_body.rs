@@ -11,6 +11,7 @@ use crate::request::HttpRequest;
 use crate::response::Response;
 use crate::streaming::upload::{error_response, FormBuilder};
 use bytes::{Buf, BytesMut};
+use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
@@ -45,13 +46,14 @@ pub(super) fn builder_for(
 }
 
 /// Reads the body into `builder`. On any error the builder is dropped here, which removes the
-/// temporary files written so far.
+/// temporary files written so far. `idle` bounds each read, not the whole body: a large upload
+/// over a slow but steady link may take longer than that in total.
 pub(super) async fn receive(
     stream: &mut TcpStream,
     buf: &mut BytesMut,
     framing: Framing,
     limit: usize,
-    deadline: Instant,
+    idle: Duration,
     mut builder: FormBuilder,
 ) -> Result<FormData, Response> {
     let refuse = error_response;
@@ -67,7 +69,7 @@ pub(super) async fn receive(
             if remaining == 0 {
                 break;
             }
-            fill(stream, buf, deadline).await?;
+            fill(stream, buf, Instant::now() + idle).await?;
         },
         Framing::Chunked => {
             let mut decoder = ChunkedDecoder::new();
@@ -80,7 +82,7 @@ pub(super) async fn receive(
                 decoder.body.clear();
                 match progress {
                     ChunkProgress::Done => break,
-                    ChunkProgress::NeedMore => fill(stream, buf, deadline).await?,
+                    ChunkProgress::NeedMore => fill(stream, buf, Instant::now() + idle).await?,
                 }
             }
         }

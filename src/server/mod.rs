@@ -83,26 +83,47 @@ fn inherited(_fd: i32) -> std::io::Result<std::net::TcpListener> {
     ))
 }
 
-async fn shutdown_signal() {
+/// SIGTERM and SIGINT, listened to from startup: the first starts the drain, a second one (a
+/// second Ctrl-C) stops at once. One pair of listeners serves both, so the first signal is
+/// never seen twice.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
+    both: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn new() -> StopSignals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let both = match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
+                (Ok(term), Ok(int)) => Some((term, int)),
+                _ => None,
+            };
+            StopSignals { both }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        match &mut self.both {
+            Some((term, int)) => {
                 tokio::select! {
                     _ = term.recv() => {},
                     _ = int.recv() => {},
                 }
             }
-            _ => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -111,25 +132,26 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
     let (stop_tx, stop_rx) = watch::channel(false);
     let active = Arc::new(AtomicUsize::new(0));
     let slots = Arc::new(tokio::sync::Semaphore::new(app.config.max_connections));
-    let signal = shutdown_signal();
-    tokio::pin!(signal);
-    loop {
+    let mut signals = StopSignals::new();
+    // Whether a signal started the drain (else the supervisor shut the socket down, and the
+    // SIGTERM it sends next is the first signal, not a second one).
+    let signalled = loop {
         // At the connection limit, stop accepting: new clients wait in the kernel's backlog.
         let permit = tokio::select! {
-            _ = &mut signal => break,
+            _ = signals.next() => break true,
             permit = Arc::clone(&slots).acquire_owned() => match permit {
                 Ok(p) => p,
-                Err(_) => break,
+                Err(_) => break false,
             },
         };
         tokio::select! {
-            _ = &mut signal => break,
+            _ = signals.next() => break true,
             accepted = listener.accept() => {
                 let (stream, peer) = match accepted {
                     Ok(pair) => pair,
                     // The supervisor shut the shared socket down (it stops listening in every
                     // process at once, before the workers' SIGTERM arrives): drain now.
-                    Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => break,
+                    Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => break false,
                     Err(e) => {
                         // Out of file descriptors and similar: back off instead of spinning.
                         eprintln!("django-bolt: accept failed: {e}");
@@ -148,17 +170,30 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
                 });
             }
         }
-    }
+    };
     drop(listener);
     let _ = stop_tx.send(true);
     let grace = app.config.shutdown_grace;
-    let waited = tokio::time::timeout(grace, async {
+    let drained = tokio::time::timeout(grace, async {
         while active.load(Ordering::SeqCst) > 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    })
-    .await;
-    if waited.is_err() {
+    });
+    // A second Ctrl-C (or SIGTERM) while draining means "stop now": in-flight requests are cut.
+    let second_signal = async {
+        if !signalled {
+            signals.next().await;
+        }
+        signals.next().await;
+    };
+    let waited = tokio::select! {
+        waited = drained => waited.is_ok(),
+        _ = second_signal => {
+            eprintln!("django-bolt: stopping now; {} connection(s) cut", active.load(Ordering::SeqCst));
+            return Ok(());
+        }
+    };
+    if !waited {
         eprintln!(
             "django-bolt: {} connection(s) still open after {:?}; exiting",
             active.load(Ordering::SeqCst),

@@ -344,10 +344,7 @@ where
     // tungstenite's 128 KiB default read buffer is allocated per connection up front: with
     // thousands of idle connections that is most of their memory. Larger frames still get a
     // buffer of their size when they arrive.
-    let config = WebSocketConfig::default()
-        .read_buffer_size(READ_BUFFER)
-        .max_message_size(Some(limits.max_message))
-        .max_frame_size(Some(limits.max_message));
+    let config = frame_limits(limits.max_message).read_buffer_size(READ_BUFFER);
     // With deflate, bytes read past the request head go through the inflater like the rest.
     let (deflate, buffered) = match limits.deflate {
         true => (
@@ -384,6 +381,14 @@ where
         bytes_out: socket.written,
         close_code,
     }
+}
+
+/// The frame reader's limits: no frame or message larger than `max_message` is buffered.
+/// Public so the fuzz targets (`fuzz/`) read frames exactly as the server does.
+pub fn frame_limits(max_message: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message))
 }
 
 /// Runs the connection; returns the close code the handler was told.

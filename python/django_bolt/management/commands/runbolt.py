@@ -9,12 +9,13 @@ import argparse
 import gc
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_bolt.supervisor import WORKER_FLAG
+from django_bolt.supervisor import DEV_WORKER_ENV, WORKER_FLAG
 
 # (flag, config field, type, help). Defaults are None so that settings apply when a flag is absent.
 _VALUE_FLAGS = [
@@ -74,11 +75,18 @@ class Command(BaseCommand):
             default=None,
             help="extra directory to watch with --dev (repeatable; BOLT_RELOAD_DIRS)",
         )
+        parser.add_argument(
+            "--routes",
+            dest="list_routes",
+            action="store_true",
+            help="list every route (method, path, handler, authentication) and exit",
+        )
         # Internal: marks a supervised worker; "READY_FD,LISTEN_FD,SUPERVISOR_PID": the pipe to write to once
         # serving, the supervisor's listening socket, and the pid whose exit the worker follows.
         parser.add_argument(WORKER_FLAG, dest="worker_fds", default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        import django
         from django.conf import settings
 
         from django_bolt.conf import SETTING_NAMES, BoltConfig
@@ -98,16 +106,32 @@ class Command(BaseCommand):
             exit_with_parent(supervisor_pid)
             self.serve(config, reuse_port=False, ready_fd=ready_fd, listen_fd=listen_fd)
             return
+        if options.get("list_routes"):
+            self.stdout.write(format_routes(self.load_api(), config))
+            return
         self.startup_checks()
-        route_count = self.route_count()
+        try:
+            route_count = self.route_count()
+        except CommandError as exc:
+            if not config.dev:
+                raise
+            # --dev: the workers answer with this error (a 500) until a file changes.
+            self.stderr.write(f"django-bolt: the API cannot be loaded: {exc}")
+            route_count = 0
         _raise_open_file_limit(config.max_connections)
         supervised = config.processes > 1 or config.dev or config.max_rss_mb or config.workers_lifetime
         if supervised and sys.platform == "win32":
             self.stderr.write("django-bolt: worker processes need a Unix system; serving in one process")
             config = config.replace(processes=1, dev=False, max_rss_mb=0, workers_lifetime=0.0)
             supervised = False
-        banner = f"django-bolt: {route_count} routes, listening on http://{config.host}:{config.port}" + (
-            f" ({config.processes} processes)" if supervised else ""
+        banner = "\n".join(
+            [
+                f"django-bolt: {route_count} routes, listening on http://{config.host}:{config.port}"
+                + (f" ({config.processes} processes)" if supervised else ""),
+                f"Django version {django.get_version()}, using settings {settings.SETTINGS_MODULE!r}",
+                f"DEBUG = {settings.DEBUG}" + (", --dev: restarts when a Python file changes" if config.dev else ""),
+                "Quit with CONTROL-C.",
+            ]
         )
         # Printed once the port is bound, never before a bind that fails.
         if supervised:
@@ -128,16 +152,28 @@ class Command(BaseCommand):
         # The checks' connection would stay open, idle, on the main thread for the server's life.
         connections.close_all()
 
-    def route_count(self) -> int:
+    def load_api(self) -> Any:
+        """The project's API; an error loading it is one line naming the file and line."""
         from django_bolt.discovery import discover_api
+        from django_bolt.route_errors import describe_route_error
 
         try:
-            api = discover_api()
+            return discover_api()
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
+        except Exception as exc:
+            raise CommandError(describe_route_error(exc)) from exc
+
+    def route_count(self) -> int:
+        from django_bolt.route_errors import describe_route_error
+
+        api = self.load_api()
         # Validates every handler signature before any worker starts.
         for route in api.routes:
-            api._compile_route(route)
+            try:
+                api._compile_route(route)
+            except Exception as exc:
+                raise CommandError(describe_route_error(exc, route)) from exc
         return len(api.routes)
 
     def supervise(self, config: Any, banner: str) -> None:
@@ -153,7 +189,9 @@ class Command(BaseCommand):
             self.stderr.flush()
 
         try:
-            supervisor = Supervisor(config, worker_command(original_argv()), log, watch_roots=roots)
+            supervisor = Supervisor(
+                config, worker_command(original_argv()), log, watch_roots=roots, dev_workers=config.dev
+            )
         except OSError as exc:
             raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
         self.announce(banner)
@@ -187,11 +225,22 @@ class Command(BaseCommand):
 
         try:
             api = discover_api()
+            if not config.no_admin:
+                serve_project_urls(api)
+            app = api.compile(config)
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
-        if not config.no_admin:
-            serve_project_urls(api)
-        app = api.compile(config)
+        except Exception as exc:
+            if os.environ.get(DEV_WORKER_ENV) != "1":
+                raise
+            # --dev: print the error once and answer every request with it until a file changes
+            # (the supervisor then starts a new worker), instead of dying and being restarted.
+            from django_bolt.dev_errors import broken_api
+
+            traceback.print_exc()
+            sys.stderr.flush()
+            api = broken_api(exc)
+            app = api.compile(config)
         # Everything imported so far lives as long as the process: keep it out of GC passes.
         gc.collect()
         gc.freeze()
@@ -220,3 +269,32 @@ def _raise_open_file_limit(wanted: int) -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
         except (ValueError, OSError):
             pass
+
+
+def _names(items: Any) -> str:
+    names = []
+    for item in items or ():
+        if isinstance(item, str):
+            names.append(item.rsplit(".", 1)[-1])
+        elif isinstance(item, type):
+            names.append(item.__name__)
+        else:
+            names.append(type(item).__name__)
+    return ", ".join(names)
+
+
+def format_routes(api: Any, config: Any) -> str:
+    """A table of the routes: method, path, handler (module.name) and who may call it."""
+    rows = [("METHOD", "PATH", "HANDLER", "AUTH")]
+    for route in api.routes:
+        effective = route.with_defaults(api.auth, api.guards)
+        auth = effective.auth if effective.auth is not None else config.authentication_classes
+        guards = effective.guards if effective.guards is not None else config.default_permission_classes
+        handler = route.handler
+        name = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', repr(handler))}"
+        who = " + ".join(part for part in (_names(auth), _names(guards)) if part) or "public"
+        rows.append((route.method, route.path, name, who))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(
+        f"{row[0].ljust(widths[0])}  {row[1].ljust(widths[1])}  {row[2].ljust(widths[2])}  {row[3]}" for row in rows
+    )

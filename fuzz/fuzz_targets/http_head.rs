@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     match parse_head(data, 100, 8192) {
-        Ok(Parsed::Complete(head, used)) => {
+        Ok(Parsed::Complete(mut head, used)) => {
             assert!(used <= data.len());
             let _ = head.framing();
             let _ = head.check_host();

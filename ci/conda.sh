@@ -6,13 +6,18 @@
 #   a  render   recipe/recipe.yaml rendered for linux-64, linux-aarch64, osx-64, osx-arm64 and
 #               win-64 with conda-forge-like variants: one variant each, the expected compilers
 #   b  schema   the recipes validated against the vendored recipe-format JSON schema
-#   c  static   pixi.toml (platforms, environments, tasks, dependencies = the recipe's) and
-#               ci/workflows/conda.yml (native runner per target, rattler-build, pixi jobs)
-#   d  version  one version in Cargo.toml, pyproject.toml, the recipe, pixi.toml and the workflow
+#   c  static   pixi.toml (platforms, environments, tasks, dependencies = the recipe's; the
+#               test task portable to all five platforms) and ci/workflows/conda.yml (native
+#               runner per target, rattler-build, pixi jobs)
+#   d  version  one version in Cargo.toml, pyproject.toml, the recipe, pixi.toml and the
+#               workflow; the same runtime dependencies in pyproject, the recipe and pixi.toml
 #   e  crypto   `cargo tree` for all targets holds no ring, aws-lc, openssl or native-tls
 #   f  build    ci/conda/offline_build.py: bootstrap channel from this machine's CPythons, rustup
-#               toolchain, gcc and PyPI wheels; the recipe built and tested against it; the package
-#               installed into a fresh environment per CPython where the whole pytest suite runs;
+#               toolchain, gcc, redis-server and PyPI wheels; the recipe built and tested against
+#               it; the package installed into a fresh environment per CPython but the newest,
+#               where the whole pytest suite runs; for the newest, the simulated `pixi run test`
+#               (an environment from pixi.toml's py3XX dependencies, the test task's command run
+#               in it: it builds the extension with the environment's toolchain, then the suite);
 #               the .conda inspected (layout, licenses incl. THIRDPARTY.yml, no build paths)
 #
 # Usage: bash ci/conda.sh [--checks-only] [--fresh]
@@ -97,7 +102,8 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/stamp" 2>/dev/null)" != "$stam
 fi
 "$venv/bin/python" -c 'import rattler_build; print("py-rattler-build", rattler_build.rattler_build_version())'
 # rattler-build relocates the repackaged CPythons' binaries with patchelf; the suite in the fresh
-# environments requires redis-server (BOLT_REQUIRE_REDIS=1, as in ci/test.sh)
+# environments requires redis-server (BOLT_REQUIRE_REDIS=1, as in ci/test.sh), which the bootstrap
+# channel also repackages for the simulated pixi environment
 missing=()
 command -v patchelf >/dev/null || missing+=(patchelf)
 command -v redis-server >/dev/null || missing+=(redis-server)

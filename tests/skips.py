@@ -85,6 +85,16 @@ _POSTGRES_STAGE_ONLY = [
     ),
 ]
 
+# `pixi run test` (ci/pixi_test.py) on Linux: pixi.toml's test environment has the conda test
+# requirements (so the same OpenAPI extras are missing) and no browser (conda-forge has none).
+_PIXI_WITHOUT_BROWSER = [
+    Allowed(
+        "tests/openapi/test_browser.py::",
+        "no Chromium found",
+        "pixi.toml's environments hold no browser; ci/test.sh runs the browser test",
+    ),
+]
+
 STAGES: dict[str, list[Allowed]] = {
     # ci/test.sh: the installed wheel on every CPython, uvloop, random order, the sdist install
     "wheel": _ASYNCIO_TIMEOUT + _POSTGRES_STAGE_ONLY,
@@ -96,4 +106,7 @@ STAGES: dict[str, list[Allowed]] = {
     # ci/conda/offline_build.py: the conda package in a fresh environment per CPython, with the
     # recipe's test requirements (pyproject's [test] extra) and the machine's redis-server
     "conda": _ASYNCIO_TIMEOUT + _CONDA_WITHOUT_DOCS_EXTRAS + _POSTGRES_STAGE_ONLY,
+    # ci/pixi_test.py (`pixi run test`) on Linux; in CI, the simulated pixi environment of
+    # ci/conda/offline_build.py (redis-server from the environment, required)
+    "pixi": _ASYNCIO_TIMEOUT + _CONDA_WITHOUT_DOCS_EXTRAS + _PIXI_WITHOUT_BROWSER + _POSTGRES_STAGE_ONLY,
 }

@@ -11,6 +11,7 @@ Needs py-rattler-build, jsonschema and PyYAML (ci/conda.sh installs them into it
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pixi_env
 import yaml
 
 try:
@@ -46,7 +48,21 @@ COMPILERS = {
 CROSS = [("osx-arm64", "osx-64")]
 PIXI_TASKS = ["build", "develop", "test", "test-rust", "lint", "bench", "conda-build", "demo"]
 PIXI_ENVS = ["py310", "py311", "py312", "py313", "py314", "lint", "bench", "recipe"]
+# `pixi run test` on every platform; `pixi run ci` (linux-64) is the README's CI command
+PIXI_TEST_COMMAND = "python ci/pixi_test.py"
+PIXI_CI_COMMAND = "bash .ci/run"
 README_TEST_COMMAND = "bash ci/test.sh"
+# the environments `pixi run [-e ...] test` runs in
+TEST_ENVS = ["default", "py310", "py311", "py312", "py313", "py314"]
+# What cannot run on all five platforms: shells and Linux tools, Unix venv layouts, shell scripts.
+LINUX_ONLY = re.compile(
+    r"\b(bash|zsh|sh|sudo|apt|apt-get|dpkg|zig|ziglang|auditwheel|patchelf|chmod|ldd)\b"
+    r"|(^|[\s/\"'])(bin|Scripts)/|\.sh\b|/usr/|/tmp/|~/"
+)
+# programs every test environment provides on every platform (pixi.toml's python, build feature)
+PORTABLE_PROGRAMS = {"python", "maturin", "cargo", "pytest"}
+# conda-forge packages that some platforms lack: they may only appear under [target.<os>] tables
+NOT_ON = {"uvloop": {"win-64"}, "redis-server": {"win-64"}}
 CRYPTO = re.compile(r"^(ring|aws-lc(-[a-z0-9]+)*|openssl(-[a-z0-9]+)*|native-tls|boring(-sys)?) v", re.M)
 # knobs the offline CI sets; a render check must see what a published build sees
 CI_KNOBS = ("BOLT_CARGO_LTO", "BOLT_CARGO_CGU", "BOLT_CONDA_TEST_ARGS")
@@ -129,7 +145,7 @@ def check_output(target: str, build: str, outputs: list[dict]) -> None:
     for host in ("python", "python-abi3", "pip", "maturin"):
         check(host in names(req.get("host", [])), f"{where}: host requirements lack {host}")
     run = spec_map(req.get("run", []))
-    expected_run = {"python": ">=3.10", "django": ">=4.2", "msgspec": ">=0.18"}
+    expected_run = {"python": ">=3.10", "django": ">=4.2", "msgspec": ">=0.18", "httpx": ">=0.27"}
     if target != "win-64":
         expected_run["uvloop"] = ">=0.19"
     check(run == expected_run, f"{where}: run requirements {run} != {expected_run}")
@@ -160,6 +176,13 @@ def check_output(target: str, build: str, outputs: list[dict]) -> None:
         check("tests/" in test.get("files", {}).get("source", []), f"{where}: script test does not ship tests/")
     about = recipe.get("about", {})
     check(about.get("license") == "MIT", f"{where}: license {about.get('license')}")
+    # the recipe names this project, as pyproject does, never the public release's repository
+    urls = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"].get("urls", {})
+    for key, url_key in (("homepage", "Homepage"), ("repository", "Repository"), ("documentation", "Documentation")):
+        check(
+            about.get(key) == urls.get(url_key) and "dj-bolt" not in str(about.get(key)),
+            f"{where}: about.{key} {about.get(key)!r} != pyproject [project.urls] {url_key} {urls.get(url_key)!r}",
+        )
     check(
         sorted(about.get("license_file", [])) == ["LICENSE", "THIRDPARTY.yml"],
         f"{where}: license_file {about.get('license_file')}",
@@ -252,10 +275,16 @@ def cmd_static() -> int:
     for task in PIXI_TASKS:
         check(task in tasks, f"pixi.toml: task {task} missing")
     check(
-        task_cmd(tasks.get("test")) == README_TEST_COMMAND,
-        f"pixi.toml: `pixi run test` runs {task_cmd(tasks.get('test'))!r}, the README says {README_TEST_COMMAND!r}",
+        task_cmd(tasks.get("test")) == PIXI_TEST_COMMAND,
+        f"pixi.toml: `pixi run test` runs {task_cmd(tasks.get('test'))!r}, not {PIXI_TEST_COMMAND!r}",
     )
-    check(README_TEST_COMMAND in (ROOT / "README.md").read_text(), "README.md no longer names `bash ci/test.sh`")
+    ci_task = pixi_env.tasks(pixi, "default", "linux-64").get("ci")
+    check(task_cmd(ci_task) == PIXI_CI_COMMAND, f"pixi.toml: `pixi run ci` (linux-64) runs {task_cmd(ci_task)!r}")
+    check(README_TEST_COMMAND in (ROOT / ".ci" / "run").read_text(), f".ci/run no longer runs {README_TEST_COMMAND}")
+    readme = (ROOT / "README.md").read_text()
+    for needle in (README_TEST_COMMAND, "pixi run test", "pixi run ci", PIXI_TEST_COMMAND):
+        check(needle in readme, f"README.md no longer names `{needle}`")
+    check_portable_test_task(pixi)
     check("recipe/recipe.yaml" in task_cmd(tasks.get("conda-build")), "pixi.toml: conda-build does not build recipe/")
     check("-c conda-forge" in task_cmd(tasks.get("conda-build")), "pixi.toml: conda-build must use -c conda-forge")
     check("examples" in json.dumps(tasks.get("demo")), "pixi.toml: demo does not run the example project")
@@ -281,6 +310,10 @@ def cmd_static() -> int:
             test_feature == test_reqs,
             f"pixi.toml [feature.test] {test_feature} != recipe test requirements {test_reqs}",
         )
+        # the one addition: a Redis server from conda-forge where it has one (the recipe's tests
+        # skip the Redis-backed tests; `pixi run test` runs them)
+        test_unix = pixi_specs(features.get("test", {}).get("target", {}).get("unix", {}).get("dependencies", {}))
+        check(test_unix == {"redis-server": "*"}, f"pixi.toml [feature.test.target.unix] {test_unix}")
         host = spec_map(linux[0]["recipe"]["requirements"]["host"])
         build_feature = pixi_specs(features.get("build", {}).get("dependencies", {}))
         check(
@@ -338,6 +371,68 @@ def cmd_static() -> int:
     return finish("static check (pixi.toml, ci/workflows/conda.yml)")
 
 
+def linux_only_literals(script: Path) -> list[str]:
+    """String literals of a Python script (docstrings aside) that name something Linux-only."""
+    tree = ast.parse(script.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and LINUX_ONLY.search(node.value)
+    ]
+
+
+def check_portable_test_task(pixi: dict) -> None:
+    """`pixi run [-e ENV] test` can pass on every platform: for each test environment and each of
+    the five platforms, the test task and what it depends on run a program the environment has
+    there, through no shell, Linux tool or Unix path (nor does a Python script they run), and the
+    environment asks for no package conda-forge lacks on that platform."""
+    # the check must be able to fail: the old Linux-only test command and a Unix venv path
+    check(
+        bool(LINUX_ONLY.search("bash ci/test.sh")) and bool(LINUX_ONLY.search(".venv/bin/pip install")),
+        "portability check: LINUX_ONLY no longer matches its own samples",
+    )
+    checked = 0
+    for environment in TEST_ENVS:
+        for platform in PLATFORMS:
+            where = f"pixi.toml: `pixi run -e {environment} test` on {platform}"
+            try:
+                chain = pixi_env.task_chain(pixi, environment, platform, "test")
+            except (KeyError, ValueError) as exc:
+                errors.append(f"{where}: {exc}")
+                continue
+            deps = pixi_env.dependencies(pixi, environment, platform)
+            for name in ("python", "rust", "c-compiler", "maturin", "pip", "pytest", "pytest-timeout"):
+                check(name in deps, f"{where}: the environment has no {name}")
+            check(("redis-server" in deps) == (platform != "win-64"), f"{where}: redis-server where conda-forge has it")
+            for name in deps:
+                check(platform not in NOT_ON.get(name, ()), f"{where}: conda-forge has no {name} for {platform}")
+            for name, task in chain:
+                cmd = task_cmd(task)
+                words = cmd.split()
+                check(bool(words) and words[0] in PORTABLE_PROGRAMS, f"{where}: task {name} runs {cmd!r}")
+                check(not LINUX_ONLY.search(cmd), f"{where}: task {name} is Linux-only: {cmd!r}")
+                check(not re.search(r"[|;<>`$]|&&", cmd), f"{where}: task {name} uses shell syntax: {cmd!r}")
+                for word in words[1:]:
+                    if word.endswith(".py"):
+                        script = ROOT / word
+                        if check(script.is_file(), f"{where}: task {name} runs {word}, which does not exist"):
+                            bad = linux_only_literals(script)
+                            check(not bad, f"{where}: {word} names Linux-only things: {bad}")
+            checked += 1
+    print(f"  `pixi run test`: {checked} environment x platform pairs checked portable ({PIXI_TEST_COMMAND})")
+
+
 # --------------------------------------------------------------------------- version
 
 
@@ -369,6 +464,27 @@ def cmd_version() -> int:
     }
     print(f"  minimum CPython: {minimums}")
     check(len(set(minimums.values())) == 1, f"minimum CPython differs: {minimums}")
+
+    # and one list of runtime dependencies (httpx included: django_bolt.testing needs it)
+    from packaging.requirements import Requirement
+
+    runtime = {
+        "pyproject [project].dependencies": {
+            Requirement(r).name: str(Requirement(r).specifier) for r in pyproject["project"]["dependencies"]
+        },
+        "recipe requirements.run": {
+            k: v for k, v in spec_map([r for r in recipe["requirements"]["run"] if isinstance(r, str)]).items()
+        },
+        "pixi.toml [dependencies]": pixi_specs(pixi.get("dependencies", {})),
+    }
+    for table in list(runtime.values())[1:]:
+        table.pop("python", None)
+    for where, deps in runtime.items():
+        print(f"  {where:38} {deps}")
+    check(
+        len({json.dumps(d, sort_keys=True) for d in runtime.values()}) == 1, f"runtime dependencies differ: {runtime}"
+    )
+    check("httpx" in runtime["pyproject [project].dependencies"], "httpx is not a dependency (django_bolt.testing)")
     return finish("version check")
 
 

@@ -1,15 +1,18 @@
 """The conda package built end to end on this machine, with no conda channel reachable.
 
 1. bootstrap channel: this machine's toolchains repackaged under conda-forge's names (every
-   usable CPython as `python`, the rustup toolchain as `rust_linux-64`, gcc wrappers as
-   `gcc_linux-64`, an empty `sysroot_linux-64`, stand-ins for `cargo-bundle-licenses` and
-   `python-abi3`) plus PyPI wheels of the recipe's host, run and test requirements, one conda
-   package per wheel and CPython. Cached under WORK/bootstrap/<key>, the key hashing everything
-   that goes into it.
+   usable CPython as `python`, the rustup toolchain as `rust_linux-64` and `rust`, gcc wrappers
+   as `gcc_linux-64` and `c-compiler`, an empty `sysroot_linux-64`, redis-server, stand-ins for
+   `cargo-bundle-licenses` and `python-abi3`) plus PyPI wheels of the recipe's host, run and test
+   requirements, one conda package per wheel and CPython. Cached under WORK/bootstrap/<key>, the
+   key hashing everything that goes into it.
 2. recipe/recipe.yaml built against it by rattler-build, its tests included.
-3. the package installed with its test requirements into a fresh environment per CPython, where
-   the pytest suite runs from the repository root.
-4. the .conda inspected: layout, metadata, licenses, relocatability, no build paths.
+3. the package installed with its test requirements into a fresh environment per CPython but the
+   newest, where the pytest suite runs from the repository root.
+4. the simulated `pixi run test` on the newest CPython: an environment solved from pixi.toml's
+   py3XX environment, activated, and the test task's command run in it (it builds the extension
+   with the environment's toolchain and runs the whole suite).
+5. the .conda inspected: layout, metadata, licenses, relocatability, no build paths.
 
 Packages made this way are for testing only: never publish them.
 
@@ -84,8 +87,11 @@ SCRUB = (
 )
 
 T0 = time.monotonic()
-# One whole suite in a fresh environment takes ~3 min here; 20 min means it is stuck.
+# One whole suite in a fresh environment takes ~3 min here; 20 min means it is stuck. The simulated
+# `pixi run test` first builds the extension (cold: ~2 min on an idle 2-core machine, 11 min at
+# load 16), so it gets 20 min more.
 SUITE_LIMIT = 1200
+BUILD_LIMIT = 1200
 
 
 def log(message: str) -> None:
@@ -131,7 +137,13 @@ def toolchain_facts() -> dict:
     rustc = run(["rustc", "-vV"])
     fields = dict(line.split(": ", 1) for line in rustc.splitlines()[1:] if ": " in line)
     glibc = os.confstr("CS_GNU_LIBC_VERSION").split()[-1]
+    redis_server = shutil.which("redis-server")
+    if not redis_server:
+        raise Failure("redis-server is not on PATH: the bootstrap channel repackages it (ci/conda.sh installs it)")
+    redis_version = re.search(r"v=(\d+\.\d+\.\d+)", run([redis_server, "--version"]))
     return {
+        "redis_server": redis_server,
+        "redis_version": redis_version.group(1) if redis_version else "0.0.0",
         "rust_sysroot": run(["rustc", "--print", "sysroot"]),
         "rust_version": fields["release"],
         "rust_triple": fields["host"],
@@ -426,6 +438,8 @@ def bootstrap(work: pathlib.Path, pythons: list[dict], facts: dict, fresh: bool)
         BOOT_GCC_VERSION=facts["gcc_version"],
         BOOT_GLIBC_VERSION=facts["glibc"],
         BOOT_ABI3_MIN=python_min["mm"],
+        BOOT_REDIS_SERVER=facts["redis_server"],
+        BOOT_REDIS_VERSION=facts["redis_version"],
     )
     for name, test in (
         ("gcc", "native"),
@@ -433,6 +447,10 @@ def bootstrap(work: pathlib.Path, pythons: list[dict], facts: dict, fresh: bool)
         ("sysroot", "skip"),
         ("cargo-bundle-licenses", "skip"),
         ("python-abi3", "skip"),
+        # what pixi.toml's build and test features name (the simulated `pixi run test`)
+        ("c-compiler", "skip"),
+        ("rust-meta", "skip"),
+        ("redis-server", "native"),
     ):
         build_with_rattler(RECIPES / name / "recipe.yaml", channel, out, test=test)
         log(f"{name} packaged")
@@ -513,7 +531,8 @@ async def _make_env(channels: list[Channel], prefix: pathlib.Path, specs: list[s
 
 
 def test_in_fresh_envs(work: pathlib.Path, channel: Channel, package: pathlib.Path, pythons: list[dict]) -> None:
-    """One fresh environment per CPython: the package + its test requirements, the whole suite.
+    """One fresh environment per CPython but the newest: the package + its test requirements, the
+    whole suite; the newest CPython's environment is the simulated `pixi run test` instead.
 
     BOLT_CONDA_JOBS suites run at a time, each with its own TMPDIR and log (printed when it
     finishes). Default 1: on two cores the multi-process tests are CPU-bound, so a second suite
@@ -536,7 +555,9 @@ def test_in_fresh_envs(work: pathlib.Path, channel: Channel, package: pathlib.Pa
     log(f"test requirements (the recipe's): {', '.join(test_requirements)}; redis-server: {redis_server}")
 
     runs = []
-    for info in pythons:
+    # the newest CPython's environment is the simulated `pixi run test` instead (see pixi_test_run)
+    runs.append(pixi_test_run(work, channel, pythons[-1]))
+    for info in pythons[:-1] or pythons:
         mm = info["mm"]
         prefix = work / "envs" / f"py{mm}"
         shutil.rmtree(prefix, ignore_errors=True)
@@ -564,35 +585,91 @@ def test_in_fresh_envs(work: pathlib.Path, channel: Channel, package: pathlib.Pa
             raise Failure(f"py{mm}: django_bolt imported from {where}, not from the environment")
         script = run([str(prefix / "bin" / "django-bolt"), "version"], env=env)
         log(f"py{mm}: django_bolt from {where}; console script: {script}")
-        runs.append((mm, [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=5", *suite], env))
+        command = [py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=5", *suite]
+        runs.append((f"py{mm}", command, env, SUITE_LIMIT))
 
     failures = []
-    running: list[tuple[str, subprocess.Popen, pathlib.Path, float]] = []
+    running: list[tuple[str, subprocess.Popen, pathlib.Path, float, int]] = []
     while runs or running:
         while runs and len(running) < jobs:
-            mm, cmd, env = runs.pop(0)
-            logfile = work / "envs" / f"pytest-py{mm}.log"
+            mm, cmd, env, limit = runs.pop(0)
+            logfile = work / "envs" / f"pytest-{mm.replace(' ', '-')}.log"
             with open(logfile, "wb") as out:
                 proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-            running.append((mm, proc, logfile, time.monotonic()))
-            log(f"py{mm}: pytest started (whole suite{', ' + ' '.join(suite) if suite else ''})")
+            running.append((mm, proc, logfile, time.monotonic(), limit))
+            what = "the test task" if mm.startswith("pixi") else f"pytest ({' '.join(suite) or 'whole suite'})"
+            log(f"{mm}: {what} started")
         time.sleep(1)
         for item in list(running):
-            mm, proc, logfile, started = item
-            if proc.poll() is None and time.monotonic() - started > SUITE_LIMIT:
+            mm, proc, logfile, started, limit = item
+            if proc.poll() is None and time.monotonic() - started > limit:
                 # pytest-timeout bounds each test; this bounds a suite stuck outside any test
-                log(f"py{mm}: pytest still running after {SUITE_LIMIT}s: killed")
+                log(f"{mm}: still running after {limit}s: killed")
                 proc.kill()
                 proc.wait()
             if proc.poll() is None:
                 continue
             running.remove(item)
-            print(f"---- pytest on CPython {mm} ----\n{logfile.read_text(errors='replace').rstrip()}", flush=True)
-            log(f"py{mm}: pytest exit {proc.returncode} in {time.monotonic() - started:.0f}s")
+            print(f"---- {mm} ----\n{logfile.read_text(errors='replace').rstrip()}", flush=True)
+            log(f"{mm}: exit {proc.returncode} in {time.monotonic() - started:.0f}s")
             if proc.returncode:
                 failures.append(mm)
     if failures:
-        raise Failure(f"the test suite failed in the environments for CPython {', '.join(failures)}")
+        raise Failure(f"the test suite failed in the environments {', '.join(failures)}")
+
+
+# Tools of the machine the simulated pixi environment may find on PATH: the binutils that the
+# bootstrap gcc wrappers' gcc runs (as, ld), and the process tools that django-bolt's supervisor
+# (ps) and the production tests (ss) call, which pixi finds on a user's PATH on Linux and macOS.
+# Nothing else from the machine (no redis-server, python, cargo or pip from apt or pyenv).
+HOST_TOOLS = ("as", "ld", "ld.bfd", "ps", "ss")
+
+
+def pixi_test_run(work: pathlib.Path, channel: Channel, newest: dict) -> tuple[str, list[str], dict, int]:
+    """`pixi run -e py3XX test` without pixi: a conda environment solved from the bootstrap channel
+    for pixi.toml's environment py3XX on linux-64 (its features' dependencies, as pixi merges
+    them), activated as pixi activates it, then the test task's command (and any task it depends
+    on) run there exactly as pixi.toml writes it. The task builds the extension itself with the
+    environment's rust, c-compiler and maturin; redis-server comes from the environment too."""
+    sys.path.insert(0, str(HERE))
+    import pixi_env
+    from rattler.shell import ActivationVariables, Shell, activate
+
+    environment = "py" + newest["mm"].replace(".", "")
+    pixi = pixi_env.load()
+    specs = pixi_env.conda_specs(pixi_env.dependencies(pixi, environment, SUBDIR))
+    chain = pixi_env.task_chain(pixi, environment, SUBDIR, "test")
+    prefix = work / "envs" / f"pixi-{environment}"
+    shutil.rmtree(prefix, ignore_errors=True)
+    started = time.monotonic()
+    installed = asyncio.run(_make_env([channel], prefix, specs))
+    log(
+        f"pixi {environment}: environment {prefix} from pixi.toml ({len(installed)} packages, "
+        f"{time.monotonic() - started:.0f}s); specs: {', '.join(specs)}"
+    )
+    if any(r.startswith("django-bolt ") for r in installed):
+        raise Failure("the pixi environment must build django-bolt itself, not install the package")
+    host = work / "envs" / "pixi-host-tools"
+    shutil.rmtree(host, ignore_errors=True)
+    host.mkdir(parents=True)
+    for tool in HOST_TOOLS:
+        found = shutil.which(tool)
+        if found:
+            (host / tool).symlink_to(found)
+        elif tool in ("as", "ld", "ps"):
+            raise Failure(f"{tool} is not on this machine's PATH (needed next to the pixi environment)")
+    activation = activate(prefix, ActivationVariables(current_path=[str(host)]), Shell.bash)
+    tmp = prefix / "tmp"
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in SCRUB and k != "PATH"}
+    # BOLT_REQUIRE_REDIS: the environment's redis-server must be found, as in the other stages
+    env.update(PATH=str(host), TMPDIR=str(tmp), BOLT_REQUIRE_REDIS="1")
+    commands = [pixi_env.task_cmd(task) for _, task in chain]
+    log(f"pixi {environment}: tasks {' -> '.join(n for n, _ in chain)}: {' && '.join(commands)}")
+    # pixi runs a task's command after the environment's activation scripts; here bash does both
+    script = activation.script + "\nset -e\ncd " + shlex.quote(str(ROOT)) + "\n"
+    script += 'echo "PATH=$PATH"\n' + "\n".join(commands) + "\n"
+    return (f"pixi {environment}", ["/bin/bash", "-c", script], env, BUILD_LIMIT + SUITE_LIMIT)
 
 
 def extract_info(package: pathlib.Path, dest: pathlib.Path) -> dict[str, str]:
@@ -635,7 +712,7 @@ def inspect_package(work: pathlib.Path, package: pathlib.Path, pythons: list[dic
 
     # metadata
     depends = index.get("depends", [])
-    for expected in ("python >=3.10", "django >=4.2", "msgspec >=0.18", "uvloop >=0.19"):
+    for expected in ("python >=3.10", "django >=4.2", "msgspec >=0.18", "httpx >=0.27", "uvloop >=0.19"):
         if expected not in depends:
             problems.append(f"depends lacks {expected!r}: {depends}")
     # version-independent (abi3): a python "noarch" layout, but in the platform's subdir
@@ -749,7 +826,10 @@ def main() -> int:
     log("package inspection passed")
 
     test_in_fresh_envs(work, channel, package, pythons)
-    log(f"test suite passed in fresh environments for CPython {', '.join(p['mm'] for p in pythons)}")
+    log(
+        f"test suite passed: the package in fresh environments for CPython "
+        f"{', '.join(p['mm'] for p in pythons[:-1] or pythons)}, `pixi run test` on {pythons[-1]['mm']}"
+    )
     return 0
 
 

@@ -15,7 +15,8 @@
 #   f  build    ci/conda/offline_build.py: bootstrap channel from this machine's CPythons, rustup
 #               toolchain, gcc, redis-server and PyPI wheels; the recipe built and tested against
 #               it; the package installed into a fresh environment per CPython but the newest,
-#               where the whole pytest suite runs; for the newest, the simulated `pixi run test`
+#               where pytest runs (whole suite on the oldest, a smoke subset between; ci/test.sh
+#               runs the whole suite on each); for the newest, the simulated `pixi run test`
 #               (an environment from pixi.toml's py3XX dependencies, the test task's command run
 #               in it: it builds the extension with the environment's toolchain, then the suite);
 #               the .conda inspected (layout, licenses incl. THIRDPARTY.yml, no build paths)
@@ -148,7 +149,8 @@ for interpreter in "${pythons[@]}"; do
 done
 # Fits the CI time limit: fat LTO and a single codegen unit off (the published build keeps both);
 # the recipe's own tests (python_min and newest) run the in-process part of the suite, and the
-# fresh environment of every CPython runs the whole suite, real-server tests included. Bounded at
+# fresh environments run the whole suite (oldest CPython, and the newest as `pixi run test`) or a
+# smoke subset (those between), real-server tests included. Bounded at
 # 2 h (cold it takes ~12.5 min; a fresh bootstrap channel adds its downloads) so a hang fails CI.
 # The recipe's test files are tests/, docs/examples/ and a few top-level files: the tests that read
 # the Rust sources (architecture) or serve examples/ (OpenAPI browser, schemathesis, the admin) run in the

@@ -28,6 +28,8 @@ thread_local! {
     static SPARE_HEAD_BUFFERS: std::cell::RefCell<Vec<BytesMut>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
+/// How long a connection waiting for its next request keeps its head buffer.
+const PARK_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 /// Spares kept per runtime thread; more are freed.
 const MAX_SPARE_HEAD_BUFFERS: usize = 64;
 
@@ -204,7 +206,10 @@ async fn read_head(
     } else {
         cfg.keep_alive_timeout
     };
-    let idle_deadline = Instant::now() + idle_limit;
+    let now = Instant::now();
+    let idle_deadline = now + idle_limit;
+    // The next request usually follows at once: the head buffer is parked only past this.
+    let park_at = now + PARK_AFTER;
     let mut head_deadline: Option<Instant> = None;
     loop {
         if !buf.is_empty() {
@@ -227,17 +232,21 @@ async fn read_head(
                 d
             }
         };
-        // Waiting for the next request: the head buffer goes to a per-thread spare list while
-        // nothing arrives (idle keep-alive connections hold none) and comes back with the bytes.
+        // Waiting for the next request: after PARK_AFTER without a byte, the head buffer goes
+        // to a per-thread spare list (idle keep-alive connections hold none) and comes back with
+        // the bytes; a request that follows sooner pays nothing for it.
         let idle = buf.is_empty();
-        if idle && buf.capacity() > 0 {
-            park_head_buffer(buf);
-        }
+        let parked = idle && buf.capacity() == 0;
+        let wait_until = if idle && !parked && park_at < deadline {
+            park_at
+        } else {
+            deadline
+        };
         // `biased`: polled in order, without drawing a random start per request.
         let read = tokio::select! {
             biased;
-            r = timeout_at(deadline, async {
-                if idle {
+            r = timeout_at(wait_until, async {
+                if parked {
                     std::future::poll_fn(|cx| stream.poll_read_ready(cx)).await?;
                     take_head_buffer(buf);
                 }
@@ -250,6 +259,7 @@ async fn read_head(
             _ = draining.as_mut(), if idle && !first => return Ok(HeadRead::Closed),
         };
         match read {
+            Err(_) if wait_until < deadline => park_head_buffer(buf),
             Err(_) if buf.is_empty() => return Ok(HeadRead::Closed),
             Err(_) => {
                 return Err(Response::detail(

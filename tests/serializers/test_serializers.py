@@ -417,12 +417,13 @@ def test_construction_checks_choices_and_nested_values():
     )
     assert isinstance(built.address, Address) and isinstance(built.more[0], Address)
     errors = _errors(lambda: Choice(status="gone", maybe="b", address=5, more=[{"city": "", "zip_code": "1"}]))
+    # Rooted at "body" like a decoded request body's errors (the release's documented shape).
     assert sorted(tuple(e["loc"]) for e in errors) == [
-        ("address",),
-        ("maybe",),
-        ("more", 0, "city"),
-        ("more", 0, "zip_code"),
-        ("status",),
+        ("body", "address"),
+        ("body", "maybe"),
+        ("body", "more", 0, "city"),
+        ("body", "more", 0, "zip_code"),
+        ("body", "status"),
     ]
 
 

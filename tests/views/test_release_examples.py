@@ -52,7 +52,7 @@ class Person(Serializer):
 
     @computed_field(alias="displayName")
     def display_name(self) -> str:
-        return self.full_name.upper()
+        return self.full_name().upper()
 
 
 def test_serializer_docstring_examples():

@@ -354,6 +354,14 @@ class SchemaGenerator:
         response: dict[str, Any] = {"description": "Successful Response"}
         pagination = getattr(route.handler, "__bolt_pagination_class__", None)
         if pagination is not None:
+            inner = getattr(route.handler, "__bolt_paginated__", None)
+            if model is None and inner is not None:
+                # @paginate takes the return annotation off the route (the route returns a page);
+                # the item type is the one the undecorated handler declares.
+                try:
+                    model = typing.get_type_hints(inner).get("return")
+                except Exception:  # noqa: BLE001 - unresolvable annotations: items documented as any value
+                    model = None
             response["content"] = {"application/json": {"schema": self.envelope_schema(pagination, model, where)}}
             return response
         if model is None or model is type(None):

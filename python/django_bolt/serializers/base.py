@@ -254,7 +254,11 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         if not errors:
             errors = self._run_validators([])
         if errors:
-            raise RequestValidationError(errors)
+            # The same ``loc`` as a decoded body has (``["body", "email"]``): one error shape to
+            # handle. Code that builds this instance inside a larger body re-roots the relative form.
+            exc = RequestValidationError([{**e, "loc": ["body", *e["loc"]]} for e in errors])
+            exc._bolt_relative_errors = errors
+            raise exc
 
     @classmethod
     def _construction_checks(cls) -> tuple[tuple[str, str, Any, Any], ...]:
@@ -340,6 +344,25 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         return errors
 
     @classmethod
+    def _field_validator_errors(cls, values: dict[str, Any], loc: list[Any]) -> list[dict[str, Any]]:
+        """The field validators' errors for the already converted ``values`` (no instance)."""
+        errors: list[dict[str, Any]] = []
+        keys = {s.name: s.key for s in cls._specs()}
+        for name, validators in cls.__bolt_field_validators__.items():
+            if name not in values:
+                continue
+            value = values[name]
+            for fn in validators:
+                try:
+                    result = fn(cls, value)
+                except (ValueError, TypeError, AssertionError) as exc:
+                    errors.append({"loc": [*loc, keys.get(name, name)], "msg": _message(exc), "type": "value_error"})
+                    break
+                if result is not None:
+                    value = result
+        return errors
+
+    @classmethod
     def _build(cls: type[T], data: Any, loc: list[Any], errors: list[dict[str, Any]]) -> T | None:
         """An instance from decoded JSON-like ``data``; appends every problem to ``errors``."""
         if isinstance(data, cls):
@@ -366,13 +389,19 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                 if spec.required:
                     errors.append({"loc": [*loc, spec.key], "msg": "Field required", "type": "missing"})
                 continue
-            values[spec.name] = _convert_value(spec, value, [*loc, spec.key], errors)
+            failed = len(errors)
+            converted = _convert_value(spec, value, [*loc, spec.key], errors)
+            if len(errors) == failed:
+                values[spec.name] = converted
         if len(errors) > before:
+            # Some fields failed their type/constraint checks: the field validators of the ones
+            # that passed still run, so one answer lists both kinds of problem.
+            errors.extend(cls._field_validator_errors(values, loc))
             return None
         try:
             return cls(**values)
         except RequestValidationError as exc:
-            errors.extend({**e, "loc": [*loc, *e.get("loc", [])]} for e in exc.errors_list())
+            errors.extend({**e, "loc": [*loc, *e.get("loc", [])]} for e in _relative_errors(exc))
             return None
 
     @classmethod
@@ -773,8 +802,13 @@ def _convert_value(spec: _FieldSpec, value: Any, loc: list[Any], errors: list[di
     except msgspec.ValidationError as exc:
         errors.append(_msgspec_error(exc, loc))
     except RequestValidationError as exc:  # a serializer somewhere inside another container type
-        errors.extend({**e, "loc": [*loc, *e.get("loc", [])]} for e in exc.errors_list())
+        errors.extend({**e, "loc": [*loc, *e.get("loc", [])]} for e in _relative_errors(exc))
     return None
+
+
+def _relative_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """The errors of ``exc`` with ``loc`` relative to the instance that raised them."""
+    return getattr(exc, "_bolt_relative_errors", None) or exc.errors_list()
 
 
 def _defaults(cls: type[Serializer]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -75,8 +76,8 @@ def computed_field(
 
 
 class _Computed:
-    """Reads like a property on an instance (``self.full_name`` is the value, so computed fields
-    can use each other); the serializer finds its function through ``__bolt_computed_field__``."""
+    """A method on an instance, as in the release (``self.total()`` gives the value, so computed
+    fields can use each other); the serializer finds its function through ``__bolt_computed_field__``."""
 
     def __init__(self, fn: Any) -> None:
         self.fn = fn
@@ -85,7 +86,7 @@ class _Computed:
         self.__annotations__ = getattr(fn, "__annotations__", {})
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
-        return self if instance is None else self.fn(instance)
+        return self if instance is None else types.MethodType(self.fn, instance)
 
 
 __all__ = ["ComputedFieldConfig", "ValidatorMode", "computed_field", "field_validator", "model_validator"]

@@ -16,15 +16,23 @@ class LoadingPlan:
     select_related: tuple[str, ...] = ()
     #: ``Prefetch`` objects.
     prefetch_related: tuple[Any, ...] = ()
+    #: ``(name, expression)`` pairs from the serializer's ``Config.annotations``.
+    annotations: tuple[tuple[str, Any], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.select_related or self.prefetch_related)
+        return bool(self.select_related or self.prefetch_related or self.annotations)
 
     def apply(self, queryset: Any) -> Any:
         """Adds the plan to ``queryset``; lookups the queryset already prefetches are left alone
         (Django refuses the same lookup twice with different querysets)."""
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
+        if self.annotations:
+            # An annotation the queryset already has (same name) is the caller's: kept as it is.
+            taken = set(queryset.query.annotations)
+            extra = {name: expression for name, expression in self.annotations if name not in taken}
+            if extra:
+                queryset = queryset.annotate(**extra)
         existing = {getattr(p, "prefetch_to", p) for p in getattr(queryset, "_prefetch_related_lookups", ())}
         new = [p for p in self.prefetch_related if p.prefetch_to not in existing]
         if new:
@@ -70,7 +78,21 @@ def build_loading_plan(serializer: Any, model: Any, prefix: str = "", _depth: in
                     queryset = build_loading_plan(spec.nested, related).apply(queryset)
                 prefetch.append(Prefetch(lookup, queryset=queryset))
             break
-    return LoadingPlan(tuple(select), tuple(prefetch))
+    return LoadingPlan(tuple(select), tuple(prefetch), _annotations(serializer))
+
+
+def _annotations(serializer: Any) -> tuple[tuple[str, Any], ...]:
+    """``Config.annotations`` (the nearest class that has them) for the fields this serializer
+    reads: a subset without the annotated field does not pay for the expression."""
+    for klass in serializer.__mro__:
+        config = klass.__dict__.get("__bolt_config_class__")
+        declared = getattr(config, "annotations", None) if config is not None else None
+        if declared:
+            if not isinstance(declared, dict):
+                raise TypeError(f"{serializer.__name__}: Config.annotations must be a dict of name -> expression")
+            read = {spec.source for spec in serializer._specs()}
+            return tuple((name, expression) for name, expression in declared.items() if name in read)
+    return ()
 
 
 __all__ = ["LoadingPlan", "build_loading_plan"]

@@ -238,15 +238,6 @@ def pixi_tasks(pixi: dict) -> dict[str, object]:
     return tasks
 
 
-def task_cmd(task: object) -> str:
-    if isinstance(task, str):
-        return task
-    if isinstance(task, dict):
-        cmd = task.get("cmd", "")
-        return " ".join(cmd) if isinstance(cmd, list) else str(cmd)
-    return ""
-
-
 def pixi_specs(table: dict) -> dict[str, str]:
     out = {}
     for name, spec in table.items():
@@ -275,18 +266,27 @@ def cmd_static() -> int:
     for task in PIXI_TASKS:
         check(task in tasks, f"pixi.toml: task {task} missing")
     check(
-        task_cmd(tasks.get("test")) == PIXI_TEST_COMMAND,
-        f"pixi.toml: `pixi run test` runs {task_cmd(tasks.get('test'))!r}, not {PIXI_TEST_COMMAND!r}",
+        pixi_env.task_cmd(tasks.get("test")) == PIXI_TEST_COMMAND,
+        f"pixi.toml: `pixi run test` runs {pixi_env.task_cmd(tasks.get('test'))!r}, not {PIXI_TEST_COMMAND!r}",
     )
     ci_task = pixi_env.tasks(pixi, "default", "linux-64").get("ci")
-    check(task_cmd(ci_task) == PIXI_CI_COMMAND, f"pixi.toml: `pixi run ci` (linux-64) runs {task_cmd(ci_task)!r}")
+    check(
+        pixi_env.task_cmd(ci_task) == PIXI_CI_COMMAND,
+        f"pixi.toml: `pixi run ci` (linux-64) runs {pixi_env.task_cmd(ci_task)!r}",
+    )
     check(README_TEST_COMMAND in (ROOT / ".ci" / "run").read_text(), f".ci/run no longer runs {README_TEST_COMMAND}")
     readme = (ROOT / "README.md").read_text()
     for needle in (README_TEST_COMMAND, "pixi run test", "pixi run ci", PIXI_TEST_COMMAND):
         check(needle in readme, f"README.md no longer names `{needle}`")
     check_portable_test_task(pixi)
-    check("recipe/recipe.yaml" in task_cmd(tasks.get("conda-build")), "pixi.toml: conda-build does not build recipe/")
-    check("-c conda-forge" in task_cmd(tasks.get("conda-build")), "pixi.toml: conda-build must use -c conda-forge")
+    check(
+        "recipe/recipe.yaml" in pixi_env.task_cmd(tasks.get("conda-build")),
+        "pixi.toml: conda-build does not build recipe/",
+    )
+    check(
+        "-c conda-forge" in pixi_env.task_cmd(tasks.get("conda-build")),
+        "pixi.toml: conda-build must use -c conda-forge",
+    )
     check("examples" in json.dumps(tasks.get("demo")), "pixi.toml: demo does not run the example project")
 
     # run dependencies are the recipe's (linux: with uvloop; windows: without)
@@ -418,7 +418,7 @@ def check_portable_test_task(pixi: dict) -> None:
             for name in deps:
                 check(platform not in NOT_ON.get(name, ()), f"{where}: conda-forge has no {name} for {platform}")
             for name, task in chain:
-                cmd = task_cmd(task)
+                cmd = pixi_env.task_cmd(task)
                 words = cmd.split()
                 check(bool(words) and words[0] in PORTABLE_PROGRAMS, f"{where}: task {name} runs {cmd!r}")
                 check(not LINUX_ONLY.search(cmd), f"{where}: task {name} is Linux-only: {cmd!r}")

@@ -321,19 +321,10 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         errors: list[dict[str, Any]] = []
         keys = {s.name: s.key for s in cls._specs()}
         for name, validators in cls.__bolt_field_validators__.items():
-            value = getattr(self, name)
-            for fn in validators:
-                try:
-                    result = fn(cls, value)
-                except (ValueError, TypeError, AssertionError) as exc:
-                    errors.append({"loc": [*loc, keys.get(name, name)], "msg": _message(exc), "type": "value_error"})
-                    break
-                if result is not None:
-                    value = result
-            else:
-                # Struct instances are mutable unless frozen=True: the validated value replaces the input.
-                if value is not getattr(self, name):
-                    msgspec.structs.force_setattr(self, name, value)
+            failed, value = _validated(cls, validators, getattr(self, name), [*loc, keys.get(name, name)], errors)
+            # Struct instances are mutable unless frozen=True: the validated value replaces the input.
+            if not failed and value is not getattr(self, name):
+                msgspec.structs.force_setattr(self, name, value)
         if errors:
             return errors
         for fn in cls.__bolt_model_validators__:
@@ -351,15 +342,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         for name, validators in cls.__bolt_field_validators__.items():
             if name not in values:
                 continue
-            value = values[name]
-            for fn in validators:
-                try:
-                    result = fn(cls, value)
-                except (ValueError, TypeError, AssertionError) as exc:
-                    errors.append({"loc": [*loc, keys.get(name, name)], "msg": _message(exc), "type": "value_error"})
-                    break
-                if result is not None:
-                    value = result
+            _validated(cls, validators, values[name], [*loc, keys.get(name, name)], errors)
         return errors
 
     @classmethod
@@ -775,6 +758,22 @@ class SerializerView:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def _validated(
+    cls: type, validators: Any, value: Any, loc: list[Any], errors: list[dict[str, Any]]
+) -> tuple[bool, Any]:
+    """``value`` through a field's validators in order (a validator returning None keeps it);
+    ``(True, value)`` with the first failure appended to ``errors`` if one raises."""
+    for fn in validators:
+        try:
+            result = fn(cls, value)
+        except (ValueError, TypeError, AssertionError) as exc:
+            errors.append({"loc": loc, "msg": _message(exc), "type": "value_error"})
+            return True, value
+        if result is not None:
+            value = result
+    return False, value
 
 
 def _message(exc: BaseException) -> str:

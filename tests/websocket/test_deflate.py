@@ -15,6 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from tests.websocket.conftest import MAX_MESSAGE
+from tests.websocket.frames import read_frame
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 
@@ -53,28 +54,6 @@ def frame(first: int, payload: bytes) -> bytes:
         else bytes([0xFF]) + struct.pack("!Q", n)
     )
     return bytes([first]) + size + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-def read_frame(sock: socket.socket, buffered: bytearray) -> tuple[int, bytes]:
-    """(first byte, payload) of one server frame."""
-
-    def need(n: int) -> bytes:
-        while len(buffered) < n:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            buffered.extend(chunk)
-        out = bytes(buffered[:n])
-        del buffered[:n]
-        return out
-
-    first, second = need(2)
-    length = second & 0x7F
-    if length == 126:
-        (length,) = struct.unpack("!H", need(2))
-    elif length == 127:
-        (length,) = struct.unpack("!Q", need(8))
-    return first, need(length)
 
 
 def deflated(data: bytes) -> bytes:

@@ -18,6 +18,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.server.conftest import ServerProcess, launch
+from tests.websocket.frames import read_frame as read_raw_frame
 
 ACCEPT_TIMEOUT = 1.5
 PING_INTERVAL = 0.3
@@ -46,6 +47,12 @@ def timed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPro
         assert "panicked" not in server.stderr(), server.describe()
 
 
+def read_frame(sock: socket.socket, buffered: bytearray) -> tuple[int, bytes]:
+    """One server frame: (opcode, payload)."""
+    first, payload = read_raw_frame(sock, buffered)
+    return first & 0x0F, payload
+
+
 def url(server: ServerProcess, path: str) -> str:
     return f"ws://127.0.0.1:{server.port}{path}"
 
@@ -70,28 +77,6 @@ def read_head(sock: socket.socket) -> tuple[int, bytes]:
         data += chunk
     head, rest = data.split(b"\r\n\r\n", 1)
     return int(head.split(b" ", 2)[1]), rest
-
-
-def read_frame(sock: socket.socket, buffered: bytearray) -> tuple[int, bytes]:
-    """One unmasked server frame: (opcode, payload)."""
-
-    def need(n: int) -> bytes:
-        while len(buffered) < n:
-            chunk = sock.recv(4096)
-            if not chunk:
-                raise ConnectionError("closed")
-            buffered.extend(chunk)
-        out = bytes(buffered[:n])
-        del buffered[:n]
-        return out
-
-    first, second = need(2)
-    length = second & 0x7F
-    if length == 126:
-        (length,) = struct.unpack("!H", need(2))
-    elif length == 127:
-        (length,) = struct.unpack("!Q", need(8))
-    return first & 0x0F, need(length)
 
 
 def masked(opcode: int, payload: bytes) -> bytes:

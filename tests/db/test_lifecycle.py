@@ -60,8 +60,12 @@ def test_killed_backend_with_health_checks_next_request_succeeds(cluster, db_ser
         pids.add(client.get("/db/async").json()["pid"])
         for pid in pids:
             cluster.execute(f"SELECT pg_terminate_backend({pid})")
-        statuses = [client.get(path).status_code for path in ["/db/sync", "/db/async"] * 10]
-    assert statuses == [200] * 20
+        sync = [client.get("/db/sync").status_code for _ in range(10)]
+        async_ = [client.get("/db/async").status_code for _ in range(10)]
+    assert sync == [200] * 10
+    # asgiref's ORM thread has no request-start check (docs/databases.md): its dead session may
+    # fail the one request that finds it, never a later one.
+    assert async_.count(500) <= 1 and async_[1:] == [200] * 9
 
 
 def test_killed_backend_without_health_checks_fails_one_request_per_thread(cluster, db_server):

@@ -30,6 +30,19 @@ HERE = Path(__file__).resolve().parent
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"  # a host the bench settings allow
 
 
+def wait_listening(port: int, seconds: float = 60) -> None:
+    """Returns once the server accepts connections on ``port``; exits if it never does."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit("server did not start")
+            time.sleep(0.2)
+
+
 def rss_mib(pid: int) -> float:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -76,15 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         server = subprocess.Popen(cmd, cwd=app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         conns: list[socket.socket] = []
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        sys.exit("server did not start")
-                    time.sleep(0.2)
+            wait_listening(port)
             base = rss_mib(server.pid)
             sel = selectors.DefaultSelector()
             t0 = time.monotonic()
@@ -172,15 +177,7 @@ def main_websocket(args: argparse.Namespace) -> int:
         server = subprocess.Popen(cmd, cwd=app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         conns: dict[socket.socket, bytearray] = {}
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        sys.exit("server did not start")
-                    time.sleep(0.2)
+            wait_listening(port)
             base = rss_mib(server.pid)
             sel = selectors.DefaultSelector()
             upgraded = pings = closed = 0

@@ -35,7 +35,7 @@ SCHEMA = HERE / "schema" / "recipe-format.schema.json"
 PIXI = ROOT / "pixi.toml"
 WORKFLOW = ROOT / "ci" / "workflows" / "conda.yml"
 
-PLATFORMS = ["linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64"]
+PLATFORMS = pixi_env.PLATFORMS
 # what conda-forge's compiler(), stdlib() and compiler('rust') resolve to on each target
 COMPILERS = {
     "linux-64": ["gcc_linux-64", "sysroot_linux-64", "rust_linux-64"],

@@ -188,14 +188,10 @@ impl Inflater {
                 break;
             }
             if self.passthrough > 0 {
-                let n = (raw.len() - at).min(self.passthrough as usize);
-                out.extend_from_slice(&raw[at..at + n]);
-                at += n;
-                self.passthrough -= n as u64;
-                if self.passthrough > 0 {
-                    break;
+                if copy_through(&mut self.passthrough, raw, &mut at, out) {
+                    continue;
                 }
-                continue;
+                break;
             }
             let Some(header) = parse_header(&raw[at..]) else {
                 break;
@@ -291,14 +287,10 @@ impl Deflater {
         let mut at = 0;
         loop {
             if self.passthrough > 0 {
-                let n = (raw.len() - at).min(self.passthrough as usize);
-                out.extend_from_slice(&raw[at..at + n]);
-                at += n;
-                self.passthrough -= n as u64;
-                if self.passthrough > 0 {
-                    break;
+                if copy_through(&mut self.passthrough, raw, &mut at, out) {
+                    continue;
                 }
-                continue;
+                break;
             }
             let Some(header) = parse_header(&raw[at..]) else {
                 break;
@@ -365,6 +357,16 @@ fn deflate(payload: &[u8]) -> Option<Vec<u8>> {
         }
         Some(out)
     })
+}
+
+/// Copies up to `remaining` bytes of `raw` from `at` to `out` unchanged (the rest of a frame
+/// already decided on); true once the whole frame has passed, false when `raw` ran out first.
+fn copy_through(remaining: &mut u64, raw: &[u8], at: &mut usize, out: &mut Vec<u8>) -> bool {
+    let n = (raw.len() - *at).min(*remaining as usize);
+    out.extend_from_slice(&raw[*at..*at + n]);
+    *at += n;
+    *remaining -= n as u64;
+    *remaining == 0
 }
 
 #[cfg(test)]

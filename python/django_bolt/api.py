@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +54,10 @@ class BoltAPI(RouteCollection):
         if lifespan is not None and not callable(lifespan):
             raise TypeError("BoltAPI(lifespan=) takes a function of the API returning an async context manager")
         _not_yet("BoltAPI(error_formatter=)", error_formatter)
-        _not_yet("BoltAPI(logging_config=) (use BOLT_ACCESS_LOG for request logs)", logging_config)
+        from .logging import LoggingConfig, LoggingMiddleware
+
+        if logging_config is not None and not isinstance(logging_config, LoggingConfig):
+            raise TypeError(f"BoltAPI(logging_config=) takes a LoggingConfig or None, not {logging_config!r}")
         super().__init__(prefix)
         self.trailing_slash = trailing_slash
         #: What the docs describe and where they are served (``django_bolt.openapi``); None: the
@@ -61,9 +65,15 @@ class BoltAPI(RouteCollection):
         self.openapi_config = openapi_config
         #: The OpenAPI document of the last compile (None when docs are off).
         self.openapi_schema: dict[str, Any] | None = None
-        #: False turns the access log (``BOLT_ACCESS_LOG``) off for the server that serves this API.
+        #: False turns the access log (``BOLT_ACCESS_LOG``) off for the server that serves this API,
+        #: and ``logging_config`` off for its routes.
         self.enable_logging = bool(enable_logging)
-        self.logging_config = None
+        #: Python logging of this API's requests (``django_bolt.logging``); None: the routes have
+        #: no logging stage (the Rust access log, ``BOLT_ACCESS_LOG``, is their log).
+        self.logging_config = logging_config
+        self._logging_middleware: LoggingMiddleware | None = (
+            LoggingMiddleware(logging_config) if logging_config is not None and self.enable_logging else None
+        )
         self.validate_response = validate_response
         #: ``(prefix, api)`` of every ``mount()``, for the OpenAPI generator (their openapi_config).
         self.mounts: list[tuple[str, BoltAPI]] = []
@@ -118,6 +128,8 @@ class BoltAPI(RouteCollection):
         for route in api.routes:
             route = route.with_defaults(api.auth, api.guards, validate_response=api.validate_response)
             route = route.with_middleware(api.middleware)
+            if route.request_logger is None and api._logging_middleware is not None:
+                route = dataclasses.replace(route, request_logger=api._logging_middleware)
             self.routes.append(route.with_prefix(under).within_namespace(api.namespace))
         for mounted in api.asgi_mounts:
             self._add_asgi_mount(mounted.moved_under(under))
@@ -312,6 +324,11 @@ class BoltAPI(RouteCollection):
             if middleware is not None:
                 shape = None  # applied by the middleware chain, before middleware see the response
         chain = build_chain(stages, compiled.is_async, middleware)
+        request_logger = route.request_logger or self._logging_middleware
+        if request_logger is not None and not route.fixed and not is_websocket:
+            from .logging.stage import with_request_logging
+
+            chain = with_request_logging(chain, compiled.is_async, request_logger, route.status_code)
         if config.emit_signals and not route.fixed and not is_websocket:
             chain = with_request_signals(chain, compiled.is_async)
         record: RouteRecord = {

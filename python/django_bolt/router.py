@@ -57,6 +57,9 @@ class RouteDef(RouteOptions):
     #: The URL namespaces the route's name is reversed under, outermost first (``namespace=`` of
     #: the routers and mounted APIs it came through; the API's own is added by ``django_bolt.urls``).
     namespace: tuple[str, ...] = ()
+    #: The ``LoggingMiddleware`` of the mounted API the route came from (``logging_config=``);
+    #: None: the compiling API's.
+    request_logger: Any = None
 
     def with_middleware(self, outer: Sequence[Any]) -> RouteDef:
         """This route inside ``outer`` middleware."""

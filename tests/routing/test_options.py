@@ -95,7 +95,7 @@ def test_documentation_options_are_kept_on_routes_and_app():
 
 
 def test_refused_options_name_what_is_unsupported():
-    with pytest.raises(NotImplementedError, match="logging_config"):
+    with pytest.raises(TypeError, match="logging_config"):
         BoltAPI(logging_config={"level": "INFO"})
     with pytest.raises(ValueError, match="zstd_level"):
         CompressionConfig(zstd_level=10)

@@ -22,7 +22,8 @@ from .pagination import (
     PaginationBase,
     paginate,
 )
-from .params import Body, Cookie, Depends, File, Form, Header, Path, Query
+from .cookies import Cookie  # the response cookie, as in the release (the marker: params.Cookie)
+from .params import Body, Depends, File, Form, Header, Path, Query
 from .request import Request, UploadFile
 from .responses import (
     HTML,

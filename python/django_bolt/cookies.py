@@ -6,7 +6,7 @@ import dataclasses
 import datetime as _dt
 from typing import Literal
 
-from .responses import delete_cookie_header, format_set_cookie
+from .responses import COOKIE_EPOCH, delete_cookie_header, format_set_cookie, needs_secure
 
 SameSitePolicy = Literal["Strict", "Lax", "None", "strict", "lax", "none", False] | None
 
@@ -50,7 +50,7 @@ class Cookie:
 
 def make_delete_cookie(name: str, path: str = "/", domain: str | None = None) -> Cookie:
     """A cookie that expires at once, which makes the browser drop it."""
-    return Cookie(name, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT", path=path, domain=domain)
+    return Cookie(name, "", max_age=0, expires=COOKIE_EPOCH, path=path, domain=domain, secure=needs_secure(name))
 
 
 __all__ = ["Cookie", "SameSitePolicy", "delete_cookie_header", "make_delete_cookie"]

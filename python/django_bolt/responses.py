@@ -13,6 +13,8 @@ from .streaming.chunks import as_bytes
 from .streaming.sse import ServerSentEvent, encode_sse_chunk
 
 _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
+#: The ``expires`` of a cookie being deleted.
+COOKIE_EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 
 
 def _check_cookie_part(what: str, value: str) -> str:
@@ -33,6 +35,8 @@ def format_set_cookie(
     samesite: str | bool | None = "lax",
 ) -> str:
     """The value of one ``Set-Cookie`` header; names, values and attributes are checked."""
+    if not key:
+        raise ValueError("a cookie needs a name")
     parts = [f"{_check_cookie_part('name', key)}={_check_cookie_part('value', str(value))}"]
     if max_age is not None:
         parts.append(f"Max-Age={int(max_age)}")
@@ -44,7 +48,8 @@ def format_set_cookie(
         elif isinstance(expires, int):
             when = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=expires)
             expires = format_datetime(when, usegmt=True)
-        parts.append(f"Expires={_check_cookie_part('expires', expires)}")
+        # Django's spelling (attribute names are case-insensitive).
+        parts.append(f"expires={_check_cookie_part('expires', expires)}")
     if path:
         parts.append(f"Path={_check_cookie_part('path', path)}")
     if domain:
@@ -63,7 +68,21 @@ def format_set_cookie(
 
 def delete_cookie_header(key: str, path: str | None = "/", domain: str | None = None) -> str:
     """A ``Set-Cookie`` value that makes the browser drop the cookie at once."""
-    return format_set_cookie(key, "", max_age=0, expires="Thu, 01 Jan 1970 00:00:00 GMT", path=path, domain=domain)
+    return format_set_cookie(
+        key,
+        "",
+        max_age=0,
+        expires=COOKIE_EPOCH,
+        path=path,
+        domain=domain,
+        secure=needs_secure(key),
+    )
+
+
+def needs_secure(key: str) -> bool:
+    """Browsers ignore a ``__Secure-``/``__Host-`` cookie without ``Secure``, and so its deletion
+    (Django marks those deletions ``Secure`` too)."""
+    return key.startswith(("__Secure-", "__Host-"))
 
 
 def _cookie_name(key: str | None, name: str | None) -> str:
@@ -92,7 +111,27 @@ class Response:
         self.headers: dict[str, str] = dict(headers) if headers else {}
         if media_type is not None:
             self.media_type = media_type
-        self.cookies: list[str] = []
+        self._raw_cookies: list[str] = []
+        #: The ``Cookie``s added by ``set_cookie``/``delete_cookie``, in order (as the release).
+        self._cookies: list[Any] = []
+
+    @property
+    def cookies(self) -> list[str]:
+        """Every ``Set-Cookie`` value to send: headers given as strings (a converted Django
+        response's), then the ``Cookie``s of ``set_cookie``/``delete_cookie``."""
+        if not self._cookies:
+            return self._raw_cookies
+        return [*self._raw_cookies, *(c.to_header_value() for c in self._cookies)]
+
+    @cookies.setter
+    def cookies(self, values: list[str]) -> None:
+        self._raw_cookies = list(values)
+        self._cookies = []
+
+    def _add_cookie(self, cookie: Any) -> Response:
+        cookie.to_header_value()  # a bad name or value fails here, in the handler, not when sent
+        self._cookies.append(cookie)
+        return self
 
     def set_cookie(
         self,
@@ -110,19 +149,19 @@ class Response:
     ) -> Response:
         """Adds a ``Set-Cookie`` header; returns the response, so calls chain. ``name=`` is the
         release's spelling of ``key``."""
-        self.cookies.append(
-            format_set_cookie(
-                _cookie_name(key, name), value, max_age, expires, path, domain, secure, httponly, samesite
-            )
+        from .cookies import Cookie
+
+        return self._add_cookie(
+            Cookie(_cookie_name(key, name), value, max_age, expires, path, domain, secure, httponly, samesite)
         )
-        return self
 
     def delete_cookie(
         self, key: str | None = None, path: str | None = "/", domain: str | None = None, *, name: str | None = None
     ) -> Response:
         """Expires the cookie in the browser; returns the response, so calls chain."""
-        self.cookies.append(delete_cookie_header(_cookie_name(key, name), path, domain))
-        return self
+        from .cookies import make_delete_cookie
+
+        return self._add_cookie(make_delete_cookie(_cookie_name(key, name), path, domain))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code}, media_type={self.media_type!r})"

@@ -21,7 +21,7 @@ def test_chained_cookies_reach_the_client(api, client_for):
     assert set_cookies == [
         "session=abc; Path=/; HttpOnly; SameSite=Lax",
         "theme=dark; Path=/; SameSite=Strict",
-        "old=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax",
+        "old=; Max-Age=0; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax",
     ]
     assert r.cookies["session"] == "abc"
 

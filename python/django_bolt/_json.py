@@ -18,6 +18,9 @@ def _enc_hook(obj: Any) -> Any:
         from django.forms.models import model_to_dict
 
         return model_to_dict(obj)
+    if isinstance(obj, str):
+        # A str subclass msgspec does not take (Django's SafeString), as a plain str.
+        return str.__str__(obj)
     if isinstance(obj, Promise):
         return str(obj)
     if hasattr(obj, "__iter__") and not isinstance(obj, (str, bytes, dict)):

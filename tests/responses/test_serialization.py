@@ -75,3 +75,16 @@ def test_set_cookie_keeps_cookie_objects_and_refuses_bad_ones():
     for name, value in (("", "v"), ("a;b", "v"), ("a", "x\r\nSet-Cookie: e=1")):
         with pytest.raises(ValueError):
             Response({}).set_cookie(name, value)
+
+
+def test_django_safe_strings_are_json_strings(client_for):
+    from django.utils.safestring import mark_safe
+    from django_bolt import BoltAPI
+
+    api = BoltAPI()
+
+    @api.get("/safe")
+    async def safe() -> dict:
+        return {"html": mark_safe("<b>x</b>")}
+
+    assert client_for(api).get("/safe").json() == {"html": "<b>x</b>"}

@@ -10,6 +10,7 @@ from .auth.jwt_utils import (
     get_auth_context,
     get_current_user,
 )
+from .cookies import Cookie  # the response cookie, as in the release (the marker: params.Cookie)
 from .enums import FileSize, MediaType
 from .exceptions import HTTPException
 from .middleware import CompressionConfig, cors, no_compress, rate_limit, skip_middleware
@@ -22,7 +23,6 @@ from .pagination import (
     PaginationBase,
     paginate,
 )
-from .cookies import Cookie  # the response cookie, as in the release (the marker: params.Cookie)
 from .params import Body, Depends, File, Form, Header, Path, Query
 from .request import Request, UploadFile
 from .responses import (

@@ -14,6 +14,7 @@ from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
 from .mounts import AsgiMount, LazyDjango, mount_record, normalize_prefix
+from .multi_response import check_status_models, default_status, is_multi_response, status_responder
 from .openapi import OpenAPIConfig
 from .router import WEBSOCKET, RouteCollection, RouteDef, Router, _not_yet, check_namespace, join_paths
 from .signals import with_request_signals
@@ -283,7 +284,15 @@ class BoltAPI(RouteCollection):
         if compiled.dependencies:
             stages.append(dependency_stage(compiled.dependencies))
         validate = self.validate_response if route.validate_response is None else route.validate_response
-        shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
+        status_code = route.status_code
+        if is_multi_response(route.response_model):
+            # One model per status: the handler's answer is made a response with its status there.
+            models = check_status_models(route.response_model)
+            status_code = default_status(models, route.status_code)
+            compiled.handler = status_responder(compiled.handler, compiled.is_async, models, status_code, validate)
+            shape = None
+        else:
+            shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
         if route.response_model is None and validate and not route.fixed and not is_websocket:
             # A handler annotated to return a Serializer gets its output form (write-only fields
             # left out, computed fields in); msgspec would otherwise encode every struct field.
@@ -317,7 +326,7 @@ class BoltAPI(RouteCollection):
                 (*self.middleware, *route.middleware),
                 route.handler,
                 compiled.is_async,
-                route.status_code,
+                status_code,
                 shape,
                 where,
             )
@@ -328,7 +337,7 @@ class BoltAPI(RouteCollection):
         if request_logger is not None and not route.fixed and not is_websocket:
             from .logging.stage import with_request_logging
 
-            chain = with_request_logging(chain, compiled.is_async, request_logger, route.status_code)
+            chain = with_request_logging(chain, compiled.is_async, request_logger, status_code)
         if config.emit_signals and not route.fixed and not is_websocket:
             chain = with_request_signals(chain, compiled.is_async)
         record: RouteRecord = {
@@ -339,7 +348,7 @@ class BoltAPI(RouteCollection):
             "is_async": compiled.is_async,
             "never_suspends": chain is None and never_suspends(compiled.handler),
             "params": compiled.params,
-            "status_code": route.status_code,
+            "status_code": status_code,
             "shape_response": shape,
             # Converted once by Rust, by the code that converts handler results.
             "fixed_response": route.handler() if route.fixed else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -184,6 +184,10 @@ class RouteCollection:
         validate_response: bool | None = None,
     ) -> Callable[[F], F]:
         shared = RouteOptions.pick(locals())
+        if isinstance(response_model, Mapping):
+            from .multi_response import check_status_models
+
+            check_status_models(response_model)
         if not isinstance(status_code, int) or isinstance(status_code, bool) or not 100 <= status_code <= 599:
             raise ValueError(f"status_code must be an HTTP status (100-599), not {status_code!r}")
 

@@ -49,7 +49,10 @@ def _render_api(result: Any, meta: Mapping[str, Any] | None) -> Any:
     from .openapi import OpenAPIConfig
 
     options = compile_response_handlers(dict(meta or {}))
-    api = BoltAPI(openapi_config=OpenAPIConfig(title="serialization", version="0", enabled=False), validate_response=bool(options["validate_response"]))
+    api = BoltAPI(
+        openapi_config=OpenAPIConfig(title="serialization", version="0", enabled=False),
+        validate_response=bool(options["validate_response"]),
+    )
 
     async def render() -> Any:
         return result

@@ -21,6 +21,7 @@ import msgspec
 
 from .._compile import CompiledHandler, _parse_annotation
 from .._schema import ParamRecord, RouteRecord
+from ..multi_response import is_multi_response
 from ..router import RouteDef
 from .config import OpenAPIConfig
 from .serializer_schemas import INPUT, OUTPUT, PATCH, SerializerSchemas
@@ -342,8 +343,6 @@ class SchemaGenerator:
     # ------------------------------------------------------------ responses
 
     def success_response(self, entry: RouteEntry, where: str) -> dict[str, Any]:
-        from ..responses import Response
-
         route = entry.route
         model = route.response_model
         if model is None:
@@ -364,6 +363,12 @@ class SchemaGenerator:
                     model = None
             response["content"] = {"application/json": {"schema": self.envelope_schema(pagination, model, where)}}
             return response
+        return self.model_response(model, response, where)
+
+    def model_response(self, model: Any, response: dict[str, Any], where: str) -> dict[str, Any]:
+        """``response`` with the content of a body of type ``model`` (none for None)."""
+        from ..responses import Response
+
         if model is None or model is type(None):
             if model is type(None):
                 response["content"] = {"application/json": {"schema": {"type": "null"}}}
@@ -538,9 +543,21 @@ class SchemaGenerator:
             body = self.request_body(entry, where)
             if body is not None:
                 operation["requestBody"] = body
-            responses = {str(route.status_code): self.success_response(entry, where)}
+            if is_multi_response(route.response_model):
+                # One model per status; ``...`` is every other status: OpenAPI's ``default``.
+                responses = {
+                    "default" if status is Ellipsis else str(status): self.model_response(
+                        model,
+                        {"description": "Successful Response" if status is not Ellipsis and status < 400 else "Error"},
+                        where,
+                    )
+                    for status, model in route.response_model.items()
+                }
+            else:
+                responses = {str(route.status_code): self.success_response(entry, where)}
             if config.include_error_responses:
-                responses.update(self.error_responses(entry))
+                for status, error in self.error_responses(entry).items():
+                    responses.setdefault(status, error)  # a status the route declares keeps its model
             operation["responses"] = responses
             security = self.security(entry)
             if security is not None:

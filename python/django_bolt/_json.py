@@ -30,3 +30,6 @@ def _enc_hook(obj: Any) -> Any:
 
 encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
 encode = encoder.encode
+decode = msgspec.json.decode
+#: The release's name for the hook above; packages built on the release (bolt-mcp) import it.
+default_serializer = _enc_hook

@@ -185,7 +185,11 @@ async def auser(request: Any) -> Any:
     return request.user
 
 
-def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | None] | None = None) -> RuntimeRecord:
+def runtime(
+    event_loop_kind: str = "auto",
+    static_finder: Callable[[str], str | None] | None = None,
+    error_renderer: Callable[..., Any] | None = None,
+) -> RuntimeRecord:
     """The objects handed to Rust when an app is compiled."""
     from django.http.response import HttpResponseBase
 
@@ -218,6 +222,7 @@ def runtime(event_loop_kind: str = "auto", static_finder: Callable[[str], str | 
         "serializer_meta": type(Serializer),
         "serializer_output": serializer_output,
         "static_finder": static_finder,
+        "error_renderer": error_renderer,
         "django_response": HttpResponseBase,
         "to_bolt_response": to_bolt_response,
         "translate_error": translate_error,

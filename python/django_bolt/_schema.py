@@ -233,6 +233,9 @@ class RuntimeRecord(TypedDict):
     serializer_output: Callable[[Any], Any]
     #: ``find(relative_path) -> absolute path | None`` (DEBUG with staticfiles).
     static_finder: Callable[[str], str | None] | None
+    #: ``render_error(status, body, headers, request, exception) -> Response | None``
+    #: (``BoltAPI(error_formatter=)``), or None.
+    error_renderer: Callable[..., Any] | None
     #: Django's ``HttpResponseBase``.
     django_response: type
     #: ``to_bolt_response(django_response) -> Response``.

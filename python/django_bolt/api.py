@@ -16,7 +16,7 @@ from .middleware.decorators import route_middleware
 from .mounts import AsgiMount, LazyDjango, mount_record, normalize_prefix
 from .multi_response import check_status_models, default_status, is_multi_response, status_responder
 from .openapi import OpenAPIConfig
-from .router import WEBSOCKET, RouteCollection, RouteDef, Router, _not_yet, check_namespace, join_paths
+from .router import WEBSOCKET, RouteCollection, RouteDef, Router, check_namespace, join_paths
 from .signals import with_request_signals
 
 _TRAILING_SLASH = ("strip", "append", "keep")
@@ -54,7 +54,8 @@ class BoltAPI(RouteCollection):
             raise ValueError(f"trailing_slash must be one of {_TRAILING_SLASH}, not {trailing_slash!r}")
         if lifespan is not None and not callable(lifespan):
             raise TypeError("BoltAPI(lifespan=) takes a function of the API returning an async context manager")
-        _not_yet("BoltAPI(error_formatter=)", error_formatter)
+        from .error_formatter import check_formatter
+
         from .logging import LoggingConfig, LoggingMiddleware
 
         if logging_config is not None and not isinstance(logging_config, LoggingConfig):
@@ -76,6 +77,9 @@ class BoltAPI(RouteCollection):
             LoggingMiddleware(logging_config) if logging_config is not None and self.enable_logging else None
         )
         self.validate_response = validate_response
+        #: ``fn(error, request) -> Response`` for every error answer the framework makes
+        #: (``django_bolt.error_formatter``); one per server.
+        self.error_formatter = check_formatter(error_formatter)
         #: ``(prefix, api)`` of every ``mount()``, for the OpenAPI generator (their openapi_config).
         self.mounts: list[tuple[str, BoltAPI]] = []
         if compression is not None and compression is not False and not isinstance(compression, CompressionConfig):
@@ -136,6 +140,13 @@ class BoltAPI(RouteCollection):
             self._add_asgi_mount(mounted.moved_under(under))
         if not api.enable_logging:
             self.enable_logging = False
+        if api.error_formatter is not None:
+            if self.error_formatter not in (None, api.error_formatter):
+                raise ValueError(
+                    f"mount({prefix!r}): the mounted API has a different error_formatter; one server has one "
+                    "(give both APIs the same one, or only one of them)"
+                )
+            self.error_formatter = api.error_formatter
         self.lifespans.extend(api.lifespans)
         self.mounts.append((prefix, api))
         self._compiled = None
@@ -184,7 +195,13 @@ class BoltAPI(RouteCollection):
         routes.extend(self._compile_route(r, config) for r in self._docs_routes(parts))
         routes.extend(mount_record(m, config) for m in self.asgi_mounts)
         compression = self.compression.to_dict() if self.compression else None
-        refs = runtime(config.event_loop, find_static if config.static_finders else None)
+        from .error_formatter import error_renderer
+
+        refs = runtime(
+            config.event_loop,
+            find_static if config.static_finders else None,
+            error_renderer(self.error_formatter) if self.error_formatter is not None else None,
+        )
         app = _core.App(routes, refs, config.server_dict(), self.trailing_slash, compression=compression)
         self._compiled = app
         self._compiled_config = config

@@ -15,6 +15,14 @@ from django.views.debug import ExceptionReporter
 
 from . import _json
 from ._compile import _msgspec_error
+from .error_formatter import (
+    BoltError,
+    ErrorFormatter,
+    ProblemDetails,
+    ProblemFieldError,
+    error_schema,
+    problem_details,
+)
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError, ValidationException
 
 ErrorResponse = tuple[int, list[tuple[str, str]], bytes]
@@ -92,6 +100,12 @@ def handle_exception(exc: BaseException, debug: bool | None = None, request: Any
 
 
 __all__ = [
+    "BoltError",
+    "ErrorFormatter",
+    "ProblemDetails",
+    "ProblemFieldError",
+    "error_schema",
+    "problem_details",
     "format_error_response",
     "generic_exception_handler",
     "handle_exception",

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::request::{HttpRequest, Method};
-use crate::response::Response;
+use crate::response::{ErrorOrigin, Response};
 
 /// Which route's settings apply to an answer.
 #[derive(Clone, Copy)]
@@ -18,6 +18,9 @@ pub enum Scope {
 
 /// `req` is the request the answer is for (its `Origin`, `Accept-Encoding` and method).
 pub fn finish(app: &App, scope: Scope, req: &HttpRequest, mut resp: Response) -> Response {
+    if !matches!(resp.error, ErrorOrigin::NotAnError) {
+        resp = crate::python::error_format::reformat(app, req, resp);
+    }
     let mw = &app.middleware;
     let (cors, compress) = match scope {
         Scope::Preflight => return resp,

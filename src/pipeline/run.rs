@@ -14,7 +14,7 @@ use crate::python::db;
 use crate::python::request::PyRequest;
 use crate::python::response::{errors_from_python, from_error, from_result};
 use crate::request::HttpRequest;
-use crate::response::{Body, Response, JSON};
+use crate::response::{Body, ErrorOrigin, Response, JSON};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use std::sync::Arc;
@@ -245,7 +245,7 @@ pub(crate) fn call_handler<'py>(
         }
     }
     if !errors.is_empty() {
-        return Err(Response::new(422, JSON, validation_body(&errors)));
+        return Err(Response::new(422, JSON, validation_body(&errors)).as_error(ErrorOrigin::Core));
     }
     // The shared empty tuple for handlers without positional arguments: no allocation.
     let args = if positional.is_empty() {

@@ -41,6 +41,9 @@ pub struct PyRefs {
     pub serializer_output: Py<PyAny>,
     /// `find(relative_path) -> absolute path | None` (Django's finders, DEBUG only).
     pub static_finder: Option<Py<PyAny>>,
+    /// `render_error(status, body, headers, request, exception) -> Response | None`: the
+    /// API's `error_formatter` applied to a framework error; None without a formatter.
+    pub error_renderer: Option<Py<PyAny>>,
     /// Django's `HttpResponseBase`.
     pub django_response_cls: Py<PyAny>,
     /// `to_bolt_response(django_response) -> Response`.
@@ -83,6 +86,7 @@ impl PyRefs {
             serializer_meta: r.serializer_meta,
             serializer_output: r.serializer_output,
             static_finder: r.static_finder,
+            error_renderer: r.error_renderer,
             django_response_cls: r.django_response,
             to_bolt_response: r.to_bolt_response,
             translate_error: r.translate_error,

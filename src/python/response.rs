@@ -4,7 +4,7 @@ use super::refs::PyRefs;
 use super::stream::StreamBody;
 use crate::params::errors::{FieldError, LocPart};
 use crate::response::file::FileRequest;
-use crate::response::{Body, HeaderList, Response, JSON};
+use crate::response::{Body, ErrorOrigin, HeaderList, Response, JSON};
 use bytes::Bytes;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -215,7 +215,7 @@ fn special_body(
     Ok(None)
 }
 
-fn from_response_object(
+pub(crate) fn from_response_object(
     py: Python<'_>,
     refs: &PyRefs,
     obj: &Bound<'_, PyAny>,
@@ -284,6 +284,7 @@ fn from_response_object(
         headers,
         body: special.unwrap_or(Body::Full(body)),
         omit_body: false,
+        error: ErrorOrigin::NotAnError,
     })
 }
 
@@ -291,7 +292,9 @@ fn from_response_object(
 /// `debug` puts the traceback in a 500.
 pub fn from_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: PyErr) -> Response {
     match convert_error(py, refs, debug, &err) {
-        Ok(resp) => resp,
+        Ok(resp) => resp.as_error(ErrorOrigin::Raised(Box::new(
+            err.value(py).clone().into_any().unbind(),
+        ))),
         Err(inner) => {
             inner.print(py);
             Response::detail(500, "Internal Server Error")

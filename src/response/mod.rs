@@ -37,6 +37,18 @@ pub trait ChunkSource: Send + Sync + std::fmt::Debug {
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Next> + Send + '_>>;
 }
 
+/// Whether an answer is an error the framework made, which `BoltAPI(error_formatter=)` may
+/// reformat (answers a handler built itself are never reformatted).
+#[derive(Debug, Default)]
+pub enum ErrorOrigin {
+    #[default]
+    NotAnError,
+    /// Made by Rust (routing, limits, parameter coercion, auth...): its `{"detail"}` body says it.
+    Core,
+    /// Made from the Python exception it holds (a `Py<PyAny>`; kept opaque at this layer).
+    Raised(Box<dyn std::any::Any + Send + Sync>),
+}
+
 #[derive(Debug)]
 pub struct Response {
     pub status: u16,
@@ -45,6 +57,7 @@ pub struct Response {
     pub body: Body,
     /// HEAD: headers describe the body, which is not sent.
     pub omit_body: bool,
+    pub error: ErrorOrigin,
 }
 
 pub const JSON: &str = "application/json";
@@ -56,6 +69,7 @@ impl Response {
             headers: vec![(Cow::Borrowed("content-type"), Cow::Borrowed(content_type))],
             body: Body::Full(body.into()),
             omit_body: false,
+            error: ErrorOrigin::NotAnError,
         }
     }
 
@@ -65,6 +79,7 @@ impl Response {
             headers: Vec::new(),
             body: Body::Full(Bytes::new()),
             omit_body: false,
+            error: ErrorOrigin::NotAnError,
         }
     }
 
@@ -72,7 +87,12 @@ impl Response {
     pub fn detail(status: u16, message: &str) -> Response {
         let body = serde_json::to_vec(&serde_json::json!({ "detail": message }))
             .unwrap_or_else(|_| b"{\"detail\":\"error\"}".to_vec());
-        Response::new(status, JSON, body)
+        Response::new(status, JSON, body).as_error(ErrorOrigin::Core)
+    }
+
+    pub fn as_error(mut self, origin: ErrorOrigin) -> Response {
+        self.error = origin;
+        self
     }
 
     pub fn with_header(
@@ -103,6 +123,7 @@ impl Response {
                 _ => Body::Full(Bytes::new()),
             },
             omit_body: self.omit_body,
+            error: ErrorOrigin::NotAnError,
         }
     }
 

@@ -37,6 +37,9 @@ record! {
         pub serializer_output: Py<PyAny>,
         /// `find(relative_path) -> path | None` (DEBUG with staticfiles).
         pub static_finder: Option<Py<PyAny>>,
+        /// `render_error(status, body, headers, request, exception) -> Response | None`
+        /// (`BoltAPI(error_formatter=)`), or None.
+        pub error_renderer: Option<Py<PyAny>>,
         /// Django's `HttpResponseBase`: a handler may return any of its subclasses.
         pub django_response: Py<PyAny>,
         /// `to_bolt_response(django_response) -> Response` (streams and files stay streamed).

@@ -1,0 +1,166 @@
+"""``BoltAPI(error_formatter=)``: every error answer the framework makes goes through one
+function; ``problem_details`` formats them as RFC 9457."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+import pytest
+from django_bolt import JSON, BoltAPI, PlainText
+from django_bolt.auth import IsAuthenticated, JWTAuthentication
+from django_bolt.error_handlers import BoltError, problem_details
+from django_bolt.exceptions import HTTPException
+from django_bolt.middleware import rate_limit
+
+
+class Body(msgspec.Struct):
+    n: int
+
+
+def _record(error: BoltError, request) -> JSON:
+    return JSON(
+        {
+            "status": error.status,
+            "kind": error.kind,
+            "detail": error.detail,
+            "errors": error.errors,
+            "headers": error.headers,
+            "extra": error.extra,
+            "exception": type(error.exception).__name__ if error.exception is not None else None,
+            "path": request.path,
+        },
+        status_code=error.status,
+    )
+
+
+def _routes(api: BoltAPI) -> BoltAPI:
+    @api.get("/items/{item_id}")
+    async def item(item_id: int) -> dict:
+        return {"id": item_id}
+
+    @api.get("/private", auth=[JWTAuthentication(secret="s" * 32)], guards=[IsAuthenticated()])
+    async def private() -> dict:
+        return {}
+
+    @api.get("/limited")
+    @rate_limit(rps=1, burst=1)
+    async def limited() -> dict:
+        return {}
+
+    @api.get("/conflict")
+    async def conflict() -> dict:
+        raise HTTPException(409, "Already exists", headers={"X-Reason": "dup"}, extra={"id": 3})
+
+    @api.get("/typed")
+    async def typed() -> dict:
+        raise HTTPException(400, "x", body={"code": "mine"})
+
+    @api.get("/crash")
+    def crash() -> dict:
+        raise RuntimeError("secret internals")
+
+    @api.get("/own-404")
+    async def own_404() -> JSON:
+        return JSON({"detail": "handler's own"}, status_code=404)
+
+    @api.post("/body")
+    async def body(data: Body) -> dict:
+        return {}
+
+    return api
+
+
+@pytest.fixture
+def recorded(client_for):
+    return client_for(_routes(BoltAPI(error_formatter=_record)), raise_server_exceptions=False)
+
+
+def test_rust_errors_reach_the_formatter_without_an_exception(recorded):
+    missing = recorded.get("/nowhere").json()
+    assert (missing["kind"], missing["detail"], missing["exception"], missing["path"]) == (
+        "not_found",
+        "Not Found",
+        None,
+        "/nowhere",
+    )
+    coercion = recorded.get("/items/abc").json()
+    assert coercion["kind"] == "validation" and coercion["errors"][0]["loc"] == ["path", "item_id"]
+    response = recorded.get("/private")
+    assert response.status_code == 401 and response.json()["kind"] == "not_authenticated"
+    # The challenge the error needs stays on the formatter's response.
+    assert response.headers["www-authenticate"] == response.json()["headers"]["www-authenticate"]
+
+
+def test_rate_limit_gives_retry_after_as_extra(recorded):
+    recorded.get("/limited")
+    response = recorded.get("/limited")
+    assert response.status_code == 429
+    assert response.json()["extra"] == {"retry_after": int(response.headers["retry-after"])}
+
+
+def test_python_errors_reach_the_formatter_with_their_exception(recorded):
+    conflict = recorded.get("/conflict")
+    assert conflict.status_code == 409 and conflict.headers["x-reason"] == "dup"
+    assert conflict.json()["extra"] == {"id": 3} and conflict.json()["exception"] == "HTTPException"
+    crash = recorded.get("/crash").json()
+    assert (crash["kind"], crash["detail"], crash["exception"]) == (
+        "internal_error",
+        "Internal Server Error",
+        "RuntimeError",
+    )
+
+
+def test_answers_the_handler_chose_are_not_reformatted(recorded):
+    assert recorded.get("/typed").json() == {"code": "mine"}
+    assert recorded.get("/own-404").json() == {"detail": "handler's own"}
+
+
+def test_problem_details(client_for):
+    client = client_for(_routes(BoltAPI(error_formatter=problem_details)))
+    response = client.get("/items/abc")
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert (body["type"], body["title"], body["status"], body["instance"]) == (
+        "about:blank",
+        "Unprocessable Content",
+        422,
+        "/items/abc",
+    )
+    assert body["errors"][0]["loc"] == ["path", "item_id"]
+    assert client.get("/conflict").json()["id"] == 3  # extra as extension members
+
+
+def test_a_failing_formatter_is_logged_and_the_default_answer_sent(client_for, caplog):
+    def broken(error, request):
+        return PlainText("teapot", status_code=200)  # not an error status
+
+    client = client_for(_routes(BoltAPI(error_formatter=broken)))
+    with caplog.at_level(logging.ERROR, logger="django_bolt.error_handlers"):
+        response = client.get("/nowhere")
+    assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+    assert any("error_formatter failed" in r.getMessage() for r in caplog.records)
+
+
+def test_formatters_are_checked_and_one_per_server():
+    with pytest.raises(TypeError, match="callable"):
+        BoltAPI(error_formatter="problem_details")
+
+    async def async_formatter(error, request):
+        return None
+
+    with pytest.raises(TypeError, match="sync"):
+        BoltAPI(error_formatter=async_formatter)
+    parent = BoltAPI(error_formatter=_record)
+    parent.mount("/same", BoltAPI(error_formatter=_record))
+    with pytest.raises(ValueError, match="different error_formatter"):
+        parent.mount("/other", BoltAPI(error_formatter=problem_details))
+    adopting = BoltAPI()
+    adopting.mount("/v1", BoltAPI(error_formatter=problem_details))
+    assert adopting.error_formatter is problem_details
+
+
+def test_without_formatter_errors_keep_the_detail_shape(client_for):
+    client = client_for(_routes(BoltAPI()))
+    assert client.get("/nowhere").json() == {"detail": "Not Found"}
+    assert client.get("/conflict").json() == {"detail": "Already exists", "extra": {"id": 3}}

@@ -55,7 +55,6 @@ class BoltAPI(RouteCollection):
         if lifespan is not None and not callable(lifespan):
             raise TypeError("BoltAPI(lifespan=) takes a function of the API returning an async context manager")
         from .error_formatter import check_formatter
-
         from .logging import LoggingConfig, LoggingMiddleware
 
         if logging_config is not None and not isinstance(logging_config, LoggingConfig):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import shutil
 import sys
 import time
@@ -317,3 +318,18 @@ def test_django_integration(load):
     from django.urls import reverse
 
     assert reverse("books:detail", urlconf=integration.BoltNames, kwargs={"book_id": 3}) == "/books/3"
+
+
+def test_errors_and_logging(load, client_for, caplog):
+    example = load("errors_and_logging")
+    client = client_for(example.api)
+    caplog.clear()  # the example's own requests
+    with caplog.at_level(logging.DEBUG, logger="shop.requests"):
+        client.get("/items/1", headers={"Authorization": "Bearer t0ken"})
+    records = [r for r in caplog.records if r.name == "shop.requests"]
+    # The request record masks the credentials; the response record has status and duration.
+    assert records[0].headers["authorization"] == "***"
+    assert records[1].status_code == 200 and records[1].duration_ms >= 0
+    # A rate-limited or unauthenticated answer would be a problem too; a handler's 404 is its own.
+    assert client.get("/items/2").json() == {"detail": "no item 2"}
+    assert client.get("/missing").headers["content-type"] == "application/problem+json"

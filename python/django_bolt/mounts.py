@@ -185,9 +185,6 @@ class AsgiMount:
         return f"AsgiMount({self.prefix!r}, {self.app!r})"
 
 
-_NOT_FOUND = b'{"detail":"Not Found"}'
-
-
 class LazyDjango:
     """Django's ASGI handler for ``mount_django``, made on the first request (the API module may
     be imported before Django's apps are ready).
@@ -224,10 +221,10 @@ class LazyDjango:
         root_path = scope.get("root_path", "")
         path_info = scope["path"][len(root_path) :] if scope["path"].startswith(root_path) else scope["path"]
         if not self.resolves(path_info or "/"):
-            headers = [(b"content-type", b"application/json")]
-            await send({"type": "http.response.start", "status": 404, "headers": headers})
-            await send({"type": "http.response.body", "body": _NOT_FOUND})
-            return
+            from .exceptions import HTTPException
+
+            # Raised, not sent: the server answers it as its own 404 (error_formatter included).
+            raise HTTPException(404, "Not Found")
         await self._app(scope, receive, send)
 
     def __repr__(self) -> str:

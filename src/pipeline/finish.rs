@@ -19,7 +19,7 @@ pub enum Scope {
 /// `req` is the request the answer is for (its `Origin`, `Accept-Encoding` and method).
 pub fn finish(app: &App, scope: Scope, req: &HttpRequest, mut resp: Response) -> Response {
     if !matches!(resp.error, ErrorOrigin::NotAnError) {
-        resp = crate::python::error_format::reformat(app, req, resp);
+        resp = crate::python::error_format::reformat(&app.refs, req, resp);
     }
     let mw = &app.middleware;
     let (cors, compress) = match scope {

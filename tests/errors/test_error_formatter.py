@@ -164,3 +164,11 @@ def test_without_formatter_errors_keep_the_detail_shape(client_for):
     client = client_for(_routes(BoltAPI()))
     assert client.get("/nowhere").json() == {"detail": "Not Found"}
     assert client.get("/conflict").json() == {"detail": "Already exists", "extra": {"id": 3}}
+
+
+def test_the_json_404_of_a_django_mount_is_formatted(client_for):
+    api = BoltAPI(error_formatter=_record)
+    api.mount_django("/legacy")
+    response = client_for(api).get("/legacy/no-such-view/")
+    assert response.status_code == 404
+    assert (response.json()["kind"], response.json()["path"]) == ("not_found", "/legacy/no-such-view/")

@@ -65,16 +65,35 @@ async def _adirect(request: Any, handler: Callable[..., Any], args: tuple, kwarg
     return await handler(*args, **kwargs)
 
 
-def _finish(logger: LoggingMiddleware, view: RequestView, result: Any, default_status: int, started: float) -> None:
-    status = getattr(result, "status_code", default_status)
-    logger.log_response(view, int(status) if isinstance(status, int) else default_status, time.perf_counter() - started)
+class _Recording:
+    """One request's records: the request on entry, then the response (``done``) or the
+    exception leaving the block with its status."""
 
+    __slots__ = ("logger", "view", "default_status", "started")
 
-def _failed(logger: LoggingMiddleware, view: RequestView, exc: BaseException, started: float) -> None:
-    status = _status_of_error(exc)
-    if status >= 500:
-        logger.log_exception(view, exc)
-    logger.log_response(view, status, time.perf_counter() - started)
+    def __init__(self, logger: LoggingMiddleware, request: Any, default_status: int) -> None:
+        self.logger = logger
+        self.view = RequestView(request)
+        self.default_status = default_status
+
+    def __enter__(self) -> _Recording:
+        self.logger.log_request(self.view)
+        self.started = time.perf_counter()
+        return self
+
+    def done(self, result: Any) -> Any:
+        status = getattr(result, "status_code", self.default_status)
+        status = int(status) if isinstance(status, int) else self.default_status
+        self.logger.log_response(self.view, status, time.perf_counter() - self.started)
+        return result
+
+    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
+        if exc is None:
+            return
+        status = _status_of_error(exc)
+        if status >= 500:
+            self.logger.log_exception(self.view, exc)
+        self.logger.log_response(self.view, status, time.perf_counter() - self.started)
 
 
 def with_request_logging(
@@ -86,16 +105,8 @@ def with_request_logging(
         inner = chain or _adirect
 
         async def alogged(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-            view = RequestView(request)
-            logger.log_request(view)
-            started = time.perf_counter()
-            try:
-                result = await inner(request, handler, args, kwargs)
-            except BaseException as exc:
-                _failed(logger, view, exc, started)
-                raise
-            _finish(logger, view, result, default_status, started)
-            return result
+            with _Recording(logger, request, default_status) as recording:
+                return recording.done(await inner(request, handler, args, kwargs))
 
         alogged.stages = ("request_logging", *getattr(chain, "stages", ()))  # type: ignore[attr-defined]
         return alogged
@@ -103,16 +114,8 @@ def with_request_logging(
     inner_sync = chain or _direct
 
     def logged(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-        view = RequestView(request)
-        logger.log_request(view)
-        started = time.perf_counter()
-        try:
-            result = inner_sync(request, handler, args, kwargs)
-        except BaseException as exc:
-            _failed(logger, view, exc, started)
-            raise
-        _finish(logger, view, result, default_status, started)
-        return result
+        with _Recording(logger, request, default_status) as recording:
+            return recording.done(inner_sync(request, handler, args, kwargs))
 
     logged.stages = ("request_logging", *getattr(chain, "stages", ()))  # type: ignore[attr-defined]
     return logged

@@ -40,6 +40,28 @@ _BOLT_REQUEST = "_bolt_request"
 _BOLT_RESPONSE = "_bolt_response"
 
 
+#: Modules of Django's own middleware whose hooks only read and set request/response attributes,
+#: headers and cookies: no database or other blocking I/O. ``contrib.sessions``, ``contrib.auth``
+#: and ``contrib.messages`` are not among them (they load sessions and users).
+_NON_BLOCKING_DJANGO_MODULES = ("django.middleware.",)
+
+
+def _is_django_builtin_middleware(middleware_class: Any) -> bool:
+    """Whether ``middleware_class`` is Django middleware whose hooks never block, so that an async
+    route may call its ``process_view`` on the event loop instead of hopping to a thread.
+
+    ``CsrfViewMiddleware`` with ``CSRF_USE_SESSIONS`` reads the session (a database load) in its
+    ``process_view``, so it is not counted then."""
+    module = getattr(middleware_class, "__module__", None) or ""
+    if not module.startswith(_NON_BLOCKING_DJANGO_MODULES):
+        return False
+    if module == "django.middleware.csrf":
+        from django.conf import settings
+
+        return not getattr(settings, "CSRF_USE_SESSIONS", False)
+    return True
+
+
 def _class_names(cls: type) -> set[str]:
     return {cls.__name__, f"{cls.__module__}.{cls.__qualname__}"}
 
@@ -61,7 +83,10 @@ def to_django_request(request: Any) -> WSGIRequest:
 
 
 def _adopt_attributes(django_request: Any, request: Any) -> None:
-    """What Django middleware put on the Django request, on the bolt request too."""
+    """What Django middleware put on the Django request, on the bolt request too: as attributes
+    and, except ``user``, in ``request.state`` (where the release's handlers read them, e.g.
+    ``request.state.get("tenant")``)."""
+    state = None
     for name, value in django_request.__dict__.items():
         if name in _base_attributes() or name == _BOLT_REQUEST:
             continue
@@ -70,7 +95,12 @@ def _adopt_attributes(django_request: Any, request: Any) -> None:
         if name == "auser":
             if request.auth_backend is None:
                 request._bolt_django_auser = value
+                request.state["auser"] = value
             continue
+        if name != "user":
+            if state is None:
+                state = request.state
+            state[name] = value
         try:
             setattr(request, name, value)
         except AttributeError:  # a read-only attribute of the bolt request (path, method, ...)
@@ -123,6 +153,19 @@ def to_bolt(django_response: HttpResponseBase) -> Any:
     return converted
 
 
+def _awaitable_view_hook(cls: Any, hook: Callable[..., Any]) -> Callable[..., Any]:
+    """``process_view`` of ``cls`` as an async function for async routes."""
+    if iscoroutinefunction(hook):
+        return hook
+    if not _is_django_builtin_middleware(getattr(cls, "func", cls)):
+        return sync_to_async(hook, thread_sensitive=True)
+
+    async def on_loop(*args: Any) -> Any:
+        return hook(*args)
+
+    return on_loop
+
+
 class DjangoMiddlewareStack:
     """Django middleware classes (or dotted paths), first = outermost, run as one bolt middleware."""
 
@@ -155,12 +198,15 @@ class DjangoMiddlewareStack:
     ) -> tuple[Callable[[Any], Any], bool]:
         """``(run(request), is_async)``: the stack around ``get_response`` in its mode."""
         view_hooks: list[Callable[..., Any]] = []
+        # For async routes: each hook as it is awaited; the hooks of non-blocking Django middleware
+        # run on the loop (no thread hop), the others on Django's thread-sensitive thread.
+        async_view_hooks: list[Callable[..., Any]] = []
 
         if is_async:
 
             async def call_view(django_request: Any) -> Any:
-                for hook in view_hooks:
-                    answered = await sync_to_async(hook, thread_sensitive=True)(django_request, view, (), {})
+                for hook in async_view_hooks:
+                    answered = await hook(django_request, view, (), {})
                     if answered is not None:
                         return answered
                 request = getattr(django_request, _BOLT_REQUEST)
@@ -191,6 +237,7 @@ class DjangoMiddlewareStack:
                 raise ImproperlyConfigured(f"Django middleware {cls!r} returned None")
             if hasattr(instance, "process_view"):
                 view_hooks.insert(0, instance.process_view)
+                async_view_hooks.insert(0, _awaitable_view_hook(cls, instance.process_view))
             step = instance
             step_is_async = want_async or iscoroutinefunction(instance)
         chain = _adapt(step, step_is_async, is_async)

@@ -75,3 +75,22 @@ def test_sessions_reach_request_state(client_for):
         return {"same": request.state["session"] is request.session}
 
     assert client_for(api).get("/session").json() == {"same": True}
+
+
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
+COMMON = "django.middleware.common.CommonMiddleware"
+
+
+def test_django_middleware_include_and_exclude_take_dotted_paths():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from django_bolt.middleware.django_loader import load_django_middleware
+
+    with override_settings(MIDDLEWARE=[SESSIONS, COMMON]):
+        assert load_django_middleware({"exclude": [SESSIONS]})[0].middleware_classes == [CommonMiddleware]
+        assert load_django_middleware({"include": (SESSIONS,)})[0].middleware_classes == [SessionMiddleware]
+        for key in ("include", "exclude"):
+            # A bare string is not a set of characters, a class is not a dotted path.
+            for wrong in (SESSIONS, [SessionMiddleware]):
+                with pytest.raises(ImproperlyConfigured, match="dotted paths"):
+                    load_django_middleware({key: wrong})

@@ -178,7 +178,7 @@ class DjangoMiddlewareStack:
             if not callable(cls):
                 raise ImproperlyConfigured(f"Django middleware {entry!r} is not a class")
             classes.append(cls)
-        self.middleware_classes: tuple[type, ...] = tuple(classes)
+        self.middleware_classes: list[type] = classes
 
     @property
     def __name__(self) -> str:
@@ -190,7 +190,7 @@ class DjangoMiddlewareStack:
     def without(self, skip: set[str]) -> DjangoMiddlewareStack:
         """This stack without the classes ``@skip_middleware`` names."""
         kept = DjangoMiddlewareStack(())
-        kept.middleware_classes = tuple(c for c in self.middleware_classes if not (_class_names(c) & skip))
+        kept.middleware_classes = [c for c in self.middleware_classes if not (_class_names(c) & skip)]
         return kept
 
     def build(
@@ -271,7 +271,7 @@ class DjangoMiddleware(DjangoMiddlewareStack):
             for attribute in ("__name__", "__module__", "__qualname__", "sync_capable", "async_capable"):
                 if hasattr(cls, attribute):
                     setattr(configured, attribute, getattr(cls, attribute))
-            self.middleware_classes = (configured,)  # type: ignore[assignment]
+            self.middleware_classes = [configured]  # type: ignore[list-item]
 
 
 #: Middleware left out of ``django_middleware=True`` by default: none (the release's name).
@@ -283,6 +283,19 @@ def get_django_middleware_setting() -> list[str]:
     from django.conf import settings
 
     return list(getattr(settings, "MIDDLEWARE", []))
+
+
+def _dotted_paths(config: dict[str, Any], key: str) -> list[str] | None:
+    """``config[key]`` as a list of dotted paths (None when absent); anything else is refused, so
+    that a bare string is not read as a set of characters nor a class silently matched by nothing."""
+    value = config.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(p, str) for p in value):
+        raise ImproperlyConfigured(
+            f"django_middleware={{'{key}': ...}} takes a list of dotted paths as in settings.MIDDLEWARE, not {value!r}"
+        )
+    return list(value)
 
 
 def load_django_middleware(config: Any = True, *, exclude_defaults: bool = True) -> list[DjangoMiddlewareStack]:
@@ -303,8 +316,8 @@ def load_django_middleware(config: Any = True, *, exclude_defaults: bool = True)
         unknown = set(config) - {"include", "exclude"}
         if unknown:
             raise ImproperlyConfigured(f"django_middleware: unknown keys {sorted(unknown)}; use include/exclude")
-        include = config.get("include")
-        exclude = set(config.get("exclude") or ())
+        include = _dotted_paths(config, "include")
+        exclude = set(_dotted_paths(config, "exclude") or ())
         entries = [p for p in settings.MIDDLEWARE if (include is None or p in include) and p not in exclude]
     else:
         raise ImproperlyConfigured(

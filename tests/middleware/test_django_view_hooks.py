@@ -94,3 +94,20 @@ def test_django_middleware_include_and_exclude_take_dotted_paths():
             for wrong in (SESSIONS, [SessionMiddleware]):
                 with pytest.raises(ImproperlyConfigured, match="dotted paths"):
                     load_django_middleware({key: wrong})
+
+
+def test_one_django_request_across_several_django_middleware_entries(client_for):
+    from django_bolt.middleware import DjangoMiddleware
+
+    wrapped = DjangoMiddleware("django.contrib.sessions.middleware.SessionMiddleware")
+    assert wrapped.middleware_class is SessionMiddleware
+    api = BoltAPI(
+        middleware=[wrapped, DjangoMiddleware("django.contrib.auth.middleware.AuthenticationMiddleware")]
+    )
+
+    @api.get("/anonymous")
+    def anonymous(request: Request) -> dict:
+        # AuthenticationMiddleware (second entry) found the session of the first entry.
+        return {"authenticated": request.user.is_authenticated, "session": request.session.session_key}
+
+    assert client_for(api).get("/anonymous").json() == {"authenticated": False, "session": None}

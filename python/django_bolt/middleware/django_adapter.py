@@ -38,6 +38,8 @@ def _base_attributes() -> frozenset[str]:
 #: The Django request and the bolt response a carrier stands for.
 _BOLT_REQUEST = "_bolt_request"
 _BOLT_RESPONSE = "_bolt_response"
+#: The Django request of a bolt request, once a Django stack made it.
+_DJANGO_REQUEST = "_bolt_django_request"
 
 
 #: Modules of Django's own middleware whose hooks only read and set request/response attributes,
@@ -69,6 +71,12 @@ def _class_names(cls: type) -> set[str]:
 def to_django_request(request: Any) -> WSGIRequest:
     """A Django request for ``request``, sharing its ``META`` (so ``get_token`` and middleware see
     the same keys)."""
+    # Several Django stacks on one route (``DjangoMiddleware`` entries, or app and route stacks)
+    # share one Django request, as one Django middleware chain would: a session set by the outer
+    # stack is there for ``AuthenticationMiddleware`` in the inner one.
+    shared = getattr(request, _DJANGO_REQUEST, None)
+    if shared is not None:
+        return shared
     body = request.body
     environ = dict(request.META)
     environ["CONTENT_LENGTH"] = str(len(body))
@@ -79,6 +87,7 @@ def to_django_request(request: Any) -> WSGIRequest:
     django_request._body = body  # type: ignore[attr-defined]
     request.META = django_request.META
     setattr(django_request, _BOLT_REQUEST, request)
+    setattr(request, _DJANGO_REQUEST, django_request)
     return django_request
 
 
@@ -264,6 +273,7 @@ class DjangoMiddleware(DjangoMiddlewareStack):
 
     def __init__(self, middleware_class: type | str, **init_kwargs: Any) -> None:
         super().__init__([middleware_class])
+        self.middleware_class: type = self.middleware_classes[0]  # the class, even when given as a path
         if init_kwargs:
             cls = self.middleware_classes[0]
             configured = functools.partial(cls, **init_kwargs)

@@ -1,7 +1,8 @@
 """Health checks: ``register_health_checks(api)`` adds ``/health`` and ``/ready``.
 
-``/health`` (liveness) is a static route served entirely in Rust. ``/ready`` runs the database
-check and every check given to ``add_health_check``, concurrently, and answers the release's
+``/health`` (liveness) is a static route served entirely in Rust. ``/ready`` checks the database
+on the blocking thread that runs it, then every check given to ``add_health_check``
+(concurrently), and answers the release's
 report ``{"status": "healthy" | "unhealthy", "checks": {name: {"healthy": ..., "message": ...}}}``
 with 200, or 503 when a check fails (the release answers 200 either way: a load balancer reads
 the status code).
@@ -85,6 +86,20 @@ def _query_database() -> None:
         cursor.execute("SELECT 1")
 
 
+def _database_on_this_thread() -> tuple[bool, str]:
+    """``check_database`` for ``/ready``, on the server's blocking thread that runs it."""
+    from . import _core
+
+    # A failure here is answered (503), not raised: the server must still check the connection
+    # after this request (django_bolt.db), or a connection that broke before any query would stay.
+    _core.database_touched()
+    try:
+        _query_database()
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        return False, f"Database error: {exc}"
+    return True, "Database connection OK"
+
+
 async def check_database() -> tuple[bool, str]:
     """The default database answers a query: ``(True, "Database connection OK")``, else
     ``(False, "Database error: ...")``. It runs on the ORM pool as a request of its own, so a
@@ -110,9 +125,19 @@ def register_health_checks(api: Any, *, health_path: str = "/health", ready_path
     api.static(health_path, {"status": "ok"})
 
     @api.get(ready_path)
-    async def ready() -> JSON:
-        report = await ready_handler()
-        return JSON(report, 200 if report["status"] == "healthy" else 503)
+    def ready() -> JSON:
+        # A sync route: the database is checked on this blocking thread, whose connection the
+        # server then checks as after any request; the registered checks run concurrently.
+        healthy, message = _database_on_this_thread()
+        report = {"status": "healthy", "checks": {"check_database": {"healthy": healthy, "message": message}}}
+        if _health_check._checks:
+            from asgiref.sync import async_to_sync
+
+            registered = async_to_sync(_health_check.run_checks)()
+            report["checks"].update(registered["checks"])
+            healthy = healthy and registered["status"] == "healthy"
+        report["status"] = "healthy" if healthy else "unhealthy"
+        return JSON(report, 200 if healthy else 503)
 
 
 __all__ = [

@@ -85,7 +85,9 @@ def _get_default_executor() -> ThreadPoolExecutor:
     if executor is None:
         with _executors_lock:
             if _default_executor is None:
-                _default_executor = ThreadPoolExecutor(max_workers=_BLOCKING_THREADS, thread_name_prefix="bolt-blocking")
+                _default_executor = ThreadPoolExecutor(
+                    max_workers=_BLOCKING_THREADS, thread_name_prefix="bolt-blocking"
+                )
             executor = _default_executor
     return executor
 

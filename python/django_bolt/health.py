@@ -64,7 +64,9 @@ class HealthCheck:
         """Runs ``first`` and the added checks concurrently; the report of all of them."""
         checks = [*first, *self._checks]
         verdicts = await asyncio.gather(*(_run(check) for check in checks))
-        results = {_name(c): {"healthy": ok, "message": message} for c, (ok, message) in zip(checks, verdicts)}
+        results = {
+            _name(c): {"healthy": ok, "message": message} for c, (ok, message) in zip(checks, verdicts, strict=True)
+        }
         healthy = all(ok for ok, _ in verdicts)
         return {"status": "healthy" if healthy else "unhealthy", "checks": results}
 

@@ -10,7 +10,6 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
-
 from django_bolt import BoltAPI, Request, concurrency
 from django_bolt.auth import JWTAuthentication, create_jwt_for_user
 from django_bolt.concurrency import (

@@ -14,7 +14,6 @@ from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 from django.test import override_settings
 from django.utils.deprecation import MiddlewareMixin
-
 from django_bolt import BoltAPI, Request
 from django_bolt.middleware import DjangoMiddlewareStack
 from django_bolt.middleware.django_adapter import _is_django_builtin_middleware
@@ -83,7 +82,6 @@ COMMON = "django.middleware.common.CommonMiddleware"
 
 def test_django_middleware_include_and_exclude_take_dotted_paths():
     from django.core.exceptions import ImproperlyConfigured
-
     from django_bolt.middleware.django_loader import load_django_middleware
 
     with override_settings(MIDDLEWARE=[SESSIONS, COMMON]):
@@ -101,9 +99,7 @@ def test_one_django_request_across_several_django_middleware_entries(client_for)
 
     wrapped = DjangoMiddleware("django.contrib.sessions.middleware.SessionMiddleware")
     assert wrapped.middleware_class is SessionMiddleware
-    api = BoltAPI(
-        middleware=[wrapped, DjangoMiddleware("django.contrib.auth.middleware.AuthenticationMiddleware")]
-    )
+    api = BoltAPI(middleware=[wrapped, DjangoMiddleware("django.contrib.auth.middleware.AuthenticationMiddleware")])
 
     @api.get("/anonymous")
     def anonymous(request: Request) -> dict:

@@ -66,30 +66,23 @@ def in_lane_mode() -> bool:
     return False
 
 
-def _get_orm_executor() -> ThreadPoolExecutor:
-    global _orm_executor
-    executor = _orm_executor
+def _pool(name: str, **options: Any) -> ThreadPoolExecutor:
+    """The pool held in the module global ``name``, built with ``options`` on first use."""
+    executor = globals()[name]
     if executor is None:
         with _executors_lock:
-            if _orm_executor is None:
-                _orm_executor = ThreadPoolExecutor(
-                    max_workers=_ORM_THREADS, thread_name_prefix="bolt-orm", initializer=_mark_orm_thread
-                )
-            executor = _orm_executor
+            executor = globals()[name]
+            if executor is None:
+                executor = globals()[name] = ThreadPoolExecutor(**options)
     return executor
+
+
+def _get_orm_executor() -> ThreadPoolExecutor:
+    return _pool("_orm_executor", max_workers=_ORM_THREADS, thread_name_prefix="bolt-orm", initializer=_mark_orm_thread)
 
 
 def _get_default_executor() -> ThreadPoolExecutor:
-    global _default_executor
-    executor = _default_executor
-    if executor is None:
-        with _executors_lock:
-            if _default_executor is None:
-                _default_executor = ThreadPoolExecutor(
-                    max_workers=_BLOCKING_THREADS, thread_name_prefix="bolt-blocking"
-                )
-            executor = _default_executor
-    return executor
+    return _pool("_default_executor", max_workers=_BLOCKING_THREADS, thread_name_prefix="bolt-blocking")
 
 
 def _orm_pool_for_caller() -> ThreadPoolExecutor:

@@ -71,7 +71,7 @@ def test_database_down_ready_is_503_health_200_and_the_server_recovers(cluster, 
             started = time.monotonic()
             ready = client.get("/ready", timeout=5.0)
             assert ready.status_code == 503, ready.text
-            assert ready.json()["checks"]["database"].startswith("failed: OperationalError")
+            assert ready.json()["checks"]["check_database"]["message"].startswith("Database error: ")
             assert time.monotonic() - started < 5.0
             assert client.get("/health").status_code == 200
             assert client.get("/db/sync").status_code == 500

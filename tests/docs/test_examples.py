@@ -113,10 +113,12 @@ def test_testing(load):
 def test_health(load, client_for, monkeypatch):
     from django_bolt import health as checks
 
-    monkeypatch.setattr(checks, "_checks", [])  # readiness checks are global: none left by other tests
+    monkeypatch.setattr(checks._health_check, "_checks", [])  # readiness checks are global: none left by other tests
     health = load("health")
     client = client_for(health.ops)
-    assert client.get("/ready").json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert client.get("/ready").json()["checks"] == {
+        "check_database": {"healthy": True, "message": "Database connection OK"}
+    }
     assert client.get("/version").headers["content-type"].startswith("application/json")
 
     # add_health_check: a failing check turns /ready into a 503 that names it.
@@ -126,7 +128,7 @@ def test_health(load, client_for, monkeypatch):
     checks.add_health_check(queue)
     failing = client.get("/ready")
     assert failing.status_code == 503
-    assert failing.json()["checks"]["queue"] == "failed"
+    assert failing.json()["checks"]["queue"] == {"healthy": False, "message": "failed"}
     assert client.get("/health").status_code == 200  # liveness does not run the checks
 
 

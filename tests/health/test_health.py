@@ -1,8 +1,19 @@
 """Static routes (served without Python) and the health-check endpoints."""
 
+import asyncio
+import threading
+
 import pytest
 from django_bolt import BoltAPI
-from django_bolt.health import _checks, add_health_check, register_health_checks
+from django_bolt.health import (
+    HealthCheck,
+    _health_check,
+    add_health_check,
+    check_database,
+    health_handler,
+    ready_handler,
+    register_health_checks,
+)
 from django_bolt.responses import HTML
 
 
@@ -50,7 +61,10 @@ def test_health_and_ready(client_for):
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "checks": {"database": "ok"}}
+    assert ready.json() == {
+        "status": "healthy",
+        "checks": {"check_database": {"healthy": True, "message": "Database connection OK"}},
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,20 +75,64 @@ def test_failing_readiness_check_is_503(client_for):
     def queue():
         raise ConnectionError("queue down")
 
-    add_health_check(cache_reachable)
-    add_health_check(queue)
+    async def redis_check():  # the release's form: (healthy, message)
+        return True, "Redis OK"
+
+    async def queue_check():
+        return False, "Queue connection timeout"
+
+    for check in (cache_reachable, queue, redis_check, queue_check):
+        add_health_check(check)
     try:
         api = BoltAPI()
         register_health_checks(api)
         response = client_for(api).get("/ready")
     finally:
-        _checks.clear()
+        _health_check._checks.clear()
     assert response.status_code == 503
     assert response.json() == {
-        "status": "unavailable",
+        "status": "unhealthy",
         "checks": {
-            "database": "ok",
-            "cache_reachable": "failed",
-            "queue": "failed: ConnectionError: queue down",
+            "check_database": {"healthy": True, "message": "Database connection OK"},
+            "cache_reachable": {"healthy": False, "message": "failed"},
+            "queue": {"healthy": False, "message": "Check failed: ConnectionError: queue down"},
+            "redis_check": {"healthy": True, "message": "Redis OK"},
+            "queue_check": {"healthy": False, "message": "Queue connection timeout"},
         },
     }
+
+
+def test_checks_of_a_health_check_run_concurrently():
+    both_started = asyncio.Barrier(2)
+
+    async def first():
+        await asyncio.wait_for(both_started.wait(), 5)  # only returns once the other one runs too
+        return True, "first"
+
+    async def second():
+        await asyncio.wait_for(both_started.wait(), 5)
+        return True, "second"
+
+    def sync_check():
+        return threading.current_thread().name
+
+    checks = HealthCheck()
+    for check in (first, second, sync_check):
+        checks.add_check(check)
+    report = asyncio.run(checks.run_checks())
+    assert report["status"] == "healthy"
+    assert report["checks"]["first"] == {"healthy": True, "message": "first"}
+    assert report["checks"]["sync_check"] == {"healthy": True, "message": "ok"}
+
+
+def test_check_database_reports_an_unreachable_database():
+    # No django_db mark: pytest-django refuses the connection, as a database that is down would.
+    healthy, message = asyncio.run(check_database())
+    assert healthy is False and message.startswith("Database error: ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_database_and_the_handlers():
+    assert asyncio.run(check_database()) == (True, "Database connection OK")
+    assert asyncio.run(health_handler()) == {"status": "ok"}
+    assert asyncio.run(ready_handler())["status"] == "healthy"

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..db import in_own_request
-
-#: Threads that load users for ``await request.auser()``: a plain executor hop costs less than
-#: ``sync_to_async`` (measured in bench/RESULTS.md), and the database work is one indexed SELECT.
-_LOADER_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bolt-user")
+#: Users are loaded for ``await request.auser()`` on the ORM pool of ``concurrency``: a plain
+#: executor hop costs less than ``sync_to_async`` (measured in bench/RESULTS.md), and the
+#: database work is one indexed SELECT.
+from ..concurrency import run_in_orm_executor, run_orm_blocking
 
 #: (model, database alias) → the compiled ``SELECT ... WHERE pk = %s`` plan, or None when the
 #: model's default manager changes ``get_queryset`` (its filters may differ per call).
@@ -92,18 +89,9 @@ class DjangoUserLoader:
         return _user_by_pk(user_id)
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        user = await loop.run_in_executor(_LOADER_THREADS, in_own_request, _user_by_pk, user_id)
+        user = await run_in_orm_executor(_user_by_pk, user_id)
         request.user = user
         return user
-
-
-def _on_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 class LoopSafeUserLoader:
@@ -120,17 +108,14 @@ class LoopSafeUserLoader:
         self._aload = getattr(loader, "aload_user", None)
 
     def load_user(self, user_id: str, claims: Any) -> Any:
-        if _on_event_loop():
-            return _LOADER_THREADS.submit(in_own_request, self.loader.load_user, user_id, claims).result()
-        return self.loader.load_user(user_id, claims)
+        return run_orm_blocking(self.loader.load_user, user_id, claims)
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
         if self._aload is not None:
             user = await self._aload(request, user_id, claims)
             request.user = user  # later sync reads must not load it again
             return user
-        loop = asyncio.get_running_loop()
-        user = await loop.run_in_executor(_LOADER_THREADS, in_own_request, self.loader.load_user, user_id, claims)
+        user = await run_in_orm_executor(self.loader.load_user, user_id, claims)
         request.user = user
         return user
 

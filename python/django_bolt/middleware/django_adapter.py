@@ -38,6 +38,30 @@ def _base_attributes() -> frozenset[str]:
 #: The Django request and the bolt response a carrier stands for.
 _BOLT_REQUEST = "_bolt_request"
 _BOLT_RESPONSE = "_bolt_response"
+#: The Django request of a bolt request, once a Django stack made it.
+_DJANGO_REQUEST = "_bolt_django_request"
+
+
+#: Modules of Django's own middleware whose hooks only read and set request/response attributes,
+#: headers and cookies: no database or other blocking I/O. ``contrib.sessions``, ``contrib.auth``
+#: and ``contrib.messages`` are not among them (they load sessions and users).
+_NON_BLOCKING_DJANGO_MODULES = ("django.middleware.",)
+
+
+def _is_django_builtin_middleware(middleware_class: Any) -> bool:
+    """Whether ``middleware_class`` is Django middleware whose hooks never block, so that an async
+    route may call its ``process_view`` on the event loop instead of hopping to a thread.
+
+    ``CsrfViewMiddleware`` with ``CSRF_USE_SESSIONS`` reads the session (a database load) in its
+    ``process_view``, so it is not counted then."""
+    module = getattr(middleware_class, "__module__", None) or ""
+    if not module.startswith(_NON_BLOCKING_DJANGO_MODULES):
+        return False
+    if module == "django.middleware.csrf":
+        from django.conf import settings
+
+        return not getattr(settings, "CSRF_USE_SESSIONS", False)
+    return True
 
 
 def _class_names(cls: type) -> set[str]:
@@ -47,6 +71,12 @@ def _class_names(cls: type) -> set[str]:
 def to_django_request(request: Any) -> WSGIRequest:
     """A Django request for ``request``, sharing its ``META`` (so ``get_token`` and middleware see
     the same keys)."""
+    # Several Django stacks on one route (``DjangoMiddleware`` entries, or app and route stacks)
+    # share one Django request, as one Django middleware chain would: a session set by the outer
+    # stack is there for ``AuthenticationMiddleware`` in the inner one.
+    shared = getattr(request, _DJANGO_REQUEST, None)
+    if shared is not None:
+        return shared
     body = request.body
     environ = dict(request.META)
     environ["CONTENT_LENGTH"] = str(len(body))
@@ -57,11 +87,15 @@ def to_django_request(request: Any) -> WSGIRequest:
     django_request._body = body  # type: ignore[attr-defined]
     request.META = django_request.META
     setattr(django_request, _BOLT_REQUEST, request)
+    setattr(request, _DJANGO_REQUEST, django_request)
     return django_request
 
 
 def _adopt_attributes(django_request: Any, request: Any) -> None:
-    """What Django middleware put on the Django request, on the bolt request too."""
+    """What Django middleware put on the Django request, on the bolt request too: as attributes
+    and, except ``user``, in ``request.state`` (where the release's handlers read them, e.g.
+    ``request.state.get("tenant")``)."""
+    state = None
     for name, value in django_request.__dict__.items():
         if name in _base_attributes() or name == _BOLT_REQUEST:
             continue
@@ -70,7 +104,12 @@ def _adopt_attributes(django_request: Any, request: Any) -> None:
         if name == "auser":
             if request.auth_backend is None:
                 request._bolt_django_auser = value
+                request.state["auser"] = value
             continue
+        if name != "user":
+            if state is None:
+                state = request.state
+            state[name] = value
         try:
             setattr(request, name, value)
         except AttributeError:  # a read-only attribute of the bolt request (path, method, ...)
@@ -123,6 +162,19 @@ def to_bolt(django_response: HttpResponseBase) -> Any:
     return converted
 
 
+def _awaitable_view_hook(cls: Any, hook: Callable[..., Any]) -> Callable[..., Any]:
+    """``process_view`` of ``cls`` as an async function for async routes."""
+    if iscoroutinefunction(hook):
+        return hook
+    if not _is_django_builtin_middleware(getattr(cls, "func", cls)):
+        return sync_to_async(hook, thread_sensitive=True)
+
+    async def on_loop(*args: Any) -> Any:
+        return hook(*args)
+
+    return on_loop
+
+
 class DjangoMiddlewareStack:
     """Django middleware classes (or dotted paths), first = outermost, run as one bolt middleware."""
 
@@ -135,7 +187,7 @@ class DjangoMiddlewareStack:
             if not callable(cls):
                 raise ImproperlyConfigured(f"Django middleware {entry!r} is not a class")
             classes.append(cls)
-        self.middleware_classes: tuple[type, ...] = tuple(classes)
+        self.middleware_classes: list[type] = classes
 
     @property
     def __name__(self) -> str:
@@ -147,7 +199,7 @@ class DjangoMiddlewareStack:
     def without(self, skip: set[str]) -> DjangoMiddlewareStack:
         """This stack without the classes ``@skip_middleware`` names."""
         kept = DjangoMiddlewareStack(())
-        kept.middleware_classes = tuple(c for c in self.middleware_classes if not (_class_names(c) & skip))
+        kept.middleware_classes = [c for c in self.middleware_classes if not (_class_names(c) & skip)]
         return kept
 
     def build(
@@ -155,12 +207,15 @@ class DjangoMiddlewareStack:
     ) -> tuple[Callable[[Any], Any], bool]:
         """``(run(request), is_async)``: the stack around ``get_response`` in its mode."""
         view_hooks: list[Callable[..., Any]] = []
+        # For async routes: each hook as it is awaited; the hooks of non-blocking Django middleware
+        # run on the loop (no thread hop), the others on Django's thread-sensitive thread.
+        async_view_hooks: list[Callable[..., Any]] = []
 
         if is_async:
 
             async def call_view(django_request: Any) -> Any:
-                for hook in view_hooks:
-                    answered = await sync_to_async(hook, thread_sensitive=True)(django_request, view, (), {})
+                for hook in async_view_hooks:
+                    answered = await hook(django_request, view, (), {})
                     if answered is not None:
                         return answered
                 request = getattr(django_request, _BOLT_REQUEST)
@@ -191,6 +246,7 @@ class DjangoMiddlewareStack:
                 raise ImproperlyConfigured(f"Django middleware {cls!r} returned None")
             if hasattr(instance, "process_view"):
                 view_hooks.insert(0, instance.process_view)
+                async_view_hooks.insert(0, _awaitable_view_hook(cls, instance.process_view))
             step = instance
             step_is_async = want_async or iscoroutinefunction(instance)
         chain = _adapt(step, step_is_async, is_async)
@@ -217,6 +273,7 @@ class DjangoMiddleware(DjangoMiddlewareStack):
 
     def __init__(self, middleware_class: type | str, **init_kwargs: Any) -> None:
         super().__init__([middleware_class])
+        self.middleware_class: type = self.middleware_classes[0]  # the class, even when given as a path
         if init_kwargs:
             cls = self.middleware_classes[0]
             configured = functools.partial(cls, **init_kwargs)
@@ -224,7 +281,7 @@ class DjangoMiddleware(DjangoMiddlewareStack):
             for attribute in ("__name__", "__module__", "__qualname__", "sync_capable", "async_capable"):
                 if hasattr(cls, attribute):
                     setattr(configured, attribute, getattr(cls, attribute))
-            self.middleware_classes = (configured,)  # type: ignore[assignment]
+            self.middleware_classes = [configured]  # type: ignore[list-item]
 
 
 #: Middleware left out of ``django_middleware=True`` by default: none (the release's name).
@@ -236,6 +293,19 @@ def get_django_middleware_setting() -> list[str]:
     from django.conf import settings
 
     return list(getattr(settings, "MIDDLEWARE", []))
+
+
+def _dotted_paths(config: dict[str, Any], key: str) -> list[str] | None:
+    """``config[key]`` as a list of dotted paths (None when absent); anything else is refused, so
+    that a bare string is not read as a set of characters nor a class silently matched by nothing."""
+    value = config.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(p, str) for p in value):
+        raise ImproperlyConfigured(
+            f"django_middleware={{'{key}': ...}} takes a list of dotted paths as in settings.MIDDLEWARE, not {value!r}"
+        )
+    return list(value)
 
 
 def load_django_middleware(config: Any = True, *, exclude_defaults: bool = True) -> list[DjangoMiddlewareStack]:
@@ -256,8 +326,8 @@ def load_django_middleware(config: Any = True, *, exclude_defaults: bool = True)
         unknown = set(config) - {"include", "exclude"}
         if unknown:
             raise ImproperlyConfigured(f"django_middleware: unknown keys {sorted(unknown)}; use include/exclude")
-        include = config.get("include")
-        exclude = set(config.get("exclude") or ())
+        include = _dotted_paths(config, "include")
+        exclude = set(_dotted_paths(config, "exclude") or ())
         entries = [p for p in settings.MIDDLEWARE if (include is None or p in include) and p not in exclude]
     else:
         raise ImproperlyConfigured(

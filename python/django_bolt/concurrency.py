@@ -1,0 +1,141 @@
+"""Blocking code (the Django ORM, blocking I/O) called from async code without blocking the loop.
+
+Two bounded thread pools, created on first use:
+
+* the ORM pool (``_get_orm_executor``): framework-initiated database work off the event loop,
+  i.e. loading ``request.user``/``await request.auser()`` and ``run_in_orm_executor``. Each call
+  there ends like a request of its own (``db.in_own_request``): a broken connection, one past
+  ``CONN_MAX_AGE`` or an open transaction is dropped, as Django does at the end of a request.
+* the blocking pool (``_get_default_executor``): ``sync_to_thread``, for any blocking callable.
+
+Both copy the caller's ``contextvars`` into the thread, so request-scoped state (a tenant-aware
+database router, say) applies there. Sync handlers do not need either: the server already runs
+them on its own blocking threads.
+
+The release runs requests with Django middleware on "request lanes" (one thread per request).
+This server has none: ``in_lane_mode()`` is always False and ``LaneAffinityError`` is never
+raised here; both exist so that code written for the release imports and runs unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from .db import in_own_request
+
+T = TypeVar("T")
+
+#: One SELECT per user load; four threads keep several loads in flight without holding many
+#: database connections.
+_ORM_THREADS = 4
+#: Generic blocking work (HTTP calls, files) waits on I/O, so more threads than cores help.
+_BLOCKING_THREADS = min(32, (os.cpu_count() or 1) + 4)
+
+_orm_executor: ThreadPoolExecutor | None = None
+_default_executor: ThreadPoolExecutor | None = None
+# Two first callers on different threads must not each build (and leak) a pool.
+_executors_lock = threading.Lock()
+_orm_thread = threading.local()
+
+
+class LaneAffinityError(RuntimeError):
+    """The release raises it when a sync ORM call leaves the request lane of a request with
+    Django middleware. This server has no lanes and never raises it; it exists so that
+    ``except LaneAffinityError`` in code written for the release keeps working."""
+
+
+def _mark_orm_thread() -> None:
+    """Initializer of each ORM pool thread: lets ``in_orm_executor_thread`` recognise it."""
+    _orm_thread.in_pool = True
+
+
+def in_orm_executor_thread() -> bool:
+    """Whether the calling thread is a thread of the ORM pool."""
+    return getattr(_orm_thread, "in_pool", False)
+
+
+def in_lane_mode() -> bool:
+    """Whether the calling thread runs a whole request on a release-style lane: never here."""
+    return False
+
+
+def _pool(name: str, **options: Any) -> ThreadPoolExecutor:
+    """The pool held in the module global ``name``, built with ``options`` on first use."""
+    executor = globals()[name]
+    if executor is None:
+        with _executors_lock:
+            executor = globals()[name]
+            if executor is None:
+                executor = globals()[name] = ThreadPoolExecutor(**options)
+    return executor
+
+
+def _get_orm_executor() -> ThreadPoolExecutor:
+    return _pool("_orm_executor", max_workers=_ORM_THREADS, thread_name_prefix="bolt-orm", initializer=_mark_orm_thread)
+
+
+def _get_default_executor() -> ThreadPoolExecutor:
+    return _pool("_default_executor", max_workers=_BLOCKING_THREADS, thread_name_prefix="bolt-blocking")
+
+
+def _orm_pool_for_caller() -> ThreadPoolExecutor:
+    """The ORM pool, except on one of its own threads (an event loop started there): waiting on
+    the pool from inside it could wait for the slot the caller holds, so that work goes to the
+    blocking pool instead."""
+    return _get_default_executor() if in_orm_executor_thread() else _get_orm_executor()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+async def run_in_orm_executor(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on the ORM pool, awaited; the caller's contextvars apply there."""
+    context = contextvars.copy_context()
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_orm_pool_for_caller(), context.run, in_own_request, fn, *args)
+
+
+def run_orm_blocking(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` for callers that cannot await (a sync read of ``request.user``).
+
+    On a thread without a running event loop (a sync handler's thread) it runs right there. On
+    an event loop thread, where Django refuses ORM queries, it runs on the ORM pool and the
+    caller waits for it (the loop is blocked meanwhile: ``await request.auser()`` is the form
+    that does not block). Either way in a copy of the caller's contextvars."""
+    context = contextvars.copy_context()
+    if _running_loop() is None:
+        return context.run(fn, *args)
+    return _orm_pool_for_caller().submit(context.run, in_own_request, fn, *args).result()
+
+
+async def sync_to_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` on the blocking pool, awaited; the caller's contextvars apply
+    there. For blocking work called from an ``async def`` handler, e.g.
+    ``rows = await sync_to_thread(list, Book.objects.all())``."""
+    context = contextvars.copy_context()
+    call = functools.partial(fn, *args, **kwargs) if kwargs else fn
+    loop = asyncio.get_running_loop()
+    if kwargs:
+        return await loop.run_in_executor(_get_default_executor(), context.run, in_own_request, call)
+    return await loop.run_in_executor(_get_default_executor(), context.run, in_own_request, call, *args)
+
+
+__all__ = [
+    "LaneAffinityError",
+    "in_lane_mode",
+    "in_orm_executor_thread",
+    "run_in_orm_executor",
+    "run_orm_blocking",
+    "sync_to_thread",
+]

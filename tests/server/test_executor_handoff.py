@@ -4,8 +4,8 @@ rules still hold (routes in tests/testapp/handoff_routes.py)."""
 
 from __future__ import annotations
 
-import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.server.wire import roundtrip
 
@@ -62,19 +62,11 @@ def test_work_cancelled_in_the_queue_never_runs(server):
 
 def test_concurrent_hand_offs_all_answer(server):
     """Many requests resumed by the ORM thread at once, mixed with timers after the hand-off."""
-    statuses: list[int] = []
-    lock = threading.Lock()
 
-    def one(i: int) -> None:
+    def one(i: int) -> int:
         path = "/handoff/then-sleep?seconds=0.01" if i % 3 == 0 else "/handoff/connection"
-        status = roundtrip(server.port, "GET", path, timeout=15).status
-        with lock:
-            statuses.append(status)
+        return roundtrip(server.port, "GET", path, timeout=15).status
 
-    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(24)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(20)
-    assert not any(t.is_alive() for t in threads)
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        statuses = list(pool.map(one, range(24), timeout=30))
     assert statuses == [200] * 24

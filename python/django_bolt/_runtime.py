@@ -90,7 +90,8 @@ class BoltEventLoop(_LoopBase):  # type: ignore[misc, valid-type]
             executor = self._default_executor
             if executor is None:
                 return super().run_in_executor(None, func, *args)  # creates the default pool
-        if self._debug or type(executor) is not ThreadPoolExecutor:
+        # A loop that is not running has no thread to stand in for: stock asyncio then.
+        if self._debug or type(executor) is not ThreadPoolExecutor or not self.is_running():
             return super().run_in_executor(executor, func, *args)
         self._check_closed()
         future = self.create_future()

@@ -26,6 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import pg  # noqa: E402
 from run import ENDPOINTS, make_payload  # noqa: E402
 
 #: Slow endpoints get fewer requests (valgrind runs code ~50x slower).
@@ -66,13 +67,16 @@ def latest_total(out_prefix: str) -> int:
     return int(match.group(1))
 
 
-def measure(name: str, python: str, endpoints: list, requests: int, workdir: Path) -> dict[str, float]:
+def measure(
+    name: str, python: str, endpoints: list, requests: int, workdir: Path, db_env: dict[str, str] | None = None
+) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH" or name == "ours"}
     env.update(
         DJANGO_SETTINGS_MODULE="benchproject.settings",
         BENCH_DB_PATH=str(workdir / f"{name}.sqlite3"),
         PYTHONDONTWRITEBYTECODE="1",
     )
+    env.update(db_env or {})
     prepare(python, env)
     port = free_port()
     out_prefix = str(workdir / f"{name}.callgrind")
@@ -136,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=1000)
     p.add_argument("--json", metavar="PATH")
     p.add_argument("--keep", metavar="DIR", help="keep the callgrind dumps (for callgrind_annotate) in DIR")
+    p.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite", help="as bench/run.py --db")
     args = p.parse_args(argv)
     if not shutil.which("valgrind"):
         sys.exit("valgrind is required (apt-get install valgrind)")
@@ -144,11 +149,17 @@ def main(argv: list[str] | None = None) -> int:
     pythons = {"ours": args.ours_python, "upstream": args.upstream_python}
     servers = [s for s in args.servers.split(",") if s]
     results = {}
-    with tempfile.TemporaryDirectory(prefix="bolt-instr-") as tmp:
-        workdir = Path(args.keep) if args.keep else Path(tmp)
-        workdir.mkdir(parents=True, exist_ok=True)
-        for server in servers:
-            results[server] = measure(server, pythons[server], endpoints, args.requests, workdir)
+    cluster = pg.start_cluster() if args.db == "postgres" else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="bolt-instr-") as tmp:
+            workdir = Path(args.keep) if args.keep else Path(tmp)
+            workdir.mkdir(parents=True, exist_ok=True)
+            for server in servers:
+                db_env = pg.database_env(cluster, server) if cluster else None
+                results[server] = measure(server, pythons[server], endpoints, args.requests, workdir, db_env)
+    finally:
+        if cluster is not None:
+            cluster.remove()
     print(
         f"\n{'endpoint':<24}" + "".join(f"{s:>16}" for s in servers) + ("   ours/upstream" if len(servers) == 2 else "")
     )

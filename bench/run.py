@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pg
+
 BENCH_DIR = Path(__file__).resolve().parent
 APP_DIR = BENCH_DIR / "app"
 LUA_POST = BENCH_DIR / "lua" / "post_json.lua"
@@ -400,7 +402,14 @@ def run_checked(cmd: list[str], env: dict[str, str], what: str, timeout: float =
     return res.stdout
 
 
-def prepare_server(name: str, python: str, workdir: Path, inherit_pythonpath: bool, processes: int = 1) -> ServerSpec:
+def prepare_server(
+    name: str,
+    python: str,
+    workdir: Path,
+    inherit_pythonpath: bool,
+    processes: int = 1,
+    db_env: dict[str, str] | None = None,
+) -> ServerSpec:
     if not (os.path.isfile(python) and os.access(python, os.X_OK)):
         raise RuntimeError(f"{name}: python interpreter {python!r} not found or not executable")
     env = dict(os.environ)
@@ -414,6 +423,7 @@ def prepare_server(name: str, python: str, workdir: Path, inherit_pythonpath: bo
     db_dir = workdir / name
     db_dir.mkdir(parents=True, exist_ok=True)
     env["BENCH_DB_PATH"] = str(db_dir / "db.sqlite3")
+    env.update(db_env or {})
 
     probe = (
         "import json, platform, django, msgspec, django_bolt\n"
@@ -752,6 +762,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--client-cpu", default="1", help="taskset CPU list for wrk (default: 1)")
     p.add_argument("--startup-timeout", type=float, default=60.0, help="seconds to wait for a server to answer")
     p.add_argument("--keep-logs", action="store_true", help="keep the temp dir with server logs and databases")
+    p.add_argument(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="database of the ORM endpoints: a SQLite file, or a private PostgreSQL cluster (bench/pg.py)",
+    )
     args = p.parse_args(argv)
     args.duration = args.duration or (3 if args.quick else 10)
     args.warmup = args.warmup if args.warmup is not None else (1 if args.quick else 2)
@@ -796,13 +812,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"bench: servers={','.join(servers)} endpoints={','.join(e.name for e in endpoints)} rounds={args.rounds} "
         f"duration={args.duration}s warmup={args.warmup}s connections={args.connections} threads={args.threads}\n"
-        f"bench: server on CPU {args.server_cpu}, wrk on CPU {args.client_cpu}; "
+        f"bench: database {args.db}; server on CPU {args.server_cpu}, wrk on CPU {args.client_cpu}; "
         f"expected runtime ~{budget // 60}m{budget % 60:02d}s",
         flush=True,
     )
 
     workdir = Path(tempfile.mkdtemp(prefix="django-bolt-bench-"))
     active: list[ServerProcess] = []
+    cluster = None
 
     def on_term(signum, frame):  # turn SIGTERM/SIGHUP into the Ctrl-C path
         raise KeyboardInterrupt
@@ -821,10 +838,18 @@ def main(argv: list[str] | None = None) -> int:
         wrk_env = dict(os.environ, BENCH_BODY_FILE=str(body_file))
 
         python_for = {"ours": args.ours_python, "upstream": args.upstream_python}
+        if args.db == "postgres":
+            cluster = pg.start_cluster()
+            print(f"bench: PostgreSQL on {cluster.socket_dir} port {cluster.port}", flush=True)
         for name in servers:
             print(f"bench: preparing {name} ({python_for[name]})", flush=True)
             spec = prepare_server(
-                name, python_for[name], workdir, inherit_pythonpath=(name == "ours"), processes=args.processes
+                name,
+                python_for[name],
+                workdir,
+                inherit_pythonpath=(name == "ours"),
+                processes=args.processes,
+                db_env=pg.database_env(cluster, name) if cluster else None,
             )
             specs[name] = spec
             print(
@@ -848,6 +873,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in list(active):
             server.stop(grace=5)
+        if cluster is not None:
+            cluster.remove()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     if runs:
@@ -875,7 +902,16 @@ def main(argv: list[str] | None = None) -> int:
             out = {
                 "config": {
                     k: getattr(args, k)
-                    for k in ("duration", "warmup", "connections", "threads", "rounds", "server_cpu", "client_cpu")
+                    for k in (
+                        "duration",
+                        "warmup",
+                        "connections",
+                        "threads",
+                        "rounds",
+                        "server_cpu",
+                        "client_cpu",
+                        "db",
+                    )
                 },
                 "host": {
                     "platform": platform.platform(),

@@ -12,6 +12,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import msgspec
@@ -58,6 +59,10 @@ class _UnlockedWhileWaiting:
         return getattr(self._inner, name)
 
 
+#: Rounds of ready callbacks a pool thread runs after resolving a future (``_resolve``).
+_INLINE_PASSES = 8
+
+
 class BoltEventLoop(_LoopBase):  # type: ignore[misc, valid-type]
     """The asyncio loop with a lock held whenever it runs callbacks.
 
@@ -75,6 +80,63 @@ class BoltEventLoop(_LoopBase):  # type: ignore[misc, valid-type]
     def run_forever(self) -> None:
         with self.bolt_lock:
             super().run_forever()
+
+    def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        """Work for a thread pool (``sync_to_async``, ``run_in_executor``) hands its result back on
+        the pool's thread: under the loop's lock that thread resolves the future and runs the
+        callbacks it made ready (``_resolve``), so the awaiting task continues there instead of
+        waking the loop thread (three thread crossings per call became two)."""
+        if executor is None and not self._debug:
+            executor = self._default_executor
+            if executor is None:
+                return super().run_in_executor(None, func, *args)  # creates the default pool
+        # A loop that is not running has no thread to stand in for: stock asyncio then.
+        if self._debug or type(executor) is not ThreadPoolExecutor or not self.is_running():
+            return super().run_in_executor(executor, func, *args)
+        self._check_closed()
+        future = self.create_future()
+        executor.submit(self._run_and_resolve, future, func, args)
+        return future
+
+    def _run_and_resolve(self, future: asyncio.Future[Any], func: Callable[..., Any], args: tuple) -> None:
+        if future.cancelled():  # cancelled while queued: never started, as with wrap_future
+            return
+        try:
+            result = func(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task, like a pool future
+            self._resolve(future, None, exc)
+        else:
+            self._resolve(future, result, None)
+
+    def _resolve(self, future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
+        ready = self._ready  # type: ignore[attr-defined]
+        with self.bolt_lock:
+            timers = len(self._scheduled)  # type: ignore[attr-defined]
+            previous = asyncio.events._get_running_loop()
+            asyncio.events._set_running_loop(self)
+            try:
+                if not future.cancelled():
+                    if exc is None:
+                        future.set_result(result)
+                    elif type(exc) is StopIteration:  # a Future refuses it (stock asyncio then never resolves)
+                        future.set_exception(RuntimeError(repr(exc)))
+                    else:
+                        future.set_exception(exc)
+                # A bounded number of passes: a callback that keeps rescheduling itself is left
+                # to the loop thread.
+                for _ in range(_INLINE_PASSES):
+                    todo = len(ready)
+                    if not todo:
+                        break
+                    for _ in range(todo):
+                        handle = ready.popleft()
+                        if not handle._cancelled:
+                            handle._run()
+            finally:
+                asyncio.events._set_running_loop(previous)
+            wake = bool(ready) or len(self._scheduled) != timers or self._stopping  # type: ignore[attr-defined]
+        if wake:
+            self._write_to_self()  # type: ignore[attr-defined]
 
 
 def _new_loop(kind: str) -> asyncio.AbstractEventLoop:

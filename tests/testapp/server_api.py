@@ -424,3 +424,8 @@ class ServerBooks(ModelViewSet):
 async def server_make_author(name: str) -> dict:
     author = await Author.objects.acreate(name=name)
     return {"id": author.pk}
+
+
+from tests.testapp import handoff_routes  # noqa: E402
+
+handoff_routes.register(api)

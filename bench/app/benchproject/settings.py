@@ -38,6 +38,15 @@ DATABASES = {
         "NAME": os.environ.get("BENCH_DB_PATH", str(_default_db)),
     }
 }
+# bench/run.py --db postgres (bench/pg.py): the cluster it started, one database per server.
+if os.environ.get("BENCH_DB") == "postgres":
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": os.environ["BENCH_PG_HOST"],
+        "PORT": os.environ["BENCH_PG_PORT"],
+        "NAME": os.environ["BENCH_PG_NAME"],
+        "USER": "bolt",
+    }
 # Persistent connections, as production deployments configure them. We honour Django's default
 # (0: a new connection per request, ~1.4M instructions more on GET /orm), while the release's
 # figure under that default matches ours with persistent connections (bench/RESULTS.md, issue

@@ -336,7 +336,7 @@ def compile_param(
         spec["default"] = default
     elif optional:
         spec["default"] = None
-    if _is_request_type(base) or (name == "request" and base in (Any, inspect.Parameter.empty)):
+    if _is_request_type(base) or (name in ("request", "req") and base in (Any, inspect.Parameter.empty)):
         return {"name": name, "source": "request", "required": False}
     if marker is not None:
         if marker.alias:

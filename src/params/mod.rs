@@ -179,9 +179,9 @@ pub fn extract(
                     Ok(()) if files.is_empty() => {
                         if spec.required {
                             errors.push(FieldError::new(
-                                "form",
+                                "body",
                                 &spec.key,
-                                "missing",
+                                "file_missing",
                                 "Field required",
                             ));
                         }
@@ -260,11 +260,11 @@ impl<'a> Raws<'a> {
 
 fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldError> {
     let c = &spec.constraints;
-    let err = |kind: &str, msg: String| FieldError::new("form", &spec.key, kind, msg);
+    let err = |kind: &str, msg: String| FieldError::new("body", &spec.key, kind, msg);
     if let Some(max) = c.max_files {
         if files.len() > max {
             return Err(err(
-                "too_many_files",
+                "file_too_many",
                 format!("At most {max} files are allowed"),
             ));
         }
@@ -303,7 +303,7 @@ fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldErro
             });
             if !ok {
                 return Err(err(
-                    "file_type_not_allowed",
+                    "file_invalid_content_type",
                     format!("File type {media:?} is not allowed"),
                 ));
             }

@@ -134,8 +134,12 @@ def test_a_part_over_max_size_is_refused_before_the_body_is_sent(tmpdir_server):
         conn.send(_part_head(filename="a.zip"))
         _send_until_answered(conn, iter([BLOCK] * 3))  # File(max_size=2_000_000)
         r = conn.read_response()
-    assert r.status == 413
-    assert r.json() == {"detail": 'File "a.zip" is larger than 2000000 bytes'}
+    assert r.status == 422
+    assert r.json() == {
+        "detail": [
+            {"loc": ["body", "file"], "msg": 'File "a.zip" is larger than 2000000 bytes', "type": "file_too_large"}
+        ]
+    }
     assert r.header("access-control-allow-origin") == ORIGIN
     _wait_for(lambda: not any(spool.iterdir()), "the temporary file to be removed")
 

@@ -551,6 +551,12 @@ def test_allowed_types_must_be_a_non_empty_list_of_strings(api, client_for):
         with pytest.raises(ValueError, match="allows no file type"):
             File(allowed_types=empty)
 
+    class ByIndex:  # iterable through __getitem__ only, as iter() allows
+        def __getitem__(self, index):
+            return ["application/pdf"][index]
+
+    assert File(allowed_types=ByIndex()).allowed_types == ["application/pdf"]
+
     @api.post("/pdf")
     async def pdf(f: UploadFile = File(allowed_types=(t for t in ["application/pdf"]))):
         return {"ok": True}
@@ -558,3 +564,33 @@ def test_allowed_types_must_be_a_non_empty_list_of_strings(api, client_for):
     client = client_for(api)
     assert client.post("/pdf", files={"f": ("a.pdf", b"%PDF", "application/pdf")}).status_code == 200
     assert client.post("/pdf", files={"f": ("a.png", b"png", "image/png")}).status_code == 422
+
+
+class _ProfileForm(msgspec.Struct):
+    name: str
+    avatar: Annotated[UploadFile, File(max_size=10, allowed_types=["image/*"])]
+    docs: Annotated[list[UploadFile], File(max_files=2)] = []
+    picture: Annotated[UploadFile, File(min_size=3)] | None = msgspec.field(name="pic", default=None)
+
+
+def test_file_constraints_on_form_struct_fields(api, client_for):
+    @api.post("/profile")
+    async def profile(data: Annotated[_ProfileForm, Form()]):
+        return {"name": data.name, "avatar": data.avatar.size, "docs": len(data.docs)}
+
+    client = client_for(api)
+    ok = client.post("/profile", data={"name": "J"}, files={"avatar": ("a.png", b"12345", "image/png")})
+    assert ok.json() == {"name": "J", "avatar": 5, "docs": 0}
+
+    def error(files):
+        response = client.post("/profile", data={"name": "J"}, files=files)
+        assert response.status_code == 422
+        [only] = response.json()["detail"]
+        return only["loc"], only["type"]
+
+    avatar = ("avatar", ("a.png", b"1", "image/png"))
+    assert error([("avatar", ("a.html", b"<p>", "text/html"))]) == (["body", "avatar"], "file_invalid_content_type")
+    assert error([("avatar", ("a.png", b"x" * 11, "image/png"))]) == (["body", "avatar"], "file_too_large")
+    docs = [("docs", (f"{i}.txt", b"d", "text/plain")) for i in range(3)]
+    assert error([avatar, *docs]) == (["body", "docs"], "file_too_many")
+    assert error([avatar, ("pic", ("p.png", b"12", "image/png"))]) == (["body", "pic"], "file_too_small")

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Annotated
 
 import httpx
+import msgspec
 import pytest
 from django.conf import settings
-from django_bolt import BoltAPI
+from django_bolt import BoltAPI, UploadFile
+from django_bolt.params import File, Form
 from django_bolt.testing import TestClient
 
 from tests.testapp import streaming_api
@@ -152,3 +155,43 @@ def test_unterminated_quoted_parameter_is_400(post_raw, disposition):
     status, data = post_raw("/streaming/upload-name", body, headers)
     assert status == 400, data
     assert "quoted" in data["detail"]
+
+
+class _Profile(msgspec.Struct):
+    avatar: UploadFile
+
+
+@pytest.mark.parametrize("size", [10, THRESHOLD * 2], ids=["in-memory", "spooled"])
+def test_uploads_are_closed_once_the_response_exists(size):
+    api = BoltAPI()
+    kept: list[UploadFile] = []
+
+    @api.post("/async")
+    async def read_async(file: Annotated[UploadFile, File()]):
+        kept.append(file)
+        return {"size": len(await file.read())}
+
+    @api.post("/sync")
+    def read_sync(files: Annotated[list[UploadFile], File()]):
+        kept.extend(files)
+        return {"count": len(files)}
+
+    @api.post("/fails")
+    async def fails(file: Annotated[UploadFile, File()]):
+        kept.append(file)
+        raise RuntimeError("after taking the upload")
+
+    @api.post("/struct")
+    async def in_struct(data: Annotated[_Profile, Form()]):
+        kept.append(data.avatar)
+        return {}
+
+    content = b"x" * size
+    with TestClient(api) as client:
+        assert client.post("/async", files={"file": ("a.bin", content)}).json() == {"size": size}
+        two = [("files", ("a.bin", content)), ("files", ("b.bin", content))]
+        assert client.post("/sync", files=two).json() == {"count": 2}
+        assert client.post("/fails", files={"file": ("a.bin", content)}).status_code == 500
+        assert client.post("/struct", files={"avatar": ("a.bin", content)}).status_code == 200
+    assert len(kept) == 5
+    assert all(upload.raw_file.closed for upload in kept)

@@ -140,14 +140,15 @@ class File(Param):
         constraints, with the types and messages the Rust check of ``File()`` arguments gives
         (``src/params/mod.rs`` ``check_files``)."""
         if self.max_files is not None and len(uploads) > self.max_files:
-            return {"loc": loc, "msg": f"At most {self.max_files} files are allowed", "type": "file_too_many"}
+            msg = f"At most {self.max_files} files are allowed, got {len(uploads)}"
+            return {"loc": loc, "msg": msg, "type": "file_too_many"}
         for upload in uploads:
             name, size = getattr(upload, "raw_filename", ""), getattr(upload, "size", 0) or 0
             if self.max_size is not None and size > self.max_size:
-                msg = f'File "{name}" is larger than {self.max_size} bytes'
+                msg = f'File "{name}" exceeds the maximum size of {self.max_size} bytes ({size} bytes)'
                 return {"loc": loc, "msg": msg, "type": "file_too_large"}
             if self.min_size is not None and size < self.min_size:
-                msg = f'File "{name}" is smaller than {self.min_size} bytes'
+                msg = f'File "{name}" is under the minimum size of {self.min_size} bytes ({size} bytes)'
                 return {"loc": loc, "msg": msg, "type": "file_too_small"}
             if self.allowed_types:
                 media = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()

@@ -182,7 +182,7 @@ pub fn extract(
                                 "body",
                                 &spec.key,
                                 "file_missing",
-                                "Field required",
+                                "Missing required file",
                             ));
                         }
                         slots.push(Slot::Default);
@@ -263,27 +263,30 @@ fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldErro
     let err = |kind: &str, msg: String| FieldError::new("body", &spec.key, kind, msg);
     if let Some(max) = c.max_files {
         if files.len() > max {
+            let count = files.len();
             return Err(err(
                 "file_too_many",
-                format!("At most {max} files are allowed"),
-            ));
+                format!("At most {max} files are allowed, got {count}"),
+            )
+            .with_ctx(serde_json::json!({"max_files": max, "actual_count": count})));
         }
     }
     for f in files {
         if let Some(max) = c.max_size {
             if f.size > max {
-                return Err(err(
-                    "file_too_large",
-                    format!("File {:?} is larger than {max} bytes", f.filename),
-                ));
+                return Err(file_too_large(&spec.key, &f.filename, max, f.size));
             }
         }
         if let Some(min) = c.min_size {
             if f.size < min {
                 return Err(err(
                     "file_too_small",
-                    format!("File {:?} is smaller than {min} bytes", f.filename),
-                ));
+                    format!(
+                        "File {:?} is under the minimum size of {min} bytes ({} bytes)",
+                        f.filename, f.size
+                    ),
+                )
+                .with_ctx(serde_json::json!({"min_size": min, "actual_size": f.size})));
             }
         }
         if !c.allowed_types.is_empty() {
@@ -305,9 +308,25 @@ fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldErro
                 return Err(err(
                     "file_invalid_content_type",
                     format!("File type {media:?} is not allowed"),
-                ));
+                )
+                .with_ctx(serde_json::json!({
+                    "allowed_types": c.allowed_types,
+                    "actual_type": media,
+                })));
             }
         }
     }
     Ok(())
+}
+
+/// A file over its `File(max_size=)`; `size` is what was received when it was refused (the
+/// streaming parser stops reading there).
+pub fn file_too_large(key: &str, filename: &str, max: usize, size: usize) -> FieldError {
+    FieldError::new(
+        "body",
+        key,
+        "file_too_large",
+        format!("File {filename:?} exceeds the maximum size of {max} bytes ({size} bytes)"),
+    )
+    .with_ctx(serde_json::json!({"max_size": max, "actual_size": size}))
 }

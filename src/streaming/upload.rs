@@ -5,7 +5,7 @@
 //! bodies as they are received; bodies already in memory (small ones, the test client) go
 //! through the same code. Temporary files are removed when the last handle to them drops.
 
-use crate::params::errors::{validation_body, FieldError};
+use crate::params::errors::validation_body;
 use crate::params::form::{FormData, FormError, FormKind, UploadedFile};
 use crate::params::multipart::{Event, Parser, PartHead};
 use crate::params::spec::{ParamSpec, Source};
@@ -149,11 +149,8 @@ impl FormBuilder {
                 if let Some(max) = *max {
                     if *size > max {
                         let name = head.filename.as_deref().unwrap_or("");
-                        return Err(FormError::FileTooLarge(FieldError::new(
-                            "body",
-                            &head.name,
-                            "file_too_large",
-                            format!("File {name:?} is larger than {max} bytes"),
+                        return Err(FormError::FileTooLarge(crate::params::file_too_large(
+                            &head.name, name, max, *size,
                         )));
                     }
                 }

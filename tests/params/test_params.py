@@ -303,7 +303,9 @@ def test_multipart_files_and_fields(api, client_for):
         "extras": ["a.bin", "b.bin"],
     }
     missing = client.post("/upload", data={"title": "x"}, files=[("other", ("x", b"1", "text/plain"))])
-    assert missing.json()["detail"] == [{"loc": ["body", "document"], "msg": "Field required", "type": "file_missing"}]
+    assert missing.json()["detail"] == [
+        {"loc": ["body", "document"], "msg": "Missing required file", "type": "file_missing"}
+    ]
 
 
 def test_file_constraints(api, client_for):
@@ -316,7 +318,14 @@ def test_file_constraints(api, client_for):
     big = client.post("/avatar", files={"image": ("a.png", b"x" * 11, "image/png")})
     assert big.status_code == 422
     assert big.json() == {
-        "detail": [{"loc": ["body", "image"], "msg": 'File "a.png" is larger than 10 bytes', "type": "file_too_large"}]
+        "detail": [
+            {
+                "loc": ["body", "image"],
+                "msg": 'File "a.png" exceeds the maximum size of 10 bytes (11 bytes)',
+                "type": "file_too_large",
+                "ctx": {"max_size": 10, "actual_size": 11},
+            }
+        ]
     }
     wrong = client.post("/avatar", files={"image": ("a.txt", b"x", "text/plain")})
     assert wrong.json()["detail"][0]["type"] == "file_invalid_content_type"

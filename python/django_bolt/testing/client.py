@@ -203,6 +203,17 @@ def _bolt_loop() -> asyncio.AbstractEventLoop:
     return event_loop(BoltConfig.from_settings().event_loop)
 
 
+def _method_with_stream(method: str) -> Any:
+    """``client.get(url, stream=False, **httpx options)`` and the other methods: httpx's, with the
+    release's ``stream=`` passed on to ``TestClient.request``."""
+
+    def send(self: TestClient, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        return self.request(method, url, stream=stream, **kwargs)
+
+    send.__name__ = send.__qualname__ = method.lower()
+    return send
+
+
 class TestClient(httpx.Client):
     """``TestClient(api)``: ``client.get("/items/1", params=..., headers=...)`` and so on.
 
@@ -223,26 +234,13 @@ class TestClient(httpx.Client):
             return send_streamed(self, method, url, **kwargs)
         return super().request(method, url, **kwargs)
 
-    def get(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
-        return self.request("GET", url, stream=stream, **kwargs)
-
-    def head(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
-        return self.request("HEAD", url, stream=stream, **kwargs)
-
-    def options(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
-        return self.request("OPTIONS", url, stream=stream, **kwargs)
-
-    def post(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
-        return self.request("POST", url, stream=stream, **kwargs)
-
-    def put(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
-        return self.request("PUT", url, stream=stream, **kwargs)
-
-    def patch(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
-        return self.request("PATCH", url, stream=stream, **kwargs)
-
-    def delete(self, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
-        return self.request("DELETE", url, stream=stream, **kwargs)
+    get = _method_with_stream("GET")
+    head = _method_with_stream("HEAD")
+    options = _method_with_stream("OPTIONS")
+    post = _method_with_stream("POST")
+    put = _method_with_stream("PUT")
+    patch = _method_with_stream("PATCH")
+    delete = _method_with_stream("DELETE")
 
     def __enter__(self) -> TestClient:
         super().__enter__()

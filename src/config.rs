@@ -140,13 +140,21 @@ impl ServerConfig {
             })?;
         let static_files = r.static_url.and_then(|prefix| {
             let roots = canonical_dirs(&r.static_dirs);
-            (!roots.is_empty() || r.static_finders)
-                .then_some(crate::streaming::static_files::StaticFiles { prefix, roots })
+            (!roots.is_empty() || r.static_finders).then_some(
+                crate::streaming::static_files::StaticFiles {
+                    prefix,
+                    roots,
+                    uploads: false,
+                },
+            )
         });
         let media_files = r.media_url.zip(r.media_root).and_then(|(prefix, root)| {
             let roots = canonical_dirs(&[root]);
-            (!roots.is_empty())
-                .then_some(crate::streaming::static_files::StaticFiles { prefix, roots })
+            (!roots.is_empty()).then_some(crate::streaming::static_files::StaticFiles {
+                prefix,
+                roots,
+                uploads: true,
+            })
         });
         Ok(ServerConfig {
             debug: r.debug,

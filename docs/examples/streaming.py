@@ -59,7 +59,7 @@ async def prices(last_event_id: Annotated[int, Header(alias="last-event-id")] = 
 @media.post("/avatars")
 async def avatar(image: UploadFile = File(max_size=5_000_000, allowed_types=["image/*"])):
     # Above BOLT_MEMORY_SPOOL_THRESHOLD the upload is a temporary file (image.raw_file; image.file wraps it),
-    # deleted after the response; over max_size → 413.
+    # deleted after the response; over max_size → 422 (file_too_large).
     return {"name": image.filename, "size": image.size}
 
 

@@ -248,8 +248,32 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
     return decode_embedded
 
 
+def _file_fields(tp: Any) -> list[tuple[str, File]]:
+    """``(wire name, File marker)`` of the struct's fields annotated ``Annotated[..., File(...)]``."""
+    if not (isinstance(tp, type) and issubclass(tp, msgspec.Struct)):
+        return []
+    out = []
+    for field in msgspec.structs.fields(tp):
+        _base, extras, _optional = _parse_annotation(field.type)
+        marker = next((m for m in extras if isinstance(m, File)), None)
+        if marker is not None and marker.constraints():
+            out.append((field.encode_name, marker))
+    return out
+
+
 def form_model_decoder(tp: Any) -> Callable[[dict[str, Any]], Any]:
+    file_fields = _file_fields(tp)
+
     def decode(fields: dict[str, Any]) -> Any:
+        errors = []
+        for key, marker in file_fields:
+            value = fields.get(key)
+            if value is not None:
+                error = marker.check(value if isinstance(value, list) else [value], ["body", key])
+                if error is not None:
+                    errors.append(error)
+        if errors:
+            raise RequestValidationError(errors)
         try:
             return msgspec.convert(fields, tp, strict=False)
         except msgspec.ValidationError as exc:
@@ -336,7 +360,7 @@ def compile_param(
         spec["default"] = default
     elif optional:
         spec["default"] = None
-    if _is_request_type(base) or (name == "request" and base in (Any, inspect.Parameter.empty)):
+    if _is_request_type(base) or (name in ("request", "req") and base in (Any, inspect.Parameter.empty)):
         return {"name": name, "source": "request", "required": False}
     if marker is not None:
         if marker.alias:

@@ -218,10 +218,17 @@ def first_step_on_loop(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Callab
     return first_step
 
 
+#: Lists that receive every unhandled handler exception while they are here: the test client
+#: with ``raise_server_exceptions=True`` puts one for the time of a request.
+unhandled_exception_sinks: list[list[BaseException]] = []
+
+
 def error_body(exc: BaseException, tb: Any, debug: bool) -> bytes:
     """Logs an unhandled exception and returns the 500 body (with the traceback only in DEBUG)."""
     if tb is not None and exc.__traceback__ is None:
         exc = exc.with_traceback(tb)
+    for sink in unhandled_exception_sinks:
+        sink.append(exc)
     logger.error("Unhandled exception in handler", exc_info=(type(exc), exc, exc.__traceback__))
     if not debug:
         return b'{"detail":"Internal Server Error"}'

@@ -98,14 +98,22 @@ def _mime_types(allowed_types: Any) -> list[str] | None:
     (and its ``*`` would then allow every type), and an empty list would allow every type too."""
     if allowed_types is None:
         return None
-    if isinstance(allowed_types, (str, bytes)) or not hasattr(allowed_types, "__iter__"):
-        raise TypeError(f"File(allowed_types=) takes an iterable of MIME type strings, got {allowed_types!r}")
-    types = list(allowed_types)  # read once: a generator works too
+    try:
+        if isinstance(allowed_types, (str, bytes)):
+            raise TypeError
+        types = list(iter(allowed_types))  # read once: a generator or a __getitem__ sequence works too
+    except TypeError:
+        raise TypeError(f"File(allowed_types=) takes an iterable of MIME type strings, got {allowed_types!r}") from None
     if not all(isinstance(t, str) for t in types):
         raise TypeError(f"File(allowed_types=) takes an iterable of MIME type strings, got {types!r}")
     if not types:
         raise ValueError("File(allowed_types=[]) allows no file type; omit it to allow every type")
     return types
+
+
+def _media_matches(media: str, allowed: str) -> bool:
+    """``image/png`` matches ``image/png`` and ``image/*``."""
+    return media.startswith(allowed[:-1]) if allowed.endswith("/*") else media == allowed
 
 
 class File(Param):
@@ -126,6 +134,28 @@ class File(Param):
         self.min_size = min_size
         self.allowed_types = _mime_types(allowed_types)
         self.max_files = max_files
+
+    def check(self, uploads: list[Any], loc: list[Any]) -> dict[str, Any] | None:
+        """The first error of ``uploads`` (files of a ``Form()`` struct field) against these
+        constraints, with the types and messages the Rust check of ``File()`` arguments gives
+        (``src/params/mod.rs`` ``check_files``)."""
+        if self.max_files is not None and len(uploads) > self.max_files:
+            msg = f"At most {self.max_files} files are allowed, got {len(uploads)}"
+            return {"loc": loc, "msg": msg, "type": "file_too_many"}
+        for upload in uploads:
+            name, size = getattr(upload, "raw_filename", ""), getattr(upload, "size", 0) or 0
+            if self.max_size is not None and size > self.max_size:
+                msg = f'File "{name}" exceeds the maximum size of {self.max_size} bytes ({size} bytes)'
+                return {"loc": loc, "msg": msg, "type": "file_too_large"}
+            if self.min_size is not None and size < self.min_size:
+                msg = f'File "{name}" is under the minimum size of {self.min_size} bytes ({size} bytes)'
+                return {"loc": loc, "msg": msg, "type": "file_too_small"}
+            if self.allowed_types:
+                media = (getattr(upload, "content_type", "") or "").split(";")[0].strip().lower()
+                if not any(_media_matches(media, allowed.lower()) for allowed in self.allowed_types):
+                    msg = f'File type "{media}" is not allowed'
+                    return {"loc": loc, "msg": msg, "type": "file_invalid_content_type"}
+        return None
 
     def constraints(self) -> dict[str, Any]:
         out = super().constraints()

@@ -34,6 +34,10 @@ def django_route(bolt_path: str) -> str:
     return _PARAM.sub(convert, bolt_path).lstrip("/")
 
 
+#: The release's name for ``django_route``.
+_to_django_route = django_route
+
+
 def canonical_path(route_path: str, trailing_slash: str) -> str:
     """The path as the router registers it (``src/router.rs`` ``TrailingSlash::normalize``)."""
     if trailing_slash == "strip":

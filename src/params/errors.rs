@@ -15,6 +15,9 @@ pub struct FieldError {
     pub msg: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// The limit and the value that broke it (`File()` checks: `{"max_size": .., "actual_size": ..}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<serde_json::Value>,
 }
 
 impl FieldError {
@@ -26,7 +29,13 @@ impl FieldError {
             ],
             msg: msg.into(),
             kind: kind.to_owned(),
+            ctx: None,
         }
+    }
+
+    pub fn with_ctx(mut self, ctx: serde_json::Value) -> Self {
+        self.ctx = Some(ctx);
+        self
     }
 
     pub fn at_index(mut self, index: usize) -> Self {

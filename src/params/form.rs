@@ -89,8 +89,11 @@ pub fn parse_urlencoded_form(body: &[u8]) -> Result<FormData, FormError> {
 pub enum FormError {
     Invalid(String),
     UnsupportedMediaType(String),
-    /// A part over its `File(max_size=)`, or a field over the memory threshold (413).
+    /// A field over the memory threshold (413).
     TooLarge(String),
+    /// A file over its `File(max_size=)`: the body is read no further, and the answer is the 422
+    /// the check after parsing gives (`file_too_large`).
+    FileTooLarge(crate::params::errors::FieldError),
     /// A temporary file could not be written (500; the cause is logged).
     Storage(String),
 }

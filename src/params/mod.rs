@@ -179,10 +179,10 @@ pub fn extract(
                     Ok(()) if files.is_empty() => {
                         if spec.required {
                             errors.push(FieldError::new(
-                                "form",
+                                "body",
                                 &spec.key,
-                                "missing",
-                                "Field required",
+                                "file_missing",
+                                "Missing required file",
                             ));
                         }
                         slots.push(Slot::Default);
@@ -260,30 +260,33 @@ impl<'a> Raws<'a> {
 
 fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldError> {
     let c = &spec.constraints;
-    let err = |kind: &str, msg: String| FieldError::new("form", &spec.key, kind, msg);
+    let err = |kind: &str, msg: String| FieldError::new("body", &spec.key, kind, msg);
     if let Some(max) = c.max_files {
         if files.len() > max {
+            let count = files.len();
             return Err(err(
-                "too_many_files",
-                format!("At most {max} files are allowed"),
-            ));
+                "file_too_many",
+                format!("At most {max} files are allowed, got {count}"),
+            )
+            .with_ctx(serde_json::json!({"max_files": max, "actual_count": count})));
         }
     }
     for f in files {
         if let Some(max) = c.max_size {
             if f.size > max {
-                return Err(err(
-                    "file_too_large",
-                    format!("File {:?} is larger than {max} bytes", f.filename),
-                ));
+                return Err(file_too_large(&spec.key, &f.filename, max, f.size));
             }
         }
         if let Some(min) = c.min_size {
             if f.size < min {
                 return Err(err(
                     "file_too_small",
-                    format!("File {:?} is smaller than {min} bytes", f.filename),
-                ));
+                    format!(
+                        "File {:?} is under the minimum size of {min} bytes ({} bytes)",
+                        f.filename, f.size
+                    ),
+                )
+                .with_ctx(serde_json::json!({"min_size": min, "actual_size": f.size})));
             }
         }
         if !c.allowed_types.is_empty() {
@@ -303,11 +306,27 @@ fn check_files(spec: &ParamSpec, files: &[UploadedFile]) -> Result<(), FieldErro
             });
             if !ok {
                 return Err(err(
-                    "file_type_not_allowed",
+                    "file_invalid_content_type",
                     format!("File type {media:?} is not allowed"),
-                ));
+                )
+                .with_ctx(serde_json::json!({
+                    "allowed_types": c.allowed_types,
+                    "actual_type": media,
+                })));
             }
         }
     }
     Ok(())
+}
+
+/// A file over its `File(max_size=)`; `size` is what was received when it was refused (the
+/// streaming parser stops reading there).
+pub fn file_too_large(key: &str, filename: &str, max: usize, size: usize) -> FieldError {
+    FieldError::new(
+        "body",
+        key,
+        "file_too_large",
+        format!("File {filename:?} exceeds the maximum size of {max} bytes ({size} bytes)"),
+    )
+    .with_ctx(serde_json::json!({"max_size": max, "actual_size": size}))
 }

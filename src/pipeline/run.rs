@@ -41,13 +41,24 @@ pub async fn run(
         Err(ExtractError::BadRequest(m)) => return Response::detail(400, &m),
         Err(ExtractError::UnsupportedMediaType(m)) => return Response::detail(415, &m),
     };
+    // The handler's `UploadFile`s, closed once its response exists (as the release does).
+    let mut uploads: Vec<Py<PyAny>> = Vec::new();
     let resp = if route.is_async {
         let step = Python::attach(|py| {
-            let coroutine =
-                match call_handler(py, app, route, req, path_params, extracted, None, identity) {
-                    Ok(c) => c,
-                    Err(resp) => return Err(resp),
-                };
+            let coroutine = match call_handler(
+                py,
+                app,
+                route,
+                req,
+                path_params,
+                extracted,
+                None,
+                identity,
+                &mut uploads,
+            ) {
+                Ok(c) => c,
+                Err(resp) => return Err(resp),
+            };
             if let (true, Some(locked)) = (route.never_suspends, &app.refs.locked_loop) {
                 return Err(convert(py, app, route, locked.run_to_end(py, coroutine)));
             }
@@ -74,7 +85,8 @@ pub async fn run(
             let route = &app.routes[index];
             Python::attach(|py| {
                 db::start_sync(py, &app.refs);
-                match call_handler(
+                let mut uploads = Vec::new();
+                let resp = match call_handler(
                     py,
                     &app,
                     route,
@@ -83,23 +95,32 @@ pub async fn run(
                     extracted,
                     None,
                     identity,
+                    &mut uploads,
                 ) {
-                    Ok(result) => {
-                        let resp = convert(py, &app, route, Ok(result.unbind()));
-                        db::finish_sync(py, &app.refs, resp.status == 500);
-                        resp
-                    }
-                    Err(resp) => {
-                        db::finish_sync(py, &app.refs, resp.status == 500);
-                        resp
-                    }
-                }
+                    Ok(result) => convert(py, &app, route, Ok(result.unbind())),
+                    Err(resp) => resp,
+                };
+                close_uploads(py, uploads);
+                db::finish_sync(py, &app.refs, resp.status == 500);
+                resp
             })
         })
         .await;
         joined.unwrap_or_else(|_| Response::detail(500, "Internal Server Error"))
     };
+    if !uploads.is_empty() {
+        Python::attach(|py| close_uploads(py, uploads));
+    }
     open_file(app, resp, req).await
+}
+
+/// `close_sync()` on each upload the handler was given; a failure is printed, not answered.
+fn close_uploads(py: Python<'_>, uploads: Vec<Py<PyAny>>) {
+    for upload in uploads {
+        if let Err(e) = upload.bind(py).call_method0("close_sync") {
+            e.print(py);
+        }
+    }
 }
 
 /// A static route's response, rendered at startup: no parameters, no Python.
@@ -153,6 +174,7 @@ pub(crate) fn call_handler<'py>(
     extracted: Extracted,
     leading: Option<Bound<'py, PyAny>>,
     identity: Option<Arc<Identity>>,
+    uploads: &mut Vec<Py<PyAny>>,
 ) -> Result<Bound<'py, PyAny>, Response> {
     let Extracted {
         slots,
@@ -191,7 +213,9 @@ pub(crate) fn call_handler<'py>(
                 let input = if matches!(slot, Slot::JsonBody) {
                     PyBytes::new(py, &req.body).into_any()
                 } else {
-                    form_dict(py, app, form.as_ref()).map_err(fail)?.into_any()
+                    form_dict(py, app, form.as_ref(), uploads)
+                        .map_err(fail)?
+                        .into_any()
                 };
                 match decoder.call1((input,)) {
                     Ok(v) => v,
@@ -210,7 +234,7 @@ pub(crate) fn call_handler<'py>(
             Slot::Files(files) => {
                 let objs = files
                     .iter()
-                    .map(|f| upload_file(py, app, f))
+                    .map(|f| upload_file(py, app, f, uploads))
                     .collect::<PyResult<Vec<_>>>()
                     .map_err(fail)?;
                 if spec.is_list {
@@ -275,6 +299,17 @@ fn upload_file<'py>(
     py: Python<'py>,
     app: &App,
     f: &params::form::UploadedFile,
+    uploads: &mut Vec<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let upload = new_upload_file(py, app, f)?;
+    uploads.push(upload.clone().unbind());
+    Ok(upload)
+}
+
+fn new_upload_file<'py>(
+    py: Python<'py>,
+    app: &App,
+    f: &params::form::UploadedFile,
 ) -> PyResult<Bound<'py, PyAny>> {
     let headers = PyDict::new(py);
     for (k, v) in &f.headers {
@@ -310,6 +345,7 @@ fn form_dict<'py>(
     py: Python<'py>,
     app: &App,
     form: Option<&params::form::FormData>,
+    uploads: &mut Vec<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     let Some(form) = form else { return Ok(d) };
@@ -330,7 +366,7 @@ fn form_dict<'py>(
         put(k, pyo3::types::PyString::new(py, v).into_any())?;
     }
     for (k, f) in &form.files {
-        put(k, upload_file(py, app, f)?)?;
+        put(k, upload_file(py, app, f, uploads)?)?;
     }
     Ok(d)
 }

@@ -380,6 +380,7 @@ pub fn errors_from_python(list: &Bound<'_, PyAny>) -> PyResult<Vec<FieldError>> 
             loc,
             msg: text("msg")?,
             kind: text("type")?,
+            ctx: None,
         });
     }
     Ok(out)

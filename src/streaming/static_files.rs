@@ -12,16 +12,47 @@ pub struct StaticFiles {
     pub prefix: String,
     /// Canonical directories searched in order (`STATIC_ROOT`, then `STATICFILES_DIRS`).
     pub roots: Vec<PathBuf>,
+    /// User uploads (`MEDIA_ROOT`): a file of a type a browser runs as script in the site's
+    /// origin (HTML, SVG, XML, JavaScript, WebAssembly) is sent as a download, never inline.
+    pub uploads: bool,
+}
+
+/// Extensions of files a browser would render or run in the site's origin (stored XSS).
+const SCRIPTABLE_EXTENSIONS: &[&str] = &[
+    "htm", "html", "shtml", "xhtml", "xht", "svg", "svgz", "xml", "xsl", "xslt", "js", "mjs",
+    "wasm",
+];
+
+fn is_scriptable(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        SCRIPTABLE_EXTENSIONS
+            .iter()
+            .any(|s| e.eq_ignore_ascii_case(s))
+    })
+}
+
+/// Headers every answer for a file path gets: `nosniff` (the browser keeps the declared type),
+/// and for an upload of a scriptable type an inert type and `attachment`.
+fn harden(mut resp: Response, scriptable_upload: bool) -> Response {
+    if scriptable_upload && resp.status < 300 {
+        resp.headers
+            .retain(|(k, _)| k != "content-type" && k != "content-disposition");
+        resp.headers
+            .push(("content-type".into(), "application/octet-stream".into()));
+        resp.headers
+            .push(("content-disposition".into(), "attachment".into()));
+    }
+    resp.with_header("x-content-type-options", "nosniff")
 }
 
 /// The path under the prefix as safe relative segments; `None` for anything that could leave
-/// the root (`..`, `.`, backslashes, NUL, empty names).
+/// the root (`..`, `.`, backslashes, NUL, empty names) and for dotfiles (`.env`, `.git/config`:
+/// never served, as nginx and Apache deny them by default).
 fn relative(rest: &str) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for segment in rest.split('/') {
         if segment.is_empty()
-            || segment == "."
-            || segment == ".."
+            || segment.starts_with('.')
             || segment.contains(['\\', '\0'])
             || (cfg!(windows) && segment.contains(':'))
         {
@@ -55,8 +86,9 @@ where
     }
     let rest = req.path.strip_prefix(statics.prefix.as_str())?;
     let Some(rel) = relative(rest) else {
-        return Some(Response::detail(404, "Not Found"));
+        return Some(harden(Response::detail(404, "Not Found"), false));
     };
+    let scriptable_upload = statics.uploads && is_scriptable(&rel);
     let conditions = Conditions::capture(req);
     let roots = statics.roots.clone();
     let rest = rest.to_owned();
@@ -68,12 +100,24 @@ where
         Some(serve_resolved(&path, &conditions))
     })
     .await;
-    found.ok().flatten()
+    found
+        .ok()
+        .flatten()
+        .map(|resp| harden(resp, scriptable_upload))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::relative;
+    use super::{is_scriptable, relative};
+    use std::path::Path;
+
+    #[test]
+    fn scriptable_types_are_known_by_extension() {
+        assert!(is_scriptable(Path::new("a/evil.HTML")));
+        assert!(is_scriptable(Path::new("evil.svg")));
+        assert!(!is_scriptable(Path::new("photo.png")));
+        assert!(!is_scriptable(Path::new("README")));
+    }
 
     #[test]
     fn refuses_escaping_paths() {
@@ -84,5 +128,8 @@ mod tests {
         assert!(relative("a\\..\\b").is_none());
         assert!(relative("a\0").is_none());
         assert!(relative("").is_none());
+        assert!(relative(".env").is_none());
+        assert!(relative("a/.git/config").is_none());
+        assert!(relative("a/file.tar.gz").is_some());
     }
 }

@@ -5,6 +5,7 @@
 //! bodies as they are received; bodies already in memory (small ones, the test client) go
 //! through the same code. Temporary files are removed when the last handle to them drops.
 
+use crate::params::errors::validation_body;
 use crate::params::form::{FormData, FormError, FormKind, UploadedFile};
 use crate::params::multipart::{Event, Parser, PartHead};
 use crate::params::spec::{ParamSpec, Source};
@@ -148,8 +149,8 @@ impl FormBuilder {
                 if let Some(max) = *max {
                     if *size > max {
                         let name = head.filename.as_deref().unwrap_or("");
-                        return Err(FormError::TooLarge(format!(
-                            "File {name:?} is larger than {max} bytes"
+                        return Err(FormError::FileTooLarge(crate::params::file_too_large(
+                            &head.name, name, max, *size,
                         )));
                     }
                 }
@@ -266,6 +267,11 @@ pub fn error_response(e: FormError) -> Response {
             &format!("Unsupported media type {m:?}; expected a form"),
         ),
         FormError::TooLarge(m) => Response::detail(413, &m),
+        FormError::FileTooLarge(error) => Response::new(
+            422,
+            crate::response::JSON,
+            validation_body(std::slice::from_ref(&error)),
+        ),
         FormError::Storage(m) => {
             eprintln!("django-bolt: cannot write an upload to a temporary file: {m}");
             Response::detail(500, "Internal Server Error")

@@ -176,6 +176,7 @@ async fn open(
             extracted,
             Some(conn),
             identity,
+            &mut Vec::new(), // a WebSocket handler takes no uploads
         )?;
         Ok::<_, Response>(coro::start(py, &app.refs, coroutine))
     })?;

@@ -203,7 +203,7 @@ def test_streaming(streaming):
 
     wrong_type = client.post("/avatars", files={"image": ("me.txt", b"hello", "text/plain")})
     assert wrong_type.status_code == 422  # allowed_types=["image/*"]
-    assert wrong_type.json()["detail"][0]["type"] == "file_type_not_allowed"
+    assert wrong_type.json()["detail"][0]["type"] == "file_invalid_content_type"
     assert client.post("/avatars").status_code == 422  # the file is required
 
 

@@ -57,3 +57,35 @@ def test_media_is_not_served_without_a_root_or_on_another_host(media) -> None:
         assert BoltConfig.from_settings().server_dict()["media_url"] is None
     with override_settings(MEDIA_URL="/media/", MEDIA_ROOT=str(media)):
         assert BoltConfig.from_settings().server_dict()["media_url"] == "/media/"
+
+
+def test_media_sends_scriptable_uploads_as_inert_downloads(media) -> None:
+    # Stored XSS: an uploaded page or script must not run in the site's origin.
+    (media / "evil.html").write_bytes(b"<script>alert(1)</script>")
+    (media / "evil.SVG").write_bytes(b"<svg/>")
+    with override_settings(MEDIA_URL="/media/", MEDIA_ROOT=str(media)):
+        client = TestClient(_api())
+        for name, body in (("evil.html", b"<script>alert(1)</script>"), ("evil.SVG", b"<svg/>")):
+            answer = client.get(f"/media/{name}")
+            assert answer.status_code == 200
+            assert answer.content == body
+            assert answer.headers["content-type"] == "application/octet-stream"
+            assert answer.headers["content-disposition"] == "attachment"
+            assert answer.headers["x-content-type-options"] == "nosniff"
+        image = client.get("/media/avatars/me.png")
+        assert image.headers["content-type"] == "image/png"
+        assert "content-disposition" not in image.headers
+        assert image.headers["x-content-type-options"] == "nosniff"
+
+
+def test_media_never_serves_dotfiles(media) -> None:
+    (media / ".env").write_text("SECRET=1")
+    (media / "avatars" / ".git").mkdir()
+    (media / "avatars" / ".git" / "config").write_text("SECRET=2")
+    with override_settings(MEDIA_URL="/media/", MEDIA_ROOT=str(media)):
+        client = TestClient(_api())
+        for path in ("/media/.env", "/media/avatars/.git/config"):
+            answer = client.get(path)
+            assert answer.status_code == 404
+            assert b"SECRET" not in answer.content
+            assert answer.headers["x-content-type-options"] == "nosniff"

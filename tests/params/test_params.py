@@ -303,7 +303,9 @@ def test_multipart_files_and_fields(api, client_for):
         "extras": ["a.bin", "b.bin"],
     }
     missing = client.post("/upload", data={"title": "x"}, files=[("other", ("x", b"1", "text/plain"))])
-    assert missing.json()["detail"] == [{"loc": ["form", "document"], "msg": "Field required", "type": "missing"}]
+    assert missing.json()["detail"] == [
+        {"loc": ["body", "document"], "msg": "Missing required file", "type": "file_missing"}
+    ]
 
 
 def test_file_constraints(api, client_for):
@@ -314,10 +316,19 @@ def test_file_constraints(api, client_for):
     client = client_for(api)
     assert client.post("/avatar", files={"image": ("a.png", b"12345", "image/png")}).json() == {"size": 5}
     big = client.post("/avatar", files={"image": ("a.png", b"x" * 11, "image/png")})
-    assert big.status_code == 413
-    assert big.json() == {"detail": 'File "a.png" is larger than 10 bytes'}
+    assert big.status_code == 422
+    assert big.json() == {
+        "detail": [
+            {
+                "loc": ["body", "image"],
+                "msg": 'File "a.png" exceeds the maximum size of 10 bytes (11 bytes)',
+                "type": "file_too_large",
+                "ctx": {"max_size": 10, "actual_size": 11},
+            }
+        ]
+    }
     wrong = client.post("/avatar", files={"image": ("a.txt", b"x", "text/plain")})
-    assert wrong.json()["detail"][0]["type"] == "file_type_not_allowed"
+    assert wrong.json()["detail"][0]["type"] == "file_invalid_content_type"
 
 
 def test_malformed_multipart_is_400(api, client_for):
@@ -353,8 +364,13 @@ def test_request_parameter_by_name_and_annotation(api, client_for):
             "client": list(req.client),
         }
 
+    @api.get("/c")
+    async def by_short_name(req):  # the release's other name for an unannotated request
+        return {"path": req.path}
+
     client = client_for(api)
     assert client.get("/a/3").json() == {"path": "/a/3", "params": {"x": "3"}, "x": 3}
+    assert client.get("/c?req=1").json() == {"path": "/c"}
     data = client.get("/b?k=v", headers={"x-test": "yes", "cookie": "c=1"}).json()
     assert data == {
         "method": "GET",
@@ -544,6 +560,12 @@ def test_allowed_types_must_be_a_non_empty_list_of_strings(api, client_for):
         with pytest.raises(ValueError, match="allows no file type"):
             File(allowed_types=empty)
 
+    class ByIndex:  # iterable through __getitem__ only, as iter() allows
+        def __getitem__(self, index):
+            return ["application/pdf"][index]
+
+    assert File(allowed_types=ByIndex()).allowed_types == ["application/pdf"]
+
     @api.post("/pdf")
     async def pdf(f: UploadFile = File(allowed_types=(t for t in ["application/pdf"]))):
         return {"ok": True}
@@ -551,3 +573,33 @@ def test_allowed_types_must_be_a_non_empty_list_of_strings(api, client_for):
     client = client_for(api)
     assert client.post("/pdf", files={"f": ("a.pdf", b"%PDF", "application/pdf")}).status_code == 200
     assert client.post("/pdf", files={"f": ("a.png", b"png", "image/png")}).status_code == 422
+
+
+class _ProfileForm(msgspec.Struct):
+    name: str
+    avatar: Annotated[UploadFile, File(max_size=10, allowed_types=["image/*"])]
+    docs: Annotated[list[UploadFile], File(max_files=2)] = []
+    picture: Annotated[UploadFile, File(min_size=3)] | None = msgspec.field(name="pic", default=None)
+
+
+def test_file_constraints_on_form_struct_fields(api, client_for):
+    @api.post("/profile")
+    async def profile(data: Annotated[_ProfileForm, Form()]):
+        return {"name": data.name, "avatar": data.avatar.size, "docs": len(data.docs)}
+
+    client = client_for(api)
+    ok = client.post("/profile", data={"name": "J"}, files={"avatar": ("a.png", b"12345", "image/png")})
+    assert ok.json() == {"name": "J", "avatar": 5, "docs": 0}
+
+    def error(files):
+        response = client.post("/profile", data={"name": "J"}, files=files)
+        assert response.status_code == 422
+        [only] = response.json()["detail"]
+        return only["loc"], only["type"]
+
+    avatar = ("avatar", ("a.png", b"1", "image/png"))
+    assert error([("avatar", ("a.html", b"<p>", "text/html"))]) == (["body", "avatar"], "file_invalid_content_type")
+    assert error([("avatar", ("a.png", b"x" * 11, "image/png"))]) == (["body", "avatar"], "file_too_large")
+    docs = [("docs", (f"{i}.txt", b"d", "text/plain")) for i in range(3)]
+    assert error([avatar, *docs]) == (["body", "docs"], "file_too_many")
+    assert error([avatar, ("pic", ("p.png", b"12", "image/png"))]) == (["body", "pic"], "file_too_small")

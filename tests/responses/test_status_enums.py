@@ -55,4 +55,6 @@ def test_file_size_as_upload_limit(api, client_for):
 
     client = client_for(api)
     assert client.post("/up", files={"f": ("a", b"x" * 1024, "text/plain")}).json() == {"size": 1024}
-    assert client.post("/up", files={"f": ("a", b"x" * (FileSize.MB_1 + 1), "text/plain")}).status_code == 413
+    too_big = client.post("/up", files={"f": ("a", b"x" * (FileSize.MB_1 + 1), "text/plain")})
+    assert too_big.status_code == 422
+    assert too_big.json()["detail"][0]["type"] == "file_too_large"

@@ -212,7 +212,10 @@ def test_test_client_takes_the_release_options_it_honours():
 
     with TestClient(api, raise_server_exceptions=False, use_http_layer=True) as client:
         assert client.get("/boom").status_code == 500
-    with pytest.raises(TypeError, match=r"raise_server_exceptions=\) can only be False"):
-        TestClient(api, raise_server_exceptions=True)
-    with pytest.raises(TypeError, match=r"static_files_config=\) can only be None"):
-        AsyncTestClient(api, static_files_config={"url_prefix": "/s"})
+    with TestClient(api, raise_server_exceptions=True) as client, pytest.raises(RuntimeError, match="boom"):
+        client.get("/boom")
+    AsyncTestClient(api, static_files_config={"url_prefix": "/s"})
+    with pytest.raises(TypeError, match=r"use_http_layer=\) can only be True"):
+        TestClient(api, use_http_layer=False)
+    with pytest.raises(TypeError, match=r"static_files_config\['cache_control'\] is not supported"):
+        AsyncTestClient(api, static_files_config={"url_prefix": "/s", "cache_control": "public"})

@@ -45,3 +45,22 @@ def test_debug_uses_django_finders(server, debug_server):
         assert client.get("/static/../settings.py").status_code == 404
     with server.client() as client:
         assert client.get("/static/testapp/app.css").status_code == 404
+
+
+def test_static_never_serves_dotfiles_and_forbids_sniffing(tmp_path):
+    from django_bolt import BoltAPI
+    from django_bolt.testing import TestClient
+
+    (tmp_path / "page.html").write_text("<p>ok</p>")
+    (tmp_path / ".env").write_text("SECRET=1")
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / ".hidden").write_text("SECRET=2")
+    client = TestClient(BoltAPI(), static_files_config={"url_prefix": "/static", "directories": [str(tmp_path)]})
+    page = client.get("/static/page.html")
+    # Static files are the project's own: HTML stays inline (only uploads are disarmed).
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["x-content-type-options"] == "nosniff"
+    for path in ("/static/.env", "/static/css/.hidden"):
+        answer = client.get(path)
+        assert answer.status_code == 404
+        assert b"SECRET" not in answer.content

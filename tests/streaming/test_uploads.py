@@ -1,15 +1,19 @@
 """Multipart uploads: spooled to a temporary file above BOLT_MEMORY_SPOOL_THRESHOLD (64 KiB in the
-test settings), removed after the request; File(max_size=) and BOLT_MAX_UPLOAD_SIZE give 413."""
+test settings), removed after the request; File(max_size=) gives the 422 ``file_too_large`` and BOLT_MAX_UPLOAD_SIZE
+a 413, both before the rest of the body is read."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Annotated
 
 import httpx
+import msgspec
 import pytest
 from django.conf import settings
-from django_bolt import BoltAPI
+from django_bolt import BoltAPI, UploadFile
+from django_bolt.params import File, Form
 from django_bolt.testing import TestClient
 
 from tests.testapp import streaming_api
@@ -22,6 +26,16 @@ def _upload(client: httpx.Client, size: int) -> tuple[str, httpx.Response]:
     content = b"PK\x03\x04" + b"z" * (size - 4)
     r = client.post("/streaming/upload", params={"name": name}, files={"file": ("a.zip", content, "application/zip")})
     return name, r
+
+
+def _assert_too_large(body: dict, max_size: int) -> None:
+    """The 422 for a part over File(max_size=): sent once that many bytes are exceeded (the
+    size is what was received then)."""
+    [error] = body["detail"]
+    assert (error["loc"], error["type"]) == (["body", "file"], "file_too_large")
+    assert error["msg"].startswith(f'File "a.zip" exceeds the maximum size of {max_size} bytes (')
+    assert error["ctx"]["max_size"] == max_size
+    assert error["ctx"]["actual_size"] > max_size
 
 
 def _check_spooling(client: httpx.Client) -> None:
@@ -39,15 +53,15 @@ def test_uploads_in_process():
     with TestClient(api) as client:
         _check_spooling(client)
         _, too_big = _upload(client, 2_000_001)  # File(max_size=2_000_000)
-        assert too_big.status_code == 413
-        assert too_big.json() == {"detail": 'File "a.zip" is larger than 2000000 bytes'}
+        assert too_big.status_code == 422
+        _assert_too_large(too_big.json(), 2_000_000)
 
 
 def test_uploads_over_a_socket(start_server):
     server = start_server(BOLT_TEST_MAX_UPLOAD="3000000")
     with server.client() as client:
         _check_spooling(client)
-        assert _upload(client, 2_000_001)[1].status_code == 413
+        assert _upload(client, 2_000_001)[1].status_code == 422
         overall = _upload(client, 3_000_001)[1]  # BOLT_MAX_UPLOAD_SIZE
         assert overall.status_code == 413
         assert "limit" in overall.json()["detail"]
@@ -147,3 +161,43 @@ def test_unterminated_quoted_parameter_is_400(post_raw, disposition):
     status, data = post_raw("/streaming/upload-name", body, headers)
     assert status == 400, data
     assert "quoted" in data["detail"]
+
+
+class _Profile(msgspec.Struct):
+    avatar: UploadFile
+
+
+@pytest.mark.parametrize("size", [10, THRESHOLD * 2], ids=["in-memory", "spooled"])
+def test_uploads_are_closed_once_the_response_exists(size):
+    api = BoltAPI()
+    kept: list[UploadFile] = []
+
+    @api.post("/async")
+    async def read_async(file: Annotated[UploadFile, File()]):
+        kept.append(file)
+        return {"size": len(await file.read())}
+
+    @api.post("/sync")
+    def read_sync(files: Annotated[list[UploadFile], File()]):
+        kept.extend(files)
+        return {"count": len(files)}
+
+    @api.post("/fails")
+    async def fails(file: Annotated[UploadFile, File()]):
+        kept.append(file)
+        raise RuntimeError("after taking the upload")
+
+    @api.post("/struct")
+    async def in_struct(data: Annotated[_Profile, Form()]):
+        kept.append(data.avatar)
+        return {}
+
+    content = b"x" * size
+    with TestClient(api) as client:
+        assert client.post("/async", files={"file": ("a.bin", content)}).json() == {"size": size}
+        two = [("files", ("a.bin", content)), ("files", ("b.bin", content))]
+        assert client.post("/sync", files=two).json() == {"count": 2}
+        assert client.post("/fails", files={"file": ("a.bin", content)}).status_code == 500
+        assert client.post("/struct", files={"avatar": ("a.bin", content)}).status_code == 200
+    assert len(kept) == 5
+    assert all(upload.raw_file.closed for upload in kept)

@@ -125,3 +125,93 @@ async def test_websocket_client_takes_the_same_options(api):
         async with WebSocketTestClient(api, "/ws", headers={"Origin": "https://b.example"}, **allowed):
             pass
     assert info.value.status_code == 403
+
+
+def test_static_files_config_stands_in_for_the_static_settings(api, tmp_path):
+    (tmp_path / "app.js").write_text("console.log(1)")
+    config = {"url_prefix": "/assets", "directories": [str(tmp_path)], "csp_header": None}
+    with TestClient(api, static_files_config=config) as client:
+        served = client.get("/assets/app.js")
+        assert served.status_code == 200
+        assert served.text == "console.log(1)"
+        assert client.get("/assets/missing.js").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("/static", "must be a dict"),
+        ({"url_prefix": "/s", "directories": [], "cache": 1}, "unknown keys"),
+        ({"url_prefix": "/s", "directories": [], "csp_header": "default-src 'self'"}, "csp_header"),
+        ({"url_prefix": "/s", "directories": [], "cache_control": "public"}, "cache_control"),
+        ({"url_prefix": "static", "directories": []}, "url_prefix"),
+        ({"url_prefix": "/s", "directories": "/tmp"}, "list of directories"),
+    ],
+)
+def test_static_files_config_refuses_what_it_cannot_do(api, config, message):
+    with pytest.raises(TypeError, match=message):
+        TestClient(api, static_files_config=config)
+
+
+def test_raise_server_exceptions_re_raises_the_handlers_exception(api):
+    class Boom(Exception):
+        pass
+
+    @api.get("/boom")
+    async def boom():
+        raise Boom("from the handler")
+
+    @api.get("/fine")
+    async def fine():
+        return {"ok": True}
+
+    with TestClient(api, raise_server_exceptions=True) as client:
+        with pytest.raises(Boom, match="from the handler"):
+            client.get("/boom")
+        assert client.get("/fine").json() == {"ok": True}
+    # The default answers as the server does.
+    assert TestClient(api).get("/boom").status_code == 500
+    assert TestClient(api, raise_server_exceptions=False).get("/boom").status_code == 500
+
+
+async def test_async_client_re_raises_too(api):
+    @api.get("/boom")
+    def boom():
+        raise LookupError("sync handler")
+
+    async with AsyncTestClient(api, raise_server_exceptions=True) as client:
+        with pytest.raises(LookupError, match="sync handler"):
+            await client.get("/boom")
+
+
+def test_stream_true_reads_the_body_as_it_is_produced(api):
+    from django_bolt.responses import StreamingResponse
+
+    @api.get("/lines")
+    async def lines():
+        def generate():
+            for i in range(5):
+                yield f"line-{i}\n"
+
+        return StreamingResponse(generate(), media_type="text/plain")
+
+    client = TestClient(api)
+    response = client.get("/lines", stream=True)
+    assert response.status_code == 200
+    chunks = list(response.iter_content(chunk_size=4))
+    assert chunks[0] == b"line" and all(len(c) == 4 for c in chunks[:-1])
+    assert b"".join(chunks) == b"".join(f"line-{i}\n".encode() for i in range(5))
+    decoded = client.get("/lines", stream=True).iter_content(chunk_size=3, decode_unicode=True)
+    assert "".join(decoded).endswith("line-4\n")
+
+    text = client.get("/lines", stream=True)
+    assert list(text.iter_lines()) == [f"line-{i}" for i in range(5)]
+    whole = client.post("/lines", stream=True)  # any method takes stream=
+    assert whole.status_code == 405
+    assert "detail" in whole.json()  # content/json() read the rest when first asked
+
+
+def test_use_http_layer_can_only_be_true(api):
+    TestClient(api, use_http_layer=True)
+    with pytest.raises(TypeError, match="use_http_layer"):
+        TestClient(api, use_http_layer=False)

@@ -104,3 +104,12 @@ def test_the_module_reads_the_discovered_api() -> None:
         patterns = importlib.reload(bolt_urls).urlpatterns
     importlib.reload(bolt_urls)
     assert reverse("users:detail", urlconf=_conf(patterns), kwargs={"user_id": 1}) == "/users/1"
+
+
+def test_the_release_name_of_the_route_converter() -> None:
+    from django_bolt.urls import _to_django_route, django_route
+
+    assert _to_django_route is django_route
+    assert _to_django_route("/files/{*rest}") == "files/<path:rest>"
+    assert _to_django_route("/files/{p:path}") == "files/<path:p>"
+    assert _to_django_route("/items/{id:int}") == "items/<id>"

@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 
 from .. import _core
+from .._runtime import unhandled_exception_sinks
 from ..api import BoltAPI
 from .shared_db import test_connections_shared
+from .streamed import send_streamed
 
 _CLIENT = ("127.0.0.1", 50000)
 
@@ -44,11 +46,23 @@ class _AsyncChunks(httpx.AsyncByteStream):
         await asyncio.get_running_loop().run_in_executor(None, self._stream.close)
 
 
-def _call(app: _core.App, request: httpx.Request, asynchronous: bool = False) -> httpx.Response:
+def _call(
+    app: _core.App, request: httpx.Request, asynchronous: bool = False, raise_server_exceptions: bool = False
+) -> httpx.Response:
     body = request.read()
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
     path = request.url.raw_path.decode("ascii")
-    status, out_headers, content = _core.test_request(app, request.method, path, headers, body, _CLIENT)
+    if not raise_server_exceptions:
+        status, out_headers, content = _core.test_request(app, request.method, path, headers, body, _CLIENT)
+        return _response(request, status, out_headers, content, asynchronous)
+    raised: list[BaseException] = []
+    unhandled_exception_sinks.append(raised)
+    try:
+        status, out_headers, content = _core.test_request(app, request.method, path, headers, body, _CLIENT)
+    finally:
+        unhandled_exception_sinks[:] = [sink for sink in unhandled_exception_sinks if sink is not raised]
+    if raised:
+        raise raised[0]
     return _response(request, status, out_headers, content, asynchronous)
 
 
@@ -62,39 +76,73 @@ def _response(
 
 
 class _Transport(httpx.BaseTransport):
-    def __init__(self, app: _core.App, share_db: bool = True) -> None:
+    def __init__(self, app: _core.App, share_db: bool = True, raise_server_exceptions: bool = False) -> None:
         self.app = app
         self.share_db = share_db
+        self.raise_server_exceptions = raise_server_exceptions
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not self.share_db:
-            return _call(self.app, request)
+            return _call(self.app, request, False, self.raise_server_exceptions)
         with test_connections_shared():
-            return _call(self.app, request)
+            return _call(self.app, request, False, self.raise_server_exceptions)
 
 
 class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: _core.App, share_db: bool = True) -> None:
+    def __init__(self, app: _core.App, share_db: bool = True, raise_server_exceptions: bool = False) -> None:
         self.app = app
         self.share_db = share_db
+        self.raise_server_exceptions = raise_server_exceptions
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
         loop = asyncio.get_running_loop()
         if not self.share_db:
-            return await loop.run_in_executor(None, _call, self.app, request, True)
+            return await loop.run_in_executor(None, _call, self.app, request, True, self.raise_server_exceptions)
         with test_connections_shared():  # entered here: the test's connections are this thread's
-            return await loop.run_in_executor(None, _call, self.app, request, True)
+            return await loop.run_in_executor(None, _call, self.app, request, True, self.raise_server_exceptions)
 
 
-def _app_of(api: BoltAPI | _core.App, cors_allowed_origins: Any = None, read_django_settings: bool = True) -> _core.App:
+#: The keys of the release's ``static_files_config``.
+_STATIC_CONFIG_KEYS = ("url_prefix", "directories", "csp_header", "cache_control")
+
+
+def _static_overrides(static_files_config: Any) -> dict[str, Any]:
+    """``static_files_config={"url_prefix": "/static", "directories": [...]}`` as config fields:
+    these directories in place of ``STATIC_ROOT``/``STATICFILES_DIRS``."""
+    if not isinstance(static_files_config, dict):
+        raise TypeError(f"static_files_config must be a dict, got {type(static_files_config).__name__}")
+    unknown = sorted(set(static_files_config) - set(_STATIC_CONFIG_KEYS))
+    if unknown:
+        raise TypeError(f"static_files_config: unknown keys {unknown}; known: {list(_STATIC_CONFIG_KEYS)}")
+    for key in ("csp_header", "cache_control"):
+        if static_files_config.get(key) is not None:
+            raise TypeError(f"static_files_config[{key!r}] is not supported here; it can only be None")
+    prefix = static_files_config.get("url_prefix")
+    if not isinstance(prefix, str) or not prefix.startswith("/") or not prefix.strip("/"):
+        raise TypeError(f"static_files_config['url_prefix'] must be a path like '/static', got {prefix!r}")
+    directories = static_files_config.get("directories") or ()
+    if isinstance(directories, (str, bytes)):
+        raise TypeError("static_files_config['directories'] must be a list of directories, not one string")
+    return {"static_url": prefix, "static_root": None, "staticfiles_dirs": tuple(str(d) for d in directories)}
+
+
+def _app_of(
+    api: BoltAPI | _core.App,
+    cors_allowed_origins: Any = None,
+    read_django_settings: bool = True,
+    static_files_config: Any = None,
+) -> _core.App:
     """The compiled app. The release's client options: ``cors_allowed_origins`` stands in for
     ``CORS_ALLOWED_ORIGINS``; ``read_django_settings=False`` leaves out the project's CORS and
-    static-file settings (the rest, ALLOWED_HOSTS and limits included, still apply)."""
-    if cors_allowed_origins is None and read_django_settings:
+    static-file settings (the rest, ALLOWED_HOSTS and limits included, still apply);
+    ``static_files_config`` stands in for the static-file settings."""
+    if cors_allowed_origins is None and read_django_settings and static_files_config is None:
         return api if isinstance(api, _core.App) else api.compile()
     if isinstance(api, _core.App):
-        raise TypeError("cors_allowed_origins=/read_django_settings=False need the BoltAPI, not a compiled app")
+        raise TypeError(
+            "cors_allowed_origins=/read_django_settings=False/static_files_config= need the BoltAPI, not a compiled app"
+        )
     import dataclasses  # noqa: PLC0415
 
     from ..conf import BoltConfig  # noqa: PLC0415
@@ -109,15 +157,15 @@ def _app_of(api: BoltAPI | _core.App, cors_allowed_origins: Any = None, read_dja
             and not (origins is not None and f.name == "cors_allowed_origins")
         }
         config = config.replace(**unset)
+    if static_files_config is not None:
+        config = config.replace(**_static_overrides(static_files_config))
     return api.compile(config)
 
 
 #: The release's client options: the value each one may take here (our client's behaviour), and
 #: why another value is refused instead of ignored.
 _RELEASE_OPTIONS: dict[str, tuple[Any, str]] = {
-    "raise_server_exceptions": (False, "a handler's exception is answered as the server answers it (500)"),
     "use_http_layer": (True, "requests always go through the Rust HTTP pipeline"),
-    "static_files_config": (None, "set STATIC_URL/STATIC_ROOT (override_settings) instead"),
 }
 
 
@@ -126,6 +174,22 @@ def _release_options(kwargs: dict[str, Any]) -> None:
     for name, (allowed, reason) in _RELEASE_OPTIONS.items():
         if name in kwargs and kwargs.pop(name) != allowed:
             raise TypeError(f"TestClient({name}=) can only be {allowed!r} here: {reason}")
+
+
+def _client_options(api: BoltAPI | _core.App, kwargs: dict[str, Any]) -> tuple[_core.App, bool, bool]:
+    """Takes the options of ours and of the release out of ``kwargs`` (the rest go to httpx):
+    the compiled app, ``share_db_connection`` and ``raise_server_exceptions``."""
+    app = _app_of(
+        api,
+        kwargs.pop("cors_allowed_origins", None),
+        kwargs.pop("read_django_settings", True),
+        kwargs.pop("static_files_config", None),
+    )
+    share_db = bool(kwargs.pop("share_db_connection", True))
+    raise_exceptions = bool(kwargs.pop("raise_server_exceptions", False))
+    _release_options(kwargs)
+    kwargs.setdefault("follow_redirects", False)
+    return app, share_db, raise_exceptions
 
 
 def _lifespans(api: BoltAPI | _core.App) -> list[tuple[BoltAPI, Any]]:
@@ -139,6 +203,17 @@ def _bolt_loop() -> asyncio.AbstractEventLoop:
     return event_loop(BoltConfig.from_settings().event_loop)
 
 
+def _method_with_stream(method: str) -> Any:
+    """``client.get(url, stream=False, **httpx options)`` and the other methods: httpx's, with the
+    release's ``stream=`` passed on to ``TestClient.request``."""
+
+    def send(self: TestClient, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        return self.request(method, url, stream=stream, **kwargs)
+
+    send.__name__ = send.__qualname__ = method.lower()
+    return send
+
+
 class TestClient(httpx.Client):
     """``TestClient(api)``: ``client.get("/items/1", params=..., headers=...)`` and so on.
 
@@ -148,13 +223,24 @@ class TestClient(httpx.Client):
     __test__ = False  # not a pytest test class
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
-        app = _app_of(api, kwargs.pop("cors_allowed_origins", None), kwargs.pop("read_django_settings", True))
-        share_db = bool(kwargs.pop("share_db_connection", True))
-        _release_options(kwargs)
-        kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=_Transport(app, share_db), base_url=base_url, **kwargs)
+        app, share_db, raise_exceptions = _client_options(api, kwargs)
+        super().__init__(transport=_Transport(app, share_db, raise_exceptions), base_url=base_url, **kwargs)
         self._lifespans = _lifespans(api)
         self._lifespan_stack: Any = None
+
+    def request(self, method: str, url: Any, *, stream: bool = False, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        """``stream=True``: the body is left unread, to iterate as it arrives (``iter_content``)."""
+        if stream:
+            return send_streamed(self, method, url, **kwargs)
+        return super().request(method, url, **kwargs)
+
+    get = _method_with_stream("GET")
+    head = _method_with_stream("HEAD")
+    options = _method_with_stream("OPTIONS")
+    post = _method_with_stream("POST")
+    put = _method_with_stream("PUT")
+    patch = _method_with_stream("PATCH")
+    delete = _method_with_stream("DELETE")
 
     def __enter__(self) -> TestClient:
         super().__enter__()
@@ -185,11 +271,8 @@ class AsyncTestClient(httpx.AsyncClient):
     __test__ = False
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
-        app = _app_of(api, kwargs.pop("cors_allowed_origins", None), kwargs.pop("read_django_settings", True))
-        share_db = bool(kwargs.pop("share_db_connection", True))
-        _release_options(kwargs)
-        kwargs.setdefault("follow_redirects", False)
-        super().__init__(transport=_AsyncTransport(app, share_db), base_url=base_url, **kwargs)
+        app, share_db, raise_exceptions = _client_options(api, kwargs)
+        super().__init__(transport=_AsyncTransport(app, share_db, raise_exceptions), base_url=base_url, **kwargs)
         self._lifespans = _lifespans(api)
         self._lifespan_stack: Any = None
 

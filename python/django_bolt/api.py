@@ -7,7 +7,7 @@ from typing import Any
 
 from . import _core
 from ._chain import build_chain, dependency_stage
-from ._compile import compile_handler, never_suspends, response_shaper
+from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper
 from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -258,6 +258,7 @@ class BoltAPI(RouteCollection):
             compiled = compile_websocket(route.handler, path, where)
         else:
             compiled = compile_handler(route.handler, path, where)
+            refuse_body_parameters(route.method, compiled, where)
         route = route.with_defaults(self.auth, self.guards)
         auth, stages = None, []
         if not route.fixed:

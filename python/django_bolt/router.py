@@ -7,6 +7,8 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from ._compile import check_bodyless_route
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "QUERY")
@@ -190,6 +192,7 @@ class RouteCollection:
                 method = method.upper()
                 if method not in HTTP_METHODS:
                     raise ValueError(f"unsupported HTTP method {method!r}")
+                check_bodyless_route(method, path, handler)
                 self._add(
                     method,
                     path,

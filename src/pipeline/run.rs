@@ -207,6 +207,34 @@ pub(crate) fn call_handler<'py>(
                     Err(e) => return Err(fail(e)),
                 }
             }
+            Slot::Model(values) => {
+                let decoder = match &spec.decoder {
+                    Some(d) => d.bind(py),
+                    None => return Err(Response::detail(500, "Internal Server Error")),
+                };
+                let present = PyDict::new(py);
+                for (i, v) in &values {
+                    present
+                        .set_item(
+                            &spec.fields[*i].name,
+                            to_py(py, &app.refs, v).map_err(fail)?,
+                        )
+                        .map_err(fail)?;
+                }
+                match decoder.call1((present,)) {
+                    Ok(v) => v,
+                    Err(e) if e.is_instance(py, app.refs.validation_error.bind(py)) => {
+                        let listed = e
+                            .value(py)
+                            .getattr("errors")
+                            .and_then(|l| errors_from_python(&l))
+                            .map_err(fail)?;
+                        errors.extend(listed);
+                        py.None().into_bound(py)
+                    }
+                    Err(e) => return Err(fail(e)),
+                }
+            }
             Slot::Files(files) => {
                 let objs = files
                     .iter()

@@ -310,22 +310,12 @@ impl PyRequest {
         }
     }
 
+    /// As Django's (`django_bolt._request_extras.build_absolute_uri`).
     #[pyo3(signature = (location=None))]
-    fn build_absolute_uri(&self, location: Option<&str>) -> String {
-        let host = self.req.header("host").unwrap_or("localhost");
-        let base = format!("{}://{}", self.req.scheme, host);
-        match location {
-            Some(loc) if loc.contains("://") => loc.to_owned(),
-            Some(loc) if loc.starts_with('/') => format!("{base}{loc}"),
-            Some(loc) => {
-                let dir = match self.req.path.rfind('/') {
-                    Some(i) => &self.req.path[..=i],
-                    None => "/",
-                };
-                format!("{base}{dir}{loc}")
-            }
-            None => format!("{base}{}", self.get_full_path()),
-        }
+    fn build_absolute_uri(slf: &Bound<'_, Self>, location: Option<&str>) -> PyResult<String> {
+        extras(slf.py(), "build_absolute_uri")?
+            .call1((slf, location))?
+            .extract()
     }
 
     #[pyo3(signature = (key, default=None))]

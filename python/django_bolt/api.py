@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,7 @@ class BoltAPI(RouteCollection):
         validate_response: bool = True,
         error_formatter: Callable[..., Any] | None = None,
         namespace: str | None = None,
+        include_in_schema: bool | None = None,
     ) -> None:
         if trailing_slash not in _TRAILING_SLASH:
             raise ValueError(f"trailing_slash must be one of {_TRAILING_SLASH}, not {trailing_slash!r}")
@@ -65,6 +67,9 @@ class BoltAPI(RouteCollection):
         self.enable_logging = bool(enable_logging)
         self.logging_config = None
         self.validate_response = validate_response
+        #: Whether routes that do not say are in the OpenAPI document (None: as the API this one is
+        #: mounted in says; shown by default).
+        self.include_in_schema = include_in_schema
         #: ``(prefix, api)`` of every ``mount()``, for the OpenAPI generator (their openapi_config).
         self.mounts: list[tuple[str, BoltAPI]] = []
         if compression is not None and compression is not False and not isinstance(compression, CompressionConfig):
@@ -118,6 +123,8 @@ class BoltAPI(RouteCollection):
         for route in api.routes:
             route = route.with_defaults(api.auth, api.guards, validate_response=api.validate_response)
             route = route.with_middleware(api.middleware)
+            if route.include_in_schema is None and api.include_in_schema is not None:
+                route = dataclasses.replace(route, include_in_schema=api.include_in_schema)
             self.routes.append(route.with_prefix(under).within_namespace(api.namespace))
         for mounted in api.asgi_mounts:
             self._add_asgi_mount(mounted.moved_under(under))
@@ -260,6 +267,8 @@ class BoltAPI(RouteCollection):
             compiled = compile_handler(route.handler, path, where)
             refuse_body_parameters(route.method, compiled, where)
         route = route.with_defaults(self.auth, self.guards)
+        if route.include_in_schema is None and self.include_in_schema is not None:
+            route = dataclasses.replace(route, include_in_schema=self.include_in_schema)
         auth, stages = None, []
         if not route.fixed:
             auth, stages = compile_route_auth(

@@ -31,7 +31,8 @@ class RouteOptions:
     tags: list[str] | None = None
     summary: str | None = None
     description: str | None = None
-    include_in_schema: bool = True
+    #: None: as the API that serves the route says (``BoltAPI(include_in_schema=)``, default shown).
+    include_in_schema: bool | None = None
 
     @classmethod
     def pick(cls, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +179,7 @@ class RouteCollection:
         tags: list[str] | None = None,
         summary: str | None = None,
         description: str | None = None,
-        include_in_schema: bool = True,
+        include_in_schema: bool | None = None,
         response_class: Any = None,
         validate_response: bool | None = None,
     ) -> Callable[[F], F]:
@@ -263,7 +264,7 @@ class RouteCollection:
         tags: list[str] | None = None,
         summary: str | None = None,
         description: str | None = None,
-        include_in_schema: bool = True,
+        include_in_schema: bool | None = None,
     ) -> Callable[[F], F]:
         """A WebSocket endpoint: ``async def handler(websocket: WebSocket, ...)``. Other
         parameters (path, query, headers, cookies, ``Depends``) work as on HTTP routes."""

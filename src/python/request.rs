@@ -322,6 +322,10 @@ impl PyRequest {
     fn get(slf: &Bound<'_, Self>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match Self::lookup(slf, key)? {
+            // No auth context (unauthenticated): the default, as for a missing key.
+            Some(v) if matches!(key, "auth" | "context") && !v.bind(py).is_truthy()? => {
+                Ok(default.unwrap_or_else(|| py.None()))
+            }
             Some(v) => Ok(v),
             None => Ok(default.unwrap_or_else(|| py.None())),
         }
@@ -399,6 +403,9 @@ impl PyRequest {
         ];
         if KEYS.contains(&key) {
             Ok(Some(slf.getattr(key)?.unbind()))
+        } else if key == "auth" {
+            // The release's name for the auth context.
+            Ok(Some(slf.getattr("context")?.unbind()))
         } else {
             Ok(None)
         }

@@ -498,7 +498,7 @@ class SchemaGenerator:
         pending: list[tuple[RouteEntry, dict[str, Any]]] = []
         for entry in entries:
             route = entry.route
-            if route.fixed or entry.record["kind"] != "http" or not route.include_in_schema:
+            if route.fixed or entry.record["kind"] != "http" or route.include_in_schema is False:
                 continue
             if route.method not in _OPENAPI_METHODS:
                 continue  # QUERY: OpenAPI 3.1 has no such operation (3.2 adds it)

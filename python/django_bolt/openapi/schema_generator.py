@@ -321,6 +321,9 @@ class SchemaGenerator:
                     properties[key]["maxItems"] = p["max_files"]
             else:
                 properties[key] = self.param_schema(p, docs[p["name"]].base)
+                marker = docs[p["name"]].marker
+                if marker is not None and marker.description:
+                    properties[key]["description"] = marker.description
             if p.get("required", "default" not in p):
                 names.append(key)
         schema = self._object(properties, names) if properties else {}

@@ -558,4 +558,3 @@ def check_bodyless_route(method: str, path: str, fn: Callable[..., Any]) -> None
     except Exception:  # noqa: BLE001 - reported, with the route, when the API is compiled
         return
     refuse_body_parameters(method, compiled, where)
-

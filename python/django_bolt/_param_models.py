@@ -14,7 +14,6 @@ from typing import Any
 
 import msgspec
 
-from ._schema import ParamRecord
 from .exceptions import RequestValidationError
 
 

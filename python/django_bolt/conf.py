@@ -205,7 +205,8 @@ class BoltConfig:
         """Reads Django settings; ``overrides`` (runbolt flags) win where they are not None."""
         from django.conf import settings
 
-        values: dict[str, Any] = {"debug": to_debug(getattr(settings, "DEBUG", False)) if settings.configured else False}
+        debug = to_debug(getattr(settings, "DEBUG", False)) if settings.configured else False
+        values: dict[str, Any] = {"debug": debug}
         for field, setting in SETTING_NAMES.items():
             if not settings.configured:
                 break

@@ -802,4 +802,3 @@ def _simple_params(entry: RouteEntry) -> list[tuple[ParamRecord, Any]]:
             base, _extras, _optional = _parse_annotation(hints.get(field["name"], Any))
             out.append((field, ParamDoc(base, None)))
     return out
-

@@ -22,6 +22,7 @@ from typing import Any, Union
 import msgspec
 
 from ._chain import DependencyPlan, compile_dependency
+from ._param_models import ModelField, model_decoder, model_fields, wire_key
 from ._schema import ParamRecord
 from .exceptions import RequestValidationError, ResponseValidationError
 from .params import _UNSET, Body, Depends, File, Header, Param
@@ -360,6 +361,7 @@ def compile_param(
         spec["default"] = default
     elif optional:
         spec["default"] = None
+    # The release takes an unannotated ``request`` or ``req`` as the request.
     if _is_request_type(base) or (name in ("request", "req") and base in (Any, inspect.Parameter.empty)):
         return {"name": name, "source": "request", "required": False}
     if marker is not None:
@@ -407,6 +409,12 @@ def compile_param(
         _refuse_value_constraints(marker, name, "a form model (constrain its fields)", where)
         spec.update(source="form_model", kind="any", decoder=form_model_decoder(base))
         return spec
+    if source in ("query", "header", "cookie") and _is_model(base):
+        _refuse_value_constraints(marker, name, f"a {source} model (constrain its fields)", where)
+        convert_underscores = not isinstance(marker, Header) or marker.convert_underscores
+        fields = [_model_field_record(f, source, convert_underscores, where, name) for f in model_fields(base)]
+        spec.update(source=source, kind="any", fields=fields, decoder=model_decoder(base, source), required=False)
+        return spec
     item = _list_item(base)
     kind = _simple_kind(item if item is not None else base)
     if kind is None:
@@ -418,6 +426,32 @@ def compile_param(
     if choices is not None:
         spec["choices"] = choices
     return spec
+
+
+def _model_field_record(
+    field: ModelField, source: str, convert_underscores: bool, where: str, param: str
+) -> ParamRecord:
+    """A field of a query/header/cookie model, coerced by Rust like a simple parameter."""
+    base, _extras, _optional = _parse_annotation(field.annotation)
+    item = _list_item(base)
+    kind = _simple_kind(item if item is not None else base)
+    if kind is None:
+        raise RouteDefinitionError(
+            f"{where}: parameter {param!r}: field {field.name!r} of type {field.annotation!r} "
+            f"cannot be read from the {source}"
+        )
+    record: ParamRecord = {
+        "name": field.name,
+        "source": source,
+        "key": wire_key(field, source, convert_underscores),
+        "kind": kind,
+        "is_list": item is not None,
+        "required": field.required,
+    }
+    choices = string_choices(item if item is not None else base)
+    if choices is not None:
+        record["choices"] = choices
+    return record
 
 
 def string_choices(tp: Any) -> list[str] | None:
@@ -516,3 +550,35 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
         for p in params:
             p["keyword_only"] = True
     return CompiledHandler(fn, is_async, params, dependencies, docs)
+
+
+#: Methods whose requests carry no body a handler could read (HEAD mirrors GET; OPTIONS asks
+#: what the server allows).
+BODYLESS_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+_BODY_SOURCES = frozenset({"body", "form", "form_model", "file"})
+
+
+def refuse_body_parameters(method: str, compiled: CompiledHandler, where: str) -> None:
+    """A HEAD or OPTIONS handler reading a body is a mistake (the release refuses it too)."""
+    if method in BODYLESS_METHODS:
+        names = [p["name"] for p in compiled.params if p["source"] in _BODY_SOURCES]
+        if names:
+            raise RouteDefinitionError(
+                f"{where}: a {method} handler cannot have body parameters ({', '.join(names)}); "
+                "use POST/PUT/PATCH, or Query() for query parameters"
+            )
+
+
+def check_bodyless_route(method: str, path: str, fn: Callable[..., Any]) -> None:
+    """The same check when the route is declared (as the release does), so the error points at
+    the decorator; a handler that cannot be compiled yet (a forward reference) is checked when
+    the API is compiled."""
+    if method not in BODYLESS_METHODS:
+        return
+    where = f"{method} {path} ({getattr(fn, '__qualname__', fn)!r})"
+    try:
+        compiled = compile_handler(fn, path, where)
+    except Exception:  # noqa: BLE001 - reported, with the route, when the API is compiled
+        return
+    refuse_body_parameters(method, compiled, where)

@@ -36,7 +36,8 @@ def build_meta(request: Any) -> dict[str, Any]:
         "SERVER_PORT": server_port,
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": client[0] if client else "127.0.0.1",
-        "REMOTE_HOST": "",
+        # RFC 3875: the address when the client's host name is not looked up.
+        "REMOTE_HOST": client[0] if client else "127.0.0.1",
         "wsgi.url_scheme": scheme,
     }
     if client:
@@ -45,6 +46,55 @@ def build_meta(request: Any) -> dict[str, Any]:
         key = _UNPREFIXED.get(name) or "HTTP_" + name.upper().replace("-", "_")
         meta[key] = value
     return meta
+
+
+def _scheme(request: Any) -> str:
+    """Django's ``request.scheme``: ``SECURE_PROXY_SSL_HEADER`` when set and sent, else the
+    connection's (``https`` behind a trusted proxy that says so, see ``BOLT_TRUSTED_PROXIES``)."""
+    from django.conf import settings
+
+    proxy_header = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if proxy_header:
+        meta_key, secure_value = proxy_header
+        sent = request.META.get(meta_key)
+        if sent is not None:
+            return "https" if sent.split(",", 1)[0].strip() == secure_value else "http"
+    return request.scheme
+
+
+def build_absolute_uri(request: Any, location: str | None) -> str:
+    """As Django's ``HttpRequest.build_absolute_uri``: ``location`` is joined to the request's
+    URL as a browser would (relative paths, ``../``, ``?query``, ``//host/...``), and the result
+    is percent-encoded (``iri_to_uri``). The host was checked against ``ALLOWED_HOSTS`` before
+    the request was routed."""
+    from urllib.parse import urljoin, urlsplit
+
+    from django.utils.encoding import iri_to_uri
+
+    if location is None:
+        full_path = request.get_full_path()
+        return iri_to_uri(f"{_scheme(request)}://{_host(request)}{full_path}")
+    location = str(location)
+    parts = urlsplit(location)
+    if parts.scheme and parts.netloc:
+        return iri_to_uri(location)
+    base = f"{_scheme(request)}://{_host(request)}"
+    # A plain absolute path is appended as it is (no dot segments to resolve); everything else
+    # (relative, "?q", "//other-host/...") is resolved against the request URL.
+    plain_path = parts.path.startswith("/") and "/./" not in parts.path and "/../" not in parts.path
+    if not parts.scheme and not parts.netloc and plain_path:
+        return iri_to_uri(base + location)
+    return iri_to_uri(urljoin(base + request.path, location))
+
+
+def _host(request: Any) -> str:
+    host = request.headers.get("host")
+    if host:
+        return host
+    meta = request.META
+    port = meta["SERVER_PORT"]
+    default = "443" if request.scheme == "https" else "80"
+    return meta["SERVER_NAME"] if port == default else f"{meta['SERVER_NAME']}:{port}"
 
 
 def parse_form(request: Any) -> tuple[Any, Any]:

@@ -19,7 +19,7 @@ import msgspec
 
 from . import _json, db
 from ._schema import LockedLoopRecord, RuntimeRecord
-from .exceptions import HTTPException, RequestValidationError
+from .exceptions import HTTPException, RequestValidationError, ResponseValidationError
 from .request import UploadFile
 from .responses import Response, StreamingResponse, _FileBase
 from .serializers.base import Serializer, serializer_output
@@ -229,6 +229,14 @@ def error_body(exc: BaseException, tb: Any, debug: bool) -> bytes:
         exc = exc.with_traceback(tb)
     for sink in unhandled_exception_sinks:
         sink.append(exc)
+    if isinstance(exc, ResponseValidationError):
+        # A handler bug, not the client's: said as such (as the release does); which fields
+        # failed only in DEBUG, as they describe the server's data.
+        logger.error("Response validation error: %s", exc.errors, exc_info=(type(exc), exc, exc.__traceback__))
+        body: dict[str, Any] = {"detail": "Response validation error"}
+        if debug:
+            body["validation_errors"] = list(exc.errors)
+        return msgspec.json.encode(body)
     logger.error("Unhandled exception in handler", exc_info=(type(exc), exc, exc.__traceback__))
     if not debug:
         return b'{"detail":"Internal Server Error"}'

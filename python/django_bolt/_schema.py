@@ -76,6 +76,9 @@ class ParamRecord(_ParamRequired, total=False):
     min_size: int
     allowed_types: list[str]
     max_files: int
+    #: A query/header/cookie model: one record per field, coerced like simple parameters; the
+    #: ``decoder`` builds the model from ``{field name: value}`` of the present fields.
+    fields: list[ParamRecord]
 
 
 class AuthRecord(TypedDict):

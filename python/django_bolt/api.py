@@ -8,7 +8,7 @@ from typing import Any
 
 from . import _core
 from ._chain import build_chain, dependency_stage
-from ._compile import compile_handler, never_suspends, response_shaper
+from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper
 from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -49,6 +49,7 @@ class BoltAPI(RouteCollection):
         validate_response: bool = True,
         error_formatter: Callable[..., Any] | None = None,
         namespace: str | None = None,
+        include_in_schema: bool | None = None,
     ) -> None:
         if trailing_slash not in _TRAILING_SLASH:
             raise ValueError(f"trailing_slash must be one of {_TRAILING_SLASH}, not {trailing_slash!r}")
@@ -79,6 +80,9 @@ class BoltAPI(RouteCollection):
         #: ``fn(error, request) -> Response`` for every error answer the framework makes
         #: (``django_bolt.error_formatter``); one per server.
         self.error_formatter = check_formatter(error_formatter)
+        #: Whether routes that do not say are in the OpenAPI document (None: as the API this one is
+        #: mounted in says; shown by default).
+        self.include_in_schema = include_in_schema
         #: ``(prefix, api)`` of every ``mount()``, for the OpenAPI generator (their openapi_config).
         self.mounts: list[tuple[str, BoltAPI]] = []
         if compression is not None and compression is not False and not isinstance(compression, CompressionConfig):
@@ -134,6 +138,8 @@ class BoltAPI(RouteCollection):
             route = route.with_middleware(api.middleware)
             if route.request_logger is None and api._logging_middleware is not None:
                 route = dataclasses.replace(route, request_logger=api._logging_middleware)
+            if route.include_in_schema is None and api.include_in_schema is not None:
+                route = dataclasses.replace(route, include_in_schema=api.include_in_schema)
             self.routes.append(route.with_prefix(under).within_namespace(api.namespace))
         for mounted in api.asgi_mounts:
             self._add_asgi_mount(mounted.moved_under(under))
@@ -287,7 +293,10 @@ class BoltAPI(RouteCollection):
             compiled = compile_websocket(route.handler, path, where)
         else:
             compiled = compile_handler(route.handler, path, where)
+            refuse_body_parameters(route.method, compiled, where)
         route = route.with_defaults(self.auth, self.guards)
+        if route.include_in_schema is None and self.include_in_schema is not None:
+            route = dataclasses.replace(route, include_in_schema=self.include_in_schema)
         auth, stages = None, []
         if not route.fixed:
             auth, stages = compile_route_auth(

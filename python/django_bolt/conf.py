@@ -9,6 +9,16 @@ import dataclasses
 from typing import Any
 
 from ._schema import CorsRecord, ServerConfigRecord
+from ._setting_types import (
+    SettingError,
+    is_missing,
+    read_setting,
+    to_bool,
+    to_debug,
+    to_int,
+    to_seconds,
+    to_str_tuple,
+)
 
 #: Setting name for each field that has one.
 SETTING_NAMES: dict[str, str] = {
@@ -76,6 +86,9 @@ SETTING_ALIASES: dict[str, str] = {
     "ws_ping_interval": "BOLT_WS_HEARTBEAT_INTERVAL",
     "ws_ping_timeout": "BOLT_WS_CLIENT_TIMEOUT",
 }
+
+#: Largest accepted value of int settings that have one (the others: 0 or more).
+_INT_MAXIMUM: dict[str, int] = {"port": 65535, "cors_preflight_max_age": 4294967295}
 
 _CORS_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT")
 _CORS_HEADERS = ("accept", "authorization", "content-type", "user-agent", "x-csrftoken", "x-requested-with")
@@ -192,12 +205,16 @@ class BoltConfig:
         """Reads Django settings; ``overrides`` (runbolt flags) win where they are not None."""
         from django.conf import settings
 
-        values: dict[str, Any] = {"debug": bool(getattr(settings, "DEBUG", False)) if settings.configured else False}
+        debug = to_debug(getattr(settings, "DEBUG", False)) if settings.configured else False
+        values: dict[str, Any] = {"debug": debug}
         for field, setting in SETTING_NAMES.items():
-            if settings.configured and hasattr(settings, setting):
-                values[field] = getattr(settings, setting)
-            elif settings.configured and hasattr(settings, SETTING_ALIASES.get(field, "")):
-                values[field] = getattr(settings, SETTING_ALIASES[field])
+            if not settings.configured:
+                break
+            value = read_setting(settings, setting)
+            if is_missing(value) and field in SETTING_ALIASES:
+                value = read_setting(settings, SETTING_ALIASES[field])
+            if not is_missing(value):
+                values[field] = value
         if settings.configured and values["debug"]:
             values["static_finders"] = "django.contrib.staticfiles" in getattr(settings, "INSTALLED_APPS", ())
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -214,6 +231,7 @@ class BoltConfig:
                 continue
             raw = values[field.name]
             default = field.default
+            name = SETTING_NAMES.get(field.name, field.name)
             try:
                 if field.name in ("authentication_classes", "default_permission_classes"):
                     # Objects (backend/guard instances, classes or dotted paths), not strings.
@@ -222,7 +240,7 @@ class BoltConfig:
                     # ("prefix", path) entries are found by Django's finders in DEBUG only.
                     converted[field.name] = tuple(str(x) for x in raw or () if not isinstance(x, (tuple, list)))
                 elif isinstance(default, tuple):
-                    converted[field.name] = (raw,) if isinstance(raw, str) else tuple(str(x) for x in raw or ())
+                    converted[field.name] = to_str_tuple(name, raw)
                 elif field.name in ("api", "rate_limit_redis_url"):
                     converted[field.name] = raw or None
                 elif field.name == "allowed_hosts":
@@ -231,20 +249,27 @@ class BoltConfig:
                     converted[field.name] = None if raw is None else _paths(raw)
                 elif field.name in ("static_url", "static_root", "media_url", "media_root"):
                     converted[field.name] = str(raw) if raw else None
+                elif field.name == "debug":
+                    converted[field.name] = to_debug(raw)
                 elif isinstance(default, bool):
-                    converted[field.name] = _to_bool(raw)
+                    converted[field.name] = to_bool(name, raw)
+                elif isinstance(default, int):
+                    converted[field.name] = to_int(name, raw, maximum=_INT_MAXIMUM.get(field.name))
+                elif isinstance(default, float):
+                    converted[field.name] = to_seconds(name, raw)
                 else:
                     converted[field.name] = type(default)(raw)
+            except SettingError:
+                raise
             except (TypeError, ValueError) as exc:
-                name = SETTING_NAMES.get(field.name, field.name)
-                raise ValueError(f"{name}: invalid value {raw!r} ({exc})") from None
+                raise SettingError(f"{name}: invalid value {raw!r} ({exc})") from None
         config = cls(**converted)
         config.validate()
         return config
 
     def validate(self) -> None:
         if self.event_loop not in ("auto", "asyncio", "uvloop"):
-            raise ValueError("BOLT_EVENT_LOOP must be 'auto', 'asyncio' or 'uvloop'")
+            raise SettingError("BOLT_EVENT_LOOP must be 'auto', 'asyncio' or 'uvloop'")
         for name in (
             "processes",
             "workers",
@@ -255,23 +280,23 @@ class BoltConfig:
             "ws_max_message_bytes",
         ):
             if getattr(self, name) < 1:
-                raise ValueError(f"{SETTING_NAMES.get(name, name)} must be at least 1")
+                raise SettingError(f"{SETTING_NAMES.get(name, name)} must be at least 1")
         for name in ("keep_alive_timeout", "header_timeout", "body_timeout", "shutdown_grace", "workers_kill_timeout"):
             if getattr(self, name) <= 0:
-                raise ValueError(f"{SETTING_NAMES.get(name, name)} must be a positive number of seconds")
+                raise SettingError(f"{SETTING_NAMES.get(name, name)} must be a positive number of seconds")
         if self.ws_accept_timeout <= 0 or self.ws_ping_timeout <= 0:
             name = "ws_accept_timeout" if self.ws_accept_timeout <= 0 else "ws_ping_timeout"
-            raise ValueError(f"{SETTING_NAMES[name]} must be a positive number of seconds")
+            raise SettingError(f"{SETTING_NAMES[name]} must be a positive number of seconds")
         for name in ("ws_ping_interval", "ws_idle_timeout"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{SETTING_NAMES[name]} must be 0 (never) or a positive number of seconds")
+                raise SettingError(f"{SETTING_NAMES[name]} must be 0 (never) or a positive number of seconds")
         if not 0 <= self.port <= 65535:
-            raise ValueError("BOLT_PORT must be between 0 and 65535")
+            raise SettingError("BOLT_PORT must be between 0 and 65535")
         for origin in self.cors_allowed_origins:
             if origin != "null" and "://" not in origin:
-                raise ValueError(f"CORS_ALLOWED_ORIGINS: {origin!r} is not an origin like 'https://example.com'")
+                raise SettingError(f"CORS_ALLOWED_ORIGINS: {origin!r} is not an origin like 'https://example.com'")
         if self.rate_limit_redis_url and not self.rate_limit_redis_url.startswith("redis://"):
-            raise ValueError("BOLT_RATE_LIMIT_REDIS_URL must be a redis:// URL")
+            raise SettingError("BOLT_RATE_LIMIT_REDIS_URL must be a redis:// URL")
 
     def replace(self, **changes: Any) -> BoltConfig:
         return dataclasses.replace(self, **changes)
@@ -360,7 +385,7 @@ def django_allowed_hosts() -> tuple[str, ...]:
     if not settings.configured:
         return ()
     if getattr(settings, "USE_X_FORWARDED_HOST", False):
-        raise ValueError(
+        raise SettingError(
             "USE_X_FORWARDED_HOST is not supported by django-bolt: the Host header is what "
             "ALLOWED_HOSTS checks and build_absolute_uri() uses. Have the proxy pass the client's "
             "Host header (nginx: proxy_set_header Host $host) and set USE_X_FORWARDED_HOST = False."
@@ -374,7 +399,7 @@ def django_allowed_hosts() -> tuple[str, ...]:
 def _host_list(raw: Any) -> tuple[str, ...]:
     # Django would iterate a string's characters (and "*" among them would allow any host).
     if isinstance(raw, str):
-        raise ValueError(f"ALLOWED_HOSTS must be a list of host names, not the string {raw!r}")
+        raise SettingError(f"ALLOWED_HOSTS must be a list of host names, not the string {raw!r}")
     return tuple(str(h) for h in raw)
 
 
@@ -382,14 +407,3 @@ def _paths(raw: Any) -> tuple[str, ...]:
     import os
 
     return (os.fspath(raw),) if isinstance(raw, (str, os.PathLike)) else tuple(os.fspath(x) for x in raw)
-
-
-def _to_bool(raw: Any) -> bool:
-    if isinstance(raw, str):
-        lowered = raw.strip().lower()
-        if lowered in ("1", "true", "yes", "on"):
-            return True
-        if lowered in ("0", "false", "no", "off", ""):
-            return False
-        raise ValueError("expected a boolean")
-    return bool(raw)

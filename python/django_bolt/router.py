@@ -7,6 +7,8 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from ._compile import check_bodyless_route
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "QUERY")
@@ -29,7 +31,8 @@ class RouteOptions:
     tags: list[str] | None = None
     summary: str | None = None
     description: str | None = None
-    include_in_schema: bool = True
+    #: None: as the API that serves the route says (``BoltAPI(include_in_schema=)``, default shown).
+    include_in_schema: bool | None = None
 
     @classmethod
     def pick(cls, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +182,7 @@ class RouteCollection:
         tags: list[str] | None = None,
         summary: str | None = None,
         description: str | None = None,
-        include_in_schema: bool = True,
+        include_in_schema: bool | None = None,
         response_class: Any = None,
         validate_response: bool | None = None,
     ) -> Callable[[F], F]:
@@ -197,6 +200,7 @@ class RouteCollection:
                 method = method.upper()
                 if method not in HTTP_METHODS:
                     raise ValueError(f"unsupported HTTP method {method!r}")
+                check_bodyless_route(method, path, handler)
                 self._add(
                     method,
                     path,
@@ -267,7 +271,7 @@ class RouteCollection:
         tags: list[str] | None = None,
         summary: str | None = None,
         description: str | None = None,
-        include_in_schema: bool = True,
+        include_in_schema: bool | None = None,
     ) -> Callable[[F], F]:
         """A WebSocket endpoint: ``async def handler(websocket: WebSocket, ...)``. Other
         parameters (path, query, headers, cookies, ``Depends``) work as on HTTP routes."""

@@ -656,8 +656,9 @@ def register_view(
         )
 
 
-def _included(*values: bool | None) -> bool:
-    return next((v for v in values if v is not None), True)
+def _included(*values: bool | None) -> bool | None:
+    """The first layer that says (route, then class); None: as the API says."""
+    return next((v for v in values if v is not None), None)
 
 
 def register_viewset(

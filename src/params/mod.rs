@@ -48,6 +48,9 @@ pub enum Slot {
     FormModel,
     Files(Vec<UploadedFile>),
     Request,
+    /// A query/header/cookie model: the coerced values of its present fields (by field index),
+    /// built into the model by the spec's decoder under the GIL.
+    Model(Vec<(usize, Value)>),
 }
 
 pub struct Extracted {
@@ -122,21 +125,37 @@ pub fn extract(
     let mut slots = Vec::with_capacity(specs.len());
     let mut errors = Vec::new();
     for spec in specs {
+        if !spec.fields.is_empty() {
+            let mut values = Vec::new();
+            let before = errors.len();
+            for (i, field) in spec.fields.iter().enumerate() {
+                match coerce_param(
+                    field,
+                    simple_raws(field, &query, &cookies, req, path_params).as_slice(),
+                ) {
+                    Ok(Some(v)) => values.push((i, v)),
+                    Ok(None) if field.required => errors.push(FieldError::new(
+                        field.source.loc_name(),
+                        &field.key,
+                        "missing",
+                        "Field required",
+                    )),
+                    Ok(None) => {}
+                    Err(mut errs) => errors.append(&mut errs),
+                }
+            }
+            // A failed field means no model: the decoder would only repeat the error.
+            slots.push(if errors.len() > before {
+                Slot::Default
+            } else {
+                Slot::Model(values)
+            });
+            continue;
+        }
         let raws = match spec.source {
-            Source::Path => Raws::gather(
-                path_params
-                    .iter()
-                    .filter(|(k, _)| *k == spec.key)
-                    .map(|(_, v)| v.as_str()),
-            ),
-            Source::Query => Raws::gather(values_for(&query, &spec.key)),
-            Source::Cookie => Raws::gather(values_for(&cookies, &spec.key)),
-            Source::Header => Raws::gather(
-                req.headers
-                    .iter()
-                    .filter(|(k, _)| *k == spec.key)
-                    .map(|(_, v)| v.as_str()),
-            ),
+            Source::Path | Source::Query | Source::Cookie | Source::Header => {
+                simple_raws(spec, &query, &cookies, req, path_params)
+            }
             Source::Form => Raws::Many(
                 form.as_ref()
                     .map(|f| f.field_values(&spec.key))
@@ -216,6 +235,32 @@ pub fn extract(
         errors,
         form,
     })
+}
+
+/// The raw values of a path, query, cookie or header parameter.
+fn simple_raws<'a, K: AsRef<str>, V: AsRef<str>>(
+    spec: &'a ParamSpec,
+    query: &'a [(K, V)],
+    cookies: &'a [(String, String)],
+    req: &'a HttpRequest,
+    path_params: &'a [(String, String)],
+) -> Raws<'a> {
+    match spec.source {
+        Source::Path => Raws::gather(
+            path_params
+                .iter()
+                .filter(|(k, _)| *k == spec.key)
+                .map(|(_, v)| v.as_str()),
+        ),
+        Source::Query => Raws::gather(values_for(query, &spec.key)),
+        Source::Cookie => Raws::gather(values_for(cookies, &spec.key)),
+        _ => Raws::gather(
+            req.headers
+                .iter()
+                .filter(|(k, _)| *k == spec.key)
+                .map(|(_, v)| v.as_str()),
+        ),
+    }
 }
 
 fn values_for<'a, K: AsRef<str>, V: AsRef<str>>(

@@ -126,6 +126,8 @@ pub struct ParamSpec {
     pub keyword_only: bool,
     /// Body/form-model decoder: `decoder(value) -> object`, raising on invalid input.
     pub decoder: Option<Py<PyAny>>,
+    /// The fields of a query/header/cookie model (empty for other parameters).
+    pub fields: Vec<ParamSpec>,
 }
 
 impl ParamSpec {
@@ -153,7 +155,13 @@ impl ParamSpec {
             allowed_types: r.allowed_types.unwrap_or_default(),
             max_files: r.max_files,
         };
+        let fields = r
+            .fields
+            .into_iter()
+            .map(ParamSpec::from_record)
+            .collect::<PyResult<Vec<_>>>()?;
         Ok(ParamSpec {
+            fields,
             source: Source::parse(&r.source)?,
             kind: Kind::parse(r.kind.as_deref().unwrap_or("any"))?,
             is_list: r.is_list,

@@ -205,17 +205,17 @@ pub(crate) fn call_handler<'py>(
                 Some(d) => d.bind(py).clone(),
                 None => py.None().into_bound(py),
             },
-            Slot::JsonBody | Slot::FormModel => {
+            slot @ (Slot::JsonBody | Slot::FormModel | Slot::Model(_)) => {
                 let decoder = match &spec.decoder {
                     Some(d) => d.bind(py),
                     None => return Err(Response::detail(500, "Internal Server Error")),
                 };
-                let input = if matches!(slot, Slot::JsonBody) {
-                    PyBytes::new(py, &req.body).into_any()
-                } else {
-                    form_dict(py, app, form.as_ref(), uploads)
+                let input = match &slot {
+                    Slot::JsonBody => PyBytes::new(py, &req.body).into_any(),
+                    Slot::Model(values) => model_dict(py, app, spec, values).map_err(fail)?,
+                    _ => form_dict(py, app, form.as_ref(), uploads)
                         .map_err(fail)?
-                        .into_any()
+                        .into_any(),
                 };
                 match decoder.call1((input,)) {
                     Ok(v) => v,
@@ -341,6 +341,20 @@ fn new_upload_file<'py>(
 }
 
 /// Form fields and files as a dict for model decoders; repeated keys become lists.
+/// `{field name: coerced value}` of the fields of a query/header/cookie model the request has.
+fn model_dict<'py>(
+    py: Python<'py>,
+    app: &App,
+    spec: &params::spec::ParamSpec,
+    values: &[(usize, params::coerce::Value)],
+) -> PyResult<Bound<'py, PyAny>> {
+    let present = PyDict::new(py);
+    for (i, v) in values {
+        present.set_item(&spec.fields[*i].name, to_py(py, &app.refs, v)?)?;
+    }
+    Ok(present.into_any())
+}
+
 fn form_dict<'py>(
     py: Python<'py>,
     app: &App,

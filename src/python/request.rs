@@ -310,28 +310,22 @@ impl PyRequest {
         }
     }
 
+    /// As Django's (`django_bolt._request_extras.build_absolute_uri`).
     #[pyo3(signature = (location=None))]
-    fn build_absolute_uri(&self, location: Option<&str>) -> String {
-        let host = self.req.header("host").unwrap_or("localhost");
-        let base = format!("{}://{}", self.req.scheme, host);
-        match location {
-            Some(loc) if loc.contains("://") => loc.to_owned(),
-            Some(loc) if loc.starts_with('/') => format!("{base}{loc}"),
-            Some(loc) => {
-                let dir = match self.req.path.rfind('/') {
-                    Some(i) => &self.req.path[..=i],
-                    None => "/",
-                };
-                format!("{base}{dir}{loc}")
-            }
-            None => format!("{base}{}", self.get_full_path()),
-        }
+    fn build_absolute_uri(slf: &Bound<'_, Self>, location: Option<&str>) -> PyResult<String> {
+        extras(slf.py(), "build_absolute_uri")?
+            .call1((slf, location))?
+            .extract()
     }
 
     #[pyo3(signature = (key, default=None))]
     fn get(slf: &Bound<'_, Self>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match Self::lookup(slf, key)? {
+            // No auth context (unauthenticated): the default, as for a missing key.
+            Some(v) if matches!(key, "auth" | "context") && !v.bind(py).is_truthy()? => {
+                Ok(default.unwrap_or_else(|| py.None()))
+            }
             Some(v) => Ok(v),
             None => Ok(default.unwrap_or_else(|| py.None())),
         }
@@ -409,6 +403,9 @@ impl PyRequest {
         ];
         if KEYS.contains(&key) {
             Ok(Some(slf.getattr(key)?.unbind()))
+        } else if key == "auth" {
+            // The release's name for the auth context.
+            Ok(Some(slf.getattr("context")?.unbind()))
         } else {
             Ok(None)
         }

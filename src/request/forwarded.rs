@@ -53,7 +53,8 @@ pub fn apply_forwarded(req: &mut HttpRequest, networks: &[IpNet]) {
         .iter()
         .rev()
         .find(|(k, _)| k == "x-forwarded-proto")
-        .and_then(|(_, v)| v.split(',').next())
+        // The trusted proxy appends its value: the right-most one (a client may send the others).
+        .and_then(|(_, v)| v.rsplit(',').next())
         .map(|v| v.trim().to_ascii_lowercase());
     match proto.as_deref() {
         Some("https") => req.scheme = "https",
@@ -89,6 +90,14 @@ mod tests {
         apply_forwarded(&mut req, &nets);
         assert_eq!(req.peer.unwrap().ip().to_string(), "203.0.113.9");
         assert_eq!(req.scheme, "https");
+    }
+
+    #[test]
+    fn the_proxy_s_own_proto_is_the_right_most_value() {
+        let nets = parse_networks(&["127.0.0.1".into()]).unwrap();
+        let mut req = request("127.0.0.1:5000", "203.0.113.9", "https, http");
+        apply_forwarded(&mut req, &nets);
+        assert_eq!(req.scheme, "http");
     }
 
     #[test]

@@ -70,5 +70,9 @@ record! {
         pub min_size: Option<usize> = None,
         pub allowed_types: Option<Vec<String>> = None,
         pub max_files: Option<usize> = None,
+        /// A model read from the query, headers or cookies: one record per field (same source),
+        /// each coerced like a simple parameter; `decoder(dict of the present fields)` builds it.
+        #[pyo3(from_py_with = nested_list::<ParamRecord>)]
+        pub fields: Vec<ParamRecord> = Vec::new(),
     }
 }

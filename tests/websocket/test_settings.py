@@ -37,7 +37,7 @@ def test_settings_and_the_release_names(settings):
         ("ws_ping_timeout", -1, "BOLT_WS_PING_TIMEOUT must be a positive number of seconds"),
         ("ws_ping_interval", -1, "BOLT_WS_PING_INTERVAL must be 0 (never) or a positive"),
         ("ws_idle_timeout", -5, "BOLT_WS_IDLE_TIMEOUT must be 0 (never) or a positive"),
-        ("ws_idle_timeout", "soon", "BOLT_WS_IDLE_TIMEOUT: invalid value 'soon'"),
+        ("ws_idle_timeout", "soon", "BOLT_WS_IDLE_TIMEOUT must be a number of seconds, got str 'soon'"),
     ],
 )
 def test_bad_values_are_refused(field, value, message):

@@ -19,7 +19,8 @@ from typing import Any
 
 import msgspec
 
-from .._compile import CompiledHandler, _parse_annotation
+from .._compile import CompiledHandler, ParamDoc, _parse_annotation
+from .._param_models import model_fields
 from .._schema import ParamRecord, RouteRecord
 from ..multi_response import is_multi_response
 from ..router import RouteDef
@@ -321,6 +322,9 @@ class SchemaGenerator:
                     properties[key]["maxItems"] = p["max_files"]
             else:
                 properties[key] = self.param_schema(p, docs[p["name"]].base)
+                marker = docs[p["name"]].marker
+                if marker is not None and marker.description:
+                    properties[key]["description"] = marker.description
             if p.get("required", "default" not in p):
                 names.append(key)
         schema = self._object(properties, names) if properties else {}
@@ -502,7 +506,7 @@ class SchemaGenerator:
         pending: list[tuple[RouteEntry, dict[str, Any]]] = []
         for entry in entries:
             route = entry.route
-            if route.fixed or entry.record["kind"] != "http" or not route.include_in_schema:
+            if route.fixed or entry.record["kind"] != "http" or route.include_in_schema is False:
                 continue
             if route.method not in _OPENAPI_METHODS:
                 continue  # QUERY: OpenAPI 3.1 has no such operation (3.2 adds it)
@@ -524,8 +528,8 @@ class SchemaGenerator:
             parameters = [
                 p
                 for p in (
-                    self.parameter(r, entry.compiled.docs.get(r["name"]))
-                    for r in entry.record["params"]
+                    self.parameter(r, doc)
+                    for r, doc in _simple_params(entry)
                     if r["source"] in ("path", "query", "header", "cookie")
                 )
                 if p is not None
@@ -798,3 +802,20 @@ def _drop_null_defaults_of_non_null_fields(component: dict[str, Any]) -> None:
     for prop in component.get("properties", {}).values():
         if isinstance(prop, dict) and "default" in prop and prop["default"] is None and not _allows_null(prop):
             del prop["default"]
+
+
+def _simple_params(entry: RouteEntry) -> list[tuple[ParamRecord, Any]]:
+    """Each parameter with its doc; a query/header/cookie model is its fields, each one
+    parameter (typed by the model's annotation; the marker's description etc. do not apply)."""
+    out: list[tuple[ParamRecord, Any]] = []
+    for record in entry.record["params"]:
+        doc = entry.compiled.docs.get(record["name"])
+        fields = record.get("fields")
+        if not fields:
+            out.append((record, doc))
+            continue
+        hints = {f.name: f.annotation for f in model_fields(doc.base)} if doc is not None else {}
+        for field in fields:
+            base, _extras, _optional = _parse_annotation(hints.get(field["name"], Any))
+            out.append((field, ParamDoc(base, None)))
+    return out

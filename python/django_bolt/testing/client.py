@@ -241,6 +241,10 @@ class TestClient(httpx.Client):
     put = _method_with_stream("PUT")
     patch = _method_with_stream("PATCH")
     delete = _method_with_stream("DELETE")
+    def query(self, url: Any, **kwargs: Any) -> httpx.Response:
+        """A request with the HTTP QUERY method (a safe GET with a body): ``json=``, ``content=``
+        and the other ``request()`` keywords."""
+        return self.request("QUERY", url, **kwargs)
 
     def __enter__(self) -> TestClient:
         super().__enter__()
@@ -275,6 +279,10 @@ class AsyncTestClient(httpx.AsyncClient):
         super().__init__(transport=_AsyncTransport(app, share_db, raise_exceptions), base_url=base_url, **kwargs)
         self._lifespans = _lifespans(api)
         self._lifespan_stack: Any = None
+
+    async def query(self, url: Any, **kwargs: Any) -> httpx.Response:
+        """A request with the HTTP QUERY method (see ``TestClient.query``)."""
+        return await self.request("QUERY", url, **kwargs)
 
     async def __aenter__(self) -> AsyncTestClient:
         await super().__aenter__()

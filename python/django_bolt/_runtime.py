@@ -223,8 +223,10 @@ def first_step_on_loop(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Callab
 unhandled_exception_sinks: list[list[BaseException]] = []
 
 
-def error_body(exc: BaseException, tb: Any, debug: bool) -> bytes:
-    """Logs an unhandled exception and returns the 500 body (with the traceback only in DEBUG)."""
+def error_body(exc: BaseException, tb: Any, debug: bool, method: str, path: str) -> bytes:
+    """Logs an unhandled exception of the request ``method path`` (once, with its traceback, as
+    Django's ``django.request`` logs "Internal Server Error: /path") and returns the 500 body
+    (with the traceback only in DEBUG)."""
     if tb is not None and exc.__traceback__ is None:
         exc = exc.with_traceback(tb)
     for sink in unhandled_exception_sinks:
@@ -232,12 +234,25 @@ def error_body(exc: BaseException, tb: Any, debug: bool) -> bytes:
     if isinstance(exc, ResponseValidationError):
         # A handler bug, not the client's: said as such (as the release does); which fields
         # failed only in DEBUG, as they describe the server's data.
-        logger.error("Response validation error: %s", exc.errors, exc_info=(type(exc), exc, exc.__traceback__))
+        logger.error(
+            "Response validation error: %s %s: %s",
+            method,
+            path,
+            exc.errors,
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500, "method": method, "path": path},
+        )
         body: dict[str, Any] = {"detail": "Response validation error"}
         if debug:
             body["validation_errors"] = list(exc.errors)
         return msgspec.json.encode(body)
-    logger.error("Unhandled exception in handler", exc_info=(type(exc), exc, exc.__traceback__))
+    logger.error(
+        "Internal Server Error: %s %s",
+        method,
+        path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"status_code": 500, "method": method, "path": path},
+    )
     if not debug:
         return b'{"detail":"Internal Server Error"}'
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)

@@ -219,8 +219,8 @@ class RuntimeRecord(TypedDict):
     validation_error: type
     response: type
     upload_file: type
-    #: ``error_body(exc, traceback, debug) -> bytes``; logs the exception.
-    error_body: Callable[[BaseException, Any, bool], bytes]
+    #: ``error_body(exc, traceback, debug, method, path) -> bytes``; logs the exception.
+    error_body: Callable[[BaseException, Any, bool, str, str], bytes]
     anonymous_user: Callable[[], Any]
     auser: Callable[[Any], Any]
     #: ``first_step(coro, done)`` for loops without the lock (uvloop).

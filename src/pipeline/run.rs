@@ -60,10 +60,16 @@ pub async fn run(
                 Err(resp) => return Err(resp),
             };
             if let (true, Some(locked)) = (route.never_suspends, &app.refs.locked_loop) {
-                return Err(convert(py, app, route, locked.run_to_end(py, coroutine)));
+                return Err(convert(
+                    py,
+                    app,
+                    route,
+                    req,
+                    locked.run_to_end(py, coroutine),
+                ));
             }
             match coro::start(py, &app.refs, coroutine) {
-                Step::Done(outcome) => Err(convert(py, app, route, outcome)),
+                Step::Done(outcome) => Err(convert(py, app, route, req, outcome)),
                 Step::Pending(rx) => Ok(rx),
             }
         });
@@ -71,7 +77,7 @@ pub async fn run(
             Err(resp) => resp,
             Ok(rx) => match rx.await {
                 Ok(outcome) => Python::attach(|py| {
-                    let resp = convert(py, app, route, outcome);
+                    let resp = convert(py, app, route, req, outcome);
                     db::finish_async(py, &app.refs, resp.status == 500);
                     resp
                 }),
@@ -97,7 +103,7 @@ pub async fn run(
                     identity,
                     &mut uploads,
                 ) {
-                    Ok(result) => convert(py, &app, route, Ok(result.unbind())),
+                    Ok(result) => convert(py, &app, route, &req, Ok(result.unbind())),
                     Err(resp) => resp,
                 };
                 close_uploads(py, uploads);
@@ -148,7 +154,13 @@ async fn open_file(app: &App, mut resp: Response, req: &HttpRequest) -> Response
     .await
 }
 
-fn convert(py: Python<'_>, app: &Arc<App>, route: &Route, outcome: Outcome) -> Response {
+fn convert(
+    py: Python<'_>,
+    app: &Arc<App>,
+    route: &Route,
+    req: &HttpRequest,
+    outcome: Outcome,
+) -> Response {
     match outcome {
         Ok(obj) => from_result(
             py,
@@ -157,8 +169,8 @@ fn convert(py: Python<'_>, app: &Arc<App>, route: &Route, outcome: Outcome) -> R
             route.shape_response.as_ref(),
             obj.into_bound(py),
         )
-        .unwrap_or_else(|e| from_error(py, &app.refs, app.config.debug, e)),
-        Err(e) => from_error(py, &app.refs, app.config.debug, e),
+        .unwrap_or_else(|e| from_error(py, &app.refs, app.config.debug, e, req)),
+        Err(e) => from_error(py, &app.refs, app.config.debug, e, req),
     }
 }
 
@@ -181,7 +193,7 @@ pub(crate) fn call_handler<'py>(
         mut errors,
         form,
     } = extracted;
-    let fail = |e: PyErr| from_error(py, &app.refs, app.config.debug, e);
+    let fail = |e: PyErr| from_error(py, &app.refs, app.config.debug, e, req);
     let mut request_obj: Option<Bound<'py, PyAny>> = None;
     let mut path_params = Some(path_params);
     let mut identity = Some(identity);

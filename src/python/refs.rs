@@ -18,7 +18,8 @@ pub struct PyRefs {
     pub validation_error: Py<PyAny>,
     pub response_cls: Py<PyAny>,
     pub upload_file: Py<PyAny>,
-    /// `error_body(exc, traceback, debug) -> bytes` for unhandled exceptions (also logs them).
+    /// `error_body(exc, traceback, debug, method, path) -> bytes` for unhandled exceptions (also
+    /// logs them, naming the request).
     pub error_body: Py<PyAny>,
     /// `anonymous_user() -> object` for `request.user` without authentication.
     pub anonymous_user: Py<PyAny>,

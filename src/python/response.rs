@@ -3,6 +3,7 @@
 use super::refs::PyRefs;
 use super::stream::StreamBody;
 use crate::params::errors::{FieldError, LocPart};
+use crate::request::HttpRequest;
 use crate::response::file::FileRequest;
 use crate::response::{Body, ErrorOrigin, HeaderList, Response, JSON};
 use bytes::Bytes;
@@ -289,9 +290,15 @@ pub(crate) fn from_response_object(
 }
 
 /// Turns an exception raised by a handler (or its argument decoding) into a response;
-/// `debug` puts the traceback in a 500.
-pub fn from_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: PyErr) -> Response {
-    match convert_error(py, refs, debug, &err) {
+/// `debug` puts the traceback in a 500. An unhandled one is logged with `req`'s method and path.
+pub fn from_error(
+    py: Python<'_>,
+    refs: &PyRefs,
+    debug: bool,
+    err: PyErr,
+    req: &HttpRequest,
+) -> Response {
+    match convert_error(py, refs, debug, &err, req) {
         Ok(resp) => resp.as_error(ErrorOrigin::Raised(Box::new(
             err.value(py).clone().into_any().unbind(),
         ))),
@@ -302,7 +309,13 @@ pub fn from_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: PyErr) -> Res
     }
 }
 
-fn convert_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: &PyErr) -> PyResult<Response> {
+fn convert_error(
+    py: Python<'_>,
+    refs: &PyRefs,
+    debug: bool,
+    err: &PyErr,
+    req: &HttpRequest,
+) -> PyResult<Response> {
     let exc = err.value(py);
     if exc.is_instance(refs.validation_error.bind(py))? {
         let errors = errors_from_python(&exc.getattr(intern!(exc.py(), "errors"))?)?;
@@ -342,12 +355,15 @@ fn convert_error(py: Python<'_>, refs: &PyRefs, debug: bool, err: &PyErr) -> PyR
     // Django's exceptions (Http404, PermissionDenied, ...) map to HTTP errors.
     let translated = refs.translate_error.bind(py).call1((exc,))?;
     if !translated.is_none() {
-        return convert_error(py, refs, debug, &PyErr::from_value(translated));
+        return convert_error(py, refs, debug, &PyErr::from_value(translated), req);
     }
-    let body = refs
-        .error_body
-        .bind(py)
-        .call1((exc, err.traceback(py), debug))?;
+    let body = refs.error_body.bind(py).call1((
+        exc,
+        err.traceback(py),
+        debug,
+        req.method.as_str(),
+        req.path.as_str(),
+    ))?;
     Ok(Response::new(
         500,
         JSON,

@@ -50,58 +50,114 @@ fn take_head_buffer(buf: &mut BytesMut) {
 
 enum HeadRead {
     Head(Head),
+    /// No byte for PARK_AFTER since the instant given (not returned while the buffer is parked).
+    Idle(Instant),
     /// The peer closed, went idle past the keep-alive timeout, or the server is draining.
     Closed,
 }
 
+/// What a connection keeps between requests. While it serves requests back to back, the rest
+/// of their state lives in the future of [`busy`], boxed once per busy period: an idle
+/// connection's task holds only this and the wait for the next head (the whole pipeline's state
+/// machine is several KiB).
+struct Connection {
+    app: Arc<App>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    /// Bytes read past the current request (the next head, pipelined); parked when idle.
+    buf: BytesMut,
+    /// The response head (and a full body) being written; released when idle.
+    out: Vec<u8>,
+    shutdown: watch::Receiver<bool>,
+}
+
 pub async fn serve(
     app: Arc<App>,
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
     let _ = stream.set_nodelay(true);
-    let mut buf = BytesMut::new();
-    let mut out = Vec::new();
+    let mut conn = Connection {
+        app,
+        stream,
+        peer,
+        buf: BytesMut::new(),
+        out: Vec::new(),
+        shutdown,
+    };
     let mut first = true;
     // One wait for the server's drain per connection, kept registered across its requests
     // (a new `changed()` per request registered and removed a waiter each time).
-    let mut drain_rx = shutdown.clone();
+    let mut drain_rx = conn.shutdown.clone();
     let draining = async move {
         let _ = drain_rx.changed().await;
     };
     tokio::pin!(draining);
+    let mut waiting_since = Instant::now();
     loop {
-        let head = match read_head(&app, &mut stream, &mut buf, first, draining.as_mut()).await {
-            Ok(HeadRead::Head(h)) => h,
+        // Idle (or new): the head buffer is parked, and this small future is all the task holds.
+        let head = match read_head(&mut conn, first, waiting_since, draining.as_mut()).await {
+            Ok(HeadRead::Head(h)) => Ok(h),
             Ok(HeadRead::Closed) => return,
-            Err(resp) => {
-                let _ = write(&mut stream, &mut out, resp).await;
-                linger(&mut stream).await;
-                return;
+            Ok(HeadRead::Idle(since)) => {
+                conn.park();
+                waiting_since = since;
+                continue;
             }
+            Err(resp) => Err(resp),
         };
         first = false;
-        let keep_alive = head.wants_keep_alive();
-        let (mut req, framing, http10, expects_continue) = match request(&app, head, peer) {
-            Ok(r) => r,
+        // Busy until the connection idles for PARK_AFTER: one allocation for the whole period.
+        match Box::pin(busy(conn, head, draining.as_mut())).await {
+            Some((idle, since)) => {
+                conn = idle;
+                waiting_since = since;
+            }
+            None => return,
+        }
+        conn.park();
+    }
+}
+
+/// Serves requests on `conn` from `next` on, as long as the next one follows within
+/// PARK_AFTER. `Some`: the connection went idle (waiting since the instant returned); `None`:
+/// it ended (closed, refused, or handed to a WebSocket). One request's steps are written out
+/// here rather than in an `async fn` of their own, whose future would be moved per request.
+async fn busy(
+    mut conn: Connection,
+    mut next: Result<Head, Response>,
+    mut draining: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+) -> Option<(Connection, Instant)> {
+    loop {
+        let head = match next {
+            Ok(h) => h,
             Err(resp) => {
-                let _ = write(&mut stream, &mut out, resp).await;
-                linger(&mut stream).await;
-                return;
+                conn.refuse(resp).await;
+                return None;
             }
         };
+        let keep_alive = head.wants_keep_alive();
+        let (mut req, framing, http10, expects_continue) = match request(&conn.app, head, conn.peer)
+        {
+            Ok(r) => r,
+            Err(resp) => {
+                conn.refuse(resp).await;
+                return None;
+            }
+        };
+        let app = &conn.app;
         let started = std::time::Instant::now();
         // Stages 1 and 2 on the head alone; the body is read only for an admitted request.
-        let routed = pipeline::route::route(&app, &mut req).await;
+        let routed = pipeline::route::route(app, &mut req).await;
         let log_line = app.config.access_log.then(|| {
             let client = req.peer.map(|p| p.ip().to_string()).unwrap_or_default();
             (req.method.as_str().to_owned(), req.path.clone(), client)
         });
         let body = receive(
-            &app,
-            &mut stream,
-            &mut buf,
+            app,
+            &mut conn.stream,
+            &mut conn.buf,
             &routed,
             &mut req,
             framing,
@@ -111,8 +167,16 @@ pub async fn serve(
         let resp = match body {
             Received::WebSocket => {
                 // The connection leaves HTTP here, with the bytes read past the request head.
-                let outcome =
-                    crate::websocket::serve(app, stream, buf, req, routed, Some(shutdown)).await;
+                // Boxed: a session's state is not part of every HTTP connection's future.
+                let outcome = Box::pin(crate::websocket::serve(
+                    conn.app,
+                    conn.stream,
+                    conn.buf,
+                    req,
+                    routed,
+                    Some(conn.shutdown),
+                ))
+                .await;
                 if let Some((method, path, client)) = log_line {
                     let session = outcome.session;
                     access_log::log(access_log::Entry {
@@ -129,34 +193,33 @@ pub async fn serve(
                         }),
                     });
                 }
-                return;
+                return None;
             }
             Received::Refused(resp, close) => {
                 if close {
-                    let _ = write(&mut stream, &mut out, resp).await;
-                    linger(&mut stream).await;
-                    return;
+                    conn.refuse(resp).await;
+                    return None;
                 }
                 resp
             }
             Received::Body(identity, form) => {
-                pipeline::respond(&app, routed, identity, req, form).await
+                pipeline::respond(app, routed, identity, req, form).await
             }
         };
-        let keep_alive = keep_alive && !*shutdown.borrow();
+        let keep_alive = keep_alive && !*conn.shutdown.borrow();
         let status = resp.status;
         let bytes = if resp.omit_body {
             0
         } else {
             resp.content_length().unwrap_or(0) as usize
         };
-        let mut conn = Conn {
-            stream: &mut stream,
-            out: &mut out,
-            pending: &mut buf,
-            shutdown: &mut shutdown,
+        let mut writer = Conn {
+            stream: &mut conn.stream,
+            out: &mut conn.out,
+            pending: &mut conn.buf,
+            shutdown: &mut conn.shutdown,
         };
-        let written = conn.write_response(resp, keep_alive, http10).await;
+        let written = writer.write_response(resp, keep_alive, http10).await;
         if let Some((method, path, client)) = log_line {
             access_log::log(access_log::Entry {
                 time: access_log::now_rfc3339(),
@@ -170,8 +233,29 @@ pub async fn serve(
             });
         }
         if !matches!(written, Ok(true)) {
-            return;
+            return None;
         }
+        next = match read_head(&mut conn, false, Instant::now(), draining.as_mut()).await {
+            Ok(HeadRead::Head(h)) => Ok(h),
+            Ok(HeadRead::Closed) => return None,
+            Ok(HeadRead::Idle(since)) => return Some((conn, since)),
+            Err(resp) => Err(resp),
+        };
+    }
+}
+
+impl Connection {
+    /// Gives up the buffers while the connection waits: the head buffer to the spare list, and
+    /// a response buffer that grew for a large answer is not kept either.
+    fn park(&mut self) {
+        park_head_buffer(&mut self.buf);
+        self.out = Vec::new();
+    }
+
+    /// Answers an error found before the request was read, then closes.
+    async fn refuse(&mut self, resp: Response) {
+        let _ = write(&mut self.stream, &mut self.out, resp).await;
+        linger(&mut self.stream).await;
     }
 }
 
@@ -194,22 +278,23 @@ async fn linger(stream: &mut TcpStream) {
 }
 
 async fn read_head(
-    app: &App,
-    stream: &mut TcpStream,
-    buf: &mut BytesMut,
+    conn: &mut Connection,
     first: bool,
+    waiting_since: Instant,
     mut draining: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> Result<HeadRead, Response> {
+    let Connection {
+        app, stream, buf, ..
+    } = conn;
     let cfg = &app.config;
     let idle_limit = if first {
         cfg.header_timeout
     } else {
         cfg.keep_alive_timeout
     };
-    let now = Instant::now();
-    let idle_deadline = now + idle_limit;
+    let idle_deadline = waiting_since + idle_limit;
     // The next request usually follows at once: the head buffer is parked only past this.
-    let park_at = now + PARK_AFTER;
+    let park_at = waiting_since + PARK_AFTER;
     let mut head_deadline: Option<Instant> = None;
     loop {
         if !buf.is_empty() {
@@ -259,7 +344,7 @@ async fn read_head(
             _ = draining.as_mut(), if idle && !first => return Ok(HeadRead::Closed),
         };
         match read {
-            Err(_) if wait_until < deadline => park_head_buffer(buf),
+            Err(_) if wait_until < deadline => return Ok(HeadRead::Idle(waiting_since)),
             Err(_) if buf.is_empty() => return Ok(HeadRead::Closed),
             Err(_) => {
                 return Err(Response::detail(
@@ -376,14 +461,15 @@ async fn receive(
             Ok(b) => b,
             Err(r) => return Received::Refused(early(r), true),
         };
-        return match super::form_body::receive(
+        // Boxed: a streamed form's parser state is not part of every request's future.
+        return match Box::pin(super::form_body::receive(
             stream,
             buf,
             framing,
             limit,
             cfg.body_timeout,
             builder,
-        )
+        ))
         .await
         {
             Ok(form) => Received::Body(identity, Some(form)),
@@ -568,3 +654,7 @@ impl Conn<'_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "conn_tests.rs"]
+mod tests;

@@ -165,7 +165,7 @@ async fn open(
     );
     let step = Python::attach(|py| {
         let conn = Bound::new(py, conn)
-            .map_err(|e| from_error(py, &app.refs, app.config.debug, e))?
+            .map_err(|e| from_error(py, &app.refs, app.config.debug, e, &req))?
             .into_any();
         let coroutine = crate::pipeline::run::call_handler(
             py,
@@ -228,7 +228,7 @@ async fn open(
         _ => Err(match handler {
             // An exception before accept() answers the upgrade as it would answer a request.
             Handler::Done(Err(e)) => {
-                Python::attach(|py| from_error(py, &app.refs, app.config.debug, e))
+                Python::attach(|py| from_error(py, &app.refs, app.config.debug, e, &req))
             }
             _ => Response::detail(403, "WebSocket connection refused"),
         }),

@@ -1,5 +1,7 @@
 """Errors: the HTTPException family, validation errors, and unhandled exceptions."""
 
+import traceback
+
 import pytest
 from django.test import override_settings
 from django_bolt import exceptions
@@ -72,7 +74,29 @@ def test_unhandled_exception_hides_traceback(api, client_for, caplog):
     assert response.status_code == 500
     assert response.json() == {"detail": "Internal Server Error"}
     assert "secret internals" not in response.text
-    assert any("Unhandled exception" in r.message for r in caplog.records)
+    assert any(r.getMessage() == "Internal Server Error: GET /boom" for r in caplog.records)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_unhandled_exception_logged_once_with_method_path_and_traceback(api, client_for, caplog, kind):
+    def fail(item_id: int) -> dict:
+        raise LookupError(f"item {item_id} vanished")
+
+    async def fail_async(item_id: int) -> dict:
+        raise LookupError(f"item {item_id} vanished")
+
+    api.patch("/items/{item_id}")(fail if kind == "sync" else fail_async)
+    response = client_for(api).patch("/items/3?verbose=1")
+    assert response.status_code == 500
+    logged = [r for r in caplog.records if r.exc_info and "vanished" in str(r.exc_info[1])]
+    assert len(logged) == 1
+    record = logged[0]
+    assert (record.name, record.levelname) == ("django_bolt", "ERROR")
+    assert record.getMessage() == "Internal Server Error: PATCH /items/3"
+    assert (record.method, record.path, record.status_code) == ("PATCH", "/items/3", 500)
+    assert record.exc_info[2] is not None  # the traceback, down to the handler's frame
+    frames = [frame.name for frame in traceback.extract_tb(record.exc_info[2])]
+    assert frames[-1] in {"fail", "fail_async"}
 
 
 def test_unhandled_exception_shows_traceback_in_debug(client_for):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 
@@ -40,9 +41,24 @@ def test_500_without_details_when_debug_is_off(server, target, exc_type, message
         assert conn.read_response().json() == {"message": "hello"}
     # ... but the error is logged, with its traceback, on the server's stderr.
     log = wait_for_log(server, message)
-    assert "Unhandled exception in handler" in log
+    assert f"Internal Server Error: GET {target}" in log
     assert message in log
     assert f"in {function}" in log
+
+
+@pytest.mark.parametrize("prefix", ["/boom", "/boom-async"])
+def test_the_log_line_names_method_and_path_once_with_the_traceback(server, prefix):
+    token = uuid.uuid4().hex
+    r = roundtrip(server.port, "GET", f"{prefix}/{token}?q=1")
+    assert r.status == 500
+    headline = f"Internal Server Error: GET {prefix}/{token}\n"
+    log = wait_for_log(server, headline)
+    assert log.count(headline) == 1
+    # The traceback follows the line, and the exception is logged nowhere else.
+    entry = log[log.index(headline) :]
+    assert entry.startswith(headline + "Traceback (most recent call last):\n")
+    assert log.count(f"kaboom for {token}") == 1
+    assert "in boom_" in entry.split(f"kaboom for {token}")[0]
 
 
 @pytest.mark.parametrize(("target", "exc_type", "message", "function"), FAILING)

@@ -182,6 +182,17 @@ def list_articles_sync() -> list[dict]:
     return [article_out(a) for a in Article.objects.all()]
 
 
+@api.get("/boom/{token}")
+def boom_named(token: str) -> dict:
+    raise RuntimeError(f"kaboom for {token}")
+
+
+@api.get("/boom-async/{token}")
+async def boom_async_named(token: str) -> dict:
+    await asyncio.sleep(0)
+    raise ValueError(f"kaboom for {token}")
+
+
 @api.get("/boom-async-early")
 async def boom_async_early() -> dict:
     raise KeyError("kaboom: async handler failed before its first await")

@@ -1,6 +1,7 @@
 //! The Python side of the boundary: cached objects, value conversion, coroutine stepping.
 
 pub mod convert;
+pub mod chunk_queue;
 pub mod coro;
 pub mod db;
 pub mod locked_loop;

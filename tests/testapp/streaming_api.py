@@ -132,6 +132,23 @@ def big_stream(name: str, chunks: int = 2000, size: int = 65536) -> StreamingRes
     return StreamingResponse(gen())
 
 
+@api.get("/big-async-stream")
+async def big_async_stream(name: str, chunks: int = 2000, size: int = 65536) -> StreamingResponse:
+    """``/big-stream`` from an async generator that never awaits between chunks: a burst."""
+    block = b"x" * size
+    PRODUCED[name] = 0
+
+    async def gen():
+        try:
+            for _ in range(chunks):
+                PRODUCED[name] += 1
+                yield block
+        finally:
+            _record(name, "finally")
+
+    return StreamingResponse(gen())
+
+
 @api.get("/stream-state")
 async def stream_state() -> dict:
     return {

@@ -8,6 +8,7 @@
 //! the event loop no wake-up from the tokio side; a client that stops reading makes the pump
 //! wait, holding at most that much here beyond the socket's buffers.
 
+use super::wake_batch;
 use bytes::Bytes;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -50,7 +51,9 @@ type Shared = Arc<Mutex<Queue>>;
 
 fn lock(queue: &Shared) -> std::sync::MutexGuard<'_, Queue> {
     // A panic while holding it leaves nothing half-updated that matters more than the stream.
-    queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    queue
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The event-loop end: `push` from the pump task, on the loop thread. Frozen: its state is
@@ -78,7 +81,7 @@ impl ChunkSink {
             q.reader.take()
         };
         if let Some(reader) = reader {
-            reader.wake();
+            wake_batch::wake(reader);
         }
         true
     }
@@ -121,7 +124,7 @@ impl ChunkSink {
             q.reader.take()
         };
         if let Some(reader) = reader {
-            reader.wake();
+            wake_batch::wake(reader);
         }
     }
 }
@@ -182,6 +185,7 @@ impl ChunkReader {
                     Some(Err(())) => Err(Received::Failed),
                     None => {
                         if let Some(waker) = waker {
+                            wake_batch::ensure_dispatcher();
                             if !q.reader.as_ref().is_some_and(|w| w.will_wake(waker)) {
                                 q.reader = Some(waker.clone());
                             }

@@ -1,7 +1,7 @@
 //! The Python side of the boundary: cached objects, value conversion, coroutine stepping.
 
-pub mod convert;
 pub mod chunk_queue;
+pub mod convert;
 pub mod coro;
 pub mod db;
 pub mod locked_loop;
@@ -10,3 +10,4 @@ pub mod request;
 pub mod response;
 pub mod stream;
 pub mod thread;
+pub mod wake_batch;

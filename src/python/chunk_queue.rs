@@ -164,7 +164,7 @@ pub fn channel(call_soon: Py<PyAny>) -> (ChunkSink, ChunkReader) {
 }
 
 impl ChunkReader {
-    fn from_batch(&mut self) -> Option<Bytes> {
+    fn next_in_batch(&mut self) -> Option<Bytes> {
         let len = *self.lens.get(self.next)?;
         self.next += 1;
         if self.next == self.lens.len() {
@@ -226,22 +226,22 @@ impl ChunkReader {
 
     /// The next chunk if one is queued now, without waiting.
     pub fn ready(&mut self) -> Option<Bytes> {
-        if let Some(chunk) = self.from_batch() {
+        if let Some(chunk) = self.next_in_batch() {
             return Some(chunk);
         }
         match self.refill(None) {
-            Ok(true) => self.from_batch(),
+            Ok(true) => self.next_in_batch(),
             _ => None,
         }
     }
 
     /// The next chunk, or how the stream ended. Cancel-safe: nothing is taken unless returned.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Received> {
-        if let Some(chunk) = self.from_batch() {
+        if let Some(chunk) = self.next_in_batch() {
             return Poll::Ready(Received::Chunk(chunk));
         }
         match self.refill(Some(cx.waker())) {
-            Ok(true) => match self.from_batch() {
+            Ok(true) => match self.next_in_batch() {
                 Some(chunk) => Poll::Ready(Received::Chunk(chunk)),
                 None => Poll::Ready(Received::Failed),
             },

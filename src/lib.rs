@@ -27,7 +27,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<python::request::PyRequest>()?;
     m.add_class::<python::coro::Completion>()?;
     m.add_class::<testing::TestStream>()?;
-    m.add_class::<python::stream::ChunkSink>()?;
+    m.add_class::<python::chunk_queue::ChunkSink>()?;
     m.add_class::<auth::py::PyJwtBackend>()?;
     m.add_class::<auth::py::PyApiKeyBackend>()?;
     m.add_class::<auth::revocation::PyRevocationSet>()?;

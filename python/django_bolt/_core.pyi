@@ -180,12 +180,12 @@ def serve(
 
 @final
 class ChunkSink:
-    """Where an async stream's pump task (on the event loop) hands chunks to the writer."""
+    """Where an async stream's pump task (on the event loop) queues chunks for the writer."""
 
     def push(self, chunk: bytes) -> bool:
-        """Queues a chunk; False when the window is full (then ``wait_room``) or the reader is gone."""
-    def finish(self) -> bool: ...
-    def fail(self) -> bool: ...
+        """Queues a chunk; False when the queue is full (then ``wait_room``) or the reader is gone."""
+    def finish(self) -> None: ...
+    def fail(self) -> None: ...
     def closed(self) -> bool: ...
     def wait_room(self, future: Any) -> None:
         """Resolves ``future`` once a chunk can be queued."""

@@ -1,5 +1,6 @@
 //! The Python side of the boundary: cached objects, value conversion, coroutine stepping.
 
+pub mod chunk_queue;
 pub mod convert;
 pub mod coro;
 pub mod db;
@@ -10,3 +11,4 @@ pub mod request;
 pub mod response;
 pub mod stream;
 pub mod thread;
+pub mod wake_batch;

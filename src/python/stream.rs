@@ -3,12 +3,13 @@
 //! A slow client slows the iterator down instead of making the server buffer the stream:
 //! - sync iterators are pulled one chunk at a time on the shared blocking pool (no thread per
 //!   stream), the next pull starting only once the previous chunk was written;
-//! - async iterators are driven by one task on the event loop (`AsyncChunks.pump`) that hands
-//!   chunks to a `ChunkSink` holding at most `WINDOW` of them and waits while it is full.
+//! - async iterators are driven by one task on the event loop (`AsyncChunks.pump`) that queues
+//!   chunks in a `ChunkSink` (`chunk_queue.rs`) and waits only while that queue is full.
 //!
 //! The Python side is `django_bolt.streaming.SyncChunks`/`AsyncChunks`; `close()` finalises the
 //! iterator (`close()`/`aclose()`, so `finally` blocks run) when the body is dropped unfinished.
 
+use super::chunk_queue::{self, ChunkReader, Received};
 use super::coro;
 use super::refs::PyRefs;
 use crate::response::{ChunkSource, Next};
@@ -17,9 +18,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -33,121 +32,12 @@ enum Pull {
     Sync(JoinHandle<Chunk>),
 }
 
-/// Chunks an async iterator's pump may produce ahead of the writer.
-const WINDOW: usize = 2;
-
-/// The event-loop end of an async stream: `push` from the pump task, on the loop thread.
-#[pyclass(module = "django_bolt._core")]
-pub struct ChunkSink {
-    sender: Mutex<Option<mpsc::Sender<Chunk>>>,
-    /// A future the pump awaits while the window is full; resolved when the writer takes a chunk.
-    room: Arc<Mutex<Option<Py<PyAny>>>>,
-}
-
-#[pymethods]
-impl ChunkSink {
-    /// Queues a chunk; False when the window is full (then `wait_room`) or the reader is gone.
-    fn push(&self, chunk: &Bound<'_, PyBytes>) -> bool {
-        self.send(Ok(Some(Bytes::copy_from_slice(chunk.as_bytes()))))
-    }
-
-    /// The iterator ended normally; False when the window is full (then `wait_room`).
-    fn finish(&self) -> bool {
-        self.send_last(Ok(None))
-    }
-
-    /// The iterator raised (already logged); False when the window is full.
-    fn fail(&self) -> bool {
-        self.send_last(Err(()))
-    }
-
-    /// Whether the writer is gone (the client disconnected or the body was dropped).
-    fn closed(&self) -> bool {
-        match self.sender.lock() {
-            Ok(s) => s.as_ref().is_none_or(|s| s.is_closed()),
-            Err(_) => true,
-        }
-    }
-
-    /// Resolves `future` (with None) once there is room for a chunk: now, or when the writer
-    /// takes one. Checked under the same lock the writer takes, so no wake-up is lost.
-    fn wait_room(&self, future: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mut room = self
-            .room
-            .lock()
-            .map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("stream sink lock poisoned"))?;
-        let has_room = match self.sender.lock() {
-            Ok(s) => s.as_ref().is_none_or(|s| s.capacity() > 0 || s.is_closed()),
-            Err(_) => true,
-        };
-        if has_room {
-            future.call_method1(intern!(future.py(), "set_result"), (future.py().None(),))?;
-        } else {
-            *room = Some(future.clone().unbind());
-        }
-        Ok(())
-    }
-}
-
-impl ChunkSink {
-    fn send(&self, chunk: Chunk) -> bool {
-        match self.sender.lock() {
-            Ok(s) => s.as_ref().is_some_and(|s| s.try_send(chunk).is_ok()),
-            Err(_) => false,
-        }
-    }
-
-    fn send_last(&self, chunk: Chunk) -> bool {
-        let Ok(mut sender) = self.sender.lock() else {
-            return true;
-        };
-        let sent = match sender.as_ref() {
-            Some(s) => match s.try_send(chunk) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Closed(_)) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => false,
-            },
-            None => true,
-        };
-        if sent {
-            sender.take();
-        }
-        sent
-    }
-}
-
-/// The reading end of an async stream, started on the first read.
-struct AsyncSource {
-    receiver: mpsc::Receiver<Chunk>,
-    room: Arc<Mutex<Option<Py<PyAny>>>>,
-    /// `loop.call_soon_threadsafe`.
-    call_soon: Py<PyAny>,
-}
-
-impl AsyncSource {
-    async fn recv(&mut self) -> Chunk {
-        let chunk = self.receiver.recv().await.unwrap_or(Err(()));
-        // A chunk left the window: wake a pump waiting for room.
-        let waiting = self.room.lock().ok().and_then(|mut r| r.take());
-        if let Some(future) = waiting {
-            Python::attach(|py| {
-                let set_result = future.bind(py).getattr(intern!(py, "set_result"));
-                let woken = set_result.and_then(|f| self.call_soon.bind(py).call1((f, py.None())));
-                if let Err(e) = woken {
-                    e.print(py);
-                }
-            });
-        }
-        chunk
-    }
-}
-
 pub struct StreamBody {
     source: Option<Arc<Py<PyAny>>>,
     is_async: bool,
     refs: Arc<PyRefs>,
     pending: Option<Pull>,
-    pumped: Option<AsyncSource>,
+    pumped: Option<ChunkReader>,
     ping: Option<Duration>,
     next_ping: Option<Instant>,
     finished: bool,
@@ -225,32 +115,20 @@ impl StreamBody {
     }
 
     /// Starts the async iterator's pump task; its first step runs here, like a handler's.
-    fn start_pump(&self, source: &Arc<Py<PyAny>>) -> Result<AsyncSource, ()> {
-        let (sender, receiver) = mpsc::channel(WINDOW);
-        let room = Arc::new(Mutex::new(None));
+    fn start_pump(&self, source: &Arc<Py<PyAny>>) -> Result<ChunkReader, ()> {
         Python::attach(|py| {
-            let sink = Bound::new(
-                py,
-                ChunkSink {
-                    sender: Mutex::new(Some(sender)),
-                    room: Arc::clone(&room),
-                },
-            )
-            .map_err(|e| log_error(py, &self.refs, e))?;
             let src = source.bind(py);
             let call_soon = src
                 .getattr("call_soon_threadsafe")
                 .map_err(|e| log_error(py, &self.refs, e))?;
+            let (sink, reader) = chunk_queue::channel(call_soon.unbind());
+            let sink = Bound::new(py, sink).map_err(|e| log_error(py, &self.refs, e))?;
             let pump = src
                 .call_method1("pump", (sink,))
                 .map_err(|e| log_error(py, &self.refs, e))?;
             // The pump reports through the sink; its own completion carries nothing.
             let _ = coro::start(py, &self.refs, pump);
-            Ok(AsyncSource {
-                receiver,
-                room,
-                call_soon: call_soon.unbind(),
-            })
+            Ok(reader)
         })
     }
 
@@ -265,9 +143,13 @@ impl StreamBody {
             if self.pumped.is_none() {
                 self.pumped = Some(self.start_pump(source)?);
             }
-            return match self.pumped.as_mut() {
-                Some(pumped) => pumped.recv().await,
-                None => Err(()),
+            let Some(reader) = self.pumped.as_mut() else {
+                return Err(());
+            };
+            return match std::future::poll_fn(|cx| reader.poll_recv(cx)).await {
+                Received::Chunk(chunk) => Ok(Some(chunk)),
+                Received::End => Ok(None),
+                Received::Failed => Err(()),
             };
         }
         if self.pending.is_none() {
@@ -355,6 +237,14 @@ impl StreamBody {
 impl ChunkSource for StreamBody {
     fn next(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Next> + Send + '_>> {
         Box::pin(self.next_chunk())
+    }
+
+    fn ready(&mut self) -> Option<Bytes> {
+        let chunk = self.pumped.as_mut()?.ready()?;
+        if let Some(every) = self.ping {
+            self.next_ping = Some(Instant::now() + every);
+        }
+        Some(chunk)
     }
 }
 

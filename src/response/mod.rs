@@ -35,6 +35,12 @@ pub enum Next {
 pub trait ChunkSource: Send + Sync + std::fmt::Debug {
     /// The next chunk. Cancel-safe: a chunk being produced is kept for the next call.
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Next> + Send + '_>>;
+
+    /// A further chunk that is ready now, without waiting (the writer sends it in the same
+    /// write); None when there is none yet or the source cannot tell.
+    fn ready(&mut self) -> Option<Bytes> {
+        None
+    }
 }
 
 /// Whether an answer is an error the framework made, which `BoltAPI(error_formatter=)` may

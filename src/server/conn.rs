@@ -557,6 +557,21 @@ async fn peer_closed(stream: &mut TcpStream, pending: &mut BytesMut) {
     }
 }
 
+/// A streamed body's chunks are gathered into one write up to about this many bytes.
+const COALESCE_BYTES: usize = 64 * 1024;
+
+/// Appends `chunk` to `out`, in chunked transfer coding when `chunked`.
+fn frame_chunk(out: &mut Vec<u8>, chunk: &[u8], chunked: bool) {
+    if chunked {
+        use std::io::Write;
+        let _ = write!(out, "{:x}\r\n", chunk.len());
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    } else {
+        out.extend_from_slice(chunk);
+    }
+}
+
 struct Conn<'a> {
     stream: &'a mut TcpStream,
     out: &'a mut Vec<u8>,
@@ -627,17 +642,19 @@ impl Conn<'_> {
                 _ = self.shutdown.changed() => Next::End,
             };
             match next {
+                Next::Data(chunk) if !chunked && chunk.len() >= COALESCE_BYTES => {
+                    timed_write(self.stream, &chunk).await?;
+                }
                 Next::Data(chunk) => {
+                    // Chunks already queued behind this one go out in the same write: one
+                    // syscall for a burst of small events instead of one each.
                     self.out.clear();
-                    if chunked {
-                        self.out
-                            .extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-                        self.out.extend_from_slice(&chunk);
-                        self.out.extend_from_slice(b"\r\n");
-                        timed_write(self.stream, self.out).await?;
-                    } else {
-                        timed_write(self.stream, &chunk).await?;
+                    frame_chunk(self.out, &chunk, chunked);
+                    while self.out.len() < COALESCE_BYTES {
+                        let Some(more) = body.ready() else { break };
+                        frame_chunk(self.out, &more, chunked);
                     }
+                    timed_write(self.stream, self.out).await?;
                 }
                 Next::End => {
                     if chunked {

@@ -17,6 +17,11 @@ def test_event_framing():
         b'event: tick\ndata: {"a":1}\nid: 7\nretry: 100\n\n'
     )
     assert encode_event(ServerSentEvent(raw_data="x\ny", comment="c")) == b": c\ndata: x\ndata: y\n\n"
+    # JSON data is one `data:` line whatever it holds: U+2028/U+0085 are no SSE line ends, and
+    # splitting there would hand the client different JSON.
+    for extra in ({}, {"id": "1"}, {"event": "e", "comment": "c"}):
+        encoded = encode_event(ServerSentEvent(data={"s": "a\u2028b\x85c"}, **extra))
+        assert 'data: {"s":"a\u2028b\x85c"}\n'.encode() in encoded, encoded
     with pytest.raises(ValueError):
         ServerSentEvent(event="a\nb")
     with pytest.raises(ValueError):

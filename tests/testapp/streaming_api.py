@@ -115,9 +115,8 @@ async def failing_stream() -> StreamingResponse:
     return StreamingResponse(chunks(), media_type="text/plain")
 
 
-@api.get("/big-stream")
-def big_stream(name: str, chunks: int = 2000, size: int = 65536) -> StreamingResponse:
-    """Produces ``chunks`` x ``size`` bytes, counting what was produced (back-pressure tests)."""
+def _counted_blocks(name: str, chunks: int, size: int):
+    """``chunks`` x ``size`` bytes, counting what was produced (back-pressure tests)."""
     block = b"x" * size
     PRODUCED[name] = 0
 
@@ -128,6 +127,26 @@ def big_stream(name: str, chunks: int = 2000, size: int = 65536) -> StreamingRes
                 yield block
         finally:
             _record(name, "finally")
+
+    return gen()
+
+
+@api.get("/big-stream")
+def big_stream(name: str, chunks: int = 2000, size: int = 65536) -> StreamingResponse:
+    return StreamingResponse(_counted_blocks(name, chunks, size))
+
+
+@api.get("/big-async-stream")
+async def big_async_stream(name: str, chunks: int = 2000, size: int = 65536) -> StreamingResponse:
+    """``/big-stream`` from an async generator that never awaits between chunks: a burst."""
+    blocks = _counted_blocks(name, chunks, size)
+
+    async def gen():
+        try:
+            for block in blocks:
+                yield block
+        finally:
+            blocks.close()
 
     return StreamingResponse(gen())
 

@@ -8,7 +8,6 @@ the client goes away or the body is not sent (HEAD), never while a pull is runni
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -69,23 +68,26 @@ class AsyncChunks:
         if self._cancelled:  # closed before the pump started
             await self._aclose()
             return
+        push, encode = sink.push, self._encode
         try:
+            # One chunk per step, no coroutine or callable allocated for it: a chunk that fits
+            # is queued and the loop goes on; only a full queue makes the pump wait.
             async for chunk in self._it:
-                data = self._encode(chunk)
-                if not await self._deliver(sink, functools.partial(sink.push, data)):
+                data = encode(chunk)
+                if not push(data) and not await self._push_when_room(sink, data):
                     return
-            await self._deliver(sink, sink.finish)
+            sink.finish()
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("Error in a streamed response's iterator")
-            await self._deliver(sink, sink.fail)
+            sink.fail()
         finally:
             await self._aclose()
 
-    async def _deliver(self, sink: Any, send: Callable[[], bool]) -> bool:
-        """Sends, waiting while the window is full; False once the reader is gone."""
-        while not send():
+    async def _push_when_room(self, sink: Any, data: bytes) -> bool:
+        """Queues ``data``, waiting while the writer is that far behind; False once it is gone."""
+        while not sink.push(data):
             if sink.closed():
                 return False
             room = self._loop.create_future()

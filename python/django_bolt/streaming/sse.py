@@ -80,13 +80,19 @@ def format_sse_event(
 
 
 def encode_event(event: ServerSentEvent) -> bytes:
-    if event.raw_data is not None:
-        data = event.raw_data
-    elif event.data is not None:
-        data = _json.encode(event.data).decode()
-    else:
-        data = None
-    return format_sse_event(data_str=data, event=event.event, id=event.id, retry=event.retry, comment=event.comment)
+    if event.data is not None:
+        # JSON never contains a line break (msgspec escapes them in strings), so it is one
+        # `data:` line as it is: splitting it would also break it at U+2028/U+0085, which
+        # `str.splitlines` treats as line ends but SSE does not, corrupting the JSON.
+        payload = _json.encode(event.data)
+        if event.event is None and event.id is None and event.retry is None and event.comment is None:
+            return b"data: " + payload + b"\n\n"
+        head = format_sse_event(event=event.event, comment=event.comment)[:-1]
+        tail = format_sse_event(id=event.id, retry=event.retry)
+        return head + b"data: " + payload + b"\n" + tail
+    return format_sse_event(
+        data_str=event.raw_data, event=event.event, id=event.id, retry=event.retry, comment=event.comment
+    )
 
 
 def encode_sse_chunk(chunk: Any) -> bytes:

@@ -241,6 +241,7 @@ class TestClient(httpx.Client):
     put = _method_with_stream("PUT")
     patch = _method_with_stream("PATCH")
     delete = _method_with_stream("DELETE")
+
     def query(self, url: Any, **kwargs: Any) -> httpx.Response:
         """A request with the HTTP QUERY method (a safe GET with a body): ``json=``, ``content=``
         and the other ``request()`` keywords."""

@@ -192,7 +192,7 @@ async fn try_jwt(
         Err(e) => return Attempt::Rejected(unauthorized(auth, &e.message())),
     };
     if let Some(jti) = claims.get("jti").and_then(Value::as_str) {
-        match backend.revocation.is_revoked(jti).await {
+        match backend.revocation.is_revoked(jti, &claims).await {
             Ok(false) => {}
             Ok(true) => return Attempt::Rejected(unauthorized(auth, "Token has been revoked")),
             Err(()) => {

@@ -14,6 +14,8 @@ from .tokens import (
     DEFAULT_ACCESS_TTL,
     DEFAULT_REFRESH_TTL,
     TokenRotationError,
+    _user_claims,
+    _user_version,
     create_token_pair,
     rotate_refresh_token,
     set_token_cookies,
@@ -103,6 +105,7 @@ class JWTAuthViews:
                 raise Unauthorized("Invalid username or password", headers={"WWW-Authenticate": 'Bearer realm="api"'})
             pair = create_token_pair(
                 user,
+                version=await _user_version(self.store, str(user.pk)),
                 secret=self.secret,
                 algorithm=self.algorithm,
                 kid=self.kid,
@@ -116,18 +119,22 @@ class JWTAuthViews:
             token = (body.refresh_token if body else None) or request.cookies.get(self.refresh_cookie)
             if not token:
                 raise Unauthorized("No refresh token", headers={"WWW-Authenticate": 'Bearer realm="api"'})
+            refresh_verifier = self._verifier("refresh")
             try:
+                claims = refresh_verifier._compiled().decode(token)
+                user = await _active_user(claims.get("sub"))
                 pair = await rotate_refresh_token(
-                    token,
+                    claims,
                     store=self.store,
                     secret=self.secret,
                     algorithm=self.algorithm,
                     kid=self.kid,
-                    public_key=self.public_key,
                     access_ttl=self.access_ttl,
                     refresh_ttl=self.refresh_ttl,
+                    # Re-read from the user: staff status may have changed since login.
+                    claims={k: v for k, v in _user_claims(user).items() if k != "sub"},
                 )
-            except TokenRotationError as exc:
+            except (ValueError, TokenRotationError) as exc:
                 raise Unauthorized(str(exc), headers={"WWW-Authenticate": 'Bearer realm="api"'}) from None
             return self._respond(pair)
 
@@ -151,6 +158,20 @@ class JWTAuthViews:
             response.delete_cookie(self.access_cookie, path="/")
             response.delete_cookie(self.refresh_cookie, path=self.prefix or "/")
             return response
+
+
+async def _active_user(user_id: Any) -> Any:
+    """The refresh token's user, still existing and active (else the token is refused)."""
+    from django.contrib.auth import get_user_model
+
+    model = get_user_model()
+    try:
+        user = await model._default_manager.aget(pk=user_id)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise TokenRotationError("Refresh token user no longer exists") from None
+    if not getattr(user, "is_active", True):
+        raise TokenRotationError("Refresh token user is inactive")
+    return user
 
 
 __all__ = ["JWTAuthViews", "LoginCredentials"]

@@ -55,7 +55,9 @@ def test_lifecycle_claims_cannot_be_set(name):
     with pytest.raises(ValueError, match=name):
         create_token_pair("u", claims={name: "x"})
     with pytest.raises(ValueError, match=name):
-        asyncio.run(rotate_refresh_token(create_token_pair("u").refresh_claims, store=InMemoryRevocation(), claims={name: 1}))
+        asyncio.run(
+            rotate_refresh_token(create_token_pair("u").refresh_claims, store=InMemoryRevocation(), claims={name: 1})
+        )
 
 
 def test_rotation_from_claims_keeps_family_oat_amr_not_custom_claims():
@@ -250,3 +252,35 @@ def test_revoked_token_handler(client_for):
     assert seen == [("t2", "live"), ("t3", "ended")]
     with pytest.raises(Exception, match="callable"):
         JWTAuthentication(revoked_token_handler="nope")
+
+
+def test_auth_views_with_a_custom_validator_and_logout_everywhere(client_for):
+    from django_bolt.auth import JWTAuthViews
+
+    class Member:
+        pk = "member-1"
+        is_active = True
+
+    async def validate(request, credentials):
+        return Member() if credentials.password == "right" else None
+
+    store = InMemoryRevocation()
+    api = BoltAPI()
+    JWTAuthViews(store=store, secure_cookies=False, credential_validator=validate).register(api)
+    client = client_for(api)
+    assert client.post("/auth/login", json={"username": "m", "password": "wrong"}).status_code == 401
+    first = client.post("/auth/login", json={"username": "m", "password": "right"}).json()
+    # A user that is not Django's rotates without a database lookup.
+    rotated = client.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert rotated.status_code == 200, rotated.text
+    second = rotated.json()
+    other_device = client.post("/auth/login", json={"username": "m", "password": "right"}).json()
+    r = client.post("/auth/logout-all", json={"refresh_token": second["refresh_token"]})
+    assert r.status_code == 200
+    assert store.get_user_version("member-1") == 1
+    # Every refresh token issued before, on any device, stops rotating.
+    assert client.post("/auth/refresh", json={"refresh_token": other_device["refresh_token"]}).status_code == 401
+    assert client.post("/auth/logout-all", json={}).status_code == 401
+    # A new login carries the new version and rotates again.
+    fresh = client.post("/auth/login", json={"username": "m", "password": "right"}).json()
+    assert client.post("/auth/refresh", json={"refresh_token": fresh["refresh_token"]}).status_code == 200

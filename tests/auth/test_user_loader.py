@@ -9,7 +9,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django_bolt import BoltAPI, Request
-from django_bolt.auth import IsAuthenticated, JWTAuthentication, get_registered_backend, load_user, register_auth_backend
+from django_bolt.auth import (
+    IsAuthenticated,
+    JWTAuthentication,
+    get_registered_backend,
+    load_user,
+    register_auth_backend,
+)
 from django_bolt.auth.user_loader import (
     default_django_user_aloader,
     default_django_user_loader,

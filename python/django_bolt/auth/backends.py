@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import _core
 from ..exceptions import AuthenticationFailed, Forbidden
-from .users import DjangoUserLoader, LoopSafeUserLoader
+from .users import DjangoUserLoader, LoopSafeUserLoader, load_user_by_pk_sync
 
 
 class BaseAuthentication:
@@ -109,7 +109,9 @@ class JWTAuthentication(BaseAuthentication):
             secret, public_key = None, secret.decode() if isinstance(secret, bytes) else secret
         sources = [x for x in (jwks, jwks_url, oidc_issuer) if x is not None]
         if len(sources) > 1:
-            raise ImproperlyConfigured("JWTAuthentication takes one of jwks=, jwks_url= and oidc_issuer=")
+            raise ImproperlyConfigured(
+                "JWTAuthentication takes either 'jwks_url' or 'jwks' or 'oidc_issuer', not more than one"
+            )
         if sources and (secret is not None or public_key is not None):
             raise ImproperlyConfigured("a JWKS replaces secret=/public_key=; give only one of them")
         if oidc_issuer is not None and issuer is not None:
@@ -118,8 +120,10 @@ class JWTAuthentication(BaseAuthentication):
             algorithms = ["RS256"] if (sources or public_key) else ["HS256"]
         self.algorithms = list(algorithms)
         if not self.algorithms or "none" in (a.lower() for a in self.algorithms):
-            raise ImproperlyConfigured("JWTAuthentication algorithms must be real algorithms ('none' is refused)")
-        self.secret = secret
+            raise ImproperlyConfigured(
+                "JWTAuthentication algorithms must not be empty and must be real algorithms ('none' is refused)"
+            )
+        self._secret = secret
         self.public_key = public_key
         self.header = header.lower()
         self.cookie = cookie
@@ -130,7 +134,9 @@ class JWTAuthentication(BaseAuthentication):
         self.jwks_url = jwks_url
         self.oidc_issuer = oidc_issuer.rstrip("/") if oidc_issuer else None
         if revoked_token_handler is not None and not callable(revoked_token_handler):
-            raise ImproperlyConfigured("JWTAuthentication revoked_token_handler must be callable: handler(jti[, claims])")
+            raise ImproperlyConfigured(
+                "JWTAuthentication revoked_token_handler must be callable: handler(jti[, claims])"
+            )
         self.revocation_store = revocation_store
         self.revoked_token_handler = revoked_token_handler
         self.require_jti = require_jti or revocation_store is not None or revoked_token_handler is not None
@@ -144,7 +150,9 @@ class JWTAuthentication(BaseAuthentication):
             raise ImproperlyConfigured(
                 "JWTAuthentication(user_loader=) needs an object with load_user(user_id, claims)"
             )
-        overridden = [n for n in ("get_user", "get_user_sync") if getattr(type(self), n) is not getattr(JWTAuthentication, n)]
+        overridden = [
+            n for n in ("get_user", "get_user_sync") if getattr(type(self), n) is not getattr(JWTAuthentication, n)
+        ]
         if overridden and user_loader is not None:
             raise ImproperlyConfigured(
                 f"{type(self).__name__} overrides {' and '.join(overridden)} and also gets user_loader=: "
@@ -158,18 +166,45 @@ class JWTAuthentication(BaseAuthentication):
         self._backend: Any = None
         self._jwks_uri: str | None = jwks_url
 
+    @property
+    def secret(self) -> str | bytes | None:
+        """The HMAC secret: the one given, else ``settings.SECRET_KEY`` read now (so settings
+        finished after the backend was built count). ``None`` for public-key and JWKS backends."""
+        if self._secret is not None or self.public_key is not None or self._uses_jwks():
+            return self._secret
+        return _read_secret_key()
+
+    @secret.setter
+    def secret(self, value: str | bytes | None) -> None:
+        if self._backend is not None:
+            raise AttributeError("the secret of a JWTAuthentication in use cannot change")
+        self._secret = value
+
+    def _uses_jwks(self) -> bool:
+        return self.jwks is not None or self.jwks_url is not None or self.oidc_issuer is not None
+
     def get_user_sync(self, user_id: str) -> Any:
         """The user model's row with this primary key, or ``None``. Override it (and/or
         ``get_user``) in a subclass to load users another way; ``user_loader=`` is the other."""
-        from .user_loader import default_django_user_loader
+        from django.contrib.auth import get_user_model
 
-        return default_django_user_loader(user_id)
+        from .user_loader import _off_loop
+
+        return _off_loop(load_user_by_pk_sync, get_user_model(), user_id)
 
     async def get_user(self, user_id: str, auth_context: Any) -> Any:
         """Async form of ``get_user_sync`` (``await request.auser()``)."""
-        from .user_loader import default_django_user_aloader
+        import asyncio
 
-        return await default_django_user_aloader(user_id, auth_context)
+        from django.contrib.auth import get_user_model
+
+        from ..db import in_own_request
+        from .users import _LOADER_THREADS
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            _LOADER_THREADS, in_own_request, load_user_by_pk_sync, get_user_model(), user_id
+        )
 
     def _fetch_jwks(self) -> str:
         if self._jwks_uri is None and self.oidc_issuer is not None:
@@ -186,6 +221,11 @@ class JWTAuthentication(BaseAuthentication):
         kwargs: dict[str, Any] = {}
         if self.jwks is not None:
             kwargs["jwks"] = self.jwks if isinstance(self.jwks, str) else json.dumps(self.jwks)
+            if not (json.loads(kwargs["jwks"]) or {}).get("keys"):
+                # A static set is never fetched again: without keys no token could ever pass.
+                from django.core.exceptions import ImproperlyConfigured
+
+                raise ImproperlyConfigured("JWTAuthentication jwks= has no usable keys")
         elif self.jwks_url is not None or self.oidc_issuer is not None:
             kwargs["jwks_fetch"] = self._fetch_jwks
             try:
@@ -199,7 +239,7 @@ class JWTAuthentication(BaseAuthentication):
         elif self.public_key is not None:
             kwargs["public_key"] = self.public_key
         else:
-            secret = self.secret if self.secret is not None else _read_secret_key()
+            secret = self.secret
             kwargs["secret"] = secret.encode() if isinstance(secret, str) else bytes(secret)
         self._backend = _core.JwtBackend(
             algorithms=self.algorithms,

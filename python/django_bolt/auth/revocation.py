@@ -142,9 +142,7 @@ class DjangoCacheRevocation(_FamiliesAsEntries):
     database). Rotation (``consume``) and ``bump_user_version`` need a cache whose ``add`` and
     ``incr`` are atomic: the file-based and dummy caches are refused for them."""
 
-    def __init__(
-        self, cache_alias: str = "default", key_prefix: str = "bolt:revoked:", default_ttl: int = DEFAULT_TTL
-    ):
+    def __init__(self, cache_alias: str = "default", key_prefix: str = "bolt:revoked:", default_ttl: int = DEFAULT_TTL):
         self.cache_alias = cache_alias
         self.key_prefix = key_prefix
         self.default_ttl = default_ttl
@@ -252,9 +250,7 @@ class DjangoORMRevocation(_FamiliesAsEntries):
     def is_revoked(self, jti: str) -> Any:
         from django.utils import timezone
 
-        return self._run(
-            lambda: self.model._default_manager.filter(jti=jti, expires_at__gt=timezone.now()).exists()
-        )
+        return self._run(lambda: self.model._default_manager.filter(jti=jti, expires_at__gt=timezone.now()).exists())
 
     def consume(self, jti: str, exp: float | None = None) -> Any:
         from django.db import IntegrityError, transaction

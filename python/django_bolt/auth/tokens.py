@@ -15,6 +15,7 @@ from .settled import resolve
 
 DEFAULT_ACCESS_TTL = 15 * 60
 DEFAULT_REFRESH_TTL = 7 * 24 * 3600
+_NO_EXPIRY_LEEWAY = 100 * 365 * 24 * 3600  # Token.decode(verify_exp=False)
 #: Claims ``create_token_pair`` and rotation set; ``claims=`` may not override them (``ver``
 #: would escape "log out everywhere", ``oat`` the session cap).
 RESERVED_CLAIMS = frozenset({"sub", "iat", "exp", "typ", "jti", "fam", "oat", "ver", "nbf", "type"})
@@ -133,7 +134,20 @@ class Token:
         """The claims, datetimes as Unix timestamps (the release's name for ``to_claims``)."""
         return self.to_claims()
 
-    def encode(self, secret: str | bytes | None = None, algorithm: str = "HS256", kid: str | None = None) -> str:
+    def encode(
+        self,
+        secret: str | bytes | None = None,
+        algorithm: str = "HS256",
+        kid: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Signs the claims. ``headers`` may give ``kid`` (and ``typ: "JWT"``, always written);
+        other header fields are refused rather than dropped."""
+        if headers:
+            extra = sorted(set(headers) - {"kid", "typ", "alg"})
+            if extra or headers.get("typ", "JWT") != "JWT" or headers.get("alg", algorithm) != algorithm:
+                raise ValueError(f"Token.encode(headers=) supports kid (and typ 'JWT') only, got {dict(headers)!r}")
+            kid = headers.get("kid", kid)
         return encode(self.to_claims(), secret, algorithm, kid)
 
     @classmethod
@@ -146,14 +160,31 @@ class Token:
         issuer: str | None = None,
         public_key: str | None = None,
         leeway: int = 0,
+        verify_exp: bool = True,
     ) -> Token:
-        """Verifies ``token`` (``ValueError`` if it is not valid) and returns its claims."""
+        """Verifies ``token`` (``ValueError`` "Failed to decode token: <reason>" if it is not
+        valid) and returns its claims. ``verify_exp=False`` accepts an expired token (its
+        signature, ``nbf``, ``iat``, audience and issuer are still checked)."""
         from .backends import JWTAuthentication
 
         backend = JWTAuthentication(
-            secret=secret, algorithms=algorithms, audience=audience, issuer=issuer, public_key=public_key, leeway=leeway
+            secret=secret,
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            public_key=public_key,
+            leeway=leeway if verify_exp else _NO_EXPIRY_LEEWAY,
         )
-        claims = dict(backend.decode(token))
+        try:
+            claims = dict(backend.decode(token))
+        except ValueError as exc:
+            raise ValueError(f"Failed to decode token: {exc}") from None
+        if not verify_exp:  # the wide leeway served exp only: nbf and iat get the caller's
+            now = time.time()
+            for name, message in (("nbf", "not yet valid"), ("iat", "issued in the future")):
+                value = claims.get(name)
+                if isinstance(value, (int, float)) and value > now + leeway:
+                    raise ValueError(f"Failed to decode token: Token {message}")
         known = {f.name for f in dataclasses.fields(cls)} - {"extras"}
         fields = {k: claims.pop(k) for k in list(claims) if k in known}
         if "sub" not in fields or "exp" not in fields:
@@ -174,8 +205,8 @@ def create_jwt_for_user(
     kid: str | None = None,
     include_permissions: bool = False,
 ) -> str:
-    """An access token for a Django user: ``sub`` (the primary key), ``username``, ``is_staff``,
-    ``is_superuser``, a fresh ``jti``, ``iat`` and ``exp``; ``include_permissions=True`` adds the
+    """An access token for a Django user: ``sub`` (the primary key), ``username``, ``email``,
+    ``is_staff``, ``is_superuser``, a fresh ``jti``, ``iat`` and ``exp``; ``include_permissions=True`` adds the
     user's ``permissions`` (for ``HasPermission``)."""
     now = int(time.time())
     claims: dict[str, Any] = {
@@ -183,6 +214,7 @@ def create_jwt_for_user(
         "username": user.get_username(),
         "is_staff": bool(getattr(user, "is_staff", False)),
         "is_superuser": bool(getattr(user, "is_superuser", False)),
+        "email": getattr(user, "email", None) or "",
         "iat": now,
         "exp": now + int(expires_in),
         "jti": uuid.uuid4().hex,

@@ -158,4 +158,10 @@ def get_current_user_sync(request: Any) -> Any:
     return _authenticated(request.user)
 
 
-__all__ = ["load_user_by_pk_sync", "DjangoUserLoader", "LoopSafeUserLoader", "get_current_user", "get_current_user_sync"]
+__all__ = [
+    "load_user_by_pk_sync",
+    "DjangoUserLoader",
+    "LoopSafeUserLoader",
+    "get_current_user",
+    "get_current_user_sync",
+]

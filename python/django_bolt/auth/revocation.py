@@ -11,7 +11,6 @@ the query on a thread: await it there."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 
 from .. import _core
 from .settled import Settled, resolve, resolve_sync
+from .users import _on_event_loop
 
 #: Revocations without a known expiry (``exp``) are kept this long (seconds).
 DEFAULT_TTL = 7 * 24 * 3600
@@ -31,14 +31,6 @@ def _ttl_for(exp: float | None, default: int = DEFAULT_TTL) -> int:
     if exp is None:
         return int(default)
     return max(0, int(exp) - int(time.time()))
-
-
-def _in_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 class RevocationStore:
@@ -160,7 +152,7 @@ class DjangoCacheRevocation(_FamiliesAsEntries):
         # The database cache queries Django's database, which is refused on an event loop.
         from django.core.cache.backends.db import BaseDatabaseCache
 
-        if isinstance(self.cache, BaseDatabaseCache) and _in_event_loop():
+        if isinstance(self.cache, BaseDatabaseCache) and _on_event_loop():
             from asgiref.sync import sync_to_async
 
             return sync_to_async(work)()
@@ -230,7 +222,7 @@ class DjangoORMRevocation(_FamiliesAsEntries):
         return f"{kind}:{name}"
 
     def _run(self, work: Callable[[], Any]) -> Any:
-        if _in_event_loop():
+        if _on_event_loop():
             from asgiref.sync import sync_to_async
 
             return sync_to_async(work)()

@@ -14,20 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..db import in_own_request
-from .users import _LOADER_THREADS, load_user_by_pk_sync
+from .users import _LOADER_THREADS, _on_event_loop, load_user_by_pk_sync
 
 SyncLoader = Callable[[str, Any], Any]
 AsyncLoader = Callable[[str, Any], Any]
 
 _registry: dict[str, Any] = {}
-
-
-def _on_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _off_loop(function: Callable[..., Any], *args: Any) -> Any:

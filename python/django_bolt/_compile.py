@@ -350,6 +350,10 @@ def compile_param(
     where: str,
 ) -> ParamRecord | Depends:
     base, extras, optional = _parse_annotation(annotation)
+    if name == "request" and base is dict and not extras:
+        # The release's handlers often write ``request: dict`` (its request is a mapping; ours
+        # reads as one too): the request, not a JSON body.
+        return {"name": name, "source": "request", "required": False}
     marker, default = _marker_of(extras, default)
     if isinstance(marker, Depends):
         return marker

@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from ._schema import CorsRecord, ServerConfigRecord
 from ._setting_types import (
     SettingError,
@@ -236,6 +238,8 @@ class BoltConfig:
                 if field.name in ("authentication_classes", "default_permission_classes"):
                     # Objects (backend/guard instances, classes or dotted paths), not strings.
                     converted[field.name] = tuple(raw) if isinstance(raw, (list, tuple)) else (raw,) if raw else ()
+                elif field.name == "trusted_proxies":
+                    converted[field.name] = _trusted_proxies(raw)
                 elif field.name == "staticfiles_dirs":
                     # ("prefix", path) entries are found by Django's finders in DEBUG only.
                     converted[field.name] = tuple(str(x) for x in raw or () if not isinstance(x, (tuple, list)))
@@ -362,6 +366,33 @@ class BoltConfig:
     def media_prefix(self) -> str | None:
         """``MEDIA_URL`` as a path prefix (``/media/``); None when unset or on another host."""
         return _url_prefix(self.media_url)
+
+
+class SettingError(ImproperlyConfigured, ValueError):
+    """A setting that cannot be used: Django's ``ImproperlyConfigured`` (what the release raises)
+    and a ``ValueError`` (what this project raised before)."""
+
+
+def _trusted_proxies(raw: Any) -> tuple[str, ...]:
+    """``BOLT_TRUSTED_PROXIES``: addresses and networks (``10.0.0.0/8``, ``::1``). A typo would
+    quietly trust or distrust a proxy, so every entry must parse; zone ids (``fe80::1%eth0``)
+    name no address a peer can have. A single string is one entry (as for other list settings)."""
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        raw = [raw] if raw else []
+    if not isinstance(raw, (list, tuple)):
+        raise SettingError(f"BOLT_TRUSTED_PROXIES must be a list of addresses or networks, not {raw!r}")
+    import ipaddress
+
+    for entry in raw:
+        try:
+            if not isinstance(entry, str) or "%" in entry:
+                raise ValueError
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingError(f"BOLT_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    return tuple(raw)
 
 
 def _url_prefix(url: str | None) -> str | None:

@@ -190,17 +190,38 @@ impl JwtVerifier {
                 _ => return Err(JwtError::Missing("jti".into())),
             }
         }
-        if let Some(expected) = &self.token_type {
-            let actual = claims
-                .get("type")
-                .or_else(|| claims.get("token_type"))
-                .and_then(Value::as_str);
-            if actual != Some(expected.as_str()) {
-                return Err(JwtError::TokenType);
-            }
-        }
-        Ok(())
+        check_token_type(claims, self.token_type.as_deref())
     }
+}
+
+/// Claims that name a token's type: `typ` (ours and the release's), `type` (tokens this project issued before it used `typ`),
+/// `token_type` (djangorestframework-simplejwt), `token_use` (django-allauth, AWS Cognito).
+const TYPE_CLAIMS: [&str; 4] = ["typ", "type", "token_type", "token_use"];
+/// Types that must never authenticate an ordinary route (Keycloak writes them capitalised).
+const NON_ACCESS_TYPES: [&str; 3] = ["refresh", "offline", "id"];
+
+/// With `expected` (a rotation route's `token_type="refresh"`), every type claim present must
+/// say exactly that and at least one must be present; without it, a refresh, offline or ID
+/// token is refused so it cannot stand in for an access token.
+fn check_token_type(claims: &Map<String, Value>, expected: Option<&str>) -> Result<(), JwtError> {
+    let mut named = false;
+    for name in TYPE_CLAIMS {
+        let Some(value) = claims.get(name) else {
+            continue;
+        };
+        match (expected, value.as_str()) {
+            (Some(e), Some(v)) if v == e => named = true,
+            (Some(_), _) => return Err(JwtError::TokenType),
+            (None, Some(v)) if NON_ACCESS_TYPES.iter().any(|t| v.eq_ignore_ascii_case(t)) => {
+                return Err(JwtError::TokenType)
+            }
+            (None, _) => {}
+        }
+    }
+    if expected.is_some() && !named {
+        return Err(JwtError::TokenType);
+    }
+    Ok(())
 }
 
 /// A compact JWS over `claims_json` (already-serialised JSON object).
@@ -280,5 +301,37 @@ mod tests {
             Err(JwtError::TooLarge)
         );
         assert_eq!(v.verify("a.b", 0), Err(JwtError::Malformed));
+    }
+
+    fn claims(json: &str) -> Map<String, Value> {
+        serde_json::from_str(json).expect("claims")
+    }
+
+    #[test]
+    fn token_types() {
+        let ordinary = |c: &str| check_token_type(&claims(c), None);
+        assert!(ordinary(r#"{"typ":"access"}"#).is_ok());
+        assert!(ordinary(r#"{"typ":"Bearer"}"#).is_ok());
+        assert!(ordinary(r#"{}"#).is_ok());
+        for refused in [
+            r#"{"typ":"refresh"}"#,
+            r#"{"type":"refresh"}"#,
+            r#"{"token_type":"REFRESH"}"#,
+            r#"{"token_use":"id"}"#,
+            r#"{"typ":"Offline"}"#,
+            r#"{"typ":"ID"}"#,
+        ] {
+            assert_eq!(ordinary(refused), Err(JwtError::TokenType), "{refused}");
+        }
+        let rotation = |c: &str| check_token_type(&claims(c), Some("refresh"));
+        assert!(rotation(r#"{"typ":"refresh"}"#).is_ok());
+        assert!(rotation(r#"{"type":"refresh"}"#).is_ok());
+        assert_eq!(rotation(r#"{}"#), Err(JwtError::TokenType));
+        assert_eq!(rotation(r#"{"typ":"access"}"#), Err(JwtError::TokenType));
+        assert_eq!(
+            rotation(r#"{"typ":"refresh","token_type":"access"}"#),
+            Err(JwtError::TokenType)
+        );
+        assert_eq!(rotation(r#"{"typ":7}"#), Err(JwtError::TokenType));
     }
 }

@@ -159,7 +159,9 @@ impl VerifyKey {
     /// A PEM public key (SPKI or PKCS#1 RSA) for `family`; a private key PEM is accepted too and
     /// only its public half is kept.
     pub fn from_pem(pem: &str, family: Family) -> Result<VerifyKey, String> {
-        let err = |what: &str| format!("public_key is not a valid {what} PEM key");
+        let err = |what: &str| {
+            format!("Invalid {what} public key PEM: public_key is not a valid {what} PEM key")
+        };
         match family {
             Family::Hmac => Err("HMAC algorithms take a secret, not a public key".into()),
             Family::Rsa => RsaPublicKey::from_public_key_pem(pem)

@@ -97,13 +97,64 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn cookie(headers: &[(String, String)], name: &str) -> Option<String> {
+fn cookies_named<'a>(
+    headers: &'a [(String, String)],
+    name: &'a str,
+) -> impl Iterator<Item = String> + 'a {
     headers
         .iter()
         .filter(|(k, _)| k == "cookie")
         .flat_map(|(_, v)| crate::params::parse_cookies(v))
-        .find(|(k, _)| k == name)
+        .filter(move |(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+fn cookie(headers: &[(String, String)], name: &str) -> Option<String> {
+    cookies_named(headers, name).next()
+}
+
+/// Whether an unsafe request carrying a cookie credential comes from this site: an
+/// `X-CSRFToken` header equal to the `csrftoken` cookie (double submit), else the browser's
+/// `Sec-Fetch-Site` (`same-origin`, or `none` for a user-typed navigation), else an `Origin`
+/// (or `Referer`) equal to this server's origin (`X-Forwarded-Proto`'s scheme when sent, as
+/// one origin passes either way). A request with none of these is refused.
+fn csrf_passes(headers: &[(String, String)]) -> bool {
+    if let (Some(sent), Some(expected)) =
+        (header(headers, "x-csrftoken"), cookie(headers, "csrftoken"))
+    {
+        if !expected.is_empty() && api_key::ct_str_eq(sent, &expected) {
+            return true;
+        }
+    }
+    if let Some(site) = header(headers, "sec-fetch-site") {
+        let site = site.trim();
+        return site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none");
+    }
+    let Some(host) = header(headers, "host")
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    else {
+        return false;
+    };
+    let scheme = header(headers, "x-forwarded-proto")
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or("http");
+    let own = format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    );
+    if let Some(origin) = header(headers, "origin") {
+        return origin.trim().eq_ignore_ascii_case(&own);
+    }
+    header(headers, "referer").is_some_and(|referer| {
+        let referer = referer.trim().to_ascii_lowercase();
+        referer
+            .strip_prefix(own.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+    })
 }
 
 /// `Bearer <token>` (scheme case-insensitive) from `Authorization`; other headers carry the
@@ -149,30 +200,34 @@ async fn try_jwt(
     method: &Method,
     headers: &[(String, String)],
 ) -> Attempt {
-    let from_header = header(headers, &backend.header).and_then(|v| {
-        if backend.header == "authorization" {
-            credential(v, "bearer").map(str::to_owned)
-        } else {
-            let v = v.trim();
-            Some(credential(v, "bearer").unwrap_or(v).to_owned())
-        }
-    });
-    let (token, from_cookie) = match from_header {
-        Some(t) => (t, false),
-        None => match backend.cookie.as_deref().and_then(|c| cookie(headers, c)) {
-            Some(t) if !t.is_empty() => (t, true),
-            _ => return Attempt::Absent,
-        },
-    };
-    if from_cookie && backend.csrf && is_unsafe(method) {
-        let sent = header(headers, "x-csrftoken");
-        let expected = cookie(headers, "csrftoken");
-        match (sent, expected) {
-            (Some(s), Some(e)) if !e.is_empty() && api_key::ct_str_eq(s, &e) => {}
-            _ => {
-                return Attempt::Rejected(Response::detail(403, "CSRF token missing or incorrect"))
+    // With `cookie=` the cookie is the only source (the release's rule): a header cannot stand
+    // in for it, and two cookies of that name (one may be planted by a sibling subdomain) are
+    // refused because nothing tells which one this site set.
+    let (token, from_cookie) = if let Some(name) = backend.cookie.as_deref() {
+        let mut found = cookies_named(headers, name);
+        match (found.next(), found.next()) {
+            (Some(t), None) if !t.is_empty() => (t, true),
+            (Some(_), Some(_)) => {
+                return Attempt::Rejected(unauthorized(auth, "Ambiguous token cookie"))
             }
+            _ => return Attempt::Absent,
         }
+    } else {
+        let from_header = header(headers, &backend.header).and_then(|v| {
+            if backend.header == "authorization" {
+                credential(v, "bearer").map(str::to_owned)
+            } else {
+                let v = v.trim();
+                Some(credential(v, "bearer").unwrap_or(v).to_owned())
+            }
+        });
+        match from_header {
+            Some(t) => (t, false),
+            None => return Attempt::Absent,
+        }
+    };
+    if from_cookie && backend.csrf && is_unsafe(method) && !csrf_passes(headers) {
+        return Attempt::Rejected(Response::detail(403, "CSRF token missing or incorrect"));
     }
     let mut result = backend.verifier.verify(&token, now());
     if let Keys::Set(set) = &backend.verifier.keys {
@@ -192,7 +247,7 @@ async fn try_jwt(
         Err(e) => return Attempt::Rejected(unauthorized(auth, &e.message())),
     };
     if let Some(jti) = claims.get("jti").and_then(Value::as_str) {
-        match backend.revocation.is_revoked(jti).await {
+        match backend.revocation.is_revoked(jti, &claims).await {
             Ok(false) => {}
             Ok(true) => return Attempt::Rejected(unauthorized(auth, "Token has been revoked")),
             Err(()) => {

@@ -23,7 +23,7 @@ fn algs(names: &[String]) -> PyResult<Vec<Alg>> {
         .iter()
         .map(|n| {
             Alg::parse(n)
-                .ok_or_else(|| PyValueError::new_err(format!("unsupported JWT algorithm {n:?}")))
+                .ok_or_else(|| PyValueError::new_err(format!("Unsupported JWT algorithm '{n}'")))
         })
         .collect()
 }
@@ -80,15 +80,27 @@ impl PyJwtBackend {
             let family = families[0];
             if families.iter().any(|f| *f != family) {
                 return Err(PyValueError::new_err(
-                    "one public key cannot serve algorithms of different families",
+                    "algorithms mix key families: one public key cannot serve them",
                 ));
             }
             Keys::One(VerifyKey::from_pem(&pem, family).map_err(PyValueError::new_err)?)
         } else if let Some(secret) = secret {
-            if families.iter().any(|f| *f != Family::Hmac) {
+            if families.iter().any(|f| *f != families[0]) {
                 return Err(PyValueError::new_err(
-                    "a shared secret only verifies HS256/HS384/HS512; use public_key or jwks",
+                    "algorithms mix key families: give HS* with a secret, or one asymmetric family with its public key",
                 ));
+            }
+            let kind = match families[0] {
+                Family::Hmac => None,
+                Family::Rsa => Some("RSA"),
+                Family::P256 | Family::P384 => Some("EC"),
+                Family::Ed25519 => Some("Ed25519"),
+            };
+            if let Some(kind) = kind {
+                return Err(PyValueError::new_err(format!(
+                    "Invalid {kind} public key PEM: a shared secret only verifies HS256/HS384/HS512; \
+                     give the public key PEM (public_key=) or a JWKS"
+                )));
             }
             Keys::One(VerifyKey::hmac(&secret).map_err(PyValueError::new_err)?)
         } else {
@@ -176,7 +188,7 @@ pub fn jwt_encode(
     kid: Option<&str>,
 ) -> PyResult<String> {
     let alg = Alg::parse(algorithm)
-        .ok_or_else(|| PyValueError::new_err(format!("unsupported JWT algorithm {algorithm:?}")))?;
+        .ok_or_else(|| PyValueError::new_err(format!("Unsupported JWT algorithm '{algorithm}'")))?;
     match serde_json::from_slice::<Value>(claims_json) {
         Ok(Value::Object(_)) => {}
         _ => return Err(PyValueError::new_err("claims must be a JSON object")),

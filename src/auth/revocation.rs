@@ -1,5 +1,6 @@
 //! Revoked token ids. The in-memory set is checked without Python; other stores (Django cache,
-//! database, Redis) are Python objects whose `is_revoked(jti)` runs on a blocking thread.
+//! database, Redis, a `revoked_token_handler`) are a Python callable `check(jti, claims) -> bool`
+//! run on a blocking thread.
 
 use pyo3::prelude::*;
 use std::collections::HashMap;
@@ -34,7 +35,7 @@ pub static AFTER_STORE_CALL: std::sync::OnceLock<fn(Python<'_>, bool)> = std::sy
 pub enum Revocation {
     None,
     Memory(Arc<MemorySet>),
-    /// A Python store with a blocking `is_revoked(jti) -> bool`.
+    /// A blocking Python callable `check(jti, claims) -> bool`.
     Python(Arc<Py<PyAny>>),
 }
 
@@ -47,18 +48,22 @@ fn now_f64() -> f64 {
 
 impl Revocation {
     /// `Err(())` when the store failed: callers refuse the token rather than guess.
-    pub async fn is_revoked(&self, jti: &str) -> Result<bool, ()> {
+    pub async fn is_revoked(
+        &self,
+        jti: &str,
+        claims: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<bool, ()> {
         match self {
             Revocation::None => Ok(false),
             Revocation::Memory(set) => Ok(set.contains(jti, now_f64())),
             Revocation::Python(store) => {
                 let store = Arc::clone(store);
                 let jti = jti.to_owned();
+                let claims = serde_json::Value::Object(claims.clone());
                 tokio::task::spawn_blocking(move || {
                     Python::attach(|py| {
-                        let answer = store
-                            .bind(py)
-                            .call_method1("is_revoked", (jti,))
+                        let answer = super::py::json_to_py(py, &claims)
+                            .and_then(|claims| store.bind(py).call1((jti, claims)))
                             .and_then(|r| r.is_truthy())
                             .map_err(|e| {
                                 e.display(py);
@@ -96,6 +101,13 @@ impl PyRevocationSet {
 
     fn is_revoked(&self, jti: &str) -> bool {
         self.inner.contains(jti, now_f64())
+    }
+
+    /// Forgets every entry (backends holding this set see it at once).
+    fn clear(&self) {
+        if let Ok(mut e) = self.inner.entries.lock() {
+            e.clear();
+        }
     }
 
     fn __len__(&self) -> usize {

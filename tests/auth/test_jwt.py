@@ -171,8 +171,23 @@ def test_cookie_tokens_and_csrf(client_for):
     cookie = f"access_token={token}; csrftoken=abc123"
     assert client.post("/change", headers={"Cookie": cookie, "X-CSRFToken": "wrong"}).status_code == 403
     assert client.post("/change", headers={"Cookie": cookie, "X-CSRFToken": "abc123"}).status_code == 200
-    # A header token is not a cookie: no CSRF needed.
-    assert client.post("/change", headers=bearer(token)).status_code == 200
+    # With cookie= the cookie is the only source: a header token is not read (as in the release).
+    assert client.post("/change", headers=bearer(token)).status_code == 401
+    # Two cookies of that name (one may come from a sibling subdomain): neither is trusted.
+    other = pyjwt_token(claims(sub="2"))
+    assert client.get("/me", headers={"Cookie": f"access_token={token}; access_token={other}"}).status_code == 401
+    # The browser's Fetch Metadata or Origin also prove a same-site request (the release's check).
+    plain = {"Cookie": f"access_token={token}"}
+    assert client.post("/change", headers={**plain, "Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert client.post("/change", headers={**plain, "Sec-Fetch-Site": "cross-site"}).status_code == 403
+    assert client.post("/change", headers={**plain, "Sec-Fetch-Site": "same-site"}).status_code == 403
+    assert client.post("/change", headers={**plain, "Origin": "http://testserver"}).status_code == 200
+    assert client.post("/change", headers={**plain, "Origin": "http://evil.example"}).status_code == 403
+    assert client.post("/change", headers={**plain, "Referer": "http://testserver/page"}).status_code == 200
+    assert client.post("/change", headers={**plain, "Referer": "http://testserver.evil/"}).status_code == 403
+    forwarded = {**plain, "X-Forwarded-Proto": "https"}
+    assert client.post("/change", headers={**forwarded, "Origin": "https://testserver"}).status_code == 200
+    assert client.post("/change", headers={**forwarded, "Origin": "http://testserver"}).status_code == 403
 
 
 def test_token_helpers_cross_checked(db):
@@ -235,7 +250,7 @@ def test_configuration_errors(keys):
         JWTAuthentication(secret="s" * 32, algorithms=["RS256"])._compiled()
     with pytest.raises(ValueError, match="not a valid"):
         JWTAuthentication(public_key="not a key", algorithms=["RS256"])._compiled()
-    with pytest.raises(ValueError, match="unsupported"):
+    with pytest.raises(ValueError, match="Unsupported JWT algorithm"):
         JWTAuthentication(algorithms=["HS1"])._compiled()
 
 

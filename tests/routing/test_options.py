@@ -109,13 +109,18 @@ def test_refused_options_name_what_is_unsupported():
         BoltAPI().mount("/a", BoltAPI(compression=False))
 
 
-def test_release_style_user_hooks_are_refused_not_ignored():
+def test_release_style_user_hooks_are_enforced_not_ignored():
+    from django_bolt.auth.user_loader import BackendMethodsLoader
+    from django_bolt.auth.users import DjangoUserLoader
+
     class WithGetUser(JWTAuthentication):
         async def get_user(self, user_id, auth_context):
             return None
 
-    with pytest.raises(Exception, match=r"get_user\(\).*user_loader"):
-        WithGetUser()
+    # The override loads request.user (tests/auth/test_user_loader.py runs it through requests).
+    assert isinstance(WithGetUser().user_loader, BackendMethodsLoader)
+    with pytest.raises(Exception, match="one way of loading users"):
+        WithGetUser(user_loader=DjangoUserLoader())
     with pytest.raises(Exception, match="load_user"):
         JWTAuthentication(user_loader=object())
 

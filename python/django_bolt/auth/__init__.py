@@ -38,6 +38,7 @@ from .revocation import (
     InMemoryRevocation,
     RedisRevocation,
     RevocationStore,
+    create_revocation_handler,
 )
 from .tokens import (
     Token,
@@ -49,8 +50,9 @@ from .tokens import (
     rotate_refresh_token_sync,
     set_token_cookies,
 )
+from .user_loader import get_registered_backend, load_user, register_auth_backend
 from .users import get_current_user, get_current_user_sync
-from .views import JWTAuthViews
+from .views import JWTAuthViews, LoginCredentials
 
 __all__ = [
     "CurrentUser",
@@ -80,6 +82,7 @@ __all__ = [
     "DjangoCacheRevocation",
     "DjangoORMRevocation",
     "RedisRevocation",
+    "create_revocation_handler",
     "Token",
     "TokenPair",
     "TokenRotationError",
@@ -91,4 +94,8 @@ __all__ = [
     "get_current_user",
     "get_current_user_sync",
     "JWTAuthViews",
+    "LoginCredentials",
+    "get_registered_backend",
+    "load_user",
+    "register_auth_backend",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import _core
 from ..exceptions import AuthenticationFailed, Forbidden
-from .users import DjangoUserLoader, LoopSafeUserLoader
+from .users import DjangoUserLoader, LoopSafeUserLoader, load_user_by_pk_sync
 
 
 class BaseAuthentication:
@@ -88,6 +88,7 @@ class JWTAuthentication(BaseAuthentication):
         revocation_store: Any = None,
         require_jti: bool = False,
         token_type: str | None = None,
+        revoked_token_handler: Any = None,
         csrf: bool = True,
         required_claims: Iterable[str] | None = None,
         jwks_refresh_interval: float = 300,
@@ -108,7 +109,9 @@ class JWTAuthentication(BaseAuthentication):
             secret, public_key = None, secret.decode() if isinstance(secret, bytes) else secret
         sources = [x for x in (jwks, jwks_url, oidc_issuer) if x is not None]
         if len(sources) > 1:
-            raise ImproperlyConfigured("JWTAuthentication takes one of jwks=, jwks_url= and oidc_issuer=")
+            raise ImproperlyConfigured(
+                "JWTAuthentication takes either 'jwks_url' or 'jwks' or 'oidc_issuer', not more than one"
+            )
         if sources and (secret is not None or public_key is not None):
             raise ImproperlyConfigured("a JWKS replaces secret=/public_key=; give only one of them")
         if oidc_issuer is not None and issuer is not None:
@@ -117,8 +120,10 @@ class JWTAuthentication(BaseAuthentication):
             algorithms = ["RS256"] if (sources or public_key) else ["HS256"]
         self.algorithms = list(algorithms)
         if not self.algorithms or "none" in (a.lower() for a in self.algorithms):
-            raise ImproperlyConfigured("JWTAuthentication algorithms must be real algorithms ('none' is refused)")
-        self.secret = secret
+            raise ImproperlyConfigured(
+                "JWTAuthentication algorithms must not be empty and must be real algorithms ('none' is refused)"
+            )
+        self._secret = secret
         self.public_key = public_key
         self.header = header.lower()
         self.cookie = cookie
@@ -128,28 +133,78 @@ class JWTAuthentication(BaseAuthentication):
         self.jwks = jwks
         self.jwks_url = jwks_url
         self.oidc_issuer = oidc_issuer.rstrip("/") if oidc_issuer else None
+        if revoked_token_handler is not None and not callable(revoked_token_handler):
+            raise ImproperlyConfigured(
+                "JWTAuthentication revoked_token_handler must be callable: handler(jti[, claims])"
+            )
         self.revocation_store = revocation_store
-        self.require_jti = require_jti or revocation_store is not None
+        self.revoked_token_handler = revoked_token_handler
+        self.require_jti = require_jti or revocation_store is not None or revoked_token_handler is not None
         self.token_type = token_type
         self.csrf = csrf
         self.required_claims = list(required_claims or [])
         self.jwks_refresh_interval = jwks_refresh_interval
         self.jwks_min_refresh = jwks_min_refresh
         self.fetch_timeout = fetch_timeout
-        self.user_loader = user_loader or DjangoUserLoader()
         if user_loader is not None and not callable(getattr(user_loader, "load_user", None)):
             raise ImproperlyConfigured(
                 "JWTAuthentication(user_loader=) needs an object with load_user(user_id, claims)"
             )
-        for name in ("get_user", "get_user_sync"):
-            if callable(getattr(self, name, None)):
-                # The release's way of loading users: refused rather than silently never called.
-                raise ImproperlyConfigured(
-                    f"{type(self).__name__}.{name}() is not called by django-bolt: pass "
-                    "JWTAuthentication(user_loader=...) with load_user(user_id, claims) instead"
-                )
+        overridden = [
+            n for n in ("get_user", "get_user_sync") if getattr(type(self), n) is not getattr(JWTAuthentication, n)
+        ]
+        if overridden and user_loader is not None:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} overrides {' and '.join(overridden)} and also gets user_loader=: "
+                "give one way of loading users"
+            )
+        if overridden:  # the release's way: the subclass's methods load request.user
+            from .user_loader import BackendMethodsLoader
+
+            user_loader = BackendMethodsLoader(self)
+        self.user_loader = user_loader or DjangoUserLoader()
         self._backend: Any = None
         self._jwks_uri: str | None = jwks_url
+
+    @property
+    def secret(self) -> str | bytes | None:
+        """The HMAC secret: the one given, else ``settings.SECRET_KEY`` read now (so settings
+        finished after the backend was built count). ``None`` for public-key and JWKS backends."""
+        if self._secret is not None or self.public_key is not None or self._uses_jwks():
+            return self._secret
+        return _read_secret_key()
+
+    @secret.setter
+    def secret(self, value: str | bytes | None) -> None:
+        if self._backend is not None:
+            raise AttributeError("the secret of a JWTAuthentication in use cannot change")
+        self._secret = value
+
+    def _uses_jwks(self) -> bool:
+        return self.jwks is not None or self.jwks_url is not None or self.oidc_issuer is not None
+
+    def get_user_sync(self, user_id: str) -> Any:
+        """The user model's row with this primary key, or ``None``. Override it (and/or
+        ``get_user``) in a subclass to load users another way; ``user_loader=`` is the other."""
+        from django.contrib.auth import get_user_model
+
+        from .user_loader import _off_loop
+
+        return _off_loop(load_user_by_pk_sync, get_user_model(), user_id)
+
+    async def get_user(self, user_id: str, auth_context: Any) -> Any:
+        """Async form of ``get_user_sync`` (``await request.auser()``)."""
+        import asyncio
+
+        from django.contrib.auth import get_user_model
+
+        from ..db import in_own_request
+        from .users import _LOADER_THREADS
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            _LOADER_THREADS, in_own_request, load_user_by_pk_sync, get_user_model(), user_id
+        )
 
     def _fetch_jwks(self) -> str:
         if self._jwks_uri is None and self.oidc_issuer is not None:
@@ -166,6 +221,11 @@ class JWTAuthentication(BaseAuthentication):
         kwargs: dict[str, Any] = {}
         if self.jwks is not None:
             kwargs["jwks"] = self.jwks if isinstance(self.jwks, str) else json.dumps(self.jwks)
+            if not (json.loads(kwargs["jwks"]) or {}).get("keys"):
+                # A static set is never fetched again: without keys no token could ever pass.
+                from django.core.exceptions import ImproperlyConfigured
+
+                raise ImproperlyConfigured("JWTAuthentication jwks= has no usable keys")
         elif self.jwks_url is not None or self.oidc_issuer is not None:
             kwargs["jwks_fetch"] = self._fetch_jwks
             try:
@@ -179,9 +239,8 @@ class JWTAuthentication(BaseAuthentication):
         elif self.public_key is not None:
             kwargs["public_key"] = self.public_key
         else:
-            secret = self.secret if self.secret is not None else _read_secret_key()
+            secret = self.secret
             kwargs["secret"] = secret.encode() if isinstance(secret, str) else bytes(secret)
-        store = self.revocation_store
         self._backend = _core.JwtBackend(
             algorithms=self.algorithms,
             jwks_ttl=float(self.jwks_refresh_interval),
@@ -195,20 +254,51 @@ class JWTAuthentication(BaseAuthentication):
             header=self.header,
             cookie=self.cookie,
             csrf=self.csrf,
-            revocation=getattr(store, "_rust_set", store),
+            revocation=self._revocation(),
             user_loader=LoopSafeUserLoader(self.user_loader),
             **kwargs,
         )
         return self._backend
+
+    def _revocation(self) -> Any:
+        """What Rust checks a token's ``jti`` with: the in-memory store's Rust set (no Python per
+        request), or a ``RevocationCheck`` around the handler or the store's ``is_revoked``."""
+        from .revocation import InMemoryRevocation, RevocationCheck
+
+        checks = []
+        store = self.revocation_store
+        if store is not None:
+            if isinstance(store, InMemoryRevocation) and type(store).is_revoked is InMemoryRevocation.is_revoked:
+                if self.revoked_token_handler is None:
+                    return store._rust_set
+            checks.append(RevocationCheck(store.is_revoked))
+        if self.revoked_token_handler is not None:
+            checks.append(RevocationCheck(self.revoked_token_handler))
+        if not checks:
+            return None
+        return checks[0] if len(checks) == 1 else _AnyOf(checks)
 
     def decode(self, token: str) -> dict[str, Any]:
         """Verifies ``token`` like a request would (signature, claims, revocation); raises
         ``ValueError`` with the reason."""
         claims = self._compiled().decode(token)
         jti = claims.get("jti")
-        if self.revocation_store is not None and jti and self.revocation_store.is_revoked(jti):
-            raise ValueError("Token has been revoked")
+        check = self._revocation()
+        if check is not None and jti:
+            revoked = check.is_revoked(jti) if hasattr(check, "is_revoked") else check(jti, dict(claims))
+            if revoked:
+                raise ValueError("Token has been revoked")
         return claims
+
+
+class _AnyOf:
+    """A token is revoked when the store or the handler says so."""
+
+    def __init__(self, checks: list[Any]) -> None:
+        self.checks = checks
+
+    def __call__(self, jti: str, claims: dict[str, Any]) -> bool:
+        return any(check(jti, claims) for check in self.checks)
 
 
 class APIKeyAuthentication(BaseAuthentication):

@@ -1,66 +1,138 @@
-"""Revoked token ids (``jti``). A backend with ``revocation_store=`` answers 401 for a revoked
+"""Revoked tokens, refresh-token families and per-user token versions.
+
+A backend with ``revocation_store=`` (or ``revoked_token_handler=``) answers 401 for a revoked
 token. ``InMemoryRevocation`` is checked in Rust without Python (one process only); the Django
-cache, database and Redis stores are shared between processes and machines."""
+cache, database and Redis stores are shared between processes and machines.
+
+Every store method can be called plainly (``store.revoke(jti, exp)``: done when it returns) or
+awaited (``await store.revoke(jti, exp=exp)``, the release's form); see ``settled.Settled``.
+The database-backed stores, called inside a running event loop, return a coroutine that runs
+the query on a thread: await it there."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .. import _core
+from .settled import Settled, resolve, resolve_sync
+from .users import _on_event_loop
 
-#: Revocations without a known expiry are kept this long (seconds).
+#: Revocations without a known expiry (``exp``) are kept this long (seconds).
 DEFAULT_TTL = 7 * 24 * 3600
+_DEFAULT_TTL_SECONDS = DEFAULT_TTL  # the release's name
 
 
-def _expiry(exp: float | None, default_ttl: int) -> float:
-    """Until when a revocation matters: the token's own expiry (after it, the token is refused
-    anyway), else ``default_ttl`` from now."""
-    return float(exp) if exp is not None else time.time() + default_ttl
+def _ttl_for(exp: float | None, default: int = DEFAULT_TTL) -> int:
+    """Seconds an entry must live: until the token's own ``exp`` (after it the token is refused
+    anyway; a past ``exp`` gives 0), else ``default``."""
+    if exp is None:
+        return int(default)
+    return max(0, int(exp) - int(time.time()))
 
 
 class RevocationStore:
-    """Interface: ``revoke(jti, exp=None)``, ``is_revoked(jti)`` and their ``a``-prefixed async forms."""
+    """Interface. Implement ``revoke(jti, exp=None)`` and ``is_revoked(jti)`` (plain or
+    ``async def``); ``consume``, ``revoke_family``/``is_family_revoked`` and
+    ``get_user_version``/``bump_user_version`` are needed for refresh-token rotation and
+    "log out everywhere" (``rotate_refresh_token``)."""
 
-    def revoke(self, jti: str, exp: float | None = None) -> None:
-        raise NotImplementedError
+    def revoke(self, jti: str, exp: float | None = None) -> Any:
+        raise NotImplementedError("This revocation store does not implement revoke")
 
-    def is_revoked(self, jti: str) -> bool:
-        raise NotImplementedError
+    def is_revoked(self, jti: str) -> Any:
+        raise NotImplementedError("This revocation store does not implement is_revoked")
+
+    def revoke_all(self, user_id: str) -> Any:
+        raise NotImplementedError("This revocation store does not support revoke_all; use bump_user_version")
+
+    def consume(self, jti: str, exp: float | None = None) -> Any:
+        """Marks a refresh token used; true only for the first caller (atomically)."""
+        raise NotImplementedError("This revocation store does not support atomic token consumption")
+
+    def get_user_version(self, user_id: str) -> Any:
+        raise NotImplementedError("This revocation store does not support token versioning")
+
+    def bump_user_version(self, user_id: str) -> Any:
+        raise NotImplementedError("This revocation store does not support token versioning")
+
+    def revoke_family(self, fam: str, exp: float | None = None) -> Any:
+        raise NotImplementedError("This revocation store does not support family revocation")
+
+    def is_family_revoked(self, fam: str) -> Any:
+        raise NotImplementedError("This revocation store does not support family revocation")
 
     async def arevoke(self, jti: str, exp: float | None = None) -> None:
-        from asgiref.sync import sync_to_async
-
-        await sync_to_async(self.revoke)(jti, exp)
+        await resolve(self.revoke(jti, exp=exp))
 
     async def ais_revoked(self, jti: str) -> bool:
-        from asgiref.sync import sync_to_async
-
-        return await sync_to_async(self.is_revoked)(jti)
+        return bool(await resolve(self.is_revoked(jti)))
 
 
-class InMemoryRevocation(RevocationStore):
-    """This process only; entries expire with their token."""
+class _FamiliesAsEntries(RevocationStore):
+    """Revokes a refresh-token family as one more revoked entry, ``fam:<id>``."""
+
+    def _key(self, kind: str, name: str) -> str:
+        raise NotImplementedError
+
+    def revoke_family(self, fam: str, exp: float | None = None) -> Any:
+        return self.revoke(self._key("fam", fam), exp=exp)
+
+    def is_family_revoked(self, fam: str) -> Any:
+        return self.is_revoked(self._key("fam", fam))
+
+
+class InMemoryRevocation(_FamiliesAsEntries):
+    """This process only; entries expire with their token. User versions are kept for the
+    life of the process."""
 
     def __init__(self, default_ttl: int = DEFAULT_TTL) -> None:
         self._rust_set = _core.RevocationSet()
         self.default_ttl = default_ttl
+        self._lock = threading.Lock()
+        self._user_versions: dict[str, int] = {}
 
-    def revoke(self, jti: str, exp: float | None = None) -> None:
-        self._rust_set.revoke(jti, _expiry(exp, self.default_ttl))
+    def _key(self, kind: str, name: str) -> str:
+        return f"{kind}:{name}"
 
-    def is_revoked(self, jti: str) -> bool:
-        return self._rust_set.is_revoked(jti)
+    def _expires_at(self, exp: float | None) -> float:
+        return float(exp) if exp is not None else time.time() + self.default_ttl
 
-    async def arevoke(self, jti: str, exp: float | None = None) -> None:
-        self.revoke(jti, exp)
+    def revoke(self, jti: str, exp: float | None = None) -> Settled:
+        self._rust_set.revoke(jti, self._expires_at(exp))
+        return Settled(None)
 
-    async def ais_revoked(self, jti: str) -> bool:
-        return self.is_revoked(jti)
+    def is_revoked(self, jti: str) -> Settled:
+        return Settled(self._rust_set.is_revoked(jti))
+
+    def consume(self, jti: str, exp: float | None = None) -> Settled:
+        with self._lock:
+            if self._rust_set.is_revoked(jti):
+                return Settled(False)
+            self._rust_set.revoke(jti, self._expires_at(exp))
+        return Settled(True)
+
+    def get_user_version(self, user_id: str) -> Settled:
+        return Settled(self._user_versions.get(str(user_id), 0))
+
+    def bump_user_version(self, user_id: str) -> Settled:
+        with self._lock:
+            version = self._user_versions.get(str(user_id), 0) + 1
+            self._user_versions[str(user_id)] = version
+        return Settled(version)
+
+    def clear(self) -> None:
+        """Forgets every revocation, family and user version (tests)."""
+        self._rust_set.clear()
+        self._user_versions.clear()
 
 
-class DjangoCacheRevocation(RevocationStore):
-    """Django's cache framework (``cache_alias``); shared when the cache is (Redis, Memcached, DB)."""
+class DjangoCacheRevocation(_FamiliesAsEntries):
+    """Django's cache framework (``cache_alias``); shared when the cache is (Redis, Memcached,
+    database). Rotation (``consume``) and ``bump_user_version`` need a cache whose ``add`` and
+    ``incr`` are atomic: the file-based and dummy caches are refused for them."""
 
     def __init__(self, cache_alias: str = "default", key_prefix: str = "bolt:revoked:", default_ttl: int = DEFAULT_TTL):
         self.cache_alias = cache_alias
@@ -68,53 +140,137 @@ class DjangoCacheRevocation(RevocationStore):
         self.default_ttl = default_ttl
 
     @property
-    def _cache(self) -> Any:
+    def cache(self) -> Any:
         from django.core.cache import caches
 
         return caches[self.cache_alias]
 
-    def revoke(self, jti: str, exp: float | None = None) -> None:
-        ttl = max(1, int(_expiry(exp, self.default_ttl) - time.time()))
-        self._cache.set(self.key_prefix + jti, 1, ttl)
+    def _key(self, kind: str, name: str) -> str:
+        return f"{kind}:{name}"
 
-    def is_revoked(self, jti: str) -> bool:
-        return self._cache.get(self.key_prefix + jti) is not None
+    def _run(self, work: Callable[[], Any]) -> Any:
+        # The database cache queries Django's database, which is refused on an event loop.
+        from django.core.cache.backends.db import BaseDatabaseCache
+
+        if isinstance(self.cache, BaseDatabaseCache) and _on_event_loop():
+            from asgiref.sync import sync_to_async
+
+            return sync_to_async(work)()
+        return Settled(work())
+
+    def _require_atomic(self) -> None:
+        from django.core.cache.backends.base import BaseCache
+        from django.core.cache.backends.dummy import DummyCache
+        from django.core.cache.backends.filebased import FileBasedCache
+
+        cache = self.cache
+        if isinstance(cache, (FileBasedCache, DummyCache)) or type(cache).incr is BaseCache.incr:
+            raise NotImplementedError(
+                f"{type(cache).__name__} has no atomic add/incr: refresh rotation and user versions "
+                "need Redis, Memcached, the database cache or (one process) the local-memory cache"
+            )
+
+    def revoke(self, jti: str, exp: float | None = None) -> Any:
+        ttl = _ttl_for(exp, self.default_ttl)
+        return self._run(lambda: self.cache.set(self.key_prefix + jti, "1", timeout=ttl))
+
+    def is_revoked(self, jti: str) -> Any:
+        return self._run(lambda: self.cache.get(self.key_prefix + jti) is not None)
+
+    def consume(self, jti: str, exp: float | None = None) -> Any:
+        self._require_atomic()
+        ttl = _ttl_for(exp, self.default_ttl)
+        return self._run(lambda: bool(self.cache.add(self.key_prefix + jti, "1", timeout=ttl)))
+
+    def get_user_version(self, user_id: str) -> Any:
+        return self._run(lambda: int(self.cache.get(f"{self.key_prefix}ver:{user_id}") or 0))
+
+    def bump_user_version(self, user_id: str) -> Any:
+        self._require_atomic()
+        key = f"{self.key_prefix}ver:{user_id}"
+
+        def bump() -> int:
+            try:
+                return int(self.cache.incr(key))
+            except ValueError:  # no key yet: seed it; if another caller won, count on top
+                if self.cache.add(key, 1, timeout=None):  # versions never expire
+                    return 1
+                return int(self.cache.incr(key))
+
+        return self._run(bump)
 
 
-class DjangoORMRevocation(RevocationStore):
-    """The database (model ``django_bolt.RevokedToken``, or ``model="app.Model"`` with ``jti`` and
-    ``expires_at`` fields)."""
+class DjangoORMRevocation(_FamiliesAsEntries):
+    """The database (model ``django_bolt.RevokedToken``, or ``model="app.Model"`` with ``jti``
+    (unique) and ``expires_at`` fields). User versions are not kept (``bump_user_version`` is
+    refused): use the cache or Redis store for "log out everywhere"."""
 
     def __init__(self, model: str = "django_bolt.RevokedToken", default_ttl: int = DEFAULT_TTL) -> None:
+        parts = model.split(".")
+        if len(parts) != 2 or not all(parts):
+            raise ValueError(f"model must be 'app_label.ModelName', got {model!r}")
         self.model_label = model
         self.default_ttl = default_ttl
 
     @property
-    def _model(self) -> Any:
+    def model(self) -> Any:
         from django.apps import apps
 
         return apps.get_model(self.model_label)
 
-    def revoke(self, jti: str, exp: float | None = None) -> None:
-        from datetime import datetime, timezone
+    def _key(self, kind: str, name: str) -> str:
+        return f"{kind}:{name}"
 
-        expires = datetime.fromtimestamp(_expiry(exp, self.default_ttl), tz=timezone.utc)
-        self._model._default_manager.update_or_create(jti=jti, defaults={"expires_at": expires})
+    def _run(self, work: Callable[[], Any]) -> Any:
+        if _on_event_loop():
+            from asgiref.sync import sync_to_async
 
-    def is_revoked(self, jti: str) -> bool:
+            return sync_to_async(work)()
+        return Settled(work())
+
+    def _expires_at(self, exp: float | None) -> Any:
+        from datetime import datetime, timedelta, timezone
+
+        return datetime.now(timezone.utc) + timedelta(seconds=_ttl_for(exp, self.default_ttl))
+
+    def revoke(self, jti: str, exp: float | None = None) -> Any:
+        expires = self._expires_at(exp)
+        return self._run(
+            lambda: self.model._default_manager.update_or_create(jti=jti, defaults={"expires_at": expires})
+        )
+
+    def is_revoked(self, jti: str) -> Any:
         from django.utils import timezone
 
-        return self._model._default_manager.filter(jti=jti, expires_at__gt=timezone.now()).exists()
+        return self._run(lambda: self.model._default_manager.filter(jti=jti, expires_at__gt=timezone.now()).exists())
+
+    def consume(self, jti: str, exp: float | None = None) -> Any:
+        from django.db import IntegrityError, transaction
+        from django.utils import timezone
+
+        expires = self._expires_at(exp)
+
+        def consume() -> bool:
+            manager = self.model._default_manager
+            manager.filter(jti=jti, expires_at__lte=timezone.now()).delete()  # a stale row
+            try:
+                with transaction.atomic(using=manager.db):
+                    manager.create(jti=jti, expires_at=expires)
+            except IntegrityError:
+                return False
+            return True
+
+        return self._run(consume)
 
     def purge_expired(self) -> int:
         """Deletes entries whose token has expired anyway; returns how many."""
         from django.utils import timezone
 
-        deleted, _ = self._model._default_manager.filter(expires_at__lte=timezone.now()).delete()
+        deleted, _ = self.model._default_manager.filter(expires_at__lte=timezone.now()).delete()
         return deleted
 
 
-class RedisRevocation(RevocationStore):
+class RedisRevocation(_FamiliesAsEntries):
     """Redis (``redis`` package): keys expire with their token, shared by every process and host."""
 
     def __init__(
@@ -132,12 +288,61 @@ class RedisRevocation(RevocationStore):
         self.key_prefix = key_prefix
         self.default_ttl = default_ttl
 
-    def revoke(self, jti: str, exp: float | None = None) -> None:
-        ttl = max(1, int(_expiry(exp, self.default_ttl) - time.time()))
-        self.client.set(self.key_prefix + jti, b"1", ex=ttl)
+    def _key(self, kind: str, name: str) -> str:
+        return f"{kind}:{name}"
 
-    def is_revoked(self, jti: str) -> bool:
-        return bool(self.client.exists(self.key_prefix + jti))
+    def revoke(self, jti: str, exp: float | None = None) -> Settled:
+        ttl = _ttl_for(exp, self.default_ttl)
+        if ttl > 0:  # an expired token needs no entry (Redis refuses ex=0)
+            self.client.set(self.key_prefix + jti, b"1", ex=ttl)
+        return Settled(None)
+
+    def is_revoked(self, jti: str) -> Settled:
+        return Settled(bool(self.client.exists(self.key_prefix + jti)))
+
+    def consume(self, jti: str, exp: float | None = None) -> Settled:
+        ttl = max(1, _ttl_for(exp, self.default_ttl))
+        return Settled(bool(self.client.set(self.key_prefix + jti, b"1", ex=ttl, nx=True)))
+
+    def get_user_version(self, user_id: str) -> Settled:
+        return Settled(int(self.client.get(f"{self.key_prefix}ver:{user_id}") or 0))
+
+    def bump_user_version(self, user_id: str) -> Settled:
+        return Settled(int(self.client.incr(f"{self.key_prefix}ver:{user_id}")))
+
+
+def create_revocation_handler(store: Any) -> Callable[[str], Any]:
+    """``revoked_token_handler`` form of a store: ``async handler(jti) -> bool``."""
+
+    async def handler(jti: str) -> bool:
+        return bool(await resolve(store.is_revoked(jti)))
+
+    return handler
+
+
+class RevocationCheck:
+    """What Rust calls on a blocking thread for each token with a ``jti``: ``check(jti, claims)``.
+    Runs a store's ``is_revoked`` or a ``revoked_token_handler`` (plain or ``async def``; one
+    taking two positional parameters also gets the verified claims)."""
+
+    def __init__(self, handler: Callable[..., Any]) -> None:
+        self.handler = handler
+        self.takes_claims = _positional_count(handler) >= 2
+
+    def __call__(self, jti: str, claims: dict[str, Any]) -> bool:
+        answer = self.handler(jti, claims) if self.takes_claims else self.handler(jti)
+        return bool(resolve_sync(answer))
+
+
+def _positional_count(handler: Callable[..., Any]) -> int:
+    import inspect
+
+    try:
+        parameters = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in parameters if p.kind in kinds)
 
 
 __all__ = [
@@ -146,4 +351,6 @@ __all__ = [
     "DjangoCacheRevocation",
     "DjangoORMRevocation",
     "RedisRevocation",
+    "RevocationCheck",
+    "create_revocation_handler",
 ]

@@ -11,10 +11,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from .. import _core, _json
+from .settled import resolve
 
 DEFAULT_ACCESS_TTL = 15 * 60
 DEFAULT_REFRESH_TTL = 7 * 24 * 3600
-_RESERVED = frozenset({"sub", "exp", "iat", "nbf", "jti", "type", "fam"})
+_NO_EXPIRY_LEEWAY = 100 * 365 * 24 * 3600  # Token.decode(verify_exp=False)
+#: Claims ``create_token_pair`` and rotation set; ``claims=`` may not override them (``ver``
+#: would escape "log out everywhere", ``oat`` the session cap).
+RESERVED_CLAIMS = frozenset({"sub", "iat", "exp", "typ", "jti", "fam", "oat", "ver", "nbf", "type"})
 
 
 def _signing_key(secret: str | bytes | None) -> bytes:
@@ -130,7 +134,20 @@ class Token:
         """The claims, datetimes as Unix timestamps (the release's name for ``to_claims``)."""
         return self.to_claims()
 
-    def encode(self, secret: str | bytes | None = None, algorithm: str = "HS256", kid: str | None = None) -> str:
+    def encode(
+        self,
+        secret: str | bytes | None = None,
+        algorithm: str = "HS256",
+        kid: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Signs the claims. ``headers`` may give ``kid`` (and ``typ: "JWT"``, always written);
+        other header fields are refused rather than dropped."""
+        if headers:
+            extra = sorted(set(headers) - {"kid", "typ", "alg"})
+            if extra or headers.get("typ", "JWT") != "JWT" or headers.get("alg", algorithm) != algorithm:
+                raise ValueError(f"Token.encode(headers=) supports kid (and typ 'JWT') only, got {dict(headers)!r}")
+            kid = headers.get("kid", kid)
         return encode(self.to_claims(), secret, algorithm, kid)
 
     @classmethod
@@ -143,14 +160,31 @@ class Token:
         issuer: str | None = None,
         public_key: str | None = None,
         leeway: int = 0,
+        verify_exp: bool = True,
     ) -> Token:
-        """Verifies ``token`` (``ValueError`` if it is not valid) and returns its claims."""
+        """Verifies ``token`` (``ValueError`` "Failed to decode token: <reason>" if it is not
+        valid) and returns its claims. ``verify_exp=False`` accepts an expired token (its
+        signature, ``nbf``, ``iat``, audience and issuer are still checked)."""
         from .backends import JWTAuthentication
 
         backend = JWTAuthentication(
-            secret=secret, algorithms=algorithms, audience=audience, issuer=issuer, public_key=public_key, leeway=leeway
+            secret=secret,
+            algorithms=algorithms,
+            audience=audience,
+            issuer=issuer,
+            public_key=public_key,
+            leeway=leeway if verify_exp else _NO_EXPIRY_LEEWAY,
         )
-        claims = dict(backend.decode(token))
+        try:
+            claims = dict(backend.decode(token))
+        except ValueError as exc:
+            raise ValueError(f"Failed to decode token: {exc}") from None
+        if not verify_exp:  # the wide leeway served exp only: nbf and iat get the caller's
+            now = time.time()
+            for name, message in (("nbf", "not yet valid"), ("iat", "issued in the future")):
+                value = claims.get(name)
+                if isinstance(value, (int, float)) and value > now + leeway:
+                    raise ValueError(f"Failed to decode token: Token {message}")
         known = {f.name for f in dataclasses.fields(cls)} - {"extras"}
         fields = {k: claims.pop(k) for k in list(claims) if k in known}
         if "sub" not in fields or "exp" not in fields:
@@ -171,8 +205,8 @@ def create_jwt_for_user(
     kid: str | None = None,
     include_permissions: bool = False,
 ) -> str:
-    """An access token for a Django user: ``sub`` (the primary key), ``username``, ``is_staff``,
-    ``is_superuser``, a fresh ``jti``, ``iat`` and ``exp``; ``include_permissions=True`` adds the
+    """An access token for a Django user: ``sub`` (the primary key), ``username``, ``email``,
+    ``is_staff``, ``is_superuser``, a fresh ``jti``, ``iat`` and ``exp``; ``include_permissions=True`` adds the
     user's ``permissions`` (for ``HasPermission``)."""
     now = int(time.time())
     claims: dict[str, Any] = {
@@ -180,6 +214,7 @@ def create_jwt_for_user(
         "username": user.get_username(),
         "is_staff": bool(getattr(user, "is_staff", False)),
         "is_superuser": bool(getattr(user, "is_superuser", False)),
+        "email": getattr(user, "email", None) or "",
         "iat": now,
         "exp": now + int(expires_in),
         "jti": uuid.uuid4().hex,
@@ -190,37 +225,64 @@ def create_jwt_for_user(
     return encode(claims, secret, algorithm, kid)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class TokenPair:
+    """An issued access + refresh pair and the claims of each (``refresh_token`` is ``""`` when
+    a rotation issued only a new access token)."""
+
     access_token: str
     refresh_token: str
-    access_expires_in: int
-    refresh_expires_in: int
+    access_claims: dict[str, Any]
+    refresh_claims: dict[str, Any]
     token_type: str = "Bearer"
 
+    @property
+    def access_expires_in(self) -> int:
+        return _lifetime(self.access_claims)
+
+    @property
+    def refresh_expires_in(self) -> int:
+        return _lifetime(self.refresh_claims) if self.refresh_token else 0
+
     def as_dict(self) -> dict[str, Any]:
-        return {
+        """The OAuth-style body: ``access_token``, ``refresh_token``, ``token_type``,
+        ``expires_in``, ``refresh_expires_in``."""
+        out: dict[str, Any] = {
             "access_token": self.access_token,
             "refresh_token": self.refresh_token,
             "token_type": self.token_type,
             "expires_in": self.access_expires_in,
             "refresh_expires_in": self.refresh_expires_in,
         }
+        if not self.refresh_token:
+            del out["refresh_token"], out["refresh_expires_in"]
+        return out
+
+
+def _lifetime(claims: Mapping[str, Any]) -> int:
+    return int(claims["exp"]) - int(claims.get("iat", claims["exp"]))
 
 
 class TokenRotationError(Exception):
-    """The refresh token is invalid, expired, of the wrong type, or was already used."""
+    """The refresh token cannot be exchanged: invalid, expired, of the wrong type, already used,
+    revoked (itself or its family), of an older user version, or past the session cap."""
 
 
 def _user_claims(user: Any) -> dict[str, Any]:
     if hasattr(user, "pk"):
-        return {
-            "sub": str(user.pk),
-            "username": user.get_username(),
-            "is_staff": bool(getattr(user, "is_staff", False)),
-            "is_superuser": bool(getattr(user, "is_superuser", False)),
-        }
+        claims: dict[str, Any] = {"sub": str(user.pk)}
+        if hasattr(user, "get_username"):  # a Django user: what guards and request.user read
+            claims["username"] = user.get_username()
+            claims["is_staff"] = bool(getattr(user, "is_staff", False))
+            claims["is_superuser"] = bool(getattr(user, "is_superuser", False))
+        return claims
     return {"sub": str(user)}
+
+
+def _check_reserved(claims: Mapping[str, Any] | None) -> None:
+    taken = sorted(RESERVED_CLAIMS & set(claims or ()))
+    if taken:
+        raise ValueError(f"claims= may not set the lifecycle claims {taken}")
 
 
 def create_token_pair(
@@ -232,38 +294,39 @@ def create_token_pair(
     access_ttl: int = DEFAULT_ACCESS_TTL,
     refresh_ttl: int = DEFAULT_REFRESH_TTL,
     claims: Mapping[str, Any] | None = None,
+    method: str | list[str] | None = None,
+    version: int = 0,
+    oat: int | None = None,
     family: str | None = None,
 ) -> TokenPair:
-    """A short-lived access token (``type: "access"``) and a refresh token (``type: "refresh"``),
-    each with its own ``jti``; both share ``fam``, the rotation family. ``user`` is a Django user or
-    a bare user id; ``claims`` are copied into both tokens."""
-    extra = dict(claims or {})
-    if _RESERVED & extra.keys():
-        raise ValueError(f"claims= may not set {sorted(_RESERVED & extra.keys())}")
+    """A short-lived access token (``typ: "access"``) and a refresh token (``typ: "refresh"``),
+    each with its own ``jti``; only the refresh token carries ``fam``, its rotation family.
+
+    ``user`` is a Django user (``sub`` is its primary key; ``username``, ``is_staff`` and
+    ``is_superuser`` are added) or a bare user id. Both tokens carry ``oat`` (when the user
+    authenticated: now, or ``oat=`` through rotations), ``ver`` (``version=``, the user's
+    token version from ``store.get_user_version``), ``amr`` (``[method]``, RFC 8176) when
+    ``method=`` is given, and ``claims``, which may not set a lifecycle claim."""
+    _check_reserved(claims)
     now = int(time.time())
-    base = {**_user_claims(user), **extra, "iat": now, "fam": family or uuid.uuid4().hex}
-    access = {**base, "type": "access", "jti": uuid.uuid4().hex, "exp": now + access_ttl}
-    refresh = {**base, "type": "refresh", "jti": uuid.uuid4().hex, "exp": now + refresh_ttl}
-    return TokenPair(
-        encode(access, secret, algorithm, kid), encode(refresh, secret, algorithm, kid), access_ttl, refresh_ttl
-    )
+    base: dict[str, Any] = {**_user_claims(user), "iat": now, "oat": now if oat is None else int(oat), "ver": version}
+    base.update(claims or {})
+    if method is not None:
+        base["amr"] = list(method) if isinstance(method, (list, tuple)) else [method]
+    access = {**base, "typ": "access", "exp": now + access_ttl, "jti": uuid.uuid4().hex}
+    refresh = {**base, "typ": "refresh", "exp": now + refresh_ttl, "jti": uuid.uuid4().hex}
+    refresh["fam"] = family or uuid.uuid4().hex
+    return TokenPair(encode(access, secret, algorithm, kid), encode(refresh, secret, algorithm, kid), access, refresh)
 
 
-def rotate_refresh_token_sync(
-    refresh_token: str,
-    *,
-    store: Any,
-    secret: str | bytes | None = None,
-    algorithm: str = "HS256",
-    kid: str | None = None,
-    public_key: str | None = None,
-    access_ttl: int = DEFAULT_ACCESS_TTL,
-    refresh_ttl: int = DEFAULT_REFRESH_TTL,
-    leeway: int = 0,
-) -> TokenPair:
-    """Exchanges a refresh token for a new pair and revokes the old one. Using a refresh token
-    twice is treated as theft: its whole family is revoked and ``TokenRotationError`` raised.
-    For asymmetric algorithms ``secret`` is the private key and ``public_key`` its public half."""
+def _verified_refresh_claims(
+    refresh: str | Mapping[str, Any], secret: Any, algorithm: str, public_key: str | None, leeway: int
+) -> dict[str, Any]:
+    """A token string is verified here (signature, expiry, ``typ: "refresh"``); a claims dict is
+    taken as verified already (``request.context["auth_claims"]`` of a ``token_type="refresh"``
+    route)."""
+    if not isinstance(refresh, str):
+        return dict(refresh)
     from .backends import JWTAuthentication
 
     verifier = JWTAuthentication(
@@ -275,39 +338,147 @@ def rotate_refresh_token_sync(
         leeway=leeway,
     )
     try:
-        claims = dict(verifier._compiled().decode(refresh_token))
+        return dict(verifier._compiled().decode(refresh))
     except ValueError as exc:
         raise TokenRotationError(str(exc)) from None
-    family = claims.get("fam")
-    if family and store.is_revoked("fam:" + family):
-        raise TokenRotationError("Refresh token family has been revoked")
-    if store.is_revoked(claims["jti"]):
-        if family:
-            store.revoke("fam:" + family, None)
-        raise TokenRotationError("Refresh token was already used")
-    store.revoke(claims["jti"], claims.get("exp"))
-    kept = {k: v for k, v in claims.items() if k not in _RESERVED and k not in ("iss", "aud")}
-    sub = kept.pop("sub", None) or claims.get("sub")
-    for name in ("username", "is_staff", "is_superuser"):
-        kept.pop(name, None)
-    pair_claims = {k: v for k, v in claims.items() if k in ("username", "is_staff", "is_superuser")}
+
+
+async def rotate_refresh_token(
+    refresh: str | Mapping[str, Any],
+    *,
+    store: Any,
+    secret: str | bytes | None = None,
+    algorithm: str = "HS256",
+    kid: str | None = None,
+    public_key: str | None = None,
+    access_ttl: int = DEFAULT_ACCESS_TTL,
+    refresh_ttl: int = DEFAULT_REFRESH_TTL,
+    rotate: bool = True,
+    max_session_lifetime: int | None = None,
+    leeway: int | None = None,
+    claims: Mapping[str, Any] | None = None,
+) -> TokenPair:
+    """Exchanges a refresh token (its string, or its verified claims) for a new pair.
+
+    Refused with ``TokenRotationError``: no ``jti``; the token or its family revoked; a token
+    already used (its whole family is then revoked: reuse means theft); ``ver`` different from
+    ``store.get_user_version(sub)`` (``bump_user_version`` logs a user out everywhere); with
+    ``max_session_lifetime``, a session older than that since ``oat`` (the new access token
+    never outlives the cap). ``rotate=False`` issues only a new access token and leaves the
+    refresh token usable. Only ``oat`` and ``amr`` are carried over: pass the other claims again
+    in ``claims=`` (they may have changed since login). ``leeway``: the verifying backends'
+    clock-skew tolerance, so a used token stays marked while any of them would accept it
+    (default: 0 to verify a token string, 60 s of marker retention, the release's default).
+    For asymmetric algorithms ``secret`` is the private key and ``public_key`` its public half."""
+    _check_reserved(claims)
+    if leeway is not None and leeway < 0:
+        raise ValueError("leeway must be >= 0")
+    old = _verified_refresh_claims(refresh, secret, algorithm, public_key, leeway or 0)
+    jti = old.get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise TokenRotationError("Refresh token missing jti")
+    family = old.get("fam")
+    if rotate and (not isinstance(family, str) or not family):
+        raise TokenRotationError("Rotating refresh token missing family id")
+    if isinstance(family, str) and family and await _store_call(store, "is_family_revoked", family):
+        raise TokenRotationError("Refresh token family revoked")
+    if not rotate and await resolve(store.is_revoked(jti)):
+        raise TokenRotationError("Refresh token revoked")
+    user_id = old.get("sub")
+    if not isinstance(user_id, str) or not user_id:
+        raise TokenRotationError("Refresh token missing subject")
+    now = int(time.time())
+    origin = _origin_time(old.get("oat"), now)
+    access_ttl = _capped_access_ttl(access_ttl, origin, max_session_lifetime, now)
+    version = await _user_version(store, user_id)
+    try:
+        token_version = int(old.get("ver", 0))
+    except (TypeError, ValueError):
+        raise TokenRotationError("Refresh token has invalid version") from None
+    if token_version != version:  # equal, not "not older": a version from elsewhere is no proof
+        raise TokenRotationError("Refresh token version does not match current version")
+    carried = {k: old[k] for k in ("amr",) if k in old}
+    carried.update(claims or {})
+    if not rotate:
+        access = {
+            **carried,
+            "sub": user_id,
+            "iat": now,
+            "exp": now + access_ttl,
+            "typ": "access",
+            "jti": uuid.uuid4().hex,
+            "ver": version,
+        }
+        if origin is not None:
+            access["oat"] = origin
+        return TokenPair(encode(access, secret, algorithm, kid), "", access, old)
+    try:
+        old_exp = int(old["exp"])
+    except (KeyError, TypeError, ValueError):
+        raise TokenRotationError("Refresh token has invalid expiry") from None
+    marker_exp = max(old_exp, now + (60 if leeway is None else leeway))
+    if not await _store_call(store, "consume", jti, exp=marker_exp, what="atomic refresh rotation"):
+        # Used twice: burn the family for longer than any descendant could live.
+        await _store_call(store, "revoke_family", family, exp=max(now + refresh_ttl, marker_exp))
+        raise TokenRotationError("Refresh token revoked or already used")
     return create_token_pair(
-        sub,
+        user_id,
         secret=secret,
         algorithm=algorithm,
         kid=kid,
         access_ttl=access_ttl,
         refresh_ttl=refresh_ttl,
-        claims={**pair_claims, **kept},
+        claims=carried,
+        version=version,
+        oat=origin,
         family=family,
     )
 
 
-async def rotate_refresh_token(refresh_token: str, **kwargs: Any) -> TokenPair:
-    """``rotate_refresh_token_sync`` for async code (stores may do I/O)."""
-    from asgiref.sync import sync_to_async
+def rotate_refresh_token_sync(refresh: str | Mapping[str, Any], **kwargs: Any) -> TokenPair:
+    """``rotate_refresh_token`` for sync code (a thread without a running event loop)."""
+    import asyncio
 
-    return await sync_to_async(rotate_refresh_token_sync)(refresh_token, **kwargs)
+    return asyncio.run(rotate_refresh_token(refresh, **kwargs))
+
+
+def _origin_time(value: Any, now: int) -> int | None:
+    if value is None:
+        return None
+    try:
+        origin = int(value)
+    except (TypeError, ValueError):
+        raise TokenRotationError("Refresh token has invalid origin auth time") from None
+    if origin > now:
+        raise TokenRotationError("Refresh token origin auth time is in the future")
+    return origin
+
+
+def _capped_access_ttl(access_ttl: int, origin: int | None, cap: int | None, now: int) -> int:
+    if cap is None:
+        return access_ttl
+    if cap < 0:
+        raise ValueError("max_session_lifetime must be >= 0")
+    if origin is None:  # fail closed: a fresh oat would restart the session's clock
+        raise TokenRotationError("Refresh token missing origin auth time")
+    remaining = origin + cap - now
+    if remaining <= 0:
+        raise TokenRotationError("Session exceeded maximum lifetime")
+    return min(access_ttl, remaining)
+
+
+async def _user_version(store: Any, user_id: str) -> int:
+    try:
+        return int(await resolve(store.get_user_version(user_id)))
+    except (NotImplementedError, AttributeError):
+        return 0
+
+
+async def _store_call(store: Any, name: str, *args: Any, what: str = "refresh-token families", **kwargs: Any) -> Any:
+    try:
+        return await resolve(getattr(store, name)(*args, **kwargs))
+    except (AttributeError, NotImplementedError):
+        raise TokenRotationError(f"Revocation store does not support {what}") from None
 
 
 def set_token_cookies(
@@ -321,31 +492,28 @@ def set_token_cookies(
     samesite: str = "Lax",
     domain: str | None = None,
 ) -> Any:
-    """Puts a pair into ``HttpOnly`` cookies; the refresh cookie is limited to ``refresh_path``."""
-    response.set_cookie(
-        access_cookie,
-        pair.access_token,
-        max_age=pair.access_expires_in,
-        path="/",
-        domain=domain,
-        secure=secure,
-        httponly=True,
-        samesite=samesite,
-    )
-    response.set_cookie(
-        refresh_cookie,
-        pair.refresh_token,
-        max_age=pair.refresh_expires_in,
-        path=refresh_path,
-        domain=domain,
-        secure=secure,
-        httponly=True,
-        samesite=samesite,
-    )
+    """Puts a pair into ``HttpOnly`` cookies that expire with their tokens; the refresh cookie
+    is limited to ``refresh_path`` (and not set when the pair has no refresh token)."""
+    now = int(time.time())
+    cookies = [(access_cookie, pair.access_token, pair.access_claims, "/")]
+    if pair.refresh_token:
+        cookies.append((refresh_cookie, pair.refresh_token, pair.refresh_claims, refresh_path))
+    for name, token, claims, path in cookies:
+        response.set_cookie(
+            name,
+            token,
+            max_age=max(0, int(claims["exp"]) - now),
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=True,
+            samesite=samesite,
+        )
     return response
 
 
 __all__ = [
+    "RESERVED_CLAIMS",
     "Token",
     "TokenPair",
     "TokenRotationError",

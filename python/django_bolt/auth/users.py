@@ -58,12 +58,12 @@ class _PkPlan:
         return self.model.from_db(self.alias, self.columns, row)
 
 
-def _user_by_pk(user_id: Any) -> Any:
-    """The active user with this primary key, else ``AnonymousUser``."""
-    from django.contrib.auth import get_user_model
+def load_user_by_pk_sync(model: type, user_id: Any) -> Any:
+    """``model._default_manager.get(pk=user_id)``, or ``None`` for a missing row or a value that
+    is no valid key. For a stock manager the SELECT is compiled once per model and database; a
+    manager overriding ``get_queryset`` (its filters may change per call) is asked every time."""
     from django.db import models, router
 
-    model = get_user_model()
     alias = router.db_for_read(model)
     key = (model, alias)
     if key not in _PLANS:
@@ -71,12 +71,20 @@ def _user_by_pk(user_id: Any) -> Any:
         _PLANS[key] = _PkPlan(model, alias) if stock else None
     plan = _PLANS[key]
     if plan is not None:
-        user = plan.fetch(user_id)
-    else:
-        try:
-            user = model._default_manager.get(pk=user_id)
-        except (model.DoesNotExist, ValueError, TypeError):
-            user = None
+        return plan.fetch(user_id)
+    from django.core.exceptions import ValidationError
+
+    try:
+        return model._default_manager.db_manager(alias).get(pk=user_id)
+    except (model.DoesNotExist, ValidationError, ValueError, TypeError):
+        return None
+
+
+def _user_by_pk(user_id: Any) -> Any:
+    """The active user with this primary key, else ``AnonymousUser``."""
+    from django.contrib.auth import get_user_model
+
+    user = load_user_by_pk_sync(get_user_model(), user_id)
     if user is None or not getattr(user, "is_active", True):
         return _anonymous()
     return user
@@ -135,4 +143,10 @@ def get_current_user_sync(request: Any) -> Any:
     return _authenticated(request.user)
 
 
-__all__ = ["DjangoUserLoader", "LoopSafeUserLoader", "get_current_user", "get_current_user_sync"]
+__all__ = [
+    "load_user_by_pk_sync",
+    "DjangoUserLoader",
+    "LoopSafeUserLoader",
+    "get_current_user",
+    "get_current_user_sync",
+]

@@ -10,10 +10,13 @@ import msgspec
 from ..exceptions import Unauthorized
 from ..responses import JSON
 from .backends import JWTAuthentication
+from .settled import resolve
 from .tokens import (
     DEFAULT_ACCESS_TTL,
     DEFAULT_REFRESH_TTL,
     TokenRotationError,
+    _user_claims,
+    _user_version,
     create_token_pair,
     rotate_refresh_token,
     set_token_cookies,
@@ -94,7 +97,6 @@ class JWTAuthViews:
 
     def register(self, api: Any) -> None:
         # The routes check credentials themselves, so the API's own auth/guards do not apply.
-        access_verifier = self._verifier("access")
 
         @api.post(f"{self.prefix}/login", auth=[], guards=[])
         async def login(request: Any, credentials: LoginCredentials) -> Any:
@@ -103,6 +105,7 @@ class JWTAuthViews:
                 raise Unauthorized("Invalid username or password", headers={"WWW-Authenticate": 'Bearer realm="api"'})
             pair = create_token_pair(
                 user,
+                version=await _user_version(self.store, str(user.pk)),
                 secret=self.secret,
                 algorithm=self.algorithm,
                 kid=self.kid,
@@ -116,41 +119,86 @@ class JWTAuthViews:
             token = (body.refresh_token if body else None) or request.cookies.get(self.refresh_cookie)
             if not token:
                 raise Unauthorized("No refresh token", headers={"WWW-Authenticate": 'Bearer realm="api"'})
+            refresh_verifier = self._verifier("refresh")
             try:
+                claims = refresh_verifier._compiled().decode(token)
+                user_claims: dict[str, Any] = {}
+                if self.credential_validator == self._authenticate:
+                    # Django's users: re-read, as staff status may have changed since login.
+                    user = await _active_user(claims.get("sub"))
+                    user_claims = {k: v for k, v in _user_claims(user).items() if k != "sub"}
                 pair = await rotate_refresh_token(
-                    token,
+                    claims,
                     store=self.store,
                     secret=self.secret,
                     algorithm=self.algorithm,
                     kid=self.kid,
-                    public_key=self.public_key,
                     access_ttl=self.access_ttl,
                     refresh_ttl=self.refresh_ttl,
+                    claims=user_claims,
                 )
-            except TokenRotationError as exc:
+            except (ValueError, TokenRotationError) as exc:
                 raise Unauthorized(str(exc), headers={"WWW-Authenticate": 'Bearer realm="api"'}) from None
             return self._respond(pair)
 
         @api.post(f"{self.prefix}/logout", auth=[], guards=[])
         async def logout(request: Any, body: RefreshRequest | None = None) -> Any:
-            presented = [request.cookies.get(self.access_cookie)]
-            header = request.headers.get("authorization", "")
-            if header[:7].lower() == "bearer ":
-                presented.append(header[7:].strip())
-            refresh = (body.refresh_token if body else None) or request.cookies.get(self.refresh_cookie)
-            verifiers = [(t, access_verifier) for t in presented if t]
-            if refresh:
-                verifiers.append((refresh, self._verifier("refresh")))
-            for token, verifier in verifiers:
-                try:
-                    claims = verifier._compiled().decode(token)
-                except ValueError:
-                    continue
-                await self.store.arevoke(claims["jti"], claims.get("exp"))
-            response = JSON({"detail": "Logged out"})
-            response.delete_cookie(self.access_cookie, path="/")
-            response.delete_cookie(self.refresh_cookie, path=self.prefix or "/")
-            return response
+            await self._revoke_presented(request, body)
+            return self._logged_out()
+
+        @api.post(f"{self.prefix}/logout-all", auth=[], guards=[])
+        async def logout_all(request: Any, body: RefreshRequest | None = None) -> Any:
+            """Logs the user out everywhere: every refresh token issued before stops rotating."""
+            claims = await self._revoke_presented(request, body)
+            user_ids = {c.get("sub") for c in claims if c.get("sub")}
+            if len(user_ids) != 1:
+                raise Unauthorized("No valid token", headers={"WWW-Authenticate": 'Bearer realm="api"'})
+            await resolve(self.store.bump_user_version(user_ids.pop()))
+            return self._logged_out()
+
+    def _logged_out(self) -> JSON:
+        response = JSON({"detail": "Logged out"})
+        response.delete_cookie(self.access_cookie, path="/")
+        response.delete_cookie(self.refresh_cookie, path=self.prefix or "/")
+        return response
+
+    async def _revoke_presented(self, request: Any, body: RefreshRequest | None) -> list[dict[str, Any]]:
+        """Revokes the valid tokens the request presents (access in cookie or header, refresh in
+        body or cookie, with its family); returns their claims."""
+        access_verifier = self._verifier("access")
+        presented = [request.cookies.get(self.access_cookie)]
+        header = request.headers.get("authorization", "")
+        if header[:7].lower() == "bearer ":
+            presented.append(header[7:].strip())
+        refresh = (body.refresh_token if body else None) or request.cookies.get(self.refresh_cookie)
+        verifiers = [(t, access_verifier) for t in presented if t]
+        if refresh:
+            verifiers.append((refresh, self._verifier("refresh")))
+        revoked = []
+        for token, verifier in verifiers:
+            try:
+                claims = verifier._compiled().decode(token)
+            except ValueError:
+                continue
+            await resolve(self.store.revoke(claims["jti"], exp=claims.get("exp")))
+            if claims.get("fam"):
+                await resolve(self.store.revoke_family(claims["fam"], exp=claims.get("exp")))
+            revoked.append(claims)
+        return revoked
+
+
+async def _active_user(user_id: Any) -> Any:
+    """The refresh token's user, still existing and active (else the token is refused)."""
+    from django.contrib.auth import get_user_model
+
+    model = get_user_model()
+    try:
+        user = await model._default_manager.aget(pk=user_id)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise TokenRotationError("Refresh token user no longer exists") from None
+    if not getattr(user, "is_active", True):
+        raise TokenRotationError("Refresh token user is inactive")
+    return user
 
 
 __all__ = ["JWTAuthViews", "LoginCredentials"]

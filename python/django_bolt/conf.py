@@ -368,11 +368,6 @@ class BoltConfig:
         return _url_prefix(self.media_url)
 
 
-class SettingError(ImproperlyConfigured, ValueError):
-    """A setting that cannot be used: Django's ``ImproperlyConfigured`` (what the release raises)
-    and a ``ValueError`` (what this project raised before)."""
-
-
 def _trusted_proxies(raw: Any) -> tuple[str, ...]:
     """``BOLT_TRUSTED_PROXIES``: addresses and networks (``10.0.0.0/8``, ``::1``). A typo would
     quietly trust or distrust a proxy, so every entry must parse; zone ids (``fe80::1%eth0``)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
 from ._schema import CorsRecord, ServerConfigRecord
 from ._setting_types import (
     SettingError,

@@ -188,23 +188,17 @@ class JWTAuthentication(BaseAuthentication):
         ``get_user``) in a subclass to load users another way; ``user_loader=`` is the other."""
         from django.contrib.auth import get_user_model
 
-        from .user_loader import _off_loop
+        from ..concurrency import run_orm_blocking
 
-        return _off_loop(load_user_by_pk_sync, get_user_model(), user_id)
+        return run_orm_blocking(load_user_by_pk_sync, get_user_model(), user_id)
 
     async def get_user(self, user_id: str, auth_context: Any) -> Any:
         """Async form of ``get_user_sync`` (``await request.auser()``)."""
-        import asyncio
-
         from django.contrib.auth import get_user_model
 
-        from ..db import in_own_request
-        from .users import _LOADER_THREADS
+        from ..concurrency import run_in_orm_executor
 
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            _LOADER_THREADS, in_own_request, load_user_by_pk_sync, get_user_model(), user_id
-        )
+        return await run_in_orm_executor(load_user_by_pk_sync, get_user_model(), user_id)
 
     def _fetch_jwks(self) -> str:
         if self._jwks_uri is None and self.oidc_issuer is not None:

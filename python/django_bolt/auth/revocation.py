@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _core
+from ..concurrency import _running_loop
 from .settled import Settled, resolve, resolve_sync
-from .users import _on_event_loop
 
 #: Revocations without a known expiry (``exp``) are kept this long (seconds).
 DEFAULT_TTL = 7 * 24 * 3600
@@ -152,7 +152,7 @@ class DjangoCacheRevocation(_FamiliesAsEntries):
         # The database cache queries Django's database, which is refused on an event loop.
         from django.core.cache.backends.db import BaseDatabaseCache
 
-        if isinstance(self.cache, BaseDatabaseCache) and _on_event_loop():
+        if isinstance(self.cache, BaseDatabaseCache) and _running_loop() is not None:
             from asgiref.sync import sync_to_async
 
             return sync_to_async(work)()
@@ -222,7 +222,7 @@ class DjangoORMRevocation(_FamiliesAsEntries):
         return f"{kind}:{name}"
 
     def _run(self, work: Callable[[], Any]) -> Any:
-        if _on_event_loop():
+        if _running_loop() is not None:
             from asgiref.sync import sync_to_async
 
             return sync_to_async(work)()

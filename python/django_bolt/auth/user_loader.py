@@ -8,13 +8,12 @@ request, with the same rules."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..db import in_own_request
-from .users import _LOADER_THREADS, _on_event_loop, load_user_by_pk_sync
+from ..concurrency import run_in_orm_executor, run_orm_blocking
+from .users import load_user_by_pk_sync
 
 SyncLoader = Callable[[str, Any], Any]
 AsyncLoader = Callable[[str, Any], Any]
@@ -22,27 +21,18 @@ AsyncLoader = Callable[[str, Any], Any]
 _registry: dict[str, Any] = {}
 
 
-def _off_loop(function: Callable[..., Any], *args: Any) -> Any:
-    """Runs ``function`` here, or on a loader thread when this thread runs an event loop (where
-    Django refuses ORM queries)."""
-    if _on_event_loop():
-        return _LOADER_THREADS.submit(in_own_request, function, *args).result()
-    return function(*args)
-
-
 def default_django_user_loader(user_id: str, auth_context: Any = None) -> Any:
     """The user model's row with this primary key, or ``None`` (missing, or not a valid key)."""
     from django.contrib.auth import get_user_model
 
-    return _off_loop(load_user_by_pk_sync, get_user_model(), user_id)
+    return run_orm_blocking(load_user_by_pk_sync, get_user_model(), user_id)
 
 
 async def default_django_user_aloader(user_id: str, auth_context: Any = None) -> Any:
     """``default_django_user_loader`` without blocking the event loop."""
     from django.contrib.auth import get_user_model
 
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_LOADER_THREADS, in_own_request, load_user_by_pk_sync, get_user_model(), user_id)
+    return await run_in_orm_executor(load_user_by_pk_sync, get_user_model(), user_id)
 
 
 def _overrides(backend: Any, name: str) -> bool:
@@ -99,8 +89,7 @@ class BackendMethodsLoader:
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
         if self.async_method is not None:
             return _or_anonymous(await self.async_method(user_id, context_from_claims(user_id, claims)))
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_LOADER_THREADS, in_own_request, self.load_user, user_id, claims)
+        return await run_in_orm_executor(self.load_user, user_id, claims)
 
 
 def resolve_user_loader(backend: Any) -> tuple[SyncLoader, AsyncLoader] | None:
@@ -112,15 +101,14 @@ def resolve_user_loader(backend: Any) -> tuple[SyncLoader, AsyncLoader] | None:
 
     def load(user_id: str, auth_context: Any = None) -> Any:
         claims = (auth_context or {}).get("auth_claims") or {}
-        return _off_loop(loader.load_user, user_id, claims)
+        return run_orm_blocking(loader.load_user, user_id, claims)
 
     async def aload(user_id: str, auth_context: Any = None) -> Any:
         claims = (auth_context or {}).get("auth_claims") or {}
         aload_user = getattr(loader, "aload_user", None)
         if aload_user is not None:
             return await aload_user(_Holder(), user_id, claims)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_LOADER_THREADS, in_own_request, loader.load_user, user_id, claims)
+        return await run_in_orm_executor(loader.load_user, user_id, claims)
 
     return load, aload
 

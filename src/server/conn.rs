@@ -250,6 +250,7 @@ impl Connection {
     fn park(&mut self) {
         park_head_buffer(&mut self.buf);
         self.out = Vec::new();
+        super::heap::connection_parked();
     }
 
     /// Answers an error found before the request was read, then closes.

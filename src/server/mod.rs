@@ -6,6 +6,7 @@ mod form_body;
 pub mod head;
 #[cfg(test)]
 mod head_tests;
+mod heap;
 
 use crate::app::{App, PyApp};
 use pyo3::prelude::*;

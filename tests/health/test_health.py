@@ -103,14 +103,18 @@ def test_failing_readiness_check_is_503(client_for):
 
 
 def test_checks_of_a_health_check_run_concurrently():
-    both_started = asyncio.Barrier(2)
+    # Each check waits for the other to have started (asyncio.Barrier is 3.11+): run one after
+    # the other, the first would time out.
+    first_started, second_started = asyncio.Event(), asyncio.Event()
 
     async def first():
-        await asyncio.wait_for(both_started.wait(), 5)  # only returns once the other one runs too
+        first_started.set()
+        await asyncio.wait_for(second_started.wait(), 5)
         return True, "first"
 
     async def second():
-        await asyncio.wait_for(both_started.wait(), 5)
+        second_started.set()
+        await asyncio.wait_for(first_started.wait(), 5)
         return True, "second"
 
     def sync_check():

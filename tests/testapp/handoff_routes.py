@@ -95,8 +95,7 @@ def register(api) -> None:
         woken to wait for it."""
         await sync_to_async(time.monotonic)()
         started = time.monotonic()
-        async with asyncio.timeout(5):
-            await asyncio.sleep(seconds)
+        await asyncio.wait_for(asyncio.sleep(seconds), 5)
         return {"slept": time.monotonic() - started}
 
     @api.get("/handoff/nested")
@@ -116,7 +115,7 @@ def register(api) -> None:
         busy = loop.run_in_executor(_one_worker, time.sleep, 0.3)
         try:
             await asyncio.wait_for(loop.run_in_executor(_one_worker, _queued_ran.append, tag), 0.05)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # not the builtin TimeoutError before 3.11
             cancelled = True
         else:
             cancelled = False

@@ -83,11 +83,16 @@ def register(api) -> None:
             await sync_to_async(_fail)()
         except LookupError as exc:
             raised = str(exc)
-        try:
-            await asyncio.get_running_loop().run_in_executor(_one_worker, _stop_iteration)
-        except RuntimeError as exc:
-            stop = type(exc).__name__
-        return {"raised": raised, "stop_iteration": stop}
+        loop = asyncio.get_running_loop()
+        stop = None
+        # Only our loop's hand-off turns a StopIteration into an error: a stock asyncio or uvloop
+        # future refuses StopIteration and never resolves (so it is not tried there).
+        if hasattr(loop, "bolt_lock"):
+            try:
+                await loop.run_in_executor(_one_worker, _stop_iteration)
+            except RuntimeError as exc:
+                stop = type(exc).__name__
+        return {"raised": raised, "stop_iteration": stop, "bolt_loop": hasattr(loop, "bolt_lock")}
 
     @api.get("/handoff/then-sleep")
     async def handoff_then_sleep(seconds: float = 0.05) -> dict:

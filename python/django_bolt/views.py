@@ -9,13 +9,13 @@ calls the method; a ViewSet then writes model results through its serializer (an
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import inspect
 import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .concurrency import _running_loop
 from .exceptions import HTTPException
 from .pagination import PaginatedResponse, PaginationBase
 from .request import Request
@@ -92,14 +92,6 @@ def action(
         return fn
 
     return mark
-
-
-def _in_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 async def _call_maybe_sync(fn: Callable[..., Any], *args: Any) -> Any:
@@ -390,7 +382,7 @@ class ViewSet(APIView):
     def get_object(self, *args: Any, **lookup: Any) -> Any:
         """The object of this request (``lookup_field`` from the path), or a 404. From async code
         it returns an awaitable (``await self.get_object()``), from sync code the object."""
-        if _in_event_loop():
+        if _running_loop() is not None:
             return self.aget_object(*args, **lookup)
         queryset = self._queryset()
         try:

@@ -129,27 +129,32 @@ def with_response_class(fn: Callable[..., Any], response_class: Any) -> Callable
     def wrap(result: Any) -> Any:
         return result if isinstance(result, Response) else response_class(result)
 
+    wrapper: Any
     if inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
         async def awaited(*args: Any, **kwargs: Any) -> Any:
             return wrap(await fn(*args, **kwargs))
 
-        return awaited
-    if inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
+        wrapper = awaited
+    elif inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
         # Calling a generator function runs none of its body: done on the event loop, the
         # iteration itself then happens as the response is written.
         @functools.wraps(fn)
         async def stream(*args: Any, **kwargs: Any) -> Any:
             return wrap(fn(*args, **kwargs))
 
-        return stream
+        wrapper = stream
+    else:
 
-    @functools.wraps(fn)
-    def plain(*args: Any, **kwargs: Any) -> Any:
-        return wrap(fn(*args, **kwargs))
+        @functools.wraps(fn)
+        def plain(*args: Any, **kwargs: Any) -> Any:
+            return wrap(fn(*args, **kwargs))
 
-    return plain
+        wrapper = plain
+    # The OpenAPI document describes the answer by its class (media type, redirect).
+    wrapper.__bolt_response_class__ = response_class
+    return wrapper
 
 
 def _not_yet(what: str, value: Any) -> None:

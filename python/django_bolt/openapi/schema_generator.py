@@ -19,12 +19,13 @@ from typing import Any
 
 import msgspec
 
-from .._compile import CompiledHandler, ParamDoc, _parse_annotation
+from .._compile import CompiledHandler, _parse_annotation
 from .._param_models import model_fields
 from .._schema import ParamRecord, RouteRecord
 from ..multi_response import is_multi_response
 from ..router import RouteDef
 from .config import OpenAPIConfig
+from .json_schema import BINARY, Described, describe, inline_schema, value_type
 from .serializer_schemas import INPUT, OUTPUT, PATCH, SerializerSchemas
 from .spec import to_json
 
@@ -33,7 +34,8 @@ REF = "#/components/schemas/{name}"
 _KIND_SCHEMAS: dict[str, dict[str, Any]] = {
     "int": {"type": "integer"},
     "float": {"type": "number"},
-    "decimal": {"type": "number"},
+    # msgspec reads and writes decimals as strings (no float rounding).
+    "decimal": {"type": "string", "format": "decimal"},
     "str": {"type": "string"},
     "bytes": {"type": "string"},
     "bool": {"type": "boolean"},
@@ -47,7 +49,6 @@ _OPENAPI_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", 
 _NUMERIC = {"int", "float", "decimal"}
 _TEXT = {"str", "bytes"}
 _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
-_BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
 
 #: The component names of the error bodies (they cannot collide with a user's: these are fixed
 #: and a user type of the same name is refused).
@@ -141,7 +142,11 @@ class SchemaGenerator:
         self.trailing_slash = trailing_slash
         #: Types whose schemas become components, and the schema slots waiting for them.
         self._types: list[Any] = []
-        self._slots: list[tuple[dict[str, Any], Any]] = []
+        self._slots: list[tuple[dict[str, Any], tuple[Any, str], bool]] = []
+        #: Run once the components exist (schemas built from other schemas, named envelopes).
+        self._after: list[Any] = []
+        #: What strict mode refuses: opaque responses, undescribable types, qualified names.
+        self._problems: list[str] = []
         self.security_schemes: dict[str, Any] = {}
         #: Error body components some operation refers to, and the slots of their references.
         self._error_components: set[str] = set()
@@ -170,36 +175,55 @@ class SchemaGenerator:
 
     # ------------------------------------------------------------ types → schemas
 
-    def type_schema(self, tp: Any, where: str, mode: str = OUTPUT) -> dict[str, Any]:
-        """A slot filled with ``tp``'s schema once every type is known (one msgspec call);
-        serializers in ``tp`` as they read in ``mode`` (request input, PATCH input, output)."""
+    def type_schema(self, tp: Any, where: str, mode: str = OUTPUT, inline: bool = False) -> dict[str, Any]:
+        """A slot filled with ``tp``'s schema once every type is known (one generator pass);
+        serializers in ``tp`` as they read in ``mode`` (request input, PATCH input, output).
+        ``inline``: a struct's own schema written out (a form's fields), not a reference."""
         tp = self._serializers.rewrite(tp, mode)
         slot: dict[str, Any] = {}
         self._types.append(tp)
-        self._slots.append((slot, (tp, where)))
+        self._slots.append((slot, (tp, where), inline))
         return slot
 
-    def _resolve_types(self) -> dict[str, Any]:
+    def _describe(self) -> Described:
+        inline = [flat for _, _, flat in self._slots]
         try:
-            schemas, components = msgspec.json.schema_components(self._types, ref_template=REF)
+            return describe(self._types, REF, inline)
         except (TypeError, ValueError):
-            # Some type cannot be described: find which (documented as any value), then describe
-            # the others together, so that same-named types still get distinct component names.
-            describable = []
-            for tp, where in (info for _, info in self._slots):
-                try:
-                    msgspec.json.schema_components([tp], ref_template=REF)
-                    describable.append(True)
-                except (TypeError, ValueError) as exc:
-                    if self.config.strict:
-                        raise OpenAPIStrictError(f"{where}: cannot describe {tp!r}: {exc}") from None
-                    describable.append(False)
-            good = [tp for tp, ok in zip(self._types, describable, strict=True) if ok]
-            found, components = msgspec.json.schema_components(good, ref_template=REF)
-            rest = iter(found)
-            schemas = [next(rest) if ok else {} for ok in describable]
-        for (slot, _), schema in zip(self._slots, schemas, strict=True):
+            pass
+        # Some type cannot be described at all: find which (documented as any value, or refused
+        # in strict mode), then describe the others together, so that same-named types still
+        # get distinct component names.
+        describable = []
+        for _, (tp, where), flat in self._slots:
+            try:
+                describe([tp], REF, [flat])
+                describable.append(True)
+            except (TypeError, ValueError) as exc:
+                self._problems.append(f"{where}: cannot describe {tp!r}: {exc}")
+                describable.append(False)
+        good = [(tp, flat) for (_, (tp, _), flat), ok in zip(self._slots, describable, strict=True) if ok]
+        found = describe([tp for tp, _ in good], REF, [flat for _, flat in good])
+        rest = iter(found.schemas)
+        found.schemas = [next(rest) if ok else {} for ok in describable]
+        return found
+
+    def _resolve_types(self) -> dict[str, Any]:
+        described = self._describe()
+        components = described.components
+        for (slot, _, _), schema in zip(self._slots, described.schemas, strict=True):
             slot.update(schema)
+        if described.opaque and self.config.strict:
+            # Which routes hold them (only worth finding when they are refused).
+            for _, (tp, where), flat in self._slots:
+                for cls in dict.fromkeys(describe([tp], REF, [flat]).opaque):
+                    self._problems.append(f"{where}: cannot describe {cls!r} (documented as any value)")
+        self._problems += [
+            f"component {name} has its module in its name: another type has the same name"
+            for name in described.qualified
+        ]
+        for after in self._after:
+            after(components)
         for component in components.values():
             _drop_null_defaults_of_non_null_fields(component)
         # The error bodies' names, unless an API type already has one of them.
@@ -218,6 +242,9 @@ class SchemaGenerator:
         schema = dict(_KIND_SCHEMAS.get(kind, {}))
         if "choices" in record:
             schema["enum"] = list(record["choices"])
+            # A Literal of mixed types has no one type.
+            if value_type(schema["enum"]) is None:
+                schema.pop("type", None)
         if not record.get("is_list"):
             # The Rust validator checks numbers against gt/ge/lt/le, strings against the lengths
             # and the pattern (a search, like JSON Schema's), and nothing else.
@@ -249,6 +276,18 @@ class SchemaGenerator:
                 schema["default"] = value
         return schema
 
+    def field_schema(self, record: ParamRecord, annotation: Any) -> dict[str, Any]:
+        try:
+            schema = inline_schema(annotation)
+        except (TypeError, ValueError) as exc:
+            self._problems.append(f"parameter {record['name']}: cannot describe {annotation!r}: {exc}")
+            return {}
+        if record.get("default") is not None:
+            ok, value = _json_value(record["default"])
+            if ok:
+                schema["default"] = value
+        return schema
+
     def parameter(self, record: ParamRecord, doc: Any) -> dict[str, Any] | None:
         marker = doc.marker if doc is not None else None
         if marker is not None and not marker.include_in_schema:
@@ -258,7 +297,11 @@ class SchemaGenerator:
             "name": record.get("key", record["name"]),
             "in": source,
             "required": source == "path" or bool(record.get("required", "default" not in record)),
-            "schema": self.param_schema(record, doc.base if doc is not None else Any),
+            "schema": (
+                self.field_schema(record, doc.annotation)
+                if isinstance(doc, ModelFieldDoc)
+                else self.param_schema(record, doc.base if doc is not None else Any)
+            ),
         }
         if record.get("is_list") and source in ("query", "cookie"):
             # ?tag=a&tag=b: each value its own pair.
@@ -310,11 +353,12 @@ class SchemaGenerator:
         for p in records:
             key = p.get("key", p["name"])
             if p["source"] == "form_model":
-                models.append(self.type_schema(docs[p["name"]].base, where, INPUT))
+                # Its fields are top-level form keys: written out among the others.
+                models.append(self.type_schema(docs[p["name"]].base, where, INPUT, inline=True))
                 continue
             if p["source"] == "file":
                 has_files = True
-                one = dict(_BINARY)
+                one = dict(BINARY)
                 if p.get("allowed_types"):
                     one["description"] = "Accepted types: " + ", ".join(p["allowed_types"])
                 properties[key] = {"type": "array", "items": one} if p.get("is_list") else one
@@ -327,11 +371,9 @@ class SchemaGenerator:
                     properties[key]["description"] = marker.description
             if p.get("required", "default" not in p):
                 names.append(key)
-        schema = self._object(properties, names) if properties else {}
+        schema = self._object(properties, names)
         if models:
-            schema = (
-                {"allOf": [*models, schema]} if properties else (models[0] if len(models) == 1 else {"allOf": models})
-            )
+            self._after.append(lambda _components: _flatten_form_models(schema, models))
         content = {"multipart/form-data": {"schema": schema}}
         if not has_files:
             content = {"application/x-www-form-urlencoded": {"schema": schema}, **content}
@@ -346,14 +388,16 @@ class SchemaGenerator:
 
     # ------------------------------------------------------------ responses
 
-    def success_response(self, entry: RouteEntry, where: str) -> dict[str, Any]:
+    def success_response(self, entry: RouteEntry, where: str) -> tuple[str, dict[str, Any]]:
+        """(status, answer) of the route's successful response."""
         route = entry.route
         model = route.response_model
         if model is None:
             try:
-                model = typing.get_type_hints(route.handler).get("return")
+                model = typing.get_type_hints(route.handler, include_extras=True).get("return")
             except Exception:  # noqa: BLE001 - unresolvable annotations: documented as any value
                 model = None
+        status = str(route.status_code)
         response: dict[str, Any] = {"description": "Successful Response"}
         pagination = getattr(route.handler, "__bolt_pagination_class__", None)
         if pagination is not None:
@@ -362,12 +406,31 @@ class SchemaGenerator:
                 # @paginate takes the return annotation off the route (the route returns a page);
                 # the item type is the one the undecorated handler declares.
                 try:
-                    model = typing.get_type_hints(inner).get("return")
+                    model = typing.get_type_hints(inner, include_extras=True).get("return")
                 except Exception:  # noqa: BLE001 - unresolvable annotations: items documented as any value
                     model = None
             response["content"] = {"application/json": {"schema": self.envelope_schema(pagination, model, where)}}
-            return response
-        return self.model_response(model, response, where)
+            return status, response
+        if model is None:
+            model = getattr(route.handler, "__bolt_response_class__", None)
+        redirect = _redirect_class(model)
+        if redirect:
+            # A redirect has no body, only where to go.
+            if not 300 <= route.status_code < 400:
+                status = "307"
+            response = {
+                "description": "Redirect",
+                "headers": {"Location": {"schema": {"type": "string"}, "description": "Where to go"}},
+            }
+            return status, response
+        if model is None:
+            if route.status_code in (204, 205, 304) or route.status_code < 200:
+                return status, response  # no body
+            # No type given: most such handlers answer a JSON object. Strict mode refuses it.
+            self._problems.append(f"{where}: the response has no type (annotate the handler or set response_model=)")
+            response["content"] = {"application/json": {"schema": {"type": "object"}}}
+            return status, response
+        return status, self.model_response(model, response, where)
 
     def model_response(self, model: Any, response: dict[str, Any], where: str) -> dict[str, Any]:
         """``response`` with the content of a body of type ``model`` (none for None)."""
@@ -418,7 +481,23 @@ class SchemaGenerator:
             "items",
             *(n for n in names if n in _ALWAYS or (keys is not None and not n.startswith(("next_", "previous_")))),
         ]
-        return self._object(properties, required)
+        envelope = self._object(properties, required)
+        ref: dict[str, Any] = {}
+
+        def name_it(components: dict[str, Any]) -> None:
+            # Named like msgspec names PaginatedResponse[Item]; a paginator whose envelope has
+            # other keys gets its own name.
+            items = properties["items"]["items"]
+            item = items["$ref"].rsplit("/", 1)[-1] if "$ref" in items else _type_name(item_type)
+            name = f"PaginatedResponse_{item}_"
+            if components.get(name, envelope) != envelope:
+                name = f"{pagination.__name__}_{item}_"
+            components[name] = envelope
+            ref["$ref"] = REF.format(name=name)
+
+        item_type = item
+        self._after.append(name_it)
+        return ref
 
     def error_responses(self, entry: RouteEntry) -> dict[str, Any]:
         record = entry.record
@@ -436,7 +515,9 @@ class SchemaGenerator:
         skip = set(middleware.get("skip") or ())
         if middleware.get("rate_limit") and not skip & {"rate_limit", "*"}:
             out["429"] = self._error("Too many requests", ERROR)
-        # A handler may raise HTTPException with any status; those answers share one shape.
+        # A handler may raise HTTPException with any status (404 of get_object_or_404...); those
+        # answers share one shape. Leaving them out makes clients and fuzzers see undocumented
+        # statuses (the release lists only the success status).
         out["default"] = self._error("Error", ERROR)
         return out
 
@@ -558,7 +639,8 @@ class SchemaGenerator:
                     for status, model in route.response_model.items()
                 }
             else:
-                responses = {str(route.status_code): self.success_response(entry, where)}
+                status, success = self.success_response(entry, where)
+                responses = {status: success}
             if config.include_error_responses:
                 for status, error in self.error_responses(entry).items():
                     responses.setdefault(status, error)  # a status the route declares keeps its model
@@ -576,6 +658,10 @@ class SchemaGenerator:
             pending.append((entry, operation))
         self._operation_ids(pending)
         components = self._resolve_types()
+        if config.strict and self._problems:
+            raise OpenAPIStrictError(
+                "OpenAPIConfig(strict=True): the document cannot describe:\n  " + "\n  ".join(self._problems)
+            )
         return self._document(paths, components, used_tags)
 
     def _operation_ids(self, pending: list[tuple[RouteEntry, dict[str, Any]]]) -> None:
@@ -713,15 +799,44 @@ class DocumentView:
 
 def _response_class_content(cls: type) -> dict[str, Any]:
     """What a handler annotated with a response class answers: the media type of the classes that
-    fix one; any (``*/*``) for ``Response``, streams and files, whose media type is per instance."""
+    fix one; any (``*/*``) for ``Response``, streams and files, whose media type is per instance
+    (the release says ``application/octet-stream``, which schemathesis found answers contradict)."""
     from ..responses import HTML, JSON, EventSourceResponse, PlainText
 
-    for fixed, media in ((JSON, "application/json"), (HTML, "text/html"), (PlainText, "text/plain")):
+    string = {"schema": {"type": "string"}}
+    for fixed, content in (
+        (JSON, {"application/json": {"schema": {}}}),
+        (HTML, {"text/html": string}),
+        (PlainText, {"text/plain": string}),
+        (EventSourceResponse, {"text/event-stream": string}),
+    ):
         if issubclass(cls, fixed):
-            return {media: {"schema": {} if fixed is JSON else {"type": "string"}}}
-    if issubclass(cls, EventSourceResponse):
-        return {"text/event-stream": {"schema": {"type": "string"}}}
+            return content
     return {"*/*": {"schema": {}}}
+
+
+def _flatten_form_models(schema: dict[str, Any], models: list[dict[str, Any]]) -> None:
+    """The fields of each form model (their schemas now known) as properties of the form."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for model in models:
+        properties.update(model.get("properties", {}))
+        required += model.get("required", [])
+    schema["properties"] = {**properties, **schema["properties"]}
+    required += schema.get("required", [])
+    if required:
+        schema["required"] = list(dict.fromkeys(required))
+
+
+def _type_name(tp: Any) -> str:
+    """A component-name-safe name of a type that is not a component (``int``, ``Any``)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", getattr(tp, "__name__", None) or repr(tp))
+
+
+def _redirect_class(model: Any) -> bool:
+    from ..responses import Redirect
+
+    return isinstance(model, type) and issubclass(model, Redirect)
 
 
 def _fits(schema: dict[str, Any], value: Any) -> bool:
@@ -816,6 +931,14 @@ def _simple_params(entry: RouteEntry) -> list[tuple[ParamRecord, Any]]:
             continue
         hints = {f.name: f.annotation for f in model_fields(doc.base)} if doc is not None else {}
         for field in fields:
-            base, _extras, _optional = _parse_annotation(hints.get(field["name"], Any))
-            out.append((field, ParamDoc(base, None)))
+            out.append((field, ModelFieldDoc(hints.get(field["name"], Any))))
     return out
+
+
+@dataclass
+class ModelFieldDoc:
+    """A field of a query/header/cookie model: described by its annotation as msgspec decodes
+    it (its ``Meta`` constraints, enums, ``None``), written out inline."""
+
+    annotation: Any
+    marker: Any = None

@@ -52,7 +52,7 @@ listing = spec["paths"]["/pets"]["get"]
 assert listing["summary"] == "List pets."  # the docstring's first line
 assert listing["parameters"][1]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}
 adding = spec["paths"]["/pets"]["post"]
-assert adding["security"] == [{"APIKeyHeader": []}]
+assert adding["security"] == [{"ApiKeyAuth": []}]
 assert set(adding["responses"]) == {"201", "401", "413", "422", "default"}
 assert spec["components"]["schemas"]["Pet"]["properties"]["kind"] == {"enum": ["cat", "dog"]}
 assert "swagger-ui" in client.get("/docs").text and client.get("/docs/redoc").status_code == 200

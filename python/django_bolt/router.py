@@ -84,7 +84,10 @@ class RouteDef(RouteOptions):
             self,
             auth=self.auth if self.auth is not None else auth,
             guards=self.guards if self.guards is not None else guards,
-            tags=list(dict.fromkeys([*(tags or []), *(self.tags or [])])) or None,
+            # None stays None (no tags given: a WebSocket route gets its default tag); [] stays [].
+            tags=None
+            if tags is None and self.tags is None
+            else list(dict.fromkeys([*(tags or []), *(self.tags or [])])),
             validate_response=self.validate_response if self.validate_response is not None else validate_response,
         )
 

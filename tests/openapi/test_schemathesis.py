@@ -79,8 +79,8 @@ def test_example_project_documents_tags_and_its_secured_route(example_server):
     validator.validate(document)
     assert [t["name"] for t in document["tags"]] == ["notes", "admin"]
     stats = document["paths"]["/stats"]["get"]
-    assert stats["security"] == [{"APIKeyHeader": []}]
-    assert document["components"]["securitySchemes"]["APIKeyHeader"] == {
+    assert stats["security"] == [{"ApiKeyAuth": []}]
+    assert document["components"]["securitySchemes"]["ApiKeyAuth"] == {
         "type": "apiKey",
         "in": "header",
         "name": "x-api-key",

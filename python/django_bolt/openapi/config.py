@@ -62,18 +62,14 @@ class OpenAPIConfig:
     #: documenting them as any value.
     strict: bool = False
     enabled: bool = True
+    #: Protect the document and the UI pages as a route's ``guards=``/``auth=`` would (the
+    #: asset files stay public). Unset: the docs are public and served by Rust alone.
     guards: Any = None
     auth: Any = None
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/") or (self.path != "/" and self.path.endswith("/")):
             raise ValueError(f"OpenAPIConfig(path={self.path!r}) must start with '/' and not end with one")
-        if self.guards or self.auth:
-            # Docs are fixed routes served without Python: they cannot run auth checks yet.
-            raise NotImplementedError(
-                "OpenAPIConfig(auth=, guards=) is not supported: the docs are public fixed routes; "
-                "use enabled=False to turn them off"
-            )
 
 
 def default_config() -> OpenAPIConfig:

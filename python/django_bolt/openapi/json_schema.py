@@ -79,7 +79,23 @@ if _SchemaGenerator is not None:
                     schema.setdefault("type", kind)
             elif isinstance(inner, (mi.DictType, mi.FrozenDictType)) and isinstance(inner.value_type, mi.AnyType):
                 schema.setdefault("additionalProperties", True)
+            elif isinstance(inner, mi.TupleType) and schema.get("items") is False:
+                del schema["items"]  # maxItems already says no more items than prefixItems
+            elif isinstance(inner, mi.StructType) and inner.tag_field is not None:
+                tag = schema.get("properties", {}).get(inner.tag_field)
+                if isinstance(tag, dict) and "enum" in tag:
+                    tag.setdefault("type", value_type(tag["enum"]) or "string")
+            elif isinstance(inner, mi.UnionType):
+                _one_of_when_discriminated(schema)
             return schema
+
+
+def _one_of_when_discriminated(schema: dict[str, Any]) -> None:
+    """Arms told apart by a tag are exclusive: ``oneOf`` (what OpenAPI's ``discriminator`` goes
+    with), where msgspec writes ``anyOf``."""
+    for node in (schema, *schema.get("anyOf", ())):
+        if isinstance(node, dict) and "discriminator" in node and "anyOf" in node:
+            node["oneOf"] = node.pop("anyOf")
 
 
 class Described(msgspec.Struct):

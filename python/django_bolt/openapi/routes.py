@@ -40,18 +40,32 @@ def sidecar_root() -> tuple[Path, str] | None:
     return root, release
 
 
-def _fixed(path: str, body: Any, media_type: str, headers: dict[str, str]) -> RouteDef:
+def _fixed(
+    path: str, body: Any, media_type: str, headers: dict[str, str], config: OpenAPIConfig | None = None
+) -> RouteDef:
+    """A docs route. Fixed (served by Rust alone) unless ``config`` protects the docs with
+    ``auth``/``guards``: then a route like any other, so the checks run as on the API's routes."""
     from ..responses import Response
 
+    protected = config is not None and (config.auth is not None or config.guards is not None)
     response = Response(body, 200, headers, media_type)
 
     def docs_response():  # no annotations: compiled like any handler
-        return response
+        return Response(body, 200, dict(headers), media_type) if protected else response
 
     docs_response.__qualname__ = f"docs {path}"
     # Compression runs on every response (fixed ones included): brotli on the 1.5 MB Swagger UI
     # bundle took about 0.6 s of CPU per request, which anyone could make the server repeat.
     no_compress(docs_response)
+    if config is not None and protected:
+        return RouteDef(
+            method="GET",
+            path=path,
+            handler=docs_response,
+            include_in_schema=False,
+            auth=config.auth,
+            guards=config.guards,
+        )
     return RouteDef(method="GET", path=path, handler=docs_response, fixed=True, include_in_schema=False)
 
 
@@ -69,13 +83,16 @@ def docs_routes(
     plugins: list[OpenAPIRenderPlugin] = [copy.copy(p) for p in config.render_plugins] or default_render_plugins()
     for plugin in plugins:
         plugin.paths = list(plugin.paths)
-    if not any(isinstance(p, JsonRenderPlugin) for p in plugins):
+    given = list(plugins)
+    # The document is always at openapi.json and openapi.yaml, whatever other paths are given.
+    if not any(isinstance(p, JsonRenderPlugin) and p.has_path("/openapi.json") for p in plugins):
         plugins.append(JsonRenderPlugin())
     if not any(isinstance(p, YamlRenderPlugin) for p in plugins):
         plugins.append(YamlRenderPlugin())
     uis = [p for p in plugins if p.is_ui]
-    if uis and not any(p.has_path("/") for p in plugins):
-        uis[0].paths.insert(0, "/")  # the docs path shows the first UI
+    if not any(p.has_path("/") for p in plugins):
+        # The docs path shows the first UI; with none, the first plugin given (the document).
+        (uis or given or plugins)[0].paths.insert(0, "/")
     json_plugin = next(p for p in plugins if isinstance(p, JsonRenderPlugin))
     schema_url = _url(join_paths(base, json_plugin.paths[0]), trailing_slash)
 
@@ -103,7 +120,9 @@ def docs_routes(
             if (path.rstrip("/") or "/") in taken:
                 continue
             taken.add(path.rstrip("/") or "/")
-            routes.append(_fixed(path, body.encode() if isinstance(body, str) else body, plugin.media_type, headers))
+            routes.append(
+                _fixed(path, body.encode() if isinstance(body, str) else body, plugin.media_type, headers, config)
+            )
     return routes
 
 

@@ -45,7 +45,8 @@ _KIND_SCHEMAS: dict[str, dict[str, Any]] = {
     "time": {"type": "string", "format": "time"},
     "any": {"type": "string"},
 }
-_OPENAPI_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+#: QUERY is an operation of OpenAPI 3.2: a document that has one says 3.2.0.
+_OPENAPI_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "QUERY"}
 _NUMERIC = {"int", "float", "decimal"}
 _TEXT = {"str", "bytes"}
 _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
@@ -276,14 +277,14 @@ class SchemaGenerator:
                 schema["default"] = value
         return schema
 
-    def field_schema(self, record: ParamRecord, annotation: Any) -> dict[str, Any]:
+    def field_schema(self, record: ParamRecord, annotation: Any, default: Any) -> dict[str, Any]:
         try:
             schema = inline_schema(annotation)
         except (TypeError, ValueError) as exc:
             self._problems.append(f"parameter {record['name']}: cannot describe {annotation!r}: {exc}")
             return {}
-        if record.get("default") is not None:
-            ok, value = _json_value(record["default"])
+        if default is not None:
+            ok, value = _json_value(default)
             if ok:
                 schema["default"] = value
         return schema
@@ -298,7 +299,7 @@ class SchemaGenerator:
             "in": source,
             "required": source == "path" or bool(record.get("required", "default" not in record)),
             "schema": (
-                self.field_schema(record, doc.annotation)
+                self.field_schema(record, doc.annotation, doc.default)
                 if isinstance(doc, ModelFieldDoc)
                 else self.param_schema(record, doc.base if doc is not None else Any)
             ),
@@ -587,23 +588,27 @@ class SchemaGenerator:
         pending: list[tuple[RouteEntry, dict[str, Any]]] = []
         for entry in entries:
             route = entry.route
-            if route.fixed or entry.record["kind"] != "http" or route.include_in_schema is False:
+            websocket = entry.record["kind"] == "websocket"
+            if route.fixed or entry.record["kind"] not in ("http", "websocket") or route.include_in_schema is False:
                 continue
-            if route.method not in _OPENAPI_METHODS:
-                continue  # QUERY: OpenAPI 3.1 has no such operation (3.2 adds it)
+            if not websocket and route.method not in _OPENAPI_METHODS:
+                continue
             if any(route.path == p or route.path.startswith(p.rstrip("/") + "/") for p in config.exclude_paths):
                 continue
             path = openapi_path(route.path, self.trailing_slash)
             where = f"{route.method} {route.path}"
             operation: dict[str, Any] = {}
-            if route.tags:
-                operation["tags"] = list(route.tags)
-                used_tags.extend(route.tags)
+            tags = ["WebSocket"] if websocket and route.tags is None else route.tags
+            if tags is not None:
+                operation["tags"] = list(tags)  # tags=[]: none, as given
+                used_tags.extend(tags)
             first_line, doc = _docstring(route.handler) if config.use_handler_docstrings else (None, None)
             summary = route.summary or first_line
+            description = route.description or doc
+            if websocket:
+                summary, description = _websocket_texts(summary, description)
             if summary:
                 operation["summary"] = summary
-            description = route.description or doc
             if description:
                 operation["description"] = description
             parameters = [
@@ -625,10 +630,12 @@ class SchemaGenerator:
             ]
             if parameters:
                 operation["parameters"] = parameters
-            body = self.request_body(entry, where)
+            body = None if websocket else self.request_body(entry, where)
             if body is not None:
                 operation["requestBody"] = body
-            if is_multi_response(route.response_model):
+            if websocket:
+                responses = {"101": _SWITCHING_PROTOCOLS}
+            elif is_multi_response(route.response_model):
                 # One model per status; ``...`` is every other status: OpenAPI's ``default``.
                 responses = {
                     "default" if status is Ellipsis else str(status): self.model_response(
@@ -651,9 +658,11 @@ class SchemaGenerator:
             elif config.security and entry.record["auth"] is None:
                 operation["security"] = []  # open: the document-wide requirement does not apply
             methods = paths.setdefault(path, {})
-            method = route.method.lower()
+            method = "get" if websocket else route.method.lower()
             if method in methods:
-                continue  # the first route registered for a method and path is the one served
+                # The first route registered for a method and path is the one served (a plain GET
+                # reaches the HTTP route of a path that also takes WebSocket upgrades).
+                continue
             methods[method] = operation
             pending.append((entry, operation))
         self._operation_ids(pending)
@@ -694,11 +703,10 @@ class SchemaGenerator:
         ):
             if value is not None:
                 info[key] = to_json(value)
-        doc: dict[str, Any] = {
-            "openapi": "3.1.0",
-            "info": info,
-            "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
-        }
+        has_query = any("query" in item for item in paths.values())
+        doc: dict[str, Any] = {"openapi": "3.2.0" if has_query else "3.1.0", "info": info}
+        if not has_query:
+            doc["jsonSchemaDialect"] = "https://spec.openapis.org/oas/3.1/dialect/base"
         if config.servers:
             doc["servers"] = to_json(config.servers)
         doc["paths"] = paths
@@ -815,6 +823,26 @@ def _response_class_content(cls: type) -> dict[str, Any]:
     return {"*/*": {"schema": {}}}
 
 
+_SWITCHING_PROTOCOLS = {
+    "description": "Switching Protocols: the WebSocket connection is open",
+    "headers": {
+        "Upgrade": {"schema": {"type": "string", "enum": ["websocket"]}},
+        "Connection": {"schema": {"type": "string", "enum": ["Upgrade"]}},
+    },
+}
+
+
+def _websocket_texts(summary: str | None, description: str | None) -> tuple[str, str]:
+    """A WebSocket route's summary and description say what it is (the operation is the GET of
+    the upgrade handshake)."""
+    if not summary:
+        summary = "WebSocket Connection"
+    elif not summary.lower().startswith("websocket"):
+        summary = f"WebSocket: {summary}"
+    how = "A WebSocket endpoint: connect with ws:// or wss:// (a GET with `Upgrade: websocket`)."
+    return summary, f"{description}\n\n{how}" if description else how
+
+
 def _flatten_form_models(schema: dict[str, Any], models: list[dict[str, Any]]) -> None:
     """The fields of each form model (their schemas now known) as properties of the form."""
     properties: dict[str, Any] = {}
@@ -894,7 +922,7 @@ def security_schemes(backend: Any) -> list[tuple[str, dict[str, Any]]]:
             out.append((f"JWTCookie_{backend.cookie}", {"type": "apiKey", "in": "cookie", "name": backend.cookie}))
         return out
     if isinstance(backend, APIKeyAuthentication):
-        name = "APIKeyHeader" if backend.header == "x-api-key" else f"APIKeyHeader_{backend.header}"
+        name = "ApiKeyAuth" if backend.header == "x-api-key" else f"ApiKeyAuth_{backend.header}"
         return [(name, {"type": "apiKey", "in": "header", "name": backend.header})]
     if isinstance(backend, SessionAuthentication):
         from django.conf import settings
@@ -930,9 +958,21 @@ def _simple_params(entry: RouteEntry) -> list[tuple[ParamRecord, Any]]:
             out.append((record, doc))
             continue
         hints = {f.name: f.annotation for f in model_fields(doc.base)} if doc is not None else {}
+        defaults = _field_defaults(doc.base) if doc is not None else {}
         for field in fields:
-            out.append((field, ModelFieldDoc(hints.get(field["name"], Any))))
+            out.append((field, ModelFieldDoc(hints.get(field["name"], Any), defaults.get(field["name"]))))
     return out
+
+
+def _field_defaults(model: Any) -> dict[str, Any]:
+    """The plain defaults of a model's fields (not factories: their value is made per request)."""
+    import dataclasses
+
+    if isinstance(model, type) and issubclass(model, msgspec.Struct):
+        return {f.encode_name: f.default for f in msgspec.structs.fields(model) if f.default is not msgspec.NODEFAULT}
+    if dataclasses.is_dataclass(model):
+        return {f.name: f.default for f in dataclasses.fields(model) if f.default is not dataclasses.MISSING}
+    return {}
 
 
 @dataclass
@@ -941,4 +981,5 @@ class ModelFieldDoc:
     it (its ``Meta`` constraints, enums, ``None``), written out inline."""
 
     annotation: Any
+    default: Any = None
     marker: Any = None

@@ -54,5 +54,5 @@ assert listing["parameters"][1]["schema"] == {"type": "integer", "minimum": 1, "
 adding = spec["paths"]["/pets"]["post"]
 assert adding["security"] == [{"ApiKeyAuth": []}]
 assert set(adding["responses"]) == {"201", "401", "413", "422", "default"}
-assert spec["components"]["schemas"]["Pet"]["properties"]["kind"] == {"enum": ["cat", "dog"]}
+assert spec["components"]["schemas"]["Pet"]["properties"]["kind"] == {"enum": ["cat", "dog"], "type": "string"}
 assert "swagger-ui" in client.get("/docs").text and client.get("/docs/redoc").status_code == 200

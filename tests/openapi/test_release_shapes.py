@@ -243,8 +243,6 @@ def test_websocket_routes_are_documented_as_their_upgrade_request():
 
 
 def test_a_query_route_makes_an_openapi_3_2_document():
-    from openapi_spec_validator import validate
-
     api = BoltAPI()
 
     @api.query("/search")
@@ -254,8 +252,8 @@ def test_a_query_route_makes_an_openapi_3_2_document():
     doc = document(api)
     assert doc["openapi"] == "3.2.0"
     assert "jsonSchemaDialect" not in doc
+    # Checked against the OpenAPI 3.2 schema by test_every_document_of_the_session_is_valid.
     assert params(operation(doc, "/search", "query"))["q"]["in"] == "query"
-    validate(doc)
 
 
 def test_api_key_scheme_has_the_release_name():

@@ -302,3 +302,57 @@ def test_only_a_json_plugin_serves_the_document_at_the_docs_path(client_for):
         answer = client.get(path)
         assert answer.status_code == 200, path
         assert answer.json()["info"]["title"] == "J"
+
+
+class Refused(msgspec.Struct):
+    reason: str
+
+
+class VendorError(msgspec.Struct):
+    code: str
+
+
+def _vendor_error(error, request):
+    from django_bolt.responses import Response
+
+    return Response({"code": error.kind}, status_code=error.status, media_type="application/vnd.error+json")
+
+
+def _plain_error(error, request):
+    from django_bolt.responses import PlainText
+
+    return PlainText(error.detail, status_code=error.status)
+
+
+def test_the_error_formatters_body_is_documented():
+    from django_bolt.error_handlers import error_schema
+
+    def make(formatter, **config) -> BoltAPI:
+        api = BoltAPI(error_formatter=formatter, openapi_config=OpenAPIConfig(title="t", version="1", **config))
+
+        @api.post("/reviews", response_model={200: Row, 422: Refused})
+        async def review(row: Row):
+            return row
+
+        return api
+
+    plain = operation(document(make(None)), "/reviews", "post")["responses"]["422"]
+    # The route's own 422 and the validation 422 (made before the handler runs): both bodies.
+    assert plain["content"]["application/json"]["schema"]["anyOf"] == [
+        {"$ref": "#/components/schemas/Refused"},
+        {"$ref": "#/components/schemas/HTTPValidationError"},
+    ]
+    vendor = error_schema(VendorError, media_type="application/vnd.error+json")(_vendor_error)
+    doc = document(make(vendor))
+    answers = operation(doc, "/reviews", "post")["responses"]
+    assert answers["422"]["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/Refused"}},
+        "application/vnd.error+json": {"schema": {"$ref": "#/components/schemas/VendorError"}},
+    }
+    assert answers["413"]["content"] == {
+        "application/vnd.error+json": {"schema": {"$ref": "#/components/schemas/VendorError"}}
+    }
+    # A formatter that declares no body: the answers are listed without one; strict refuses it.
+    assert "content" not in operation(document(make(_plain_error)), "/reviews", "post")["responses"]["413"]
+    with pytest.raises(OpenAPIStrictError, match="error_formatter _plain_error has no error_schema"):
+        make(_plain_error, strict=True).compile()

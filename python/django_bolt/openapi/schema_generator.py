@@ -9,6 +9,7 @@ the ones its compiled record can produce.
 from __future__ import annotations
 
 import collections
+import http
 import inspect
 import json
 import re
@@ -131,7 +132,7 @@ def _docstring(fn: Any) -> tuple[str | None, str | None]:
 class SchemaGenerator:
     """Builds the document for ``config`` from route entries (``generate``)."""
 
-    def __init__(self, config: Any, trailing_slash: Any = "strip") -> None:
+    def __init__(self, config: Any, trailing_slash: Any = "strip", error_formatter: Any = None) -> None:
         #: ``SchemaGenerator(api, config)`` (the release's form): ``generate()`` then reads the
         #: API's routes and gives a ``DocumentView``.
         self._api = None
@@ -139,6 +140,10 @@ class SchemaGenerator:
             self._api = config
             config = trailing_slash if isinstance(trailing_slash, OpenAPIConfig) else OpenAPIConfig()
             trailing_slash = self._api.trailing_slash
+            error_formatter = self._api.error_formatter
+        #: ``BoltAPI(error_formatter=)``: the error answers have the body its ``error_schema``
+        #: declares (none declared: no body documented).
+        self.error_formatter = error_formatter
         self.config = config
         self.trailing_slash = trailing_slash
         #: Types whose schemas become components, and the schema slots waiting for them.
@@ -524,6 +529,16 @@ class SchemaGenerator:
 
     def _error(self, description: str, component: str) -> dict[str, Any]:
         """An error answer; its ``$ref`` is set once the user's component names are known."""
+        if self.error_formatter is not None:
+            declared = getattr(self.error_formatter, "__bolt_error_schema__", None)
+            if declared is None:
+                name = getattr(self.error_formatter, "__name__", repr(self.error_formatter))
+                problem = f"error_formatter {name} has no error_schema: the error answers have no documented body"
+                if problem not in self._problems:
+                    self._problems.append(problem)
+                return {"description": description}
+            body = self.type_schema(declared.schema, "error_formatter")
+            return {"description": description, "content": {declared.media_type: {"schema": body}}}
         ref: dict[str, Any] = {}
         self._error_refs.append((ref, component))
         self._error_components.add(component)
@@ -640,7 +655,7 @@ class SchemaGenerator:
                 responses = {
                     "default" if status is Ellipsis else str(status): self.model_response(
                         model,
-                        {"description": "Successful Response" if status is not Ellipsis and status < 400 else "Error"},
+                        {"description": _status_description(status)},
                         where,
                     )
                     for status, model in route.response_model.items()
@@ -650,7 +665,15 @@ class SchemaGenerator:
                 responses = {status: success}
             if config.include_error_responses:
                 for status, error in self.error_responses(entry).items():
-                    responses.setdefault(status, error)  # a status the route declares keeps its model
+                    if status == "default":
+                        # The handler's own errors: a declared ``...`` model is what they send.
+                        responses.setdefault(status, error)
+                    elif status in responses:
+                        # The route declares this status (its own body) and the framework may
+                        # answer it too (a validation 422): both bodies.
+                        _merge_content(responses[status], error)
+                    else:
+                        responses[status] = error
             operation["responses"] = responses
             security = self.security(entry)
             if security is not None:
@@ -841,6 +864,30 @@ def _websocket_texts(summary: str | None, description: str | None) -> tuple[str,
         summary = f"WebSocket: {summary}"
     how = "A WebSocket endpoint: connect with ws:// or wss:// (a GET with `Upgrade: websocket`)."
     return summary, f"{description}\n\n{how}" if description else how
+
+
+def _status_description(status: Any) -> str:
+    if status is Ellipsis:
+        return "Error"
+    if status < 400:
+        return "Successful Response"
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _merge_content(declared: dict[str, Any], error: dict[str, Any]) -> None:
+    """The framework's error body next to the one a route declares for the same status: one
+    ``anyOf`` per shared media type, else one entry per media type."""
+    content = declared.setdefault("content", {})
+    for media, entry in error.get("content", {}).items():
+        if media not in content:
+            content[media] = entry
+        elif content[media].get("schema") is not entry["schema"]:  # (slots: filled later)
+            content[media] = {"schema": {"anyOf": [content[media].get("schema", {}), entry["schema"]]}}
+    if not content:
+        del declared["content"]
 
 
 def _flatten_form_models(schema: dict[str, Any], models: list[dict[str, Any]]) -> None:

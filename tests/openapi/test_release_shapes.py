@@ -356,3 +356,16 @@ def test_the_error_formatters_body_is_documented():
     assert "content" not in operation(document(make(_plain_error)), "/reviews", "post")["responses"]["413"]
     with pytest.raises(OpenAPIStrictError, match="error_formatter _plain_error has no error_schema"):
         make(_plain_error, strict=True).compile()
+
+
+def test_yaml_writes_word_like_strings_plain(client_for):
+    from django_bolt.openapi import YamlRenderPlugin
+    from django_bolt.openapi.yaml import dump
+
+    api = BoltAPI(openapi_config=OpenAPIConfig(title="Shop API", version="1.0", render_plugins=[YamlRenderPlugin()]))
+    page = client_for(api).get("/docs")  # the only plugin given: at the docs path
+    assert page.status_code == 200 and "  title: Shop API\n" in page.text
+    # Anything YAML could read as another type, or that needs escaping, stays quoted.
+    assert dump({"a": "yes", "b": "1.0", "c": "x: y", "d": "No", "e": "trailing ", "f": "ok-1.2_x"}) == (
+        'a: "yes"\nb: "1.0"\nc: "x: y"\nd: "No"\ne: "trailing "\nf: ok-1.2_x\n'
+    )

@@ -1,5 +1,6 @@
-"""A YAML rendering of the JSON document, without a YAML library: every string is written as a
-JSON string, which is a valid YAML double-quoted scalar, so nothing is ever read as another type."""
+"""A YAML rendering of the JSON document, without a YAML library: a string is written plain when it
+is a word-like text no YAML version reads as anything else (``title: Shop``), otherwise as a JSON
+string, which is a valid YAML double-quoted scalar."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ def _quoted(text: str) -> str:
     return _UNPRINTABLE.sub(_escape, encode_basestring(text))
 
 
+#: Starts with a letter (never a number, an indicator or a quote), then letters, digits, spaces
+#: and ``_.-``; no ``: `` or `` #`` can occur, nor leading/trailing space.
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.\- ]*(?<! )")
+#: Words YAML 1.1 or 1.2 reads as booleans or null.
+_SPECIAL = {"true", "false", "yes", "no", "on", "off", "y", "n", "null"}
+
+
 def _scalar(value: Any) -> str:
     if value is None:
         return "null"
@@ -32,7 +40,8 @@ def _scalar(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, str):
-        return _quoted(value)
+        plain = _PLAIN.fullmatch(value) is not None and value.lower() not in _SPECIAL
+        return value if plain else _quoted(value)
     if isinstance(value, (int, float)):
         return json.dumps(value)
     return _quoted(str(value))

@@ -273,7 +273,7 @@ class BoltAPI(RouteCollection):
             self.openapi_schema = None
             return []
         taken = [r.path for r in self.routes if r.method == "GET"]
-        return docs_routes(config, self.openapi_schema, self.trailing_slash, taken)
+        return docs_routes(config, self.openapi_schema, self.trailing_slash, taken, bool(self.middleware))
 
     def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> RouteRecord:
         return self._compile_parts(route, config)[0]

@@ -369,3 +369,33 @@ def test_yaml_writes_word_like_strings_plain(client_for):
     assert dump({"a": "yes", "b": "1.0", "c": "x: y", "d": "No", "e": "trailing ", "f": "ok-1.2_x"}) == (
         'a: "yes"\nb: "1.0"\nc: "x: y"\nd: "No"\ne: "trailing "\nf: ok-1.2_x\n'
     )
+
+
+class StampPages:
+    """Adds a header to every answer (the docs' too, once the API has middleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    async def __call__(self, request):
+        response = await self.get_response(request)
+        response.headers["x-stamped"] = "1"
+        return response
+
+
+def test_the_apis_middleware_runs_around_the_docs_which_stay_public(client_for):
+    api = BoltAPI(
+        middleware=[StampPages],
+        auth=[JWTAuthentication(secret="docs-secret-of-at-least-32-bytes!")],
+        guards=[IsAuthenticated()],
+    )
+
+    @api.get("/closed")
+    async def closed() -> dict:
+        return {}
+
+    client = client_for(api)
+    assert client.get("/closed").status_code == 401
+    for path in ("/docs", "/docs/openapi.json"):
+        page = client.get(path)
+        assert (page.status_code, page.headers.get("x-stamped")) == (200, "1"), path

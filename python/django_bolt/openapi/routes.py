@@ -41,30 +41,39 @@ def sidecar_root() -> tuple[Path, str] | None:
 
 
 def _fixed(
-    path: str, body: Any, media_type: str, headers: dict[str, str], config: OpenAPIConfig | None = None
+    path: str,
+    body: Any,
+    media_type: str,
+    headers: dict[str, str],
+    config: OpenAPIConfig | None = None,
+    through_middleware: bool = False,
 ) -> RouteDef:
     """A docs route. Fixed (served by Rust alone) unless ``config`` protects the docs with
-    ``auth``/``guards``: then a route like any other, so the checks run as on the API's routes."""
+    ``auth``/``guards`` or the API has middleware (Django's debug toolbar on the pages, say): then
+    a route like any other, so the checks and middleware run as on the API's routes."""
     from ..responses import Response
 
-    protected = config is not None and (config.auth is not None or config.guards is not None)
+    checked = config is not None and (config.auth is not None or config.guards is not None)
+    dynamic = through_middleware or checked
     response = Response(body, 200, headers, media_type)
 
     def docs_response():  # no annotations: compiled like any handler
-        return Response(body, 200, dict(headers), media_type) if protected else response
+        # A new response per request where middleware may change it.
+        return Response(body, 200, dict(headers), media_type) if dynamic else response
 
     docs_response.__qualname__ = f"docs {path}"
     # Compression runs on every response (fixed ones included): brotli on the 1.5 MB Swagger UI
     # bundle took about 0.6 s of CPU per request, which anyone could make the server repeat.
     no_compress(docs_response)
-    if config is not None and protected:
+    if config is not None and dynamic:
         return RouteDef(
             method="GET",
             path=path,
             handler=docs_response,
             include_in_schema=False,
-            auth=config.auth,
-            guards=config.guards,
+            # Neither given: public, whatever the API's defaults (as fixed docs are).
+            auth=config.auth if checked else [],
+            guards=config.guards if checked else [],
         )
     return RouteDef(method="GET", path=path, handler=docs_response, fixed=True, include_in_schema=False)
 
@@ -75,9 +84,14 @@ def _url(path: str, trailing_slash: str) -> str:
 
 
 def docs_routes(
-    config: OpenAPIConfig, document: dict[str, Any], trailing_slash: str, taken: Iterable[str] = ()
+    config: OpenAPIConfig,
+    document: dict[str, Any],
+    trailing_slash: str,
+    taken: Iterable[str] = (),
+    through_middleware: bool = False,
 ) -> list[RouteDef]:
-    """Every docs route; a path some API route already serves (``taken``) is left to it."""
+    """Every docs route; a path some API route already serves (``taken``) is left to it.
+    ``through_middleware``: the API's middleware runs around the document and the pages."""
     base = config.path.rstrip("/")
     # Copies: the docs path and local asset URLs are set on them, never on the caller's objects.
     plugins: list[OpenAPIRenderPlugin] = [copy.copy(p) for p in config.render_plugins] or default_render_plugins()
@@ -121,7 +135,14 @@ def docs_routes(
                 continue
             taken.add(path.rstrip("/") or "/")
             routes.append(
-                _fixed(path, body.encode() if isinstance(body, str) else body, plugin.media_type, headers, config)
+                _fixed(
+                    path,
+                    body.encode() if isinstance(body, str) else body,
+                    plugin.media_type,
+                    headers,
+                    config,
+                    through_middleware,
+                )
             )
     return routes
 

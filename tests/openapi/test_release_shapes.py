@@ -399,3 +399,27 @@ def test_the_apis_middleware_runs_around_the_docs_which_stay_public(client_for):
     for path in ("/docs", "/docs/openapi.json"):
         page = client.get(path)
         assert (page.status_code, page.headers.get("x-stamped")) == (200, "1"), path
+
+
+def test_operation_ids_are_method_and_handler_name_and_unique():
+    api = BoltAPI()
+    other = BoltAPI()
+
+    @api.get("/items")
+    async def items() -> list[int]:
+        return []
+
+    @other.get("/items")
+    async def items_again() -> list[int]:
+        return []
+
+    items_again.__name__ = "items"  # the same handler name on another path
+
+    @api.websocket("/feed")
+    async def feed(websocket) -> None:
+        pass
+
+    api.mount("/v2", other)
+    doc = document(api)
+    ids = {path: next(iter(item.values()))["operationId"] for path, item in doc["paths"].items()}
+    assert ids == {"/items": "get_items", "/v2/items": "get_v2_items", "/feed": "websocket_feed"}

@@ -32,7 +32,7 @@ def test_docs_are_on_by_default_with_every_ui(client_for):
     spec = client.get("/docs/openapi.json")
     assert spec.status_code == 200
     assert spec.headers["content-type"] == "application/vnd.oai.openapi+json"
-    assert spec.json()["paths"]["/items/{item_id}"]["get"]["operationId"] == "get_item"
+    assert spec.json()["paths"]["/items/{item_id}"]["get"]["operationId"] == "get_get_item"
     for path in ("/docs/openapi.yaml", "/docs/openapi.yml"):
         page = client.get(path)
         assert page.headers["content-type"] == "text/yaml; charset=utf-8"

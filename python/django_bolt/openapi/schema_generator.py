@@ -697,17 +697,22 @@ class SchemaGenerator:
         return self._document(paths, components, used_tags)
 
     def _operation_ids(self, pending: list[tuple[RouteEntry, dict[str, Any]]]) -> None:
-        """The handler's name where it is unique; else method and path; a counter as last resort.
-        Only depends on the route table, so ids are stable across runs."""
+        """``<method>_<handler name>`` as the release names them (``get_list_items``,
+        ``websocket_feed``), so clients generated from either document call the same functions;
+        where that is not unique, method and path; a counter as last resort. Only depends on the
+        route table, so ids are stable across runs."""
+
+        def method(entry: RouteEntry) -> str:
+            return "websocket" if entry.record["kind"] == "websocket" else entry.route.method.lower()
+
         names = [getattr(inspect.unwrap(e.route.handler), "__name__", "operation") for e, _ in pending]
-        counts = collections.Counter(names)
+        wanted = [f"{method(e)}_{name}" for (e, _), name in zip(pending, names, strict=True)]
+        counts = collections.Counter(wanted)
         taken: set[str] = set()
-        for (entry, operation), name in zip(pending, names, strict=True):
-            if counts[name] == 1 and name.isidentifier() and name != "<lambda>":
-                candidate = name
-            else:
+        for (entry, operation), name, candidate in zip(pending, names, wanted, strict=True):
+            if counts[candidate] > 1 or not name.isidentifier():
                 slug = re.sub(r"[^A-Za-z0-9]+", "_", entry.route.path).strip("_") or "root"
-                candidate = f"{entry.route.method.lower()}_{slug}"
+                candidate = f"{method(entry)}_{slug}"
             unique, n = candidate, 2
             while unique in taken:
                 unique, n = f"{candidate}_{n}", n + 1

@@ -208,6 +208,11 @@ def test_envelopes_redirects_and_tagged_unions():
     # Arms told apart by their tag are exclusive.
     assert [arm["$ref"].rsplit("/", 1)[1] for arm in union["oneOf"]] == ["Cat", "Dog"]
     assert doc["components"]["schemas"]["Cat"]["properties"]["type"] == {"enum": ["Cat"], "type": "string"}
+    # One example per arm, so a UI offers each shape.
+    assert ok_content(doc, "/pet")["application/json"]["examples"] == {
+        "Cat": {"value": {"type": "Cat", "name": "string"}},
+        "Dog": {"value": {"type": "Dog", "name": "string"}},
+    }
 
 
 def test_websocket_routes_are_documented_as_their_upgrade_request():

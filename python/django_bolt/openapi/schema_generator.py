@@ -453,7 +453,9 @@ class SchemaGenerator:
         if base is Any or inspect.isclass(typing.get_origin(base)) and _is_stream(typing.get_origin(base)):
             response["content"] = {"application/json": {"schema": {}}}
             return response
-        response["content"] = {"application/json": {"schema": self.type_schema(model, where)}}
+        media: dict[str, Any] = {"schema": self.type_schema(model, where)}
+        response["content"] = {"application/json": media}
+        self._after.append(lambda components: _arm_examples(media, components))
         return response
 
     def envelope_schema(self, pagination: Any, model: Any, where: str) -> dict[str, Any]:
@@ -893,6 +895,34 @@ def _merge_content(declared: dict[str, Any], error: dict[str, Any]) -> None:
             content[media] = {"schema": {"anyOf": [content[media].get("schema", {}), entry["schema"]]}}
     if not content:
         del declared["content"]
+
+
+#: Example values by JSON type, for the fields of an arm that have no default.
+_PLACEHOLDERS: dict[str, Any] = {"string": "string", "integer": 0, "number": 0, "boolean": True, "array": []}
+
+
+def _arm_examples(media: dict[str, Any], components: dict[str, Any]) -> None:
+    """A response that is one of several tagged structs gets one example per arm (the tag, the
+    defaults, placeholders), so UIs offer each shape; lists of them keep the UI's own rendering."""
+    arms = media["schema"].get("oneOf") if "discriminator" in media["schema"] else None
+    if not arms:
+        return
+    examples: dict[str, Any] = {}
+    for arm in arms:
+        name = arm.get("$ref", "").rsplit("/", 1)[-1]
+        component = components.get(name)
+        if component is None or component.get("type") != "object":
+            return
+        value = {}
+        for key, prop in component.get("properties", {}).items():
+            if "default" in prop:
+                value[key] = prop["default"]
+            elif prop.get("enum"):
+                value[key] = prop["enum"][0]
+            else:
+                value[key] = _PLACEHOLDERS.get(prop.get("type"), None)
+        examples[name] = {"value": value}
+    media["examples"] = examples
 
 
 def _flatten_form_models(schema: dict[str, Any], models: list[dict[str, Any]]) -> None:

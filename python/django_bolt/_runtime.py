@@ -25,7 +25,9 @@ from .responses import Response, StreamingResponse, _FileBase
 from .serializers.base import Serializer, serializer_output
 from .streaming.chunks import open_stream
 
-logger = logging.getLogger("django_bolt")
+#: Server errors (unhandled exceptions, failed response validation): a child of ``django_bolt``,
+#: under the release's name, so configuring either logger reaches them.
+error_logger = logging.getLogger("django_bolt.error_handlers")
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
@@ -234,8 +236,8 @@ def error_body(exc: BaseException, tb: Any, debug: bool, method: str, path: str)
     if isinstance(exc, ResponseValidationError):
         # A handler bug, not the client's: said as such (as the release does); which fields
         # failed only in DEBUG, as they describe the server's data.
-        logger.error(
-            "Response validation error: %s %s: %s",
+        error_logger.error(
+            "Response Validation Error: %s %s: %s",
             method,
             path,
             exc.errors,
@@ -246,7 +248,7 @@ def error_body(exc: BaseException, tb: Any, debug: bool, method: str, path: str)
         if debug:
             body["validation_errors"] = list(exc.errors)
         return msgspec.json.encode(body)
-    logger.error(
+    error_logger.error(
         "Internal Server Error: %s %s",
         method,
         path,

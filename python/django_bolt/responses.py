@@ -242,10 +242,14 @@ class FileResponse(_FileBase):
 
 def _check_iterable(content: Any) -> None:
     if inspect.isgeneratorfunction(content) or inspect.isasyncgenfunction(content):
-        raise TypeError("StreamingResponse takes a generator object: call the function, gen() rather than gen")
+        raise TypeError(
+            "StreamingResponse takes a generator object. Call your generator function with parentheses: "
+            "gen() rather than gen"
+        )
     if not (hasattr(content, "__iter__") or hasattr(content, "__aiter__")) or isinstance(content, (str, bytes)):
         raise TypeError(
-            f"StreamingResponse content must be an iterable or async iterable of chunks, not {type(content).__name__}"
+            "StreamingResponse content must be a generator instance, or another iterable or async iterable "
+            f"of chunks, not {type(content).__name__}"
         )
 
 

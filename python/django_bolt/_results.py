@@ -214,11 +214,39 @@ def streaming_handler(
     return streamed_sync
 
 
+def shaped_response(response: Any, shape: Callable[[Any], Any], status_code: int) -> Any:
+    """A ``Response``/``JSON`` a handler returns with its route's status carries the body the
+    route's type describes: its data is checked (and put in output form) like a plain result.
+    Other statuses carry other bodies (a 400's field errors), and text or bytes are sent as given."""
+    from .responses import JSON, Response
+
+    if type(response) not in (Response, JSON) or response.status_code != status_code:
+        return response
+    content = response.content
+    if content is None or isinstance(content, (str, bytes, bytearray, memoryview)):
+        return response
+    response.content = shape(content)
+    return response
+
+
+NONE_RESULT = "the handler returned None: return the response body, or declare a status without one (status_code=204)"
+
+
+def stream_result(result: Any, status_code: int) -> Any:
+    """A generator a handler returns (sync or async) is streamed: its chunks as they come."""
+    from .responses import StreamingResponse
+
+    return StreamingResponse(result, status_code=status_code)
+
+
 __all__ = [
     "NDJSON",
+    "NONE_RESULT",
     "NO_BODY_STATUSES",
     "checked_type",
     "passes_none",
+    "shaped_response",
+    "stream_result",
     "return_annotation",
     "stream_item",
     "streaming_handler",

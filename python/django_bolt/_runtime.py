@@ -10,6 +10,7 @@ import logging
 import sys
 import threading
 import traceback
+import types
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from typing import Any
 import msgspec
 
 from . import _json, db
+from ._results import shaped_response, stream_result
 from ._schema import LockedLoopRecord, RuntimeRecord
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError
 from .request import UploadFile
@@ -322,6 +324,10 @@ def runtime(
         "translate_error": translate_error,
         "db_request_finished": db.request_finished,
         "orm_request_finished": db.orm_request_finished,
+        "generator": types.GeneratorType,
+        "async_generator": types.AsyncGeneratorType,
+        "stream_result": stream_result,
+        "shaped_response": shaped_response,
     }
 
 

@@ -269,7 +269,8 @@ class BoltAPI(RouteCollection):
 
         entries = [RouteEntry(route, compiled, record) for record, compiled, route in parts]
         try:
-            self.openapi_schema = SchemaGenerator(config, self.trailing_slash).generate(entries)
+            generator = SchemaGenerator(config, self.trailing_slash, error_formatter=self.error_formatter)
+            self.openapi_schema = generator.generate(entries)
         except Exception:
             if config.strict:
                 raise

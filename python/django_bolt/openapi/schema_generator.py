@@ -15,6 +15,7 @@ import re
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import msgspec
@@ -77,8 +78,57 @@ _ERROR_SCHEMAS: dict[str, Any] = {
 }
 
 
+VALIDATION_DESCRIPTION = "Validation Error - Request data failed validation"
+
+
+def _declared_description(status: Any) -> str:
+    """A ``response_model={status: model}`` entry's description: an error status's phrase."""
+    if status is Ellipsis or status < 400:
+        return "Successful Response" if status is not Ellipsis else "Error"
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 class OpenAPIStrictError(TypeError):
     """``OpenAPIConfig(strict=True)``: a route's type cannot be described."""
+
+
+class FormatterErrors:
+    """The 422 of an API with ``error_formatter=``: the body its ``error_schema`` declares, or
+    none (the generator cannot know what an undeclared formatter answers; ``strict`` refuses)."""
+
+    def __init__(self, formatter: Any) -> None:
+        self.formatter = formatter
+        self.declared = getattr(formatter, "__bolt_error_schema__", None)
+
+    def response(self, generator: SchemaGenerator, entry: RouteEntry) -> dict[str, Any] | None:
+        if self.formatter is None:
+            return None
+        if self.declared is None:
+            if generator.config.strict:
+                name = getattr(self.formatter, "__qualname__", None) or type(self.formatter).__qualname__
+                raise OpenAPIStrictError(
+                    f"error_formatter {name} has no error_schema: the document cannot describe its error "
+                    "bodies (declare them with @error_schema(Type, media_type=...))"
+                )
+            return {"description": VALIDATION_DESCRIPTION}
+        where = f"error_formatter of {entry.route.method} {entry.route.path}"
+        schema = generator.type_schema(self.declared.schema, where)
+        return {"description": VALIDATION_DESCRIPTION, "content": {self.declared.media_type: {"schema": schema}}}
+
+    def merge(self, responses: dict[str, Any], status: str, error: dict[str, Any]) -> None:
+        """``error`` under ``status`` unless the route declares it; a declared 422 gets the
+        formatter's media type beside its own (the route answers both)."""
+        declared = responses.get(status)
+        if declared is None:
+            responses[status] = error
+            return
+        if status == "422" and self.declared is not None:
+            content = declared.setdefault("content", {})
+            for media_type, body in (error.get("content") or {}).items():
+                content.setdefault(media_type, body)
 
 
 class ComponentNameCollisionError(TypeError):
@@ -129,7 +179,7 @@ def _docstring(fn: Any) -> tuple[str | None, str | None]:
 class SchemaGenerator:
     """Builds the document for ``config`` from route entries (``generate``)."""
 
-    def __init__(self, config: Any, trailing_slash: Any = "strip") -> None:
+    def __init__(self, config: Any, trailing_slash: Any = "strip", *, error_formatter: Any = None) -> None:
         #: ``SchemaGenerator(api, config)`` (the release's form): ``generate()`` then reads the
         #: API's routes and gives a ``DocumentView``.
         self._api = None
@@ -137,6 +187,9 @@ class SchemaGenerator:
             self._api = config
             config = trailing_slash if isinstance(trailing_slash, OpenAPIConfig) else OpenAPIConfig()
             trailing_slash = self._api.trailing_slash
+            error_formatter = self._api.error_formatter
+        #: ``BoltAPI(error_formatter=)``: the validation errors' body is the one it declares.
+        self._formatter_errors = FormatterErrors(error_formatter)
         self.config = config
         self.trailing_slash = trailing_slash
         #: Types whose schemas become components, and the schema slots waiting for them.
@@ -425,7 +478,9 @@ class SchemaGenerator:
         out: dict[str, Any] = {}
         params = [p for p in record["params"] if p["source"] != "request"]
         if params:
-            out["422"] = self._error("Validation Error", VALIDATION_ERROR)
+            out["422"] = self._formatter_errors.response(self, entry) or self._error(
+                VALIDATION_DESCRIPTION, VALIDATION_ERROR
+            )
         if any(p["source"] in ("body", "form", "form_model", "file") for p in params):
             out["413"] = self._error("Request body too large", ERROR)
         if record["auth"] is not None:
@@ -552,7 +607,7 @@ class SchemaGenerator:
                 responses = {
                     "default" if status is Ellipsis else str(status): self.model_response(
                         model,
-                        {"description": "Successful Response" if status is not Ellipsis and status < 400 else "Error"},
+                        {"description": _declared_description(status)},
                         where,
                     )
                     for status, model in route.response_model.items()
@@ -561,7 +616,8 @@ class SchemaGenerator:
                 responses = {str(route.status_code): self.success_response(entry, where)}
             if config.include_error_responses:
                 for status, error in self.error_responses(entry).items():
-                    responses.setdefault(status, error)  # a status the route declares keeps its model
+                    # A status the route declares keeps its model (a formatter's body beside it).
+                    self._formatter_errors.merge(responses, status, error)
             operation["responses"] = responses
             security = self.security(entry)
             if security is not None:

@@ -118,6 +118,47 @@ def checked_type(annotation: Any) -> Any:
     return annotation if _describable(annotation) else None
 
 
+def _mentions_serializer(tp: Any) -> bool:
+    from .serializers.base import Serializer
+
+    if isinstance(tp, type) and issubclass(tp, Serializer):
+        return True
+    return any(_mentions_serializer(arg) for arg in typing.get_args(tp))
+
+
+def _output_form(value: Any) -> Any:
+    """A serializer without its write-only fields (``dump()``), its tag kept as msgspec writes it."""
+    from .serializers.base import Serializer
+
+    if isinstance(value, list):
+        return [_output_form(item) for item in value]
+    if not isinstance(value, Serializer):
+        return value
+    out = value.dump()
+    config = value.__struct_config__
+    if config.tag_field is not None and config.tag is not None:
+        out = {config.tag_field: config.tag, **out}
+    return out
+
+
+def checked_shape(annotation: Any) -> Callable[[Any], Any] | None:
+    """The shape of a route annotated ``annotation`` (see ``checked_type``); serializers among
+    the union members it converts to are sent in their output form (no write-only fields)."""
+    from ._compile import response_shaper
+
+    checked = checked_type(annotation)
+    if checked is None:
+        return None
+    shape = response_shaper(checked)
+    if not _mentions_serializer(checked):
+        return shape
+
+    def shape_to_output(result: Any) -> Any:
+        return _output_form(shape(result))
+
+    return shape_to_output
+
+
 def passes_none(shape: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """``shape`` for a route whose status has no body: a ``None`` result stays ``None``."""
 
@@ -243,6 +284,7 @@ __all__ = [
     "NDJSON",
     "NONE_RESULT",
     "NO_BODY_STATUSES",
+    "checked_shape",
     "checked_type",
     "passes_none",
     "shaped_response",

@@ -397,7 +397,7 @@ class BoltAPI(RouteCollection):
         annotation: an iterator type streams its results; a Serializer gives its output form
         (write-only fields left out, computed fields in); another type validates the results
         (``validate_response``), as ``response_model=`` would."""
-        from ._results import checked_type, return_annotation, stream_item, streaming_handler
+        from ._results import checked_shape, return_annotation, stream_item, streaming_handler
 
         annotation = return_annotation(route.handler)
         if annotation is None:
@@ -412,8 +412,7 @@ class BoltAPI(RouteCollection):
         annotated = _return_serializer(route.handler)
         if annotated is not None:
             return compiled.handler, annotated.output
-        checked = checked_type(annotation)
-        return compiled.handler, (response_shaper(checked) if checked is not None else None)
+        return compiled.handler, checked_shape(annotation)
 
 
 def _async_shaped(handler: Callable[..., Any], serializer: Any) -> Callable[..., Any]:

@@ -13,6 +13,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django_bolt import JSON, Response, StreamingResponse
 from django_bolt.middleware import middleware
+from django_bolt.serializers import Serializer
+from django_bolt.serializers.fields import field
 
 
 class Item(msgspec.Struct):
@@ -186,3 +188,22 @@ def test_streaming_response_names_the_mistake():
         StreamingResponse(chunks)
     with pytest.raises(TypeError, match="must be a generator instance"):
         StreamingResponse(lambda: "a")
+
+
+class Cat(msgspec.Struct, tag=True, tag_field="kind"):
+    name: str
+
+
+class Account(Serializer, tag=True, tag_field="kind"):
+    name: str
+    password: str = field(write_only=True, default="")
+
+
+def test_a_union_with_a_serializer_sends_its_output_form(api, client_for):
+    @api.get("/either")
+    async def either(cat: bool = False) -> Cat | Account:
+        return Cat(name="tom") if cat else Account(name="ann", password="secret")
+
+    client = client_for(api)
+    assert client.get("/either").json() == {"kind": "Account", "name": "ann"}
+    assert client.get("/either?cat=true").json() == {"kind": "Cat", "name": "tom"}

@@ -225,8 +225,6 @@ def streaming_handler(
 ) -> Callable[..., Any]:
     """``handler`` whose iterator results are sent as a ``StreamingResponse`` (JSON lines for a
     typed item); other results pass through."""
-    import functools
-
     from .responses import StreamingResponse
 
     typed = item_type is not None and item_type not in _RAW_CHUNKS
@@ -240,19 +238,28 @@ def streaming_handler(
         lines = _async_lines(result, encode) if hasattr(result, "__aiter__") else _lines(result, encode)
         return StreamingResponse(lines, status_code=status_code, media_type=NDJSON)
 
+    return converting_results(handler, is_async, to_stream)
+
+
+def converting_results(
+    handler: Callable[..., Any], is_async: bool, convert: Callable[[Any], Any]
+) -> Callable[..., Any]:
+    """``handler`` (sync or async, as it is) whose result goes through ``convert``."""
+    import functools
+
     if is_async:
 
         @functools.wraps(handler)
-        async def streamed(*args: Any, **kwargs: Any) -> Any:
-            return to_stream(await handler(*args, **kwargs))
+        async def converted(*args: Any, **kwargs: Any) -> Any:
+            return convert(await handler(*args, **kwargs))
 
-        return streamed
+        return converted
 
     @functools.wraps(handler)
-    def streamed_sync(*args: Any, **kwargs: Any) -> Any:
-        return to_stream(handler(*args, **kwargs))
+    def converted_sync(*args: Any, **kwargs: Any) -> Any:
+        return convert(handler(*args, **kwargs))
 
-    return streamed_sync
+    return converted_sync
 
 
 def shaped_response(response: Any, shape: Callable[[Any], Any], status_code: int) -> Any:
@@ -286,6 +293,7 @@ __all__ = [
     "NO_BODY_STATUSES",
     "checked_shape",
     "checked_type",
+    "converting_results",
     "passes_none",
     "shaped_response",
     "stream_result",

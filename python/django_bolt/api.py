@@ -329,8 +329,6 @@ class BoltAPI(RouteCollection):
             shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
         if route.response_model is None and not route.fixed and not is_websocket:
             compiled.handler, shape = self._annotation_shape(route, compiled, validate, status_code)
-        if shape is not None and status_code in NO_BODY_STATUSES:
-            shape = passes_none(shape)
         bind_pagination = getattr(route.handler, "__bolt_paginate__", None)
         if bind_pagination is not None:
             # @paginate: the route's list[S] response model is the type of the page's items; the
@@ -344,6 +342,8 @@ class BoltAPI(RouteCollection):
             # inside the handler's coroutine instead, with async queries.
             compiled.handler = _async_shaped(compiled.handler, shape.__self__)
             shape = None
+        if shape is not None and status_code in NO_BODY_STATUSES:
+            shape = passes_none(shape)  # a 204's None is its empty body, not a value to check
         if not compiled.is_async and not is_websocket and not route.fixed:
             from .db import atomic_request
 

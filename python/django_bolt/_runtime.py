@@ -10,6 +10,7 @@ import logging
 import sys
 import threading
 import traceback
+import types
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from typing import Any
 import msgspec
 
 from . import _json, db
+from ._results import shaped_response, stream_result
 from ._schema import LockedLoopRecord, RuntimeRecord
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError
 from .request import UploadFile
@@ -25,7 +27,9 @@ from .responses import Response, StreamingResponse, _FileBase
 from .serializers.base import Serializer, serializer_output
 from .streaming.chunks import open_stream
 
-logger = logging.getLogger("django_bolt")
+#: Server errors (unhandled exceptions, failed response validation): a child of ``django_bolt``,
+#: under the release's name, so configuring either logger reaches them.
+error_logger = logging.getLogger("django_bolt.error_handlers")
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
@@ -234,8 +238,8 @@ def error_body(exc: BaseException, tb: Any, debug: bool, method: str, path: str)
     if isinstance(exc, ResponseValidationError):
         # A handler bug, not the client's: said as such (as the release does); which fields
         # failed only in DEBUG, as they describe the server's data.
-        logger.error(
-            "Response validation error: %s %s: %s",
+        error_logger.error(
+            "Response Validation Error: %s %s: %s",
             method,
             path,
             exc.errors,
@@ -246,7 +250,7 @@ def error_body(exc: BaseException, tb: Any, debug: bool, method: str, path: str)
         if debug:
             body["validation_errors"] = list(exc.errors)
         return msgspec.json.encode(body)
-    logger.error(
+    error_logger.error(
         "Internal Server Error: %s %s",
         method,
         path,
@@ -320,6 +324,10 @@ def runtime(
         "translate_error": translate_error,
         "db_request_finished": db.request_finished,
         "orm_request_finished": db.orm_request_finished,
+        "generator": types.GeneratorType,
+        "async_generator": types.AsyncGeneratorType,
+        "stream_result": stream_result,
+        "shaped_response": shaped_response,
     }
 
 

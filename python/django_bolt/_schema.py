@@ -250,6 +250,14 @@ class RuntimeRecord(TypedDict):
     db_request_finished: Callable[[], float | None]
     #: ``orm_request_finished()``: queues it on asgiref's ORM thread (async handlers).
     orm_request_finished: Callable[[], None]
+    #: ``types.GeneratorType`` and ``types.AsyncGeneratorType``: results that are streamed.
+    generator: type
+    async_generator: type
+    #: ``stream_result(generator, status) -> StreamingResponse``.
+    stream_result: Callable[[Any, int], Any]
+    #: ``shaped_response(response, shape, status) -> response``: a ``Response`` with the route's
+    #: status, its data checked by the route's shape.
+    shaped_response: Callable[[Any, Callable[[Any], Any], int], Any]
 
 
 class LockedLoopRecord(TypedDict):

@@ -9,6 +9,7 @@ from typing import Any
 from . import _core
 from ._chain import build_chain, dependency_stage
 from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper
+from ._results import NO_BODY_STATUSES, passes_none
 from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -132,7 +133,16 @@ class BoltAPI(RouteCollection):
                 f"mount({prefix!r}): the mounted API's compression= differs from this API's; compression is "
                 "configured once per server (pass the same CompressionConfig, or False, to both)"
             )
+        if api.error_formatter is not None and self.error_formatter not in (None, api.error_formatter):
+            raise ValueError(
+                f"mount({prefix!r}): the mounted API has a different error_formatter; one server has one "
+                "(give both APIs the same one, or only one of them)"
+            )
         under = join_paths(self.prefix, prefix) if prefix or self.prefix else ""
+        asgi_mounts = [mounted.moved_under(under) for mounted in api.asgi_mounts]
+        # Every refusal comes before the first change: a failed mount leaves this API as it was.
+        for mounted in asgi_mounts:
+            self._refuse_taken_prefix(mounted)
         for route in api.routes:
             route = route.with_defaults(api.auth, api.guards, validate_response=api.validate_response)
             route = route.with_middleware(api.middleware)
@@ -141,16 +151,11 @@ class BoltAPI(RouteCollection):
             if route.include_in_schema is None and api.include_in_schema is not None:
                 route = dataclasses.replace(route, include_in_schema=api.include_in_schema)
             self.routes.append(route.with_prefix(under).within_namespace(api.namespace))
-        for mounted in api.asgi_mounts:
-            self._add_asgi_mount(mounted.moved_under(under))
+        for mounted in asgi_mounts:
+            self._add_asgi_mount(mounted)
         if not api.enable_logging:
             self.enable_logging = False
         if api.error_formatter is not None:
-            if self.error_formatter not in (None, api.error_formatter):
-                raise ValueError(
-                    f"mount({prefix!r}): the mounted API has a different error_formatter; one server has one "
-                    "(give both APIs the same one, or only one of them)"
-                )
             self.error_formatter = api.error_formatter
         self.lifespans.extend(api.lifespans)
         self.mounts.append((prefix, api))
@@ -177,9 +182,12 @@ class BoltAPI(RouteCollection):
     def _mount_prefix(self, path: str) -> str:
         return normalize_prefix(join_paths(self.prefix, path) if self.prefix else path)
 
-    def _add_asgi_mount(self, mounted: AsgiMount) -> None:
+    def _refuse_taken_prefix(self, mounted: AsgiMount) -> None:
         if any(m.prefix == mounted.prefix for m in self.asgi_mounts):
-            raise ValueError(f"an app is already mounted at {mounted.prefix!r}")
+            raise ValueError(f"Duplicate ASGI mount prefix: an app is already mounted at {mounted.prefix!r}")
+
+    def _add_asgi_mount(self, mounted: AsgiMount) -> None:
+        self._refuse_taken_prefix(mounted)
         self.asgi_mounts.append(mounted)
         self._compiled = None
 
@@ -319,14 +327,8 @@ class BoltAPI(RouteCollection):
             shape = None
         else:
             shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
-        if route.response_model is None and validate and not route.fixed and not is_websocket:
-            # A handler annotated to return a Serializer gets its output form (write-only fields
-            # left out, computed fields in); msgspec would otherwise encode every struct field.
-            from .views import _return_serializer
-
-            annotated = _return_serializer(route.handler)
-            if annotated is not None:
-                shape = annotated.output
+        if route.response_model is None and not route.fixed and not is_websocket:
+            compiled.handler, shape = self._annotation_shape(route, compiled, validate, status_code)
         bind_pagination = getattr(route.handler, "__bolt_paginate__", None)
         if bind_pagination is not None:
             # @paginate: the route's list[S] response model is the type of the page's items; the
@@ -340,6 +342,8 @@ class BoltAPI(RouteCollection):
             # inside the handler's coroutine instead, with async queries.
             compiled.handler = _async_shaped(compiled.handler, shape.__self__)
             shape = None
+        if shape is not None and status_code in NO_BODY_STATUSES:
+            shape = passes_none(shape)  # a 204's None is its empty body, not a value to check
         if not compiled.is_async and not is_websocket and not route.fixed:
             from .db import atomic_request
 
@@ -384,6 +388,31 @@ class BoltAPI(RouteCollection):
             "chain": chain,
         }
         return record, compiled, route
+
+    @staticmethod
+    def _annotation_shape(
+        route: RouteDef, compiled: Any, validate: bool, status_code: int
+    ) -> tuple[Callable[..., Any], Any]:
+        """The handler and result shape a route without ``response_model`` gets from its return
+        annotation: an iterator type streams its results; a Serializer gives its output form
+        (write-only fields left out, computed fields in); another type validates the results
+        (``validate_response``), as ``response_model=`` would."""
+        from ._results import checked_shape, return_annotation, stream_item, streaming_handler
+
+        annotation = return_annotation(route.handler)
+        if annotation is None:
+            return compiled.handler, None
+        is_stream, item_type = stream_item(annotation)
+        if is_stream:
+            return streaming_handler(compiled.handler, compiled.is_async, item_type, status_code, validate), None
+        if not validate:
+            return compiled.handler, None
+        from .views import _return_serializer
+
+        annotated = _return_serializer(route.handler)
+        if annotated is not None:
+            return compiled.handler, annotated.output
+        return compiled.handler, checked_shape(annotation)
 
 
 def _async_shaped(handler: Callable[..., Any], serializer: Any) -> Callable[..., Any]:

@@ -72,6 +72,13 @@ def discover_api() -> BoltAPI:
             "No BoltAPI found: set BOLT_API = 'package.module.api' or define `api = BoltAPI()` "
             "in an api.py of the project package or of an installed app"
         )
+    return merge_apis(apis)
+
+
+def merge_apis(apis: list[BoltAPI]) -> BoltAPI:
+    """One API serving the routes of every API of ``apis``, each with its own settings (auth,
+    guards, logging, middleware); the first one's trailing-slash policy and compression apply,
+    and at most one error formatter (equal ones count as one)."""
     if len(apis) == 1:
         return apis[0]
     merged = BoltAPI(trailing_slash=apis[0].trailing_slash, compression=apis[0].compression)

@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from .exceptions import HTTPException, ResponseValidationError
+from .exceptions import HTTPException, RequestValidationError, ResponseValidationError
 from .responses import Response
 
 logger = logging.getLogger("django_bolt.error_handlers")
@@ -172,6 +172,11 @@ def _core_error(status: int, body: bytes, headers: list[tuple[str, str]]) -> Bol
     extra = None
     if status == 429 and needed.get("retry-after", "").isdigit():
         extra = {"retry_after": int(needed["retry-after"])}
+    exception = None
+    if status == 422 and any(_in_body(e) for e in errors):
+        # A JSON body that failed its type: the release decodes it in Python and hands the
+        # formatter that error; Rust decoded it here, so the same exception is made for it.
+        exception = RequestValidationError(errors)
     return BoltError(
         status=status,
         kind=KIND_BY_STATUS.get(status, "http_error"),
@@ -179,7 +184,13 @@ def _core_error(status: int, body: bytes, headers: list[tuple[str, str]]) -> Bol
         errors=errors,
         headers=needed,
         extra=extra,
+        exception=exception,
     )
+
+
+def _in_body(error: Any) -> bool:
+    loc = error.get("loc") if isinstance(error, dict) else None
+    return isinstance(loc, list) and bool(loc) and loc[0] == "body"
 
 
 def _raised_error(status: int, body: bytes, headers: list[tuple[str, str]], exc: BaseException) -> BoltError:

@@ -9,10 +9,10 @@ status (``...`` is the model of every other status; a status with neither is sen
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ._results import converting_results
 from .responses import JSON, Response
 
 
@@ -73,19 +73,7 @@ def status_responder(
         shape = shapers.get(status)
         return shape(result) if shape is not None else result
 
-    if is_async:
-
-        @functools.wraps(handler)
-        async def arespond(*args: Any, **kwargs: Any) -> Any:
-            return answer(await handler(*args, **kwargs))
-
-        return arespond
-
-    @functools.wraps(handler)
-    def respond(*args: Any, **kwargs: Any) -> Any:
-        return answer(handler(*args, **kwargs))
-
-    return respond
+    return converting_results(handler, is_async, answer)
 
 
 __all__ = ["check_status_models", "default_status", "is_multi_response", "status_responder"]

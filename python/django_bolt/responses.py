@@ -7,6 +7,7 @@ import inspect
 import os
 from collections.abc import Mapping
 from email.utils import format_datetime
+from http.cookies import SimpleCookie
 from typing import Any
 
 from .streaming.chunks import as_bytes
@@ -23,6 +24,19 @@ def _check_cookie_part(what: str, value: str) -> str:
     return value
 
 
+_COOKIE_CODEC = SimpleCookie()
+
+
+def _cookie_value(value: str) -> str:
+    """``value`` as Django writes it (quoted, with backslash escapes, when it holds a space,
+    ``;``, ``,``, a quote...: ``SimpleCookie``'s coded value). A control character or a
+    character outside Latin-1 cannot be sent in a header: a ``ValueError`` naming it."""
+    bad = next((c for c in value if c < " " or c == "\x7f" or c > "\xff"), None)
+    if bad is not None:
+        raise ValueError(f"cookie value must not contain {bad!r} (a control or non-Latin-1 character): {value!r}")
+    return _COOKIE_CODEC.value_encode(value)[1]
+
+
 def format_set_cookie(
     key: str,
     value: str = "",
@@ -37,7 +51,7 @@ def format_set_cookie(
     """The value of one ``Set-Cookie`` header; names, values and attributes are checked."""
     if not key:
         raise ValueError("a cookie needs a name")
-    parts = [f"{_check_cookie_part('name', key)}={_check_cookie_part('value', str(value))}"]
+    parts = [f"{_check_cookie_part('name', key)}={_cookie_value(str(value))}"]
     if max_age is not None:
         parts.append(f"Max-Age={int(max_age)}")
     if expires is not None:
@@ -242,10 +256,14 @@ class FileResponse(_FileBase):
 
 def _check_iterable(content: Any) -> None:
     if inspect.isgeneratorfunction(content) or inspect.isasyncgenfunction(content):
-        raise TypeError("StreamingResponse takes a generator object: call the function, gen() rather than gen")
+        raise TypeError(
+            "StreamingResponse takes a generator object. Call your generator function with parentheses: "
+            "gen() rather than gen"
+        )
     if not (hasattr(content, "__iter__") or hasattr(content, "__aiter__")) or isinstance(content, (str, bytes)):
         raise TypeError(
-            f"StreamingResponse content must be an iterable or async iterable of chunks, not {type(content).__name__}"
+            "StreamingResponse content must be a generator instance, or another iterable or async iterable "
+            f"of chunks, not {type(content).__name__}"
         )
 
 

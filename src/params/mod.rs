@@ -70,19 +70,9 @@ fn is_json_media(media: &str) -> bool {
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
+/// The pairs of a `Cookie` header, read as Django reads them (`request::cookies`).
 pub fn parse_cookies(header: &str) -> Vec<(String, String)> {
-    header
-        .split(';')
-        .filter_map(|piece| {
-            let (k, v) = piece.split_once('=')?;
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|s| s.strip_suffix('"'))
-                .unwrap_or(v);
-            Some((k.trim().to_owned(), v.to_owned()))
-        })
-        .collect()
+    crate::request::cookies::parse(header)
 }
 
 /// `form` is the parsed form body, for routes that need one (see `streaming::upload`).

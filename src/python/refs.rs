@@ -55,6 +55,14 @@ pub struct PyRefs {
     pub db_request_finished: Py<PyAny>,
     /// `orm_request_finished()`: queues it on asgiref's ORM thread (async handlers).
     pub orm_request_finished: Py<PyAny>,
+    /// `types.GeneratorType` and `types.AsyncGeneratorType`: a result of either is streamed.
+    pub generator_cls: Py<PyAny>,
+    pub async_generator_cls: Py<PyAny>,
+    /// `stream_result(generator, status) -> StreamingResponse`.
+    pub stream_result: Py<PyAny>,
+    /// `shaped_response(response, shape, status) -> response`: a `Response` result of a route
+    /// with a shape, its data checked when it has the route's status.
+    pub shaped_response: Py<PyAny>,
 }
 
 impl PyRefs {
@@ -93,6 +101,10 @@ impl PyRefs {
             translate_error: r.translate_error,
             db_request_finished: r.db_request_finished,
             orm_request_finished: r.orm_request_finished,
+            generator_cls: r.generator,
+            async_generator_cls: r.async_generator,
+            stream_result: r.stream_result,
+            shaped_response: r.shaped_response,
         })
     }
 }

@@ -123,6 +123,15 @@ fn convert<'py>(
     // isinstance check, which costs a `__instancecheck__` lookup per request.
     let plain = obj.is_exact_instance_of::<PyDict>() || obj.is_exact_instance_of::<PyList>();
     if !plain && instance_of(&obj, refs.response_cls.bind(py))? {
+        // The route's type describes the body of its status: a `Response` carrying data is
+        // checked as a plain result would be.
+        let obj = match shape {
+            Some(shape) => refs
+                .shaped_response
+                .bind(py)
+                .call1((&obj, shape, status_code))?,
+            None => obj,
+        };
         let body = special(&obj)?;
         return from_response_object(py, refs, &obj, body);
     }
@@ -147,6 +156,21 @@ fn convert<'py>(
             Bytes::copy_from_slice(s.to_str()?.as_bytes()),
         ));
     }
+    if !plain {
+        let ty = obj.get_type();
+        if ty.is(refs.generator_cls.bind(py)) || ty.is(refs.async_generator_cls.bind(py)) {
+            let stream = refs.stream_result.bind(py).call1((&obj, status_code))?;
+            let body = special(&stream)?;
+            return from_response_object(py, refs, &stream, body);
+        }
+        if shape.is_none() && obj.is_none() && response_has_body(status_code) {
+            // Most likely a missing `return`: as the release, an error rather than `null`.
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "the handler returned None: return the response body, or declare a status without \
+                 one (status_code=204)",
+            ));
+        }
+    }
     let shaped;
     let value = match shape {
         Some(shape) => {
@@ -166,6 +190,11 @@ fn convert<'py>(
         JSON,
         encode_json(py, refs, value)?,
     ))
+}
+
+/// Whether an answer with `status` carries a body (not 1xx, 204, 205 or 304).
+fn response_has_body(status: u16) -> bool {
+    !(status < 200 || status == 204 || status == 205 || status == 304)
 }
 
 /// `obj` is a serializer, or a list whose first item is one.

@@ -1,5 +1,6 @@
 //! The parsed HTTP request shared by the socket server and the in-process test client.
 
+pub mod cookies;
 pub mod forwarded;
 pub mod query;
 

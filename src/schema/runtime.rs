@@ -50,6 +50,13 @@ record! {
         pub db_request_finished: Py<PyAny>,
         /// `orm_request_finished()`: queues the same on asgiref's ORM thread.
         pub orm_request_finished: Py<PyAny>,
+        /// `types.GeneratorType`, `types.AsyncGeneratorType`: results that are streamed.
+        pub generator: Py<PyAny>,
+        pub async_generator: Py<PyAny>,
+        /// `stream_result(generator, status) -> StreamingResponse`.
+        pub stream_result: Py<PyAny>,
+        /// `shaped_response(response, shape, status) -> response`.
+        pub shaped_response: Py<PyAny>,
     }
 }
 

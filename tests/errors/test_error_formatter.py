@@ -172,3 +172,65 @@ def test_the_json_404_of_a_django_mount_is_formatted(client_for):
     response = client_for(api).get("/legacy/no-such-view/")
     assert response.status_code == 404
     assert (response.json()["kind"], response.json()["path"]) == ("not_found", "/legacy/no-such-view/")
+
+
+def test_a_json_body_that_fails_its_type_carries_a_validation_exception(recorded):
+    """As when Python decodes the body: the formatter gets the RequestValidationError; errors
+    from the path, query or form keep None (Rust coerced them)."""
+    body = recorded.post("/body", json={"n": "not a number"}).json()
+    assert (body["kind"], body["exception"], body["errors"][0]["loc"]) == (
+        "validation",
+        "RequestValidationError",
+        ["body", "n"],
+    )
+    assert recorded.get("/items/abc").json()["exception"] is None
+
+
+def _api_with(path: str, formatter=None) -> BoltAPI:
+    api = BoltAPI(error_formatter=formatter)
+
+    @api.get(path)
+    async def view() -> dict:
+        return {}
+
+    return api
+
+
+def test_a_refused_mount_leaves_the_api_as_it_was(client_for):
+    parent = _api_with("/parent", problem_details)
+    with pytest.raises(ValueError, match="error_formatter"):
+        parent.mount("/v2", _api_with("/child", _record))
+    taken = BoltAPI()
+    taken.mount_asgi("/v2/legacy", lambda scope, receive, send: None)
+    child = _api_with("/child", _record)
+    child.mount_asgi("/legacy", lambda scope, receive, send: None)
+    with pytest.raises(ValueError, match="Duplicate ASGI mount prefix"):
+        taken.mount("/v2", child)
+
+    assert [r.path for r in parent.routes] == ["/parent"]
+    assert ([r.path for r in taken.routes], taken.error_formatter) == ([], None)
+    miss = client_for(parent).get("/v2/child")
+    assert (miss.status_code, miss.headers["content-type"]) == (404, "application/problem+json")
+
+
+def test_runbolt_merges_the_apis_of_a_project_with_their_one_formatter(client_for):
+    from dataclasses import dataclass
+
+    from django.core.management.base import CommandError
+    from django_bolt.management.commands.runbolt import Command
+
+    @dataclass
+    class Typed:  # equal instances, not hashable: one formatter
+        base: str
+
+        def __call__(self, error: BoltError, request) -> JSON:
+            return JSON({"type": f"{self.base}/{error.kind}"}, status_code=error.status)
+
+    merged = Command().merge_apis(
+        [("a.api", _api_with("/a", Typed("https://e.example"))), ("b.api", _api_with("/b", Typed("https://e.example")))]
+    )
+    client = client_for(merged)
+    assert client.get("/a").status_code == client.get("/b").status_code == 200
+    assert client.get("/nowhere").json() == {"type": "https://e.example/not_found"}
+    with pytest.raises(CommandError, match="error_formatter"):
+        Command().merge_apis([("a.api", _api_with("/a", problem_details)), ("b.api", _api_with("/b", _record))])

@@ -1,5 +1,6 @@
 """Errors: the HTTPException family, validation errors, and unhandled exceptions."""
 
+import logging
 import traceback
 
 import pytest
@@ -91,9 +92,11 @@ def test_unhandled_exception_logged_once_with_method_path_and_traceback(api, cli
     logged = [r for r in caplog.records if r.exc_info and "vanished" in str(r.exc_info[1])]
     assert len(logged) == 1
     record = logged[0]
-    assert (record.name, record.levelname) == ("django_bolt", "ERROR")
+    assert (record.name, record.levelname) == ("django_bolt.error_handlers", "ERROR")
     assert record.getMessage() == "Internal Server Error: PATCH /items/3"
     assert (record.method, record.path, record.status_code) == ("PATCH", "/items/3", 500)
+    # A child of django_bolt (the release's logger name): handlers on either receive it.
+    assert logging.getLogger("django_bolt.error_handlers").parent is logging.getLogger("django_bolt")
     assert record.exc_info[2] is not None  # the traceback, down to the handler's frame
     frames = [frame.name for frame in traceback.extract_tb(record.exc_info[2])]
     assert frames[-1] in {"fail", "fail_async"}

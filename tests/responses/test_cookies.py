@@ -21,7 +21,7 @@ def test_chained_cookies_reach_the_client(api, client_for):
     assert set_cookies == [
         "session=abc; Path=/; HttpOnly; SameSite=Lax",
         "theme=dark; Path=/; SameSite=Strict",
-        "old=; Max-Age=0; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax",
+        'old=""; Max-Age=0; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax',
     ]
     assert r.cookies["session"] == "abc"
 
@@ -42,7 +42,45 @@ def test_cookie_value_class_matches_set_cookie():
         .cookies[0]
     )
     assert cookie.to_raw_tuple() == ("set-cookie", cookie.to_header_value())
-    assert Cookie("a", samesite=False).to_header_value() == "a=; Path=/"
-    assert make_delete_cookie("gone", path="/app").to_header_value().startswith("gone=; Max-Age=0; ")
+    assert Cookie("a", samesite=False).to_header_value() == 'a=""; Path=/'
+    assert make_delete_cookie("gone", path="/app").to_header_value().startswith('gone=""; Max-Age=0; ')
     with pytest.raises(ValueError):
         Cookie("bad;name", "x").to_header_value()  # checked when the header is built
+
+
+@pytest.mark.parametrize("value", ["a b;c", '{"a": 1}', "été,\\x"])
+def test_a_cookie_value_is_written_as_django_writes_it_and_reads_back(api, client_for, value):
+    from http.cookies import SimpleCookie
+
+    @api.get("/set")
+    async def set_value(v: str):
+        return JSON({}).set_cookie("k", v)
+
+    @api.get("/read")
+    async def read(request):
+        return dict(request.cookies)
+
+    client = client_for(api)
+    header = client.get("/set", params={"v": value}).headers["set-cookie"]
+    expected = SimpleCookie()
+    expected["k"] = value
+    assert header == f"k={expected['k'].coded_value}; Path=/; SameSite=Lax"
+    written = header.removesuffix("; Path=/; SameSite=Lax")
+    assert client.get("/read", headers={"cookie": written}).json() == {"k": value}
+
+
+def test_the_cookie_header_is_read_as_django_reads_it(api, client_for):
+    from django.http import parse_cookie
+
+    @api.get("/read")
+    async def read(request):
+        return dict(request.cookies)
+
+    raw = 'a=1; bare; b="x\\"y"; ; c = 2 '
+    assert client_for(api).get("/read", headers={"cookie": raw}).json() == parse_cookie(raw)
+
+
+@pytest.mark.parametrize("value", ["a\x01b", "tab\there", "del\x7f", "snow\u2603"])
+def test_a_value_no_header_can_carry_is_refused(value):
+    with pytest.raises(ValueError, match="control or non-Latin-1"):
+        JSON({}).set_cookie("k", value)

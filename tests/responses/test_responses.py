@@ -129,7 +129,7 @@ def test_cookies_set_and_deleted(api, client_for):
     response = client_for(api).get("/login")
     cookies = response.headers.get_list("set-cookie")
     assert cookies[0] == "session=abc; Max-Age=3600; Path=/; Secure; HttpOnly; SameSite=Strict"
-    assert cookies[1].startswith("old=; Max-Age=0; expires=Thu, 01 Jan 1970 00:00:00 GMT")
+    assert cookies[1].startswith('old=""; Max-Age=0; expires=Thu, 01 Jan 1970 00:00:00 GMT')
 
 
 def test_cookie_injection_is_rejected():

@@ -30,7 +30,7 @@ def test_cookies_of_a_response_are_sent_once_each():
     assert sent == [
         "a=1; Path=/; SameSite=Lax",
         "b=2; Path=/; HttpOnly; SameSite=Lax",
-        "old=; Max-Age=0; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax",
+        'old=""; Max-Age=0; expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; SameSite=Lax',
     ]
     assert result.body == b"hi"
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
+from types import AsyncGeneratorType, GeneratorType
 from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, sync_to_async
 from django.http.response import HttpResponseBase
 
+from .._results import NO_BODY_STATUSES, NONE_RESULT, shaped_response, stream_result
 from ..responses import Response
 from .base import FunctionMiddleware
 
@@ -58,8 +60,15 @@ def _as_response(status_code: int, shape: Callable[[Any], Any] | None) -> Callab
     """What turns a handler's result into the response middleware see (Rust does it otherwise)."""
 
     def to_response(result: Any) -> Any:
-        if isinstance(result, (Response, HttpResponseBase)):
+        # As Rust converts results (src/python/response.rs): the same checks and streams.
+        if isinstance(result, Response):
+            return shaped_response(result, shape, status_code) if shape is not None else result
+        if isinstance(result, HttpResponseBase):
             return result
+        if isinstance(result, (GeneratorType, AsyncGeneratorType)):
+            return stream_result(result, status_code)
+        if result is None and shape is None and status_code not in NO_BODY_STATUSES and status_code >= 200:
+            raise TypeError(NONE_RESULT)
         if isinstance(result, bytes):
             return Response(result, status_code, media_type="application/octet-stream")
         if isinstance(result, str):

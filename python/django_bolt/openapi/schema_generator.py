@@ -80,6 +80,9 @@ _ERROR_SCHEMAS: dict[str, Any] = {
 }
 
 
+VALIDATION_DESCRIPTION = "Validation Error - Request data failed validation"
+
+
 class OpenAPIStrictError(TypeError):
     """``OpenAPIConfig(strict=True)``: a route's type cannot be described."""
 
@@ -512,7 +515,7 @@ class SchemaGenerator:
         out: dict[str, Any] = {}
         params = [p for p in record["params"] if p["source"] != "request"]
         if params:
-            out["422"] = self._error("Validation Error", VALIDATION_ERROR)
+            out["422"] = self._error(VALIDATION_DESCRIPTION, VALIDATION_ERROR)
         if any(p["source"] in ("body", "form", "form_model", "file") for p in params):
             out["413"] = self._error("Request body too large", ERROR)
         if record["auth"] is not None:

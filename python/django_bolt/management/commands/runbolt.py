@@ -164,6 +164,18 @@ class Command(BaseCommand):
         except Exception as exc:
             raise CommandError(describe_route_error(exc)) from exc
 
+    def merge_apis(self, apis: list[tuple[str, Any]]) -> Any:
+        """The release's form: ``[(dotted name, api), ...]`` merged into one API; a conflict
+        (different error formatters, trailing-slash policies...) is a ``CommandError`` naming
+        the API."""
+        from django_bolt.discovery import merge_apis
+
+        names = [name for name, _ in apis]
+        try:
+            return merge_apis([api for _, api in apis])
+        except ValueError as exc:
+            raise CommandError(f"cannot merge the APIs {', '.join(names)}: {exc}") from exc
+
     def route_count(self) -> int:
         from django_bolt.route_errors import describe_route_error
 

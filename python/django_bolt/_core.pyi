@@ -92,6 +92,9 @@ class Request(Generic[_U, _C, _S]):
     @property
     def cookies(self) -> dict[str, str]: ...
     @property
+    def raw_cookies(self) -> dict[str, str]:
+        """The release's name for ``cookies``."""
+    @property
     def params(self) -> dict[str, str]: ...
     @property
     def state(self) -> dict[str, Any]: ...

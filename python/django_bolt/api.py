@@ -215,8 +215,12 @@ class BoltAPI(RouteCollection):
     @property
     def _routes(self) -> list[tuple[str, str, int, Callable[..., Any]]]:
         """``(method, path, index, handler)`` per route: the release's private route table, read
-        by code (and tests) written for it."""
-        return [(r.method, r.path, i, r.handler) for i, r in enumerate(self.routes)]
+        by code (and tests) written for it. Paths in the form the router serves them
+        (``trailing_slash`` applied), as in the release."""
+        from .urls import canonical_path
+
+        policy = self.trailing_slash
+        return [(r.method, canonical_path(r.path, policy), i, r.handler) for i, r in enumerate(self.routes)]
 
     @property
     def _openapi_config(self) -> OpenAPIConfig:
@@ -350,6 +354,7 @@ class BoltAPI(RouteCollection):
             middleware = route_middleware_chain(
                 (*self.middleware, *route.middleware),
                 route.handler,
+                route.handler_middleware,
                 compiled.is_async,
                 status_code,
                 shape,
@@ -377,7 +382,7 @@ class BoltAPI(RouteCollection):
             "shape_response": shape,
             # Converted once by Rust, by the code that converts handler results.
             "fixed_response": route.handler() if route.fixed else None,
-            "middleware": route_middleware(route.handler),
+            "middleware": route_middleware(route.handler_middleware),
             "auth": auth,
             # chain(request, handler, args, kwargs), or None: Rust calls the handler directly.
             "chain": chain,

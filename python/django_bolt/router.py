@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ._compile import check_bodyless_route
+from .middleware.decorators import recorded_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,6 +64,9 @@ class RouteDef(RouteOptions):
     #: The ``LoggingMiddleware`` of the mounted API the route came from (``logging_config=``);
     #: None: the compiling API's.
     request_logger: Any = None
+    #: The handler's ``@middleware``/``@cors``/``@rate_limit``/``@skip_middleware`` settings as
+    #: they were when the route was registered (``recorded_settings``).
+    handler_middleware: dict[str, Any] | None = None
 
     def with_middleware(self, outer: Sequence[Any]) -> RouteDef:
         """This route inside ``outer`` middleware."""
@@ -166,7 +170,15 @@ class RouteCollection:
         self.routes: list[RouteDef] = []
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
-        self.routes.append(RouteDef(method=method, path=join_paths(self.prefix, path), handler=handler, **options))
+        self.routes.append(
+            RouteDef(
+                method=method,
+                path=join_paths(self.prefix, path),
+                handler=handler,
+                handler_middleware=recorded_settings(handler),
+                **options,
+            )
+        )
 
     @takes_route_options
     def route(

@@ -141,9 +141,8 @@ def middleware(*entries: Any, **settings: Any) -> Callable[[F], F]:
     return attach
 
 
-def route_python_middleware(handler: Callable[..., Any]) -> tuple[Any, ...]:
-    """The middleware ``@middleware`` attached to ``handler``."""
-    recorded = getattr(handler, "__bolt_middleware__", None)
+def route_python_middleware(recorded: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The middleware ``@middleware`` attached to a route's handler (its ``recorded_settings``)."""
     return tuple(recorded.get("python", ())) if recorded else ()
 
 

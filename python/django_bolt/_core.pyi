@@ -65,6 +65,8 @@ class App:
     ) -> App: ...
     @property
     def route_count(self) -> int: ...
+    def clear_rate_limits(self) -> None:
+        """Empties this process's rate-limit buckets (not Redis)."""
 
 _U = TypeVar("_U")
 _C = TypeVar("_C")

@@ -4,7 +4,7 @@ import msgspec
 import pytest
 from django_bolt import UploadFile
 from django_bolt.params import File, Form
-from django_bolt.responses import JSON
+from django_bolt.responses import JSON, Response
 from django_bolt.testing import AsyncTestClient, TestClient
 
 
@@ -106,6 +106,32 @@ def test_read_django_settings_false_leaves_out_cors_settings(api):
     assert from_settings.headers["access-control-allow-origin"] == "https://s.example"
     assert "access-control-allow-origin" not in without.headers
     assert given.headers["access-control-allow-origin"] == "https://g.example"
+
+
+@pytest.mark.parametrize("read_django_settings", [True, False])
+def test_a_star_in_cors_allowed_origins_allows_every_origin(api, read_django_settings):
+    """The release's client option takes "*" (the CORS_ALLOWED_ORIGINS setting refuses it)."""
+
+    @api.get("/any")
+    async def any_origin():
+        return {}
+
+    options = {"cors_allowed_origins": ["*"], "read_django_settings": read_django_settings}
+    with TestClient(api, **options) as client:
+        response = client.get("/any", headers={"Origin": "https://anyone.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_utf8_header_value_reaches_the_client(api):
+    """The client gets the UTF-8 bytes the server writes, decoded back by httpx."""
+
+    @api.get("/name")
+    async def name():
+        return Response({}, headers={"x-name": "日本", "x-plain": "ok"})
+
+    response = TestClient(api).get("/name")
+    assert (response.headers["x-name"], response.headers["x-plain"]) == ("日本", "ok")
+    assert dict(response.headers.raw)[b"x-name"] == "日本".encode()
 
 
 async def test_websocket_client_takes_the_same_options(api):

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .concurrency import load_queryset
 from .responses import JSON, Response
 
 
@@ -77,7 +78,13 @@ def status_responder(
 
         @functools.wraps(handler)
         async def arespond(*args: Any, **kwargs: Any) -> Any:
-            return answer(await handler(*args, **kwargs))
+            result = await handler(*args, **kwargs)
+            # Shaped here, on the event loop: a lazy QuerySet's rows are loaded on the ORM pool.
+            if isinstance(result, tuple) and len(result) == 2:
+                await load_queryset(result[1])
+            else:
+                await load_queryset(result)
+            return answer(result)
 
         return arespond
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -221,6 +222,42 @@ class BoltAPI(RouteCollection):
 
         policy = self.trailing_slash
         return [(r.method, canonical_path(r.path, policy), i, r.handler) for i, r in enumerate(self.routes)]
+
+    @property
+    def _handler_meta(self) -> dict[int, dict[str, Any]]:
+        """The release's private per-route metadata, keyed like ``_routes``, for code (and tests)
+        written for it: the name a route reverses by (``name=``, else the handler's name), whether
+        it was given, its namespace, and whether the handler is async."""
+        outer = (self.namespace,) if self.namespace else ()
+        return {
+            index: {
+                "name": route.name or getattr(route.handler, "__name__", ""),
+                "name_explicit": bool(route.name),
+                "namespace": ":".join((*outer, *route.namespace)),
+                "is_async": inspect.iscoroutinefunction(route.handler),
+            }
+            for index, route in enumerate(self.routes)
+        }
+
+    @property
+    def _lifespan_context(self) -> Callable[..., Any] | None:
+        """The release's private name for this API's own ``lifespan=``."""
+        return next((lifespan for api, lifespan in self.lifespans if api is self), None)
+
+    @property
+    def _has_lifespan(self) -> bool:
+        return self._lifespan_context is not None
+
+    @property
+    def _middleware(self) -> list[Any]:
+        """The release's private list of the API's middleware: ``django_middleware=`` resolved
+        into ``DjangoMiddlewareStack`` objects, then ``middleware=`` as given."""
+        from .middleware.compile import DjangoMiddlewareSetting
+
+        resolved: list[Any] = []
+        for entry in self.middleware:
+            resolved.extend(entry.resolve() if isinstance(entry, DjangoMiddlewareSetting) else [entry])
+        return resolved
 
     @property
     def _openapi_config(self) -> OpenAPIConfig:

@@ -241,3 +241,24 @@ def test_use_http_layer_can_only_be_true(api):
     TestClient(api, use_http_layer=True)
     with pytest.raises(TypeError, match="use_http_layer"):
         TestClient(api, use_http_layer=False)
+
+
+def test_the_head_limits_apply_as_on_the_server(api):
+    """BOLT_MAX_HEADER_SIZE and BOLT_MAX_HEADERS give the server's 431 in process too, counted as
+    the HTTP/1.1 head the server would read."""
+    from django.test import override_settings
+
+    @api.get("/count")
+    async def count(request):
+        return {"count": len(request.headers)}
+
+    with override_settings(BOLT_MAX_HEADER_SIZE=300), TestClient(api) as client:
+        assert client.get("/count").status_code == 200
+        big = client.get("/count", headers={"x-big": "y" * 300})
+    assert big.status_code == 431
+    assert big.json() == {"detail": "Request headers are larger than the limit of 300 bytes"}
+
+    many = {f"x-h{i}": "1" for i in range(12)}
+    with override_settings(BOLT_MAX_HEADERS=10), TestClient(api) as client:
+        refused = client.get("/count", headers=many)
+    assert (refused.status_code, refused.json()) == (431, {"detail": "Too many request headers (limit 10)"})

@@ -42,6 +42,10 @@ class RouteOptions:
         return {field.name: arguments[field.name] for field in dataclasses.fields(cls)}
 
 
+#: ``RouteDef.handler_middleware`` before the handler's settings are read.
+_NOT_READ: Any = object()
+
+
 @dataclasses.dataclass
 class RouteDef(RouteOptions):
     """One registered route before compilation."""
@@ -65,8 +69,13 @@ class RouteDef(RouteOptions):
     #: None: the compiling API's.
     request_logger: Any = None
     #: The handler's ``@middleware``/``@cors``/``@rate_limit``/``@skip_middleware`` settings as
-    #: they were when the route was registered (``recorded_settings``).
-    handler_middleware: dict[str, Any] | None = None
+    #: they were when the route was made (``recorded_settings``; copies keep the snapshot).
+    #: (``None``: the handler had none.)
+    handler_middleware: dict[str, Any] | None = dataclasses.field(default_factory=lambda: _NOT_READ)
+
+    def __post_init__(self) -> None:
+        if self.handler_middleware is _NOT_READ:
+            self.handler_middleware = recorded_settings(self.handler)
 
     def with_middleware(self, outer: Sequence[Any]) -> RouteDef:
         """This route inside ``outer`` middleware."""
@@ -170,15 +179,7 @@ class RouteCollection:
         self.routes: list[RouteDef] = []
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
-        self.routes.append(
-            RouteDef(
-                method=method,
-                path=join_paths(self.prefix, path),
-                handler=handler,
-                handler_middleware=recorded_settings(handler),
-                **options,
-            )
-        )
+        self.routes.append(RouteDef(method=method, path=join_paths(self.prefix, path), handler=handler, **options))
 
     @takes_route_options
     def route(

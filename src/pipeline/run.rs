@@ -60,16 +60,11 @@ pub async fn run(
                 Err(resp) => return Err(Ready::Answered(resp)),
             };
             if let (true, Some(locked)) = (route.never_suspends, &app.refs.locked_loop) {
-                return Err(answer_or_lazy(
-                    py,
-                    app,
-                    route,
-                    req,
-                    locked.run_to_end(py, coroutine),
-                ));
+                let outcome = locked.run_to_end(py, coroutine);
+                return Err(answer_or_lazy(py, outcome, (app, route, req)));
             }
             match coro::start(py, &app.refs, coroutine) {
-                Step::Done(outcome) => Err(answer_or_lazy(py, app, route, req, outcome)),
+                Step::Done(outcome) => Err(answer_or_lazy(py, outcome, (app, route, req))),
                 Step::Pending(rx) => Ok(rx),
             }
         });
@@ -77,7 +72,7 @@ pub async fn run(
             Err(ready) => ready,
             Ok(rx) => match rx.await {
                 Ok(outcome) => Python::attach(|py| {
-                    let ready = answer_or_lazy(py, app, route, req, outcome);
+                    let ready = answer_or_lazy(py, outcome, (app, route, req));
                     if let Ready::Answered(resp) = &ready {
                         db::finish_async(py, &app.refs, resp.status == 500);
                     }
@@ -160,6 +155,9 @@ async fn open_file(app: &App, mut resp: Response, req: &HttpRequest) -> Response
     .await
 }
 
+/// The app, route and request a result is converted for.
+type Context<'a> = (&'a Arc<App>, &'a Route, &'a HttpRequest);
+
 /// An async handler's result: its response, or a QuerySet whose query has not run yet.
 enum Ready {
     Answered(Response),
@@ -168,13 +166,7 @@ enum Ready {
 
 /// Converting an unevaluated QuerySet runs its query: not on an async worker (nor on the event
 /// loop, where Django refuses it), so it goes to the blocking pool, as sync handlers do.
-fn answer_or_lazy(
-    py: Python<'_>,
-    app: &Arc<App>,
-    route: &Route,
-    req: &HttpRequest,
-    outcome: Outcome,
-) -> Ready {
+fn answer_or_lazy(py: Python<'_>, outcome: Outcome, (app, route, req): Context<'_>) -> Ready {
     match outcome {
         Ok(value) if is_lazy_queryset(py, app, value.bind(py)) => Ready::Lazy(value),
         outcome => Ready::Answered(convert(py, app, route, req, outcome)),

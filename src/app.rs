@@ -204,6 +204,12 @@ impl PyApp {
     fn route_count(&self) -> usize {
         self.inner.routes.len()
     }
+
+    /// Empties this process's rate-limit buckets (not Redis): a new test client starts as a
+    /// new server does.
+    fn clear_rate_limits(&self) {
+        self.inner.middleware.limiter.clear_local();
+    }
 }
 
 /// `routes[3] (GET /items)`: which route record an error is about.

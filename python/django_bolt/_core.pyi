@@ -65,6 +65,8 @@ class App:
     ) -> App: ...
     @property
     def route_count(self) -> int: ...
+    def clear_rate_limits(self) -> None:
+        """Empties this process's rate-limit buckets (not Redis)."""
 
 _U = TypeVar("_U")
 _C = TypeVar("_C")
@@ -91,6 +93,9 @@ class Request(Generic[_U, _C, _S]):
     def query_list(self, key: str) -> list[str]: ...
     @property
     def cookies(self) -> dict[str, str]: ...
+    @property
+    def raw_cookies(self) -> dict[str, str]:
+        """The release's name for ``cookies``."""
     @property
     def params(self) -> dict[str, str]: ...
     @property

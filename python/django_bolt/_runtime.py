@@ -287,6 +287,7 @@ def runtime(
     error_renderer: Callable[..., Any] | None = None,
 ) -> RuntimeRecord:
     """The objects handed to Rust when an app is compiled."""
+    from django.db.models import QuerySet
     from django.http.response import HttpResponseBase
 
     from ._django_responses import to_bolt_response, translate_error
@@ -320,6 +321,7 @@ def runtime(
         "static_finder": static_finder,
         "error_renderer": error_renderer,
         "django_response": HttpResponseBase,
+        "queryset": QuerySet,
         "to_bolt_response": to_bolt_response,
         "translate_error": translate_error,
         "db_request_finished": db.request_finished,

@@ -241,6 +241,8 @@ class RuntimeRecord(TypedDict):
     error_renderer: Callable[..., Any] | None
     #: Django's ``HttpResponseBase``.
     django_response: type
+    #: Django's ``QuerySet``: an async handler's unevaluated one is loaded off the async workers.
+    queryset: type
     #: ``to_bolt_response(django_response) -> Response``.
     to_bolt_response: Callable[[Any], Any]
     #: ``translate_error(exc) -> exception | None`` (Django's exceptions as HTTP errors).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -223,8 +224,48 @@ class BoltAPI(RouteCollection):
     @property
     def _routes(self) -> list[tuple[str, str, int, Callable[..., Any]]]:
         """``(method, path, index, handler)`` per route: the release's private route table, read
-        by code (and tests) written for it."""
-        return [(r.method, r.path, i, r.handler) for i, r in enumerate(self.routes)]
+        by code (and tests) written for it. Paths in the form the router serves them
+        (``trailing_slash`` applied), as in the release."""
+        from .urls import canonical_path
+
+        policy = self.trailing_slash
+        return [(r.method, canonical_path(r.path, policy), i, r.handler) for i, r in enumerate(self.routes)]
+
+    @property
+    def _handler_meta(self) -> dict[int, dict[str, Any]]:
+        """The release's private per-route metadata, keyed like ``_routes``, for code (and tests)
+        written for it: the name a route reverses by (``name=``, else the handler's name), whether
+        it was given, its namespace, and whether the handler is async."""
+        outer = (self.namespace,) if self.namespace else ()
+        return {
+            index: {
+                "name": route.name or getattr(route.handler, "__name__", ""),
+                "name_explicit": bool(route.name),
+                "namespace": ":".join((*outer, *route.namespace)),
+                "is_async": inspect.iscoroutinefunction(route.handler),
+            }
+            for index, route in enumerate(self.routes)
+        }
+
+    @property
+    def _lifespan_context(self) -> Callable[..., Any] | None:
+        """The release's private name for this API's own ``lifespan=``."""
+        return next((lifespan for api, lifespan in self.lifespans if api is self), None)
+
+    @property
+    def _has_lifespan(self) -> bool:
+        return self._lifespan_context is not None
+
+    @property
+    def _middleware(self) -> list[Any]:
+        """The release's private list of the API's middleware: ``django_middleware=`` resolved
+        into ``DjangoMiddlewareStack`` objects, then ``middleware=`` as given."""
+        from .middleware.compile import DjangoMiddlewareSetting
+
+        resolved: list[Any] = []
+        for entry in self.middleware:
+            resolved.extend(entry.resolve() if isinstance(entry, DjangoMiddlewareSetting) else [entry])
+        return resolved
 
     @property
     def _openapi_config(self) -> OpenAPIConfig:
@@ -355,6 +396,7 @@ class BoltAPI(RouteCollection):
             middleware = route_middleware_chain(
                 (*self.middleware, *route.middleware),
                 route.handler,
+                route.handler_middleware,
                 compiled.is_async,
                 status_code,
                 shape,
@@ -382,7 +424,7 @@ class BoltAPI(RouteCollection):
             "shape_response": shape,
             # Converted once by Rust, by the code that converts handler results.
             "fixed_response": route.handler() if route.fixed else None,
-            "middleware": route_middleware(route.handler),
+            "middleware": route_middleware(route.handler_middleware),
             "auth": auth,
             # chain(request, handler, args, kwargs), or None: Rust calls the handler directly.
             "chain": chain,

@@ -78,7 +78,9 @@ def _pool(name: str, **options: Any) -> ThreadPoolExecutor:
 
 
 def _get_orm_executor() -> ThreadPoolExecutor:
-    return _pool("_orm_executor", max_workers=_ORM_THREADS, thread_name_prefix="bolt-orm", initializer=_mark_orm_thread)
+    return _pool(
+        "_orm_executor", max_workers=_ORM_THREADS, thread_name_prefix="bolt_orm_pool", initializer=_mark_orm_thread
+    )
 
 
 def _get_default_executor() -> ThreadPoolExecutor:
@@ -117,6 +119,18 @@ def run_orm_blocking(fn: Callable[..., T], *args: Any) -> T:
     if _running_loop() is None:
         return context.run(fn, *args)
     return _orm_pool_for_caller().submit(context.run, in_own_request, fn, *args).result()
+
+
+def _is_unevaluated_queryset(value: Any) -> bool:
+    return getattr(value, "_result_cache", 0) is None and hasattr(value, "_iterable_class")
+
+
+async def load_queryset(value: T) -> T:
+    """``value``, with its rows loaded on the ORM pool when it is a QuerySet whose query has not
+    run yet (a helper's lazy QuerySet returned from async code, about to be read on the loop)."""
+    if _is_unevaluated_queryset(value):
+        await run_in_orm_executor(value._fetch_all)  # type: ignore[attr-defined]
+    return value
 
 
 async def sync_to_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

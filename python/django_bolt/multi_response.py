@@ -9,10 +9,12 @@ status (``...`` is the model of every other status; a status with neither is sen
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._results import converting_results
+from .concurrency import load_queryset
 from .responses import JSON, Response
 
 
@@ -73,7 +75,18 @@ def status_responder(
         shape = shapers.get(status)
         return shape(result) if shape is not None else result
 
-    return converting_results(handler, is_async, answer)
+    if is_async:
+
+        @functools.wraps(handler)
+        async def arespond(*args: Any, **kwargs: Any) -> Any:
+            result = await handler(*args, **kwargs)
+            # Shaped here, on the event loop: a lazy QuerySet's rows are loaded on the ORM pool.
+            await load_queryset(result[1] if isinstance(result, tuple) and len(result) == 2 else result)
+            return answer(result)
+
+        return arespond
+
+    return converting_results(handler, False, answer)
 
 
 __all__ = ["check_status_models", "default_status", "is_multi_response", "status_responder"]

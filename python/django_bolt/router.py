@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ._compile import check_bodyless_route
+from .middleware.decorators import recorded_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +42,10 @@ class RouteOptions:
         return {field.name: arguments[field.name] for field in dataclasses.fields(cls)}
 
 
+#: ``RouteDef.handler_middleware`` before the handler's settings are read.
+_NOT_READ: Any = object()
+
+
 @dataclasses.dataclass
 class RouteDef(RouteOptions):
     """One registered route before compilation."""
@@ -63,6 +68,14 @@ class RouteDef(RouteOptions):
     #: The ``LoggingMiddleware`` of the mounted API the route came from (``logging_config=``);
     #: None: the compiling API's.
     request_logger: Any = None
+    #: The handler's ``@middleware``/``@cors``/``@rate_limit``/``@skip_middleware`` settings as
+    #: they were when the route was made (``recorded_settings``; copies keep the snapshot).
+    #: (``None``: the handler had none.)
+    handler_middleware: dict[str, Any] | None = dataclasses.field(default_factory=lambda: _NOT_READ)
+
+    def __post_init__(self) -> None:
+        if self.handler_middleware is _NOT_READ:
+            self.handler_middleware = recorded_settings(self.handler)
 
     def with_middleware(self, outer: Sequence[Any]) -> RouteDef:
         """This route inside ``outer`` middleware."""

@@ -134,7 +134,7 @@ impl CompressionConfig {
         if small || resp.forbids_body() || resp.status == 206 || !compressible(resp) {
             return;
         }
-        add_vary(resp, "accept-encoding");
+        add_vary(resp, "Accept-Encoding");
         let Some(encoding) = self.negotiate(req) else {
             return;
         };

@@ -64,10 +64,11 @@ impl CorsPolicy {
             .iter()
             .map(|m| m.trim().to_ascii_uppercase())
             .collect();
-        let raw_headers: Vec<String> = r
-            .headers
+        // Sent as configured (`Content-Type`), matched without regard to case.
+        let listed_headers: Vec<&str> = r.headers.iter().map(|h| h.trim()).collect();
+        let raw_headers: Vec<String> = listed_headers
             .iter()
-            .map(|h| h.trim().to_ascii_lowercase())
+            .map(|h| h.to_ascii_lowercase())
             .collect();
         for value in raw_headers.iter().chain(raw_methods.iter()) {
             if !crate::response::valid_header("x", value) {
@@ -78,7 +79,7 @@ impl CorsPolicy {
         let any_header = raw_headers.iter().any(|h| h == "*");
         Ok(CorsPolicy {
             methods_value: raw_methods.join(", "),
-            headers_value: raw_headers.join(", "),
+            headers_value: listed_headers.join(", "),
             methods: raw_methods,
             any_method,
             headers: raw_headers,
@@ -128,7 +129,7 @@ impl CorsPolicy {
     pub fn apply(&self, origin: Option<&str>, resp: &mut Response) {
         if !self.wildcard() {
             // The answer depends on Origin, so caches must key on it even without one.
-            add_vary(resp, "origin");
+            add_vary(resp, "Origin");
         }
         let Some(origin) = origin else { return };
         if resp
@@ -152,7 +153,7 @@ impl CorsPolicy {
     pub fn preflight(&self, origin: &str, method: &str, req: &HttpRequest) -> Preflight {
         let reject = |detail: &str| {
             let mut r = Response::detail(403, detail);
-            add_vary(&mut r, "origin");
+            add_vary(&mut r, "Origin");
             Preflight::Rejected(r)
         };
         if !self.allows_origin(origin) {
@@ -162,15 +163,19 @@ impl CorsPolicy {
         if !self.any_method && !self.methods.iter().any(|m| m == method) {
             return reject("CORS: method not allowed");
         }
-        let requested: Vec<String> = req
+        let requested: Vec<&str> = req
             .headers
             .iter()
             .filter(|(k, _)| k == "access-control-request-headers")
             .flat_map(|(_, v)| v.split(','))
-            .map(|h| h.trim().to_ascii_lowercase())
+            .map(str::trim)
             .filter(|h| !h.is_empty())
             .collect();
-        if !self.any_header && requested.iter().any(|h| !self.headers.contains(h)) {
+        if !self.any_header
+            && requested
+                .iter()
+                .any(|h| !self.headers.iter().any(|l| l.eq_ignore_ascii_case(h)))
+        {
             return reject("CORS: request header not allowed");
         }
         let mut resp = Response::empty(204);
@@ -200,9 +205,9 @@ impl CorsPolicy {
             resp.headers
                 .push((Cow::Borrowed("access-control-max-age"), age.clone().into()));
         }
-        add_vary(&mut resp, "origin");
-        add_vary(&mut resp, "access-control-request-method");
-        add_vary(&mut resp, "access-control-request-headers");
+        add_vary(&mut resp, "Origin");
+        add_vary(&mut resp, "Access-Control-Request-Method");
+        add_vary(&mut resp, "Access-Control-Request-Headers");
         Preflight::Allowed(resp)
     }
 }

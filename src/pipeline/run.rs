@@ -57,32 +57,33 @@ pub async fn run(
                 &mut uploads,
             ) {
                 Ok(c) => c,
-                Err(resp) => return Err(resp),
+                Err(resp) => return Err(Ready::Answered(resp)),
             };
             if let (true, Some(locked)) = (route.never_suspends, &app.refs.locked_loop) {
-                return Err(convert(
-                    py,
-                    app,
-                    route,
-                    req,
-                    locked.run_to_end(py, coroutine),
-                ));
+                let outcome = locked.run_to_end(py, coroutine);
+                return Err(answer_or_lazy(py, outcome, (app, route, req)));
             }
             match coro::start(py, &app.refs, coroutine) {
-                Step::Done(outcome) => Err(convert(py, app, route, req, outcome)),
+                Step::Done(outcome) => Err(answer_or_lazy(py, outcome, (app, route, req))),
                 Step::Pending(rx) => Ok(rx),
             }
         });
-        match step {
-            Err(resp) => resp,
+        let ready = match step {
+            Err(ready) => ready,
             Ok(rx) => match rx.await {
                 Ok(outcome) => Python::attach(|py| {
-                    let resp = convert(py, app, route, req, outcome);
-                    db::finish_async(py, &app.refs, resp.status == 500);
-                    resp
+                    let ready = answer_or_lazy(py, outcome, (app, route, req));
+                    if let Ready::Answered(resp) = &ready {
+                        db::finish_async(py, &app.refs, resp.status == 500);
+                    }
+                    ready
                 }),
-                Err(_) => Response::detail(500, "Internal Server Error"),
+                Err(_) => Ready::Answered(Response::detail(500, "Internal Server Error")),
             },
+        };
+        match ready {
+            Ready::Answered(resp) => resp,
+            Ready::Lazy(value) => convert_on_blocking_pool(app, index, req, value).await,
         }
     } else {
         let app = Arc::clone(app);
@@ -152,6 +153,59 @@ async fn open_file(app: &App, mut resp: Response, req: &HttpRequest) -> Response
         app.config.allowed_file_roots.clone(),
     )
     .await
+}
+
+/// The app, route and request a result is converted for.
+type Context<'a> = (&'a Arc<App>, &'a Route, &'a HttpRequest);
+
+/// An async handler's result: its response, or a QuerySet whose query has not run yet.
+enum Ready {
+    Answered(Response),
+    Lazy(Py<PyAny>),
+}
+
+/// Converting an unevaluated QuerySet runs its query: not on an async worker (nor on the event
+/// loop, where Django refuses it), so it goes to the blocking pool, as sync handlers do.
+fn answer_or_lazy(py: Python<'_>, outcome: Outcome, (app, route, req): Context<'_>) -> Ready {
+    match outcome {
+        Ok(value) if is_lazy_queryset(py, app, value.bind(py)) => Ready::Lazy(value),
+        outcome => Ready::Answered(convert(py, app, route, req, outcome)),
+    }
+}
+
+fn is_lazy_queryset(py: Python<'_>, app: &App, value: &Bound<'_, PyAny>) -> bool {
+    if value.is_exact_instance_of::<PyDict>() || value.is_exact_instance_of::<PyList>() {
+        return false; // the common results, decided without an isinstance walk
+    }
+    value
+        .is_instance(app.refs.queryset_cls.bind(py))
+        .unwrap_or(false)
+        && value
+            .getattr(pyo3::intern!(py, "_result_cache"))
+            .is_ok_and(|cache| cache.is_none())
+}
+
+/// Converts `value` (a lazy QuerySet) on the blocking pool, with a sync handler's connection
+/// handling around it.
+async fn convert_on_blocking_pool(
+    app: &Arc<App>,
+    index: usize,
+    req: &Arc<HttpRequest>,
+    value: Py<PyAny>,
+) -> Response {
+    let app = Arc::clone(app);
+    let req = Arc::clone(req);
+    tokio::task::spawn_blocking(move || {
+        let route = &app.routes[index];
+        Python::attach(|py| {
+            db::start_sync(py, &app.refs);
+            let resp = convert(py, &app, route, &req, Ok(value));
+            db::finish_sync(py, &app.refs, resp.status == 500);
+            resp
+        })
+    })
+    .await
+    .unwrap_or_else(|_| Response::detail(500, "Internal Server Error"))
 }
 
 fn convert(

@@ -10,11 +10,13 @@
 use super::refs::PyRefs;
 use pyo3::prelude::*;
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 thread_local! {
+    /// Whether this thread has its Python name (`bolt_orm_sync_N`) yet.
+    static NAMED: Cell<bool> = const { Cell::new(false) };
     static TOUCHED: Cell<bool> = const { Cell::new(false) };
     /// When the earliest connection this thread keeps passes `CONN_MAX_AGE` (Django checks
     /// connections at request start too: an idle one that aged out is closed before use).
@@ -38,10 +40,29 @@ pub fn orm_thread_touched() {
 /// Before a sync handler, on its thread: a kept connection past its `CONN_MAX_AGE` is closed
 /// before the handler can use it. A thread that keeps none reads one thread-local.
 pub fn start_sync(py: Python<'_>, refs: &PyRefs) {
+    if !NAMED.with(|n| n.replace(true)) {
+        name_thread(py);
+    }
     if let Some(due) = CLOSE_DUE.with(Cell::get) {
         if Instant::now() >= due {
             call(py, &refs.db_request_finished);
         }
+    }
+}
+
+static THREADS_NAMED: AtomicUsize = AtomicUsize::new(0);
+
+/// Names the calling blocking-pool thread for Python (`threading.current_thread().name`, log
+/// records' `threadName`): `bolt_orm_sync_N`, a thread where sync handlers and their ORM queries
+/// run, instead of `Dummy-N`. The release names its ORM threads `bolt_orm_*` too.
+fn name_thread(py: Python<'_>) {
+    let n = THREADS_NAMED.fetch_add(1, Ordering::Relaxed) + 1;
+    let named = py
+        .import("threading")
+        .and_then(|threading| threading.call_method0("current_thread"))
+        .and_then(|thread| thread.setattr("name", format!("bolt_orm_sync_{n}")));
+    if let Err(e) = named {
+        e.print(py);
     }
 }
 

@@ -47,6 +47,8 @@ pub struct PyRefs {
     pub error_renderer: Option<Py<PyAny>>,
     /// Django's `HttpResponseBase`.
     pub django_response_cls: Py<PyAny>,
+    /// Django's `QuerySet`: an async handler's result that is one still has its query to run.
+    pub queryset_cls: Py<PyAny>,
     /// `to_bolt_response(django_response) -> Response`.
     pub to_bolt_response: Py<PyAny>,
     /// `translate_error(exc) -> exception | None`, asked only about otherwise unhandled errors.
@@ -97,6 +99,7 @@ impl PyRefs {
             static_finder: r.static_finder,
             error_renderer: r.error_renderer,
             django_response_cls: r.django_response,
+            queryset_cls: r.queryset,
             to_bolt_response: r.to_bolt_response,
             translate_error: r.translate_error,
             db_request_finished: r.db_request_finished,

@@ -157,6 +157,12 @@ impl PyRequest {
         })
     }
 
+    /// The release's name for `cookies` (the values as sent; signed cookies are not checked).
+    #[getter]
+    fn raw_cookies<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.cookies(py)
+    }
+
     /// Path parameters as matched (strings).
     #[getter]
     fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

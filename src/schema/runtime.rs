@@ -42,6 +42,8 @@ record! {
         pub error_renderer: Option<Py<PyAny>>,
         /// Django's `HttpResponseBase`: a handler may return any of its subclasses.
         pub django_response: Py<PyAny>,
+        /// Django's `QuerySet`.
+        pub queryset: Py<PyAny>,
         /// `to_bolt_response(django_response) -> Response` (streams and files stay streamed).
         pub to_bolt_response: Py<PyAny>,
         /// `translate_error(exc) -> exception | None`: Django's exceptions as HTTP errors.

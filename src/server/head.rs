@@ -72,15 +72,39 @@ pub fn parse_head(
                 Ok(Parsed::Partial)
             }
         }
-        Err(httparse::Error::TooManyHeaders) => Err(Response::detail(
-            431,
-            &format!("Too many request headers (limit {max_headers})"),
-        )),
+        Err(httparse::Error::TooManyHeaders) => Err(too_many_headers(max_headers)),
         Err(e) => Err(Response::detail(
             400,
             &format!("Malformed HTTP request: {e}"),
         )),
     }
+}
+
+fn too_many_headers(limit: usize) -> Response {
+    Response::detail(431, &format!("Too many request headers (limit {limit})"))
+}
+
+/// The answers `parse_head` gives for a head over the limits, for a head given as parts (the
+/// in-process test client): its size as an HTTP/1.1 head would be.
+pub fn check_head_limits(
+    method: &str,
+    target: &str,
+    headers: &[(String, String)],
+    max_headers: usize,
+    max_header_bytes: usize,
+) -> Result<(), Response> {
+    if headers.len() > max_headers {
+        return Err(too_many_headers(max_headers));
+    }
+    let request_line = method.len() + 1 + target.len() + " HTTP/1.1\r\n".len();
+    let lines: usize = headers
+        .iter()
+        .map(|(name, value)| name.len() + ": ".len() + value.len() + "\r\n".len())
+        .sum();
+    if request_line + lines + "\r\n".len() > max_header_bytes {
+        return Err(headers_too_large(max_header_bytes));
+    }
+    Ok(())
 }
 
 fn headers_too_large(limit: usize) -> Response {

@@ -311,3 +311,30 @@ fn done_is_final() {
     ));
     assert_eq!(&buf[..], b"NEXT");
 }
+
+#[test]
+fn limits_of_a_head_given_as_parts_match_the_parser() {
+    let headers = vec![
+        ("host".to_owned(), "a".to_owned()),
+        ("x".to_owned(), "b".repeat(40)),
+    ];
+    let raw = format!(
+        "GET /p?q=1 HTTP/1.1\r\nhost: a\r\nx: {}\r\n\r\n",
+        "b".repeat(40)
+    );
+    // At exactly its size both accept the head; one byte less, both refuse it.
+    for limit in [raw.len(), raw.len() - 1] {
+        let parsed = parse(raw.as_bytes(), 100, limit).err();
+        let parts = check_head_limits("GET", "/p?q=1", &headers, 100, limit)
+            .err()
+            .map(|r| r.status);
+        assert_eq!(parsed, parts, "limit {limit}");
+    }
+    assert_eq!(parse(raw.as_bytes(), 1, 1024).err(), Some(431));
+    assert_eq!(
+        check_head_limits("GET", "/p?q=1", &headers, 1, 1024)
+            .err()
+            .map(|r| r.status),
+        Some(431)
+    );
+}

@@ -90,16 +90,25 @@ pub fn test_request(
     body: Vec<u8>,
     client: Option<(String, u16)>,
 ) -> PyResult<TestResponse> {
-    let request = build_request(method, path, headers, body, client)?;
     let inner = Arc::clone(&app.inner);
+    // The limits the server's head parser applies, so a test sees the server's 431.
+    let over_limits = crate::server::head::check_head_limits(
+        method,
+        path,
+        &headers,
+        inner.config.max_headers,
+        inner.config.max_header_bytes,
+    )
+    .err();
+    let request = build_request(method, path, headers, body, client)?;
     let rt = runtime()?;
     // Spawned rather than run on this thread: handler code must not run on the caller's thread.
     // A file body is read here too, as the server would write it.
     let resp = py.detach(|| {
         rt.block_on(rt.spawn(async move {
-            let mut resp = match pipeline::check_host(&inner, &request) {
-                Ok(()) => pipeline::handle(inner, request).await,
-                Err(refused) => refused,
+            let mut resp = match (over_limits, pipeline::check_host(&inner, &request)) {
+                (Some(refused), _) | (None, Err(refused)) => refused,
+                (None, Ok(())) => pipeline::handle(inner, request).await,
             };
             let skip = resp.omit_body || resp.forbids_body();
             let len = resp.content_length();

@@ -104,4 +104,4 @@ def test_a_loader_without_aload_user_runs_off_the_event_loop(client_for):
     auth = {"Authorization": f"Bearer {create_jwt_for_user(user)}"}
     assert client.get("/awaited", headers=auth).json() == {"username": "bob"}
     assert client.get("/helper", headers=auth).json() == {"user_id": user.id}
-    assert loader.threads and all(name.startswith("bolt-orm") for name in loader.threads)
+    assert loader.threads and all(name.startswith("bolt_orm_pool") for name in loader.threads)

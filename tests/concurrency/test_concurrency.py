@@ -55,7 +55,7 @@ def test_run_in_orm_executor_runs_on_the_orm_pool_with_the_callers_context():
         return await run_in_orm_executor(_where)
 
     thread, in_orm, tenant = asyncio.run(main())
-    assert thread.startswith("bolt-orm") and in_orm and tenant == "globex"
+    assert thread.startswith("bolt_orm_pool") and in_orm and tenant == "globex"
     assert not in_orm_executor_thread()  # the test's own thread is not a pool thread
 
 
@@ -84,7 +84,7 @@ def test_run_orm_blocking_runs_inline_without_a_loop_and_on_the_orm_pool_on_a_lo
         return run_orm_blocking(_where)
 
     thread, in_orm, tenant = asyncio.run(on_loop())
-    assert thread.startswith("bolt-orm") and in_orm and tenant == "looped"
+    assert thread.startswith("bolt_orm_pool") and in_orm and tenant == "looped"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -128,4 +128,4 @@ def test_request_user_is_loaded_on_the_orm_pool(client_for):
 
     response = client_for(api).get("/me", headers={"Authorization": f"Bearer {create_jwt_for_user(user)}"})
     assert response.json() == {"username": "bob"}
-    assert seen and all(name.startswith("bolt-orm") and in_orm for name, in_orm in seen)
+    assert seen and all(name.startswith("bolt_orm_pool") and in_orm for name, in_orm in seen)

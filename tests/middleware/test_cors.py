@@ -232,3 +232,36 @@ def test_cors_headers_on_auth_failures_and_rate_limits():
     assert r.status_code == 403 and r.headers["access-control-allow-origin"] == APP
     r = client.get("/admin", headers=auth)
     assert r.status_code == 429 and r.headers["access-control-allow-origin"] == APP
+
+
+def test_allowed_headers_are_sent_as_configured_and_matched_without_case():
+    api = BoltAPI()
+
+    @api.post("/submit")
+    @cors(origins=[APP], headers=["Content-Type", "X-Custom-Header"])
+    async def submit() -> dict:
+        return {}
+
+    client = TestClient(api)
+    r = preflight(client, "/submit", method="POST", headers="content-type, X-CUSTOM-HEADER")
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-headers"] == "Content-Type, X-Custom-Header"
+    assert r.headers["vary"] == "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+    assert preflight(client, "/submit", method="POST", headers="X-Other").status_code == 403
+
+
+def test_any_header_echoes_the_requested_names_as_sent():
+    api = BoltAPI()
+
+    @api.post("/open")
+    @cors(origins=[APP], headers=["*"])
+    async def open_route() -> dict:
+        return {}
+
+    r = preflight(TestClient(api), "/open", method="POST", headers="X-Trace-Id, Content-Type")
+    assert r.headers["access-control-allow-headers"] == "X-Trace-Id, Content-Type"
+
+
+def test_vary_names_origin_in_its_usual_case():
+    r = TestClient(make_api()).get("/items", headers={"origin": APP})
+    assert r.headers["vary"] == "Origin"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from django_bolt import BoltAPI
+from django_bolt import BoltAPI, Router
 from django_bolt._compile import RouteDefinitionError
 from django_bolt.middleware import (
     BaseMiddleware,
@@ -128,8 +128,18 @@ def test_bad_middleware_entries_are_refused():
         async def process_request(self, request):
             return await self.get_response(request)
 
-    with pytest.raises(TypeError, match="not instances"):
-        BoltAPI(middleware=[Mw(lambda r: r)])
+    class Plain:
+        def __init__(self, get_response):
+            self.get_response = get_response
+
+        async def __call__(self, request):
+            return await self.get_response(request)
+
+    for instance in (Mw(lambda r: r), Plain(lambda r: r)):
+        with pytest.raises(TypeError, match="is a middleware instance. Pass middleware classes instead"):
+            BoltAPI(middleware=[instance])
+        with pytest.raises(TypeError, match="Pass middleware classes instead"):
+            Router(middleware=[instance])
     with pytest.raises(TypeError, match="not a middleware class"):
         BoltAPI(middleware=["nope"])
     with pytest.raises(TypeError, match="django_middleware"):

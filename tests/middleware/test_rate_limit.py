@@ -166,3 +166,16 @@ def test_forwarded_for_counts_only_from_trusted_proxies():
         behind_proxy.get("/ip", headers={"x-forwarded-for": f"10.9.9.{i}, 203.0.113.5"}).status_code for i in range(4)
     ]
     assert forged == [200, 200, 200, 429]
+
+
+def test_each_test_client_starts_with_empty_buckets():
+    """The app is compiled once per API and cached; a new client still starts as a new server,
+    so a test's result does not depend on the tests that ran before it."""
+    api = make_api([])
+    first = TestClient(api)
+    statuses = [first.get("/ip").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    second = TestClient(api)
+    assert second.get("/ip").status_code == 200
+    first.close()
+    second.close()

@@ -359,6 +359,7 @@ def test_request_parameter_by_name_and_annotation(api, client_for):
             "absolute": req.build_absolute_uri(),
             "header": req.headers["x-test"],
             "cookie": req.cookies.get("c"),
+            "raw_cookies": req.raw_cookies,  # the release's name for cookies
             "via_get": req.get("method"),
             "via_item": req["path"],
             "client": list(req.client),
@@ -379,6 +380,7 @@ def test_request_parameter_by_name_and_annotation(api, client_for):
         "absolute": "http://testserver/b?k=v",
         "header": "yes",
         "cookie": "1",
+        "raw_cookies": {"c": "1"},
         "via_get": "GET",
         "via_item": "/b",
         "client": ["127.0.0.1", 50000],

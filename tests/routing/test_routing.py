@@ -296,3 +296,25 @@ def test_a_decorator_whose_options_drift_fails_at_import():
     )
     with pytest.raises(TypeError, match="include_in_schema"):
         takes_route_options(drifted)
+
+
+@pytest.mark.parametrize(
+    ("policy", "declared", "listed"),
+    [
+        ("strip", "/users/", "/users"),
+        ("append", "/users", "/users/"),
+        ("keep", "/users/", "/users/"),
+        ("strip", "/", "/"),
+    ],
+)
+def test_the_release_route_table_lists_paths_as_served(client_for, policy, declared, listed):
+    """``api._routes`` (the release's private table, read by code written for it) gives each path
+    in the form the router serves, with the API's ``trailing_slash`` applied."""
+    api = BoltAPI(trailing_slash=policy)
+
+    @api.get(declared)
+    async def users():
+        return "ok"
+
+    assert [path for _method, path, _index, _handler in api._routes] == [listed]
+    assert client_for(api).get(listed).text == "ok"

@@ -4,7 +4,7 @@ import msgspec
 import pytest
 from django_bolt import UploadFile
 from django_bolt.params import File, Form
-from django_bolt.responses import JSON
+from django_bolt.responses import JSON, Response
 from django_bolt.testing import AsyncTestClient, TestClient
 
 
@@ -106,6 +106,32 @@ def test_read_django_settings_false_leaves_out_cors_settings(api):
     assert from_settings.headers["access-control-allow-origin"] == "https://s.example"
     assert "access-control-allow-origin" not in without.headers
     assert given.headers["access-control-allow-origin"] == "https://g.example"
+
+
+@pytest.mark.parametrize("read_django_settings", [True, False])
+def test_a_star_in_cors_allowed_origins_allows_every_origin(api, read_django_settings):
+    """The release's client option takes "*" (the CORS_ALLOWED_ORIGINS setting refuses it)."""
+
+    @api.get("/any")
+    async def any_origin():
+        return {}
+
+    options = {"cors_allowed_origins": ["*"], "read_django_settings": read_django_settings}
+    with TestClient(api, **options) as client:
+        response = client.get("/any", headers={"Origin": "https://anyone.example"})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_utf8_header_value_reaches_the_client(api):
+    """The client gets the UTF-8 bytes the server writes, decoded back by httpx."""
+
+    @api.get("/name")
+    async def name():
+        return Response({}, headers={"x-name": "日本", "x-plain": "ok"})
+
+    response = TestClient(api).get("/name")
+    assert (response.headers["x-name"], response.headers["x-plain"]) == ("日本", "ok")
+    assert dict(response.headers.raw)[b"x-name"] == "日本".encode()
 
 
 async def test_websocket_client_takes_the_same_options(api):
@@ -215,3 +241,24 @@ def test_use_http_layer_can_only_be_true(api):
     TestClient(api, use_http_layer=True)
     with pytest.raises(TypeError, match="use_http_layer"):
         TestClient(api, use_http_layer=False)
+
+
+def test_the_head_limits_apply_as_on_the_server(api):
+    """BOLT_MAX_HEADER_SIZE and BOLT_MAX_HEADERS give the server's 431 in process too, counted as
+    the HTTP/1.1 head the server would read."""
+    from django.test import override_settings
+
+    @api.get("/count")
+    async def count(request):
+        return {"count": len(request.headers)}
+
+    with override_settings(BOLT_MAX_HEADER_SIZE=300), TestClient(api) as client:
+        assert client.get("/count").status_code == 200
+        big = client.get("/count", headers={"x-big": "y" * 300})
+    assert big.status_code == 431
+    assert big.json() == {"detail": "Request headers are larger than the limit of 300 bytes"}
+
+    many = {f"x-h{i}": "1" for i in range(12)}
+    with override_settings(BOLT_MAX_HEADERS=10), TestClient(api) as client:
+        refused = client.get("/count", headers=many)
+    assert (refused.status_code, refused.json()) == (431, {"detail": "Too many request headers (limit 10)"})

@@ -103,12 +103,15 @@ def _is_plain_function(value: Any) -> bool:
 
 def check_middleware(entry: Any, where: str, allow_functions: bool = False) -> Any:
     """``entry`` as a middleware factory (called with ``get_response``), or TypeError."""
-    if isinstance(entry, (BaseMiddleware, Middleware)):
-        raise TypeError(f"{where}: pass middleware classes, not instances ({type(entry).__name__}(...))")
     if isinstance(entry, type) or isinstance(entry, FunctionMiddleware) or hasattr(entry, "bolt_django_stack"):
         return entry
     if allow_functions and _is_plain_function(entry):
         return FunctionMiddleware(entry)
+    if isinstance(entry, (BaseMiddleware, Middleware)) or (callable(entry) and not _is_plain_function(entry)):
+        # Each route builds its own chain, so each needs its own instance made with its get_response.
+        raise TypeError(
+            f"{where}: {type(entry).__name__}(...) is a middleware instance. Pass middleware classes instead"
+        )
     raise TypeError(
         f"{where}: {entry!r} is not a middleware class"
         + (" or an async function(request, call_next)" if allow_functions else "")
@@ -141,9 +144,8 @@ def middleware(*entries: Any, **settings: Any) -> Callable[[F], F]:
     return attach
 
 
-def route_python_middleware(handler: Callable[..., Any]) -> tuple[Any, ...]:
-    """The middleware ``@middleware`` attached to ``handler``."""
-    recorded = getattr(handler, "__bolt_middleware__", None)
+def route_python_middleware(recorded: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The middleware ``@middleware`` attached to a route's handler (its ``recorded_settings``)."""
     return tuple(recorded.get("python", ())) if recorded else ()
 
 

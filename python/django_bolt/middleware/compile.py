@@ -38,17 +38,19 @@ def _definition_error(message: str) -> Exception:
 def route_middleware_chain(
     configured: Sequence[Any],
     handler: Callable[..., Any],
+    recorded: dict[str, Any] | None,
     is_async: bool,
     status_code: int,
     shape: Callable[[Any], Any] | None,
     where: str,
 ) -> Callable[[Any], Any] | None:
-    """``run(request)`` for the route's middleware slot, or None when it has no Python middleware."""
+    """``run(request)`` for the route's middleware slot, or None when it has no Python middleware.
+    ``recorded``: the handler's decorator settings as the route was registered with."""
     factories: list[Any] = []
-    for entry in (*configured, *route_python_middleware(handler)):
+    for entry in (*configured, *route_python_middleware(recorded)):
         factories.extend(entry.resolve() if isinstance(entry, DjangoMiddlewareSetting) else [entry])
-    recorded = route_middleware(handler)
-    skip = {n for n in (recorded["skip"] if recorded else ()) if n not in RUST_MIDDLEWARE}
+    settings = route_middleware(recorded)
+    skip = {n for n in (settings["skip"] if settings else ()) if n not in RUST_MIDDLEWARE}
     if skip:
         matched: set[str] = set()
         kept: list[Any] = []

@@ -27,9 +27,18 @@ def _settings(fn: Callable[..., Any]) -> dict[str, Any]:
     return existing
 
 
-def route_middleware(fn: Callable[..., Any]) -> MiddlewareRecord | None:
-    """The settings recorded on ``fn``, as the compiler hands them to Rust."""
+def recorded_settings(fn: Callable[..., Any]) -> dict[str, Any] | None:
+    """A copy of what the decorators recorded on ``fn`` so far. A route keeps the copy made when it
+    is registered: a handler registered twice with a different ``@skip_middleware`` in between
+    keeps each route's own settings."""
     recorded = getattr(fn, ATTR, None)
+    if recorded is None:
+        return None
+    return {key: list(value) if isinstance(value, list) else value for key, value in recorded.items()}
+
+
+def route_middleware(recorded: dict[str, Any] | None) -> MiddlewareRecord | None:
+    """The ``recorded_settings`` of a route, as the compiler hands them to Rust."""
     if recorded is None:
         return None
     return {"cors": recorded.get("cors"), "rate_limit": recorded.get("rate_limit"), "skip": recorded.get("skip", [])}

@@ -2,10 +2,11 @@
 
 One ``DjangoMiddlewareStack`` per route turns the bolt request into a real Django ``HttpRequest``
 once, runs Django's middleware chain on it (built like Django's ``load_middleware``: sync/async
-adapted, ``process_view`` hooks run before the handler), hands the handler the bolt request with
-what the middleware added (``session``, ``user``, ``_messages``, ``LANGUAGE_CODE``, ...) and turns
-the final Django response back into a bolt one. Exceptions are not turned into Django's HTML error
-pages: they reach the server, which answers with JSON as for any route.
+adapted, ``process_view`` hooks run before the handler, ``process_exception`` hooks when it
+raises), hands the handler the bolt request with what the middleware added (``session``, ``user``,
+``_messages``, ``LANGUAGE_CODE``, ...) and turns the final Django response back into a bolt one.
+Exceptions no hook answers are not turned into Django's HTML error pages: they reach the server,
+which answers with JSON as for any route.
 """
 
 from __future__ import annotations
@@ -162,8 +163,9 @@ def to_bolt(django_response: HttpResponseBase) -> Any:
     return converted
 
 
-def _awaitable_view_hook(cls: Any, hook: Callable[..., Any]) -> Callable[..., Any]:
-    """``process_view`` of ``cls`` as an async function for async routes."""
+def _awaitable_hook(cls: Any, hook: Callable[..., Any]) -> Callable[..., Any]:
+    """A ``process_view``/``process_exception`` hook of ``cls`` as an async function for async
+    routes."""
     if iscoroutinefunction(hook):
         return hook
     if not _is_django_builtin_middleware(getattr(cls, "func", cls)):
@@ -210,6 +212,9 @@ class DjangoMiddlewareStack:
         # For async routes: each hook as it is awaited; the hooks of non-blocking Django middleware
         # run on the loop (no thread hop), the others on Django's thread-sensitive thread.
         async_view_hooks: list[Callable[..., Any]] = []
+        # process_exception hooks, innermost first (the order Django's handler calls them in).
+        exception_hooks: list[Callable[..., Any]] = []
+        async_exception_hooks: list[Callable[..., Any]] = []
 
         if is_async:
 
@@ -220,7 +225,16 @@ class DjangoMiddlewareStack:
                         return answered
                 request = getattr(django_request, _BOLT_REQUEST)
                 _adopt_attributes(django_request, request)
-                return _carrier(await get_response(request))
+                try:
+                    return _carrier(await get_response(request))
+                except Exception as exc:
+                    # As Django's handler: process_exception hooks, innermost first; the first
+                    # response wins, none re-raises (the server answers with JSON).
+                    for hook in async_exception_hooks:
+                        answered = await hook(django_request, exc)
+                        if answered is not None:
+                            return answered
+                    raise
 
             step: Callable[[Any], Any] = call_view
         else:
@@ -232,7 +246,14 @@ class DjangoMiddlewareStack:
                         return answered
                 request = getattr(django_request, _BOLT_REQUEST)
                 _adopt_attributes(django_request, request)
-                return _carrier(get_response(request))
+                try:
+                    return _carrier(get_response(request))
+                except Exception as exc:
+                    for hook in exception_hooks:
+                        answered = hook(django_request, exc)
+                        if answered is not None:
+                            return answered
+                    raise
 
             step = call_view_sync
         step_is_async = is_async
@@ -246,7 +267,10 @@ class DjangoMiddlewareStack:
                 raise ImproperlyConfigured(f"Django middleware {cls!r} returned None")
             if hasattr(instance, "process_view"):
                 view_hooks.insert(0, instance.process_view)
-                async_view_hooks.insert(0, _awaitable_view_hook(cls, instance.process_view))
+                async_view_hooks.insert(0, _awaitable_hook(cls, instance.process_view))
+            if hasattr(instance, "process_exception"):
+                exception_hooks.append(instance.process_exception)
+                async_exception_hooks.append(_awaitable_hook(cls, instance.process_exception))
             step = instance
             step_is_async = want_async or iscoroutinefunction(instance)
         chain = _adapt(step, step_is_async, is_async)

@@ -66,9 +66,18 @@ def _call(
     return _response(request, status, out_headers, content, asynchronous)
 
 
+def _wire_headers(headers: Any) -> Any:
+    """The headers as the server writes them: a value with non-ASCII text goes out as its UTF-8
+    bytes (httpx would refuse the str; it decodes the bytes back for ``response.headers``)."""
+    if all(value.isascii() for _, value in headers):
+        return headers
+    return [(name, value if value.isascii() else value.encode()) for name, value in headers]
+
+
 def _response(
     request: httpx.Request, status: int, out_headers: Any, content: Any, asynchronous: bool
 ) -> httpx.Response:
+    out_headers = _wire_headers(out_headers)
     if isinstance(content, bytes):
         return httpx.Response(status, headers=out_headers, content=content, request=request)
     stream: httpx.SyncByteStream | httpx.AsyncByteStream = _AsyncChunks(content) if asynchronous else _Chunks(content)
@@ -134,9 +143,9 @@ def _app_of(
     static_files_config: Any = None,
 ) -> _core.App:
     """The compiled app. The release's client options: ``cors_allowed_origins`` stands in for
-    ``CORS_ALLOWED_ORIGINS``; ``read_django_settings=False`` leaves out the project's CORS and
-    static-file settings (the rest, ALLOWED_HOSTS and limits included, still apply);
-    ``static_files_config`` stands in for the static-file settings."""
+    ``CORS_ALLOWED_ORIGINS`` (a ``"*"`` in it allows every origin); ``read_django_settings=False``
+    leaves out the project's CORS and static-file settings (the rest, ALLOWED_HOSTS and limits
+    included, still apply); ``static_files_config`` stands in for the static-file settings."""
     if cors_allowed_origins is None and read_django_settings and static_files_config is None:
         return api if isinstance(api, _core.App) else api.compile()
     if isinstance(api, _core.App):
@@ -148,6 +157,11 @@ def _app_of(
     from ..conf import BoltConfig  # noqa: PLC0415
 
     origins = None if cors_allowed_origins is None else list(cors_allowed_origins)
+    allow_all = origins is not None and "*" in origins
+    if allow_all:
+        # The release's client option: "*" allows every origin (CORS_ALLOW_ALL_ORIGINS), where the
+        # setting refuses it as not an origin.
+        origins = [o for o in origins if o != "*"]
     config = BoltConfig.from_settings(cors_allowed_origins=origins)
     if not read_django_settings:
         unset = {
@@ -157,6 +171,8 @@ def _app_of(
             and not (origins is not None and f.name == "cors_allowed_origins")
         }
         config = config.replace(**unset)
+    if allow_all:
+        config = config.replace(cors_allow_all_origins=True)
     if static_files_config is not None:
         config = config.replace(**_static_overrides(static_files_config))
     return api.compile(config)
@@ -185,6 +201,9 @@ def _client_options(api: BoltAPI | _core.App, kwargs: dict[str, Any]) -> tuple[_
         kwargs.pop("read_django_settings", True),
         kwargs.pop("static_files_config", None),
     )
+    # A new client starts with empty rate-limit buckets, as a new server does: the result of a
+    # test does not depend on the tests that used the same (cached) app before it.
+    app.clear_rate_limits()
     share_db = bool(kwargs.pop("share_db_connection", True))
     raise_exceptions = bool(kwargs.pop("raise_server_exceptions", False))
     _release_options(kwargs)

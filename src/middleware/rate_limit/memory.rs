@@ -30,6 +30,12 @@ impl Default for MemoryStore {
 }
 
 impl MemoryStore {
+    pub fn clear(&self) {
+        for shard in &self.shards {
+            shard.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
+    }
+
     /// `route` identifies the route's bucket family; `rate`/`burst` are its limits.
     pub fn take(
         &self,

@@ -164,6 +164,11 @@ impl Limiter {
         })
     }
 
+    /// Forgets every bucket of this process (Redis keys are shared, so they stay).
+    pub fn clear_local(&self) {
+        self.memory.clear();
+    }
+
     /// `Err` is the 429 to send.
     pub async fn check(&self, limit: &RouteLimit, client: &ClientKey) -> Result<(), Response> {
         let decision = match &self.redis {

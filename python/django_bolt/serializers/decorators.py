@@ -23,6 +23,11 @@ def field_validator(field_name: str, mode: ValidatorMode = "after") -> Callable[
         raise ValueError(f"mode must be 'before' or 'after', not {mode!r}")
 
     def mark(fn: Any) -> Any:
+        if isinstance(fn, staticmethod):
+            raise TypeError(
+                f"@field_validator({field_name!r}) on a staticmethod: validators are called with the "
+                "class first (def check(cls, value)); drop @staticmethod or use @classmethod"
+            )
         target = _function(fn)
         target.__bolt_field_validator__ = (field_name, mode)
         return fn
@@ -30,13 +35,20 @@ def field_validator(field_name: str, mode: ValidatorMode = "after") -> Callable[
     return mark
 
 
+#: A model validator checks one instance (``self``): as a class or static method it could not.
+_MODEL_VALIDATOR_ON_DESCRIPTOR = (
+    "@model_validator {name}() is a {kind}: model validators take the instance (def {name}(self)); remove @{kind}"
+)
+
+
 def model_validator(func: Any = None, mode: ValidatorMode = "after") -> Any:
     """``@model_validator`` on ``def check(self)``: runs once every field is valid; raises
     ``ValueError`` to refuse the whole object (or returns nothing)."""
 
     def mark(fn: Any) -> Any:
-        target = _function(fn)
-        target.__bolt_model_validator__ = mode
+        if isinstance(fn, (classmethod, staticmethod)):
+            raise TypeError(_MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(fn).__name__, name=_function(fn).__name__))
+        fn.__bolt_model_validator__ = mode
         return fn
 
     return mark(func) if func is not None else mark

@@ -283,6 +283,14 @@ def form_model_decoder(tp: Any) -> Callable[[dict[str, Any]], Any]:
     return decode
 
 
+def serializer_output_form(model: Any) -> Callable[[Any], Any] | None:
+    """``S.output`` when ``model`` is a serializer ``S`` (or ``list[S]``), else None."""
+    from .serializers.base import nested_of
+
+    serializer, _many = nested_of(model)
+    return serializer.output if serializer is not None else None
+
+
 def response_shaper(model: Any) -> Callable[[Any], Any]:
     from .serializers.base import nested_of
 

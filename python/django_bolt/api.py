@@ -8,7 +8,7 @@ from typing import Any
 
 from . import _core
 from ._chain import build_chain, dependency_stage
-from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper
+from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper, serializer_output_form
 from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -316,9 +316,15 @@ class BoltAPI(RouteCollection):
             status_code = default_status(models, route.status_code)
             compiled.handler = status_responder(compiled.handler, compiled.is_async, models, status_code, validate)
             shape = None
+        elif route.response_model is not None and validate:
+            shape = response_shaper(route.response_model)
+        elif route.response_model is not None and not getattr(route.handler, "__bolt_view_output__", False):
+            # Not validated, but a serializer still writes its output form (write-only fields
+            # never leave); class-based views write their results themselves.
+            shape = serializer_output_form(route.response_model)
         else:
-            shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
-        if route.response_model is None and validate and not route.fixed and not is_websocket:
+            shape = None
+        if route.response_model is None and not route.fixed and not is_websocket:
             # A handler annotated to return a Serializer gets its output form (write-only fields
             # left out, computed fields in); msgspec would otherwise encode every struct field.
             from .views import _return_serializer

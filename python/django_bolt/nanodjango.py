@@ -204,3 +204,6 @@ def convert_build_app_api(converter: Any, resolver: Any, extra_src: list[str]) -
         extra_src.append(ast.unparse(node))
         resolver.add_references(collect_references(node))
     return resolver, extra_src
+
+
+__all__ = ["BoltAPI", "convert_build_app_api", "convert_build_settings", "django_pre_setup"]

@@ -87,6 +87,9 @@ class _FieldSpec:
     source: str
     nested: type[Serializer] | None
     many: bool
+    #: Typed ``Any``/``object`` or a nested serializer: could be handed a Django manager or
+    #: queryset (set by hand, not by ``from_model``), which ``dump`` refuses by name.
+    may_hold_orm: bool = False
 
 
 def _refuse_wrapped_validator(value: Any, fn: Any) -> None:
@@ -254,6 +257,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                     source=conf.source or info.name,
                     nested=nested,
                     many=many,
+                    may_hold_orm=nested is not None or _strip(info.type)[0] in (Any, object),
                 )
             )
         cls.__bolt_specs__ = tuple(specs)
@@ -534,6 +538,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     def prepare_queryset(cls, queryset: Any) -> Any:
         """``queryset`` with the loads this serializer needs added (kept if already there)."""
         return cls.loading_plan(queryset.model).apply(queryset)
+
+    _prepare_queryset = prepare_queryset  # the release's (private) name, kept for code that calls it
 
     @classmethod
     def from_models(cls: type[T], objects: Iterable[Any]) -> list[T]:
@@ -864,6 +870,11 @@ def _dump(
         value = getattr(obj, spec.name)
         if exclude_none and value is None:
             continue
+        if spec.may_hold_orm and (_is_manager(value) or _is_queryset(value)):
+            raise SerializationError(
+                f"{cls.__name__}.{spec.name} holds a Django {type(value).__name__}, not data. "
+                "Serialize Django relations with from_model()/afrom_model() (which read them as lists)"
+            )
         if defaults is not None and spec.name in defaults and defaults[spec.name] == value:
             continue
         if isinstance(value, Serializer):

@@ -438,5 +438,20 @@ def test_subset_from_parent_instance():
 def test_loading_plan_lists_lookups_as_tuples():
     assert BookOut.loading_plan(Book).select_related == ("author",)
     plan = AuthorOut.loading_plan(Author)
-    # A nested serializer without loads of its own: a plain lookup (the release's form).
-    assert plan.select_related == () and plan.prefetch_related == ("books",) == plan.prefetch
+    # The nested BookOut reads author.name: its own join rides inside the Prefetch's queryset.
+    (books,) = plan.prefetch_related
+    assert plan.select_related == () and plan.prefetch == plan.prefetch_related
+    assert books.prefetch_to == "books" and books.queryset.query.select_related == {"author": {}}
+
+
+def test_loading_plan_prefetches_plain_nested_rows_by_lookup():
+    class BookTitle(Serializer):
+        id: int
+        title: str
+
+    class AuthorTitles(Serializer):
+        id: int
+        books: list[BookTitle] = []
+
+    # No loads of the nested serializer's own: a plain lookup (the release's form).
+    assert AuthorTitles.loading_plan(Author).prefetch_related == ("books",)

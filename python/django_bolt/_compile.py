@@ -164,6 +164,14 @@ def _collect(tp: Any, data: Any, loc: list[Any], errors: list[dict[str, Any]]) -
     base, optional = _unwrap_optional(base)
     if data is None and optional:
         return
+    if hasattr(base, "_bolt_json_decoder") and isinstance(data, dict):
+        # A Serializer inside a list or plain struct: its own validation, one entry per failing
+        # field and validator (msgspec would fold its validators' errors into one message).
+        try:
+            base.model_validate(data, loc=loc)
+        except RequestValidationError as exc:
+            errors.extend(exc.errors_list())
+        return
     if isinstance(base, type) and issubclass(base, msgspec.Struct) and isinstance(data, dict):
         before = len(errors)
         for field in msgspec.structs.fields(base):

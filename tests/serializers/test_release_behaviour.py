@@ -278,3 +278,49 @@ def test_relations_behind_properties_are_fetched_for_all_rows_at_once():
         assert len(queries.captured_queries) == 2  # the books, then every author in one query
         chosen = Book.objects.fetch_mode(fetch_modes.FETCH_RAISE)
         assert BookByline.prepare_queryset(chosen)._fetch_mode is fetch_modes.FETCH_RAISE
+
+
+class Register(Serializer):
+    code: str
+    phone: str
+
+    @field_validator("code")
+    def check_code(cls, value: str) -> str:
+        if value != "ok":
+            raise ValueError("code is not valid")
+        return value
+
+    @field_validator("phone")
+    def check_phone(cls, value: str) -> str:
+        if value != "ok":
+            raise ValueError("phone is not valid")
+        return value
+
+
+class Profile(msgspec.Struct):
+    register: Register
+
+
+def test_validator_errors_of_serializers_in_list_and_struct_bodies_are_one_entry_each(client_for):
+    api = BoltAPI()
+
+    @api.post("/bulk")
+    async def bulk(items: list[Register]) -> dict:
+        return {"count": len(items)}
+
+    @api.post("/profile")
+    async def profile(body: Profile) -> dict:
+        return {"code": body.register.code}
+
+    client = client_for(api)
+    good, bad = {"code": "ok", "phone": "ok"}, {"code": "x", "phone": "y"}
+    assert client.post("/bulk", json=[good, good]).json() == {"count": 2}
+    answer = client.post("/bulk", json=[good, bad])
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == [
+        {"loc": ["body", 1, "code"], "msg": "code is not valid", "type": "value_error"},
+        {"loc": ["body", 1, "phone"], "msg": "phone is not valid", "type": "value_error"},
+    ]
+    nested = client.post("/profile", json={"register": bad}).json()["detail"]
+    assert [e["loc"] for e in nested] == [["body", "register", "code"], ["body", "register", "phone"]]
+    assert client.post("/profile", json={"register": good}).json() == {"code": "ok"}

@@ -96,15 +96,12 @@ def _refuse_wrapped_validator(value: Any, fn: Any) -> None:
     """``@staticmethod`` above ``@field_validator`` (called without the class) and
     ``@classmethod``/``@staticmethod`` above ``@model_validator`` (no instance) cannot work:
     refused when the class is made, not silently skipped."""
-    from .decorators import _MODEL_VALIDATOR_ON_DESCRIPTOR
+    from .decorators import MODEL_VALIDATOR_ON_DESCRIPTOR, STATIC_FIELD_VALIDATOR
 
     if isinstance(value, staticmethod) and getattr(fn, "__bolt_field_validator__", None) is not None:
-        raise TypeError(
-            f"@field_validator {fn.__name__}() is a staticmethod: validators are called with the class "
-            "first (def check(cls, value)); drop @staticmethod or use @classmethod"
-        )
+        raise TypeError(STATIC_FIELD_VALIDATOR.format(name=fn.__name__))
     if getattr(fn, "__bolt_model_validator__", None) is not None:
-        raise TypeError(_MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(value).__name__, name=fn.__name__))
+        raise TypeError(MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(value).__name__, name=fn.__name__))
 
 
 def _model_config(namespace: dict[str, Any]) -> Any:

@@ -24,10 +24,7 @@ def field_validator(field_name: str, mode: ValidatorMode = "after") -> Callable[
 
     def mark(fn: Any) -> Any:
         if isinstance(fn, staticmethod):
-            raise TypeError(
-                f"@field_validator({field_name!r}) on a staticmethod: validators are called with the "
-                "class first (def check(cls, value)); drop @staticmethod or use @classmethod"
-            )
+            raise TypeError(STATIC_FIELD_VALIDATOR.format(name=fn.__func__.__name__))
         target = _function(fn)
         target.__bolt_field_validator__ = (field_name, mode)
         return fn
@@ -35,8 +32,13 @@ def field_validator(field_name: str, mode: ValidatorMode = "after") -> Callable[
     return mark
 
 
+#: Field validators are called ``check(cls, value)``: a static method would get the value as ``cls``.
+STATIC_FIELD_VALIDATOR = (
+    "@field_validator {name}() is a staticmethod: validators are called with the class first "
+    "(def {name}(cls, value)); drop @staticmethod or use @classmethod"
+)
 #: A model validator checks one instance (``self``): as a class or static method it could not.
-_MODEL_VALIDATOR_ON_DESCRIPTOR = (
+MODEL_VALIDATOR_ON_DESCRIPTOR = (
     "@model_validator {name}() is a {kind}: model validators take the instance (def {name}(self)); remove @{kind}"
 )
 
@@ -47,7 +49,7 @@ def model_validator(func: Any = None, mode: ValidatorMode = "after") -> Any:
 
     def mark(fn: Any) -> Any:
         if isinstance(fn, (classmethod, staticmethod)):
-            raise TypeError(_MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(fn).__name__, name=_function(fn).__name__))
+            raise TypeError(MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(fn).__name__, name=_function(fn).__name__))
         fn.__bolt_model_validator__ = mode
         return fn
 

@@ -23,6 +23,11 @@ class AuthorName(Serializer):
     name: str
 
 
+class Authors(ModelViewSet):
+    queryset = Author.objects.all()
+    serializer_class = AuthorOut
+
+
 def test_request_and_action_outside_a_request():
     view = ViewSet()
     with pytest.raises(LookupError, match="only available while the view handles a request"):
@@ -72,16 +77,10 @@ def test_default_filter_queryset_is_not_called_and_an_override_is(client_for, mo
     monkeypatch.setattr(ViewSet, "filter_queryset", never)
     api = BoltAPI()
 
-    @api.viewset("/plain")
-    class Plain(ModelViewSet):
-        queryset = Author.objects.all()
-        serializer_class = AuthorOut
+    api.viewset("/plain")(Authors)
 
     @api.viewset("/filtered")
-    class Filtered(ModelViewSet):
-        queryset = Author.objects.all()
-        serializer_class = AuthorOut
-
+    class Filtered(Authors):
         async def filter_queryset(self, queryset):
             return queryset.filter(name="kept")
 

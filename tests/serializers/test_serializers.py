@@ -16,7 +16,7 @@ from django_bolt.serializers import (
     Email,
     Meta,
     Nested,
-    PositiveInt,
+    NonNegativeInt,
     Serializer,
     Slug,
     computed_field,
@@ -39,7 +39,7 @@ class UserIn(Serializer):
     id: int = field(read_only=True)
     username: Slug
     email: Email
-    age: PositiveInt = 0
+    age: NonNegativeInt = 0
     password: str = field(write_only=True, default="")
     address: Address | None = None
     tags: list[str] = field(default_factory=list)

@@ -132,6 +132,10 @@ def main() -> int:
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)  # nothing from this repository may shadow the installed package
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the release's conftest configures Django itself
+    if os.sep in args.python:
+        # Its server tests start `python app.py runbolt`: `python` must be the interpreter under
+        # test, as in an activated virtual environment.
+        env["PATH"] = os.pathsep.join([str(Path(args.python).parent), env.get("PATH", "")])
     cmd = [
         args.python,
         "-m",

@@ -90,6 +90,17 @@ _CONDA_WITHOUT_DOCS_EXTRAS = [
     ),
 ]
 
+# nanodjango (django_bolt.nanodjango's [nanodjango] extra, in pyproject's [test] extra) is not in
+# the conda test requirements: the offline channel does not build it and its dependency tree
+# (django-ninja, uvicorn, gunicorn, black, isort); the wheel stages run these tests.
+_CONDA_WITHOUT_NANODJANGO = [
+    Allowed(
+        "tests/nanodjango/",
+        "nanodjango is not installed",
+        "the conda test requirements have no nanodjango",
+    ),
+]
+
 # The connection lifecycle and fault tests need a PostgreSQL cluster they may stop and restart:
 # they run once, in ci/test.sh's PostgreSQL stage (BOLT_DB=postgres), not in every suite.
 _POSTGRES_STAGE_ONLY = [
@@ -120,8 +131,12 @@ STAGES: dict[str, list[Allowed]] = {
     "postgres": [],
     # ci/conda/offline_build.py: the conda package in a fresh environment per CPython, with the
     # recipe's test requirements (pyproject's [test] extra) and the machine's redis-server
-    "conda": _ASYNCIO_TIMEOUT + _CONDA_WITHOUT_DOCS_EXTRAS + _POSTGRES_STAGE_ONLY,
+    "conda": _ASYNCIO_TIMEOUT + _CONDA_WITHOUT_DOCS_EXTRAS + _CONDA_WITHOUT_NANODJANGO + _POSTGRES_STAGE_ONLY,
     # ci/pixi_test.py (`pixi run test`) on Linux; in CI, the simulated pixi environment of
     # ci/conda/offline_build.py (redis-server from the environment, required)
-    "pixi": _ASYNCIO_TIMEOUT + _CONDA_WITHOUT_DOCS_EXTRAS + _PIXI_WITHOUT_BROWSER + _POSTGRES_STAGE_ONLY,
+    "pixi": _ASYNCIO_TIMEOUT
+    + _CONDA_WITHOUT_DOCS_EXTRAS
+    + _CONDA_WITHOUT_NANODJANGO
+    + _PIXI_WITHOUT_BROWSER
+    + _POSTGRES_STAGE_ONLY,
 }

@@ -164,6 +164,14 @@ def _collect(tp: Any, data: Any, loc: list[Any], errors: list[dict[str, Any]]) -
     base, optional = _unwrap_optional(base)
     if data is None and optional:
         return
+    if hasattr(base, "_bolt_json_decoder") and isinstance(data, dict):
+        # A Serializer inside a list or plain struct: its own validation, one entry per failing
+        # field and validator (msgspec would fold its validators' errors into one message).
+        try:
+            base.model_validate(data, loc=loc)
+        except RequestValidationError as exc:
+            errors.extend(exc.errors_list())
+        return
     if isinstance(base, type) and issubclass(base, msgspec.Struct) and isinstance(data, dict):
         before = len(errors)
         for field in msgspec.structs.fields(base):
@@ -281,6 +289,14 @@ def form_model_decoder(tp: Any) -> Callable[[dict[str, Any]], Any]:
             raise RequestValidationError([_msgspec_error(exc, ["form"])]) from None
 
     return decode
+
+
+def serializer_output_form(model: Any) -> Callable[[Any], Any] | None:
+    """``S.output`` when ``model`` is a serializer ``S`` (or ``list[S]``), else None."""
+    from .serializers.base import nested_of
+
+    serializer, _many = nested_of(model)
+    return serializer.output if serializer is not None else None
 
 
 def response_shaper(model: Any) -> Callable[[Any], Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import _core
 from ._chain import build_chain, dependency_stage
-from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper
+from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper, serializer_output_form
 from ._results import NO_BODY_STATUSES, passes_none
 from ._schema import RouteRecord
 from .conf import BoltConfig
@@ -366,8 +366,14 @@ class BoltAPI(RouteCollection):
             status_code = default_status(models, route.status_code)
             compiled.handler = status_responder(compiled.handler, compiled.is_async, models, status_code, validate)
             shape = None
+        elif route.response_model is not None and validate:
+            shape = response_shaper(route.response_model)
+        elif route.response_model is not None and not getattr(route.handler, "__bolt_view_output__", False):
+            # Not validated, but a serializer still writes its output form (write-only fields
+            # never leave); class-based views write their results themselves.
+            shape = serializer_output_form(route.response_model)
         else:
-            shape = response_shaper(route.response_model) if route.response_model is not None and validate else None
+            shape = None
         if route.response_model is None and not route.fixed and not is_websocket:
             compiled.handler, shape = self._annotation_shape(route, compiled, validate, status_code)
         bind_pagination = getattr(route.handler, "__bolt_paginate__", None)
@@ -447,13 +453,14 @@ class BoltAPI(RouteCollection):
         is_stream, item_type = stream_item(annotation)
         if is_stream:
             return streaming_handler(compiled.handler, compiled.is_async, item_type, status_code, validate), None
-        if not validate:
-            return compiled.handler, None
         from .views import _return_serializer
 
         annotated = _return_serializer(route.handler)
         if annotated is not None:
+            # Validated or not, a serializer writes its output form: write-only fields never leave.
             return compiled.handler, annotated.output
+        if not validate:
+            return compiled.handler, None
         return compiled.handler, checked_shape(annotation)
 
 

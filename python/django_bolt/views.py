@@ -15,6 +15,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._view_context import _current_action, _current_request
 from .concurrency import _running_loop
 from .exceptions import HTTPException
 from .pagination import PaginatedResponse, PaginationBase
@@ -94,6 +95,36 @@ def action(
     return mark
 
 
+class _RequestScoped:
+    """``view.request`` / ``view.action``: set on the view for each request. A view made outside
+    a request handler reads the release's context variables (``django_bolt._view_context``), and
+    without them raises ``LookupError`` (there is no request to give)."""
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.slot = f"_bolt_{name}"
+
+    def __get__(self, view: Any, owner: Any = None) -> Any:
+        if view is None:
+            return self
+        try:
+            return view.__dict__[self.slot]
+        except KeyError:
+            pass
+        try:
+            return self.variable.get()
+        except LookupError:
+            raise LookupError(
+                f"{type(view).__name__}.{self.name} is only available while the view handles a request"
+            ) from None
+
+    def __set__(self, view: Any, value: Any) -> None:
+        view.__dict__[self.slot] = value
+
+
 async def _call_maybe_sync(fn: Callable[..., Any], *args: Any) -> Any:
     """Awaits an async hook; runs a sync one on a thread (it may use the sync ORM)."""
     if inspect.iscoroutinefunction(fn):
@@ -119,8 +150,8 @@ class APIView:
     include_in_schema: bool | None = None
     tags: list[str] | None = None
 
-    request: Any = None
-    action: str | None = None
+    request: Any = _RequestScoped(_current_request)
+    action: Any = _RequestScoped(_current_action)
 
     def __init__(self, **kwargs: Any) -> None:
         for key, value in kwargs.items():
@@ -162,9 +193,19 @@ class APIView:
 
 
 def _serializable(result: Any) -> bool:
+    """Whether the view's serializer writes ``result``: not responses, plain data, or structs the
+    method built itself (one, or a list of them: ``[MiniSchema.from_model(a) ...]``)."""
+    import msgspec
+
     from .responses import Response
 
-    return not isinstance(result, (Response, dict, str, bytes)) and result is not None
+    if isinstance(result, PaginatedResponse):
+        return True  # its rows are written by the serializer
+    if result is None or isinstance(result, (Response, dict, str, bytes, msgspec.Struct)):
+        return False
+    if isinstance(result, (list, tuple)) and result and all(isinstance(item, msgspec.Struct) for item in result):
+        return False
+    return True
 
 
 def _struct_output(serializer: Any, value: Any) -> Any:
@@ -277,7 +318,11 @@ def _view_function(cls: type[APIView], attr: str, lookup: str | None, body_type:
             result = getattr(view, attr)(*args, **kwargs)
             return view._finish(result, attr, declared or view._output_serializer(attr))
 
-    handler.__signature__ = signature.replace(parameters=parameters, return_annotation=inspect.Signature.empty)  # type: ignore[attr-defined]
+    # The method's return type stays visible on the route function (inspect.signature); the
+    # compiler reads annotations, which leave it out: the view writes its own results.
+    handler.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters, return_annotation=hints.get("return", inspect.Signature.empty)
+    )
     annotations = {k: v for k, v in hints.items() if k in names}
     if request_name is None:
         annotations[_REQUEST] = Request
@@ -287,6 +332,7 @@ def _view_function(cls: type[APIView], attr: str, lookup: str | None, body_type:
         annotations[_BODY] = body_type
     handler.__annotations__ = annotations
     handler.__name__ = attr
+    handler.__bolt_view_output__ = True  # results are written by the view (_finish), not the route
     handler.__qualname__ = f"{cls.__qualname__}.{attr}"
     handler.__module__ = cls.__module__
     handler.__doc__ = method.__doc__
@@ -349,10 +395,16 @@ class ViewSet(APIView):
         """Override to narrow ``list``/``get_object`` results (by query parameters, say)."""
         return queryset
 
+    def _filters(self) -> bool:
+        # The base hook returns its argument: not called unless a class overrides it.
+        return type(self).filter_queryset is not ViewSet.filter_queryset
+
     async def _aqueryset(self) -> Any:
         queryset = self.get_queryset()
         if inspect.isawaitable(queryset):
             queryset = await queryset
+        if not self._filters():
+            return queryset
         queryset = self.filter_queryset(queryset)
         return await queryset if inspect.isawaitable(queryset) else queryset
 
@@ -361,6 +413,8 @@ class ViewSet(APIView):
         if inspect.iscoroutine(queryset):
             queryset.close()
             raise TypeError(f"{type(self).__name__}.get_queryset() is async: call it from async handlers only")
+        if not self._filters():
+            return queryset
         queryset = self.filter_queryset(queryset)
         if inspect.iscoroutine(queryset):
             queryset.close()
@@ -446,6 +500,11 @@ class ViewSet(APIView):
         await obj.asave()
 
     async def perform_destroy(self, obj: Any) -> None:
+        await obj.adelete()
+
+    async def perform_destory(self, obj: Any) -> None:
+        """The release's misspelt name of ``perform_destroy``: a view that overrides this one
+        (and not ``perform_destroy``) has it called on delete."""
         await obj.adelete()
 
 
@@ -562,7 +621,9 @@ class DestroyMixin:
     async def destroy(self, request: Request) -> None:
         """Delete an object: 204 with no body."""
         obj = await self.aget_object()  # type: ignore[attr-defined]
-        await _write(self.perform_destroy, obj)  # type: ignore[attr-defined]
+        cls = type(self)
+        legacy = cls.perform_destroy is ViewSet.perform_destroy and cls.perform_destory is not ViewSet.perform_destory  # type: ignore[attr-defined]
+        await _write(self.perform_destory if legacy else self.perform_destroy, obj)  # type: ignore[attr-defined]
 
 
 def _model_attname(model: Any, name: str) -> str | tuple[str] | None:

@@ -102,7 +102,7 @@ def test_config_annotations_are_applied_to_a_queryset():
     doubled = Author.objects.annotate(book_count=Count("books") * 2).order_by("pk")
     assert [r.book_count for r in AuthorWithCount.from_models(doubled)] == [2, 6, 0]
     # A subset without the annotated field does not pay for it.
-    assert AuthorWithCount.subset("id", "name").loading_plan(Author).annotations == ()
+    assert AuthorWithCount.subset("id", "name").loading_plan(Author).annotations == {}
 
 
 def test_config_annotations_must_be_a_mapping():

@@ -16,7 +16,7 @@ from django_bolt.serializers import (
     Email,
     Meta,
     Nested,
-    PositiveInt,
+    NonNegativeInt,
     Serializer,
     Slug,
     computed_field,
@@ -39,7 +39,7 @@ class UserIn(Serializer):
     id: int = field(read_only=True)
     username: Slug
     email: Email
-    age: PositiveInt = 0
+    age: NonNegativeInt = 0
     password: str = field(write_only=True, default="")
     address: Address | None = None
     tags: list[str] = field(default_factory=list)
@@ -438,4 +438,20 @@ def test_subset_from_parent_instance():
 def test_loading_plan_lists_lookups_as_tuples():
     assert BookOut.loading_plan(Book).select_related == ("author",)
     plan = AuthorOut.loading_plan(Author)
-    assert plan.select_related == () and [p.prefetch_to for p in plan.prefetch_related] == ["books"]
+    # The nested BookOut reads author.name: its own join rides inside the Prefetch's queryset.
+    (books,) = plan.prefetch_related
+    assert plan.select_related == () and plan.prefetch == plan.prefetch_related
+    assert books.prefetch_to == "books" and books.queryset.query.select_related == {"author": {}}
+
+
+def test_loading_plan_prefetches_plain_nested_rows_by_lookup():
+    class BookTitle(Serializer):
+        id: int
+        title: str
+
+    class AuthorTitles(Serializer):
+        id: int
+        books: list[BookTitle] = []
+
+    # No loads of the nested serializer's own: a plain lookup (the release's form).
+    assert AuthorTitles.loading_plan(Author).prefetch_related == ("books",)

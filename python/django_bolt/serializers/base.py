@@ -20,6 +20,7 @@ import msgspec
 from ..exceptions import RequestValidationError, SerializationError
 from .decorators import ComputedFieldConfig
 from .fields import _UNSET, FieldConfig, _FieldMarker
+from .local_types import resolve_local_annotations
 
 T = TypeVar("T", bound="Serializer")
 _STRUCT_META = type(msgspec.Struct)
@@ -86,6 +87,21 @@ class _FieldSpec:
     source: str
     nested: type[Serializer] | None
     many: bool
+    #: Typed ``Any``/``object`` or a nested serializer: could be handed a Django manager or
+    #: queryset (set by hand, not by ``from_model``), which ``dump`` refuses by name.
+    may_hold_orm: bool = False
+
+
+def _refuse_wrapped_validator(value: Any, fn: Any) -> None:
+    """``@staticmethod`` above ``@field_validator`` (called without the class) and
+    ``@classmethod``/``@staticmethod`` above ``@model_validator`` (no instance) cannot work:
+    refused when the class is made, not silently skipped."""
+    from .decorators import MODEL_VALIDATOR_ON_DESCRIPTOR, STATIC_FIELD_VALIDATOR
+
+    if isinstance(value, staticmethod) and getattr(fn, "__bolt_field_validator__", None) is not None:
+        raise TypeError(STATIC_FIELD_VALIDATOR.format(name=fn.__name__))
+    if getattr(fn, "__bolt_model_validator__", None) is not None:
+        raise TypeError(MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(value).__name__, name=fn.__name__))
 
 
 def _model_config(namespace: dict[str, Any]) -> Any:
@@ -101,6 +117,7 @@ class _SerializerMeta(_STRUCT_META):
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any):
         # Keyword-only fields: required and optional fields may come in any order.
         kwargs.setdefault("kw_only", True)
+        resolve_local_annotations(namespace, depth=1)
         configs: dict[str, FieldConfig] = {}
         for key, value in list(namespace.items()):
             if isinstance(value, _FieldMarker):
@@ -118,6 +135,8 @@ class _SerializerMeta(_STRUCT_META):
                 namespace[key] = msgspec.field(**options)
         config = _model_config(namespace)
         model = getattr(config, "model", None) if config is not None else None
+        if model is not None and not hasattr(model, "_meta"):
+            raise TypeError(f"{name}.Config.model must be a Django model class, not {model!r}")
         if (
             model is not None
             and not namespace.get("__bolt_all_declared__")
@@ -170,6 +189,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         for klass in reversed(cls.__mro__):
             for attr, value in vars(klass).items():
                 fn = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
+                if fn is not value and klass is cls:
+                    _refuse_wrapped_validator(value, fn)
                 marker = getattr(fn, "__bolt_field_validator__", None)
                 if marker is not None:
                     field_validators.setdefault(marker[0], []).append((marker[1], fn))
@@ -191,6 +212,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
             fn for mode, fn in model_validators if mode == "after"
         ]
         cls.__bolt_computed__ = tuple(computed.values())
+        #: The release's name for "this class has field validators".
+        cls.__has_field_validators__ = bool(cls.__bolt_field_validators__)
         cls.__bolt_field_sets__ = dict(getattr(config, "field_sets", {}) or {}) or getattr(
             cls, "__bolt_field_sets__", {}
         )
@@ -231,6 +254,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                     source=conf.source or info.name,
                     nested=nested,
                     many=many,
+                    may_hold_orm=nested is not None or _strip(info.type)[0] in (Any, object),
                 )
             )
         cls.__bolt_specs__ = tuple(specs)
@@ -512,6 +536,8 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         """``queryset`` with the loads this serializer needs added (kept if already there)."""
         return cls.loading_plan(queryset.model).apply(queryset)
 
+    _prepare_queryset = prepare_queryset  # the release's (private) name, kept for code that calls it
+
     @classmethod
     def from_models(cls: type[T], objects: Iterable[Any]) -> list[T]:
         if _is_queryset(objects):
@@ -674,11 +700,17 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     @classmethod
     def use(cls: type[T], field_set: str) -> SerializerView:
         """The fields of the named set in ``Config.field_sets``."""
+        return SerializerView(cls, only=frozenset(cls._field_set(field_set)))
+
+    @classmethod
+    def _field_set(cls, field_set: str) -> list[str]:
         try:
-            fields = cls.__bolt_field_sets__[field_set]
+            return cls.__bolt_field_sets__[field_set]
         except KeyError:
-            raise ValueError(f"{cls.__name__} has no field set {field_set!r}") from None
-        return SerializerView(cls, only=frozenset(fields))
+            known = ", ".join(sorted(cls.__bolt_field_sets__)) or "none"
+            raise ValueError(
+                f"field set {field_set!r} not found in {cls.__name__}.Config.field_sets (has: {known})"
+            ) from None
 
     @classmethod
     def subset(cls: type[T], *fields: str, name: str | None = None) -> type[T]:
@@ -701,10 +733,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     @classmethod
     def fields(cls: type[T], field_set: str, *, name: str | None = None) -> type[T]:
         """``subset()`` with the fields of a named ``Config.field_sets`` entry."""
-        try:
-            names = cls.__bolt_field_sets__[field_set]
-        except KeyError:
-            raise ValueError(f"{cls.__name__} has no field set {field_set!r}") from None
+        names = cls._field_set(field_set)
         return cls.subset(*names, name=name or f"{cls.__name__}{field_set.title()}")
 
 
@@ -838,6 +867,11 @@ def _dump(
         value = getattr(obj, spec.name)
         if exclude_none and value is None:
             continue
+        if spec.may_hold_orm and (_is_manager(value) or _is_queryset(value)):
+            raise SerializationError(
+                f"{cls.__name__}.{spec.name} holds a Django {type(value).__name__}, not data. "
+                "Serialize Django relations with from_model()/afrom_model() (which read them as lists)"
+            )
         if defaults is not None and spec.name in defaults and defaults[spec.name] == value:
             continue
         if isinstance(value, Serializer):
@@ -849,8 +883,10 @@ def _dump(
         if (only is not None and computed.name not in only) or (exclude and computed.name in exclude):
             continue
         value = computed.function(obj)
+        if exclude_none and value is None:
+            continue
         if isinstance(value, Serializer):
-            value = value.dump()
+            value = value.dump(exclude_none=exclude_none, exclude_defaults=exclude_defaults)
         out[computed.alias or computed.name] = value
     return out
 

@@ -23,6 +23,8 @@ def field_validator(field_name: str, mode: ValidatorMode = "after") -> Callable[
         raise ValueError(f"mode must be 'before' or 'after', not {mode!r}")
 
     def mark(fn: Any) -> Any:
+        if isinstance(fn, staticmethod):
+            raise TypeError(STATIC_FIELD_VALIDATOR.format(name=fn.__func__.__name__))
         target = _function(fn)
         target.__bolt_field_validator__ = (field_name, mode)
         return fn
@@ -30,13 +32,25 @@ def field_validator(field_name: str, mode: ValidatorMode = "after") -> Callable[
     return mark
 
 
+#: Field validators are called ``check(cls, value)``: a static method would get the value as ``cls``.
+STATIC_FIELD_VALIDATOR = (
+    "@field_validator {name}() is a staticmethod: validators are called with the class first "
+    "(def {name}(cls, value)); drop @staticmethod or use @classmethod"
+)
+#: A model validator checks one instance (``self``): as a class or static method it could not.
+MODEL_VALIDATOR_ON_DESCRIPTOR = (
+    "@model_validator {name}() is a {kind}: model validators take the instance (def {name}(self)); remove @{kind}"
+)
+
+
 def model_validator(func: Any = None, mode: ValidatorMode = "after") -> Any:
     """``@model_validator`` on ``def check(self)``: runs once every field is valid; raises
     ``ValueError`` to refuse the whole object (or returns nothing)."""
 
     def mark(fn: Any) -> Any:
-        target = _function(fn)
-        target.__bolt_model_validator__ = mode
+        if isinstance(fn, (classmethod, staticmethod)):
+            raise TypeError(MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(fn).__name__, name=_function(fn).__name__))
+        fn.__bolt_model_validator__ = mode
         return fn
 
     return mark(func) if func is not None else mark

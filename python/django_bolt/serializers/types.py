@@ -4,7 +4,6 @@ The constraints are checked by msgspec when input is validated, and appear in th
 
 from __future__ import annotations
 
-import uuid as _uuid
 from typing import Annotated
 
 from msgspec import Meta
@@ -35,18 +34,26 @@ HttpsURL = Annotated[
 Slug = Annotated[str, Meta(pattern=r"^[-a-zA-Z0-9_]+$", max_length=50)]
 Slug100 = Annotated[str, Meta(pattern=r"^[-a-zA-Z0-9_]+$", max_length=100)]
 Slug200 = Annotated[str, Meta(pattern=r"^[-a-zA-Z0-9_]+$", max_length=200)]
-UUID = _uuid.UUID
+# A string (as in the release: handlers compare and slice it as text); only the canonical
+# 8-4-4-4-12 hex form is accepted.
+UUID = Annotated[
+    str,
+    Meta(
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        extra_json_schema={"format": "uuid"},
+    ),
+]
 
 SmallInt = Annotated[int, Meta(ge=-32768, le=32767)]
 Int = Annotated[int, Meta(ge=-2147483648, le=2147483647)]
 BigInt = Annotated[int, Meta(ge=-9223372036854775808, le=9223372036854775807)]
 PositiveSmallInt = Annotated[int, Meta(ge=0, le=32767)]
-PositiveInt = Annotated[int, Meta(ge=0, le=2147483647)]
+PositiveInt = Annotated[int, Meta(gt=0)]  # strictly positive, as in the release (0 is NonNegativeInt)
 PositiveBigInt = Annotated[int, Meta(ge=0, le=9223372036854775807)]
 NonNegativeInt = Annotated[int, Meta(ge=0)]
 
 Float = float
-PositiveFloat = Annotated[float, Meta(gt=0)]
+PositiveFloat = Annotated[float, Meta(ge=0)]  # 0 allowed, as in the release
 
 _IPV4 = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
 _IPV6 = r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*"
@@ -60,8 +67,9 @@ FilePath = Annotated[str, Meta(max_length=4096)]
 Username = Annotated[str, Meta(pattern=r"^[\w.@+-]+$", min_length=1, max_length=150)]
 Password = Annotated[str, Meta(min_length=8, max_length=128)]
 
-Phone = Annotated[str, Meta(pattern=r"^\+?[0-9 ()-]{7,20}$")]
-HexColor = Annotated[str, Meta(pattern=r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
+# E.164: digits only, an optional "+", no leading zero (format it for display, not in the field).
+Phone = Annotated[str, Meta(pattern=r"^\+?[1-9][0-9]{1,14}$", max_length=16)]
+HexColor = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$")]  # #RRGGBB only
 CurrencyCode = Annotated[str, Meta(pattern=r"^[A-Z]{3}$")]
 CountryCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
 LanguageCode = Annotated[str, Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
@@ -70,8 +78,9 @@ Timezone = Annotated[str, Meta(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$", max_l
 Latitude = Annotated[float, Meta(ge=-90, le=90)]
 Longitude = Annotated[float, Meta(ge=-180, le=180)]
 Percentage = Annotated[float, Meta(ge=0, le=100)]
-Rating = Annotated[int, Meta(ge=1, le=5)]
-Rating10 = Annotated[int, Meta(ge=1, le=10)]
+# Scores with halves allowed (4.5 stars), 0 meaning none, as in the release.
+Rating = Annotated[float, Meta(ge=0, le=5)]
+Rating10 = Annotated[float, Meta(ge=0, le=10)]
 
 __all__ = [
     "Char50", "Char100", "Char150", "Char200", "Char255", "Char500", "Char1000", "Text", "NonEmptyStr",

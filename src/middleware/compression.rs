@@ -143,7 +143,8 @@ impl CompressionConfig {
             return;
         };
         if streamed {
-            let Body::Stream(inner) = std::mem::replace(&mut resp.body, Body::Full(Default::default()))
+            let Body::Stream(inner) =
+                std::mem::replace(&mut resp.body, Body::Full(Default::default()))
             else {
                 return;
             };

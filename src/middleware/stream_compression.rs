@@ -17,7 +17,9 @@ pub enum StreamEncoder {
     /// next frame: the client decodes a chunk's blocks when they arrive, and never sees a frame
     /// end exactly at the end of what it has received, which some decoders (httpx's) cannot
     /// continue from.
-    Zstd { held_checksum: Vec<u8> },
+    Zstd {
+        held_checksum: Vec<u8>,
+    },
 }
 
 /// `Frame_Header_Descriptor` bit that says the frame ends with a 4-byte content checksum.

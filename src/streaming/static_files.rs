@@ -54,10 +54,8 @@ impl FileHeaders {
                 .push(("content-security-policy".into(), value.clone()));
         }
         if let Some(value) = &self.csp_report_only {
-            resp.headers.push((
-                "content-security-policy-report-only".into(),
-                value.clone(),
-            ));
+            resp.headers
+                .push(("content-security-policy-report-only".into(), value.clone()));
         }
     }
 }
@@ -114,6 +112,23 @@ fn within_roots(rel: &Path, roots: &[PathBuf]) -> Option<PathBuf> {
         let canonical = std::fs::canonicalize(root.join(rel)).ok()?;
         (canonical.starts_with(root) && canonical.is_file()).then_some(canonical)
     })
+}
+
+impl StaticFiles {
+    /// A GET or HEAD under the prefix that found no file and no route: its 404 gets the headers
+    /// of the directory's answers (no `Cache-Control`: a cached miss would hide a file added
+    /// later).
+    pub fn harden_miss(&self, req: &HttpRequest, resp: Response) -> Response {
+        // An answer of the file server itself has them already.
+        let covered = matches!(req.method, Method::Get | Method::Head)
+            && req.path.starts_with(&self.prefix)
+            && !resp.has_header("x-content-type-options");
+        if covered {
+            harden(resp, false, &self.headers)
+        } else {
+            resp
+        }
+    }
 }
 
 /// `Some(response)` when the request is for a static file; `None` lets routing continue.

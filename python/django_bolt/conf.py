@@ -421,7 +421,8 @@ def _compression(raw: Any) -> Any:
         return False
     if isinstance(raw, CompressionConfig):
         return raw
-    raise SettingError(f"BOLT_COMPRESSION must be a CompressionConfig, None or False, got {type(raw).__name__} {raw!r}.")
+    expected = "a CompressionConfig, None or False"
+    raise SettingError(f"BOLT_COMPRESSION must be {expected}, got {type(raw).__name__} {raw!r}.")
 
 
 def _trusted_proxies(raw: Any) -> tuple[str, ...]:

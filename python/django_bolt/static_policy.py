@@ -29,8 +29,7 @@ _UNSUPPORTED: dict[str, tuple[Any, str]] = {
     ),
     "BOLT_MAX_SYNC_STREAMING_THREADS": (
         lambda name, raw: to_int(name, raw, 1),
-        "sync iterators are pulled one chunk at a time on the BOLT_THREADPOOL_SIZE pool, "
-        "without a thread per stream",
+        "sync iterators are pulled one chunk at a time on the BOLT_THREADPOOL_SIZE pool, without a thread per stream",
     ),
     "BOLT_ASGI_MOUNT_TIMEOUT": (
         to_positive_number,

@@ -76,7 +76,8 @@ def test_content_security_policy_follows_djangos_rules(roots) -> None:
         for path in ("/static/site.css", "/media/me.txt", "/media/.hidden", "/media/missing.txt"):
             answer = client.get(path)
             assert answer.headers["content-security-policy"] == (
-                "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; upgrade-insecure-requests"
+                "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+                "upgrade-insecure-requests"
             ), path
             assert answer.headers["content-security-policy-report-only"] == "default-src 'none'"
 
@@ -94,7 +95,7 @@ def test_no_policy_no_header(roots, policy) -> None:
     [
         ("default-src 'self'", "SECURE_CSP must be a dict, got str"),
         ({"default-src": ["'self'", 1]}, "SECURE_CSP is not valid: "),
-        ({"default-src": ["'self'\r\nSet-Cookie: a=1"]}, "SECURE_CSP gives a value that is not valid in an HTTP header"),
+        ({"default-src": ["'self'\r\nSet-Cookie: a=1"]}, "SECURE_CSP gives a value that is not valid in an HTTP"),
     ],
 )
 def test_a_policy_that_cannot_be_sent_stops_startup(roots, policy, message) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ._release_env import refuse_release_variables
 from ._schema import CorsRecord, ServerConfigRecord
 from ._setting_types import (
     SettingError,
@@ -232,6 +233,7 @@ class BoltConfig:
                 value = read_setting(settings, SETTING_ALIASES[field])
             if not is_missing(value):
                 values[field] = value
+        refuse_release_variables()
         if settings.configured:
             _check_release_names(settings)
             refuse_release_only_settings(settings)

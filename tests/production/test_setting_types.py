@@ -97,3 +97,37 @@ def test_a_release_setting_this_server_cannot_enforce_is_refused_not_ignored(nam
         BoltConfig.from_settings()
     assert str(excinfo.value).startswith(f"{name} is not supported by django-bolt: ")
     assert instead in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        # A wrong value: the release's own message.
+        ("DJANGO_BOLT_WORKERS", "0", "DJANGO_BOLT_WORKERS must be an int of 1 or more, got '0'."),
+        ("DJANGO_BOLT_REUSE_PORT", "maybe", "DJANGO_BOLT_REUSE_PORT must be 1, 0, true or false, got 'maybe'."),
+        (
+            "DJANGO_BOLT_LANE_IDLE_SECONDS",
+            "soon",
+            "DJANGO_BOLT_LANE_IDLE_SECONDS must be a number more than 0, got 'soon'.",
+        ),
+        (
+            "DJANGO_BOLT_MAX_PARAM_LENGTH",
+            "\udcff",
+            "DJANGO_BOLT_MAX_PARAM_LENGTH must be an int from 1 to 1048576, got a",
+        ),
+        # A right one: what to set instead, since it would be ignored here.
+        ("DJANGO_BOLT_KEEP_ALIVE", "5", "set BOLT_KEEP_ALIVE_TIMEOUT in settings.py"),
+        ("DJANGO_BOLT_ORM_THREADS", "4", "set BOLT_THREADPOOL_SIZE"),
+        ("DJANGO_BOLT_WS_CHANNEL_SIZE", "100", "it has no counterpart (each WebSocket has fixed bounded queues)"),
+    ],
+)
+def test_the_releases_environment_variables_are_refused_not_ignored(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured) as excinfo:
+        BoltConfig.from_settings()
+    assert message in str(excinfo.value)
+
+
+def test_an_empty_environment_variable_is_unset(monkeypatch):
+    monkeypatch.setenv("DJANGO_BOLT_WORKERS", "")
+    assert BoltConfig.from_settings().workers == 1

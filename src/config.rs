@@ -138,6 +138,15 @@ impl ServerConfig {
                     "ServerConfigRecord.trusted_proxies: {e}"
                 ))
             })?;
+        let headers = |cache_control: Option<String>| {
+            crate::streaming::static_files::FileHeaders::new(
+                cache_control,
+                r.static_csp.clone(),
+                r.static_csp_report_only.clone(),
+            )
+        };
+        let static_headers = headers(r.static_cache_control);
+        let media_headers = headers(r.media_cache_control);
         let static_files = r.static_url.and_then(|prefix| {
             let roots = canonical_dirs(&r.static_dirs);
             (!roots.is_empty() || r.static_finders).then_some(
@@ -145,6 +154,7 @@ impl ServerConfig {
                     prefix,
                     roots,
                     uploads: false,
+                    headers: static_headers,
                 },
             )
         });
@@ -154,6 +164,7 @@ impl ServerConfig {
                 prefix,
                 roots,
                 uploads: true,
+                headers: media_headers,
             })
         });
         Ok(ServerConfig {

@@ -189,6 +189,14 @@ class ServerConfigRecord(TypedDict):
     #: ``MEDIA_URL`` as a path prefix (None: media not served) and ``MEDIA_ROOT``.
     media_url: str | None
     media_root: str | None
+    #: ``Cache-Control`` of a served static / media file (``BOLT_STATIC_MAX_AGE``,
+    #: ``BOLT_MEDIA_MAX_AGE``), or None.
+    static_cache_control: str | None
+    media_cache_control: str | None
+    #: ``Content-Security-Policy`` (and ``-Report-Only``) of static and media answers
+    #: (``SECURE_CSP``), or None.
+    static_csp: str | None
+    static_csp_report_only: str | None
     rate_limit_redis_url: str | None
     #: The global CORS policy.
     cors: CorsRecord | None

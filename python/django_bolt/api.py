@@ -208,7 +208,9 @@ class BoltAPI(RouteCollection):
         routes = [record for record, _, _ in parts]
         routes.extend(self._compile_route(r, config) for r in self._docs_routes(parts))
         routes.extend(mount_record(m, config) for m in self.asgi_mounts)
-        compression = self.compression.to_dict() if self.compression else None
+        # BOLT_COMPRESSION (read by runbolt and the test client alike) wins over compression=.
+        chosen = self.compression if config.compression is None else config.compression
+        compression = chosen.to_dict() if chosen else None
         from .error_formatter import error_renderer
 
         refs = runtime(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from ._release_env import refuse_release_variables
 from ._schema import CorsRecord, ServerConfigRecord
 from ._setting_types import (
     SettingError,
@@ -19,6 +20,7 @@ from ._setting_types import (
     to_seconds,
     to_str_tuple,
 )
+from .static_policy import content_security_policy, refuse_release_only_settings
 
 #: Setting name for each field that has one.
 SETTING_NAMES: dict[str, str] = {
@@ -73,6 +75,9 @@ SETTING_NAMES: dict[str, str] = {
     "emit_signals": "BOLT_EMIT_SIGNALS",
     "media_url": "MEDIA_URL",
     "media_root": "MEDIA_ROOT",
+    "compression": "BOLT_COMPRESSION",
+    "static_max_age": "BOLT_STATIC_MAX_AGE",
+    "media_max_age": "BOLT_MEDIA_MAX_AGE",
     "authentication_classes": "BOLT_AUTHENTICATION_CLASSES",
     "default_permission_classes": "BOLT_DEFAULT_PERMISSION_CLASSES",
 }
@@ -192,6 +197,19 @@ class BoltConfig:
     #: ``MEDIA_URL`` is served from ``MEDIA_ROOT`` by Rust, like static files.
     media_url: str | None = None
     media_root: str | None = None
+    #: ``BOLT_COMPRESSION``: a ``CompressionConfig`` for every API the server runs, or False (no
+    #: compression); None (not set): each ``BoltAPI``'s own ``compression=``.
+    compression: Any = None
+    #: Seconds browsers and shared caches may keep a static file: ``Cache-Control: public,
+    #: max-age=N`` on its answers (None: no ``Cache-Control``).
+    static_max_age: int | None = None
+    #: The same for media files, ``private`` (uploads may be per user: shared caches must not keep
+    #: them).
+    media_max_age: int | None = None
+    #: ``Content-Security-Policy`` (and ``-Report-Only``) of static and media answers, built from
+    #: ``SECURE_CSP`` / ``SECURE_CSP_REPORT_ONLY`` as Django builds it (None: no header).
+    static_csp: str | None = None
+    static_csp_report_only: str | None = None
     #: ``ALLOWED_HOSTS`` as Django's ``get_host()`` applies it (with its DEBUG defaults), checked by
     #: Rust before routing. None: taken from Django settings when the server config is built.
     allowed_hosts: tuple[str, ...] | None = None
@@ -215,6 +233,12 @@ class BoltConfig:
                 value = read_setting(settings, SETTING_ALIASES[field])
             if not is_missing(value):
                 values[field] = value
+        refuse_release_variables()
+        if settings.configured:
+            _check_release_names(settings)
+            refuse_release_only_settings(settings)
+            values["static_csp"] = content_security_policy(settings, "SECURE_CSP")
+            values["static_csp_report_only"] = content_security_policy(settings, "SECURE_CSP_REPORT_ONLY")
         if settings.configured and values["debug"]:
             values["static_finders"] = "django.contrib.staticfiles" in getattr(settings, "INSTALLED_APPS", ())
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -251,6 +275,12 @@ class BoltConfig:
                     converted[field.name] = None if raw is None else _paths(raw)
                 elif field.name in ("static_url", "static_root", "media_url", "media_root"):
                     converted[field.name] = str(raw) if raw else None
+                elif field.name in ("static_max_age", "media_max_age"):
+                    converted[field.name] = None if raw is None else to_int(name, raw)
+                elif field.name == "compression":
+                    converted[field.name] = _compression(raw)
+                elif field.name in ("static_csp", "static_csp_report_only"):
+                    converted[field.name] = raw
                 elif field.name == "debug":
                     converted[field.name] = to_debug(raw)
                 elif isinstance(default, bool):
@@ -336,6 +366,10 @@ class BoltConfig:
         out["static_finders"] = self.static_finders
         out["media_url"] = self.media_prefix() if self.media_root else None
         out["media_root"] = self.media_root
+        out["static_cache_control"] = None if self.static_max_age is None else f"public, max-age={self.static_max_age}"
+        out["media_cache_control"] = None if self.media_max_age is None else f"private, max-age={self.media_max_age}"
+        out["static_csp"] = self.static_csp
+        out["static_csp_report_only"] = self.static_csp_report_only
         out["rate_limit_redis_url"] = self.rate_limit_redis_url
         out["cors"] = self.cors_policy()
         out["ws_allowed_origins"] = list(self.ws_allowed_origins)
@@ -364,6 +398,33 @@ class BoltConfig:
     def media_prefix(self) -> str | None:
         """``MEDIA_URL`` as a path prefix (``/media/``); None when unset or on another host."""
         return _url_prefix(self.media_url)
+
+
+#: The release's names of settings we read under other names, with the release's own rules (code
+#: written for it never had other values): (minimum, maximum or None).
+_RELEASE_INT_RULES: dict[str, tuple[int, int | None]] = {
+    "BOLT_WS_HEARTBEAT_INTERVAL": (1, None),
+    "BOLT_WS_CLIENT_TIMEOUT": (0, None),
+}
+
+
+def _check_release_names(settings: Any) -> None:
+    for name, (minimum, maximum) in _RELEASE_INT_RULES.items():
+        value = read_setting(settings, name)
+        if not is_missing(value):
+            to_int(name, value, minimum, maximum)
+
+
+def _compression(raw: Any) -> Any:
+    """``BOLT_COMPRESSION``: a ``CompressionConfig``; None or False turn compression off."""
+    from .middleware.compression import CompressionConfig
+
+    if raw is None or raw is False:
+        return False
+    if isinstance(raw, CompressionConfig):
+        return raw
+    expected = "a CompressionConfig, None or False"
+    raise SettingError(f"BOLT_COMPRESSION must be {expected}, got {type(raw).__name__} {raw!r}.")
 
 
 def _trusted_proxies(raw: Any) -> tuple[str, ...]:

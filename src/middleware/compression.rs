@@ -1,6 +1,7 @@
 //! Response compression (brotli, gzip, zstd) negotiated from `Accept-Encoding`.
 
 use super::add_vary;
+use super::stream_compression::{CompressedStream, StreamEncoder};
 use crate::request::HttpRequest;
 use crate::response::{Body, Response};
 use crate::schema::middleware::CompressionRecord;
@@ -126,18 +127,32 @@ impl CompressionConfig {
     /// `Accept-Encoding` when it could have been compressed. The request's `Accept-Encoding` is
     /// negotiated only for a body worth compressing.
     pub fn apply(&self, req: &HttpRequest, resp: &mut Response) {
-        // Streams and files read from disk as they are sent are not compressed.
+        // Files read from disk as they are sent are not compressed (ranges and lengths must hold);
+        // streams are compressed chunk by chunk, whatever their size.
         let small = match &resp.body {
             Body::Full(b) => b.len() < self.minimum_size,
+            Body::Stream(_) => false,
             _ => return,
         };
-        if small || resp.forbids_body() || resp.status == 206 || !compressible(resp) {
+        let streamed = matches!(resp.body, Body::Stream(_));
+        if small || resp.forbids_body() || resp.status == 206 || !compressible(resp, streamed) {
             return;
         }
         add_vary(resp, "Accept-Encoding");
         let Some(encoding) = self.negotiate(req) else {
             return;
         };
+        if streamed {
+            let Body::Stream(inner) =
+                std::mem::replace(&mut resp.body, Body::Full(Default::default()))
+            else {
+                return;
+            };
+            let encoder = self.stream_encoder(encoding);
+            resp.body = Body::Stream(Box::new(CompressedStream::new(inner, encoder)));
+            mark_encoded(resp, encoding);
+            return;
+        }
         let Body::Full(body) = &resp.body else { return };
         // A bug in an encoder must not take the worker down: fall back to the plain body.
         let compressed = std::panic::catch_unwind(|| self.encode(encoding, body)).ok();
@@ -146,21 +161,25 @@ impl CompressionConfig {
             return;
         }
         resp.body = Body::Full(out.into());
-        resp.headers.push((
-            Cow::Borrowed("content-encoding"),
-            Cow::Borrowed(encoding.token()),
-        ));
-        // The encoded bytes differ from the file's: its validator only holds weakly now.
-        for (name, value) in resp.headers.iter_mut() {
-            if name == "etag" && !value.starts_with("W/") {
-                value.to_mut().insert_str(0, "W/");
-            }
-        }
-        // The compressed bytes are a different representation: a strong validator would lie.
-        for (name, value) in resp.headers.iter_mut() {
-            if name == "etag" && !value.starts_with("W/") {
-                value.to_mut().insert_str(0, "W/");
-            }
+        mark_encoded(resp, encoding);
+    }
+
+    /// A streaming encoder with this config's levels.
+    fn stream_encoder(&self, encoding: Encoding) -> StreamEncoder {
+        match encoding {
+            Encoding::Gzip => StreamEncoder::Gzip(flate2::write::GzEncoder::new(
+                Vec::new(),
+                flate2::Compression::new(self.gzip_level),
+            )),
+            Encoding::Brotli => StreamEncoder::Brotli(Box::new(brotli::CompressorWriter::new(
+                Vec::new(),
+                4096,
+                self.brotli_level,
+                self.brotli_lgwin,
+            ))),
+            Encoding::Zstd => StreamEncoder::Zstd {
+                held_checksum: Vec::new(),
+            },
         }
     }
 
@@ -193,8 +212,24 @@ impl CompressionConfig {
     }
 }
 
-/// False for bodies that are already compressed, marked `no-transform`, or streamed.
-fn compressible(resp: &Response) -> bool {
+/// Names the encoding; the encoded bytes are a different representation of the resource, so a
+/// strong validator would lie: it is weakened.
+fn mark_encoded(resp: &mut Response, encoding: Encoding) {
+    resp.headers.push((
+        Cow::Borrowed("content-encoding"),
+        Cow::Borrowed(encoding.token()),
+    ));
+    for (name, value) in resp.headers.iter_mut() {
+        if name == "etag" && !value.starts_with("W/") {
+            value.to_mut().insert_str(0, "W/");
+        }
+    }
+}
+
+/// False for bodies that are already compressed, marked `no-transform`, or of a type that does
+/// not compress (images, archives, unknown binary). An event stream is compressed only when it
+/// is streamed, where each event is flushed on its own.
+fn compressible(resp: &Response, streamed: bool) -> bool {
     let mut media_type = "";
     for (name, value) in &resp.headers {
         match name.as_ref() {
@@ -213,8 +248,7 @@ fn compressible(resp: &Response) -> bool {
     } else if kind.eq_ignore_ascii_case("font") {
         !any(&["woff", "woff2"])
     } else if kind.eq_ignore_ascii_case("text") {
-        // Events must reach the client one at a time.
-        !any(&["event-stream"])
+        streamed || !any(&["event-stream"])
     } else if kind.eq_ignore_ascii_case("application") {
         !any(&[
             "zip",

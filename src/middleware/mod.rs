@@ -4,6 +4,7 @@
 pub mod compression;
 pub mod cors;
 pub mod rate_limit;
+pub mod stream_compression;
 
 use crate::request::Method;
 use crate::response::Response;

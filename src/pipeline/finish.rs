@@ -30,6 +30,9 @@ pub fn finish(app: &App, scope: Scope, req: &HttpRequest, mut resp: Response) ->
         }
         Scope::Unrouted => (mw.cors.as_deref(), true),
     };
+    if resp.status == 404 {
+        resp = file_miss(app, req, resp);
+    }
     let is_head = req.method == Method::Head;
     if let Some(policy) = cors {
         policy.apply(req.header("origin"), &mut resp);
@@ -43,4 +46,15 @@ pub fn finish(app: &App, scope: Scope, req: &HttpRequest, mut resp: Response) ->
         resp.omit_body = true;
     }
     resp
+}
+
+/// A 404 under `MEDIA_URL` or `STATIC_URL` carries the headers of the directory's answers (no
+/// such file; no route, mounted app or Django view had it either).
+fn file_miss(app: &App, req: &HttpRequest, resp: Response) -> Response {
+    let config = &app.config;
+    match (&config.media_files, &config.static_files) {
+        (Some(media), _) if req.path.starts_with(&media.prefix) => media.harden_miss(req, resp),
+        (_, Some(statics)) => statics.harden_miss(req, resp),
+        _ => resp,
+    }
 }

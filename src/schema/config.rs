@@ -38,6 +38,14 @@ record! {
         /// `MEDIA_URL` as a path prefix (`None`: media not served) and `MEDIA_ROOT`.
         pub media_url: Option<String>,
         pub media_root: Option<String>,
+        /// `Cache-Control` of a served static / media file (`BOLT_STATIC_MAX_AGE`,
+        /// `BOLT_MEDIA_MAX_AGE`), or `None`.
+        pub static_cache_control: Option<String>,
+        pub media_cache_control: Option<String>,
+        /// `Content-Security-Policy` (and `-Report-Only`) of static and media answers
+        /// (`SECURE_CSP`), or `None`.
+        pub static_csp: Option<String>,
+        pub static_csp_report_only: Option<String>,
         pub rate_limit_redis_url: Option<String>,
         /// The global CORS policy.
         #[pyo3(from_py_with = nested_opt::<CorsRecord>)]

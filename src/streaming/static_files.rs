@@ -4,6 +4,7 @@
 use crate::request::{HttpRequest, Method};
 use crate::response::file::{serve_resolved, Conditions};
 use crate::response::Response;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug)]
@@ -15,6 +16,48 @@ pub struct StaticFiles {
     /// User uploads (`MEDIA_ROOT`): a file of a type a browser runs as script in the site's
     /// origin (HTML, SVG, XML, JavaScript, WebAssembly) is sent as a download, never inline.
     pub uploads: bool,
+    /// Headers the configuration adds to this directory's answers.
+    pub headers: FileHeaders,
+}
+
+/// `Cache-Control` (on a file sent or still fresh: 200, 206, 304) and the content security
+/// policies (on every answer, as `nosniff`), from the settings.
+#[derive(Clone, Debug, Default)]
+pub struct FileHeaders {
+    cache_control: Option<Cow<'static, str>>,
+    csp: Option<Cow<'static, str>>,
+    csp_report_only: Option<Cow<'static, str>>,
+}
+
+impl FileHeaders {
+    pub fn new(
+        cache_control: Option<String>,
+        csp: Option<String>,
+        csp_report_only: Option<String>,
+    ) -> FileHeaders {
+        FileHeaders {
+            cache_control: cache_control.map(Cow::Owned),
+            csp: csp.map(Cow::Owned),
+            csp_report_only: csp_report_only.map(Cow::Owned),
+        }
+    }
+
+    fn apply(&self, resp: &mut Response) {
+        if let Some(value) = &self.cache_control {
+            // A cached miss would hide a file uploaded later.
+            if matches!(resp.status, 200 | 206 | 304) {
+                resp.headers.push(("cache-control".into(), value.clone()));
+            }
+        }
+        if let Some(value) = &self.csp {
+            resp.headers
+                .push(("content-security-policy".into(), value.clone()));
+        }
+        if let Some(value) = &self.csp_report_only {
+            resp.headers
+                .push(("content-security-policy-report-only".into(), value.clone()));
+        }
+    }
 }
 
 /// Extensions of files a browser would render or run in the site's origin (stored XSS).
@@ -32,8 +75,9 @@ fn is_scriptable(path: &Path) -> bool {
 }
 
 /// Headers every answer for a file path gets: `nosniff` (the browser keeps the declared type),
-/// and for an upload of a scriptable type an inert type and `attachment`.
-fn harden(mut resp: Response, scriptable_upload: bool) -> Response {
+/// the configured ones, and for an upload of a scriptable type an inert type and `attachment`.
+fn harden(mut resp: Response, scriptable_upload: bool, headers: &FileHeaders) -> Response {
+    headers.apply(&mut resp);
     if scriptable_upload && resp.status < 300 {
         resp.headers
             .retain(|(k, _)| k != "content-type" && k != "content-disposition");
@@ -70,6 +114,23 @@ fn within_roots(rel: &Path, roots: &[PathBuf]) -> Option<PathBuf> {
     })
 }
 
+impl StaticFiles {
+    /// A GET or HEAD under the prefix that found no file and no route: its 404 gets the headers
+    /// of the directory's answers (no `Cache-Control`: a cached miss would hide a file added
+    /// later).
+    pub fn harden_miss(&self, req: &HttpRequest, resp: Response) -> Response {
+        // An answer of the file server itself has them already.
+        let covered = matches!(req.method, Method::Get | Method::Head)
+            && req.path.starts_with(&self.prefix)
+            && !resp.has_header("x-content-type-options");
+        if covered {
+            harden(resp, false, &self.headers)
+        } else {
+            resp
+        }
+    }
+}
+
 /// `Some(response)` when the request is for a static file; `None` lets routing continue.
 /// `finder` (Django's staticfiles finders, in DEBUG) locates a file by its path under the prefix
 /// instead of the configured roots; it runs on the blocking pool.
@@ -86,7 +147,11 @@ where
     }
     let rest = req.path.strip_prefix(statics.prefix.as_str())?;
     let Some(rel) = relative(rest) else {
-        return Some(harden(Response::detail(404, "Not Found"), false));
+        return Some(harden(
+            Response::detail(404, "Not Found"),
+            false,
+            &statics.headers,
+        ));
     };
     let scriptable_upload = statics.uploads && is_scriptable(&rel);
     let conditions = Conditions::capture(req);
@@ -103,7 +168,7 @@ where
     found
         .ok()
         .flatten()
-        .map(|resp| harden(resp, scriptable_upload))
+        .map(|resp| harden(resp, scriptable_upload, &statics.headers))
 }
 
 #[cfg(test)]

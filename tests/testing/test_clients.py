@@ -168,7 +168,7 @@ def test_static_files_config_stands_in_for_the_static_settings(api, tmp_path):
     [
         ("/static", "must be a dict"),
         ({"url_prefix": "/s", "directories": [], "cache": 1}, "unknown keys"),
-        ({"url_prefix": "/s", "directories": [], "csp_header": "default-src 'self'"}, "csp_header"),
+        ({"url_prefix": "/s", "directories": [], "csp_header": "default-src 'self'\r\nx: 1"}, "csp_header"),
         ({"url_prefix": "/s", "directories": [], "cache_control": "public"}, "cache_control"),
         ({"url_prefix": "static", "directories": []}, "url_prefix"),
         ({"url_prefix": "/s", "directories": "/tmp"}, "list of directories"),

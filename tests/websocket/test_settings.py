@@ -18,13 +18,14 @@ def test_defaults_are_safe():
 
 def test_settings_and_the_release_names(settings):
     settings.BOLT_WS_ACCEPT_TIMEOUT = 3
-    settings.BOLT_WS_IDLE_TIMEOUT = "600"
+    settings.BOLT_WS_IDLE_TIMEOUT = 600.5
+    # The release's names keep its rules (ints; numbers are never read from strings).
     settings.BOLT_WS_HEARTBEAT_INTERVAL = 5
-    settings.BOLT_WS_CLIENT_TIMEOUT = 7.5
+    settings.BOLT_WS_CLIENT_TIMEOUT = 7
     settings.BOLT_WS_COMPRESSION = "false"
     config = BoltConfig.from_settings()
-    assert (config.ws_accept_timeout, config.ws_idle_timeout) == (3.0, 600.0)
-    assert (config.ws_ping_interval, config.ws_ping_timeout) == (5.0, 7.5)
+    assert (config.ws_accept_timeout, config.ws_idle_timeout) == (3.0, 600.5)
+    assert (config.ws_ping_interval, config.ws_ping_timeout) == (5.0, 7.0)
     assert config.ws_compression is False
     settings.BOLT_WS_PING_INTERVAL = 0  # our name wins; 0 turns pings off
     assert BoltConfig.from_settings().ws_ping_interval == 0.0

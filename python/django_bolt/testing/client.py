@@ -117,23 +117,36 @@ _STATIC_CONFIG_KEYS = ("url_prefix", "directories", "csp_header", "cache_control
 
 
 def _static_overrides(static_files_config: Any) -> dict[str, Any]:
-    """``static_files_config={"url_prefix": "/static", "directories": [...]}`` as config fields:
-    these directories in place of ``STATIC_ROOT``/``STATICFILES_DIRS``."""
+    """``static_files_config={"url_prefix": "/static", "directories": [...], "csp_header": ...}``
+    as config fields: these directories (and this policy) in place of ``STATIC_ROOT``/
+    ``STATICFILES_DIRS``/``BOLT_STATIC_MAX_AGE``/``SECURE_CSP``."""
     if not isinstance(static_files_config, dict):
         raise TypeError(f"static_files_config must be a dict, got {type(static_files_config).__name__}")
     unknown = sorted(set(static_files_config) - set(_STATIC_CONFIG_KEYS))
     if unknown:
         raise TypeError(f"static_files_config: unknown keys {unknown}; known: {list(_STATIC_CONFIG_KEYS)}")
-    for key in ("csp_header", "cache_control"):
-        if static_files_config.get(key) is not None:
-            raise TypeError(f"static_files_config[{key!r}] is not supported here; it can only be None")
+    if static_files_config.get("cache_control") is not None:
+        raise TypeError(
+            "static_files_config['cache_control'] is not supported here; it can only be None "
+            "(BOLT_STATIC_MAX_AGE sets Cache-Control)"
+        )
+    csp = static_files_config.get("csp_header")
+    if csp is not None and (not isinstance(csp, str) or any(not 0x20 <= ord(c) < 0x7F for c in csp)):
+        raise TypeError(f"static_files_config['csp_header'] must be a header value (printable ASCII), got {csp!r}")
     prefix = static_files_config.get("url_prefix")
     if not isinstance(prefix, str) or not prefix.startswith("/") or not prefix.strip("/"):
         raise TypeError(f"static_files_config['url_prefix'] must be a path like '/static', got {prefix!r}")
     directories = static_files_config.get("directories") or ()
     if isinstance(directories, (str, bytes)):
         raise TypeError("static_files_config['directories'] must be a list of directories, not one string")
-    return {"static_url": prefix, "static_root": None, "staticfiles_dirs": tuple(str(d) for d in directories)}
+    return {
+        "static_url": prefix,
+        "static_root": None,
+        "staticfiles_dirs": tuple(str(d) for d in directories),
+        "static_max_age": None,
+        "static_csp": csp or None,
+        "static_csp_report_only": None,
+    }
 
 
 def _app_of(

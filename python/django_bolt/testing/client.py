@@ -148,17 +148,28 @@ def _app_of(
     from ..conf import BoltConfig  # noqa: PLC0415
 
     origins = None if cors_allowed_origins is None else list(cors_allowed_origins)
-    config = BoltConfig.from_settings(cors_allowed_origins=origins)
+    # The release's ``["*"]`` means every origin: CORS_ALLOW_ALL_ORIGINS (a "*" among
+    # CORS_ALLOWED_ORIGINS is refused, as django-cors-headers refuses it).
+    allow_all = origins is not None and "*" in origins
+    overrides: dict[str, Any] = {"cors_allowed_origins": [o for o in origins if o != "*"] if origins else origins}
+    if allow_all:
+        overrides["cors_allow_all_origins"] = True
+    config = BoltConfig.from_settings(**overrides)
     if not read_django_settings:
         unset = {
             f.name: f.default
             for f in dataclasses.fields(BoltConfig)
             if f.name.startswith(("cors_", "static", "media"))
             and not (origins is not None and f.name == "cors_allowed_origins")
+            and not (allow_all and f.name == "cors_allow_all_origins")
         }
         config = config.replace(**unset)
     if static_files_config is not None:
         config = config.replace(**_static_overrides(static_files_config))
+    # Clients with the same options share one compiled app (and its rate-limit buckets), as
+    # clients without options do and as the connections to one server do.
+    if api._compiled is not None and api._compiled_config == api.server_config(config):
+        return api._compiled
     return api.compile(config)
 
 

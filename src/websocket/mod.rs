@@ -23,7 +23,7 @@ use bytes::BytesMut;
 use channel::{Decision, WebSocketConn};
 use pyo3::prelude::*;
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// The handler's task: still running, or finished with its outcome.
@@ -66,8 +66,11 @@ pub async fn serve<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let mut buffered = buffered;
     let opened = match routed.target {
-        Target::WebSocket { index, params } => open(&app, req, index, params).await,
+        Target::WebSocket { index, params } => {
+            open(&app, req, index, params, &mut stream, &mut buffered).await
+        }
         // Not an upgrade to a WebSocket route: the transport answers it as HTTP instead.
         _ => Err(Response::detail(400, "Not a WebSocket upgrade")),
     };
@@ -128,13 +131,23 @@ where
     }
 }
 
-/// Everything before the 101: checks, then the handler until it accepts or refuses.
-async fn open(
+/// Bytes a client may send before the 101 (it should send none) that are kept for the session.
+const EARLY_BYTES: usize = 64 * 1024;
+
+/// Everything before the 101: checks, then the handler until it accepts or refuses. The stream
+/// is watched meanwhile: a client that leaves ends the connection for the handler at once (its
+/// `accept()` then finds nobody, its next send or receive raises `WebSocketDisconnect`).
+async fn open<S>(
     app: &Arc<App>,
     req: HttpRequest,
     index: usize,
     path_params: Vec<(String, String)>,
-) -> Result<Accepted, Response> {
+    stream: &mut S,
+    buffered: &mut BytesMut,
+) -> Result<Accepted, Response>
+where
+    S: AsyncRead + Unpin,
+{
     let shake = handshake::check(&req)?;
     let route = &app.routes[index];
     handshake::check_origin(&req, &app.config, route.middleware.cors.as_deref())?;
@@ -187,17 +200,46 @@ async fn open(
     let mut decision_rx = ends.decision;
     let mut decision = decision_rx.try_recv().ok();
     let mut timed_out = false;
+    let mut client_left = false;
+    let mut finished = None;
     if decision.is_none() {
         if let Handler::Running(rx) = &mut handler {
-            tokio::select! {
-                d = &mut decision_rx => decision = d.ok(),
-                outcome = rx => {
-                    handler = Handler::Done(outcome.unwrap_or_else(|_| Err(lost_handler())));
-                    decision = decision_rx.try_recv().ok();
+            let deadline = tokio::time::sleep(app.config.ws_accept_timeout);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    d = &mut decision_rx => decision = d.ok(),
+                    outcome = &mut *rx => {
+                        finished = Some(outcome.unwrap_or_else(|_| Err(lost_handler())));
+                        decision = decision_rx.try_recv().ok();
+                    }
+                    () = &mut deadline => timed_out = true,
+                    read = stream.read_buf(buffered), if buffered.len() < EARLY_BYTES => {
+                        if matches!(read, Ok(0) | Err(_)) {
+                            client_left = true;
+                        } else {
+                            continue;
+                        }
+                    }
                 }
-                () = tokio::time::sleep(app.config.ws_accept_timeout) => timed_out = true,
+                break;
             }
         }
+    }
+    if let Some(outcome) = finished {
+        handler = Handler::Done(outcome);
+    }
+    if client_left {
+        ends.inbox.push(inbox::Incoming::Closed {
+            code: session::ABNORMAL,
+            reason: "client left during the handshake".into(),
+        });
+        ends.inbox.end();
+        // Nobody reads this answer; it is what the access log records.
+        return Err(Response::detail(
+            400,
+            "The client left before the handshake was answered",
+        ));
     }
     if timed_out {
         // The handler may still accept later; it then finds the connection gone (its receive

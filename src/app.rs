@@ -48,6 +48,8 @@ pub struct App {
     pub config: ServerConfig,
     pub refs: Arc<PyRefs>,
     pub middleware: AppMiddleware,
+    /// Open WebSockets of this process (`BOLT_WS_MAX_CONNECTIONS`).
+    pub websockets: crate::websocket::slots::Slots,
 }
 
 impl Route {
@@ -204,6 +206,7 @@ impl PyApp {
                 config: server_config,
                 refs: Arc::new(refs),
                 middleware,
+                websockets: Default::default(),
             }),
         })
     }

@@ -10,6 +10,7 @@ pub mod deflate;
 pub mod handshake;
 pub mod inbox;
 pub mod session;
+pub mod slots;
 
 use crate::app::App;
 use crate::params::{self, ExtractError};
@@ -66,6 +67,10 @@ pub async fn serve<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let Some(_slot) = app.websockets.take(app.config.ws_max_connections) else {
+        let busy = Response::detail(503, "Too many WebSocket connections");
+        return refuse(&mut stream, busy).await;
+    };
     let mut buffered = buffered;
     let opened = match routed.target {
         Target::WebSocket { index, params } => {
@@ -75,23 +80,7 @@ where
         _ => Err(Response::detail(400, "Not a WebSocket upgrade")),
     };
     match opened {
-        Err(resp) => {
-            let mut out = Vec::new();
-            crate::response::date::with_http_date(|date| {
-                crate::response::write_head(&mut out, &resp, date, false)
-            });
-            // Handshake refusals are always buffered bodies.
-            if let crate::response::Body::Full(body) = &resp.body {
-                out.extend_from_slice(body);
-            }
-            let _ = stream.write_all(&out).await;
-            let _ = stream.shutdown().await;
-            Outcome {
-                status: resp.status,
-                bytes_out: resp.content_length().unwrap_or(0),
-                session: None,
-            }
-        }
+        Err(resp) => refuse(&mut stream, resp).await,
         Ok(accepted) => {
             let mut headers = accepted.headers;
             if let Some(extension) = accepted.extension {
@@ -128,6 +117,28 @@ where
             outcome.session = Some(summary);
             outcome
         }
+    }
+}
+
+/// Answers the upgrade with `resp` (no 101) and ends the connection.
+async fn refuse<S>(stream: &mut S, resp: Response) -> Outcome
+where
+    S: AsyncWrite + Unpin,
+{
+    let mut out = Vec::new();
+    crate::response::date::with_http_date(|date| {
+        crate::response::write_head(&mut out, &resp, date, false)
+    });
+    // Handshake refusals are always buffered bodies.
+    if let crate::response::Body::Full(body) = &resp.body {
+        out.extend_from_slice(body);
+    }
+    let _ = stream.write_all(&out).await;
+    let _ = stream.shutdown().await;
+    Outcome {
+        status: resp.status,
+        bytes_out: resp.content_length().unwrap_or(0),
+        session: None,
     }
 }
 

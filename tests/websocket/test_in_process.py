@@ -307,3 +307,29 @@ async def test_identity_keyed_rate_limit_charges_each_user():
     with pytest.raises(HandshakeRejected) as rejected:
         await connect(app, "/ws", headers=as_user("1")).connect()
     assert rejected.value.status_code == 429
+
+
+async def test_max_connections_bounds_open_websockets_and_gives_slots_back():
+    limited = ws_api.api.compile(BoltConfig.build(ws_max_connections=2))
+    # Refusals and failures before accept hold no slot once answered.
+    for path in ("/ws/refuse", "/ws/crash-before", "/asgi/refuse", "/asgi/boom"):
+        with pytest.raises(HandshakeRejected) as refused:
+            await connect(limited, path, raise_server_exceptions=False).connect()
+        assert refused.value.status_code in (403, 500), path
+    async with connect(limited, "/ws/echo") as first, connect(limited, "/asgi/echo"):
+        await first.send_text("1")
+        assert await first.receive_text() == "1"
+        with pytest.raises(HandshakeRejected) as busy:
+            await connect(limited, "/ws/echo").connect()
+        assert (busy.value.status_code, busy.value.detail) == (503, "Too many WebSocket connections")
+    # Closed connections gave their slots back (the server side ends just after the close frame).
+    for _ in range(100):
+        try:
+            async with connect(limited, "/ws/echo") as again, connect(limited, "/ws/echo"):
+                await again.send_text("2")
+                assert await again.receive_text() == "2"
+            break
+        except HandshakeRejected:
+            await asyncio.sleep(0.02)
+    else:
+        pytest.fail("the slots of closed connections were not given back")

@@ -156,9 +156,12 @@ fn write_header(out: &mut Vec<u8>, first: u8, masked: bool, len: usize) {
     }
 }
 
-/// Turns the client's byte stream into one without compressed frames.
+/// Turns the peer's byte stream into one without compressed frames (the server inflates the
+/// client's masked frames; the in-process test client the server's unmasked ones).
 pub struct Inflater {
     limit: usize,
+    /// The peer masks its frames (it is a client), and so must the frames handed on.
+    peer_masks: bool,
     /// Bytes of the current frame still to copy through unchanged.
     passthrough: u64,
     /// A compressed message is open (its continuation frames are compressed too).
@@ -171,9 +174,18 @@ impl Inflater {
     pub fn new(limit: usize) -> Inflater {
         Inflater {
             limit,
+            peer_masks: true,
             passthrough: 0,
             message: None,
             broken: false,
+        }
+    }
+
+    /// For a client reading a server's frames (unmasked).
+    pub fn for_client(limit: usize) -> Inflater {
+        Inflater {
+            peer_masks: false,
+            ..Inflater::new(limit)
         }
     }
 
@@ -206,7 +218,7 @@ impl Inflater {
                     continue;
                 }
             };
-            if !compressed || header.mask.is_none() {
+            if !compressed || header.mask.is_some() != self.peer_masks {
                 self.broken |= compressed;
                 self.passthrough = header.size as u64 + header.len;
                 continue;
@@ -236,7 +248,12 @@ impl Inflater {
             let plain = inflate(&mut inflater, &payload, self.limit - used)?;
             let used = used + plain.len();
             let opcode = if first { header.opcode } else { 0 };
-            write_header(out, u8::from(header.fin) << 7 | opcode, true, plain.len());
+            write_header(
+                out,
+                u8::from(header.fin) << 7 | opcode,
+                self.peer_masks,
+                plain.len(),
+            );
             out.extend_from_slice(&plain);
             if !header.fin {
                 self.message = Some((inflater, used));

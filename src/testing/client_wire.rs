@@ -2,7 +2,7 @@
 //! its compressed messages are inflated before tungstenite (which reads only plain frames) sees
 //! them. The client sends its own messages uncompressed, which the extension allows.
 
-use crate::websocket::deflate::Inflater;
+use crate::websocket::deflate::{Inflater, InflatingRead};
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -13,16 +13,7 @@ const CLIENT_LIMIT: usize = 64 * 1024 * 1024;
 
 pub struct ClientWire {
     inner: DuplexStream,
-    inflate: Option<Box<Inflating>>,
-}
-
-struct Inflating {
-    inflater: Inflater,
-    /// Bytes from the server not yet inflated.
-    raw: Vec<u8>,
-    /// Plain frames not yet read by tungstenite.
-    ready: Vec<u8>,
-    pos: usize,
+    inflate: Option<Box<InflatingRead>>,
 }
 
 impl ClientWire {
@@ -30,12 +21,10 @@ impl ClientWire {
     /// otherwise the caller hands them to tungstenite itself.
     pub fn new(inner: DuplexStream, deflate: bool, early: &[u8]) -> ClientWire {
         let inflate = deflate.then(|| {
-            Box::new(Inflating {
-                inflater: Inflater::for_client(CLIENT_LIMIT),
-                raw: early.to_vec(),
-                ready: Vec::new(),
-                pos: 0,
-            })
+            Box::new(InflatingRead::new(
+                Inflater::for_client(CLIENT_LIMIT),
+                early.to_vec(),
+            ))
         });
         ClientWire { inner, inflate }
     }
@@ -48,42 +37,9 @@ impl AsyncRead for ClientWire {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        let Some(state) = this.inflate.as_mut() else {
-            return Pin::new(&mut this.inner).poll_read(cx, buf);
-        };
-        loop {
-            if state.pos < state.ready.len() {
-                let n = buf.remaining().min(state.ready.len() - state.pos);
-                buf.put_slice(&state.ready[state.pos..state.pos + n]);
-                state.pos += n;
-                if state.pos == state.ready.len() {
-                    state.ready.clear();
-                    state.pos = 0;
-                }
-                return Poll::Ready(Ok(()));
-            }
-            if !state.raw.is_empty() {
-                state.inflater.transcode(&mut state.raw, &mut state.ready)?;
-                if !state.ready.is_empty() {
-                    continue;
-                }
-            }
-            let mut chunk = [0u8; 8 * 1024];
-            let mut read = ReadBuf::new(&mut chunk);
-            match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
-                Poll::Ready(Ok(())) => {}
-                other => return other,
-            }
-            let got = read.filled();
-            if got.is_empty() {
-                // End of stream: what is left goes to tungstenite as it is, to report.
-                if state.raw.is_empty() {
-                    return Poll::Ready(Ok(()));
-                }
-                state.ready.append(&mut state.raw);
-                continue;
-            }
-            state.raw.extend_from_slice(got);
+        match this.inflate.as_mut() {
+            Some(input) => input.poll_read(&mut this.inner, cx, buf, &mut 0),
+            None => Pin::new(&mut this.inner).poll_read(cx, buf),
         }
     }
 }

@@ -240,30 +240,21 @@ where
     if let Some(outcome) = finished {
         handler = Handler::Done(outcome);
     }
+    // The handler may still accept later; it then finds the connection gone (its receive
+    // raises WebSocketDisconnect) instead of holding the socket open without a 101.
     if client_left {
-        ends.inbox.push(inbox::Incoming::Closed {
-            code: session::ABNORMAL,
-            reason: "client left during the handshake".into(),
-        });
-        ends.inbox.end();
         // Nobody reads this answer; it is what the access log records.
-        return Err(Response::detail(
+        let detail = "The client left before the handshake was answered";
+        return Err(abandon(
+            &ends.inbox,
+            "client left during the handshake",
             400,
-            "The client left before the handshake was answered",
+            detail,
         ));
     }
     if timed_out {
-        // The handler may still accept later; it then finds the connection gone (its receive
-        // raises WebSocketDisconnect) instead of holding the socket open without a 101.
-        ends.inbox.push(inbox::Incoming::Closed {
-            code: session::ABNORMAL,
-            reason: "accept timeout".into(),
-        });
-        ends.inbox.end();
-        return Err(Response::detail(
-            503,
-            "The WebSocket handler did not accept the connection in time",
-        ));
+        let detail = "The WebSocket handler did not accept the connection in time";
+        return Err(abandon(&ends.inbox, "accept timeout", 503, detail));
     }
     match decision {
         Some(Decision::Accept {
@@ -286,6 +277,16 @@ where
             _ => Response::detail(403, "WebSocket connection refused"),
         }),
     }
+}
+
+/// Ends the connection for a handler that has not accepted; `status`/`detail` answer the upgrade.
+fn abandon(inbox: &inbox::Inbox, reason: &str, status: u16, detail: &str) -> Response {
+    inbox.push(inbox::Incoming::Closed {
+        code: session::ABNORMAL,
+        reason: reason.into(),
+    });
+    inbox.end();
+    Response::detail(status, detail)
 }
 
 fn lost_handler() -> PyErr {

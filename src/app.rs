@@ -49,7 +49,7 @@ pub struct App {
     pub refs: Arc<PyRefs>,
     pub middleware: AppMiddleware,
     /// Open WebSockets of this process (`BOLT_WS_MAX_CONNECTIONS`).
-    pub websockets: crate::websocket::slots::Slots,
+    pub websockets: crate::middleware::websocket_slots::Slots,
 }
 
 impl Route {

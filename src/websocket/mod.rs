@@ -10,7 +10,6 @@ pub mod deflate;
 pub mod handshake;
 pub mod inbox;
 pub mod session;
-pub mod slots;
 
 use crate::app::App;
 use crate::params::{self, ExtractError};

@@ -48,6 +48,8 @@ pub struct App {
     pub config: ServerConfig,
     pub refs: Arc<PyRefs>,
     pub middleware: AppMiddleware,
+    /// Open WebSockets of this process (`BOLT_WS_MAX_CONNECTIONS`).
+    pub websockets: crate::middleware::websocket_slots::Slots,
 }
 
 impl Route {
@@ -61,6 +63,8 @@ impl Route {
     ) -> PyResult<Route> {
         let method = match r.kind.as_str() {
             "websocket" => Method::WebSocket,
+            // A mounted app's WebSocket side (`AsgiMount.takes_websockets`).
+            "mount" if r.method.eq_ignore_ascii_case("websocket") => Method::WebSocket,
             "http" | "mount" => Method::parse(&r.method.to_ascii_uppercase()),
             other => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
@@ -164,12 +168,18 @@ impl PyApp {
             .map_err(|e| schema::within(py, "server config", e))?;
         let mut compiled = Vec::with_capacity(routes.len());
         let mut mounts: Vec<(String, usize)> = Vec::new();
+        let mut websocket_mounts: Vec<(String, usize)> = Vec::new();
         for (i, r) in routes.iter().enumerate() {
             let record: RouteRecord = schema::read(&r, || route_label(&r, i))?;
             if record.kind == "mount" {
                 // Not in the route table: asked only when no route matches (`Router::find`).
                 let prefix = record.path.trim_end_matches('/');
-                mounts.push((if prefix.is_empty() { "/" } else { prefix }.to_owned(), i));
+                let prefix = if prefix.is_empty() { "/" } else { prefix }.to_owned();
+                if record.method.eq_ignore_ascii_case("websocket") {
+                    websocket_mounts.push((prefix, i));
+                } else {
+                    mounts.push((prefix, i));
+                }
             }
             compiled.push(Route::from_record(
                 py,
@@ -183,11 +193,11 @@ impl PyApp {
         let table: Vec<(Method, String, usize)> = compiled
             .iter()
             .enumerate()
-            .filter(|(i, _)| !mounts.iter().any(|(_, m)| m == i))
+            .filter(|(i, _)| !mounts.iter().chain(&websocket_mounts).any(|(_, m)| m == i))
             .map(|(i, r)| (r.method.clone(), r.path.clone(), i))
             .collect();
         let router = Router::build(&table, policy)
-            .and_then(|router| router.with_mounts(mounts))
+            .and_then(|router| router.with_mounts(mounts, websocket_mounts))
             .map_err(pyo3::exceptions::PyValueError::new_err)?;
         Ok(PyApp {
             inner: Arc::new(App {
@@ -196,6 +206,7 @@ impl PyApp {
                 config: server_config,
                 refs: Arc::new(refs),
                 middleware,
+                websockets: Default::default(),
             }),
         })
     }

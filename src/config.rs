@@ -46,6 +46,8 @@ pub struct ServerConfig {
     pub ws_idle_timeout: Option<Duration>,
     /// `permessage-deflate` is negotiated when the client offers it (and the route allows it).
     pub ws_compression: bool,
+    /// Open WebSockets (handshakes included) this process holds at most; `None`: no limit.
+    pub ws_max_connections: Option<usize>,
     /// Canonical directories file responses may serve from (`None`: anywhere).
     pub allowed_file_roots: Option<Arc<[PathBuf]>>,
     /// `STATIC_URL` served from disk, when configured.
@@ -82,6 +84,7 @@ impl Default for ServerConfig {
             ws_ping_timeout: Duration::from_secs(20),
             ws_idle_timeout: None,
             ws_compression: true,
+            ws_max_connections: None,
             allowed_file_roots: None,
             static_files: None,
             media_files: None,
@@ -195,6 +198,7 @@ impl ServerConfig {
             ws_ping_timeout: secs("ws_ping_timeout", r.ws_ping_timeout)?,
             ws_idle_timeout: optional_secs("ws_idle_timeout", r.ws_idle_timeout)?,
             ws_compression: r.ws_compression,
+            ws_max_connections: (r.ws_max_connections > 0).then_some(r.ws_max_connections),
             allowed_file_roots: r.allowed_file_paths.map(|p| file_roots(&p).into()),
             static_files,
             media_files,

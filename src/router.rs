@@ -76,6 +76,8 @@ pub struct Router {
     /// `(prefix, route)` of mounted apps (`mount_asgi`/`mount_django`), longest prefix first:
     /// asked only when no route matches the path, so routes pay nothing for them.
     mounts: Vec<(String, usize)>,
+    /// The same for mounted apps that take WebSocket upgrades (ASGI apps, not Django's).
+    websocket_mounts: Vec<(String, usize)>,
 }
 
 /// What one tree lookup found for a request path. The method is chosen afterwards from the
@@ -133,29 +135,31 @@ impl Router {
             entries,
             trailing_slash,
             mounts: Vec::new(),
+            websocket_mounts: Vec::new(),
         })
     }
 
-    /// Adds mounted apps: `(prefix, route)`; a prefix is a path without a trailing slash (`/`
-    /// for the root) and covers itself and everything below it.
-    pub fn with_mounts(mut self, mut mounts: Vec<(String, usize)>) -> Result<Router, String> {
-        // Longest first; equal prefixes end up next to each other.
-        mounts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
-        if let Some(w) = mounts.windows(2).find(|w| w[0].0 == w[1].0) {
-            return Err(format!("two apps are mounted at {:?}", w[0].0));
-        }
-        self.mounts = mounts;
+    /// Adds mounted apps: `(prefix, route)` for HTTP requests and for WebSocket upgrades; a
+    /// prefix is a path without a trailing slash (`/` for the root) and covers itself and
+    /// everything below it.
+    pub fn with_mounts(
+        mut self,
+        mounts: Vec<(String, usize)>,
+        websocket_mounts: Vec<(String, usize)>,
+    ) -> Result<Router, String> {
+        self.mounts = longest_first(mounts)?;
+        self.websocket_mounts = longest_first(websocket_mounts)?;
         Ok(self)
     }
 
     fn mount_for(&self, path: &str) -> Option<usize> {
-        self.mounts.iter().find_map(|(prefix, route)| {
-            let covered = prefix == "/"
-                || path
-                    .strip_prefix(prefix.as_str())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-            covered.then_some(*route)
-        })
+        covering(&self.mounts, path)
+    }
+
+    /// The route of the mounted app that takes a WebSocket upgrade to `path` (no route matched
+    /// it): the longest prefix among the apps that speak WebSocket.
+    pub fn websocket_mount_for(&self, path: &str) -> Option<usize> {
+        covering(&self.websocket_mounts, path)
     }
 
     pub fn find(&self, path: &str) -> Lookup<'_> {
@@ -182,6 +186,25 @@ impl Router {
             }
         }
     }
+}
+
+fn longest_first(mut mounts: Vec<(String, usize)>) -> Result<Vec<(String, usize)>, String> {
+    // Longest first; equal prefixes end up next to each other.
+    mounts.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    if let Some(w) = mounts.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(format!("two apps are mounted at {:?}", w[0].0));
+    }
+    Ok(mounts)
+}
+
+fn covering(mounts: &[(String, usize)], path: &str) -> Option<usize> {
+    mounts.iter().find_map(|(prefix, route)| {
+        let covered = prefix == "/"
+            || path
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        covered.then_some(*route)
+    })
 }
 
 fn find_method(by_method: &[(Method, usize)], method: &Method) -> Option<usize> {
@@ -261,7 +284,7 @@ mod tests {
     #[test]
     fn mounts_answer_only_paths_no_route_matches() {
         let r = table(TrailingSlash::Strip)
-            .with_mounts(vec![("/".into(), 7), ("/admin".into(), 8)])
+            .with_mounts(vec![("/".into(), 7), ("/admin".into(), 8)], Vec::new())
             .unwrap();
         assert!(matches!(r.find("/admin/login/"), Lookup::Mount(8)));
         assert!(matches!(r.find("/admin"), Lookup::Mount(8)));
@@ -271,8 +294,27 @@ mod tests {
         let plain = table(TrailingSlash::Strip);
         assert!(matches!(plain.find("/admin"), Lookup::NotFound));
         assert!(table(TrailingSlash::Strip)
-            .with_mounts(vec![("/a".into(), 1), ("/b".into(), 2), ("/a".into(), 3)])
+            .with_mounts(
+                vec![("/a".into(), 1), ("/b".into(), 2), ("/a".into(), 3)],
+                Vec::new()
+            )
             .is_err());
+    }
+
+    #[test]
+    fn websocket_mounts_are_their_own_list() {
+        // Django at the root answers HTTP; an ASGI app at /live also takes upgrades.
+        let r = table(TrailingSlash::Strip)
+            .with_mounts(
+                vec![("/".into(), 7), ("/live".into(), 8)],
+                vec![("/live".into(), 9)],
+            )
+            .unwrap();
+        assert_eq!(r.websocket_mount_for("/live/feed"), Some(9));
+        assert_eq!(r.websocket_mount_for("/live"), Some(9));
+        assert_eq!(r.websocket_mount_for("/lively"), None);
+        assert_eq!(r.websocket_mount_for("/other"), None);
+        assert!(matches!(r.find("/live/feed"), Lookup::Mount(8)));
     }
 
     #[test]

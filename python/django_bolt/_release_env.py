@@ -54,7 +54,7 @@ RELEASE_VARIABLES: dict[str, tuple[tuple[str, Callable[[str], bool]], str]] = {
     "DJANGO_BOLT_STREAM_CHANNEL_CAPACITY": (_int_rule(1), "a stream runs at most 16 KiB ahead of the socket"),
     "DJANGO_BOLT_LANE_IDLE_SECONDS": (("a number more than 0", _positive_number), "there are no lanes here"),
     "DJANGO_BOLT_MAX_PARAM_LENGTH": (_int_rule(1, 1048576), "BOLT_MAX_HEADER_SIZE (the request line and headers)"),
-    "DJANGO_BOLT_WS_MAX_CONNECTIONS": (_int_rule(0), "BOLT_MAX_CONNECTIONS (WebSockets included)"),
+    "DJANGO_BOLT_WS_MAX_CONNECTIONS": (_int_rule(0), "BOLT_WS_MAX_CONNECTIONS"),
     "DJANGO_BOLT_WS_CHANNEL_SIZE": (_int_rule(1), "each WebSocket has fixed bounded queues"),
     "DJANGO_BOLT_WS_HEARTBEAT_INTERVAL": (_int_rule(1), "BOLT_WS_PING_INTERVAL"),
     "DJANGO_BOLT_WS_CLIENT_TIMEOUT": (_int_rule(0), "BOLT_WS_PING_TIMEOUT"),

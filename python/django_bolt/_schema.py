@@ -208,6 +208,8 @@ class ServerConfigRecord(TypedDict):
     ws_idle_timeout: float
     #: ``permessage-deflate`` offered by clients is accepted (routes with ``@no_compress`` excepted).
     ws_compression: bool
+    #: Open WebSockets per process (0: no limit).
+    ws_max_connections: int
 
 
 class RuntimeRecord(TypedDict):

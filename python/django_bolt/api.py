@@ -15,7 +15,7 @@ from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
-from .mounts import AsgiMount, LazyDjango, mount_record, normalize_prefix
+from .mounts import AsgiMount, LazyDjango, mount_record, normalize_prefix, websocket_mount_record
 from .multi_response import check_status_models, default_status, is_multi_response, status_responder
 from .openapi import OpenAPIConfig
 from .router import WEBSOCKET, RouteCollection, RouteDef, Router, check_namespace, join_paths
@@ -208,6 +208,7 @@ class BoltAPI(RouteCollection):
         routes = [record for record, _, _ in parts]
         routes.extend(self._compile_route(r, config) for r in self._docs_routes(parts))
         routes.extend(mount_record(m, config) for m in self.asgi_mounts)
+        routes.extend(websocket_mount_record(m) for m in self.asgi_mounts if m.takes_websockets)
         # BOLT_COMPRESSION (read by runbolt and the test client alike) wins over compression=.
         chosen = self.compression if config.compression is None else config.compression
         compression = chosen.to_dict() if chosen else None

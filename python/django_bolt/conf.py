@@ -56,6 +56,7 @@ SETTING_NAMES: dict[str, str] = {
     "ws_ping_timeout": "BOLT_WS_PING_TIMEOUT",
     "ws_idle_timeout": "BOLT_WS_IDLE_TIMEOUT",
     "ws_compression": "BOLT_WS_COMPRESSION",
+    "ws_max_connections": "BOLT_WS_MAX_CONNECTIONS",
     "api": "BOLT_API",
     "rate_limit_redis_url": "BOLT_RATE_LIMIT_REDIS_URL",
     # django-cors-headers' names: the global CORS policy.
@@ -169,6 +170,9 @@ class BoltConfig:
     #: off for one route. No context is kept between messages (both sides reset), so an idle
     #: connection holds no compression memory; inflated messages count against the size limit.
     ws_compression: bool = True
+    #: Open WebSockets one server process holds at most (handshakes in progress included); an
+    #: upgrade beyond that is answered 503 before its handler runs. 0: no limit.
+    ws_max_connections: int = 0
     #: "auto" (uvloop when installed), "asyncio" or "uvloop".
     event_loop: str = "auto"
     api: str | None = None
@@ -356,6 +360,7 @@ class BoltConfig:
             "ws_ping_timeout",
             "ws_idle_timeout",
             "ws_compression",
+            "ws_max_connections",
         )
         out: ServerConfigRecord = {k: getattr(self, k) for k in keys}  # type: ignore[assignment]
         out["trusted_proxies"] = list(self.trusted_proxies)

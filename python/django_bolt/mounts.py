@@ -172,6 +172,12 @@ class AsgiMount:
         """This mount as part of an API mounted at ``prefix``."""
         return AsgiMount(join_paths(prefix, self.prefix), self.app, clear_root_path=self.clear_root_path)
 
+    @property
+    def takes_websockets(self) -> bool:
+        """Django's handler serves HTTP only; any other ASGI app also gets the upgrades no
+        WebSocket route takes."""
+        return not isinstance(self.app, LazyDjango)
+
     def handler(self) -> Callable[..., Any]:
         app, root_path = self.app, self.root_path
 
@@ -268,6 +274,28 @@ def mount_record(mounted: AsgiMount, config: Any) -> RouteRecord:
     }
 
 
+def websocket_mount_record(mounted: AsgiMount) -> RouteRecord:
+    """The route record of a mount's WebSocket side: Rust asks it for an upgrade no
+    ``@api.websocket`` route matches, under the mount's prefix."""
+    from .websocket.asgi import asgi_websocket
+
+    return {
+        "method": "WEBSOCKET",
+        "kind": "mount",
+        "path": mounted.prefix,
+        "handler": asgi_websocket(mounted.app, mounted.root_path, repr(mounted)),
+        "is_async": True,
+        "never_suspends": False,
+        "params": [],
+        "status_code": 200,
+        "shape_response": None,
+        "fixed_response": None,
+        "middleware": None,
+        "auth": None,
+        "chain": None,
+    }
+
+
 def django_app(urlconf: str | Any | None = None) -> Callable[..., Any]:
     """Django's ASGI handler (middleware, URL resolving, views as ``manage.py runserver`` runs
     them), resolving against ``urlconf`` instead of ``ROOT_URLCONF`` when given."""
@@ -315,6 +343,7 @@ __all__ = [
     "django_app",
     "http_scope",
     "mount_record",
+    "websocket_mount_record",
     "normalize_prefix",
     "serve_project_urls",
 ]

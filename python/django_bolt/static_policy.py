@@ -19,10 +19,6 @@ _NONCE_PLACEHOLDER = "<CSP_NONCE_SENTINEL>"
 
 #: Release-only setting -> (how its value is checked, why it is refused here).
 _UNSUPPORTED: dict[str, tuple[Any, str]] = {
-    "BOLT_WS_MAX_CONNECTIONS": (
-        lambda name, raw: to_int(name, raw, 0),
-        "BOLT_MAX_CONNECTIONS bounds every connection, WebSockets included",
-    ),
     "BOLT_WS_CHANNEL_SIZE": (
         lambda name, raw: to_int(name, raw, 1),
         "each WebSocket has fixed bounded queues (64 messages each way) with back-pressure",

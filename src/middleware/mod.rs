@@ -1,10 +1,12 @@
 //! CORS, rate limits and compression: compiled once per route, applied by the pipeline's
-//! `admit` (rate limits, preflights) and `finish` (CORS headers, compression) stages.
+//! `admit` (rate limits, preflights) and `finish` (CORS headers, compression) stages; and the
+//! per-process limit on open WebSockets (`websocket_slots`), taken by the upgrade.
 
 pub mod compression;
 pub mod cors;
 pub mod rate_limit;
 pub mod stream_compression;
+pub mod websocket_slots;
 
 use crate::request::Method;
 use crate::response::Response;

@@ -101,6 +101,9 @@ async fn static_file(app: &Arc<App>, req: &HttpRequest) -> Option<Response> {
 fn find(app: &App, req: &HttpRequest) -> Target {
     let (entry, params) = match app.router.find(&req.path) {
         Lookup::Path { entry, params } => (entry, params),
+        Lookup::NotFound | Lookup::Mount(_) if req.asks_websocket_upgrade() => {
+            return mounted_websocket(app, req)
+        }
         Lookup::NotFound => return Target::Answered(Response::detail(404, "Not Found")),
         Lookup::Mount(index) => return mounted(app, index, req),
         Lookup::Redirect(path) => {
@@ -150,6 +153,18 @@ fn mounted(app: &App, index: usize, req: &HttpRequest) -> Target {
     Target::Route {
         index,
         params: Vec::new(),
+    }
+}
+
+/// An upgrade no route takes: a mounted app that speaks WebSocket, else 404 (Django's handler,
+/// mounted for HTTP, has no WebSocket side).
+fn mounted_websocket(app: &App, req: &HttpRequest) -> Target {
+    match app.router.websocket_mount_for(&req.path) {
+        Some(index) => Target::WebSocket {
+            index,
+            params: Vec::new(),
+        },
+        None => Target::Answered(Response::detail(404, "Not Found")),
     }
 }
 

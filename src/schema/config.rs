@@ -57,5 +57,7 @@ record! {
         pub ws_ping_timeout: f64,
         pub ws_idle_timeout: f64,
         pub ws_compression: bool,
+        /// Open WebSockets per process; 0: no limit.
+        pub ws_max_connections: usize,
     }
 }

@@ -1,5 +1,6 @@
 //! In-process requests for `django_bolt.testing`: the same pipeline as the server, no socket.
 
+mod client_wire;
 pub mod websocket;
 
 use crate::app::PyApp;

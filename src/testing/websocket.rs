@@ -2,6 +2,7 @@
 //! side is the real [`super::serve`] over an in-memory duplex stream; this side is a
 //! tungstenite client that reads the handshake response and speaks masked frames.
 
+use super::client_wire::ClientWire;
 use super::{build_request, runtime};
 use crate::app::PyApp;
 use crate::response::Body;
@@ -27,7 +28,7 @@ const PIPE: usize = 256 * 1024;
 const HANDSHAKE_WAIT: Duration = Duration::from_secs(5);
 
 struct ClientState {
-    ws: WebSocketStream<DuplexStream>,
+    ws: WebSocketStream<ClientWire>,
     /// Data messages read while waiting for a pong.
     pending: VecDeque<Message>,
 }
@@ -154,10 +155,15 @@ pub fn test_websocket(
             "the 101 response carries a wrong Sec-WebSocket-Accept",
         ));
     }
+    let deflate = headers.iter().any(|(k, v)| {
+        k == "sec-websocket-extensions" && v.trim_start().starts_with("permessage-deflate")
+    });
+    let early = if deflate { Vec::new() } else { rest.to_vec() };
+    let wire = ClientWire::new(client_io, deflate, &rest);
     let ws = py.detach(|| {
         rt.block_on(WebSocketStream::from_partially_read(
-            client_io,
-            rest.to_vec(),
+            wire,
+            early,
             Role::Client,
             None,
         ))

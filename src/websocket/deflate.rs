@@ -10,6 +10,9 @@
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, ReadBuf};
 
 /// What the 101 answers to the client's offer.
 pub const RESPONSE: &str =
@@ -156,9 +159,12 @@ fn write_header(out: &mut Vec<u8>, first: u8, masked: bool, len: usize) {
     }
 }
 
-/// Turns the client's byte stream into one without compressed frames.
+/// Turns the peer's byte stream into one without compressed frames (the server inflates the
+/// client's masked frames; the in-process test client the server's unmasked ones).
 pub struct Inflater {
     limit: usize,
+    /// The peer masks its frames (it is a client), and so must the frames handed on.
+    peer_masks: bool,
     /// Bytes of the current frame still to copy through unchanged.
     passthrough: u64,
     /// A compressed message is open (its continuation frames are compressed too).
@@ -171,9 +177,18 @@ impl Inflater {
     pub fn new(limit: usize) -> Inflater {
         Inflater {
             limit,
+            peer_masks: true,
             passthrough: 0,
             message: None,
             broken: false,
+        }
+    }
+
+    /// For a client reading a server's frames (unmasked).
+    pub fn for_client(limit: usize) -> Inflater {
+        Inflater {
+            peer_masks: false,
+            ..Inflater::new(limit)
         }
     }
 
@@ -206,7 +221,7 @@ impl Inflater {
                     continue;
                 }
             };
-            if !compressed || header.mask.is_none() {
+            if !compressed || header.mask.is_some() != self.peer_masks {
                 self.broken |= compressed;
                 self.passthrough = header.size as u64 + header.len;
                 continue;
@@ -236,7 +251,12 @@ impl Inflater {
             let plain = inflate(&mut inflater, &payload, self.limit - used)?;
             let used = used + plain.len();
             let opcode = if first { header.opcode } else { 0 };
-            write_header(out, u8::from(header.fin) << 7 | opcode, true, plain.len());
+            write_header(
+                out,
+                u8::from(header.fin) << 7 | opcode,
+                self.peer_masks,
+                plain.len(),
+            );
             out.extend_from_slice(&plain);
             if !header.fin {
                 self.message = Some((inflater, used));
@@ -244,6 +264,73 @@ impl Inflater {
         }
         raw.drain(..at);
         Ok(())
+    }
+}
+
+/// The read side of the deflate layer: bytes from the peer not yet inflated, and plain frames
+/// not yet read by tungstenite. Shared by the server's socket and the in-process test client.
+pub struct InflatingRead {
+    inflater: Inflater,
+    raw: Vec<u8>,
+    ready: Vec<u8>,
+    pos: usize,
+}
+
+impl InflatingRead {
+    /// `early`: bytes already read from the peer, inflated like the rest.
+    pub fn new(inflater: Inflater, early: Vec<u8>) -> InflatingRead {
+        InflatingRead {
+            inflater,
+            raw: early,
+            ready: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// Fills `buf` with plain frames, reading `inner` as needed; `counted` grows by the bytes
+    /// read from it.
+    pub fn poll_read<R: AsyncRead + Unpin>(
+        &mut self,
+        inner: &mut R,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+        counted: &mut u64,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            if self.pos < self.ready.len() {
+                let n = buf.remaining().min(self.ready.len() - self.pos);
+                buf.put_slice(&self.ready[self.pos..self.pos + n]);
+                self.pos += n;
+                if self.pos == self.ready.len() {
+                    self.ready.clear();
+                    self.pos = 0;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if !self.raw.is_empty() {
+                self.inflater.transcode(&mut self.raw, &mut self.ready)?;
+                if !self.ready.is_empty() {
+                    continue;
+                }
+            }
+            let mut chunk = [0u8; 8 * 1024];
+            let mut read = ReadBuf::new(&mut chunk);
+            match Pin::new(&mut *inner).poll_read(cx, &mut read) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+            let got = read.filled();
+            *counted += got.len() as u64;
+            if got.is_empty() {
+                // End of stream: whatever is left goes to tungstenite as it is, to report.
+                if self.raw.is_empty() {
+                    return Poll::Ready(Ok(()));
+                }
+                self.ready.append(&mut self.raw);
+                continue;
+            }
+            self.raw.extend_from_slice(got);
+        }
     }
 }
 

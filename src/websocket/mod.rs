@@ -23,7 +23,7 @@ use bytes::BytesMut;
 use channel::{Decision, WebSocketConn};
 use pyo3::prelude::*;
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// The handler's task: still running, or finished with its outcome.
@@ -66,29 +66,20 @@ pub async fn serve<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let Some(_slot) = app.websockets.take(app.config.ws_max_connections) else {
+        let busy = Response::detail(503, "Too many WebSocket connections");
+        return refuse(&mut stream, busy).await;
+    };
+    let mut buffered = buffered;
     let opened = match routed.target {
-        Target::WebSocket { index, params } => open(&app, req, index, params).await,
+        Target::WebSocket { index, params } => {
+            open(&app, req, index, params, &mut stream, &mut buffered).await
+        }
         // Not an upgrade to a WebSocket route: the transport answers it as HTTP instead.
         _ => Err(Response::detail(400, "Not a WebSocket upgrade")),
     };
     match opened {
-        Err(resp) => {
-            let mut out = Vec::new();
-            crate::response::date::with_http_date(|date| {
-                crate::response::write_head(&mut out, &resp, date, false)
-            });
-            // Handshake refusals are always buffered bodies.
-            if let crate::response::Body::Full(body) = &resp.body {
-                out.extend_from_slice(body);
-            }
-            let _ = stream.write_all(&out).await;
-            let _ = stream.shutdown().await;
-            Outcome {
-                status: resp.status,
-                bytes_out: resp.content_length().unwrap_or(0),
-                session: None,
-            }
-        }
+        Err(resp) => refuse(&mut stream, resp).await,
         Ok(accepted) => {
             let mut headers = accepted.headers;
             if let Some(extension) = accepted.extension {
@@ -128,13 +119,45 @@ where
     }
 }
 
-/// Everything before the 101: checks, then the handler until it accepts or refuses.
-async fn open(
+/// Answers the upgrade with `resp` (no 101) and ends the connection.
+async fn refuse<S>(stream: &mut S, resp: Response) -> Outcome
+where
+    S: AsyncWrite + Unpin,
+{
+    let mut out = Vec::new();
+    crate::response::date::with_http_date(|date| {
+        crate::response::write_head(&mut out, &resp, date, false)
+    });
+    // Handshake refusals are always buffered bodies.
+    if let crate::response::Body::Full(body) = &resp.body {
+        out.extend_from_slice(body);
+    }
+    let _ = stream.write_all(&out).await;
+    let _ = stream.shutdown().await;
+    Outcome {
+        status: resp.status,
+        bytes_out: resp.content_length().unwrap_or(0),
+        session: None,
+    }
+}
+
+/// Bytes a client may send before the 101 (it should send none) that are kept for the session.
+const EARLY_BYTES: usize = 64 * 1024;
+
+/// Everything before the 101: checks, then the handler until it accepts or refuses. The stream
+/// is watched meanwhile: a client that leaves ends the connection for the handler at once (its
+/// `accept()` then finds nobody, its next send or receive raises `WebSocketDisconnect`).
+async fn open<S>(
     app: &Arc<App>,
     req: HttpRequest,
     index: usize,
     path_params: Vec<(String, String)>,
-) -> Result<Accepted, Response> {
+    stream: &mut S,
+    buffered: &mut BytesMut,
+) -> Result<Accepted, Response>
+where
+    S: AsyncRead + Unpin,
+{
     let shake = handshake::check(&req)?;
     let route = &app.routes[index];
     handshake::check_origin(&req, &app.config, route.middleware.cors.as_deref())?;
@@ -187,30 +210,50 @@ async fn open(
     let mut decision_rx = ends.decision;
     let mut decision = decision_rx.try_recv().ok();
     let mut timed_out = false;
+    let mut client_left = false;
+    let mut finished = None;
     if decision.is_none() {
         if let Handler::Running(rx) = &mut handler {
-            tokio::select! {
-                d = &mut decision_rx => decision = d.ok(),
-                outcome = rx => {
-                    handler = Handler::Done(outcome.unwrap_or_else(|_| Err(lost_handler())));
-                    decision = decision_rx.try_recv().ok();
+            let deadline = tokio::time::sleep(app.config.ws_accept_timeout);
+            tokio::pin!(deadline);
+            loop {
+                tokio::select! {
+                    d = &mut decision_rx => decision = d.ok(),
+                    outcome = &mut *rx => {
+                        finished = Some(outcome.unwrap_or_else(|_| Err(lost_handler())));
+                        decision = decision_rx.try_recv().ok();
+                    }
+                    () = &mut deadline => timed_out = true,
+                    read = stream.read_buf(buffered), if buffered.len() < EARLY_BYTES => {
+                        if matches!(read, Ok(0) | Err(_)) {
+                            client_left = true;
+                        } else {
+                            continue;
+                        }
+                    }
                 }
-                () = tokio::time::sleep(app.config.ws_accept_timeout) => timed_out = true,
+                break;
             }
         }
     }
-    if timed_out {
-        // The handler may still accept later; it then finds the connection gone (its receive
-        // raises WebSocketDisconnect) instead of holding the socket open without a 101.
-        ends.inbox.push(inbox::Incoming::Closed {
-            code: session::ABNORMAL,
-            reason: "accept timeout".into(),
-        });
-        ends.inbox.end();
-        return Err(Response::detail(
-            503,
-            "The WebSocket handler did not accept the connection in time",
+    if let Some(outcome) = finished {
+        handler = Handler::Done(outcome);
+    }
+    // The handler may still accept later; it then finds the connection gone (its receive
+    // raises WebSocketDisconnect) instead of holding the socket open without a 101.
+    if client_left {
+        // Nobody reads this answer; it is what the access log records.
+        let detail = "The client left before the handshake was answered";
+        return Err(abandon(
+            &ends.inbox,
+            "client left during the handshake",
+            400,
+            detail,
         ));
+    }
+    if timed_out {
+        let detail = "The WebSocket handler did not accept the connection in time";
+        return Err(abandon(&ends.inbox, "accept timeout", 503, detail));
     }
     match decision {
         Some(Decision::Accept {
@@ -233,6 +276,16 @@ async fn open(
             _ => Response::detail(403, "WebSocket connection refused"),
         }),
     }
+}
+
+/// Ends the connection for a handler that has not accepted; `status`/`detail` answer the upgrade.
+fn abandon(inbox: &inbox::Inbox, reason: &str, status: u16, detail: &str) -> Response {
+    inbox.push(inbox::Incoming::Closed {
+        code: session::ABNORMAL,
+        reason: reason.into(),
+    });
+    inbox.end();
+    Response::detail(status, detail)
 }
 
 fn lost_handler() -> PyErr {

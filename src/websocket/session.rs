@@ -4,7 +4,7 @@
 //! server's keepalive pings and the idle timeout, and counts the bytes each way.
 
 use super::channel::Outgoing;
-use super::deflate::{is_too_big, Deflater, Inflater};
+use super::deflate::{is_too_big, Deflater, Inflater, InflatingRead};
 use super::inbox::{Inbox, Incoming};
 use super::Handler;
 use bytes::BytesMut;
@@ -80,10 +80,7 @@ struct Wire<S> {
 /// Buffers of the deflate layer: bytes from the socket not yet inflated, inflated bytes not yet
 /// read by tungstenite, tungstenite's bytes not yet deflated, deflated bytes not yet written.
 struct Codec {
-    inflater: Inflater,
-    raw_in: Vec<u8>,
-    ready_in: Vec<u8>,
-    ready_pos: usize,
+    input: InflatingRead,
     deflater: Deflater,
     raw_out: Vec<u8>,
     ready_out: Vec<u8>,
@@ -127,43 +124,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for Wire<S> {
             this.read += (buf.filled().len() - before) as u64;
             return polled;
         };
-        loop {
-            if codec.ready_pos < codec.ready_in.len() {
-                let n = buf.remaining().min(codec.ready_in.len() - codec.ready_pos);
-                buf.put_slice(&codec.ready_in[codec.ready_pos..codec.ready_pos + n]);
-                codec.ready_pos += n;
-                if codec.ready_pos == codec.ready_in.len() {
-                    codec.ready_in.clear();
-                    codec.ready_pos = 0;
-                }
-                return Poll::Ready(Ok(()));
-            }
-            if !codec.raw_in.is_empty() {
-                codec
-                    .inflater
-                    .transcode(&mut codec.raw_in, &mut codec.ready_in)?;
-                if !codec.ready_in.is_empty() {
-                    continue;
-                }
-            }
-            let mut chunk = [0u8; 8 * 1024];
-            let mut read = ReadBuf::new(&mut chunk);
-            match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
-                Poll::Ready(Ok(())) => {}
-                other => return other,
-            }
-            let got = read.filled();
-            this.read += got.len() as u64;
-            if got.is_empty() {
-                // End of stream: whatever is left goes to tungstenite as it is, to report.
-                if codec.raw_in.is_empty() {
-                    return Poll::Ready(Ok(()));
-                }
-                codec.ready_in.append(&mut codec.raw_in);
-                continue;
-            }
-            codec.raw_in.extend_from_slice(got);
-        }
+        codec
+            .input
+            .poll_read(&mut this.inner, cx, buf, &mut this.read)
     }
 }
 
@@ -349,10 +312,7 @@ where
     let (deflate, buffered) = match limits.deflate {
         true => (
             Some(Box::new(Codec {
-                inflater: Inflater::new(limits.max_message),
-                raw_in: buffered.to_vec(),
-                ready_in: Vec::new(),
-                ready_pos: 0,
+                input: InflatingRead::new(Inflater::new(limits.max_message), buffered.to_vec()),
                 deflater: Deflater::new(),
                 raw_out: Vec::new(),
                 ready_out: Vec::new(),

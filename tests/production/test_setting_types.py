@@ -86,7 +86,6 @@ def test_a_setting_django_fails_to_read_is_an_error_not_a_missing_setting(name):
 @pytest.mark.parametrize(
     ("name", "value", "instead"),
     [
-        ("BOLT_WS_MAX_CONNECTIONS", 2, "BOLT_MAX_CONNECTIONS"),
         ("BOLT_WS_CHANNEL_SIZE", 100, "bounded queues"),
         ("BOLT_MAX_SYNC_STREAMING_THREADS", 4, "BOLT_THREADPOOL_SIZE"),
         ("BOLT_ASGI_MOUNT_TIMEOUT", 30, "asyncio.timeout"),

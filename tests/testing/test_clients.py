@@ -89,6 +89,12 @@ async def test_cors_allowed_origins_option(api):
         TestClient(api, cors_allowed_origins=["a.example"])
     with pytest.raises(TypeError, match="not a compiled app"):
         TestClient(api.compile(), cors_allowed_origins=["https://a.example"])
+    # The release's ["*"]: every origin (CORS_ALLOW_ALL_ORIGINS), also without the settings.
+    anywhere = TestClient(api, cors_allowed_origins=["*"], read_django_settings=False)
+    assert anywhere.get("/open", headers={"Origin": "https://z.example"}).headers["access-control-allow-origin"] in (
+        "*",
+        "https://z.example",
+    )
 
 
 def test_read_django_settings_false_leaves_out_cors_settings(api):

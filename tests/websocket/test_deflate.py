@@ -3,6 +3,7 @@ checked frame by frame with zlib, limits applied to the inflated size, and off p
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import struct
@@ -177,3 +178,26 @@ async def test_off_by_setting():
         return headers
 
     assert "sec-websocket-extensions" not in await handshake(BoltConfig.build(ws_compression=False))
+
+
+async def test_the_in_process_client_reads_compressed_messages():
+    """With the extension offered, the server compresses what it sends (as on a socket) and
+    WebSocketTestClient inflates it; the client's own messages go uncompressed."""
+    from tests.websocket import ws_api
+
+    text = "compress me " * 200
+    data = bytes(range(256)) * 40
+    offer = {"Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits"}
+    async with WebSocketTestClient(ws_api.api, "/ws/echo", headers=offer) as ws:
+        assert ws.response_headers["sec-websocket-extensions"].startswith("permessage-deflate")
+        for _ in range(3):  # no context is kept between messages
+            await ws.send_text(text)
+            assert await ws.receive_text() == text
+            await ws.send_bytes(data)
+            assert await ws.receive_bytes() == data
+        await ws.send_text("short")  # under 64 bytes: sent uncompressed, read as is
+        assert await ws.receive_text() == "short"
+    async with WebSocketTestClient(ws_api.api, "/asgi/echo", headers=offer) as ws:
+        assert json.loads(await ws.receive_text())["path"] == "/asgi/echo"
+        await ws.send_text(text)
+        assert await ws.receive_text() == f"echo:{text}"

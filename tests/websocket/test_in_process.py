@@ -68,7 +68,7 @@ async def test_accepting_a_subprotocol_the_client_did_not_offer_fails_the_handsh
         await websocket.accept(subprotocol="other")
 
     with pytest.raises(HandshakeRejected) as rejected:
-        await connect(api.compile(CONFIG), "/ws", subprotocols=["chat"]).connect()
+        await connect(api.compile(CONFIG), "/ws", subprotocols=["chat"], raise_server_exceptions=False).connect()
     assert rejected.value.status_code == 500
 
 
@@ -82,7 +82,7 @@ async def test_framing_headers_cannot_be_set_on_the_handshake(name):
         await websocket.accept(headers={name: "x"})
 
     with pytest.raises(HandshakeRejected) as rejected:
-        await connect(api.compile(CONFIG), "/ws").connect()
+        await connect(api.compile(CONFIG), "/ws", raise_server_exceptions=False).connect()
     assert rejected.value.status_code == 500
 
 
@@ -126,11 +126,11 @@ async def test_invalid_utf8_text_closes_with_1007(app):
 
 
 async def test_receive_text_decodes_binary_utf8_and_closes_1007_on_anything_else(app, caplog):
-    async with connect(app, "/ws/crash-after") as ws:
+    async with connect(app, "/ws/crash-after", raise_server_exceptions=False) as ws:
         await ws.send_bytes("é".encode())  # decoded: the handler goes on to its own RuntimeError
         assert await ws.wait_closed() == 1011
     caplog.clear()
-    async with connect(app, "/ws/crash-after") as ws:
+    async with connect(app, "/ws/crash-after", raise_server_exceptions=False) as ws:
         await ws.send_bytes(b"\xff\xfe")
         assert await ws.wait_closed() == 1007
     assert "after accept" not in caplog.text and "UnicodeDecodeError" not in caplog.text
@@ -194,14 +194,14 @@ async def test_refusals_and_errors_before_accept_are_http_responses(app):
         ("/ws/nowhere", 404),
     ):
         with pytest.raises(HandshakeRejected) as rejected:
-            await connect(app, path).connect()
+            await connect(app, path, raise_server_exceptions=False).connect()
         assert rejected.value.status_code == status, path
     async with connect(app, "/ws/deny", query_string="token=let-me-in") as ws:
         assert await ws.receive_text() == "welcome"
 
 
 async def test_error_after_accept_closes_with_1011(app, caplog):
-    async with connect(app, "/ws/crash-after") as ws:
+    async with connect(app, "/ws/crash-after", raise_server_exceptions=False) as ws:
         await ws.send_text("go")
         assert await ws.wait_closed() == 1011
     assert "after accept" in caplog.text
@@ -307,3 +307,29 @@ async def test_identity_keyed_rate_limit_charges_each_user():
     with pytest.raises(HandshakeRejected) as rejected:
         await connect(app, "/ws", headers=as_user("1")).connect()
     assert rejected.value.status_code == 429
+
+
+async def test_max_connections_bounds_open_websockets_and_gives_slots_back():
+    limited = ws_api.api.compile(BoltConfig.build(ws_max_connections=2))
+    # Refusals and failures before accept hold no slot once answered.
+    for path in ("/ws/refuse", "/ws/crash-before", "/asgi/refuse", "/asgi/boom"):
+        with pytest.raises(HandshakeRejected) as refused:
+            await connect(limited, path, raise_server_exceptions=False).connect()
+        assert refused.value.status_code in (403, 500), path
+    async with connect(limited, "/ws/echo") as first, connect(limited, "/asgi/echo"):
+        await first.send_text("1")
+        assert await first.receive_text() == "1"
+        with pytest.raises(HandshakeRejected) as busy:
+            await connect(limited, "/ws/echo").connect()
+        assert (busy.value.status_code, busy.value.detail) == (503, "Too many WebSocket connections")
+    # Closed connections gave their slots back (the server side ends just after the close frame).
+    for _ in range(100):
+        try:
+            async with connect(limited, "/ws/echo") as again, connect(limited, "/ws/echo"):
+                await again.send_text("2")
+                assert await again.receive_text() == "2"
+            break
+        except HandshakeRejected:
+            await asyncio.sleep(0.02)
+    else:
+        pytest.fail("the slots of closed connections were not given back")

@@ -12,6 +12,7 @@ def test_defaults_are_safe():
     assert (config.ws_ping_interval, config.ws_ping_timeout) == (20.0, 20.0)
     assert config.ws_idle_timeout == 0.0
     assert config.ws_compression is True
+    assert config.ws_max_connections == 0  # no limit
     record = config.server_dict()
     assert record["ws_ping_interval"] == 20.0 and record["ws_idle_timeout"] == 0.0
 

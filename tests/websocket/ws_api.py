@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated
 
 from django_bolt import BoltAPI, CloseCode, HTTPException, Request, WebSocket, WebSocketDisconnect
@@ -178,3 +179,91 @@ async def badge(websocket: WebSocket, request: Request) -> None:
 async def uncompressed(websocket: WebSocket) -> None:
     await websocket.accept()
     await websocket.send_text(await websocket.receive_text())
+
+
+#: What a send after the client left raised, by probe name (read through /late-send/{name}).
+late_sends: dict[str, str] = {}
+
+
+@api.websocket("/ws/late-send")
+async def late_send(websocket: WebSocket, delay: float = 0.3) -> None:
+    """Accepts after ``delay`` seconds (the test's client is gone by then), then sends."""
+    await asyncio.sleep(delay)
+    await websocket.accept()
+    try:
+        await websocket.send_text("late")
+    except Exception as exc:  # noqa: BLE001 - the test reads which exception it was
+        late_sends["route"] = type(exc).__name__
+    else:
+        late_sends["route"] = "no error"
+
+
+@api.get("/late-send/{name}")
+async def late_send_result(name: str) -> dict:
+    return {"raised": late_sends.get(name)}
+
+
+async def asgi_app(scope, receive, send) -> None:
+    """A plain ASGI app mounted at /asgi; the path below the mount picks what it does."""
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+        await send({"type": "http.response.body", "body": b"http side"})
+        return
+    connect = await receive()
+    action = scope["path"][len(scope["root_path"]) :]
+    if action == "/refuse":
+        await send({"type": "websocket.close", "code": 1000})
+        return
+    if action == "/boom":
+        raise RuntimeError("mounted app failed before accept")
+    if action == "/unrequested":
+        await send({"type": "websocket.accept", "subprotocol": "never-offered"})
+        return
+    if action == "/late":
+        await asyncio.sleep(0.3)
+        await send({"type": "websocket.accept"})
+        try:
+            await send({"type": "websocket.send", "text": "late"})
+        except OSError as exc:
+            late_sends["asgi"] = type(exc).__name__
+        else:
+            late_sends["asgi"] = "no error"
+        return
+    offered = scope["subprotocols"]
+    await send(
+        {
+            "type": "websocket.accept",
+            "subprotocol": offered[0] if offered else None,
+            "headers": [(b"x-mounted", b"yes")],
+        }
+    )
+    if action == "/close":
+        await send({"type": "websocket.close", "code": 4002, "reason": "done"})
+        return
+    if action == "/returns":
+        return
+    headers = {name.decode("latin-1"): value.decode() for name, value in scope["headers"]}
+    summary = {key: scope[key] for key in ("type", "scheme", "path", "root_path", "subprotocols", "http_version")}
+    summary.update(
+        connect=connect["type"],
+        raw_path=scope["raw_path"].decode("ascii"),
+        query_string=scope["query_string"].decode(),
+        x_name=headers.get("x-name"),
+        client_is_set=bool(scope["client"]),
+    )
+    await send({"type": "websocket.send", "text": json.dumps(summary)})
+    while True:
+        message = await receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") == "crash":
+            raise RuntimeError("mounted app failed after accept")
+        if message.get("text") is not None:
+            await send({"type": "websocket.send", "text": f"echo:{message['text']}"})
+        else:
+            await send({"type": "websocket.send", "bytes": message["bytes"]})
+
+
+api.mount_asgi("/asgi", asgi_app)
+# Django's handler serves HTTP only: an upgrade under /django finds no WebSocket app (404).
+api.mount_django("/django")

@@ -182,12 +182,17 @@ def _app_of(
             for f in dataclasses.fields(BoltConfig)
             if f.name.startswith(("cors_", "static", "media"))
             and not (origins is not None and f.name == "cors_allowed_origins")
+            and not (allow_all and f.name == "cors_allow_all_origins")
         }
         config = config.replace(**unset)
     if allow_all:
         config = config.replace(cors_allow_all_origins=True)
     if static_files_config is not None:
         config = config.replace(**_static_overrides(static_files_config))
+    # Clients with the same options share one compiled app (and its rate-limit buckets), as
+    # clients without options do and as the connections to one server do.
+    if api._compiled is not None and api._compiled_config == api.server_config(config):
+        return api._compiled
     return api.compile(config)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import itertools
 import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
@@ -23,23 +24,86 @@ import msgspec
 from .. import _core
 from ..api import BoltAPI
 from ..websocket import CloseCode, WebSocketDisconnect
+from ..websocket._sinks import sinks
 
-_CLIENT = ("127.0.0.1", 50000)
+#: Each client connects from a port of its own, so its handler's errors are told apart.
+_PORTS = itertools.cycle(range(50000, 60000))
 T = TypeVar("T")
 
 
 class HandshakeRejected(Exception):
-    """The server answered the upgrade with an HTTP response instead of 101."""
+    """The server answered the upgrade with an HTTP response instead of 101.
 
-    def __init__(self, status_code: int, headers: dict[str, str], body: bytes) -> None:
+    Raised as a subclass that also says what kind of refusal it is, as the release's client
+    raises: ``ValueError`` for no WebSocket route (404) and bad parameters (400, 422),
+    ``PermissionError`` for authentication, guards, origin and rate limits (401, 403, 429)."""
+
+    def __init__(
+        self, status_code: int, headers: dict[str, str] | None = None, body: bytes = b"", path: str = ""
+    ) -> None:
         self.status_code = status_code
-        self.headers = headers
+        self.headers = headers or {}
         self.body = body
+        self.path = path
         try:
             self.detail = msgspec.json.decode(body).get("detail") if body else None
         except (msgspec.DecodeError, AttributeError):
             self.detail = None
-        super().__init__(f"WebSocket handshake rejected with HTTP {status_code}: {body[:200]!r}")
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        return f"WebSocket handshake rejected with HTTP {self.status_code}: {self.body[:200]!r}"
+
+
+class NoWebSocketRoute(HandshakeRejected, ValueError):
+    """404: no WebSocket route (nor mounted ASGI app) takes the path."""
+
+    def _message(self) -> str:
+        return f"No WebSocket handler found for path: {self.path}"
+
+
+class HandshakeDenied(HandshakeRejected, PermissionError):
+    """401, 403 or 429: authentication, a guard, the origin check, a rate limit, or the handler
+    closing before ``accept()``."""
+
+    _WHY = {401: "Authentication required", 403: "Permission denied", 429: "Rate limit exceeded"}
+
+    def _message(self) -> str:
+        return f"WebSocket connection denied: {self._WHY[self.status_code]} (HTTP {self.status_code}: {self.detail})"
+
+
+class HandshakeInvalid(HandshakeRejected, ValueError):
+    """400 or 422: a parameter of the route (path, query, header, cookie) is missing or invalid."""
+
+    def _message(self) -> str:
+        if not isinstance(self.detail, list):
+            return f"Invalid WebSocket request (HTTP {self.status_code}): {self.detail}"
+        return f"Invalid WebSocket request (HTTP {self.status_code}): " + "; ".join(map(_describe, self.detail))
+
+
+#: How the release names each parameter source in its messages.
+_SOURCES = {"path": "Path parameter", "query": "Query parameter", "header": "Header", "cookie": "Cookie"}
+#: The release's words for a value that does not convert, by our error type.
+_INVALID = {"int_parsing": "Invalid integer", "float_parsing": "Invalid float", "bool_parsing": "Invalid boolean"}
+
+
+def _describe(error: Any) -> str:
+    """One 422 entry as ``Query parameter 'limit': Invalid integer 'abc' (<our message>)``."""
+    if not isinstance(error, dict):
+        return str(error)
+    loc = error.get("loc") or []
+    where = f"{_SOURCES.get(loc[0], loc[0])} {loc[1]!r}" if len(loc) >= 2 else ".".join(map(str, loc))
+    msg = str(error.get("msg", ""))
+    invalid = _INVALID.get(str(error.get("type")))
+    if invalid and "input" in error:
+        msg = f"{invalid} {str(error['input'])!r} ({msg})"
+    return f"{where}: {msg}"
+
+
+def _rejection(status: int, headers: dict[str, str], body: bytes, path: str) -> HandshakeRejected:
+    kind = {404: NoWebSocketRoute, 400: HandshakeInvalid, 422: HandshakeInvalid}
+    kind.update(dict.fromkeys((401, 403, 429), HandshakeDenied))
+    return kind.get(status, HandshakeRejected)(status, headers, body, path)
 
 
 class ConnectionClosed(WebSocketDisconnect):
@@ -58,11 +122,12 @@ class WebSocketTestClient:
         headers: dict[str, str] | None = None,
         query_string: str = "",
         subprotocols: list[str] | None = None,
-        client: tuple[str, int] = _CLIENT,
+        client: tuple[str, int] | None = None,
         timeout: float = 5.0,
         *,
         cors_allowed_origins: list[str] | None = None,
         read_django_settings: bool = True,
+        raise_server_exceptions: bool = True,
     ) -> None:
         from .client import _app_of  # noqa: PLC0415 - client imports this module
 
@@ -71,8 +136,13 @@ class WebSocketTestClient:
         self.path = path + (f"?{query_string}" if query_string else "")
         self.headers = dict(headers or {})
         self.subprotocols = list(subprotocols or [])
-        self.client = client
+        self.client = client or ("127.0.0.1", next(_PORTS))
         self.timeout = timeout
+        #: The handler's exception is raised in the test (as the release's client does): one
+        #: before ``accept()`` by ``connect()`` instead of ``HandshakeRejected(500)``, one after
+        #: it when the ``async with`` block ends. False: only the 500 / the 1011 close.
+        self.raise_server_exceptions = raise_server_exceptions
+        self._errors: list[BaseException] = []
         self._conn: Any = None
         self.response_headers: dict[str, str] = {}
         self.accepted_subprotocol: str | None = None
@@ -97,12 +167,20 @@ class WebSocketTestClient:
         return list(headers.items())
 
     async def connect(self) -> WebSocketTestClient:
-        status, headers, body, conn = await self._call(
-            _core.test_websocket, self.app, self.path, self._request_headers(), self.client
-        )
+        sinks[self.client] = self._errors
+        try:
+            status, headers, body, conn = await self._call(
+                _core.test_websocket, self.app, self.path, self._request_headers(), self.client
+            )
+        except BaseException:
+            sinks.pop(self.client, None)
+            raise
         self.response_headers = dict(headers)
         if conn is None:
-            raise HandshakeRejected(status, self.response_headers, body)
+            sinks.pop(self.client, None)
+            if self._errors and self.raise_server_exceptions:
+                raise self._errors[0]
+            raise _rejection(status, self.response_headers, body, self.path.partition("?")[0])
         self._conn = conn
         self.accepted_subprotocol = self.response_headers.get("sec-websocket-protocol")
         return self
@@ -110,9 +188,14 @@ class WebSocketTestClient:
     async def __aenter__(self) -> WebSocketTestClient:
         return await self.connect()
 
-    async def __aexit__(self, *exc: Any) -> None:
-        if self._conn is not None and self.close_code is None:
-            await self.close()
+    async def __aexit__(self, exc_type: Any, *exc: Any) -> None:
+        try:
+            if self._conn is not None and self.close_code is None:
+                await self.close()
+        finally:
+            sinks.pop(self.client, None)
+        if self._errors and self.raise_server_exceptions and exc_type is None:
+            raise self._errors[0]
 
     @property
     def accepted(self) -> bool:
@@ -214,4 +297,11 @@ class WebSocketTestClient:
         self.close_code, self.close_reason = reply
 
 
-__all__ = ["WebSocketTestClient", "HandshakeRejected", "ConnectionClosed"]
+__all__ = [
+    "WebSocketTestClient",
+    "HandshakeRejected",
+    "NoWebSocketRoute",
+    "HandshakeDenied",
+    "HandshakeInvalid",
+    "ConnectionClosed",
+]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._compile import CompiledHandler, RouteDefinitionError, compile_handler
+from ._sinks import report_unhandled
 from .close_codes import CloseCode
 from .exceptions import WebSocketClose, WebSocketDisconnect
 from .types import WebSocket
@@ -70,7 +71,8 @@ def compile_websocket(fn: Callable[..., Any], path: str, where: str) -> Compiled
             await websocket.close(exc.code, exc.reason)
         except WebSocketDisconnect:
             pass
-        except Exception:
+        except Exception as exc:
+            report_unhandled(websocket, exc)
             if not websocket.accepted:
                 raise  # answered as an HTTP error instead of the upgrade
             logger.exception("Unhandled exception in WebSocket handler %s", where)

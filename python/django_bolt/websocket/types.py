@@ -30,12 +30,13 @@ class WebSocketState(enum.Enum):
 class WebSocket:
     """One WebSocket connection. ``await websocket.accept()`` before sending or receiving."""
 
-    __slots__ = ("_conn", "_state", "_close_code", "_headers", "_cookies", "state_data")
+    __slots__ = ("_conn", "_state", "_close_code", "_connect_given", "_headers", "_cookies", "state_data")
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
         self._state = WebSocketState.CONNECTING
         self._close_code: int | None = None
+        self._connect_given = False
         self._headers: dict[str, str] | None = None
         self._cookies: dict[str, str] | None = None
         #: Free-form per-connection storage for the handler.
@@ -56,12 +57,23 @@ class WebSocket:
         return self._conn.path
 
     @property
-    def query_string(self) -> str:
-        return self._conn.query_string
+    def query_string(self) -> bytes:
+        """The query string as sent, without ``?`` (bytes, as in an ASGI scope)."""
+        return self._conn.query_string.encode()
 
     @property
     def query_params(self) -> dict[str, str]:
         return dict(parse_qsl(self._conn.query_string, keep_blank_values=True))
+
+    @property
+    def scheme(self) -> str:
+        """``"wss"`` behind TLS (a trusted proxy's ``X-Forwarded-Proto: https``), else ``"ws"``."""
+        return self._conn.scheme
+
+    @property
+    def raw_headers(self) -> list[tuple[str, str]]:
+        """Every request header as ``(lowercase name, value)``, repeated ones kept apart."""
+        return self._conn.headers
 
     @property
     def path_params(self) -> dict[str, str]:
@@ -102,8 +114,8 @@ class WebSocket:
     @property
     def url(self) -> str:
         host = self.headers.get("host", "")
-        query = f"?{self.query_string}" if self.query_string else ""
-        return f"{self._conn.scheme}://{host}{self.path}{query}"
+        query = self._conn.query_string
+        return f"{self._conn.scheme}://{host}{self.path}{'?' + query if query else ''}"
 
     # ------------------------------------------------------------------ handshake
 
@@ -138,7 +150,11 @@ class WebSocket:
 
     async def receive(self) -> dict[str, Any]:
         """The next message as ``{"type": "websocket.receive", "text" | "bytes": ...}``; a close
-        raises ``WebSocketDisconnect``."""
+        raises ``WebSocketDisconnect``. Before ``accept()``, the first call gives
+        ``{"type": "websocket.connect"}`` (the ASGI handshake event)."""
+        if self._state is WebSocketState.CONNECTING and not self._connect_given:
+            self._connect_given = True
+            return {"type": "websocket.connect"}
         item = await self._next()
         key = "text" if isinstance(item, str) else "bytes"
         return {"type": "websocket.receive", key: item}

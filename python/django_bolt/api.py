@@ -112,6 +112,9 @@ class BoltAPI(RouteCollection):
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         super()._add(method, path, handler, **options)
         self._compiled = None
+        from .auth.session import check_declared_session_route
+
+        check_declared_session_route(options.get("auth"), self.middleware, f"{method} {path}")
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         for route in router.routes:

@@ -196,3 +196,29 @@ def test_a_set_older_than_the_refresh_interval_is_fetched_again(client_for, rsa_
     assert jwks_server.fetches == 2
     assert client.get("/me", headers=bearer(t2)).json() == {"sub": "two"}
     assert jwks_server.fetches == 2  # fresh again
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"jwks_url": "http://issuer.example/jwks.json", "issuer": ISSUER, "audience": AUDIENCE}, "HTTPS"),
+        ({"oidc_issuer": "http://issuer.example", "audience": AUDIENCE}, "HTTPS"),
+        ({"jwks_url": "ftp://issuer.example/jwks.json", "issuer": ISSUER, "audience": AUDIENCE}, "HTTPS"),
+        ({"jwks_url": "https://issuer.example/jwks.json", "audience": AUDIENCE}, "issuer= and audience="),
+        ({"jwks_url": "https://issuer.example/jwks.json", "issuer": ISSUER}, "issuer= and audience="),
+        ({"oidc_issuer": "https://issuer.example"}, "audience="),
+    ],
+)
+def test_remote_key_sets_need_https_issuer_and_audience(kwargs, match):
+    """A provider's keys sign tokens for other apps too: without the audience (and issuer)
+    checked, their tokens would pass; over plain HTTP anyone on the path could swap the keys."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match=match):
+        JWTAuthentication(**kwargs)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8080", "localhost", "[::1]:9000"])
+def test_plain_http_key_sets_are_taken_from_this_machine(host):
+    auth = JWTAuthentication(jwks_url=f"http://{host}/jwks.json", issuer=ISSUER, audience=AUDIENCE)
+    assert auth.to_metadata()["jwks_url"] == f"http://{host}/jwks.json"

@@ -146,4 +146,17 @@ def with_session_middleware(configured: tuple[Any, ...], where: str) -> tuple[An
     return (DjangoMiddlewareStack([_SESSION_MIDDLEWARE, _AUTH_MIDDLEWARE]), *configured)
 
 
+def check_declared_session_route(auth: Any, middleware: tuple[Any, ...], where: str) -> None:
+    """When a route is declared with ``SessionAuthentication`` in ``auth=``: the API's Django
+    middleware must not have only one of the session and authentication middleware (checked
+    again, with the default backends too, when the route is compiled)."""
+    from django.conf import settings
+
+    from .backends import SessionAuthentication
+
+    entries = auth if isinstance(auth, (list, tuple)) else [auth]
+    if settings.configured and any(isinstance(b, SessionAuthentication) for b in entries):
+        with_session_middleware(middleware, where)
+
+
 __all__ = ["session_user", "csrf_failure", "user_claims", "with_session_middleware", "SESSION_CLAIMS"]

@@ -53,7 +53,7 @@ def test_burst_then_429_without_running_the_handler():
     assert [client.get("/ip").status_code for _ in range(3)] == [200, 200, 200]
     r = client.get("/ip")
     assert r.status_code == 429
-    assert r.json() == {"detail": "Too Many Requests"}
+    assert r.json() == {"detail": "Rate limit exceeded. Try again in 2 seconds"}
     assert r.headers["retry-after"] == "2"
     assert calls == ["ip"] * 3
 

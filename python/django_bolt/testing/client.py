@@ -148,13 +148,19 @@ def _app_of(
     from ..conf import BoltConfig  # noqa: PLC0415
 
     origins = None if cors_allowed_origins is None else list(cors_allowed_origins)
-    config = BoltConfig.from_settings(cors_allowed_origins=origins)
+    # The release's client takes "*" in the list for any origin (CORS_ALLOW_ALL_ORIGINS).
+    allow_all = origins is not None and "*" in origins
+    if allow_all:
+        origins = [o for o in origins if o != "*"]
+    config = BoltConfig.from_settings(cors_allowed_origins=origins, cors_allow_all_origins=allow_all or None)
+    given = {"cors_allowed_origins"} if origins is not None else set()
+    if allow_all:
+        given.add("cors_allow_all_origins")
     if not read_django_settings:
         unset = {
             f.name: f.default
             for f in dataclasses.fields(BoltConfig)
-            if f.name.startswith(("cors_", "static", "media"))
-            and not (origins is not None and f.name == "cors_allowed_origins")
+            if f.name.startswith(("cors_", "static", "media")) and f.name not in given
         }
         config = config.replace(**unset)
     if static_files_config is not None:

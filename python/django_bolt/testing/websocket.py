@@ -42,6 +42,11 @@ class HandshakeRejected(Exception):
         super().__init__(f"WebSocket handshake rejected with HTTP {status_code}: {body[:200]!r}")
 
 
+class HandshakeDenied(HandshakeRejected, PermissionError):
+    """The upgrade was refused by authentication, a guard or a rate limit (401, 403, 429): also a
+    ``PermissionError``, which the release's client raises then."""
+
+
 class ConnectionClosed(WebSocketDisconnect):
     """The server closed the connection (``code``, ``reason`` from its close frame)."""
 
@@ -102,7 +107,8 @@ class WebSocketTestClient:
         )
         self.response_headers = dict(headers)
         if conn is None:
-            raise HandshakeRejected(status, self.response_headers, body)
+            rejected = HandshakeDenied if status in (401, 403, 429) else HandshakeRejected
+            raise rejected(status, self.response_headers, body)
         self._conn = conn
         self.accepted_subprotocol = self.response_headers.get("sec-websocket-protocol")
         return self

@@ -265,10 +265,11 @@ def error_body(exc: BaseException, tb: Any, debug: bool, method: str, path: str)
 
 def anonymous_user() -> Any:
     try:
-        from django.contrib.auth.models import AnonymousUser
+        from .auth.users import anonymous_user as falsy_anonymous_user
+
+        return falsy_anonymous_user()
     except Exception:  # noqa: BLE001 - auth app not installed or not ready
         return None
-    return AnonymousUser()
 
 
 async def auser(request: Any) -> Any:

@@ -114,6 +114,9 @@ class BoltAPI(RouteCollection):
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         super()._add(method, path, handler, **options)
         self._compiled = None
+        from .auth.session import check_declared_session_route
+
+        check_declared_session_route(options.get("auth"), self.middleware, f"{method} {path}")
 
     def include_router(self, router: Router, prefix: str = "") -> None:
         for route in router.routes:
@@ -333,7 +336,8 @@ class BoltAPI(RouteCollection):
     def _compile_parts(self, route: RouteDef, config: BoltConfig | None = None) -> tuple[RouteRecord, Any, RouteDef]:
         """The route's record, its compiled handler and the route with the API's defaults applied
         (the last two for the OpenAPI generator)."""
-        from .auth.compile import compile_route_auth
+        from .auth.compile import compile_route_auth, uses_session
+        from .auth.session import with_session_middleware
 
         config = config or BoltConfig.from_settings()
         # Rust puts the path in canonical form (trailing_slash) when it builds the router.
@@ -351,9 +355,10 @@ class BoltAPI(RouteCollection):
         if route.include_in_schema is None and self.include_in_schema is not None:
             route = dataclasses.replace(route, include_in_schema=self.include_in_schema)
         auth, stages = None, []
+        auth_entries = route.auth if route.auth is not None else config.authentication_classes
         if not route.fixed:
             auth, stages = compile_route_auth(
-                route.auth if route.auth is not None else config.authentication_classes,
+                auth_entries,
                 route.guards if route.guards is not None else config.default_permission_classes,
                 route.handler,
                 compiled.is_async,
@@ -402,8 +407,11 @@ class BoltAPI(RouteCollection):
         if not route.fixed and not is_websocket:
             from .middleware.compile import route_middleware_chain
 
+            configured = (*self.middleware, *route.middleware)
+            if uses_session(auth_entries, where):
+                configured = with_session_middleware(configured, where)
             middleware = route_middleware_chain(
-                (*self.middleware, *route.middleware),
+                configured,
                 route.handler,
                 route.handler_middleware,
                 compiled.is_async,

@@ -187,6 +187,9 @@ class RouteCollection:
         self.routes: list[RouteDef] = []
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
+        from .auth.compile import check_route_entries
+
+        check_route_entries(options.get("auth"), options.get("guards"), f"{method} {path}")
         self.routes.append(RouteDef(method=method, path=join_paths(self.prefix, path), handler=handler, **options))
 
     @takes_route_options

@@ -78,11 +78,15 @@ impl Identity {
 }
 
 impl Identity {
-    /// Whose budget a `"user"`/`"api_key"` rate limit charges: the user id, else the key id.
-    pub fn rate_key(&self) -> Option<&str> {
-        self.user_id
-            .as_deref()
-            .or_else(|| self.claims.get("key_id").and_then(Value::as_str))
+    /// Whose budget an identity-keyed rate limit charges: for `"api_key"` the key id of an API
+    /// key caller (other callers have none and are keyed by address); for `"user"` the user
+    /// id, else the key id.
+    pub fn rate_key(&self, api_key_only: bool) -> Option<&str> {
+        let key_id = || self.claims.get("key_id").and_then(Value::as_str);
+        if api_key_only {
+            return (self.backend == "api_key").then(key_id).flatten();
+        }
+        self.user_id.as_deref().or_else(key_id)
     }
 }
 
@@ -299,13 +303,21 @@ fn try_api_key(keys: &api_key::ApiKeys, auth: &RouteAuth, headers: &[(String, St
     }
 }
 
+/// A request authentication refused: the finished 401/403 response, and whether a presented
+/// credential failed (a guess the rate limit charges) rather than none being given or the
+/// guards denying a valid one.
+pub struct Refused {
+    pub response: Response,
+    pub credential_failed: bool,
+}
+
 /// Authenticates a request and runs the claim guards. `Ok(None)`: anonymous (allowed by the
-/// guards, or left to Python session authentication). `Err`: the finished 401/403 response.
+/// guards, or left to Python session authentication).
 pub async fn authenticate(
     auth: &RouteAuth,
     method: &Method,
     headers: &[(String, String)],
-) -> Result<Option<Arc<Identity>>, Response> {
+) -> Result<Option<Arc<Identity>>, Refused> {
     let mut identity = None;
     let mut rejection = None;
     for backend in &auth.backends {
@@ -328,19 +340,23 @@ pub async fn authenticate(
     }
     // A presented credential that failed is an error even when another backend found nothing.
     if identity.is_none() {
-        if let Some(resp) = rejection {
-            return Err(resp);
+        if let Some(response) = rejection {
+            return Err(Refused {
+                response,
+                credential_failed: true,
+            });
         }
         if auth.python_backends {
             return Ok(None);
         }
     }
-    match guards::check(&auth.guards, identity.as_ref().map(|i| &i.claims)) {
-        Ok(()) => Ok(identity.map(Arc::new)),
-        Err(guards::Denied::Unauthenticated) => Err(unauthorized(
-            auth,
-            "Authentication credentials were not provided",
-        )),
-        Err(guards::Denied::Forbidden(message)) => Err(Response::detail(403, &message)),
-    }
+    let response = match guards::check(&auth.guards, identity.as_ref().map(|i| &i.claims)) {
+        Ok(()) => return Ok(identity.map(Arc::new)),
+        Err(guards::Denied::Unauthenticated) => unauthorized(auth, "Authentication required"),
+        Err(guards::Denied::Forbidden(message)) => Response::detail(403, &message),
+    };
+    Err(Refused {
+        response,
+        credential_failed: false,
+    })
 }

@@ -32,8 +32,9 @@ pub async fn admit(app: &App, routed: &Routed, req: &HttpRequest) -> Result<Admi
     Err(finish(app, routed.target.scope(), req, answer))
 }
 
-/// Rate limit, authentication with claim guards, then the identity-keyed rate limit (failed
-/// attempts count too). Static routes stay public.
+/// Rate limit, authentication with claim guards, then the identity-keyed rate limit (a failed
+/// credential counts too; a request refused for giving none, or by a guard, spends nothing).
+/// Static routes stay public.
 pub async fn check(
     limiter: &Limiter,
     route: &Route,
@@ -51,14 +52,17 @@ pub async fn check(
     let identity = match auth {
         Some(auth) => match crate::auth::authenticate(auth, &req.method, &req.headers).await {
             Ok(identity) => identity,
-            Err(resp) => {
-                rate_limit::check_after_auth(limiter, limit, req, Err(())).await?;
-                return Err(resp);
+            Err(refused) => {
+                if refused.credential_failed {
+                    rate_limit::check_after_auth(limiter, limit, req, Err(())).await?;
+                }
+                return Err(refused.response);
             }
         },
         None => None,
     };
-    let key = identity.as_deref().and_then(Identity::rate_key);
+    let api_key_only = limit.is_some_and(|l| matches!(l.key, rate_limit::KeyKind::ApiKey));
+    let key = identity.as_deref().and_then(|i| i.rate_key(api_key_only));
     rate_limit::check_after_auth(limiter, limit, req, Ok(key)).await?;
     Ok(identity)
 }

@@ -74,7 +74,7 @@ def test_custom_backend_authenticates_and_refuses(client_for, backend_class):
         anonymous = client.get(path)
         assert anonymous.status_code == 401, anonymous.text
         assert anonymous.headers["www-authenticate"] == 'Token realm="api"'
-        assert anonymous.json() == {"detail": "Authentication credentials were not provided"}
+        assert anonymous.json() == {"detail": "Authentication required"}
         wrong = client.get(path, headers={"X-Token": "bad"})
         assert wrong.status_code == 401
         assert wrong.json() == {"detail": "Token is not valid"}

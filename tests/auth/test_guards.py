@@ -66,7 +66,7 @@ def test_claim_guards(client_for, guard, good, bad):
     r = client.get("/x", headers=token(**bad))
     assert r.status_code == 403
     assert "www-authenticate" not in r.headers
-    assert r.json()["detail"] == guard.message
+    assert r.json()["detail"] == guard.denial
     none = client.get("/x")
     assert none.status_code == 401
     assert none.headers["www-authenticate"] == 'Bearer realm="api"'

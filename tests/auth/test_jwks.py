@@ -55,6 +55,15 @@ def test_static_jwks_selects_by_kid(client_for, rsa_keys):
     assert client.get("/me", headers=bearer(hs)).status_code == 401
 
 
+#: A provider's key set signs tokens for many apps: remote sets need the issuer and audience.
+ISSUER = "https://issuer.test"
+AUDIENCE = "our-api"
+
+
+def remote_claims(**extra) -> dict:
+    return claims(**{"iss": ISSUER, "aud": AUDIENCE, **extra})
+
+
 class JwksServer:
     """A real HTTP server publishing a JWKS (and an OIDC discovery document); counts fetches."""
 
@@ -102,16 +111,18 @@ def jwks_server():
 
 def test_jwks_url_cached_and_refreshed_on_unknown_kid(client_for, rsa_keys, jwks_server):
     jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256")]
-    auth = JWTAuthentication(jwks_url=jwks_server.url + "/jwks.json", jwks_min_refresh=0)
+    auth = JWTAuthentication(
+        issuer=ISSUER, audience=AUDIENCE, jwks_url=jwks_server.url + "/jwks.json", jwks_min_refresh=0
+    )
     client = client_for(api_for(auth))
     assert jwks_server.fetches == 1  # at startup
-    t1 = pyjwt.encode(claims(sub="one"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    t1 = pyjwt.encode(remote_claims(sub="one"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
     for _ in range(3):
         assert client.get("/me", headers=bearer(t1)).json() == {"sub": "one"}
     assert jwks_server.fetches == 1  # cached
     # The provider rotates in a new key; a token naming it triggers one fetch.
     jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256"), jwk(rsa_keys[1], "k2", "RS256")]
-    t2 = pyjwt.encode(claims(sub="two"), rsa_keys[1], algorithm="RS256", headers={"kid": "k2"})
+    t2 = pyjwt.encode(remote_claims(sub="two"), rsa_keys[1], algorithm="RS256", headers={"kid": "k2"})
     assert client.get("/me", headers=bearer(t2)).json() == {"sub": "two"}
     assert jwks_server.fetches == 2
     assert client.get("/me", headers=bearer(t2)).json() == {"sub": "two"}
@@ -120,8 +131,14 @@ def test_jwks_url_cached_and_refreshed_on_unknown_kid(client_for, rsa_keys, jwks
 
 def test_unknown_kid_refetches_are_rate_limited(client_for, rsa_keys, jwks_server):
     jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256")]
-    client = client_for(api_for(JWTAuthentication(jwks_url=jwks_server.url + "/jwks.json", jwks_min_refresh=60)))
-    forged = [pyjwt.encode(claims(), rsa_keys[1], algorithm="RS256", headers={"kid": f"x{i}"}) for i in range(5)]
+    client = client_for(
+        api_for(
+            JWTAuthentication(
+                issuer=ISSUER, audience=AUDIENCE, jwks_url=jwks_server.url + "/jwks.json", jwks_min_refresh=60
+            )
+        )
+    )
+    forged = [pyjwt.encode(remote_claims(), rsa_keys[1], algorithm="RS256", headers={"kid": f"x{i}"}) for i in range(5)]
     for token in forged:
         assert client.get("/me", headers=bearer(token)).status_code == 401
     assert jwks_server.fetches <= 2
@@ -129,10 +146,12 @@ def test_unknown_kid_refetches_are_rate_limited(client_for, rsa_keys, jwks_serve
 
 def test_oidc_issuer_discovery(client_for, rsa_keys, jwks_server):
     jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256")]
-    client = client_for(api_for(JWTAuthentication(oidc_issuer=jwks_server.url)))
-    good = pyjwt.encode(claims(iss=jwks_server.url), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    client = client_for(api_for(JWTAuthentication(oidc_issuer=jwks_server.url, audience=AUDIENCE)))
+    good = pyjwt.encode(remote_claims(iss=jwks_server.url), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
     assert client.get("/me", headers=bearer(good)).status_code == 200
-    other_issuer = pyjwt.encode(claims(iss="https://evil"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    other_issuer = pyjwt.encode(
+        remote_claims(iss="https://evil"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"}
+    )
     assert client.get("/me", headers=bearer(other_issuer)).json() == {"detail": "Invalid token issuer"}
 
 
@@ -140,8 +159,12 @@ def test_provider_down_at_startup(client_for, rsa_keys):
     server = JwksServer()
     url = server.url + "/jwks.json"
     server.close()
-    client = client_for(api_for(JWTAuthentication(jwks_url=url, fetch_timeout=0.5, jwks_min_refresh=0)))
-    token = pyjwt.encode(claims(), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    client = client_for(
+        api_for(
+            JWTAuthentication(issuer=ISSUER, audience=AUDIENCE, jwks_url=url, fetch_timeout=0.5, jwks_min_refresh=0)
+        )
+    )
+    token = pyjwt.encode(remote_claims(), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
     assert client.get("/me", headers=bearer(token)).status_code == 401
 
 
@@ -152,13 +175,17 @@ def test_a_set_older_than_the_refresh_interval_is_fetched_again(client_for, rsa_
     interval = 3.0
     jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256"), jwk(rsa_keys[1], "k2", "RS256")]
     auth = JWTAuthentication(
-        jwks_url=jwks_server.url + "/jwks.json", jwks_refresh_interval=interval, jwks_min_refresh=60
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        jwks_url=jwks_server.url + "/jwks.json",
+        jwks_refresh_interval=interval,
+        jwks_min_refresh=60,
     )
     client = client_for(api_for(auth))
     fetched_by = time.monotonic()  # the startup fetch happened before this
     assert jwks_server.fetches == 1
-    t1 = pyjwt.encode(claims(sub="one"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
-    t2 = pyjwt.encode(claims(sub="two"), rsa_keys[1], algorithm="RS256", headers={"kid": "k2"})
+    t1 = pyjwt.encode(remote_claims(sub="one"), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    t2 = pyjwt.encode(remote_claims(sub="two"), rsa_keys[1], algorithm="RS256", headers={"kid": "k2"})
     assert client.get("/me", headers=bearer(t1)).json() == {"sub": "one"}
     assert jwks_server.fetches == 1  # cached within the interval
     jwks_server.keys = [jwk(rsa_keys[1], "k2", "RS256")]  # k1 withdrawn
@@ -169,3 +196,29 @@ def test_a_set_older_than_the_refresh_interval_is_fetched_again(client_for, rsa_
     assert jwks_server.fetches == 2
     assert client.get("/me", headers=bearer(t2)).json() == {"sub": "two"}
     assert jwks_server.fetches == 2  # fresh again
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"jwks_url": "http://issuer.example/jwks.json", "issuer": ISSUER, "audience": AUDIENCE}, "HTTPS"),
+        ({"oidc_issuer": "http://issuer.example", "audience": AUDIENCE}, "HTTPS"),
+        ({"jwks_url": "ftp://issuer.example/jwks.json", "issuer": ISSUER, "audience": AUDIENCE}, "HTTPS"),
+        ({"jwks_url": "https://issuer.example/jwks.json", "audience": AUDIENCE}, "issuer= and audience="),
+        ({"jwks_url": "https://issuer.example/jwks.json", "issuer": ISSUER}, "issuer= and audience="),
+        ({"oidc_issuer": "https://issuer.example"}, "audience="),
+    ],
+)
+def test_remote_key_sets_need_https_issuer_and_audience(kwargs, match):
+    """A provider's keys sign tokens for other apps too: without the audience (and issuer)
+    checked, their tokens would pass; over plain HTTP anyone on the path could swap the keys."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match=match):
+        JWTAuthentication(**kwargs)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8080", "localhost", "[::1]:9000"])
+def test_plain_http_key_sets_are_taken_from_this_machine(host):
+    auth = JWTAuthentication(jwks_url=f"http://{host}/jwks.json", issuer=ISSUER, audience=AUDIENCE)
+    assert auth.to_metadata()["jwks_url"] == f"http://{host}/jwks.json"

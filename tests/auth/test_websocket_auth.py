@@ -100,3 +100,25 @@ async def test_websocket_dependencies_run_in_the_chain():
     app = api.compile()
     async with WebSocketTestClient(app, "/ws/room?name=kitchen", timeout=3.0) as conn:
         assert await conn.receive_text() == "kitchen@/ws/room"
+
+
+def test_a_refused_upgrade_is_a_permission_error_as_in_the_release():
+    """401/403/429 at the handshake raise ``HandshakeDenied``, also a ``PermissionError``; a
+    ``cors_allowed_origins=["*"]`` client allows any origin (the release's client options)."""
+    import asyncio
+
+    from django_bolt.testing import HandshakeDenied
+
+    api = BoltAPI()
+
+    @api.websocket("/ws", auth=[JWTAuthentication(secret="ws-permission-secret")], guards=[IsAuthenticated()])
+    async def ws(websocket) -> None:
+        await websocket.accept()
+
+    async def connect() -> None:
+        async with WebSocketTestClient(api, "/ws", cors_allowed_origins=["*"], read_django_settings=False):
+            pass
+
+    with pytest.raises(PermissionError, match="Authentication required") as refused:
+        asyncio.run(connect())
+    assert isinstance(refused.value, HandshakeDenied) and refused.value.status_code == 401

@@ -7,7 +7,7 @@ import time
 import jwt
 import pytest
 from django_bolt import BoltAPI
-from django_bolt.auth import APIKeyAuthentication, JWTAuthentication
+from django_bolt.auth import APIKeyAuthentication, IsAuthenticated, JWTAuthentication
 from django_bolt.middleware import rate_limit, skip_middleware
 from django_bolt.testing import TestClient
 
@@ -53,7 +53,7 @@ def test_burst_then_429_without_running_the_handler():
     assert [client.get("/ip").status_code for _ in range(3)] == [200, 200, 200]
     r = client.get("/ip")
     assert r.status_code == 429
-    assert r.json() == {"detail": "Too Many Requests"}
+    assert r.json() == {"detail": "Rate limit exceeded. Try again in 2 seconds"}
     assert r.headers["retry-after"] == "2"
     assert calls == ["ip"] * 3
 
@@ -179,3 +179,33 @@ def test_each_test_client_starts_with_empty_buckets():
     assert second.get("/ip").status_code == 200
     first.close()
     second.close()
+def guarded_api_key_route() -> BoltAPI:
+    """``key="api_key"`` on a route whose callers prove themselves with a token or an API key."""
+    api = BoltAPI()
+
+    @api.get(
+        "/mixed",
+        auth=[JWTAuthentication(secret=SECRET), APIKeyAuthentication(api_keys=["key-one"])],
+        guards=[IsAuthenticated()],
+    )
+    @rate_limit(rps=0.5, burst=2, key="api_key")
+    async def mixed() -> dict:
+        return {}
+
+    return api
+
+
+def test_a_request_refused_for_giving_no_credential_spends_nothing():
+    client = TestClient(guarded_api_key_route())
+    assert [client.get("/mixed").status_code for _ in range(4)] == [401] * 4
+    # The address's bucket is untouched: the token callers that share it get the whole burst.
+    assert [client.get("/mixed", headers=token("alice", str(i))).status_code for i in range(3)] == [200, 200, 429]
+
+
+def test_key_api_key_keys_token_callers_by_address():
+    client = TestClient(guarded_api_key_route())
+    # Different users with tokens share the address's bucket: they have no API key.
+    statuses = [client.get("/mixed", headers=token(user, "1")).status_code for user in ("ann", "ben", "cat")]
+    assert statuses == [200, 200, 429]
+    # The API key caller has its own.
+    assert client.get("/mixed", headers={"x-api-key": "key-one"}).status_code == 200

@@ -15,7 +15,7 @@ def test_jwt_and_user_over_the_socket(client: httpx.Client):
     r = client.get("/auth-test/me")
     assert r.status_code == 401
     assert r.headers["www-authenticate"] == 'Bearer realm="api"'
-    assert r.json() == {"detail": "Authentication credentials were not provided"}
+    assert r.json() == {"detail": "Authentication required"}
     assert client.get("/auth-test/me", headers={"Authorization": "Bearer a.b.c"}).status_code == 401
     name = f"sock-{uuid.uuid4().hex[:8]}"
     token = client.post("/auth-test/users", params={"username": name}).json()["token"]

@@ -30,6 +30,17 @@ class BaseAuthentication:
     #: ``WWW-Authenticate`` scheme sent with 401 responses.
     scheme = "Bearer"
 
+    @property
+    def scheme_name(self) -> str:
+        """The backend's name as ``request.context["auth_backend"]`` gives it (``"jwt"``,
+        ``"api_key"``, ``"session"``); a custom backend's class name unless it sets its own."""
+        return type(self).__name__
+
+    def to_metadata(self) -> dict[str, Any]:
+        """The backend's configuration as plain data (``{"type": scheme_name, ...}``), e.g. to log
+        or compare it. Secrets and keys are included: do not send it to clients."""
+        return {"type": self.scheme_name}
+
     def _compiled(self) -> Any:
         """The Rust backend, or ``None`` for backends that run in Python."""
         return None
@@ -49,11 +60,47 @@ def _as_list(value: str | Iterable[str] | None) -> list[str]:
     return [str(v) for v in value]
 
 
+def _one_or_list(values: list[str]) -> str | list[str] | None:
+    """A claim setting as it is usually written: one value as a string, several as a list."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else list(values)
+
+
 def _fetch_text(url: str, timeout: float) -> str:
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"JWKS/OIDC URL must be http(s): {url!r}")
     with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - scheme checked above
         return resp.read().decode()
+
+
+def _check_remote_key_set(jwks_url: str | None, oidc_issuer: str | None, issuer: Any, audience: Any) -> None:
+    """A key set fetched from a provider: over HTTPS (a man in the middle could otherwise hand
+    out his own keys; plain HTTP only to this machine), and with the audience (and, for
+    ``jwks_url``, the issuer) checked, because the provider signs tokens for other apps too."""
+    from urllib.parse import urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    url = jwks_url if jwks_url is not None else oidc_issuer
+    if url is None:
+        return
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ImproperlyConfigured(
+            f"JWTAuthentication fetches keys over HTTPS only (http:// only for localhost), got {url!r}"
+        )
+    if jwks_url is not None and (not _as_list(issuer) or not _as_list(audience)):
+        raise ImproperlyConfigured(
+            "JWTAuthentication(jwks_url=) needs issuer= and audience=: the provider signs tokens for other "
+            "apps too, and without both checked their tokens would pass here"
+        )
+    if oidc_issuer is not None and not _as_list(audience):
+        raise ImproperlyConfigured(
+            "JWTAuthentication(oidc_issuer=) needs audience=: the provider signs tokens for other apps too, "
+            "and without the audience checked their tokens would pass here"
+        )
 
 
 def _is_public_key_pem(value: Any) -> bool:
@@ -116,6 +163,7 @@ class JWTAuthentication(BaseAuthentication):
             raise ImproperlyConfigured("a JWKS replaces secret=/public_key=; give only one of them")
         if oidc_issuer is not None and issuer is not None:
             raise ImproperlyConfigured("oidc_issuer= sets the issuer; do not also pass issuer=")
+        _check_remote_key_set(jwks_url, oidc_issuer, issuer, audience)
         if algorithms is None:
             algorithms = ["RS256"] if (sources or public_key) else ["HS256"]
         self.algorithms = list(algorithms)
@@ -179,6 +227,32 @@ class JWTAuthentication(BaseAuthentication):
         if self._backend is not None:
             raise AttributeError("the secret of a JWTAuthentication in use cannot change")
         self._secret = value
+
+    scheme_name = "jwt"  # type: ignore[assignment]
+
+    def to_metadata(self) -> dict[str, Any]:
+        """``type``, the key (``secret``: the HMAC secret or the public key PEM), ``algorithms``,
+        where the token is read (``header``, ``cookie``), the claims checked (``audience``,
+        ``issuer``: one string, a list or ``None``, ``leeway``, ``token_type``,
+        ``required_claims``, ``require_jti``), ``cookie_csrf`` and the key set's source
+        (``jwks``, ``jwks_url``, ``oidc_issuer``)."""
+        return {
+            "type": "jwt",
+            "secret": self.public_key if self.public_key is not None else self.secret,
+            "algorithms": list(self.algorithms),
+            "header": self.header,
+            "cookie": self.cookie,
+            "audience": _one_or_list(self.audience),
+            "issuer": _one_or_list(self.issuer),
+            "leeway": self.leeway,
+            "token_type": self.token_type,
+            "required_claims": list(self.required_claims),
+            "require_jti": self.require_jti,
+            "cookie_csrf": self.csrf,
+            "jwks": self.jwks,
+            "jwks_url": self.jwks_url,
+            "oidc_issuer": self.oidc_issuer,
+        }
 
     def _uses_jwks(self) -> bool:
         return self.jwks is not None or self.jwks_url is not None or self.oidc_issuer is not None
@@ -315,6 +389,17 @@ class APIKeyAuthentication(BaseAuthentication):
         self.key_permissions = {k: list(v) for k, v in (key_permissions or {}).items()}
         self._backend: Any = None
 
+    scheme_name = "api_key"  # type: ignore[assignment]
+
+    def to_metadata(self) -> dict[str, Any]:
+        """``type``, ``api_keys`` (every accepted key), ``header`` and ``key_permissions``."""
+        return {
+            "type": "api_key",
+            "api_keys": list(dict.fromkeys([*self.api_keys, *self.key_permissions])),
+            "header": self.header,
+            "key_permissions": {k: list(v) for k, v in self.key_permissions.items()},
+        }
+
     def _compiled(self) -> Any:
         if self._backend is None:
             keys = list(dict.fromkeys([*self.api_keys, *self.key_permissions]))
@@ -325,32 +410,50 @@ class APIKeyAuthentication(BaseAuthentication):
 
 
 class SessionAuthentication(BaseAuthentication):
-    """The Django session cookie (``django.contrib.sessions``), with Django's CSRF check on unsafe
-    methods. Runs in Python, only on the routes that use it."""
+    """The Django session cookie (``django.contrib.sessions``). Runs in Python, only on the
+    routes that use it.
+
+    Such a route also gets Django's ``SessionMiddleware`` and ``AuthenticationMiddleware`` when
+    the API does not run them, so ``alogin``/``alogout``/``request.session`` work in its handler
+    as in a Django view (giving only one of the two is refused). Unsafe methods (``POST``, ...)
+    need proof that the browser request comes from this site, with or without a session (a
+    cross-site form must not log a browser in either): a valid Django CSRF token, else
+    ``Sec-Fetch-Site: same-origin``/``none``, else an ``Origin``/``Referer`` of this server;
+    ``csrf=False`` turns that off. ``login_url=`` redirects a request that needs a user and has
+    none to that page (Django's ``redirect_to_login``, with ``?next=``) instead of a 401.
+    """
 
     scheme = "Session"
+    scheme_name = "session"  # type: ignore[assignment]
 
     def __init__(self, *, csrf: bool = True, login_url: str | None = None) -> None:
-        if login_url is not None:
+        if login_url is not None and (not isinstance(login_url, str) or not login_url):
             from django.core.exceptions import ImproperlyConfigured
 
-            raise ImproperlyConfigured(
-                "SessionAuthentication(login_url=) is not supported: requests without a session get 401"
-            )
+            raise ImproperlyConfigured(f"SessionAuthentication(login_url=) must be a non-empty URL, got {login_url!r}")
         self.csrf = csrf
+        self.login_url = login_url
+
+    def to_metadata(self) -> dict[str, Any]:
+        """``type``, ``cookie`` (``SESSION_COOKIE_NAME``), ``csrf`` and ``login_url``."""
+        from django.conf import settings
+
+        return {
+            "type": "session",
+            "cookie": settings.SESSION_COOKIE_NAME,
+            "csrf": self.csrf,
+            "login_url": self.login_url,
+        }
 
     def authenticate(self, request: Any) -> Any:
-        """The session's user, or ``None``; an unsafe method must pass Django's CSRF check."""
+        """The session's user, or ``None``; an unsafe method must first pass the CSRF check."""
         from .session import csrf_failure, session_user
 
-        user = session_user(request)
-        if user is None:
-            return None
         if self.csrf and request.method not in ("GET", "HEAD", "OPTIONS", "TRACE", "QUERY"):
             reason = csrf_failure(request)
             if reason:
                 raise Forbidden(reason)
-        return user
+        return session_user(request)
 
 
 def get_default_authentication_classes() -> list[BaseAuthentication]:

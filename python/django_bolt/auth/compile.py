@@ -11,20 +11,106 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .._chain import Stage
 from .._schema import AuthRecord
 from ..exceptions import Forbidden, HTTPException, Unauthorized
 from .backends import AuthenticationFailed, BaseAuthentication
-from .guards import AllowAny, BasePermission
+from .guards import AllowAny, BasePermission, IsAuthenticated, Requires
 
 
-class AuthConfigurationError(TypeError):
+class AuthConfigurationError(ImproperlyConfigured, TypeError):
     """An ``auth=``/``guards=`` entry that cannot be enforced (reported with the route at startup)."""
+
+
+#: What a wrong entry should have been, in the refusal.
+_EXPECTED = {
+    BaseAuthentication: "not an authentication backend: auth= takes BaseAuthentication instances "
+    "(JWTAuthentication(...), APIKeyAuthentication(...), SessionAuthentication() or your subclass)",
+    BasePermission: "not a guard: guards= takes AllowAny(), IsAuthenticated(), Requires(claim, ...) "
+    "or a BasePermission subclass",
+}
+
+
+def _refused(item: Any, kind: type, what: str) -> AuthConfigurationError:
+    return AuthConfigurationError(f"{what}: {item!r} is {_EXPECTED[kind]}")
+
+
+def check_entries(items: Any, kind: type, what: str) -> None:
+    """Refuses, when the route is declared, an entry that can never be a ``kind`` (dotted paths
+    are imported, and classes instantiated, when the route is compiled), and a built-in guard
+    subclass that overrides ``to_metadata()``: what is checked is the built-in's rule, so the
+    override would be silently ignored."""
+    for item in _listed(items):
+        if isinstance(item, str):
+            continue
+        cls = item if isinstance(item, type) else type(item)
+        if not issubclass(cls, kind):
+            raise _refused(item, kind, what)
+        if kind is BasePermission and _overrides_builtin_metadata(cls):
+            raise AuthConfigurationError(
+                f"{what}: {cls.__name__} overrides to_metadata() of a built-in guard (AllowAny, "
+                "IsAuthenticated, Requires), which does not change what is checked; use Requires(...) "
+                "or subclass BasePermission and implement has_permission(request)"
+            )
+
+
+def check_route_entries(auth: Any, guards: Any, where: str) -> None:
+    """The declaration-time check of a route's ``auth=`` and ``guards=`` (``check_entries``)."""
+    check_entries(auth, BaseAuthentication, f"auth= of {where}")
+    check_entries(guards, BasePermission, f"guards= of {where}")
+    _refuse_open_session_exclusions(
+        [b for b in _listed(auth) if isinstance(b, BaseAuthentication)],
+        [g for g in _listed(guards) if isinstance(g, BasePermission)],
+        where,
+    )
+
+
+def _listed(items: Any) -> list[Any]:
+    if items is None:
+        return []
+    return list(items) if isinstance(items, (list, tuple)) else [items]
+
+
+def _refuse_open_session_exclusions(
+    backends: Sequence[BaseAuthentication], guards: Sequence[BasePermission], where: str
+) -> None:
+    """``Requires(claim, none_of=...)`` on a claim a session user does not have would let every
+    session user in."""
+    from .backends import SessionAuthentication
+    from .session import SESSION_CLAIMS
+
+    if not any(isinstance(b, SessionAuthentication) for b in backends):
+        return
+    for guard in guards:
+        if isinstance(guard, Requires) and guard.quantifier == "none_of":
+            if guard.claim.split(".")[0] not in SESSION_CLAIMS:
+                raise AuthConfigurationError(
+                    f"guards= of {where}: {guard!r} excludes values of {guard.claim!r}, a claim session users "
+                    f"do not have (they have {', '.join(sorted(SESSION_CLAIMS))}), so none_of would let every "
+                    "session user in"
+                )
+
+
+def uses_session(auth: Any, where: str) -> bool:
+    """Whether the route's backends (``auth=`` or the default ones) include ``SessionAuthentication``."""
+    from .backends import SessionAuthentication
+
+    return any(isinstance(b, SessionAuthentication) for b in _instances(auth, BaseAuthentication, f"auth= of {where}"))
+
+
+def _overrides_builtin_metadata(cls: type) -> bool:
+    for builtin in (AllowAny, IsAuthenticated, Requires):
+        if issubclass(cls, builtin) and cls.to_metadata is not builtin.to_metadata:
+            return True
+    return False
 
 
 def _instances(items: Any, kind: type, what: str) -> list[Any]:
     if items is None:
         return []
+    check_entries(items, kind, what)
     if not isinstance(items, (list, tuple)):
         items = [items]
     out = []
@@ -34,9 +120,11 @@ def _instances(items: Any, kind: type, what: str) -> list[Any]:
 
             item = import_string(item)
         if isinstance(item, type):
+            if not issubclass(item, kind):
+                raise _refused(item, kind, what)
             item = item()
         if not isinstance(item, kind):
-            raise AuthConfigurationError(f"{what} must be {kind.__name__} instances, got {item!r}")
+            raise _refused(item, kind, what)
         out.append(item)
     return out
 
@@ -74,6 +162,7 @@ def compile_route_auth(
     guard_objs = _instances(guards, BasePermission, f"guards= of {where}")
     for guard in guard_objs:
         _guard_check(guard, where)
+    _refuse_open_session_exclusions(backends, guard_objs, where)
     if not backends and all(isinstance(g, AllowAny) for g in guard_objs):
         return None, []
     rust_guards = [g for g in guard_objs if g._describe() is not None]
@@ -91,7 +180,8 @@ def compile_route_auth(
     stages: list[Stage] = []
     if python_backends:
         anonymous_ok = any(isinstance(g, AllowAny) for g in guard_objs)
-        stages.append(_backend_stage(python_backends, rust_guards, anonymous_ok, challenge))
+        login_url = next((b.login_url for b in python_backends if getattr(b, "login_url", None)), None)
+        stages.append(_backend_stage(python_backends, rust_guards, anonymous_ok, challenge, login_url))
     if python_guards:
         stages.append(_guard_stage(python_guards, challenge))
     if is_async and compiled and _reads_user(handler):
@@ -99,7 +189,7 @@ def compile_route_auth(
     return config, stages
 
 
-def _unauthorized(challenge: str, detail: str = "Authentication credentials were not provided") -> Unauthorized:
+def _unauthorized(challenge: str, detail: str = "Authentication required") -> Unauthorized:
     return Unauthorized(detail, headers={"WWW-Authenticate": challenge})
 
 
@@ -134,26 +224,42 @@ def _identify(request: Any, identity: Any) -> dict[str, Any]:
     return claims
 
 
+def _login_redirect(request: Any, login_url: str) -> HTTPException:
+    """Django's ``redirect_to_login``: a 302 to ``login_url`` with ``?next=`` the page asked for."""
+    from django.contrib.auth.views import redirect_to_login
+
+    location = redirect_to_login(request.get_full_path(), login_url)["Location"]
+    return HTTPException(302, "Login required", headers={"Location": location})
+
+
 def _backend_stage(
-    backends: Sequence[BaseAuthentication], rust_guards: Sequence[Any], anonymous_ok: bool, challenge: str
+    backends: Sequence[BaseAuthentication],
+    rust_guards: Sequence[Any],
+    anonymous_ok: bool,
+    challenge: str,
+    login_url: str | None = None,
 ) -> Stage:
     """Python backends, tried in order when Rust found no credential, then the claim guards Rust
-    skipped for that reason, checked against the identity found."""
+    skipped for that reason, checked against the identity found. Nobody identified on a route
+    that needs someone: 401, or the redirect to ``login_url`` when a session backend has one."""
     calls = [(b, b.authenticate, inspect.iscoroutinefunction(b.authenticate)) for b in backends]
+
+    def nobody(request: Any) -> HTTPException:
+        return _unauthorized(challenge) if login_url is None else _login_redirect(request, login_url)
 
     def settle(request: Any, identity: Any) -> Any:
         """The claims of ``identity`` put on the request (sync: may read the user's permissions)."""
         if identity is None:
             if not anonymous_ok:
-                raise _unauthorized(challenge)
+                raise nobody(request)
             claims = None
         else:
             claims = _identify(request, identity)
         for guard in rust_guards:
             if not guard._allows(claims):
                 if claims is None:
-                    raise _unauthorized(challenge)
-                raise Forbidden(guard.message)
+                    raise nobody(request)
+                raise Forbidden(guard.denial)
 
     def run(request: Any, kwargs: dict) -> None:
         if request.auth_backend is not None:
@@ -206,7 +312,7 @@ def _guard_stage(guards: Sequence[BasePermission], challenge: str) -> Stage:
     def deny(request: Any, guard: BasePermission) -> None:
         if request.context is None:
             raise _unauthorized(challenge)
-        raise Forbidden(getattr(guard, "message", "Permission denied"))
+        raise Forbidden(guard.denial)
 
     checks = [(g, inspect.iscoroutinefunction(g.has_permission)) for g in guards]
 
@@ -272,4 +378,4 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
-__all__ = ["compile_route_auth", "AuthConfigurationError"]
+__all__ = ["compile_route_auth", "check_entries", "check_route_entries", "uses_session", "AuthConfigurationError"]

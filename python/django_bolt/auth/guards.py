@@ -23,9 +23,19 @@ class BasePermission:
     def has_permission(self, request: Any) -> Any:
         return True
 
+    @property
+    def denial(self) -> str:
+        """The detail of the 403 this guard answers (``message``, else ``"Permission denied"``)."""
+        return self.message or "Permission denied"
+
     def _describe(self) -> GuardRecord | None:
         """The Rust form of this guard; ``None`` means it runs in Python."""
         return None
+
+    def to_metadata(self) -> dict[str, Any]:
+        """What this guard checks, as plain data (for logs, docs and tests): ``{"type": ...}``
+        plus the guard's settings. A custom guard is ``{"type": "custom", "class": <dotted name>}``."""
+        return {"type": "custom", "class": f"{type(self).__module__}.{type(self).__qualname__}"}
 
 
 class AllowAny(BasePermission):
@@ -33,6 +43,9 @@ class AllowAny(BasePermission):
 
     def _describe(self) -> GuardRecord:
         return {"kind": "allow_any"}
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {"type": "allow_any"}
 
     def _allows(self, claims: dict[str, Any] | None) -> bool:
         return True
@@ -43,6 +56,9 @@ class IsAuthenticated(BasePermission):
 
     def _describe(self) -> GuardRecord:
         return {"kind": "authenticated"}
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {"type": "is_authenticated"}
 
     def _allows(self, claims: dict[str, Any] | None) -> bool:
         return claims is not None
@@ -88,7 +104,9 @@ class Requires(BasePermission):
         for v in self.values:
             if not isinstance(v, (str, int, float, bool)):
                 raise ImproperlyConfigured(f"Requires() values must be str, int, float, or bool, got {v!r}")
-        self.message = message or f"Missing required {claim!r} claim value"
+        #: The 403 detail; ``None`` (not given) answers ``"Permission denied"``, which tells a
+        #: caller nothing about the claims the route reads.
+        self.message = message
 
     def _describe(self) -> GuardRecord:
         return {
@@ -96,6 +114,18 @@ class Requires(BasePermission):
             "claim": self.claim,
             "quantifier": self.quantifier,
             "values": json.dumps(self.values),
+            "message": self.denial,
+        }
+
+    def to_metadata(self) -> dict[str, Any]:
+        """``{"type": "requires", "claim", "values", "quantifier", "message"}``; ``quantifier`` is
+        0 for any of the values (or, with no values, a truthy claim), 1 for all of them, 2 for
+        none of them, as in the release."""
+        return {
+            "type": "requires",
+            "claim": self.claim,
+            "values": list(self.values),
+            "quantifier": _QUANTIFIER_NUMBERS[self.quantifier],
             "message": self.message,
         }
 
@@ -134,7 +164,17 @@ class Requires(BasePermission):
         return not any(has(w) for w in self.values)
 
     def __repr__(self) -> str:
-        return f"Requires({self.claim!r}, {self.quantifier}={self.values!r})"
+        """The call that builds this guard."""
+        if self.quantifier in ("all_of", "none_of"):
+            args = [repr(self.claim), f"{self.quantifier}={self.values!r}"]
+        else:
+            args = [repr(v) for v in (self.claim, *self.values)]
+        if self.message is not None:
+            args.append(f"message={self.message!r}")
+        return f"Requires({', '.join(args)})"
+
+
+_QUANTIFIER_NUMBERS = {"any_of": 0, "truthy": 0, "all_of": 1, "none_of": 2}
 
 
 def IsAdminUser(message: str | None = None) -> Requires:  # noqa: N802 - public class-like name

@@ -28,7 +28,24 @@ def _django_request(request: Any) -> Any:
 
 
 def csrf_failure(request: Any) -> str | None:
-    """Django's CSRF verdict for an unsafe request: ``None`` when it passes, else the reason."""
+    """Why an unsafe request may come from another site (``None`` when it does not): it passes
+    with a valid Django CSRF token (cookie plus ``X-CSRFToken`` or form field), else with the
+    browser's ``Sec-Fetch-Site`` (``same-origin``, or ``none`` for a typed URL), else with an
+    ``Origin`` (or ``Referer``) of this server, as token cookies do (``csrf_passes`` in Rust)."""
+    if _django_token_passes(request):
+        return None
+    headers = request.headers
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        if site.strip().lower() in ("same-origin", "none"):
+            return None
+        return "CSRF verification failed: cross-site request"
+    if _from_this_server(request, headers):
+        return None
+    return "CSRF verification failed: no CSRF token, Sec-Fetch-Site or Origin of this site"
+
+
+def _django_token_passes(request: Any) -> bool:
     from django.middleware.csrf import CsrfViewMiddleware
 
     dj = _django_request(request)
@@ -37,10 +54,25 @@ def csrf_failure(request: Any) -> str | None:
     def view(*args: Any, **kwargs: Any) -> None:
         return None
 
-    result = CsrfViewMiddleware(lambda r: None).process_view(dj, view, (), {})
-    if result is None:
-        return None
-    return "CSRF verification failed"
+    return CsrfViewMiddleware(lambda r: None).process_view(dj, view, (), {}) is None
+
+
+def _from_this_server(request: Any, headers: Any) -> bool:
+    """``Origin`` (else ``Referer``) names this server: the ``Host`` with the request's scheme
+    or the one a proxy gives in ``X-Forwarded-Proto`` (a cross-site page can set neither)."""
+    host = (headers.get("host") or "").strip().lower()
+    if not host:
+        return False
+    schemes = {request.scheme.lower()}
+    forwarded = (headers.get("x-forwarded-proto") or "").split(",")[0].strip().lower()
+    if forwarded:
+        schemes.add(forwarded)
+    own = {f"{scheme}://{host}" for scheme in schemes}
+    origin = headers.get("origin")
+    if origin is not None:
+        return origin.strip().lower() in own
+    referer = (headers.get("referer") or "").strip().lower()
+    return any(referer == o or referer.startswith((o + "/", o + "?")) for o in own)
 
 
 def session_user(request: Any) -> Any:
@@ -76,4 +108,55 @@ def user_claims(user: Any) -> dict[str, Any]:
     }
 
 
-__all__ = ["session_user", "csrf_failure", "user_claims"]
+#: The claims ``user_claims`` gives a session user; a ``none_of`` guard on another claim would
+#: let every session user in.
+SESSION_CLAIMS = frozenset({"sub", "username", "is_staff", "is_superuser", "is_active", "permissions"})
+
+_SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
+_AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+def with_session_middleware(configured: tuple[Any, ...], where: str) -> tuple[Any, ...]:
+    """The middleware of a ``SessionAuthentication`` route: ``configured`` with Django's session
+    and authentication middleware first when it has neither (so ``alogin``/``request.session``
+    work as in a Django view); refused when it has only one of them."""
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ..middleware.compile import DjangoMiddlewareSetting
+    from ..middleware.django_adapter import DjangoMiddlewareStack
+
+    classes: list[type] = []
+    for entry in configured:
+        stacks = entry.resolve() if isinstance(entry, DjangoMiddlewareSetting) else [entry]
+        for stack in stacks:
+            classes.extend(c for c in getattr(stack, "middleware_classes", ()) if isinstance(c, type))
+    has_session = any(issubclass(c, SessionMiddleware) for c in classes)
+    has_auth = any(issubclass(c, AuthenticationMiddleware) for c in classes)
+    if has_session and has_auth:
+        return configured
+    if has_session or has_auth:
+        missing = "AuthenticationMiddleware" if has_session else "SessionMiddleware"
+        raise ImproperlyConfigured(
+            f"{where}: SessionAuthentication needs Django's SessionMiddleware and AuthenticationMiddleware "
+            f"together; the API's django_middleware has one without {missing}. Add {missing}, or remove "
+            "both and the route adds them itself"
+        )
+    return (DjangoMiddlewareStack([_SESSION_MIDDLEWARE, _AUTH_MIDDLEWARE]), *configured)
+
+
+def check_declared_session_route(auth: Any, middleware: tuple[Any, ...], where: str) -> None:
+    """When a route is declared with ``SessionAuthentication`` in ``auth=``: the API's Django
+    middleware must not have only one of the session and authentication middleware (checked
+    again, with the default backends too, when the route is compiled)."""
+    from django.conf import settings
+
+    from .backends import SessionAuthentication
+
+    entries = auth if isinstance(auth, (list, tuple)) else [auth]
+    if settings.configured and any(isinstance(b, SessionAuthentication) for b in entries):
+        with_session_middleware(middleware, where)
+
+
+__all__ = ["session_user", "csrf_failure", "user_claims", "with_session_middleware", "SESSION_CLAIMS"]

@@ -57,9 +57,9 @@ def context_from_claims(user_id: str, claims: Any) -> dict[str, Any]:
 
 def _or_anonymous(user: Any) -> Any:
     if user is None:
-        from django.contrib.auth.models import AnonymousUser
+        from .users import anonymous_user
 
-        return AnonymousUser()
+        return anonymous_user()
     return user
 
 

@@ -16,9 +16,29 @@ _PLANS: dict[tuple[type, str], Any] = {}
 
 
 def _anonymous() -> Any:
-    from django.contrib.auth.models import AnonymousUser
+    return anonymous_user()
 
-    return AnonymousUser()
+
+_ANONYMOUS_CLASS: type | None = None
+
+
+def anonymous_user() -> Any:
+    """``request.user`` for nobody: Django's ``AnonymousUser`` (``is_authenticated`` is False),
+    and also false in a boolean test, because the release's ``request.user`` is ``None`` then and
+    code written for it checks ``if not request.user``."""
+    global _ANONYMOUS_CLASS
+    if _ANONYMOUS_CLASS is None:
+        from django.contrib.auth.models import AnonymousUser
+
+        class FalsyAnonymousUser(AnonymousUser):
+            __doc__ = anonymous_user.__doc__
+
+            def __bool__(self) -> bool:
+                return False
+
+        FalsyAnonymousUser.__name__ = FalsyAnonymousUser.__qualname__ = "AnonymousUser"
+        _ANONYMOUS_CLASS = FalsyAnonymousUser
+    return _ANONYMOUS_CLASS()
 
 
 class _PkPlan:

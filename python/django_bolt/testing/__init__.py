@@ -1,6 +1,13 @@
 """In-process test clients that run requests through the real Rust pipeline."""
 
 from .client import AsyncTestClient, TestClient
-from .websocket import ConnectionClosed, HandshakeRejected, WebSocketTestClient
+from .websocket import ConnectionClosed, HandshakeDenied, HandshakeRejected, WebSocketTestClient
 
-__all__ = ["TestClient", "AsyncTestClient", "WebSocketTestClient", "HandshakeRejected", "ConnectionClosed"]
+__all__ = [
+    "TestClient",
+    "AsyncTestClient",
+    "WebSocketTestClient",
+    "HandshakeRejected",
+    "HandshakeDenied",
+    "ConnectionClosed",
+]

@@ -225,7 +225,9 @@ pub async fn check_after_auth(
 
 fn too_many(wait: Duration) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    Response::detail(429, "Too Many Requests").with_header("retry-after", secs.to_string())
+    // The release's wording, with the wait that `Retry-After` also gives.
+    let detail = format!("Rate limit exceeded. Try again in {secs} seconds");
+    Response::detail(429, &detail).with_header("retry-after", secs.to_string())
 }
 
 #[cfg(test)]

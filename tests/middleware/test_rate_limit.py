@@ -179,6 +179,8 @@ def test_each_test_client_starts_with_empty_buckets():
     assert second.get("/ip").status_code == 200
     first.close()
     second.close()
+
+
 def guarded_api_key_route() -> BoltAPI:
     """``key="api_key"`` on a route whose callers prove themselves with a token or an API key."""
     api = BoltAPI()

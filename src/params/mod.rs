@@ -70,19 +70,61 @@ fn is_json_media(media: &str) -> bool {
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))
 }
 
+/// A `Cookie` header read as Django's `parse_cookie` reads it: pieces split on `;`, a piece
+/// without `=` is a value with an empty name, names and values trimmed, a value in double quotes
+/// unquoted (`\"`, and octal escapes such as `\054` for a comma). A later name wins.
 pub fn parse_cookies(header: &str) -> Vec<(String, String)> {
     header
         .split(';')
         .filter_map(|piece| {
-            let (k, v) = piece.split_once('=')?;
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|s| s.strip_suffix('"'))
-                .unwrap_or(v);
-            Some((k.trim().to_owned(), v.to_owned()))
+            let (k, v) = piece.split_once('=').unwrap_or(("", piece));
+            let (k, v) = (py_strip(k), py_strip(v));
+            if k.is_empty() && v.is_empty() {
+                return None;
+            }
+            Some((k.to_owned(), unquote_cookie(v)))
         })
         .collect()
+}
+
+/// Python's `str.strip()`: Unicode white space and the separators `\x1c`-`\x1f`.
+fn py_strip(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c))
+}
+
+/// `http.cookies._unquote`.
+fn unquote_cookie(v: &str) -> String {
+    let Some(inner) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return v.to_owned();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let rest: String = chars.clone().take(3).collect();
+        let b = rest.as_bytes();
+        if b.len() == 3
+            && (b'0'..=b'3').contains(&b[0])
+            && b[1..].iter().all(|d| (b'0'..=b'7').contains(d))
+        {
+            let code = u32::from_str_radix(&rest, 8).unwrap_or(0);
+            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+            chars.nth(2);
+        } else {
+            match chars.peek() {
+                // `.` in Python's pattern: any character but a newline.
+                Some(&next) if next != '\n' => {
+                    out.push(next);
+                    chars.next();
+                }
+                _ => out.push(c),
+            }
+        }
+    }
+    out
 }
 
 /// `form` is the parsed form body, for routes that need one (see `streaming::upload`).
@@ -374,4 +416,26 @@ pub fn file_too_large(key: &str, filename: &str, max: usize, size: usize) -> Fie
         format!("File {filename:?} exceeds the maximum size of {max} bytes ({size} bytes)"),
     )
     .with_ctx(serde_json::json!({"max_size": max, "actual_size": size}))
+}
+
+#[cfg(test)]
+mod cookie_tests {
+    use super::parse_cookies;
+
+    fn pairs(raw: &str) -> Vec<(String, String)> {
+        parse_cookies(raw)
+    }
+
+    #[test]
+    fn reads_a_header_as_django_parse_cookie() {
+        let own = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(pairs("a=1; b = 2 ;;"), vec![own("a", "1"), own("b", "2")]);
+        // A piece without `=` is a value with an empty name.
+        assert_eq!(pairs("solo; a=1"), vec![own("", "solo"), own("a", "1")]);
+        // Quoted values are unquoted with their escapes.
+        assert_eq!(pairs(r#"a="x\054y\"z""#), vec![own("a", "x,y\"z")]);
+        assert_eq!(pairs(r#"a="\x""#), vec![own("a", "x")]);
+        assert_eq!(pairs(r#"a=""#), vec![own("a", "\"")]);
+        assert_eq!(pairs("\t=\t"), Vec::<(String, String)>::new());
+    }
 }

@@ -5,7 +5,7 @@
 use super::admit::Admitted;
 use crate::app::{App, Route};
 use crate::auth::Identity;
-use crate::params::errors::validation_body;
+use crate::params::errors::{validation_body, FieldError};
 use crate::params::form::FormData;
 use crate::params::{self, ExtractError, Extracted, Slot};
 use crate::python::convert::to_py;
@@ -174,6 +174,23 @@ fn convert(
     }
 }
 
+/// A decoder's or converter's result; its `RequestValidationError` becomes field errors (and
+/// `None` stands in for the argument), any other exception stays an error.
+fn or_field_errors<'py>(
+    py: Python<'py>,
+    app: &App,
+    result: PyResult<Bound<'py, PyAny>>,
+    errors: &mut Vec<FieldError>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match result {
+        Err(e) if e.is_instance(py, app.refs.validation_error.bind(py)) => {
+            errors.extend(errors_from_python(&e.value(py).getattr("errors")?)?);
+            Ok(py.None().into_bound(py))
+        }
+        other => other,
+    }
+}
+
 /// Builds the arguments and calls the handler. `Err` is a finished error response.
 /// `leading` goes before the parameters (a WebSocket handler's connection).
 #[allow(clippy::too_many_arguments)]
@@ -212,7 +229,16 @@ pub(crate) fn call_handler<'py>(
     let mut keywords: Option<Bound<'py, PyDict>> = None;
     for (spec, slot) in route.params.iter().zip(slots) {
         let value: Bound<'py, PyAny> = match slot {
-            Slot::Value(v) => to_py(py, &app.refs, &v).map_err(fail)?,
+            Slot::Value(v) => {
+                let value = to_py(py, &app.refs, &v).map_err(fail)?;
+                match &spec.convert {
+                    None => value,
+                    Some(convert) => {
+                        let converted = convert.bind(py).call1((value,));
+                        or_field_errors(py, app, converted, &mut errors).map_err(fail)?
+                    }
+                }
+            }
             Slot::Default => match &spec.default {
                 Some(d) => d.bind(py).clone(),
                 None => py.None().into_bound(py),
@@ -229,19 +255,7 @@ pub(crate) fn call_handler<'py>(
                         .map_err(fail)?
                         .into_any(),
                 };
-                match decoder.call1((input,)) {
-                    Ok(v) => v,
-                    Err(e) if e.is_instance(py, app.refs.validation_error.bind(py)) => {
-                        let listed = e
-                            .value(py)
-                            .getattr("errors")
-                            .and_then(|l| errors_from_python(&l))
-                            .map_err(fail)?;
-                        errors.extend(listed);
-                        py.None().into_bound(py)
-                    }
-                    Err(e) => return Err(fail(e)),
-                }
+                or_field_errors(py, app, decoder.call1((input,)), &mut errors).map_err(fail)?
             }
             Slot::Files(files) => {
                 let objs = files

@@ -26,6 +26,7 @@ from ._param_models import ModelField, model_decoder, model_fields, wire_key
 from ._param_types import (
     check_metas_apply,
     container_converter,
+    file_converter,
     meta_constraints,
     metas_of,
     see_through_alias,
@@ -293,16 +294,31 @@ def _sequence_fields(tp: Any) -> frozenset[str]:
     )
 
 
+def _required_upload_fields(tp: Any) -> list[str]:
+    """Wire names of the struct's required fields that hold uploaded files."""
+    if not (isinstance(tp, type) and issubclass(tp, msgspec.Struct)):
+        return []
+    return [
+        f.encode_name for f in msgspec.structs.fields(tp) if f.required and _is_upload(_parse_annotation(f.type)[0])[0]
+    ]
+
+
 def form_model_decoder(tp: Any) -> Callable[[dict[str, Any]], Any]:
     file_fields = _file_fields(tp)
     sequences = _sequence_fields(tp)
+    required_uploads = _required_upload_fields(tp)
 
     def decode(fields: dict[str, Any]) -> Any:
         for key in sequences:
             value = fields.get(key)
             if value is not None and not isinstance(value, list):
                 fields[key] = [value]
-        errors = []
+        # A missing file is named as for a File() argument (src/params/mod.rs).
+        errors = [
+            {"loc": ["body", key], "msg": "Missing required file", "type": "file_missing"}
+            for key in required_uploads
+            if key not in fields
+        ]
         for key, marker in file_fields:
             value = fields.get(key)
             if value is not None:
@@ -423,6 +439,9 @@ def compile_param(
         _refuse_value_constraints(marker, name, "an uploaded file (use File(max_size=, ...))", where)
         _file_metas(spec, metas_of(extras), name, where)
         spec.update(source="file", kind="any", is_list=upload_list or sequence_shape(base) is not None)
+        convert = file_converter(base)
+        if convert is not None:
+            spec["convert"] = convert
         return spec
     if marker is not None:
         source = marker.source

@@ -129,3 +129,44 @@ def container_converter(shape: SequenceShape, fixed_type: Any, loc: list[Any]) -
     if shape.container is list:
         return None
     return shape.container
+
+
+def file_info(upload: Any) -> dict[str, Any]:
+    """The release's description of an uploaded file, for ``File()`` arguments annotated
+    ``dict``: its content in memory, or ``temp_path`` for a file spooled to disk (removed once
+    the response exists)."""
+    info = {
+        "filename": upload.filename,
+        "content_type": upload.content_type,
+        "size": upload.size,
+        "headers": dict(upload.headers),
+    }
+    if upload.path is not None:
+        info["temp_path"] = upload.path
+    else:
+        info["content"] = _content(upload)
+    return info
+
+
+def _content(upload: Any) -> bytes:
+    upload.seek(0)
+    data = bytes(upload.read())
+    upload.seek(0)
+    return data
+
+
+def file_converter(tp: Any) -> Callable[[Any], Any] | None:
+    """For ``File()`` arguments annotated ``dict``/``bytes`` (or lists of them): the uploads
+    Rust hands over made into what the annotation names (None: ``UploadFile`` as is)."""
+    shape = sequence_shape(tp)
+    item = shape.item if shape is not None else tp
+    item = typing.get_origin(item) or item
+    if item is dict:
+        one: Callable[[Any], Any] = file_info
+    elif item is bytes:
+        one = _content
+    else:
+        return None
+    if shape is not None:
+        return lambda uploads: [one(u) for u in uploads]
+    return one

@@ -263,12 +263,17 @@ pub(crate) fn call_handler<'py>(
                     .map(|f| upload_file(py, app, f, uploads))
                     .collect::<PyResult<Vec<_>>>()
                     .map_err(fail)?;
-                if spec.is_list {
+                let value = if spec.is_list {
                     PyList::new(py, objs).map_err(fail)?.into_any()
                 } else {
                     objs.into_iter()
                         .next()
                         .unwrap_or_else(|| py.None().into_bound(py))
+                };
+                match &spec.convert {
+                    None => value,
+                    // `dict`/`bytes` annotations: the release's file info dicts or the content.
+                    Some(convert) => convert.bind(py).call1((value,)).map_err(fail)?,
                 }
             }
             Slot::Request => match &request_obj {

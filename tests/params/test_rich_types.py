@@ -323,3 +323,41 @@ def test_cookies_are_read_as_django_reads_them(api, client_for):
 
     response = client_for(api).get("/cookies", headers={"Cookie": 'solo; a="x\\054y"; b = 2 '})
     assert response.json() == {"all": {"": "solo", "a": "x,y", "b": "2"}, "a": "x,y"}
+
+
+def test_a_file_argument_annotated_dict_or_bytes_gets_the_release_forms(api, client_for):
+    @api.post("/infos")
+    async def infos(files: Annotated[list[dict], File(alias="file")]):
+        return [{k: v for k, v in f.items() if k != "headers"} | {"content": f["content"].decode()} for f in files]
+
+    @api.post("/one")
+    def one(file: Annotated[dict, File()], raw: Annotated[bytes, File(alias="file")]):
+        return {"filename": file["filename"], "raw": raw.decode(), "type": type(raw).__name__}
+
+    client = client_for(api)
+    sent = [("file", ("a.txt", b"abc", "text/plain")), ("file", ("b.txt", b"de", "text/plain"))]
+    assert client.post("/infos", files=sent).json() == [
+        {"filename": "a.txt", "content_type": "text/plain", "size": 3, "content": "abc"},
+        {"filename": "b.txt", "content_type": "text/plain", "size": 2, "content": "de"},
+    ]
+    assert client.post("/one", files=sent[:1]).json() == {"filename": "a.txt", "raw": "abc", "type": "bytes"}
+
+
+class Profile(msgspec.Struct):
+    name: str
+    avatar: UploadFile
+
+
+def test_a_form_model_without_its_required_file_names_the_file(api, client_for):
+    @api.post("/profile")
+    async def profile(data: Annotated[Profile, Form()]):
+        return {"name": data.name, "size": data.avatar.size}
+
+    client = client_for(api)
+    missing = client.post("/profile", data={"name": "n"})
+    assert missing.status_code == 422
+    assert missing.json()["detail"] == [
+        {"loc": ["body", "avatar"], "msg": "Missing required file", "type": "file_missing"}
+    ]
+    sent = client.post("/profile", data={"name": "n"}, files={"avatar": ("a.png", b"png", "image/png")})
+    assert sent.json() == {"name": "n", "size": 3}

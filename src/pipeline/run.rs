@@ -7,6 +7,7 @@ use crate::app::{App, Route};
 use crate::auth::Identity;
 use crate::params::errors::{validation_body, FieldError};
 use crate::params::form::FormData;
+use crate::params::spec::Source;
 use crate::params::{self, ExtractError, Extracted, Slot};
 use crate::python::convert::to_py;
 use crate::python::coro::{self, Outcome, Step};
@@ -216,8 +217,15 @@ pub(crate) fn call_handler<'py>(
     let mut identity = Some(identity);
     let mut new_request = |path_params: &mut Option<Vec<(String, String)>>| {
         let params = path_params.take().unwrap_or_default();
+        let list_keys = route
+            .params
+            .iter()
+            .filter(|p| p.is_list && p.source == Source::Query)
+            .map(|p| p.key.clone())
+            .collect();
         let request = PyRequest::new(Arc::clone(req), Arc::clone(&app.refs), params)
-            .with_identity(identity.take().flatten());
+            .with_identity(identity.take().flatten())
+            .with_list_keys(list_keys);
         Bound::new(py, request).map(Bound::into_any)
     };
     // No allocation for a handler without arguments (its args are the shared empty tuple).

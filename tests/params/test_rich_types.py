@@ -252,7 +252,8 @@ def test_a_marker_in_annotated_is_not_changed_by_a_default():
 
 
 def test_one_key_with_one_type_in_two_arguments_or_two_sources_is_allowed(api, client_for):
-    @api.get("/items/{item_id}")
+    # Out of the schema: the OpenAPI generator would list query key `n` twice.
+    @api.get("/items/{item_id}", include_in_schema=False)
     async def item(
         item_id: int,
         raw: Annotated[str, Query(alias="item_id")] = "",

@@ -15,15 +15,12 @@ when the route is compiled, into a ``DependencyPlan`` that only looks values up 
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import inspect
 import typing
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from .exceptions import RequestValidationError
-from .params import _UNSET, Cookie, Depends, Header, Param
+from .params import Depends
 
 #: A sync stage: ``step(request, kwargs)`` may fill handler keywords or raise an HTTP error.
 SyncStep = Callable[[Any, dict], None]
@@ -48,30 +45,15 @@ def _definition_error(message: str) -> TypeError:
 
 # ---------------------------------------------------------------- dependencies
 
-_MISSING = object()
-
-
-def _coercer(annotation: Any) -> Callable[[str], Any] | None:
-    from ._compile import _split_annotated, _unwrap_optional
-
-    base, _ = _unwrap_optional(_split_annotated(annotation)[0])
-    if base is bool:
-        return lambda value: value.lower() in ("1", "true", "yes", "on")
-    if base in (int, float, decimal.Decimal, uuid.UUID):
-        return base
-    return None
-
 
 @dataclasses.dataclass(frozen=True)
 class _Arg:
     """How one argument of a dependency is filled per request."""
 
     name: str
-    #: "depends", "request", "query", "header" or "cookie".
+    #: "depends", "request" or "value" (the route keyword ``key``, coerced by Rust).
     source: str
     key: str = ""
-    default: Any = _MISSING
-    coerce: Callable[[str], Any] | None = None
     dependency: DependencyPlan | None = None
 
 
@@ -84,6 +66,12 @@ class DependencyPlan:
     args: tuple[_Arg, ...]
     #: The target or one of its own dependencies is ``async def``.
     any_async: bool
+
+
+class DependencyCycleError(RecursionError, TypeError):
+    """A dependency that depends on itself, directly or through others: resolving it would
+    recurse until the stack runs out. A ``RecursionError`` as in the release, and a ``TypeError``
+    like every route definition error."""
 
 
 def _hints(fn: Any, where: str) -> dict[str, Any]:
@@ -101,15 +89,19 @@ def _hints(fn: Any, where: str) -> dict[str, Any]:
         return {}
 
 
-def compile_dependency(dep: Depends, where: str, _seen: tuple[Any, ...] = ()) -> DependencyPlan:
-    """Reads ``dep``'s target (and its own ``Depends``) once: the per-request work is lookups."""
-    from ._compile import _is_request_type, _marker_of, _split_annotated, _unwrap_optional
+def compile_dependency(
+    dep: Depends, where: str, bind: Callable[[str, Any, Any, str], str | None], _seen: tuple[Any, ...] = ()
+) -> DependencyPlan:
+    """Reads ``dep``'s target (and its own ``Depends``) once. Its value arguments become route
+    parameters through ``bind(name, annotation, default, where)`` (``_dependency_params``), so
+    Rust coerces them like the handler's; per request the plan only looks them up."""
+    from ._compile import _is_request_type, _split_annotated, _unwrap_optional
 
     fn = dep.dependency
     if fn is None or not callable(fn):
         raise _definition_error(f"{where}: Depends() needs a dependency callable, got {fn!r}")
     if fn in _seen:
-        raise _definition_error(f"{where}: dependency {fn!r} depends on itself")
+        raise DependencyCycleError(f"{where}: dependency {fn!r} depends on itself")
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError) as exc:
@@ -118,67 +110,44 @@ def compile_dependency(dep: Depends, where: str, _seen: tuple[Any, ...] = ()) ->
     args: list[_Arg] = []
     # A class instance with ``async def __call__`` is async too.
     any_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+    dep_where = f"{where} (dependency {getattr(fn, '__qualname__', fn)!r})"
     for name, parameter in signature.parameters.items():
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
         annotation = hints.get(name, parameter.annotation)
         base, extras = _split_annotated(annotation)
-        marker, default = _marker_of(extras, parameter.default)
-        if default is _UNSET or default is inspect.Parameter.empty:
-            default = _MISSING
-        if isinstance(marker, Depends):
-            nested = compile_dependency(marker, where, (*_seen, fn))
-            any_async = any_async or nested.any_async
-            args.append(_Arg(name, "depends", dependency=nested))
-        elif _is_request_type(_unwrap_optional(base)[0]) or name == "request":
+        nested = next((e for e in extras if isinstance(e, Depends)), None)
+        if nested is None and isinstance(parameter.default, Depends):
+            nested = parameter.default
+        if nested is not None:
+            plan = compile_dependency(nested, where, bind, (*_seen, fn))
+            any_async = any_async or plan.any_async
+            args.append(_Arg(name, "depends", dependency=plan))
+        elif name == "request" or _is_request_type(_unwrap_optional(base)[0]):
             args.append(_Arg(name, "request"))
         else:
-            key = marker.alias if isinstance(marker, Param) and marker.alias else name
-            if isinstance(marker, Header):
-                source, key = "header", key.replace("_", "-").lower()
-            elif isinstance(marker, Cookie):
-                source = "cookie"
-            else:
-                source = "query"
-            args.append(_Arg(name, source, key, default, _coercer(annotation)))
+            key = bind(name, annotation, parameter.default, dep_where)
+            args.append(_Arg(name, "request") if key is None else _Arg(name, "value", key))
     return DependencyPlan(fn, dep.use_cache, tuple(args), any_async)
 
 
-def _lookup(arg: _Arg, request: Any, kwargs: dict[str, Any]) -> None:
-    if arg.source == "header":
-        values = request.headers
-    elif arg.source == "cookie":
-        values = request.cookies
-    else:
-        values = request.query
-    raw = values.get(arg.key)
-    if raw is None:
-        if arg.default is _MISSING:
-            raise RequestValidationError([{"loc": [arg.source, arg.key], "msg": "Field required", "type": "missing"}])
-        kwargs[arg.name] = arg.default
-        return
-    if arg.coerce is None:
-        kwargs[arg.name] = raw
-        return
-    try:
-        kwargs[arg.name] = arg.coerce(raw)
-    except (ValueError, TypeError, ArithmeticError):
-        raise RequestValidationError(
-            [{"loc": [arg.source, arg.key], "msg": f"Invalid value {raw!r}", "type": "validation_error"}]
-        ) from None
-
-
-def _resolve_sync(plan: DependencyPlan, request: Any, cache: dict[Any, Any]) -> Any:
-    if plan.use_cache and plan.fn in cache:
-        return cache[plan.fn]
+def _arguments(plan: DependencyPlan, request: Any, values: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     for arg in plan.args:
-        if arg.dependency is not None:
-            kwargs[arg.name] = _resolve_sync(arg.dependency, request, cache)
+        if arg.source == "value":
+            kwargs[arg.name] = values[arg.key]
         elif arg.source == "request":
             kwargs[arg.name] = request
-        else:
-            _lookup(arg, request, kwargs)
+    return kwargs
+
+
+def _resolve_sync(plan: DependencyPlan, request: Any, values: dict[str, Any], cache: dict[Any, Any]) -> Any:
+    if plan.use_cache and plan.fn in cache:
+        return cache[plan.fn]
+    kwargs = _arguments(plan, request, values)
+    for arg in plan.args:
+        if arg.dependency is not None:
+            kwargs[arg.name] = _resolve_sync(arg.dependency, request, values, cache)
     value = plan.fn(**kwargs)
     if inspect.isawaitable(value):  # a callable object that hides an async __call__
         from asgiref.sync import async_to_sync
@@ -189,17 +158,13 @@ def _resolve_sync(plan: DependencyPlan, request: Any, cache: dict[Any, Any]) -> 
     return value
 
 
-async def _resolve_async(plan: DependencyPlan, request: Any, cache: dict[Any, Any]) -> Any:
+async def _resolve_async(plan: DependencyPlan, request: Any, values: dict[str, Any], cache: dict[Any, Any]) -> Any:
     if plan.use_cache and plan.fn in cache:
         return cache[plan.fn]
-    kwargs: dict[str, Any] = {}
+    kwargs = _arguments(plan, request, values)
     for arg in plan.args:
         if arg.dependency is not None:
-            kwargs[arg.name] = await _resolve_async(arg.dependency, request, cache)
-        elif arg.source == "request":
-            kwargs[arg.name] = request
-        else:
-            _lookup(arg, request, kwargs)
+            kwargs[arg.name] = await _resolve_async(arg.dependency, request, values, cache)
     value = plan.fn(**kwargs)
     if inspect.isawaitable(value):
         value = await value
@@ -212,15 +177,19 @@ async def _await(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
 
 
-def dependency_stage(dependencies: dict[str, DependencyPlan]) -> Stage:
-    """Fills the handler's ``Depends`` arguments; one cache per request (``use_cache``)."""
+def dependency_stage(dependencies: dict[str, DependencyPlan], hidden: Sequence[str] = ()) -> Stage:
+    """Fills the handler's ``Depends`` arguments; one cache per request (``use_cache``).
+    ``hidden``: the route keywords only dependencies read, taken out before the handler runs."""
     plans = tuple(dependencies.items())
     any_async = any(p.any_async for _, p in plans)
+    hidden = tuple(hidden)
 
     async def arun(request: Any, kwargs: dict[str, Any]) -> None:
         cache: dict[Any, Any] = {}
         for name, plan in plans:
-            kwargs[name] = await _resolve_async(plan, request, cache)
+            kwargs[name] = await _resolve_async(plan, request, kwargs, cache)
+        for name in hidden:
+            del kwargs[name]
 
     if any_async:
         # An async dependency of a sync handler: one event loop hop for all of them.
@@ -234,7 +203,9 @@ def dependency_stage(dependencies: dict[str, DependencyPlan]) -> Stage:
         def run(request: Any, kwargs: dict[str, Any]) -> None:
             cache: dict[Any, Any] = {}
             for name, plan in plans:
-                kwargs[name] = _resolve_sync(plan, request, cache)
+                kwargs[name] = _resolve_sync(plan, request, kwargs, cache)
+            for name in hidden:
+                del kwargs[name]
 
     return Stage("dependencies", run, arun)
 

@@ -21,8 +21,17 @@ from typing import Any, Union
 
 import msgspec
 
-from ._chain import DependencyPlan, compile_dependency
+from ._chain import DependencyCycleError, DependencyPlan, compile_dependency
 from ._param_models import ModelField, model_decoder, model_fields, wire_key
+from ._param_types import (
+    check_metas_apply,
+    container_converter,
+    file_converter,
+    meta_constraints,
+    metas_of,
+    see_through_alias,
+    sequence_shape,
+)
 from ._schema import ParamRecord
 from .exceptions import RequestValidationError, ResponseValidationError
 from .params import _UNSET, Body, Depends, File, Header, Param
@@ -46,6 +55,11 @@ _PATH_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
 
 class RouteDefinitionError(TypeError):
     """A handler signature that cannot be served as written."""
+
+
+class DeclarationError(RouteDefinitionError):
+    """A mistake in the handler's own signature, whatever path it is served at: raised when the
+    route is declared (the decorator), as the release does."""
 
 
 def path_param_names(path: str) -> set[str]:
@@ -82,6 +96,10 @@ def _parse_annotation(tp: Any) -> tuple[Any, list[Any], bool]:
             optional = True
             tp = inner
             continue
+        named = see_through_alias(tp)
+        if named is not None:
+            tp = named
+            continue
         return tp, extras, optional
 
 
@@ -105,10 +123,14 @@ def _simple_kind(tp: Any) -> str | None:
 
 
 def _list_item(tp: Any) -> Any | None:
-    if typing.get_origin(tp) in (list, tuple, set, frozenset) or tp in (list, tuple, set, frozenset):
-        args = typing.get_args(tp)
-        return args[0] if args else str
-    return None
+    shape = sequence_shape(tp)
+    return None if shape is None else shape.item
+
+
+def _is_model_sequence(tp: Any) -> bool:
+    """A sequence of something other than simple values (``list[Item]``): a JSON body."""
+    item = _list_item(tp)
+    return item is not None and _simple_kind(_parse_annotation(item)[0]) is None
 
 
 def _is_request_type(tp: Any) -> bool:
@@ -270,11 +292,41 @@ def _file_fields(tp: Any) -> list[tuple[str, File]]:
     return out
 
 
+def _sequence_fields(tp: Any) -> frozenset[str]:
+    """Wire names of the struct's fields of a sequence type: a form field sent once still fills
+    them (as a list of one value)."""
+    if not (isinstance(tp, type) and issubclass(tp, msgspec.Struct)):
+        return frozenset()
+    return frozenset(
+        f.encode_name for f in msgspec.structs.fields(tp) if sequence_shape(_parse_annotation(f.type)[0]) is not None
+    )
+
+
+def _required_upload_fields(tp: Any) -> list[str]:
+    """Wire names of the struct's required fields that hold uploaded files."""
+    if not (isinstance(tp, type) and issubclass(tp, msgspec.Struct)):
+        return []
+    return [
+        f.encode_name for f in msgspec.structs.fields(tp) if f.required and _is_upload(_parse_annotation(f.type)[0])[0]
+    ]
+
+
 def form_model_decoder(tp: Any) -> Callable[[dict[str, Any]], Any]:
     file_fields = _file_fields(tp)
+    sequences = _sequence_fields(tp)
+    required_uploads = _required_upload_fields(tp)
 
     def decode(fields: dict[str, Any]) -> Any:
-        errors = []
+        for key in sequences:
+            value = fields.get(key)
+            if value is not None and not isinstance(value, list):
+                fields[key] = [value]
+        # A missing file is named as for a File() argument (src/params/mod.rs).
+        errors = [
+            {"loc": ["body", key], "msg": "Missing required file", "type": "file_missing"}
+            for key in required_uploads
+            if key not in fields
+        ]
         for key, marker in file_fields:
             value = fields.get(key)
             if value is not None:
@@ -331,6 +383,8 @@ class CompiledHandler:
     dependencies: dict[str, DependencyPlan] = dataclasses.field(default_factory=dict)
     #: What the OpenAPI generator reads besides ``params``, by argument name.
     docs: dict[str, ParamDoc] = dataclasses.field(default_factory=dict)
+    #: Route keywords that only dependencies read (``_DependencyParams``).
+    hidden: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -347,8 +401,6 @@ class ParamDoc:
 def _marker_of(extras: list[Any], default: Any) -> tuple[Param | Depends | None, Any]:
     for extra in extras:
         if isinstance(extra, (Param, Depends)):
-            if isinstance(extra, Param) and default is not inspect.Parameter.empty:
-                extra.default = default
             return extra, default
     if isinstance(default, (Param, Depends)):
         marker = default
@@ -363,6 +415,7 @@ def compile_param(
     path_names: set[str],
     *,
     body_count: int,
+    path_complete: bool = True,
     where: str,
 ) -> ParamRecord | Depends:
     base, extras, optional = _parse_annotation(annotation)
@@ -370,6 +423,13 @@ def compile_param(
         # The release's handlers often write ``request: dict`` (its request is a mapping; ours
         # reads as one too): the request, not a JSON body.
         return {"name": name, "source": "request", "required": False}
+    in_annotated = next((e for e in extras if isinstance(e, Param)), None)
+    if in_annotated is not None and in_annotated.default is not _UNSET:
+        raise DeclarationError(
+            f"{where}: parameter {name!r}: {type(in_annotated).__name__}({in_annotated.default!r}) inside "
+            "Annotated[...] sets a default there (a positional argument is the default, not the alias). "
+            "Set the default value with `=` instead"
+        )
     marker, default = _marker_of(extras, default)
     if isinstance(marker, Depends):
         return marker
@@ -393,22 +453,23 @@ def compile_param(
     upload, upload_list = _is_upload(base)
     if isinstance(marker, File) or (upload and marker is None):
         _refuse_value_constraints(marker, name, "an uploaded file (use File(max_size=, ...))", where)
-        spec.update(source="file", kind="any", is_list=upload_list)
+        _file_metas(spec, metas_of(extras), name, where)
+        spec.update(source="file", kind="any", is_list=upload_list or sequence_shape(base) is not None)
+        convert = file_converter(base)
+        if convert is not None:
+            spec["convert"] = convert
         return spec
     if marker is not None:
         source = marker.source
+        if source not in _MARKER_SOURCES:
+            raise DeclarationError(f"{where}: parameter {name!r}: unsupported source {source!r}")
     elif name in path_names:
         source = "path"
-    elif (
-        _is_model(base)
-        or typing.get_origin(base) is dict
-        or base is dict
-        or (_list_item(base) is not None and _simple_kind(_list_item(base)) is None)
-    ):
+    elif _is_model(base) or typing.get_origin(base) is dict or base is dict or _is_model_sequence(base):
         source = "body"
     else:
         source = "query"
-    if source == "path" and name not in path_names and spec["key"] not in path_names:
+    if source == "path" and path_complete and name not in path_names and spec["key"] not in path_names:
         raise RouteDefinitionError(f"{where}: parameter {name!r} is marked Path() but the path has no {{{name}}}")
     if isinstance(marker, Header) and not marker.alias and marker.convert_underscores:
         spec["key"] = name.replace("_", "-")
@@ -435,17 +496,99 @@ def compile_param(
         fields = [_model_field_record(f, source, convert_underscores, where, name) for f in model_fields(base)]
         spec.update(source=source, kind="any", fields=fields, decoder=model_decoder(base, source), required=False)
         return spec
-    item = _list_item(base)
-    kind = _simple_kind(item if item is not None else base)
-    if kind is None:
-        raise RouteDefinitionError(
+    return _simple_value(spec, name, annotation, base, extras, marker, source, where)
+
+
+_MARKER_SOURCES = frozenset({"path", "query", "header", "cookie", "body", "form", "file"})
+
+#: Sources that give one value per key: a sequence parameter of them holds one item.
+_SINGLE_VALUE_SOURCES = frozenset({"path", "header", "cookie"})
+
+
+def _simple_value(
+    spec: ParamRecord,
+    name: str,
+    annotation: Any,
+    base: Any,
+    extras: list[Any],
+    marker: Param | None,
+    source: str,
+    where: str,
+) -> ParamRecord:
+    """A value (or a sequence of values) coerced by Rust; ``msgspec.Meta`` constraints on the
+    type apply like the marker's (the marker's win)."""
+
+    def cannot_read() -> RouteDefinitionError:
+        return RouteDefinitionError(
             f"{where}: parameter {name!r} of type {annotation!r} cannot be read from the {source}"
         )
-    spec.update(source=source, kind=kind, is_list=item is not None)
-    choices = string_choices(item if item is not None else base)
+
+    metas = metas_of(extras)
+    try:
+        check_metas_apply(base, metas)
+    except TypeError as exc:
+        raise DeclarationError(f"{where}: parameter {name!r}: {exc}") from None
+    constraints = {**meta_constraints(metas), **spec_constraints(spec)}
+    shape = sequence_shape(base)
+    if shape is None:
+        kind = _simple_kind(base)
+        if kind is None:
+            raise cannot_read()
+        spec.update(constraints, source=source, kind=kind, is_list=False)
+        choices = string_choices(base)
+    else:
+        items = [_parse_annotation(t) for t in (shape.fixed or (shape.item,))]
+        kinds = {_simple_kind(item_base) for item_base, _, _ in items}
+        if None in kinds:
+            raise cannot_read()
+        item_constraints: dict[str, Any] = {}
+        for _item_base, item_extras, _ in items:
+            item_constraints.update(meta_constraints(metas_of(item_extras)))
+        if "min_length" in item_constraints or "max_length" in item_constraints:
+            raise RouteDefinitionError(
+                f"{where}: parameter {name!r}: min_length/max_length on the items of a sequence "
+                "are not supported (they apply to the sequence itself)"
+            )
+        constraints = {**item_constraints, **constraints}
+        if source in _SINGLE_VALUE_SOURCES and (
+            (shape.fixed is not None and len(shape.fixed) != 1) or constraints.get("min_length", 0) > 1
+        ):
+            raise DeclarationError(
+                f"{where}: parameter {name!r} of type {annotation!r}: a {source} value gives one item"
+            )
+        # A tuple of mixed item types is converted item by item by msgspec from the strings.
+        kind = kinds.pop() if len(kinds) == 1 else "str"
+        spec.update(constraints, source=source, kind=kind, is_list=True)
+        fixed_type = tuple[tuple(item_base for item_base, _, _ in items)] if shape.fixed else None  # type: ignore[misc]
+        convert = container_converter(shape, fixed_type, [source, spec.get("key", name)])
+        if convert is not None:
+            spec["convert"] = convert
+        choices = string_choices(items[0][0]) if len(items) == 1 else None
     if choices is not None:
         spec["choices"] = choices
+    _check_constraints_fit(spec, name, where)
     return spec
+
+
+_NUMERIC_KINDS = frozenset({"int", "float", "decimal"})
+_TEXT_KINDS = frozenset({"str", "bytes", "any"})
+
+
+def _check_constraints_fit(spec: ParamRecord, name: str, where: str) -> None:
+    """A bound on a value that is not a number, or a length or pattern on one that is not text,
+    would never be checked: refused when the route is declared."""
+    kind, is_list = spec["kind"], spec.get("is_list", False)
+    unfit = [c for c in ("gt", "ge", "lt", "le") if c in spec and kind not in _NUMERIC_KINDS]
+    if "pattern" in spec and kind not in _TEXT_KINDS:
+        unfit.append("pattern")
+    if not is_list and kind not in _TEXT_KINDS:
+        unfit.extend(c for c in ("min_length", "max_length") if c in spec)
+    if unfit:
+        raise DeclarationError(f"{where}: parameter {name!r}: {', '.join(unfit)} cannot apply to a {kind} value")
+
+
+def spec_constraints(spec: ParamRecord) -> dict[str, Any]:
+    return {k: spec[k] for k in _VALUE_CONSTRAINTS if k in spec}  # type: ignore[literal-required]
 
 
 def _model_field_record(
@@ -489,6 +632,19 @@ def string_choices(tp: Any) -> list[str] | None:
 _VALUE_CONSTRAINTS = ("gt", "ge", "lt", "le", "min_length", "max_length", "pattern")
 
 
+def _file_metas(spec: ParamRecord, metas: list[msgspec.Meta], name: str, where: str) -> None:
+    """``msgspec.Meta(max_length=)`` on a list of files is the number of files allowed; other
+    constraints cannot apply to files."""
+    constraints = meta_constraints(metas)
+    if "max_length" in constraints:
+        spec.setdefault("max_files", constraints.pop("max_length"))
+    if constraints:
+        raise RouteDefinitionError(
+            f"{where}: parameter {name!r}: {', '.join(constraints)} cannot apply to uploaded files "
+            "(use File(max_size=, max_files=, ...))"
+        )
+
+
 def _refuse_value_constraints(marker: Param | None, name: str, what: str, where: str) -> None:
     """Value constraints are checked on simple values only: on a model or file they would be
     silently ignored, so they are refused."""
@@ -507,12 +663,7 @@ def _is_body_candidate(annotation: Any, default: Any, path_names: set[str], name
     base, _ = _unwrap_optional(base)
     if _is_request_type(base) or _is_upload(base)[0]:
         return False
-    return (
-        _is_model(base)
-        or base is dict
-        or typing.get_origin(base) is dict
-        or (_list_item(base) is not None and _simple_kind(_list_item(base)) is None)
-    )
+    return _is_model(base) or base is dict or typing.get_origin(base) is dict or _is_model_sequence(base)
 
 
 #: Opcodes through which a coroutine can suspend: every ``await``, ``async for`` and
@@ -530,7 +681,9 @@ def never_suspends(fn: Callable[..., Any]) -> bool:
     return not any(ins.opname in _SUSPENDING_OPS for ins in dis.get_instructions(fn.__code__))
 
 
-def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHandler:
+def compile_handler(fn: Callable[..., Any], path: str, where: str, *, path_known: bool = True) -> CompiledHandler:
+    """``path_known=False``: the route is being declared and a router may still put a prefix
+    with parameters before ``path``, so the path is not checked for missing parameters."""
     is_async = inspect.iscoroutinefunction(fn)
     signature = inspect.signature(fn)
     try:
@@ -543,24 +696,33 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
         for n, p in signature.parameters.items()
     )
     params: list[ParamRecord] = []
+    wanted: dict[str, Depends] = {}
     dependencies: dict[str, DependencyPlan] = {}
     docs: dict[str, ParamDoc] = {}
     for name, parameter in signature.parameters.items():
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
         annotation = hints.get(name, parameter.annotation)
-        compiled = compile_param(name, annotation, parameter.default, path_names, body_count=body_count, where=where)
+        compiled = compile_param(
+            name,
+            annotation,
+            parameter.default,
+            path_names,
+            body_count=body_count,
+            where=where,
+            path_complete=path_known,
+        )
         if isinstance(compiled, Depends):
-            dependencies[name] = compile_dependency(compiled, where)
+            wanted[name] = compiled
             continue
         compiled["keyword_only"] = parameter.kind is inspect.Parameter.KEYWORD_ONLY
         params.append(compiled)
-        base, extras, _ = _parse_annotation(annotation)
-        marker, _ = _marker_of(extras, parameter.default)
-        marker = marker if isinstance(marker, Param) else None
-        embedded = compiled["source"] == "body" and (body_count > 1 or (isinstance(marker, Body) and marker.embed))
-        docs[name] = ParamDoc(base, marker, embedded)
-    missing = path_names - {p["key"] for p in params if p.get("source") == "path"}
+        docs[name] = _param_doc(compiled, annotation, parameter.default, body_count)
+    _refuse_two_types_for_one_key(params, docs, where)
+    binder = _DependencyParams(params, docs, path_names, path_known)
+    for name, dep in wanted.items():
+        dependencies[name] = compile_dependency(dep, where, binder.bind)
+    missing = path_names - {p["key"] for p in params if p.get("source") == "path"} if path_known else set()
     # A handler that takes the request reads the others from request.params (the release allows
     # it); one that does not would lose them, which is most likely a misspelt argument.
     if missing and not any(p.get("source") == "request" for p in params):
@@ -569,7 +731,84 @@ def compile_handler(fn: Callable[..., Any], path: str, where: str) -> CompiledHa
         # The chain adds the dependencies as keywords: every other argument must be one too.
         for p in params:
             p["keyword_only"] = True
-    return CompiledHandler(fn, is_async, params, dependencies, docs)
+    return CompiledHandler(fn, is_async, params, dependencies, docs, binder.hidden)
+
+
+def _param_doc(compiled: ParamRecord, annotation: Any, default: Any, body_count: int) -> ParamDoc:
+    base, extras, _ = _parse_annotation(annotation)
+    marker, _ = _marker_of(extras, default)
+    marker = marker if isinstance(marker, Param) else None
+    embedded = compiled["source"] == "body" and (body_count > 1 or (isinstance(marker, Body) and marker.embed))
+    return ParamDoc(base, marker, embedded)
+
+
+class _DependencyParams:
+    """Makes the value arguments of a route's dependencies route parameters, coerced by Rust like
+    the handler's: an argument reading the key (or, for a JSON body, the type) a handler argument
+    reads shares its value; any other gets a hidden keyword the dependency stage takes back
+    before the handler runs. Two types for one key are refused, as for handler arguments."""
+
+    def __init__(
+        self, params: list[ParamRecord], docs: dict[str, ParamDoc], path_names: set[str], path_complete: bool
+    ) -> None:
+        self.params, self.docs = params, docs
+        self.path_names, self.path_complete = path_names, path_complete
+        self.hidden: list[str] = []
+
+    def bind(self, name: str, annotation: Any, default: Any, where: str) -> str | None:
+        """The route keyword holding the argument's value (None: the argument is the request)."""
+        compiled = compile_param(
+            name, annotation, default, self.path_names, body_count=1, where=where, path_complete=self.path_complete
+        )
+        if isinstance(compiled, Depends) or compiled["source"] == "request":
+            return None
+        doc = _param_doc(compiled, annotation, default, 1)
+        for p in self.params:
+            if p["source"] != compiled["source"]:
+                continue
+            if compiled["source"] == "body":
+                if self.docs[p["name"]].base == doc.base and not self.docs[p["name"]].embedded:
+                    return p["name"]  # one decode of the body for both
+                continue
+            if _wire_key(p) == _wire_key(compiled):
+                if self.docs[p["name"]].base != doc.base:
+                    raise DeclarationError(
+                        f"{where}: parameter {name!r} reads the {p['source']} key {_wire_key(p)!r} that "
+                        f"{p['name']!r} reads, with another type ({doc.base!r} and {self.docs[p['name']].base!r})"
+                    )
+                return p["name"]
+        hidden = f"{where}.{name}"  # not an identifier: cannot collide with a handler argument
+        compiled.update(name=hidden, keyword_only=True)
+        self.params.append(compiled)
+        self.docs[hidden] = doc
+        self.hidden.append(hidden)
+        return hidden
+
+
+def _wire_key(p: ParamRecord) -> str:
+    """The key a parameter reads; X-N, x-n and x_n name one header (proxies and clients mix them)."""
+    key = p.get("key", p["name"])
+    return key.lower().replace("_", "-") if p["source"] == "header" else key
+
+
+_KEYED_SOURCES = frozenset({"path", "query", "header", "cookie", "form"})
+
+
+def _refuse_two_types_for_one_key(params: list[ParamRecord], docs: dict[str, ParamDoc], where: str) -> None:
+    """Two arguments reading one key of one source with different types: one of them would
+    refuse every value the other accepts, most likely a mistake (the release refuses it too)."""
+    first_reader: dict[tuple[str, str], str] = {}
+    for p in params:
+        source = p["source"]
+        if source not in _KEYED_SOURCES:
+            continue
+        key = _wire_key(p)
+        first = first_reader.setdefault((source, key), p["name"])
+        if first != p["name"] and docs[first].base != docs[p["name"]].base:
+            raise DeclarationError(
+                f"{where}: parameters {first!r} and {p['name']!r} read the {source} key {key!r} "
+                f"with different types ({docs[first].base!r} and {docs[p['name']].base!r})"
+            )
 
 
 #: Methods whose requests carry no body a handler could read (HEAD mirrors GET; OPTIONS asks
@@ -590,15 +829,16 @@ def refuse_body_parameters(method: str, compiled: CompiledHandler, where: str) -
             )
 
 
-def check_bodyless_route(method: str, path: str, fn: Callable[..., Any]) -> None:
-    """The same check when the route is declared (as the release does), so the error points at
-    the decorator; a handler that cannot be compiled yet (a forward reference) is checked when
-    the API is compiled."""
-    if method not in BODYLESS_METHODS:
-        return
+def check_route_declaration(method: str, path: str, fn: Callable[..., Any]) -> None:
+    """The checks the release makes when a route is declared, so the error points at the
+    decorator: mistakes in the signature itself, and body parameters of HEAD/OPTIONS. A handler
+    that cannot be compiled yet (a forward reference, a path completed by a router prefix) is
+    checked when the API is compiled."""
     where = f"{method} {path} ({getattr(fn, '__qualname__', fn)!r})"
     try:
-        compiled = compile_handler(fn, path, where)
+        compiled = compile_handler(fn, path, where, path_known=False)
+    except (DeclarationError, DependencyCycleError):
+        raise
     except Exception:  # noqa: BLE001 - reported, with the route, when the API is compiled
         return
     refuse_body_parameters(method, compiled, where)

@@ -62,6 +62,9 @@ class ParamRecord(_ParamRequired, total=False):
     keyword_only: bool
     #: ``decoder(raw) -> object`` for ``body`` and ``form_model``; raises ``RequestValidationError``.
     decoder: Callable[[Any], Any]
+    #: ``convert(value) -> object``: the coerced list made into the declared ``set``,
+    #: ``frozenset`` or ``tuple``; raises ``RequestValidationError``.
+    convert: Callable[[Any], Any]
     gt: float
     ge: float
     lt: float

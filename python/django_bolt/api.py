@@ -365,7 +365,7 @@ class BoltAPI(RouteCollection):
                 where,
             )
         if compiled.dependencies:
-            stages.append(dependency_stage(compiled.dependencies))
+            stages.append(dependency_stage(compiled.dependencies, compiled.hidden))
         validate = self.validate_response if route.validate_response is None else route.validate_response
         status_code = route.status_code
         if is_multi_response(route.response_model):

@@ -12,27 +12,36 @@ _UNSET: Any = ...
 
 
 class Param:
+    """The base marker. Its positional arguments follow the release's field order
+    (``Param("query", "x")`` reads query key ``x``); the markers below take the default first."""
+
     source: str = "query"
 
     def __init__(
         self,
-        default: Any = _UNSET,
-        *,
+        source: str | None = None,
         alias: str | None = None,
+        embed: bool = False,
         gt: float | None = None,
         ge: float | None = None,
         lt: float | None = None,
         le: float | None = None,
+        multiple_of: float | None = None,
         min_length: int | None = None,
         max_length: int | None = None,
         pattern: str | None = None,
         description: str | None = None,
         example: Any = None,
-        examples: list[Any] | None = None,
         deprecated: bool = False,
+        *,
+        default: Any = _UNSET,
+        examples: list[Any] | None = None,
         include_in_schema: bool = True,
-        embed: bool = False,
     ) -> None:
+        if multiple_of is not None:
+            raise ValueError("multiple_of is not supported; check the value in the handler")
+        if source is not None:
+            self.source = source
         self.default = default
         self.alias = alias
         self.gt, self.ge, self.lt, self.le = gt, ge, lt, le
@@ -58,15 +67,22 @@ class Param:
         return f"{type(self).__name__}(default={self.default!r}, alias={self.alias!r})"
 
 
-class Query(Param):
+class _Marker(Param):
+    """``Query(default, *, alias=..., ...)`` and the other markers: the default comes first."""
+
+    def __init__(self, default: Any = _UNSET, **kwargs: Any) -> None:
+        super().__init__(default=default, **kwargs)
+
+
+class Query(_Marker):
     source = "query"
 
 
-class Path(Param):
+class Path(_Marker):
     source = "path"
 
 
-class Header(Param):
+class Header(_Marker):
     source = "header"
 
     def __init__(self, default: Any = _UNSET, *, convert_underscores: bool = True, **kwargs: Any) -> None:
@@ -74,11 +90,11 @@ class Header(Param):
         self.convert_underscores = convert_underscores
 
 
-class Cookie(Param):
+class Cookie(_Marker):
     source = "cookie"
 
 
-class Body(Param):
+class Body(_Marker):
     source = "body"
 
     def __init__(self, default: Any = _UNSET, *, media_type: str = "application/json", **kwargs: Any) -> None:
@@ -89,7 +105,7 @@ class Body(Param):
         self.media_type = media_type
 
 
-class Form(Param):
+class Form(_Marker):
     source = "form"
 
 
@@ -116,7 +132,7 @@ def _media_matches(media: str, allowed: str) -> bool:
     return media.startswith(allowed[:-1]) if allowed.endswith("/*") else media == allowed
 
 
-class File(Param):
+class File(_Marker):
     source = "file"
 
     def __init__(

@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from ._compile import check_bodyless_route
+from ._compile import check_route_declaration
 from .middleware.decorators import recorded_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -224,7 +224,7 @@ class RouteCollection:
                 method = method.upper()
                 if method not in HTTP_METHODS:
                     raise ValueError(f"unsupported HTTP method {method!r}")
-                check_bodyless_route(method, path, handler)
+                check_route_declaration(method, path, handler)
                 self._add(
                     method,
                     path,

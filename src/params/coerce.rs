@@ -1,7 +1,7 @@
 //! String → typed value coercion and constraint checks, done without the GIL.
 
 use super::errors::FieldError;
-use super::spec::{Constraints, Kind, ParamSpec};
+use super::spec::{Constraints, Kind, ParamSpec, Source};
 use std::cmp::Ordering::{Equal, Greater, Less};
 
 /// A coerced simple value, converted to a Python object later under the GIL.
@@ -285,47 +285,7 @@ pub fn check_constraints(
     value: &Value,
     text: &str,
 ) -> Result<(), (&'static str, String)> {
-    check_choice(c, text)?;
-    let number = match value {
-        Value::Int(i) => Some(*i as f64),
-        Value::Float(f) => Some(*f),
-        Value::Decimal(s) | Value::BigInt(s) => s.parse::<f64>().ok(),
-        _ => None,
-    };
-    if let Some(n) = number {
-        if let Some(gt) = c.gt {
-            if !matches!(n.partial_cmp(&gt), Some(Greater)) {
-                return Err((
-                    "greater_than",
-                    format!("Input should be greater than {}", fmt_num(gt)),
-                ));
-            }
-        }
-        if let Some(ge) = c.ge {
-            if !matches!(n.partial_cmp(&ge), Some(Greater | Equal)) {
-                return Err((
-                    "greater_than_equal",
-                    format!("Input should be greater than or equal to {}", fmt_num(ge)),
-                ));
-            }
-        }
-        if let Some(lt) = c.lt {
-            if !matches!(n.partial_cmp(&lt), Some(Less)) {
-                return Err((
-                    "less_than",
-                    format!("Input should be less than {}", fmt_num(lt)),
-                ));
-            }
-        }
-        if let Some(le) = c.le {
-            if !matches!(n.partial_cmp(&le), Some(Less | Equal)) {
-                return Err((
-                    "less_than_equal",
-                    format!("Input should be less than or equal to {}", fmt_num(le)),
-                ));
-            }
-        }
-    }
+    check_item(c, value, text)?;
     if matches!(value, Value::Str(_) | Value::Bytes(_)) {
         let len = text.chars().count();
         if let Some(min) = c.min_length {
@@ -344,6 +304,49 @@ pub fn check_constraints(
                 ));
             }
         }
+    }
+    Ok(())
+}
+
+/// The constraints of one value that hold for each item of a sequence too: choices, numeric
+/// bounds and the pattern (lengths of a sequence count its items).
+fn check_item(c: &Constraints, value: &Value, text: &str) -> Result<(), (&'static str, String)> {
+    check_choice(c, text)?;
+    let number = match value {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Decimal(s) | Value::BigInt(s) => s.parse::<f64>().ok(),
+        _ => None,
+    };
+    if let Some(n) = number {
+        if let Some(gt) = c.gt {
+            if !matches!(n.partial_cmp(&gt), Some(Greater)) {
+                return Err(("greater_than", format!("Input should be > {}", fmt_num(gt))));
+            }
+        }
+        if let Some(ge) = c.ge {
+            if !matches!(n.partial_cmp(&ge), Some(Greater | Equal)) {
+                return Err((
+                    "greater_than_equal",
+                    format!("Input should be >= {}", fmt_num(ge)),
+                ));
+            }
+        }
+        if let Some(lt) = c.lt {
+            if !matches!(n.partial_cmp(&lt), Some(Less)) {
+                return Err(("less_than", format!("Input should be < {}", fmt_num(lt))));
+            }
+        }
+        if let Some(le) = c.le {
+            if !matches!(n.partial_cmp(&le), Some(Less | Equal)) {
+                return Err((
+                    "less_than_equal",
+                    format!("Input should be <= {}", fmt_num(le)),
+                ));
+            }
+        }
+    }
+    if matches!(value, Value::Str(_) | Value::Bytes(_)) {
         if let Some(re) = &c.pattern {
             if !re.is_match(text) {
                 return Err((
@@ -364,10 +367,36 @@ fn fmt_num(n: f64) -> String {
     }
 }
 
+/// Bytes of one path or query value, or of a typed form field: no identifier, number or date
+/// is longer, and a longer one would only cost memory and time to parse (the release's limit).
+/// Text form fields (a message, an article) are bounded by the body size limit instead.
+pub const MAX_PARAM_LENGTH: usize = 8192;
+
+fn limits_length(spec: &ParamSpec) -> bool {
+    match spec.source {
+        Source::Path | Source::Query => true,
+        Source::Form => !matches!(spec.kind, Kind::Str | Kind::Any | Kind::Bytes),
+        _ => false,
+    }
+}
+
 /// Coerces every raw value of one parameter (one for scalars, all for `list[T]`).
 /// Returns `Ok(None)` when the parameter is absent.
 pub fn coerce_param(spec: &ParamSpec, raws: &[&str]) -> Result<Option<Value>, Vec<FieldError>> {
     let loc = spec.source.loc_name();
+    if limits_length(spec) {
+        if let Some(raw) = raws.iter().find(|r| r.len() > MAX_PARAM_LENGTH) {
+            return Err(vec![FieldError::new(
+                loc,
+                &spec.key,
+                "parameter_too_long",
+                format!(
+                    "Parameter too long: {} bytes (max {MAX_PARAM_LENGTH} bytes)",
+                    raw.len()
+                ),
+            )]);
+        }
+    }
     let one = |raw: &str| -> Result<Value, (&'static str, String)> {
         let v = coerce(spec.kind, raw)?;
         check_constraints(&spec.constraints, &v, raw)?;
@@ -381,7 +410,7 @@ pub fn coerce_param(spec: &ParamSpec, raws: &[&str]) -> Result<Option<Value>, Ve
         let mut errors = Vec::new();
         for (i, raw) in raws.iter().enumerate() {
             match coerce(spec.kind, raw)
-                .and_then(|v| check_choice(&spec.constraints, raw).map(|()| v))
+                .and_then(|v| check_item(&spec.constraints, &v, raw).map(|()| v))
             {
                 Ok(v) => values.push(v),
                 Err((kind, msg)) => {

@@ -365,3 +365,25 @@ pub fn file_too_large(key: &str, filename: &str, max: usize, size: usize) -> Fie
     )
     .with_ctx(serde_json::json!({"max_size": max, "actual_size": size}))
 }
+
+#[cfg(test)]
+mod cookie_tests {
+    use super::parse_cookies;
+
+    fn pairs(raw: &str) -> Vec<(String, String)> {
+        parse_cookies(raw)
+    }
+
+    #[test]
+    fn reads_a_header_as_django_parse_cookie() {
+        let own = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(pairs("a=1; b = 2 ;;"), vec![own("a", "1"), own("b", "2")]);
+        // A piece without `=` is a value with an empty name.
+        assert_eq!(pairs("solo; a=1"), vec![own("", "solo"), own("a", "1")]);
+        // Quoted values are unquoted with their escapes.
+        assert_eq!(pairs(r#"a="x\054y\"z""#), vec![own("a", "x,y\"z")]);
+        assert_eq!(pairs(r#"a="\x""#), vec![own("a", "x")]);
+        assert_eq!(pairs(r#"a=""#), vec![own("a", "\"")]);
+        assert_eq!(pairs("\t=\t"), Vec::<(String, String)>::new());
+    }
+}

@@ -126,6 +126,9 @@ pub struct ParamSpec {
     pub keyword_only: bool,
     /// Body/form-model decoder: `decoder(value) -> object`, raising on invalid input.
     pub decoder: Option<Py<PyAny>>,
+    /// `convert(value) -> object`: the coerced list made into the declared `set`, `frozenset`
+    /// or `tuple`, raising on invalid input.
+    pub convert: Option<Py<PyAny>>,
     /// The fields of a query/header/cookie model (empty for other parameters).
     pub fields: Vec<ParamSpec>,
 }
@@ -170,6 +173,7 @@ impl ParamSpec {
             constraints,
             keyword_only: r.keyword_only,
             decoder: r.decoder,
+            convert: r.convert,
             key: r.key.unwrap_or_else(|| r.name.clone()),
             name: r.name,
         })

@@ -5,8 +5,9 @@
 use super::admit::Admitted;
 use crate::app::{App, Route};
 use crate::auth::Identity;
-use crate::params::errors::validation_body;
+use crate::params::errors::{validation_body, FieldError};
 use crate::params::form::FormData;
+use crate::params::spec::Source;
 use crate::params::{self, ExtractError, Extracted, Slot};
 use crate::python::convert::to_py;
 use crate::python::coro::{self, Outcome, Step};
@@ -228,6 +229,23 @@ fn convert(
     }
 }
 
+/// A decoder's or converter's result; its `RequestValidationError` becomes field errors (and
+/// `None` stands in for the argument), any other exception stays an error.
+fn or_field_errors<'py>(
+    py: Python<'py>,
+    app: &App,
+    result: PyResult<Bound<'py, PyAny>>,
+    errors: &mut Vec<FieldError>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match result {
+        Err(e) if e.is_instance(py, app.refs.validation_error.bind(py)) => {
+            errors.extend(errors_from_python(&e.value(py).getattr("errors")?)?);
+            Ok(py.None().into_bound(py))
+        }
+        other => other,
+    }
+}
+
 /// Builds the arguments and calls the handler. `Err` is a finished error response.
 /// `leading` goes before the parameters (a WebSocket handler's connection).
 #[allow(clippy::too_many_arguments)]
@@ -253,8 +271,15 @@ pub(crate) fn call_handler<'py>(
     let mut identity = Some(identity);
     let mut new_request = |path_params: &mut Option<Vec<(String, String)>>| {
         let params = path_params.take().unwrap_or_default();
+        let list_keys = route
+            .params
+            .iter()
+            .filter(|p| p.is_list && p.source == Source::Query)
+            .map(|p| p.key.clone())
+            .collect();
         let request = PyRequest::new(Arc::clone(req), Arc::clone(&app.refs), params)
-            .with_identity(identity.take().flatten());
+            .with_identity(identity.take().flatten())
+            .with_list_keys(list_keys);
         Bound::new(py, request).map(Bound::into_any)
     };
     // No allocation for a handler without arguments (its args are the shared empty tuple).
@@ -266,7 +291,16 @@ pub(crate) fn call_handler<'py>(
     let mut keywords: Option<Bound<'py, PyDict>> = None;
     for (spec, slot) in route.params.iter().zip(slots) {
         let value: Bound<'py, PyAny> = match slot {
-            Slot::Value(v) => to_py(py, &app.refs, &v).map_err(fail)?,
+            Slot::Value(v) => {
+                let value = to_py(py, &app.refs, &v).map_err(fail)?;
+                match &spec.convert {
+                    None => value,
+                    Some(convert) => {
+                        let converted = convert.bind(py).call1((value,));
+                        or_field_errors(py, app, converted, &mut errors).map_err(fail)?
+                    }
+                }
+            }
             Slot::Default => match &spec.default {
                 Some(d) => d.bind(py).clone(),
                 None => py.None().into_bound(py),
@@ -283,19 +317,7 @@ pub(crate) fn call_handler<'py>(
                         .map_err(fail)?
                         .into_any(),
                 };
-                match decoder.call1((input,)) {
-                    Ok(v) => v,
-                    Err(e) if e.is_instance(py, app.refs.validation_error.bind(py)) => {
-                        let listed = e
-                            .value(py)
-                            .getattr("errors")
-                            .and_then(|l| errors_from_python(&l))
-                            .map_err(fail)?;
-                        errors.extend(listed);
-                        py.None().into_bound(py)
-                    }
-                    Err(e) => return Err(fail(e)),
-                }
+                or_field_errors(py, app, decoder.call1((input,)), &mut errors).map_err(fail)?
             }
             Slot::Files(files) => {
                 let objs = files
@@ -303,12 +325,17 @@ pub(crate) fn call_handler<'py>(
                     .map(|f| upload_file(py, app, f, uploads))
                     .collect::<PyResult<Vec<_>>>()
                     .map_err(fail)?;
-                if spec.is_list {
+                let value = if spec.is_list {
                     PyList::new(py, objs).map_err(fail)?.into_any()
                 } else {
                     objs.into_iter()
                         .next()
                         .unwrap_or_else(|| py.None().into_bound(py))
+                };
+                match &spec.convert {
+                    None => value,
+                    // `dict`/`bytes` annotations: the release's file info dicts or the content.
+                    Some(convert) => convert.bind(py).call1((value,)).map_err(fail)?,
                 }
             }
             Slot::Request => match &request_obj {

@@ -29,6 +29,8 @@ pub struct PyRequest {
     form_files: OnceLock<Py<PyAny>>,
     /// Set when a Rust auth backend identified the caller; `context` and `user` derive from it.
     identity: Option<Arc<Identity>>,
+    /// Query keys a sequence parameter of the route reads: `query` holds all their values.
+    list_keys: Vec<String>,
 }
 
 impl PyRequest {
@@ -51,7 +53,13 @@ impl PyRequest {
             meta: Mutex::new(None),
             form_files: OnceLock::new(),
             identity: None,
+            list_keys: Vec::new(),
         }
+    }
+
+    pub fn with_list_keys(mut self, list_keys: Vec<String>) -> Self {
+        self.list_keys = list_keys;
+        self
     }
 
     pub fn with_identity(mut self, identity: Option<Arc<Identity>>) -> Self {
@@ -122,13 +130,25 @@ impl PyRequest {
         })
     }
 
-    /// Query parameters; a repeated key keeps its last value (`get_list` semantics are in `query_list`).
+    /// Query parameters; a repeated key keeps its last value (`get_list` semantics are in
+    /// `query_list`), except a key a sequence parameter of the route reads: all its values.
     #[getter]
     fn query<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         cached(py, &self.query, || {
             let pairs = parse_urlencoded(self.req.query.as_bytes())
                 .map_err(pyo3::exceptions::PyValueError::new_err)?;
-            dict_of(py, &pairs)
+            let d = dict_of(py, &pairs)?;
+            for key in &self.list_keys {
+                let values: Vec<&str> = pairs
+                    .iter()
+                    .filter(|(k, _)| k == key)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                if !values.is_empty() {
+                    d.set_item(key, values)?;
+                }
+            }
+            Ok(d)
         })
     }
 

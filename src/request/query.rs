@@ -46,10 +46,10 @@ fn decode_component(raw: &[u8]) -> Result<Cow<'_, str>, String> {
     } else {
         raw.to_vec()
     };
-    percent_decode(&spaced)
-        .decode_utf8()
-        .map(|c| Cow::Owned(c.into_owned()))
-        .map_err(|_| "value is not valid UTF-8".to_owned())
+    // Bytes that are not UTF-8 become U+FFFD, as Django's QueryDict decodes them.
+    Ok(Cow::Owned(
+        percent_decode(&spaced).decode_utf8_lossy().into_owned(),
+    ))
 }
 
 #[cfg(test)]
@@ -71,7 +71,14 @@ mod tests {
     }
 
     #[test]
-    fn rejects_invalid_utf8() {
-        assert!(parse_urlencoded(b"a=%FF").is_err());
+    fn replaces_invalid_utf8_as_django_does() {
+        let p = parse_urlencoded(b"a=%FF&b%E9=1").unwrap();
+        assert_eq!(
+            p,
+            vec![
+                ("a".into(), "\u{fffd}".into()),
+                ("b\u{fffd}".into(), "1".into())
+            ]
+        );
     }
 }

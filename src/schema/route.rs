@@ -56,6 +56,8 @@ record! {
         pub keyword_only: bool = false,
         /// `decoder(value) -> object` for bodies and form models.
         pub decoder: Option<Py<PyAny>> = None,
+        /// `convert(value) -> object`: the coerced list made into the declared container.
+        pub convert: Option<Py<PyAny>> = None,
         pub gt: Option<f64> = None,
         pub ge: Option<f64> = None,
         pub lt: Option<f64> = None,

@@ -79,4 +79,4 @@ def compile_websocket(fn: Callable[..., Any], path: str, where: str) -> Compiled
             return CloseCode.INTERNAL_ERROR
         return None
 
-    return CompiledHandler(entry, True, compiled.params, compiled.dependencies)
+    return CompiledHandler(entry, True, compiled.params, compiled.dependencies, hidden=compiled.hidden)

@@ -27,8 +27,8 @@ class Allowed:
         return name_ok and self.reason in reason
 
 
-# asyncio.timeout() first appeared in CPython 3.11; the behaviour is tested on every newer CPython.
-_ASYNCIO_TIMEOUT = [
+# Language features newer than CPython 3.10; the behaviour is tested on every CPython that has them.
+_NEWER_CPYTHON_ONLY = [
     Allowed(
         "tests/server/test_async_tasks.py::",
         "asyncio.timeout is new in 3.11",
@@ -40,6 +40,13 @@ _ASYNCIO_TIMEOUT = [
         "asyncio.timeout is new in 3.11",
         "CPython 3.10 has no asyncio.timeout",
         python_below=(3, 11),
+    ),
+    # PEP 695 aliases (typing.TypeAliasType) first appeared in CPython 3.12.
+    Allowed(
+        "tests/params/test_rich_types.py::test_a_type_alias_converts_as_the_type_it_names",
+        "type aliases are Python 3.12+",
+        "CPython 3.10 and 3.11 have no typing.TypeAliasType",
+        python_below=(3, 12),
     ),
 ]
 
@@ -123,18 +130,18 @@ _PIXI_WITHOUT_BROWSER = [
 
 STAGES: dict[str, list[Allowed]] = {
     # ci/test.sh: the installed wheel on every CPython, uvloop, random order, the sdist install
-    "wheel": _ASYNCIO_TIMEOUT + _POSTGRES_STAGE_ONLY,
-    "uvloop": _ASYNCIO_TIMEOUT + _POSTGRES_STAGE_ONLY,
-    "random-order": _ASYNCIO_TIMEOUT + _POSTGRES_STAGE_ONLY,
-    "sdist": _ASYNCIO_TIMEOUT + _POSTGRES_STAGE_ONLY,
+    "wheel": _NEWER_CPYTHON_ONLY + _POSTGRES_STAGE_ONLY,
+    "uvloop": _NEWER_CPYTHON_ONLY + _POSTGRES_STAGE_ONLY,
+    "random-order": _NEWER_CPYTHON_ONLY + _POSTGRES_STAGE_ONLY,
+    "sdist": _NEWER_CPYTHON_ONLY + _POSTGRES_STAGE_ONLY,
     # ci/test.sh's PostgreSQL stage: the database tests on PostgreSQL 15, once
     "postgres": [],
     # ci/conda/offline_build.py: the conda package in a fresh environment per CPython, with the
     # recipe's test requirements (pyproject's [test] extra) and the machine's redis-server
-    "conda": _ASYNCIO_TIMEOUT + _CONDA_WITHOUT_DOCS_EXTRAS + _CONDA_WITHOUT_NANODJANGO + _POSTGRES_STAGE_ONLY,
+    "conda": _NEWER_CPYTHON_ONLY + _CONDA_WITHOUT_DOCS_EXTRAS + _CONDA_WITHOUT_NANODJANGO + _POSTGRES_STAGE_ONLY,
     # ci/pixi_test.py (`pixi run test`) on Linux; in CI, the simulated pixi environment of
     # ci/conda/offline_build.py (redis-server from the environment, required)
-    "pixi": _ASYNCIO_TIMEOUT
+    "pixi": _NEWER_CPYTHON_ONLY
     + _CONDA_WITHOUT_DOCS_EXTRAS
     + _CONDA_WITHOUT_NANODJANGO
     + _PIXI_WITHOUT_BROWSER

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 import msgspec
 import pytest
 from django_bolt import BoltAPI, PlainText, Response
@@ -63,8 +61,7 @@ def test_the_422_shows_the_formatter_s_declared_body():
 def test_a_declared_422_keeps_its_body_beside_the_formatter_s():
     responses, _ = _responses(problem_details, "/reviews")
     assert responses["422"] == {
-        # The HTTP phrase of the running CPython (3.13 says "Unprocessable Content").
-        "description": HTTPStatus(422).phrase,
+        "description": "Unprocessable Content",
         "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Rejected"}},
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}},

@@ -9,7 +9,6 @@ the ones its compiled record can produce.
 from __future__ import annotations
 
 import collections
-import http
 import inspect
 import json
 import re
@@ -881,10 +880,10 @@ def _status_description(status: Any) -> str:
         return "Error"
     if status < 400:
         return "Successful Response"
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+    # The error formatter's RFC 9110 phrases: the same document on every CPython.
+    from ..error_formatter import STATUS_TITLES
+
+    return STATUS_TITLES.get(status, "Error")
 
 
 def _merge_content(declared: dict[str, Any], error: dict[str, Any]) -> None:

@@ -73,6 +73,23 @@ BLOCKING_MODULES = frozenset(
     {"requests", "urllib.request", "urllib3", "httpx", "socket", "subprocess", "os", "io", "time"}
 )
 
+#: Model instance methods that always query when called (``delete``/``clean`` have other meanings).
+QUERYING_INSTANCE_METHODS = frozenset({"save", "refresh_from_db", "full_clean"})
+#: Calls that certainly block the thread (bare ``sleep``/``get`` may be ``asyncio``'s or anything).
+LOOP_BLOCKING_CALLS = frozenset({"open", "urlopen", "time.sleep", "urllib.request.urlopen", "urllib3.request"})
+LOOP_BLOCKING_MODULES = frozenset({"requests", "subprocess"})
+_HTTPX_SYNC_FUNCTIONS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"})
+
+
+def _blocks_the_loop(operation: str) -> bool:
+    module, _, function = operation.rpartition(".")
+    return (
+        operation in LOOP_BLOCKING_CALLS
+        or module in LOOP_BLOCKING_MODULES
+        or (module == "httpx" and function in _HTTPX_SYNC_FUNCTIONS)
+    )
+
+
 #: Request attributes and methods and the parts they read. Not listed: reads every part.
 _ATTRIBUTE_PARTS: dict[str, tuple[str, ...]] = {
     "body": ("body",),
@@ -142,10 +159,12 @@ class HandlerAnalysis:
     request_needs_cookies: bool = False
     analysis_failed: bool = False
     failure_reason: str | None = None
-    #: The database work that runs a query synchronously (a sync QuerySet method that queries, a
-    #: sync model instance method, a plain ``for`` or comprehension over a QuerySet, a raw
-    #: cursor): what Django refuses on an event loop. Not in the release.
-    sync_queries: set[str] = field(default_factory=set)
+    #: Calls in the function's own body (not in a nested function or lambda, which may run
+    #: elsewhere) that would block an event loop: a sync query (a QuerySet method that runs it,
+    #: ``save()``, a plain ``for`` or comprehension over a manager's QuerySet, a raw cursor),
+    #: which Django refuses there, or I/O known to block (``time.sleep``, ``requests.get``).
+    #: Not in the release; ``django-bolt doctor`` reports them for async code.
+    event_loop_blockers: set[str] = field(default_factory=set)
 
     @property
     def is_blocking(self) -> bool:
@@ -180,6 +199,12 @@ def _reaches_manager(node: ast.AST) -> bool:
     return False
 
 
+def _is_connection(node: ast.AST) -> bool:
+    """``connection`` or ``connections[alias]``."""
+    owner = node.value if isinstance(node, ast.Subscript) else node
+    return isinstance(owner, ast.Name) and owner.id in CONNECTION_NAMES
+
+
 def _constant_key(node: ast.AST) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
@@ -190,6 +215,8 @@ class _SourceReader(ast.NodeVisitor):
     def __init__(self, analysis: HandlerAnalysis, request_names: set[str]) -> None:
         self.found = analysis
         self.request_names = request_names
+        #: Depth of nested functions and lambdas around the node being read.
+        self.nested = 0
 
     # --- the request ---
 
@@ -229,19 +256,12 @@ class _SourceReader(ast.NodeVisitor):
             self.found.uses_orm = True
         if name in ANY_QUERYSET_METHODS and _reaches_manager(node):
             self.found.orm_operations.add(name)
-            if name in RUNNING_QUERYSET_METHODS:
-                self.found.sync_queries.add(name)
         if name in ANY_INSTANCE_METHODS:
             self.found.uses_orm = True
             self.found.orm_operations.add(name)
-            if name in INSTANCE_METHODS:
-                self.found.sync_queries.add(name)
-        if name == "cursor":
-            owner = node.value.value if isinstance(node.value, ast.Subscript) else node.value
-            if isinstance(owner, ast.Name) and owner.id in CONNECTION_NAMES:
-                self.found.uses_orm = True
-                self.found.orm_operations.add("cursor")
-                self.found.sync_queries.add("cursor")
+        if name == "cursor" and _is_connection(node.value):
+            self.found.uses_orm = True
+            self.found.orm_operations.add("cursor")
         self.generic_visit(node)
 
     # --- calls: blocking I/O, request.get(key) ---
@@ -264,7 +284,29 @@ class _SourceReader(ast.NodeVisitor):
         if operation is not None:
             self.found.has_blocking_io = True
             self.found.blocking_operations.add(operation)
+            if _blocks_the_loop(operation):
+                self._blocks(operation)
+        if isinstance(func, ast.Attribute):
+            self._sync_query_call(func)
         self.generic_visit(node)
+
+    def _sync_query_call(self, func: ast.Attribute) -> None:
+        name = func.attr
+        if (name in RUNNING_QUERYSET_METHODS and _reaches_manager(func)) or name in QUERYING_INSTANCE_METHODS:
+            self._blocks(name)
+        elif name == "cursor" and _is_connection(func.value):
+            self._blocks("cursor")
+
+    def _blocks(self, operation: str) -> None:
+        if not self.nested:
+            self.found.event_loop_blockers.add(operation)
+
+    def _visit_nested(self, node: ast.AST) -> None:
+        self.nested += 1
+        self.generic_visit(node)
+        self.nested -= 1
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _visit_nested
 
     # --- iteration over a QuerySet method ---
 
@@ -275,8 +317,8 @@ class _SourceReader(ast.NodeVisitor):
         if method in ANY_QUERYSET_METHODS:
             self.found.uses_orm = True
             self.found.orm_operations.add(f"{kind}_{method}")
-            if not is_async:
-                self.found.sync_queries.add(f"{kind}_{method}")
+            if not is_async and _reaches_manager(iterable.func):
+                self._blocks(f"{kind}_{method}")
 
     def visit_For(self, node: ast.For) -> None:
         self._iterates(node.iter, "iterate", is_async=False)

@@ -70,12 +70,19 @@ def _api() -> Iterator[Finding]:
     except Exception as exc:
         yield Finding("error", "api", describe_route_error(exc))
         return
+    from ._loop_blockers import async_code, describe, loop_blockers
+
     for route in api.routes:
         try:
-            api._compile_route(route)
+            _record, compiled, _route = api._compile_parts(route)
         except Exception as exc:
             yield Finding("error", "api", describe_route_error(exc, route))
             return
+        for kind, fn in async_code(route.handler, getattr(compiled, "dependencies", {})):
+            if blockers := loop_blockers(fn):
+                yield Finding(
+                    "warning", "event loop blocking", describe(f"{route.method} {route.path}", kind, fn, blockers)
+                )
     if not api.routes:
         yield Finding("warning", "api", "the API has no routes")
     else:

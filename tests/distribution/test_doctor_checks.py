@@ -107,3 +107,16 @@ def test_uvloop_is_reported_with_the_extra_that_installs_it():
     except ImportError:
         assert "pip install 'django-bolt[uvloop]'" in message
     assert sys.executable
+
+
+def test_async_code_that_would_block_the_event_loop_is_a_warning(tmp_path):
+    path = project_settings(tmp_path, 'BOLT_API = "tests.testapp.loop_blocking_api.api"\n')
+    done = doctor("--json", "--settings", "doctor_settings", pythonpath=path, BOLT_TEST_DB=str(tmp_path / "db.sqlite3"))
+    warnings = checks(done)["event loop blocking"]
+    assert [level for level, _ in warnings] == ["warning"] * 3, warnings
+    messages = sorted(message for _, message in warnings)
+    assert messages[0].startswith("GET /count: async handler count_articles calls count on the event loop")
+    assert messages[1].startswith("GET /slow: async dependency newest_title calls first on the event loop")
+    assert messages[2].startswith("GET /slow: async handler slow calls time.sleep on the event loop")
+    assert "sync_to_async" in messages[0]
+    assert done.returncode == 0, done.stdout  # a warning, not an error: the routes still serve

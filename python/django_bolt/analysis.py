@@ -377,7 +377,10 @@ def analyze_handler(fn: Callable[..., Any], request_param_names: set[str] | None
     parameters named in ``request_param_names``. Only the body counts, not the decorators. A
     source that cannot be read gives ``analysis_failed`` with the reason, never an exception."""
     analysis = HandlerAnalysis()
-    target = _code_target(fn, analysis)
+    try:
+        target = _code_target(fn, analysis)
+    except ValueError as exc:  # inspect.unwrap met a cycle of __wrapped__
+        return _failed(analysis, str(exc))
     if isinstance(target, str):
         return _failed(analysis, target)
     try:
@@ -388,7 +391,10 @@ def analyze_handler(fn: Callable[..., Any], request_param_names: set[str] | None
         tree = ast.parse(source)
     except SyntaxError as exc:
         return _failed(analysis, f"Syntax error parsing source: {exc}")
-    name = target.__code__.co_name
+    code = getattr(target, "__code__", None)
+    if code is None:  # a module, or an object whose source is not one function's
+        return _failed(analysis, f"{target!r} is not a function")
+    name = code.co_name
     definition = _definition(tree, name)
     if definition is None:
         return _failed(analysis, f"Could not find one definition of {name} in its source")

@@ -246,3 +246,8 @@ def test_a_dependency_that_cannot_be_compiled_or_read_needs_every_part():
     for compile_dep in (broken, metas.__getitem__):
         needs = analyze_dependency_tree({"fields": [dep_field(unreadable)]}, compile_dep)
         assert needs.saturated
+
+
+def test_a_module_is_not_a_function_and_fails_the_analysis():
+    found = analyze_handler(inspect)
+    assert found.analysis_failed and found.failure_reason.endswith("is not a function")

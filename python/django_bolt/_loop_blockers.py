@@ -36,8 +36,12 @@ def async_code(handler: Callable[..., Any], dependencies: dict[str, Any]) -> Ite
 
 
 def loop_blockers(fn: Any) -> list[str]:
-    """The calls in ``fn``'s body that block an event loop, sorted; none when it has no source."""
-    return sorted(analyze_handler(fn).event_loop_blockers)
+    """The calls in ``fn``'s body that block an event loop, sorted; none when it has no source
+    (or an object the analysis does not expect: the check advises, it never fails a project)."""
+    try:
+        return sorted(analyze_handler(fn).event_loop_blockers)
+    except Exception:  # noqa: BLE001
+        return []
 
 
 def describe(where: str, kind: str, fn: Any, blockers: list[str]) -> str:

@@ -60,12 +60,21 @@ async def test_async_client_features(echo_api):
         assert response.json() == {"a": 2, "b": ["z"]}
 
 
-def test_clients_do_not_follow_redirects_by_default(api):
-    @api.get("/x/")
+async def test_clients_follow_redirects_unless_told_not_to(api):
+    # As the release's client: the redirect is followed and kept in the history; per client or
+    # per request, follow_redirects=False stops at the 3xx.
+    @api.get("/x")
     async def x():
-        return {}
+        return {"at": "x"}
 
-    assert TestClient(api).get("/x/").status_code == 308
+    followed = TestClient(api).get("/x/")
+    assert (followed.status_code, followed.json()) == (200, {"at": "x"})
+    assert [(r.status_code, r.headers["location"]) for r in followed.history] == [(308, "/x")]
+    assert TestClient(api).get("/x/", follow_redirects=False).status_code == 308
+    assert TestClient(api, follow_redirects=False).get("/x/").status_code == 308
+    async with AsyncTestClient(api) as client:
+        assert (await client.get("/x/")).json() == {"at": "x"}
+        assert (await client.get("/x/", follow_redirects=False)).status_code == 308
 
 
 async def test_cors_allowed_origins_option(api):

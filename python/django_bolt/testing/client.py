@@ -225,7 +225,9 @@ def _client_options(api: BoltAPI | _core.App, kwargs: dict[str, Any]) -> tuple[_
     share_db = bool(kwargs.pop("share_db_connection", True))
     raise_exceptions = bool(kwargs.pop("raise_server_exceptions", False))
     _release_options(kwargs)
-    kwargs.setdefault("follow_redirects", False)
+    # As the release's client (and a browser): a redirect is followed; the 3xx answers are in
+    # ``response.history``. ``follow_redirects=False`` (per client or per request) stops at it.
+    kwargs.setdefault("follow_redirects", True)
     return app, share_db, raise_exceptions
 
 

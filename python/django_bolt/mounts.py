@@ -26,7 +26,9 @@ def normalize_prefix(prefix: str) -> str:
     if not isinstance(prefix, str):
         raise TypeError(f"a mount prefix is a path string, not {type(prefix).__name__}")
     if any(c in prefix for c in "{}?#"):
-        raise ValueError(f"a mount prefix is a static path: a plain path without parameters, query or fragment: {prefix!r}")
+        raise ValueError(
+            f"a mount prefix is a static path: a plain path without parameters, query or fragment: {prefix!r}"
+        )
     stripped = prefix.strip("/")
     return "/" + stripped if stripped else "/"
 

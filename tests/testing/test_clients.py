@@ -277,3 +277,16 @@ def test_the_head_limits_apply_as_on_the_server(api):
     with override_settings(BOLT_MAX_HEADERS=10), TestClient(api) as client:
         refused = client.get("/count", headers=many)
     assert (refused.status_code, refused.json()) == (431, {"detail": "Too many request headers (limit 10)"})
+
+
+async def test_a_path_that_is_not_utf8_is_the_servers_400(api):
+    # The head parser's answer (src/server/head.rs), not an exception in the test.
+    @api.get("/str/{value}")
+    async def echo(value: str):
+        return {"value": value}
+
+    answer = TestClient(api).get("/str/a%FFb?x=1")
+    assert (answer.status_code, answer.json()) == (400, {"detail": "Request path is not valid UTF-8"})
+    async with AsyncTestClient(api) as client:
+        assert (await client.get("/str/a%FFb")).status_code == 400
+        assert (await client.get("/str/a%C3%A9")).json() == {"value": "aé"}

@@ -85,6 +85,13 @@ class BoltEventLoop(_LoopBase):  # type: ignore[misc, valid-type]
         with self.bolt_lock:
             super().run_forever()
 
+    def _check_thread(self) -> None:
+        """Debug mode's "non-thread-safe operation" check: a thread running a step for the loop
+        under its lock has the loop as its running loop, and stands in for the loop thread."""
+        if asyncio.events._get_running_loop() is self:
+            return
+        super()._check_thread()  # type: ignore[misc]
+
     def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         """Work for a thread pool (``sync_to_async``, ``run_in_executor``) hands its result back on
         the pool's thread: under the loop's lock that thread resolves the future and runs the

@@ -16,6 +16,8 @@ from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
 from .mounts import AsgiMount, LazyDjango, mount_record, normalize_prefix, websocket_mount_record
+from .mounts import redirect_under_mount as _rewrite_django_mount_redirect_message  # noqa: F401 (release's name)
+from .mounts import scope_with_full_path as _rewrite_scope_for_django_mount  # noqa: F401 (release's name)
 from .multi_response import check_status_models, default_status, is_multi_response, status_responder
 from .openapi import OpenAPIConfig
 from .router import WEBSOCKET, RouteCollection, RouteDef, Router, check_namespace, join_paths
@@ -180,7 +182,9 @@ class BoltAPI(RouteCollection):
             raise TypeError("mount_django() takes an ASGI app or a urlconf, not both")
         prefix = self._mount_prefix(path)
         self._add_asgi_mount(
-            AsgiMount(prefix, app if app is not None else LazyDjango(urlconf), clear_root_path=clear_root_path)
+            AsgiMount(
+                prefix, app if app is not None else LazyDjango(urlconf), clear_root_path=clear_root_path, django=True
+            )
         )
 
     def _mount_prefix(self, path: str) -> str:

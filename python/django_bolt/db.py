@@ -98,7 +98,7 @@ def request_finished() -> float | None:
 
     due: float | None = None
     for connection in connections.all(initialized_only=True):
-        if getattr(connection, "_bolt_shared", False):  # a test's connection (testing.shared_db)
+        if getattr(connection, "_bolt_shared", False):  # a test's connection (testing.dbshare)
             continue
         try:
             if not _discard_open_transaction(connection):

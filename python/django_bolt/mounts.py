@@ -26,7 +26,9 @@ def normalize_prefix(prefix: str) -> str:
     if not isinstance(prefix, str):
         raise TypeError(f"a mount prefix is a path string, not {type(prefix).__name__}")
     if any(c in prefix for c in "{}?#"):
-        raise ValueError(f"a mount prefix is a plain path without parameters, query or fragment: {prefix!r}")
+        raise ValueError(
+            f"a mount prefix is a static path: a plain path without parameters, query or fragment: {prefix!r}"
+        )
     stripped = prefix.strip("/")
     return "/" + stripped if stripped else "/"
 
@@ -71,8 +73,8 @@ def http_scope(request: Any, root_path: str) -> dict[str, Any]:
         "query_string": request.query_string.encode("utf-8"),
         "root_path": root_path,
         "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()],
-        "client": list(client) if client else None,
-        "server": [server_name or "localhost", int(server_port) if server_port else default_port],
+        "client": tuple(client) if client else None,
+        "server": (server_name or "localhost", int(server_port) if server_port else default_port),
         "state": {},
     }
 
@@ -102,7 +104,7 @@ async def call_asgi(app: Callable[..., Any], scope: dict[str, Any], body: bytes)
         kind = message.get("type")
         if kind == "http.response.start":
             if started.done():
-                raise RuntimeError("ASGI app sent http.response.start twice")
+                raise RuntimeError("http.response.start sent more than once")
             started.set_result((int(message["status"]), _decode_headers(message.get("headers"))))
         elif kind == "http.response.body":
             if not started.done():
@@ -160,17 +162,24 @@ class AsgiMount:
     """Every request under ``prefix`` that no route matches goes to the ASGI ``app``, which sees
     ``prefix`` as its ``root_path`` (``""`` with ``clear_root_path``: its own paths include it)."""
 
-    def __init__(self, prefix: str, app: Callable[..., Any], *, clear_root_path: bool = False) -> None:
+    def __init__(
+        self, prefix: str, app: Callable[..., Any], *, clear_root_path: bool = False, django: bool = False
+    ) -> None:
         if not callable(app):
             raise TypeError(f"mount_asgi() takes an ASGI application (a callable), not {type(app).__name__}")
         self.prefix = normalize_prefix(prefix)
         self.app = app
         self.clear_root_path = clear_root_path
         self.root_path = "" if clear_root_path or self.prefix == "/" else self.prefix
+        # mount_django: root-relative redirects of the app stay under the mount (see
+        # ``redirect_under_mount``).
+        self.django = django
 
     def moved_under(self, prefix: str) -> AsgiMount:
         """This mount as part of an API mounted at ``prefix``."""
-        return AsgiMount(join_paths(prefix, self.prefix), self.app, clear_root_path=self.clear_root_path)
+        return AsgiMount(
+            join_paths(prefix, self.prefix), self.app, clear_root_path=self.clear_root_path, django=self.django
+        )
 
     @property
     def takes_websockets(self) -> bool:
@@ -180,6 +189,8 @@ class AsgiMount:
 
     def handler(self) -> Callable[..., Any]:
         app, root_path = self.app, self.root_path
+        if self.django and root_path:
+            app = _redirects_kept_under(app, root_path)
 
         async def mounted_app(request: Request) -> Response:
             return await call_asgi(app, http_scope(request, root_path), request.body)
@@ -224,8 +235,8 @@ class LazyDjango:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self._app is None:
             self._app = django_app(self.urlconf)
-        root_path = scope.get("root_path", "")
-        path_info = scope["path"][len(root_path) :] if scope["path"].startswith(root_path) else scope["path"]
+        scope = scope_with_full_path(scope)
+        path_info = scope["path"][len(scope.get("root_path") or "") :]
         if not self.resolves(path_info or "/"):
             from .exceptions import HTTPException
 
@@ -237,6 +248,61 @@ class LazyDjango:
         return f"Django({self.urlconf or 'ROOT_URLCONF'})"
 
 
+def scope_with_full_path(scope: dict[str, Any]) -> dict[str, Any]:
+    """The scope with ``root_path`` at the start of ``path`` and ``raw_path``, as the ASGI spec
+    (and Django, which takes ``path`` minus ``root_path`` as ``PATH_INFO``) reads them. Bolt's
+    mounts send this form; an outer ASGI router may send the path below the mount instead."""
+    root_path = (scope.get("root_path") or "").rstrip("/")
+    path = scope.get("path") or "/"
+    if not root_path or path == root_path or path.startswith(root_path + "/"):
+        return scope
+    full_path = root_path + (path if path.startswith("/") else "/" + path)
+    raw_path = scope.get("raw_path")
+    quoted_root = quote(root_path, safe="/:@!$&'()*+,;=-._~").encode("ascii")
+    return {
+        **scope,
+        "path": full_path,
+        "raw_path": quoted_root + raw_path if raw_path else quote(full_path, safe="/:@!$&'()*+,;=-._~").encode("ascii"),
+    }
+
+
+def redirect_under_mount(message: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """An ``http.response.start`` whose ``Location`` is root-relative and outside ``prefix``,
+    with ``prefix`` put in front: a Django project mounted at ``/django`` that redirects to
+    ``settings.LOGIN_URL = "/accounts/login/"`` means its own page, ``/django/accounts/login/``.
+    Absolute URLs, scheme-relative ``//host`` ones and paths already under ``prefix`` stay as
+    they are; header names and values keep their type (``bytes`` or ``str``)."""
+    prefix = prefix.rstrip("/")
+    if message.get("type") != "http.response.start" or not prefix:
+        return message
+    headers = list(message.get("headers") or ())
+    for index, (name, value) in enumerate(headers):
+        text_name = name.decode("latin-1") if isinstance(name, (bytes, bytearray)) else str(name)
+        if text_name.lower() != "location":
+            continue
+        location = value.decode("latin-1") if isinstance(value, (bytes, bytearray)) else str(value)
+        if not location.startswith("/") or location.startswith("//"):
+            continue
+        if location == prefix or location.startswith((prefix + "/", prefix + "?", prefix + "#")):
+            continue
+        moved = prefix + location
+        headers[index] = (name, moved.encode("latin-1") if isinstance(value, (bytes, bytearray)) else moved)
+        return {**message, "headers": headers}
+    return message
+
+
+def _redirects_kept_under(app: Callable[..., Any], prefix: str) -> Callable[..., Any]:
+    """``app`` whose root-relative redirects stay under ``prefix`` (``redirect_under_mount``)."""
+
+    async def mounted_django(scope: Any, receive: Any, send: Any) -> None:
+        async def send_under_mount(message: dict[str, Any]) -> None:
+            await send(redirect_under_mount(message, prefix))
+
+        await app(scope, receive, send_under_mount)
+
+    return mounted_django
+
+
 def serve_project_urls(api: Any) -> bool:
     """runbolt's default: the project's ``ROOT_URLCONF`` (the admin, any Django view) answers the
     paths no route of ``api`` matches, unless ``api`` already mounted something at ``/``."""
@@ -244,7 +310,7 @@ def serve_project_urls(api: Any) -> bool:
 
     if not getattr(settings, "ROOT_URLCONF", None) or any(m.prefix == "/" for m in api.asgi_mounts):
         return False
-    api._add_asgi_mount(AsgiMount("/", LazyDjango()))
+    api._add_asgi_mount(AsgiMount("/", LazyDjango(), django=True))
     return True
 
 
@@ -345,5 +411,7 @@ __all__ = [
     "mount_record",
     "websocket_mount_record",
     "normalize_prefix",
+    "redirect_under_mount",
+    "scope_with_full_path",
     "serve_project_urls",
 ]

@@ -71,7 +71,7 @@ def serialize_response_sync(result: Any, meta: Mapping[str, Any] | None = None) 
     """``result`` converted as the server converts a handler's return value."""
     from .testing import TestClient
 
-    with TestClient(_render_api(result, meta), raise_server_exceptions=False) as client:
+    with TestClient(_render_api(result, meta), raise_server_exceptions=False, follow_redirects=False) as client:
         return _serialized(client.get("/"))
 
 
@@ -79,7 +79,9 @@ async def serialize_response(result: Any, meta: Mapping[str, Any] | None = None)
     """``serialize_response_sync`` for async code."""
     from .testing import AsyncTestClient
 
-    async with AsyncTestClient(_render_api(result, meta), raise_server_exceptions=False) as client:
+    async with AsyncTestClient(
+        _render_api(result, meta), raise_server_exceptions=False, follow_redirects=False
+    ) as client:
         return _serialized(await client.get("/"))
 
 

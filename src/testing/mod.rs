@@ -6,7 +6,7 @@ pub mod websocket;
 use crate::app::PyApp;
 use crate::pipeline;
 use crate::request::{HttpRequest, Method};
-use crate::response::Body;
+use crate::response::{Body, Response};
 use crate::response::{ChunkSource, Next};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -101,15 +101,25 @@ pub fn test_request(
         inner.config.max_header_bytes,
     )
     .err();
-    let request = build_request(method, path, headers, body, client)?;
+    // Refused before the pipeline, as the server's head parser refuses them.
+    let start: Result<HttpRequest, Response> = match over_limits {
+        Some(refused) => Err(refused),
+        None if !path_is_utf8(path) => {
+            Err(Response::detail(400, "Request path is not valid UTF-8"))
+        }
+        None => Ok(build_request(method, path, headers, body, client)?),
+    };
     let rt = runtime()?;
     // Spawned rather than run on this thread: handler code must not run on the caller's thread.
     // A file body is read here too, as the server would write it.
     let resp = py.detach(|| {
         rt.block_on(rt.spawn(async move {
-            let mut resp = match (over_limits, pipeline::check_host(&inner, &request)) {
-                (Some(refused), _) | (None, Err(refused)) => refused,
-                (None, Ok(())) => pipeline::handle(inner, request).await,
+            let mut resp = match start {
+                Err(refused) => refused,
+                Ok(request) => match pipeline::check_host(&inner, &request) {
+                    Err(refused) => refused,
+                    Ok(()) => pipeline::handle(inner, request).await,
+                },
             };
             let skip = resp.omit_body || resp.forbids_body();
             let len = resp.content_length();
@@ -160,6 +170,14 @@ pub fn test_request(
         }
     };
     Ok((resp.status, headers, out))
+}
+
+/// Whether the path part of `path` (percent-encoded, maybe with a query) is UTF-8 once decoded.
+fn path_is_utf8(path: &str) -> bool {
+    let raw_path = path.split_once('?').map_or(path, |(p, _)| p);
+    percent_encoding::percent_decode_str(raw_path)
+        .decode_utf8()
+        .is_ok()
 }
 
 /// An in-process request as the server would have parsed it. `path` is percent-encoded and

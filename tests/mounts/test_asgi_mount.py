@@ -189,3 +189,29 @@ def test_request_signals_surround_a_mounted_app() -> None:
         request_started.disconnect(started)
         request_finished.disconnect(finished)
     assert seen == ["started", "finished"]
+
+
+def test_the_scope_addresses_are_pairs_and_a_second_start_is_refused():
+    # scope["client"]/["server"] are (host, port) tuples, as uvicorn and the release send them;
+    # a second http.response.start raises in the app, which can still finish its answer.
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen["addresses"] = (scope["client"], scope["server"])
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        try:
+            await send({"type": "http.response.start", "status": 500, "headers": []})
+        except RuntimeError as exc:
+            seen["error"] = str(exc)
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    api = BoltAPI()
+    api.mount_asgi("/app", app)
+    with TestClient(api) as client:
+        answer = client.get("/app/x", headers={"host": "example.com:8080"})
+    assert (answer.status_code, answer.text) == (200, "ok")
+    assert seen == {
+        "addresses": (("127.0.0.1", 50000), ("example.com", 8080)),
+        "error": "http.response.start sent more than once",
+    }

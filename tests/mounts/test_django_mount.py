@@ -81,7 +81,7 @@ def test_streaming_and_file_responses_are_streamed(client) -> None:
 
 
 def test_reverse_in_a_view_includes_the_mount_prefix(client) -> None:
-    answer = client.get("/site/home/")
+    answer = client.get("/site/home/", follow_redirects=False)
     assert answer.status_code == 302
     assert answer.headers["location"] == "/site/echo/"
 

@@ -99,9 +99,9 @@ def test_response_classes(api, client_for):
         "application/octet-stream",
         "no-store",
     )
-    r = client.get("/go")
+    r = client.get("/go", follow_redirects=False)
     assert (r.status_code, r.headers["location"]) == (307, "/elsewhere")
-    assert client.get("/go-permanent").status_code == 301
+    assert client.get("/go-permanent", follow_redirects=False).status_code == 301
 
 
 def test_strings_and_bytes_returned_directly(api, client_for):

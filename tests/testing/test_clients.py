@@ -60,12 +60,21 @@ async def test_async_client_features(echo_api):
         assert response.json() == {"a": 2, "b": ["z"]}
 
 
-def test_clients_do_not_follow_redirects_by_default(api):
-    @api.get("/x/")
+async def test_clients_follow_redirects_unless_told_not_to(api):
+    # As the release's client: the redirect is followed and kept in the history; per client or
+    # per request, follow_redirects=False stops at the 3xx.
+    @api.get("/x")
     async def x():
-        return {}
+        return {"at": "x"}
 
-    assert TestClient(api).get("/x/").status_code == 308
+    followed = TestClient(api).get("/x/")
+    assert (followed.status_code, followed.json()) == (200, {"at": "x"})
+    assert [(r.status_code, r.headers["location"]) for r in followed.history] == [(308, "/x")]
+    assert TestClient(api).get("/x/", follow_redirects=False).status_code == 308
+    assert TestClient(api, follow_redirects=False).get("/x/").status_code == 308
+    async with AsyncTestClient(api) as client:
+        assert (await client.get("/x/")).json() == {"at": "x"}
+        assert (await client.get("/x/", follow_redirects=False)).status_code == 308
 
 
 async def test_cors_allowed_origins_option(api):
@@ -268,3 +277,16 @@ def test_the_head_limits_apply_as_on_the_server(api):
     with override_settings(BOLT_MAX_HEADERS=10), TestClient(api) as client:
         refused = client.get("/count", headers=many)
     assert (refused.status_code, refused.json()) == (431, {"detail": "Too many request headers (limit 10)"})
+
+
+async def test_a_path_that_is_not_utf8_is_the_servers_400(api):
+    # The head parser's answer (src/server/head.rs), not an exception in the test.
+    @api.get("/str/{value}")
+    async def echo(value: str):
+        return {"value": value}
+
+    answer = TestClient(api).get("/str/a%FFb?x=1")
+    assert (answer.status_code, answer.json()) == (400, {"detail": "Request path is not valid UTF-8"})
+    async with AsyncTestClient(api) as client:
+        assert (await client.get("/str/a%FFb")).status_code == 400
+        assert (await client.get("/str/a%C3%A9")).json() == {"value": "aé"}

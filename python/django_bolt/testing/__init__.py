@@ -1,6 +1,7 @@
 """In-process test clients that run requests through the real Rust pipeline."""
 
-from .client import AsyncTestClient, TestClient
+from .client import AsyncTestClient, BoltTestClientWarning, TestClient
+from .dbshare import SharedTestConnectionError
 from .websocket import ConnectionClosed, HandshakeDenied, HandshakeRejected, WebSocketTestClient
 
 __all__ = [
@@ -10,4 +11,6 @@ __all__ = [
     "HandshakeRejected",
     "HandshakeDenied",
     "ConnectionClosed",
+    "BoltTestClientWarning",
+    "SharedTestConnectionError",
 ]

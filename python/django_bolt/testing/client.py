@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
@@ -11,7 +14,7 @@ import httpx
 from .. import _core
 from .._runtime import unhandled_exception_sinks
 from ..api import BoltAPI
-from .shared_db import test_connections_shared
+from .dbshare import SharedConnections, active_sharing, test_connections_shared
 from .streamed import send_streamed
 
 _CLIENT = ("127.0.0.1", 50000)
@@ -84,17 +87,39 @@ def _response(
     return httpx.Response(status, headers=out_headers, stream=stream, request=request)
 
 
+def _call_parked(
+    sharing: SharedConnections | None, app: _core.App, request: httpx.Request, asynchronous: bool, raise_exc: bool
+) -> httpx.Response:
+    """``_call`` with the calling thread's holds on the shared connection given back while it
+    waits (its handler may need the connection), and a conflict a handler met raised here."""
+    if sharing is None:
+        return _call(app, request, asynchronous, raise_exc)
+    counts = sharing.park()
+    try:
+        response = _call(app, request, asynchronous, raise_exc)
+    finally:
+        sharing.unpark(counts)
+    sharing.raise_if_conflict()
+    return response
+
+
 class _Transport(httpx.BaseTransport):
     def __init__(self, app: _core.App, share_db: bool = True, raise_server_exceptions: bool = False) -> None:
         self.app = app
         self.share_db = share_db
         self.raise_server_exceptions = raise_server_exceptions
+        #: The sharing the entered client holds (from ``__enter__`` to ``__exit__``).
+        self.held_sharing: AbstractContextManager[SharedConnections | None] | None = None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not self.share_db:
             return _call(self.app, request, False, self.raise_server_exceptions)
-        with test_connections_shared():
-            return _call(self.app, request, False, self.raise_server_exceptions)
+        # Any thread may use an entered client, whose sharing is in place already.
+        held = active_sharing() if self.held_sharing is not None else None
+        if held is not None:
+            return _call_parked(held, self.app, request, False, self.raise_server_exceptions)
+        with test_connections_shared() as sharing:
+            return _call_parked(sharing, self.app, request, False, self.raise_server_exceptions)
 
 
 class _AsyncTransport(httpx.AsyncBaseTransport):
@@ -108,8 +133,52 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
         loop = asyncio.get_running_loop()
         if not self.share_db:
             return await loop.run_in_executor(None, _call, self.app, request, True, self.raise_server_exceptions)
-        with test_connections_shared():  # entered here: the test's connections are this thread's
-            return await loop.run_in_executor(None, _call, self.app, request, True, self.raise_server_exceptions)
+        with test_connections_shared() as sharing:  # entered here: the test's connections are this thread's
+            return await loop.run_in_executor(
+                None, _call_parked, sharing, self.app, request, True, self.raise_server_exceptions
+            )
+
+
+class BoltTestClientWarning(RuntimeWarning):
+    """A test setup the test client cannot serve as the test expects (its own category, so
+    ``warnings.simplefilter("ignore", BoltTestClientWarning)`` silences it)."""
+
+
+#: Set once the advisory was given: it explains a failure mode once per process, not per test.
+_atomic_block_warning_emitted = threading.Event()
+_atomic_block_warning_lock = threading.Lock()
+
+
+def _warn_unshared_transaction() -> None:
+    """``share_db_connection=False`` in a test whose thread holds an open transaction: the
+    handlers, on connections of their own, cannot see its rows (and on SQLite wait on its
+    lock, a 500). Advisory only: handlers that use no database are right in such a test."""
+    if _atomic_block_warning_emitted.is_set():
+        return
+    try:
+        from django.conf import settings  # noqa: PLC0415
+        from django.db import connections  # noqa: PLC0415
+
+        if not settings.configured:
+            return
+        open_aliases = [c.alias for c in connections.all(initialized_only=True) if c.in_atomic_block]
+    except Exception:  # noqa: BLE001 - no Django, or DATABASES unusable: nothing to advise about
+        return
+    if not open_aliases:
+        return
+    with _atomic_block_warning_lock:
+        if _atomic_block_warning_emitted.is_set():
+            return
+        _atomic_block_warning_emitted.set()
+    warnings.warn(
+        f"TestClient(share_db_connection=False) started inside an open transaction on "
+        f"{', '.join(open_aliases)}: the handlers use connections of their own, so they do not "
+        "see this test's uncommitted rows (on SQLite they wait on its lock). Leave "
+        "share_db_connection on, or commit the rows: TransactionTestCase or "
+        "@pytest.mark.django_db(transaction=True).",
+        BoltTestClientWarning,
+        stacklevel=3,
+    )
 
 
 #: The keys of the release's ``static_files_config``.
@@ -225,7 +294,9 @@ def _client_options(api: BoltAPI | _core.App, kwargs: dict[str, Any]) -> tuple[_
     share_db = bool(kwargs.pop("share_db_connection", True))
     raise_exceptions = bool(kwargs.pop("raise_server_exceptions", False))
     _release_options(kwargs)
-    kwargs.setdefault("follow_redirects", False)
+    # As the release's client (and a browser): a redirect is followed; the 3xx answers are in
+    # ``response.history``. ``follow_redirects=False`` (per client or per request) stops at it.
+    kwargs.setdefault("follow_redirects", True)
     return app, share_db, raise_exceptions
 
 
@@ -261,7 +332,10 @@ class TestClient(httpx.Client):
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
         app, share_db, raise_exceptions = _client_options(api, kwargs)
-        super().__init__(transport=_Transport(app, share_db, raise_exceptions), base_url=base_url, **kwargs)
+        if not share_db:
+            _warn_unshared_transaction()
+        self._transport_of_bolt = _Transport(app, share_db, raise_exceptions)
+        super().__init__(transport=self._transport_of_bolt, base_url=base_url, **kwargs)
         self._lifespans = _lifespans(api)
         self._lifespan_stack: Any = None
 
@@ -286,15 +360,28 @@ class TestClient(httpx.Client):
 
     def __enter__(self) -> TestClient:
         super().__enter__()
-        if self._lifespans:
-            from ..lifespan import enter_lifespans, run_on  # noqa: PLC0415
+        transport = self._transport_of_bolt
+        try:
+            if transport.share_db and transport.held_sharing is None:
+                # Shared from here to __exit__: the test's own queries between requests and
+                # threads it starts are serialized with the handlers' (see dbshare).
+                held = test_connections_shared()
+                held.__enter__()
+                transport.held_sharing = held
+            if self._lifespans:
+                from ..lifespan import enter_lifespans, run_on  # noqa: PLC0415
 
-            try:
                 self._lifespan_stack = run_on(_bolt_loop(), enter_lifespans(self._lifespans))
-            except BaseException:
-                super().__exit__(None, None, None)
-                raise
+        except BaseException:
+            self._end_sharing()
+            super().__exit__(None, None, None)
+            raise
         return self
+
+    def _end_sharing(self) -> None:
+        held, self._transport_of_bolt.held_sharing = self._transport_of_bolt.held_sharing, None
+        if held is not None:
+            held.__exit__(None, None, None)
 
     def __exit__(self, *exc_info: Any) -> None:
         try:
@@ -304,7 +391,10 @@ class TestClient(httpx.Client):
                 stack, self._lifespan_stack = self._lifespan_stack, None
                 run_on(_bolt_loop(), stack.aclose())
         finally:
-            super().__exit__(*exc_info)
+            try:
+                self._end_sharing()
+            finally:
+                super().__exit__(*exc_info)
 
 
 class AsyncTestClient(httpx.AsyncClient):

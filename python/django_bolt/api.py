@@ -11,6 +11,7 @@ from . import _core
 from ._chain import build_chain, dependency_stage
 from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper, serializer_output_form
 from ._results import NO_BODY_STATUSES, passes_none
+from ._route_meta import response_meta, validates_results
 from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -241,7 +242,8 @@ class BoltAPI(RouteCollection):
     def _handler_meta(self) -> dict[int, dict[str, Any]]:
         """The release's private per-route metadata, keyed like ``_routes``, for code (and tests)
         written for it: the name a route reverses by (``name=``, else the handler's name), whether
-        it was given, its namespace, and whether the handler is async."""
+        it was given, its namespace, whether the handler is async, and how it answers
+        (``response_meta``: body type, default status, whether results are checked)."""
         outer = (self.namespace,) if self.namespace else ()
         return {
             index: {
@@ -249,6 +251,7 @@ class BoltAPI(RouteCollection):
                 "name_explicit": bool(route.name),
                 "namespace": ":".join((*outer, *route.namespace)),
                 "is_async": inspect.iscoroutinefunction(route.handler),
+                **response_meta(route, self.validate_response),
             }
             for index, route in enumerate(self.routes)
         }
@@ -366,7 +369,7 @@ class BoltAPI(RouteCollection):
             )
         if compiled.dependencies:
             stages.append(dependency_stage(compiled.dependencies, compiled.hidden))
-        validate = self.validate_response if route.validate_response is None else route.validate_response
+        validate = validates_results(route, self.validate_response)
         status_code = route.status_code
         if is_multi_response(route.response_model):
             # One model per status: the handler's answer is made a response with its status there.
@@ -383,7 +386,8 @@ class BoltAPI(RouteCollection):
         else:
             shape = None
         if route.response_model is None and not route.fixed and not is_websocket:
-            compiled.handler, shape = self._annotation_shape(route, compiled, validate, status_code)
+            checked = validate and route.checks_annotation
+            compiled.handler, shape = self._annotation_shape(route, compiled, checked, status_code)
         bind_pagination = getattr(route.handler, "__bolt_paginate__", None)
         if bind_pagination is not None:
             # @paginate: the route's list[S] response model is the type of the page's items; the

@@ -6,7 +6,6 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import msgspec
-
 from django_bolt import BoltAPI, Router
 from django_bolt.middleware import DjangoMiddlewareStack, TimingMiddleware
 
@@ -25,9 +24,7 @@ def test_handler_meta_names_namespaces_and_kinds():
 
     api.include_router(router)
     keys = ("name", "name_explicit", "namespace", "is_async")
-    metas = [
-        {key: api._handler_meta[index][key] for key in keys} for _method, _path, index, _handler in api._routes
-    ]
+    metas = [{key: api._handler_meta[index][key] for key in keys} for _method, _path, index, _handler in api._routes]
     assert metas == [
         {"name": "explicit_name", "name_explicit": True, "namespace": "shop", "is_async": True},
         {"name": "second", "name_explicit": False, "namespace": "shop:items", "is_async": False},

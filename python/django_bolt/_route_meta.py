@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ._results import checked_type, return_annotation, stream_item
+from ._results import _mentions_serializer, checked_type, return_annotation, stream_item
 from .multi_response import check_status_models, default_status, is_multi_response
 from .router import RouteDef
 
@@ -31,10 +31,24 @@ def response_type(route: RouteDef) -> Any:
     return return_annotation(route.handler)
 
 
+def view_result_type(route: RouteDef) -> Any:
+    """The type a class-based view's results are checked against (``validate_response``): its
+    ``response_model`` or the method's return annotation; None when there is nothing to check or
+    a serializer wrote the results (its output form is what it declares)."""
+    declared = route.response_model
+    if declared is None:
+        declared = inspect.signature(route.handler).return_annotation
+    if declared is inspect.Signature.empty or _mentions_serializer(declared):
+        return None
+    return checked_type(declared)
+
+
 def _checks_results(route: RouteDef, api_default: bool) -> bool:
     """Results are converted to and checked against a type (as ``_compile_parts`` sets up)."""
     if not validates_results(route, api_default):
         return False
+    if getattr(route.handler, "__bolt_view_output__", False):
+        return view_result_type(route) is not None
     if is_multi_response(route.response_model):
         return any(model is not None for model in route.response_model.values())
     if route.response_model is not None:

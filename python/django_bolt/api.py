@@ -11,7 +11,7 @@ from . import _core
 from ._chain import build_chain, dependency_stage
 from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper, serializer_output_form
 from ._results import NO_BODY_STATUSES, passes_none
-from ._route_meta import response_meta, validates_results
+from ._route_meta import response_meta, validates_results, view_result_type
 from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -377,15 +377,19 @@ class BoltAPI(RouteCollection):
             status_code = default_status(models, route.status_code)
             compiled.handler = status_responder(compiled.handler, compiled.is_async, models, status_code, validate)
             shape = None
+        elif getattr(route.handler, "__bolt_view_output__", False):
+            # Class-based views write their results themselves; the route may check them.
+            checked = view_result_type(route) if validate else None
+            shape = None if checked is None else response_shaper(checked)
         elif route.response_model is not None and validate:
             shape = response_shaper(route.response_model)
-        elif route.response_model is not None and not getattr(route.handler, "__bolt_view_output__", False):
+        elif route.response_model is not None:
             # Not validated, but a serializer still writes its output form (write-only fields
-            # never leave); class-based views write their results themselves.
+            # never leave).
             shape = serializer_output_form(route.response_model)
         else:
             shape = None
-        if route.response_model is None and not route.fixed and not is_websocket:
+        if route.response_model is None and not route.fixed and not is_websocket and shape is None:
             checked = validate and route.checks_annotation
             compiled.handler, shape = self._annotation_shape(route, compiled, checked, status_code)
         bind_pagination = getattr(route.handler, "__bolt_paginate__", None)

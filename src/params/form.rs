@@ -1,5 +1,6 @@
 //! Form bodies: `application/x-www-form-urlencoded` and `multipart/form-data`.
 
+use crate::params::errors::{FieldError, LocPart};
 use crate::request::query::parse_urlencoded;
 use bytes::Bytes;
 
@@ -88,8 +89,8 @@ pub fn parse_urlencoded_form(body: &[u8]) -> Result<FormData, FormError> {
         .filter(|piece| !piece.is_empty())
         .count();
     if count > MAX_FORM_FIELDS {
-        return Err(FormError::TooManyFields(crate::params::errors::FieldError {
-            loc: vec![crate::params::errors::LocPart::Key("body".to_owned())],
+        return Err(FormError::TooManyFields(FieldError {
+            loc: vec![LocPart::Key("body".to_owned())],
             msg: format!("Too many form fields (max {MAX_FORM_FIELDS})"),
             kind: "too_many_fields".to_owned(),
             ctx: None,
@@ -112,7 +113,7 @@ pub enum FormError {
     /// the check after parsing gives (`file_too_large`).
     FileTooLarge(crate::params::errors::FieldError),
     /// An url-encoded form of more than `MAX_FORM_FIELDS` fields (a 422).
-    TooManyFields(crate::params::errors::FieldError),
+    TooManyFields(FieldError),
     /// A temporary file could not be written (500; the cause is logged).
     Storage(String),
 }

@@ -248,7 +248,7 @@ class BoltAPI(RouteCollection):
         return {
             index: {
                 "name": route.name or getattr(route.handler, "__name__", ""),
-                "name_explicit": bool(route.name),
+                "name_explicit": bool(route.name) and not route.name_derived,
                 "namespace": ":".join((*outer, *route.namespace)),
                 "is_async": inspect.iscoroutinefunction(route.handler),
                 **response_meta(route, self.validate_response),

@@ -59,6 +59,9 @@ class RouteDef(RouteOptions):
     status_code: int = 200
     #: Validate results against ``response_model``; ``None``: the API's ``validate_response``.
     validate_response: bool | None = None
+    #: True when ``name`` was made up, not given (a class-based view's class name): a name given
+    #: to another route wins over it when URLs are reversed.
+    name_derived: bool = False
     #: False when ``response_model=None`` was given: the return annotation then documents the
     #: answer but results are not checked against it (as in the release).
     checks_annotation: bool = True

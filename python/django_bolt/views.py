@@ -701,11 +701,12 @@ def register_view(
             validate_response=_first(validate_response, cls.validate_response),
             guards=guards if guards is not None else cls.guards,
             auth=auth if auth is not None else cls.auth,
-            name=name,
+            name=name or cls.__name__,
             tags=tags if tags is not None else cls.tags,
             summary=_summary(method, verb.lower(), cls),
             description=inspect.getdoc(method),
             include_in_schema=_included(include_in_schema, cls.include_in_schema),
+            name_derived=name is None,
         )
 
 
@@ -772,6 +773,7 @@ def register_viewset(
             summary=_summary(method, action_name, cls),
             description=inspect.getdoc(method),
             include_in_schema=_included(include_in_schema, cls.include_in_schema),
+            name_derived=name is None,
         )
     for attr in dir(cls):
         fn = getattr(cls, attr, None)
@@ -796,6 +798,7 @@ def register_viewset(
                 summary=options["summary"] or _summary(fn, attr, cls),
                 description=options["description"] or inspect.getdoc(fn),
                 include_in_schema=_included(include_in_schema, cls.include_in_schema),
+                name_derived=name is None and options["name"] is None,
             )
 
 

@@ -11,6 +11,7 @@ from . import _core
 from ._chain import build_chain, dependency_stage
 from ._compile import compile_handler, never_suspends, refuse_body_parameters, response_shaper, serializer_output_form
 from ._results import NO_BODY_STATUSES, passes_none
+from ._route_meta import response_meta, validates_results, view_result_type
 from ._schema import RouteRecord
 from .conf import BoltConfig
 from .middleware.compression import CompressionConfig
@@ -245,14 +246,16 @@ class BoltAPI(RouteCollection):
     def _handler_meta(self) -> dict[int, dict[str, Any]]:
         """The release's private per-route metadata, keyed like ``_routes``, for code (and tests)
         written for it: the name a route reverses by (``name=``, else the handler's name), whether
-        it was given, its namespace, and whether the handler is async."""
+        it was given, its namespace, whether the handler is async, and how it answers
+        (``response_meta``: body type, default status, whether results are checked)."""
         outer = (self.namespace,) if self.namespace else ()
         return {
             index: {
                 "name": route.name or getattr(route.handler, "__name__", ""),
-                "name_explicit": bool(route.name),
+                "name_explicit": bool(route.name) and not route.name_derived,
                 "namespace": ":".join((*outer, *route.namespace)),
                 "is_async": inspect.iscoroutinefunction(route.handler),
+                **response_meta(route, self.validate_response),
             }
             for index, route in enumerate(self.routes)
         }
@@ -370,7 +373,7 @@ class BoltAPI(RouteCollection):
             )
         if compiled.dependencies:
             stages.append(dependency_stage(compiled.dependencies, compiled.hidden))
-        validate = self.validate_response if route.validate_response is None else route.validate_response
+        validate = validates_results(route, self.validate_response)
         status_code = route.status_code
         if is_multi_response(route.response_model):
             # One model per status: the handler's answer is made a response with its status there.
@@ -378,16 +381,21 @@ class BoltAPI(RouteCollection):
             status_code = default_status(models, route.status_code)
             compiled.handler = status_responder(compiled.handler, compiled.is_async, models, status_code, validate)
             shape = None
+        elif getattr(route.handler, "__bolt_view_output__", False):
+            # Class-based views write their results themselves; the route may check them.
+            checked = view_result_type(route) if validate else None
+            shape = None if checked is None else response_shaper(checked)
         elif route.response_model is not None and validate:
             shape = response_shaper(route.response_model)
-        elif route.response_model is not None and not getattr(route.handler, "__bolt_view_output__", False):
+        elif route.response_model is not None:
             # Not validated, but a serializer still writes its output form (write-only fields
-            # never leave); class-based views write their results themselves.
+            # never leave).
             shape = serializer_output_form(route.response_model)
         else:
             shape = None
-        if route.response_model is None and not route.fixed and not is_websocket:
-            compiled.handler, shape = self._annotation_shape(route, compiled, validate, status_code)
+        if route.response_model is None and not route.fixed and not is_websocket and shape is None:
+            checked = validate and route.checks_annotation
+            compiled.handler, shape = self._annotation_shape(route, compiled, checked, status_code)
         bind_pagination = getattr(route.handler, "__bolt_paginate__", None)
         if bind_pagination is not None:
             # @paginate: the route's list[S] response model is the type of the page's items; the

@@ -136,7 +136,7 @@ class UploadFile:
         )
 
     @property
-    def _file(self) -> IO[bytes]:
+    def _io(self) -> IO[bytes]:
         # A spooled upload is opened on first use: a handler that never reads it costs no file
         # descriptor, and nothing is left open for the garbage collector to warn about.
         if self._opened is None:
@@ -144,8 +144,19 @@ class UploadFile:
         return self._opened
 
     @property
+    def _file(self) -> IO[bytes] | None:
+        """The release's private name for the open file: None until a spooled upload is first
+        used (read-only; ``raw_file`` opens it)."""
+        return self._opened
+
+    @property
+    def _temp_path(self) -> str | None:
+        """The release's private name for ``path``."""
+        return self.path
+
+    @property
     def raw_file(self) -> IO[bytes]:
-        return self._file
+        return self._io
 
     @property
     def file(self) -> Any:
@@ -153,23 +164,23 @@ class UploadFile:
         if self._django_file is None:
             from django.core.files import File as DjangoFile  # noqa: PLC0415 - Django loads lazily
 
-            self._django_file = DjangoFile(self._file, name=self.filename)
+            self._django_file = DjangoFile(self._io, name=self.filename)
         return self._django_file
 
     @property
     def rolled_to_disk(self) -> bool:
         if self.path is not None:
             return True
-        return bool(getattr(self._file, "_rolled", False))  # a SpooledTemporaryFile that rolled
+        return bool(getattr(self._io, "_rolled", False))  # a SpooledTemporaryFile that rolled
 
     def read(self, size: int = -1) -> bytes:
-        return _AwaitableBytes(self._file.read(size))
+        return _AwaitableBytes(self._io.read(size))
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return _AwaitableInt(self._file.seek(offset, whence))
+        return _AwaitableInt(self._io.seek(offset, whence))
 
     def write(self, data: bytes) -> int:
-        return _AwaitableInt(self._file.write(data))
+        return _AwaitableInt(self._io.write(data))
 
     def close(self) -> None:
         self.close_sync()
@@ -181,10 +192,10 @@ class UploadFile:
         self._opened.close()
 
     async def aread(self, size: int = -1) -> bytes:
-        return self._file.read(size)
+        return self._io.read(size)
 
     async def aseek(self, offset: int, whence: int = 0) -> int:
-        return self._file.seek(offset, whence)
+        return self._io.seek(offset, whence)
 
     async def aclose(self) -> None:
         self.close_sync()

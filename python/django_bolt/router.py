@@ -44,6 +44,8 @@ class RouteOptions:
 
 #: ``RouteDef.handler_middleware`` before the handler's settings are read.
 _NOT_READ: Any = object()
+#: ``route(response_model=)`` not given (``None`` given turns the return annotation's check off).
+_NO_RESPONSE_MODEL: Any = object()
 
 
 @dataclasses.dataclass
@@ -57,6 +59,12 @@ class RouteDef(RouteOptions):
     status_code: int = 200
     #: Validate results against ``response_model``; ``None``: the API's ``validate_response``.
     validate_response: bool | None = None
+    #: True when ``name`` was made up, not given (a class-based view's class name): a name given
+    #: to another route wins over it when URLs are reversed.
+    name_derived: bool = False
+    #: False when ``response_model=None`` was given: the return annotation then documents the
+    #: answer but results are not checked against it (as in the release).
+    checks_annotation: bool = True
     #: Rendered once at startup and served by Rust without calling Python (see ``static``).
     fixed: bool = False
     #: Python middleware of enclosing routers and mounted APIs, outermost first (the API's own
@@ -198,7 +206,7 @@ class RouteCollection:
         path: str,
         methods: Sequence[str],
         *,
-        response_model: Any = None,
+        response_model: Any = _NO_RESPONSE_MODEL,
         status_code: int = 200,
         guards: Any = None,
         auth: Any = None,
@@ -211,6 +219,9 @@ class RouteCollection:
         validate_response: bool | None = None,
     ) -> Callable[[F], F]:
         shared = RouteOptions.pick(locals())
+        checks_annotation = response_model is not None
+        if response_model is _NO_RESPONSE_MODEL:
+            response_model = None
         if isinstance(response_model, Mapping):
             from .multi_response import check_status_models
 
@@ -232,6 +243,7 @@ class RouteCollection:
                     response_model=response_model,
                     status_code=status_code,
                     validate_response=validate_response,
+                    checks_annotation=checks_annotation,
                     **shared,
                 )
             return fn

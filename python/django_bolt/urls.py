@@ -58,7 +58,7 @@ def _named_routes(api: Any) -> dict[tuple[tuple[str, ...], str], tuple[str, bool
     chosen: dict[tuple[tuple[str, ...], str], tuple[str, bool]] = {}
     outer = (api.namespace,) if getattr(api, "namespace", None) else ()
     for route in api.routes:
-        explicit = bool(route.name)
+        explicit = bool(route.name) and not route.name_derived
         name = route.name or getattr(route.handler, "__name__", None)
         if not name or name.startswith("<"):
             continue

@@ -697,15 +697,16 @@ def register_view(
             _view_function(cls, verb.lower(), None),
             response_model=_return_serializer(method),
             status_code=status_code or cls.status_code or 200,
-            # Results are written by the view function (they may depend on the request).
-            validate_response=False,
+            # None: as the API says (the view writes its results, the route checks them).
+            validate_response=_first(validate_response, cls.validate_response),
             guards=guards if guards is not None else cls.guards,
             auth=auth if auth is not None else cls.auth,
-            name=name,
+            name=name or cls.__name__,
             tags=tags if tags is not None else cls.tags,
             summary=_summary(method, verb.lower(), cls),
             description=inspect.getdoc(method),
             include_in_schema=_included(include_in_schema, cls.include_in_schema),
+            name_derived=name is None,
         )
 
 
@@ -764,7 +765,7 @@ def register_viewset(
             handler,
             response_model=response_model,
             status_code=status_code or cls.status_code or default_status,
-            validate_response=False,
+            validate_response=_first(validate_response, cls.validate_response),
             guards=guards if guards is not None else cls.guards,
             auth=auth if auth is not None else cls.auth,
             name=f"{base_name}-{action_name}",
@@ -772,6 +773,7 @@ def register_viewset(
             summary=_summary(method, action_name, cls),
             description=inspect.getdoc(method),
             include_in_schema=_included(include_in_schema, cls.include_in_schema),
+            name_derived=name is None,
         )
     for attr in dir(cls):
         fn = getattr(cls, attr, None)
@@ -788,7 +790,7 @@ def register_viewset(
                 _view_function(cls, attr, lookup if info.detail else None),
                 response_model=options["response_model"] or _return_serializer(fn),
                 status_code=options["status_code"] or status_code or cls.status_code or 200,
-                validate_response=False,
+                validate_response=_first(validate_response, options["validate_response"], cls.validate_response),
                 guards=_first(options["guards"], guards, cls.guards),
                 auth=_first(options["auth"], auth, cls.auth),
                 name=f"{base_name}-{options['name'] or segment}",
@@ -796,6 +798,7 @@ def register_viewset(
                 summary=options["summary"] or _summary(fn, attr, cls),
                 description=options["description"] or inspect.getdoc(fn),
                 include_in_schema=_included(include_in_schema, cls.include_in_schema),
+                name_derived=name is None and options["name"] is None,
             )
 
 

@@ -1,5 +1,6 @@
 //! Form bodies: `application/x-www-form-urlencoded` and `multipart/form-data`.
 
+use crate::params::errors::{FieldError, LocPart};
 use crate::request::query::parse_urlencoded;
 use bytes::Bytes;
 
@@ -76,8 +77,25 @@ impl FormKind {
     }
 }
 
+/// The most fields an url-encoded form may have (Django's `DATA_UPLOAD_MAX_NUMBER_FIELDS`
+/// default): a body of empty fields would otherwise make a Python value of every few bytes.
+pub const MAX_FORM_FIELDS: usize = 1000;
+
 /// Parses an `application/x-www-form-urlencoded` body.
 pub fn parse_urlencoded_form(body: &[u8]) -> Result<FormData, FormError> {
+    // Counted as the parser splits (empty pieces are skipped there too), before decoding any.
+    let count = body
+        .split(|&b| b == b'&')
+        .filter(|piece| !piece.is_empty())
+        .count();
+    if count > MAX_FORM_FIELDS {
+        return Err(FormError::TooManyFields(FieldError {
+            loc: vec![LocPart::Key("body".to_owned())],
+            msg: format!("Too many form fields (max {MAX_FORM_FIELDS})"),
+            kind: "too_many_fields".to_owned(),
+            ctx: None,
+        }));
+    }
     let fields = parse_urlencoded(body).map_err(FormError::Invalid)?;
     Ok(FormData {
         fields,
@@ -94,6 +112,8 @@ pub enum FormError {
     /// A file over its `File(max_size=)`: the body is read no further, and the answer is the 422
     /// the check after parsing gives (`file_too_large`).
     FileTooLarge(crate::params::errors::FieldError),
+    /// An url-encoded form of more than `MAX_FORM_FIELDS` fields (a 422).
+    TooManyFields(FieldError),
     /// A temporary file could not be written (500; the cause is logged).
     Storage(String),
 }
@@ -179,6 +199,20 @@ pub(crate) fn utf8_from_latin1(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_urlencoded_form_has_at_most_max_form_fields() {
+        let body = |n: usize| vec!["f="; n].join("&");
+        let parsed = parse_urlencoded_form(body(MAX_FORM_FIELDS).as_bytes()).unwrap();
+        assert_eq!(parsed.fields.len(), MAX_FORM_FIELDS);
+        // Empty pieces are not fields.
+        let spaced = format!("{}&&&", body(MAX_FORM_FIELDS));
+        assert!(parse_urlencoded_form(spaced.as_bytes()).is_ok());
+        match parse_urlencoded_form(body(MAX_FORM_FIELDS + 1).as_bytes()) {
+            Err(FormError::TooManyFields(e)) => assert_eq!(e.kind, "too_many_fields"),
+            other => panic!("expected TooManyFields, got {other:?}"),
+        }
+    }
 
     #[test]
     fn quoted_parameters_must_be_terminated() {

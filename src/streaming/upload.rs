@@ -267,7 +267,7 @@ pub fn error_response(e: FormError) -> Response {
             &format!("Unsupported media type {m:?}; expected a form"),
         ),
         FormError::TooLarge(m) => Response::detail(413, &m),
-        FormError::FileTooLarge(error) => Response::new(
+        FormError::FileTooLarge(error) | FormError::TooManyFields(error) => Response::new(
             422,
             crate::response::JSON,
             validation_body(std::slice::from_ref(&error)),

@@ -142,7 +142,9 @@ def test_head_and_minimum_size_and_off():
 
 
 def test_bad_config():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Invalid backend 'lzma'"):
         CompressionConfig(backend="lzma")
+    with pytest.raises(ValueError, match="minimum_size must be non-negative, not -5"):
+        CompressionConfig(minimum_size=-5)
     with pytest.raises(TypeError):
         BoltAPI(compression="gzip")

@@ -144,3 +144,22 @@ def test_closed_before_any_read_stays_closed(tmp_path):
     f = UploadFile("u", path=str(spooled))
     f.close_sync()
     assert f.raw_file.closed
+
+
+def test_release_private_names_show_the_spooled_file(api, client_for):
+    states = {}
+
+    @api.post("/lazy")
+    async def lazy(f: UploadFile = File()):
+        states["before"] = f._file
+        states["temp_path"] = f._temp_path
+        await f.read(1)
+        states["after"] = f._file
+        return {}
+
+    client_for(api).post("/lazy", files={"f": ("b.bin", b"z" * (256 * 1024), "application/octet-stream")})
+    assert states["before"] is None  # opened on first use only
+    assert states["temp_path"] is not None and "bolt-upload" in states["temp_path"]
+    assert states["after"] is not None and states["after"].closed  # closed once answered
+    in_memory = UploadFile("a.txt", file_data=b"abc")
+    assert (in_memory._temp_path, in_memory._file.read()) == (None, b"abc")

@@ -256,6 +256,22 @@ def test_urlencoded_form_fields(api, client_for):
     assert {tuple(e["loc"]) for e in bad.json()["detail"]} == {("form", "username"), ("form", "age")}
 
 
+def test_an_urlencoded_form_has_at_most_1000_fields(api, client_for):
+    @api.post("/form")
+    async def form(name: str = Form("")):
+        return {"name": name}
+
+    client = client_for(api)
+    urlencoded = {"content-type": "application/x-www-form-urlencoded"}
+    full = "&".join(["name=bolt", *(f"x{i}=" for i in range(999))])
+    assert client.post("/form", content=full + "&&", headers=urlencoded).json() == {"name": "bolt"}
+    response = client.post("/form", content=full + "&x=", headers=urlencoded)
+    assert (response.status_code, response.json()) == (
+        422,
+        {"detail": [{"loc": ["body"], "msg": "Too many form fields (max 1000)", "type": "too_many_fields"}]},
+    )
+
+
 def test_form_into_struct(api, client_for):
     class Signup(msgspec.Struct):
         email: str

@@ -41,6 +41,20 @@ def test_a_result_is_checked_against_the_annotated_type(api, client_for, caplog)
     assert record.getMessage().startswith("Response Validation Error: GET /item")
 
 
+def test_response_model_none_leaves_the_annotation_unchecked(api, client_for):
+    @api.get("/loose", response_model=None)
+    async def loose() -> Item:
+        return {"id": "not-an-int"}
+
+    @api.get("/checked")
+    async def checked() -> Item:
+        return {"id": "not-an-int"}
+
+    client = client_for(api)
+    assert (client.get("/loose").status_code, client.get("/loose").json()) == (200, {"id": "not-an-int"})
+    assert client.get("/checked").status_code == 500
+
+
 def test_annotations_that_do_not_describe_data_are_not_checked(api, client_for):
     @api.get("/dict")
     async def as_dict() -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+import msgspec
 from django_bolt import BoltAPI, Router
 from django_bolt.middleware import DjangoMiddlewareStack, TimingMiddleware
 
@@ -22,11 +23,95 @@ def test_handler_meta_names_namespaces_and_kinds():
         return {}
 
     api.include_router(router)
-    metas = [api._handler_meta[index] for _method, _path, index, _handler in api._routes]
+    keys = ("name", "name_explicit", "namespace", "is_async")
+    metas = [{key: api._handler_meta[index][key] for key in keys} for _method, _path, index, _handler in api._routes]
     assert metas == [
         {"name": "explicit_name", "name_explicit": True, "namespace": "shop", "is_async": True},
         {"name": "second", "name_explicit": False, "namespace": "shop:items", "is_async": False},
     ]
+
+
+class Created(msgspec.Struct):
+    id: int
+
+
+class Problem(msgspec.Struct):
+    detail: str
+
+
+def _answer_meta(api: BoltAPI) -> list[dict]:
+    keys = ("http_method", "response_type", "is_multi_response", "default_status_code", "_has_response_validation")
+    return [{key: api._handler_meta[index][key] for key in keys} for _m, _p, index, _h in api._routes]
+
+
+def test_handler_meta_tells_how_each_route_answers():
+    api = BoltAPI(validate_response=False)
+
+    @api.post("/model", response_model=list[Created], status_code=201, validate_response=True)
+    def by_model(limit: int = 10) -> list[Problem]:
+        return []
+
+    @api.get("/annotation")
+    async def by_annotation() -> Created:
+        return Created(id=1)
+
+    @api.get("/opaque", response_model=None, validate_response=True)
+    async def opaque() -> Created:
+        return Created(id=1)
+
+    @api.put("/nothing")
+    def nothing():
+        return {}
+
+    assert _answer_meta(api) == [
+        {
+            "http_method": "POST",
+            "response_type": list[Created],
+            "is_multi_response": False,
+            "default_status_code": 201,
+            "_has_response_validation": True,
+        },
+        {
+            "http_method": "GET",
+            "response_type": Created,
+            "is_multi_response": False,
+            "default_status_code": 200,
+            "_has_response_validation": False,  # the API's validate_response=False
+        },
+        {
+            "http_method": "GET",
+            "response_type": None,  # response_model=None: the annotation is not the body's type
+            "is_multi_response": False,
+            "default_status_code": 200,
+            "_has_response_validation": False,
+        },
+        {
+            "http_method": "PUT",
+            "response_type": None,
+            "is_multi_response": False,
+            "default_status_code": 200,
+            "_has_response_validation": False,
+        },
+    ]
+    _m, _p, index, _h = api._routes[0]
+    assert list(api._handler_meta[index]["sig"].parameters) == ["limit"]
+
+
+def test_handler_meta_of_a_model_per_status():
+    api = BoltAPI()
+
+    @api.post("/items", response_model={400: Problem, 201: Created, ...: Problem})
+    async def create():
+        return {"id": 1}
+
+    @api.get("/errors", response_model={404: Problem, 409: None})
+    async def errors():
+        return {"detail": "x"}
+
+    first, second = (api._handler_meta[index] for _m, _p, index, _h in api._routes)
+    assert first["response_map"] == {400: Problem, 201: Created, ...: Problem}
+    assert (first["is_multi_response"], first["default_status_code"], first["response_type"]) == (True, 201, Created)
+    assert (second["default_status_code"], second["response_type"]) == (404, Problem)
 
 
 def test_middleware_lists_django_stacks_then_the_given_middleware():

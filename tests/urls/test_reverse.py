@@ -95,6 +95,46 @@ def test_an_explicit_name_wins_over_a_derived_one() -> None:
     assert reverse("listing", urlconf=_conf(build_urlpatterns(api))) == "/explicit"
 
 
+def test_class_based_views_are_named_after_their_class_unless_named() -> None:
+    from django_bolt import ViewSet, action
+    from django_bolt.views import APIView
+
+    api = BoltAPI()
+
+    @api.view("/box")
+    class BoxView(APIView):
+        async def get(self, request) -> dict:
+            return {}
+
+    @api.viewset("/users")
+    class UserViewSet(ViewSet):
+        async def list(self, request) -> list:
+            return []
+
+        @action(["GET"], detail=False)
+        async def recent(self, request) -> list:
+            return []
+
+    @api.get("/named-box", name="BoxView")
+    async def named_box() -> dict:
+        return {}
+
+    conf = _conf(build_urlpatterns(api))
+    assert reverse("UserViewSet-list", urlconf=conf) == "/users"
+    assert reverse("UserViewSet-recent", urlconf=conf) == "/users/recent"
+    assert reverse("BoxView", urlconf=conf) == "/named-box"  # a given name wins over the class name
+    explicit = {(m, p): api._handler_meta[i]["name_explicit"] for m, p, i, _h in api._routes}
+    assert explicit == {
+        ("GET", "/box"): False,
+        ("GET", "/users"): False,
+        ("GET", "/users/recent"): False,
+        ("GET", "/named-box"): True,
+    }
+    unnamed = BoltAPI()
+    unnamed.view("/only")(BoxView)
+    assert reverse("BoxView", urlconf=_conf(build_urlpatterns(unnamed))) == "/only"
+
+
 def test_the_module_reads_the_discovered_api() -> None:
     import importlib
 

@@ -30,9 +30,9 @@ class CompressionConfig:
 
     def __post_init__(self) -> None:
         if self.backend not in ("brotli", "gzip", "zstd"):
-            raise ValueError(f"CompressionConfig: backend must be 'brotli', 'gzip' or 'zstd', not {self.backend!r}")
+            raise ValueError(f"CompressionConfig: Invalid backend {self.backend!r}: must be 'brotli', 'gzip' or 'zstd'")
         if self.minimum_size < 0:
-            raise ValueError("CompressionConfig: minimum_size must be >= 0")
+            raise ValueError(f"CompressionConfig: minimum_size must be non-negative, not {self.minimum_size}")
         if not 0 <= self.brotli_level <= 11:
             raise ValueError("CompressionConfig: brotli_level must be 0..11")
         if not 10 <= self.brotli_lgwin <= 24:

@@ -241,7 +241,10 @@ class BoltAPI(RouteCollection):
     def _handler_meta(self) -> dict[int, dict[str, Any]]:
         """The release's private per-route metadata, keyed like ``_routes``, for code (and tests)
         written for it: the name a route reverses by (``name=``, else the handler's name), whether
-        it was given, its namespace, and whether the handler is async."""
+        it was given, its namespace, whether the handler is async, and its arguments as the route
+        reads them (``fields``: ``FieldDefinition``s)."""
+        from ._handler_fields import route_fields
+
         outer = (self.namespace,) if self.namespace else ()
         return {
             index: {
@@ -249,6 +252,7 @@ class BoltAPI(RouteCollection):
                 "name_explicit": bool(route.name),
                 "namespace": ":".join((*outer, *route.namespace)),
                 "is_async": inspect.iscoroutinefunction(route.handler),
+                "fields": route_fields(route),
             }
             for index, route in enumerate(self.routes)
         }

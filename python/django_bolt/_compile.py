@@ -22,6 +22,7 @@ from typing import Any, Union
 import msgspec
 
 from ._chain import DependencyCycleError, DependencyPlan, compile_dependency
+from ._json import json_decoder
 from ._param_models import ModelField, model_decoder, model_fields, wire_key
 from ._param_types import (
     check_metas_apply,
@@ -242,7 +243,7 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
         # Serializers validate themselves (every failing field, validators included).
         return own(loc)
     if embed_key is None:
-        decoder = msgspec.json.Decoder(tp)
+        decoder = json_decoder(tp)
 
         def decode(raw: bytes) -> Any:
             try:

@@ -9,6 +9,8 @@ from typing import Annotated
 import msgspec
 import pytest
 from django_bolt import BoltAPI, UploadFile
+from django_bolt._json import _DECODER_CACHE
+from django_bolt._kwargs import create_body_extractor, get_msgspec_decoder
 from django_bolt._kwargs.extractors import (
     _collect_sequence_field_names,
     _create_param_struct_extractor,
@@ -77,3 +79,31 @@ def test_query_models_use_the_query_decoder():
     with pytest.raises(RequestValidationError) as caught:
         extract({"size": 99})
     assert caught.value.errors()[0]["loc"][0] == "query"
+
+
+class Order(msgspec.Struct):
+    item: str
+    count: int
+
+
+def test_a_json_body_is_decoded_by_one_decoder_per_type():
+    _DECODER_CACHE.pop(Order, None)
+    api = BoltAPI()
+
+    @api.post("/orders")
+    async def create(order: Order):
+        return {"count": order.count}
+
+    client = TestClient(api)
+    assert client.post("/orders", json={"item": "a", "count": 2}).json() == {"count": 2}
+    decoder = _DECODER_CACHE[Order]  # made when the route was compiled, shared from then on
+    assert get_msgspec_decoder(Order) is decoder and get_msgspec_decoder(list[Order]) is not decoder
+
+    extract = create_body_extractor("order", Order)
+    assert extract(b'{"item": "a", "count": 3}') == Order("a", 3)
+    raw = b'{"count": "x"}'
+    with pytest.raises(RequestValidationError) as caught:
+        extract(raw)
+    answer = client.post("/orders", content=raw, headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["detail"] == caught.value.errors()
+    assert {tuple(e["loc"]) for e in caught.value.errors()} == {("body", "item"), ("body", "count")}

@@ -1,4 +1,5 @@
-"""The release's extractor names for our form and parameter-model decoders (``_compile.py``)."""
+"""The release's extractor names for our JSON body, form and parameter-model decoders
+(``_compile.py``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,28 @@ from typing import Any
 
 import msgspec
 
-from .._compile import _is_upload, _parse_annotation, form_model_decoder, is_sequence_field, sequence_field_names
+from .._compile import (
+    _is_upload,
+    _parse_annotation,
+    form_model_decoder,
+    is_sequence_field,
+    json_body_decoder,
+    sequence_field_names,
+)
+from .._json import _DECODER_CACHE as _DECODER_CACHE
+from .._json import json_decoder
 from .._param_models import model_decoder
 from ..datastructures import UploadFile
 
 _is_sequence_field = is_sequence_field
 _collect_sequence_field_names = sequence_field_names
+get_msgspec_decoder = json_decoder
+
+
+def create_body_extractor(name: str, annotation: Any) -> Callable[[bytes], Any]:
+    """``extract(raw JSON)`` → the argument ``name: annotation`` is, read as the route reads a
+    JSON body (a ``RequestValidationError`` listing what fails)."""
+    return json_body_decoder(annotation, ["body"], None)
 
 
 def _create_param_struct_extractor(struct_type: type, default: Any, param_type: str) -> Callable[..., Any]:

@@ -62,6 +62,7 @@ _ERROR_SCHEMAS: dict[str, Any] = {
             "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
             "msg": {"type": "string"},
             "type": {"type": "string"},
+            "input": {"type": "string", "description": "The parameter value that failed, as sent."},
         },
         "required": ["loc", "msg", "type"],
     },

@@ -20,7 +20,7 @@ pub struct FieldError {
     pub ctx: Option<serde_json::Value>,
     /// The value that failed, as sent (pydantic's `input`): the client sees what was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub input: Option<String>,
+    pub input: Option<Box<str>>,
 }
 
 impl FieldError {
@@ -38,7 +38,7 @@ impl FieldError {
     }
 
     pub fn with_input(mut self, raw: &str) -> Self {
-        self.input = Some(raw.to_owned());
+        self.input = Some(raw.into());
         self
     }
 

@@ -22,6 +22,7 @@ from typing import Any, Union
 import msgspec
 
 from ._chain import DependencyCycleError, DependencyPlan, compile_dependency
+from ._json import json_decoder
 from ._param_models import ModelField, model_decoder, model_fields, wire_key
 from ._param_types import (
     check_metas_apply,
@@ -242,7 +243,7 @@ def json_body_decoder(tp: Any, loc: list[Any], embed_key: str | None) -> Callabl
         # Serializers validate themselves (every failing field, validators included).
         return own(loc)
     if embed_key is None:
-        decoder = msgspec.json.Decoder(tp)
+        decoder = json_decoder(tp)
 
         def decode(raw: bytes) -> Any:
             try:
@@ -292,14 +293,18 @@ def _file_fields(tp: Any) -> list[tuple[str, File]]:
     return out
 
 
-def _sequence_fields(tp: Any) -> frozenset[str]:
-    """Wire names of the struct's fields of a sequence type: a form field sent once still fills
-    them (as a list of one value)."""
+def is_sequence_field(annotation: Any) -> bool:
+    """A ``list``/``set``/``frozenset``/``tuple`` field (also ``Optional``), which every value of
+    a repeated form key fills."""
+    return sequence_shape(_parse_annotation(annotation)[0]) is not None
+
+
+def sequence_field_names(tp: Any) -> tuple[str, ...]:
+    """Wire names of the struct's fields of a sequence type, in field order: a form field sent
+    once still fills them (as a list of one value)."""
     if not (isinstance(tp, type) and issubclass(tp, msgspec.Struct)):
-        return frozenset()
-    return frozenset(
-        f.encode_name for f in msgspec.structs.fields(tp) if sequence_shape(_parse_annotation(f.type)[0]) is not None
-    )
+        return ()
+    return tuple(f.encode_name for f in msgspec.structs.fields(tp) if is_sequence_field(f.type))
 
 
 def _required_upload_fields(tp: Any) -> list[str]:
@@ -313,7 +318,7 @@ def _required_upload_fields(tp: Any) -> list[str]:
 
 def form_model_decoder(tp: Any) -> Callable[[dict[str, Any]], Any]:
     file_fields = _file_fields(tp)
-    sequences = _sequence_fields(tp)
+    sequences = sequence_field_names(tp)
     required_uploads = _required_upload_fields(tp)
 
     def decode(fields: dict[str, Any]) -> Any:

@@ -1,4 +1,5 @@
-"""The JSON encoder used for every response body (msgspec, with Django types added)."""
+"""The JSON encoder used for every response body (msgspec, with Django types added), and the
+decoders request bodies are read with."""
 
 from __future__ import annotations
 
@@ -33,3 +34,18 @@ encode = encoder.encode
 decode = msgspec.json.decode
 #: The release's name for the hook above; packages built on the release (bolt-mcp) import it.
 default_serializer = _enc_hook
+
+
+#: One decoder per body type, shared by every route that reads it.
+_DECODER_CACHE: dict[Any, msgspec.json.Decoder] = {}
+
+
+def json_decoder(tp: Any) -> msgspec.json.Decoder:
+    """The JSON decoder of ``tp`` (built once per type)."""
+    try:
+        return _DECODER_CACHE[tp]
+    except KeyError:
+        decoder = _DECODER_CACHE[tp] = msgspec.json.Decoder(tp)
+        return decoder
+    except TypeError:  # an unhashable annotation (Annotated with a list in it)
+        return msgspec.json.Decoder(tp)

@@ -246,8 +246,11 @@ class BoltAPI(RouteCollection):
     def _handler_meta(self) -> dict[int, dict[str, Any]]:
         """The release's private per-route metadata, keyed like ``_routes``, for code (and tests)
         written for it: the name a route reverses by (``name=``, else the handler's name), whether
-        it was given, its namespace, whether the handler is async, and how it answers
-        (``response_meta``: body type, default status, whether results are checked)."""
+        it was given, its namespace, whether the handler is async, how it answers
+        (``response_meta``: body type, default status, whether results are checked) and its
+        arguments as the route reads them (``fields``: ``FieldDefinition``s)."""
+        from ._handler_fields import route_fields
+
         outer = (self.namespace,) if self.namespace else ()
         return {
             index: {
@@ -256,6 +259,7 @@ class BoltAPI(RouteCollection):
                 "namespace": ":".join((*outer, *route.namespace)),
                 "is_async": inspect.iscoroutinefunction(route.handler),
                 **response_meta(route, self.validate_response),
+                "fields": route_fields(route),
             }
             for index, route in enumerate(self.routes)
         }

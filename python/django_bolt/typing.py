@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from collections.abc import Sequence
@@ -67,8 +68,54 @@ def is_upload_file_type(annotation: Any) -> bool:
     return is_sequence_type(annotation) and get_args(annotation)[:1] == (UploadFile,)
 
 
+def _without_annotated(annotation: Any) -> Any:
+    return get_args(annotation)[0] if get_origin(annotation) is typing.Annotated else annotation
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldDefinition:
+    """One handler argument as the route reads it: where its value comes from (``source``:
+    ``path``, ``query``, ``header``, ``cookie``, ``body``, ``form``, ``file``, ``request`` or
+    ``dependency``), the key given with ``alias=``, its default. ``api._handler_meta[i]["fields"]``
+    lists them, built from the route's compiled parameters."""
+
+    name: str
+    annotation: Any
+    #: ``inspect.Parameter.empty`` when the argument has none.
+    default: Any
+    source: str
+    alias: str | None = None
+    #: A JSON body read from the key of its name (``Body(embed=True)``, or several bodies).
+    embed: bool | None = None
+    #: The ``Depends`` marker of a ``dependency`` argument.
+    dependency: Any = None
+    kind: inspect._ParameterKind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    #: The ``Query()``/``Header()``/... marker, when one was given.
+    param: Any = None
+
+    @property
+    def is_optional(self) -> bool:
+        """It has a default, or its type admits None."""
+        return self.default is not inspect.Parameter.empty or is_optional(_without_annotated(self.annotation))
+
+    @property
+    def is_required(self) -> bool:
+        return not self.is_optional
+
+    @property
+    def unwrapped_annotation(self) -> Any:
+        """The type without ``Annotated[...]`` and ``Optional[...]``."""
+        return unwrap_optional(_without_annotated(self.annotation))
+
+    @property
+    def field_alias(self) -> str:
+        """The key the value is read from as declared: the alias, else the argument's name."""
+        return self.alias or self.name
+
+
 __all__ = [
     "SIMPLE_TYPES",
+    "FieldDefinition",
     "is_dataclass_type",
     "is_msgspec_struct",
     "is_optional",

@@ -413,9 +413,11 @@ pub fn coerce_param(spec: &ParamSpec, raws: &[&str]) -> Result<Option<Value>, Ve
                 .and_then(|v| check_item(&spec.constraints, &v, raw).map(|()| v))
             {
                 Ok(v) => values.push(v),
-                Err((kind, msg)) => {
-                    errors.push(FieldError::new(loc, &spec.key, kind, msg).at_index(i))
-                }
+                Err((kind, msg)) => errors.push(
+                    FieldError::new(loc, &spec.key, kind, msg)
+                        .at_index(i)
+                        .with_input(raw),
+                ),
             }
         }
         let c = &spec.constraints;
@@ -447,9 +449,9 @@ pub fn coerce_param(spec: &ParamSpec, raws: &[&str]) -> Result<Option<Value>, Ve
     }
     match raws.last() {
         None => Ok(None),
-        Some(raw) => one(raw)
-            .map(Some)
-            .map_err(|(kind, msg)| vec![FieldError::new(loc, &spec.key, kind, msg)]),
+        Some(raw) => one(raw).map(Some).map_err(|(kind, msg)| {
+            vec![FieldError::new(loc, &spec.key, kind, msg).with_input(raw)]
+        }),
     }
 }
 

@@ -18,6 +18,9 @@ pub struct FieldError {
     /// The limit and the value that broke it (`File()` checks: `{"max_size": .., "actual_size": ..}`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ctx: Option<serde_json::Value>,
+    /// The value that failed, as sent (pydantic's `input`): the client sees what was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<Box<str>>,
 }
 
 impl FieldError {
@@ -30,7 +33,13 @@ impl FieldError {
             msg: msg.into(),
             kind: kind.to_owned(),
             ctx: None,
+            input: None,
         }
+    }
+
+    pub fn with_input(mut self, raw: &str) -> Self {
+        self.input = Some(raw.into());
+        self
     }
 
     pub fn with_ctx(mut self, ctx: serde_json::Value) -> Self {

@@ -426,6 +426,7 @@ pub fn errors_from_python(list: &Bound<'_, PyAny>) -> PyResult<Vec<FieldError>> 
             msg: text("msg")?,
             kind: text("type")?,
             ctx: None,
+            input: None,
         });
     }
     Ok(out)

@@ -55,6 +55,8 @@ def test_burst_then_429_without_running_the_handler():
     assert r.status_code == 429
     assert r.json() == {"detail": "Rate limit exceeded. Try again in 2 seconds"}
     assert r.headers["retry-after"] == "2"
+    # The limit that was hit: the rate per second and the burst.
+    assert (r.headers["x-ratelimit-limit"], r.headers["x-ratelimit-burst"]) == ("0.5", "3")
     assert calls == ["ip"] * 3
 
 

@@ -17,8 +17,9 @@ from django_bolt.auth import APIKeyAuthentication, IsAuthenticated, JWTAuthentic
 from django_bolt.openapi import JsonRenderPlugin
 from django_bolt.openapi.schema_generator import OpenAPIStrictError
 from django_bolt.pagination import PageNumberPagination, paginate
-from django_bolt.param_functions import File, Form, Query
+from django_bolt.param_functions import File, Form, Header, Query
 from django_bolt.responses import Redirect
+from django_bolt.testing import TestClient
 
 from .test_mapping import document, operation, params
 
@@ -428,3 +429,17 @@ def test_operation_ids_are_method_and_handler_name_and_unique():
     doc = document(api)
     ids = {path: next(iter(item.values()))["operationId"] for path, item in doc["paths"].items()}
     assert ids == {"/items": "get_items", "/v2/items": "get_v2_items", "/feed": "websocket_feed"}
+
+
+def test_a_header_is_named_as_its_alias_is_written():
+    api = BoltAPI()
+
+    @api.get("/headers")
+    async def headers(x_request_id: Annotated[str, Header()], token: Annotated[str, Header(alias="X-Token")]):
+        return {"request_id": x_request_id, "token": token}
+
+    op = operation(document(api), "/headers")
+    assert [(p["in"], p["name"]) for p in op["parameters"]] == [("header", "x-request-id"), ("header", "X-Token")]
+    # Read without regard to case, whatever the document calls it.
+    answer = TestClient(api).get("/headers", headers={"x-token": "t", "X-Request-ID": "r"}).json()
+    assert answer == {"request_id": "r", "token": "t"}

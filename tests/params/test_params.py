@@ -1,6 +1,7 @@
 """Parameters: query, header, cookie, JSON body, forms, files, Depends, Request and constraints."""
 
 import dataclasses
+import datetime
 import sys
 from typing import Annotated
 
@@ -75,6 +76,37 @@ def test_every_failing_field_is_listed(api, client_for):
     }
     for error in response.json()["detail"]:
         assert error["msg"]
+
+
+def test_a_value_that_fails_is_sent_back_as_input(api, client_for):
+    @api.get("/typed/{n}")
+    async def typed(
+        n: int,
+        when: datetime.date,
+        ids: Annotated[list[int], Query()],
+        count: Annotated[int, Header(alias="X-Count")],
+        page: Annotated[int, Cookie()],
+        name: Annotated[str, Query(max_length=3)] = "",
+    ):
+        return {}
+
+    response = client_for(api).get(
+        "/typed/abc?when=2024-02-30&ids=1&ids=x%0A&name=long",
+        headers={"X-Count": "many", "Cookie": "page=last"},
+    )
+    assert response.status_code == 422
+    inputs = {tuple(e["loc"]): e.get("input") for e in response.json()["detail"]}
+    assert inputs == {
+        ("path", "n"): "abc",
+        ("query", "when"): "2024-02-30",
+        ("query", "ids", 1): "x\n",
+        ("header", "x-count"): "many",
+        ("cookie", "page"): "last",
+        ("query", "name"): "long",
+    }
+    # A value over the length limit is not sent back.
+    too_long = client_for(api).get("/typed/1?when=2024-01-01&ids=1&name=" + "a" * 9000, headers={"X-Count": "1"})
+    assert [set(e) for e in too_long.json()["detail"]] == [{"loc", "msg", "type"}] * 2
 
 
 def test_missing_required_query_parameter(api, client_for):

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import inspect
 from contextlib import asynccontextmanager
+from typing import Annotated
 
 import msgspec
-from django_bolt import BoltAPI, Router
+from django_bolt import BoltAPI, Depends, Router, WebSocket
 from django_bolt.middleware import DjangoMiddlewareStack, TimingMiddleware
+from django_bolt.params import Body, Cookie, File, Form, Header, Query
+from django_bolt.testing import TestClient
+from django_bolt.typing import FieldDefinition
 
 
 def test_handler_meta_names_namespaces_and_kinds():
@@ -23,11 +28,11 @@ def test_handler_meta_names_namespaces_and_kinds():
         return {}
 
     api.include_router(router)
-    keys = ("name", "name_explicit", "namespace", "is_async")
+    keys = ("name", "name_explicit", "namespace", "is_async", "fields")
     metas = [{key: api._handler_meta[index][key] for key in keys} for _method, _path, index, _handler in api._routes]
     assert metas == [
-        {"name": "explicit_name", "name_explicit": True, "namespace": "shop", "is_async": True},
-        {"name": "second", "name_explicit": False, "namespace": "shop:items", "is_async": False},
+        {"name": "explicit_name", "name_explicit": True, "namespace": "shop", "is_async": True, "fields": []},
+        {"name": "second", "name_explicit": False, "namespace": "shop:items", "is_async": False, "fields": []},
     ]
 
 
@@ -136,3 +141,82 @@ def test_lifespan_context_is_the_apis_own():
     outer.mount("/inner", api)
     assert (api._lifespan_context, api._has_lifespan) == (lifespan, True)
     assert outer._lifespan_context is None  # a mounted API's lifespan still runs, but is not outer's
+
+
+class Item(msgspec.Struct):
+    name: str
+
+
+class Login(msgspec.Struct):
+    user: str
+
+
+def current_page(page: int = 1) -> int:
+    return page
+
+
+def test_handler_meta_fields_are_the_sources_the_route_reads():
+    api = BoltAPI()
+
+    @api.post("/items/{item_id}")
+    async def update(
+        request,
+        item_id: int,
+        item: Item,
+        verbose: bool = False,
+        token: Annotated[str, Header(alias="X-Token")] = "",
+        session: str | None = Cookie(default=None),
+        page: int = Depends(current_page),
+    ):
+        return {"item_id": item_id, "name": item.name, "verbose": verbose, "token": token, "page": page}
+
+    @api.post("/forms")
+    async def forms(login: Annotated[Login, Form()], note: str = Form(), upload: bytes = File(), *, q: int = Query()):
+        return {}
+
+    fields = {f.name: f for f in api._handler_meta[0]["fields"]}
+    assert [(f.name, f.source, f.is_required) for f in fields.values()] == [
+        ("request", "request", True),
+        ("item_id", "path", True),
+        ("item", "body", True),
+        ("verbose", "query", False),
+        ("token", "header", False),
+        ("session", "cookie", False),
+        ("page", "dependency", False),
+    ]
+    assert fields["token"].alias == "X-Token" and fields["token"].field_alias == "X-Token"
+    assert fields["session"].default is None and isinstance(fields["session"].param, Cookie)
+    assert fields["page"].dependency.dependency is current_page
+    assert fields["item_id"].default is inspect.Parameter.empty and fields["item_id"].field_alias == "item_id"
+    # What the view says is what the server does.
+    response = TestClient(api).post("/items/3?verbose=1", json={"name": "n"}, headers={"X-Token": "t"})
+    assert response.json() == {"item_id": 3, "name": "n", "verbose": True, "token": "t", "page": 1}
+
+    form_fields = api._handler_meta[1]["fields"]
+    assert [(f.name, f.source, f.kind) for f in form_fields] == [
+        ("login", "form", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        ("note", "form", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        ("upload", "file", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        ("q", "query", inspect.Parameter.KEYWORD_ONLY),
+    ]
+    assert all(isinstance(f, FieldDefinition) and f.is_required for f in form_fields)
+
+
+def test_handler_meta_fields_of_an_embedded_body_and_a_websocket():
+    api = BoltAPI()
+
+    @api.put("/embed")
+    async def embed(item: Item = Body(embed=True)):
+        return {}
+
+    @api.websocket("/ws/{room}")
+    async def chat(websocket: WebSocket, room: int, since: Annotated[int | None, Query()] = None):
+        await websocket.accept()
+
+    (embedded,) = api._handler_meta[0]["fields"]
+    assert (embedded.source, embedded.embed, embedded.is_required) == ("body", True, True)
+    # The socket is not a parameter; the optional type makes ``since`` optional.
+    assert [(f.name, f.source, f.is_required) for f in api._handler_meta[1]["fields"]] == [
+        ("room", "path", True),
+        ("since", "query", False),
+    ]

@@ -62,6 +62,7 @@ _ERROR_SCHEMAS: dict[str, Any] = {
             "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
             "msg": {"type": "string"},
             "type": {"type": "string"},
+            "input": {"type": "string", "description": "The parameter value that failed, as sent."},
         },
         "required": ["loc", "msg", "type"],
     },
@@ -301,8 +302,11 @@ class SchemaGenerator:
         if marker is not None and not marker.include_in_schema:
             return None
         source = record["source"]
+        # A header is read without regard to case (the key is lowercased); the document names
+        # it as the alias was written (``X-Token``), as clients will send it.
+        alias = getattr(marker, "alias", None) if source == "header" else None
         out: dict[str, Any] = {
-            "name": record.get("key", record["name"]),
+            "name": alias or record.get("key", record["name"]),
             "in": source,
             "required": source == "path" or bool(record.get("required", "default" not in record)),
             "schema": (

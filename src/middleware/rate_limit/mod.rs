@@ -185,7 +185,7 @@ impl Limiter {
                 .memory
                 .take(limit.index, client, limit.rate, limit.burst),
         };
-        decision.map_err(too_many)
+        decision.map_err(|wait| too_many(wait, limit))
     }
 }
 
@@ -223,11 +223,15 @@ pub async fn check_after_auth(
     limiter.check(limit, &client).await
 }
 
-fn too_many(wait: Duration) -> Response {
+fn too_many(wait: Duration, limit: &RouteLimit) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
     // The release's wording, with the wait that `Retry-After` also gives.
     let detail = format!("Rate limit exceeded. Try again in {secs} seconds");
-    Response::detail(429, &detail).with_header("retry-after", secs.to_string())
+    // The route's rate (per second) and burst, as the release tells a client that hit them.
+    Response::detail(429, &detail)
+        .with_header("retry-after", secs.to_string())
+        .with_header("x-ratelimit-limit", limit.rate.to_string())
+        .with_header("x-ratelimit-burst", limit.burst.to_string())
 }
 
 #[cfg(test)]

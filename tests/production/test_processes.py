@@ -436,3 +436,26 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
     except OSError:
         return True
+
+
+def test_respawn_flag_supervises_even_one_process(start_server):
+    """--respawn-failed-workers with one process: a supervisor starts it, and replaces it when it dies."""
+    server = start_server("--respawn-failed-workers")
+    first = wait_for(lambda: seen if len(seen := children(server.pid)) == 1 else None, 10)
+    assert first, server.describe()
+    os.kill(next(iter(first)), signal.SIGKILL)
+    replaced = wait_for(lambda: seen if len(seen := children(server.pid)) == 1 and seen != first else None, 15)
+    assert replaced, server.describe()
+    assert wait_for(lambda: worker_pids_seen(server.port, 1, tries=5) == replaced, 15), server.describe()
+    assert server.stop() == 0, server.describe()
+
+
+def test_supervisor_exits_with_failure_once_every_worker_died(start_server):
+    """Without restarts, a supervisor whose workers all died exits 1 so a process manager sees it."""
+    server = start_server("--processes", "2", BOLT_TEST_RESPAWN="0")
+    workers = wait_for(lambda: seen if len(seen := children(server.pid)) == 2 else None, 10)
+    assert workers, server.describe()
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    assert server.wait() == 1, server.describe()
+    assert "exiting with status 1" in server.stderr()

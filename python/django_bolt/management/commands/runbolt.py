@@ -146,7 +146,12 @@ class Command(BaseCommand):
             self.stderr.write(f"django-bolt: the API cannot be loaded: {exc}")
             route_count = 0
         _raise_open_file_limit(config.max_connections)
-        supervised = config.processes > 1 or config.dev or config.max_rss_mb or config.workers_lifetime
+        # Asking for restarts (the flag, or the setting given explicitly) means a supervisor
+        # even for one process: a lone server that dies is not restarted by anyone.
+        respawn_asked = bool(options.get("respawn_failed_workers")) or (
+            getattr(settings, SETTING_NAMES["respawn_failed_workers"], None) is True
+        )
+        supervised = config.processes > 1 or config.dev or config.max_rss_mb or config.workers_lifetime or respawn_asked
         if supervised and sys.platform == "win32":
             self.stderr.write("django-bolt: worker processes need a Unix system; serving in one process")
             config = config.replace(processes=1, dev=False, max_rss_mb=0, workers_lifetime=0.0)

@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pytest
 from django.core.management import CommandError
 from django.test import override_settings
-
 from django_bolt import BoltAPI
 from django_bolt.api_names import find_bolt_api_names
 from django_bolt.discovery import discover_api_entries

@@ -8,7 +8,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from django.test import override_settings
-
 from django_bolt.management.commands import runbolt
 from django_bolt.runbolt_helpers import _build_display_url, _collapse_watch_paths, default_worker_threads
 from django_bolt.supervisor import WORKER_FLAG, _build_dev_worker_command, _dev_worker_main_module

@@ -11,7 +11,6 @@ import sys
 import time
 
 import pytest
-
 from django_bolt.workers import MIB, WorkerSupervisor, get_rss_bytes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; workers need Unix")

@@ -25,6 +25,8 @@ from .workers import MIB, WorkerSupervisor
 WORKER_FLAG = "--bolt-worker-process"
 #: Set for the workers of ``--dev``: one that cannot load the API answers with the error instead of exiting.
 DEV_WORKER_ENV = "DJANGO_BOLT_DEV_WORKER"
+#: How many times ``--dev`` has reloaded the workers, in each worker's environment ("0" at first).
+DEV_RELOAD_COUNT_ENV = "DJANGO_BOLT_DEV_RELOAD_COUNT"
 #: A replacement worker that is not listening after this long is given up on.
 READY_TIMEOUT = 60.0
 
@@ -145,7 +147,8 @@ class Supervisor:
         self.ready: set[int] = set()
         self.reload_requested = threading.Event()
         self.watch_roots = watch_roots or []
-        self.worker_env = {**os.environ, DEV_WORKER_ENV: "1"} if dev_workers else None
+        self.worker_env = {**os.environ, DEV_WORKER_ENV: "1", DEV_RELOAD_COUNT_ENV: "0"} if dev_workers else None
+        self.reloads = 0
         self.listener = listening_socket(config.host, config.port, config.backlog)
         self.listening = True
         self.pool = WorkerSupervisor(
@@ -230,6 +233,9 @@ class Supervisor:
             self.next_scan = time.monotonic() + 0.5
             if changed:
                 self.log(f"{changed[0]} changed; reloading workers")
+                self.reloads += 1
+                if self.worker_env is not None:
+                    self.worker_env[DEV_RELOAD_COUNT_ENV] = str(self.reloads)
                 self.pool.replace_all("runs old code")
 
     def stop_listening(self) -> None:
@@ -258,7 +264,8 @@ class Supervisor:
 
         signals = (signal.SIGTERM, signal.SIGINT)
         previous = {sig: signal.signal(sig, request_stop) for sig in signals}
-        if hasattr(signal, "SIGHUP"):
+        # Started by nohup (SIGHUP ignored): a closed terminal must not replace the workers either.
+        if hasattr(signal, "SIGHUP") and signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
             previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, request_reload)
         if self.config.dev:
             self.stamps = snapshot(self.watch_roots)

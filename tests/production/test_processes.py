@@ -220,10 +220,11 @@ def test_supervisor_killed_leaves_no_orphans(start_server):
     assert gone, "workers outlived their supervisor"
 
 
-@pytest.mark.parametrize("where", ["project", "reload-dir"])
+@pytest.mark.parametrize("where", ["project", "reload-dir", "imported-from-outside"])
 def test_dev_reload_picks_up_an_edited_handler(tmp_path, where):
-    """--dev restarts the workers when a Python file changes: in the project (BASE_DIR), or in a
-    directory outside it given with --reload-dir."""
+    """--dev restarts the workers when a Python file changes: in the project (BASE_DIR), in a
+    directory outside it given with --reload-dir, or a module outside it that the API imports.
+    Each worker knows how many reloads came before it."""
     project = tmp_path / "proj"
     project.mkdir()
     lib = project if where == "project" else tmp_path / "lib"
@@ -242,8 +243,8 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path, where):
         )
     )
     (project / "reloadapi.py").write_text(
-        "from django_bolt import BoltAPI\nfrom values import V\n\napi = BoltAPI()\n\n"
-        '@api.get("/v")\nasync def v():\n    return {"v": V}\n'
+        "import os\nfrom django_bolt import BoltAPI\nfrom values import V\n\napi = BoltAPI()\n\n"
+        '@api.get("/v")\nasync def v():\n    return {"v": V, "reloads": os.environ["DJANGO_BOLT_DEV_RELOAD_COUNT"]}\n'
     )
     handler = lib / "values.py"  # the file edited below
     handler.write_text("V = 1\n")
@@ -263,14 +264,15 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path, where):
 
         def version():
             try:
-                return httpx.get(url, timeout=2).json()["v"]
+                body = httpx.get(url, timeout=2).json()
+                return body["v"], body["reloads"]
             except (httpx.HTTPError, ValueError, KeyError):
                 return None
 
-        assert wait_for(lambda: version() == 1, 20), (tmp_path / "out.log").read_text()
+        assert wait_for(lambda: version() == (1, "0"), 20), (tmp_path / "out.log").read_text()
         time.sleep(1.1)  # a new mtime
         handler.write_text("V = 2\n")
-        assert wait_for(lambda: version() == 2, 20), (tmp_path / "out.log").read_text()
+        assert wait_for(lambda: version() == (2, "1"), 20), (tmp_path / "out.log").read_text()
         workers = children(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -329,7 +329,10 @@ def test_startup_line_reports_routes_and_address(server):
 
     from tests.testapp.server_api import api
 
-    first = server.stdout().splitlines()[0]
+    lines = server.stdout().splitlines()
+    # As runserver: the system checks first, then the banner.
+    assert lines[0] == "Performing system checks..." and "System check identified no issues" in lines[2], lines
+    first = next(line for line in lines if line.startswith("django-bolt:"))
     m = re.fullmatch(r"django-bolt: (\d+) routes, listening on http://127\.0\.0\.1:(\d+)", first)
     assert m, first
     assert int(m.group(1)) == len(api.routes)
@@ -399,3 +402,30 @@ def test_multi_worker_runtime_serves_and_drains(start_server):
         assert conn.read_response().json() == {"slept": 0.5}
     assert server.wait(10) == 0, server.describe()
     assert "panicked" not in server.stderr()
+
+
+def test_port_in_use_stops_startup_before_the_lifespan_and_skip_checks(server_db):
+    """The port is bound before the API's lifespan runs: nothing started has to be undone.
+    ``--skip-checks`` leaves out Django's system checks, as with runserver."""
+    import subprocess
+    import sys
+
+    from tests.server.conftest import REPO, _base_env
+
+    env = {**_base_env(server_db), "BOLT_TEST_API": "tests.testapp.lifespan_marker_api.api"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "django", "runbolt", "--settings", "tests.settings", "--port", str(port)]
+            + ["--skip-checks"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode != 0
+    assert "Address already in use" in result.stderr and "lifespan started" not in result.stderr, result.stderr
+    assert "System check" not in result.stdout, result.stdout

@@ -100,6 +100,7 @@ class Command(BaseCommand):
             default=None,
             help="extra directory to watch with --dev (repeatable; BOLT_RELOAD_DIRS)",
         )
+        parser.add_argument("--skip-checks", action="store_true", help="skip Django's system checks (as runserver)")
         parser.add_argument(
             "--routes",
             dest="list_routes",
@@ -136,7 +137,7 @@ class Command(BaseCommand):
         if options.get("list_routes"):
             self.stdout.write(format_routes(self.load_api(), config))
             return
-        self.startup_checks()
+        self.startup_checks(skip_checks=bool(options.get("skip_checks")))
         try:
             route_count = self.route_count()
         except CommandError as exc:
@@ -161,7 +162,8 @@ class Command(BaseCommand):
                 f"django-bolt: {route_count} routes, listening on "
                 + _build_display_url(config.host, config.port, dev_mode=config.dev)
                 + _process_model(config, supervised),
-                f"Django version {django.get_version()}, using settings {settings.SETTINGS_MODULE!r}",
+                f"Django Bolt {_bolt_version()}, Django version {django.get_version()}, "
+                f"using settings {settings.SETTINGS_MODULE!r}",
                 f"DEBUG = {settings.DEBUG}" + (", --dev: restarts when a Python file changes" if config.dev else ""),
                 "Quit with CONTROL-C.",
             ]
@@ -176,9 +178,12 @@ class Command(BaseCommand):
         self.stdout.write(banner)
         sys.stdout.flush()
 
-    def startup_checks(self) -> None:
-        """Django's system checks (errors stop startup) and a warning for unapplied migrations."""
-        self.check(display_num_errors=False)
+    def startup_checks(self, skip_checks: bool = False) -> None:
+        """As runserver: Django's system checks (errors stop startup; ``--skip-checks``), and a
+        warning for unapplied migrations."""
+        if not skip_checks:
+            self.stdout.write("Performing system checks...\n\n")
+            self.check(display_num_errors=True)
         self.check_migrations()
         from django.db import connections
 
@@ -271,6 +276,18 @@ class Command(BaseCommand):
 
         from django_bolt.lifespan import lifespans_running
         from django_bolt.mounts import serve_project_urls
+
+        if listen_fd is None and os.name == "posix":
+            # Bound before anything starts (lifespans, the event loop thread): a port in use
+            # stops startup with nothing to undo.
+            from django_bolt.supervisor import listening_socket
+
+            try:
+                sock = listening_socket(config.host, config.port, config.backlog)
+            except OSError as exc:
+                raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from exc
+            sock.set_inheritable(False)
+            listen_fd = sock.detach()  # the server owns it from here
 
         try:
             api = discover_api()
@@ -413,6 +430,12 @@ def _collect_dev_watch_paths(reload_dirs: list[str] | None = None) -> list[str]:
     root = _resolved(getattr(settings, "BASE_DIR", None) or "")
     paths.add(root if root is not None and root.is_dir() else Path.cwd().resolve())
     return [str(path) for path in _collapse_watch_paths(paths)]
+
+
+def _bolt_version() -> str:
+    from django_bolt import __version__
+
+    return __version__
 
 
 def _name_the_flag(message: str, options: dict[str, Any]) -> str:

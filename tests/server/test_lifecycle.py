@@ -339,8 +339,12 @@ def test_startup_line_reports_routes_and_address(server):
     assert int(m.group(2)) == server.port
 
 
-@pytest.mark.parametrize("extra", [[], ["--processes", "2"]], ids=["one-process", "supervised"])
+@pytest.mark.parametrize(
+    "extra", [[], ["--processes", "2"], ["--skip-checks"]], ids=["one-process", "supervised", "skip-checks"]
+)
 def test_port_in_use_fails_cleanly(server_db, server_logs, extra):
+    """One clear line, before anything starts: the API's lifespan never runs (the port is bound
+    first). ``--skip-checks`` leaves out Django's system checks, as with runserver."""
     import subprocess
     import sys
 
@@ -353,13 +357,15 @@ def test_port_in_use_fails_cleanly(server_db, server_logs, extra):
         result = subprocess.run(
             [sys.executable, "-m", "django", "runbolt", "--settings", "tests.settings", "--port", str(port), *extra],
             cwd=REPO,
-            env=_base_env(server_db),
+            env={**_base_env(server_db), "BOLT_TEST_API": "tests.testapp.lifespan_marker_api.api"},
             capture_output=True,
             text=True,
             timeout=30,
         )
     assert result.returncode != 0
-    # One clear line, and no claim to be listening on a port that could not be bound.
+    assert ("System check" in result.stdout) is ("--skip-checks" not in extra), result.stdout
+    # One clear line (the lifespan did not start), and no claim to be listening on a port that
+    # could not be bound.
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0], result.stderr
     assert "Traceback" not in result.stderr
@@ -402,30 +408,3 @@ def test_multi_worker_runtime_serves_and_drains(start_server):
         assert conn.read_response().json() == {"slept": 0.5}
     assert server.wait(10) == 0, server.describe()
     assert "panicked" not in server.stderr()
-
-
-def test_port_in_use_stops_startup_before_the_lifespan_and_skip_checks(server_db):
-    """The port is bound before the API's lifespan runs: nothing started has to be undone.
-    ``--skip-checks`` leaves out Django's system checks, as with runserver."""
-    import subprocess
-    import sys
-
-    from tests.server.conftest import REPO, _base_env
-
-    env = {**_base_env(server_db), "BOLT_TEST_API": "tests.testapp.lifespan_marker_api.api"}
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen(1)
-        port = taken.getsockname()[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "django", "runbolt", "--settings", "tests.settings", "--port", str(port)]
-            + ["--skip-checks"],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    assert result.returncode != 0
-    assert "Address already in use" in result.stderr and "lifespan started" not in result.stderr, result.stderr
-    assert "System check" not in result.stdout, result.stdout

@@ -220,10 +220,11 @@ def test_supervisor_killed_leaves_no_orphans(start_server):
     assert gone, "workers outlived their supervisor"
 
 
-@pytest.mark.parametrize("where", ["project", "reload-dir"])
+@pytest.mark.parametrize("where", ["project", "reload-dir", "imported-from-outside"])
 def test_dev_reload_picks_up_an_edited_handler(tmp_path, where):
-    """--dev restarts the workers when a Python file changes: in the project (BASE_DIR), or in a
-    directory outside it given with --reload-dir."""
+    """--dev restarts the workers when a Python file changes: in the project (BASE_DIR), in a
+    directory outside it given with --reload-dir, or a module outside it that the API imports.
+    Each worker knows how many reloads came before it."""
     project = tmp_path / "proj"
     project.mkdir()
     lib = project if where == "project" else tmp_path / "lib"
@@ -242,8 +243,8 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path, where):
         )
     )
     (project / "reloadapi.py").write_text(
-        "from django_bolt import BoltAPI\nfrom values import V\n\napi = BoltAPI()\n\n"
-        '@api.get("/v")\nasync def v():\n    return {"v": V}\n'
+        "import os\nfrom django_bolt import BoltAPI\nfrom values import V\n\napi = BoltAPI()\n\n"
+        '@api.get("/v")\nasync def v():\n    return {"v": V, "reloads": os.environ["DJANGO_BOLT_DEV_RELOAD_COUNT"]}\n'
     )
     handler = lib / "values.py"  # the file edited below
     handler.write_text("V = 1\n")
@@ -263,14 +264,15 @@ def test_dev_reload_picks_up_an_edited_handler(tmp_path, where):
 
         def version():
             try:
-                return httpx.get(url, timeout=2).json()["v"]
+                body = httpx.get(url, timeout=2).json()
+                return body["v"], body["reloads"]
             except (httpx.HTTPError, ValueError, KeyError):
                 return None
 
-        assert wait_for(lambda: version() == 1, 20), (tmp_path / "out.log").read_text()
+        assert wait_for(lambda: version() == (1, "0"), 20), (tmp_path / "out.log").read_text()
         time.sleep(1.1)  # a new mtime
         handler.write_text("V = 2\n")
-        assert wait_for(lambda: version() == 2, 20), (tmp_path / "out.log").read_text()
+        assert wait_for(lambda: version() == (2, "1"), 20), (tmp_path / "out.log").read_text()
         workers = children(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -436,3 +438,26 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
     except OSError:
         return True
+
+
+def test_respawn_flag_supervises_even_one_process(start_server):
+    """--respawn-failed-workers with one process: a supervisor starts it, and replaces it when it dies."""
+    server = start_server("--respawn-failed-workers")
+    first = wait_for(lambda: seen if len(seen := children(server.pid)) == 1 else None, 10)
+    assert first, server.describe()
+    os.kill(next(iter(first)), signal.SIGKILL)
+    replaced = wait_for(lambda: seen if len(seen := children(server.pid)) == 1 and seen != first else None, 15)
+    assert replaced, server.describe()
+    assert wait_for(lambda: worker_pids_seen(server.port, 1, tries=5) == replaced, 15), server.describe()
+    assert server.stop() == 0, server.describe()
+
+
+def test_supervisor_exits_with_failure_once_every_worker_died(start_server):
+    """Without restarts, a supervisor whose workers all died exits 1 so a process manager sees it."""
+    server = start_server("--processes", "2", BOLT_TEST_RESPAWN="0")
+    workers = wait_for(lambda: seen if len(seen := children(server.pid)) == 2 else None, 10)
+    assert workers, server.describe()
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    assert server.wait() == 1, server.describe()
+    assert "exiting with status 1" in server.stderr()

@@ -329,15 +329,22 @@ def test_startup_line_reports_routes_and_address(server):
 
     from tests.testapp.server_api import api
 
-    first = server.stdout().splitlines()[0]
+    lines = server.stdout().splitlines()
+    # As runserver: the system checks first, then the banner.
+    assert lines[0] == "Performing system checks..." and "System check identified no issues" in lines[2], lines
+    first = next(line for line in lines if line.startswith("django-bolt:"))
     m = re.fullmatch(r"django-bolt: (\d+) routes, listening on http://127\.0\.0\.1:(\d+)", first)
     assert m, first
     assert int(m.group(1)) == len(api.routes)
     assert int(m.group(2)) == server.port
 
 
-@pytest.mark.parametrize("extra", [[], ["--processes", "2"]], ids=["one-process", "supervised"])
+@pytest.mark.parametrize(
+    "extra", [[], ["--processes", "2"], ["--skip-checks"]], ids=["one-process", "supervised", "skip-checks"]
+)
 def test_port_in_use_fails_cleanly(server_db, server_logs, extra):
+    """One clear line, before anything starts: the API's lifespan never runs (the port is bound
+    first). ``--skip-checks`` leaves out Django's system checks, as with runserver."""
     import subprocess
     import sys
 
@@ -350,13 +357,15 @@ def test_port_in_use_fails_cleanly(server_db, server_logs, extra):
         result = subprocess.run(
             [sys.executable, "-m", "django", "runbolt", "--settings", "tests.settings", "--port", str(port), *extra],
             cwd=REPO,
-            env=_base_env(server_db),
+            env={**_base_env(server_db), "BOLT_TEST_API": "tests.testapp.lifespan_marker_api.api"},
             capture_output=True,
             text=True,
             timeout=30,
         )
     assert result.returncode != 0
-    # One clear line, and no claim to be listening on a port that could not be bound.
+    assert ("System check" in result.stdout) is ("--skip-checks" not in extra), result.stdout
+    # One clear line (the lifespan did not start), and no claim to be listening on a port that
+    # could not be bound.
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0], result.stderr
     assert "Traceback" not in result.stderr

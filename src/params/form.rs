@@ -94,6 +94,7 @@ pub fn parse_urlencoded_form(body: &[u8]) -> Result<FormData, FormError> {
             msg: format!("Too many form fields (max {MAX_FORM_FIELDS})"),
             kind: "too_many_fields".to_owned(),
             ctx: None,
+            input: None,
         }));
     }
     let fields = parse_urlencoded(body).map_err(FormError::Invalid)?;

@@ -254,6 +254,24 @@ class BoltAPI(RouteCollection):
         }
 
     @property
+    def _handlers(self) -> dict[int, Callable[..., Any]]:
+        """The release's private ``{route index: handler}`` (indexes as in ``_routes``)."""
+        return {index: route.handler for index, route in enumerate(self.routes)}
+
+    @property
+    def _websocket_routes(self) -> list[tuple[str, int, Callable[..., Any]]]:
+        """``(path, index, handler)`` of each WebSocket route: the release's private table."""
+        return [(r.path, i, r.handler) for i, r in enumerate(self.routes) if r.method == WEBSOCKET]
+
+    @property
+    def _handler_middleware(self) -> dict[int, dict[str, Any]]:
+        """The release's private per-route metadata, described from the routes as compiled now
+        (``middleware.compiler.release_route_metadata``); read-only in effect."""
+        from .middleware.compiler import release_route_metadata
+
+        return release_route_metadata(self)
+
+    @property
     def _lifespan_context(self) -> Callable[..., Any] | None:
         """The release's private name for this API's own ``lifespan=``."""
         return next((lifespan for api, lifespan in self.lifespans if api is self), None)

@@ -55,3 +55,40 @@ def test_the_object_a_factory_returns_is_awaited_when_its_call_is_async(client_f
     response = client_for(api).get("/guarded")
     assert response.status_code == 403
     assert response.text == "refused"
+
+
+class _ShieldedMixin(MiddlewareMixin):
+    """Async-only, with a plain ``def __call__`` that returns a future (it needs a running loop)."""
+
+    sync_capable = False
+    async_capable = True
+
+    def __call__(self, request):
+        import asyncio
+
+        return asyncio.shield(super().__call__(request))
+
+    def process_response(self, request, response):
+        response["X-Shielded"] = "yes"
+        return response
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_an_async_only_middleware_returning_a_future_runs_around_any_handler(client_for, is_async):
+    api = BoltAPI(middleware=[DjangoMiddlewareStack([_ShieldedMixin])])
+
+    if is_async:
+
+        @api.get("/x")
+        async def endpoint() -> dict:
+            return {"ok": True}
+    else:
+
+        @api.get("/x")
+        def endpoint() -> dict:
+            return {"ok": True}
+
+    response = client_for(api).get("/x")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"ok": True}
+    assert response.headers["x-shielded"] == "yes"

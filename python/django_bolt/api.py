@@ -110,6 +110,9 @@ class BoltAPI(RouteCollection):
         self.asgi_mounts: list[AsgiMount] = []
         self._compiled: _core.App | None = None
         self._compiled_config: BoltConfig | None = None
+        #: Middleware around the docs pages instead of ``middleware`` (set by ``merge_apis``:
+        #: the first API's); None: ``middleware``.
+        self.docs_middleware: tuple[Any, ...] | None = None
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         super()._add(method, path, handler, **options)
@@ -346,7 +349,13 @@ class BoltAPI(RouteCollection):
             self.openapi_schema = None
             return []
         taken = [r.path for r in self.routes if r.method == "GET"]
-        return docs_routes(config, self.openapi_schema, self.trailing_slash, taken, bool(self.middleware))
+        # The docs pages run through the middleware of the API that owns them: this one, or for
+        # APIs merged by runbolt (BOLT_API lists), the first one.
+        owner_middleware = self.docs_middleware if self.docs_middleware is not None else self.middleware
+        routes = docs_routes(config, self.openapi_schema, self.trailing_slash, taken, bool(owner_middleware))
+        if self.docs_middleware is None:
+            return routes
+        return [route.with_middleware(self.docs_middleware) for route in routes]
 
     def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> RouteRecord:
         return self._compile_parts(route, config)[0]

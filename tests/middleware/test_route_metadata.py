@@ -11,7 +11,7 @@ from typing import Annotated
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
-from django_bolt import BoltAPI, UploadFile
+from django_bolt import BoltAPI, Router, UploadFile
 from django_bolt.auth import IsAuthenticated, JWTAuthentication
 from django_bolt.middleware import compiler, cors, rate_limit, skip_middleware
 from django_bolt.param_functions import File, Header
@@ -158,3 +158,37 @@ def test_settings_helpers_read_what_the_server_reads():
         compiler.read_size_setting("BOLT_MEMORY_SPOOL_THRESHOLD", 1)
     with override_settings(BOLT_TRUSTED_PROXIES=[10]), pytest.raises(ImproperlyConfigured, match="expected a string"):
         TestClient(BoltAPI())
+
+
+def test_a_router_rate_limit_dict_applies_to_its_routes_without_their_own(client_for):
+    api = BoltAPI()
+    router = Router(prefix="/r", middleware=[{"type": "rate_limit", "rps": 0.001, "burst": 1, "key": "ip"}])
+
+    @router.get("/tight")
+    async def tight() -> dict:
+        return {}
+
+    @router.get("/own")
+    @rate_limit(rps=1000)
+    async def own() -> dict:
+        return {}
+
+    api.include_router(router)
+    assert api._handler_middleware[0]["middleware"][0] == {
+        "type": "rate_limit",
+        "rps": 0.001,
+        "burst": 1.0,
+        "key": "ip",
+    }
+    client = client_for(api)
+    assert [client.get("/r/tight").status_code for _ in range(2)] == [200, 429]
+    assert [client.get("/r/own").status_code for _ in range(2)] == [200, 200]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [({"type": "gzip"}, "not a middleware class"), ({"type": "rate_limit", "rps": -1}, "rps must be a positive")],
+)
+def test_a_wrong_router_middleware_dict_is_refused(entry, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        Router(middleware=[entry])

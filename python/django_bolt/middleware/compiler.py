@@ -76,8 +76,10 @@ def middleware_to_dict(mw: Any) -> dict[str, Any] | None:
     return mw if isinstance(mw, dict) else None
 
 
-def _rust_settings(handler: Callable[..., Any], global_middleware: list[Any]) -> tuple[list[dict[str, Any]], set[str]]:
-    recorded = recorded_settings(handler) or {}
+def _rust_settings(
+    recorded: dict[str, Any] | None, global_middleware: list[Any]
+) -> tuple[list[dict[str, Any]], set[str]]:
+    recorded = recorded or {}
     skip = set(recorded.get("skip", ()))
     if "*" in skip:
         skip |= set(RUST_MIDDLEWARE)
@@ -101,10 +103,21 @@ def compile_middleware_meta(
     """The release's middleware metadata of a route: ``middleware`` (the Rust settings left after
     ``@skip_middleware``), ``skip``, ``auth_backends`` and ``guards`` (their ``to_metadata()``),
     with ``method`` and ``path``; None when the route has none of them."""
+    return _route_meta(recorded_settings(handler), method, path, global_middleware, guards, auth)
+
+
+def _route_meta(
+    recorded: dict[str, Any] | None,
+    method: str,
+    path: str,
+    global_middleware: list[Any],
+    guards: list[Any] | None,
+    auth: list[Any] | None,
+) -> dict[str, Any] | None:
     from ..auth.compile import _instances
     from ..auth.guards import BasePermission
 
-    middleware, skip = _rust_settings(handler, global_middleware)
+    middleware, skip = _rust_settings(recorded, global_middleware)
     backends = [backend.to_metadata() for backend in route_auth_backends(auth)]
     guard_entries = guards if guards is not None else get_default_permission_classes()
     where = f"guards= of {method} {path}"
@@ -291,8 +304,9 @@ def release_route_metadata(api: Any) -> dict[int, dict[str, Any]]:
     described: dict[int, dict[str, Any]] = {}
     for index, route in enumerate(api.routes):
         record, _compiled, resolved = api._compile_parts(route, config)
-        meta = compile_middleware_meta(
-            route.handler, record["method"], record["path"], [], guards=resolved.guards, auth=resolved.auth
+        # The route's own snapshot of its settings (with its routers'), not the handler's now.
+        meta = _route_meta(
+            route.handler_middleware, record["method"], record["path"], [], resolved.guards, resolved.auth
         )
         described[index] = add_optimization_flags_to_metadata(meta, route_handler_meta(record, route.handler, config))
     return described

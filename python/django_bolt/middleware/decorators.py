@@ -65,6 +65,24 @@ def recorded_settings(fn: Callable[..., Any]) -> dict[str, Any] | None:
     return recorded
 
 
+def setting_from_dict(entry: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+    """``{"type": "rate_limit"|"cors", **arguments}`` (the release's dict form in
+    ``Router(middleware=[...])``) as ``(kind, record)``, checked as ``@rate_limit``/``@cors``
+    check their arguments."""
+    kind = entry.get("type")
+    decorators: dict[Any, Callable[..., Any]] = {"rate_limit": rate_limit, "cors": cors}
+    if kind not in decorators:
+        raise TypeError(f'{where}: {entry!r} is not a middleware class or a {{"type": "rate_limit"|"cors", ...}} dict')
+
+    def probe() -> None: ...
+
+    try:
+        decorators[kind](**{key: value for key, value in entry.items() if key != "type"})(probe)
+    except TypeError as exc:
+        raise TypeError(f"{where}: {entry!r}: {exc}") from None
+    return kind, (recorded_settings(probe) or {})[kind]
+
+
 def route_middleware(recorded: dict[str, Any] | None) -> MiddlewareRecord | None:
     """The ``recorded_settings`` of a route, as the compiler hands them to Rust."""
     if recorded is None:

@@ -192,3 +192,18 @@ def test_a_router_rate_limit_dict_applies_to_its_routes_without_their_own(client
 def test_a_wrong_router_middleware_dict_is_refused(entry, message):
     with pytest.raises((TypeError, ValueError), match=message):
         Router(middleware=[entry])
+
+
+def test_a_route_without_guards_is_described_as_open_to_anyone():
+    api = BoltAPI()
+
+    @api.get("/open")
+    async def open_route() -> dict:
+        return {}
+
+    @api.get("/none", guards=[], auth=[])
+    async def no_checks() -> dict:
+        return {}
+
+    assert api._handler_middleware[0]["guards"] == [{"type": "allow_any"}]
+    assert "guards" not in api._handler_middleware[1]

@@ -122,6 +122,9 @@ def _route_meta(
     guard_entries = guards if guards is not None else get_default_permission_classes()
     where = f"guards= of {method} {path}"
     guard_list = [guard.to_metadata() for guard in _instances(guard_entries, BasePermission, where)]
+    if guards is None and not guard_list:
+        # No guard anywhere: anyone may call the route (the release's default is AllowAny).
+        guard_list = [{"type": "allow_any"}]
     if not (middleware or backends or guard_list or skip):
         return None
     meta: dict[str, Any] = {"method": method, "path": path}

@@ -37,22 +37,23 @@ def _factory(get_response):
     return _RefusesInAsyncCall(get_response)
 
 
+def _api_around(wrapped, is_async: bool) -> BoltAPI:
+    """An API with one route, ``GET /x``, with a sync or an async handler inside ``wrapped``."""
+    api = BoltAPI(middleware=[wrapped])
+
+    async def async_endpoint() -> dict:
+        return {"ok": True}
+
+    def sync_endpoint() -> dict:
+        return {"ok": True}
+
+    api.get("/x")(async_endpoint if is_async else sync_endpoint)
+    return api
+
+
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 def test_the_object_a_factory_returns_is_awaited_when_its_call_is_async(client_for, is_async):
-    api = BoltAPI(middleware=[DjangoMiddleware(_factory)])
-
-    if is_async:
-
-        @api.get("/guarded")
-        async def guarded() -> dict:
-            return {"reached": True}
-    else:
-
-        @api.get("/guarded")
-        def guarded() -> dict:
-            return {"reached": True}
-
-    response = client_for(api).get("/guarded")
+    response = client_for(_api_around(DjangoMiddleware(_factory), is_async)).get("/x")
     assert response.status_code == 403
     assert response.text == "refused"
 
@@ -75,20 +76,7 @@ class _ShieldedMixin(MiddlewareMixin):
 
 @pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
 def test_an_async_only_middleware_returning_a_future_runs_around_any_handler(client_for, is_async):
-    api = BoltAPI(middleware=[DjangoMiddlewareStack([_ShieldedMixin])])
-
-    if is_async:
-
-        @api.get("/x")
-        async def endpoint() -> dict:
-            return {"ok": True}
-    else:
-
-        @api.get("/x")
-        def endpoint() -> dict:
-            return {"ok": True}
-
-    response = client_for(api).get("/x")
+    response = client_for(_api_around(DjangoMiddlewareStack([_ShieldedMixin]), is_async)).get("/x")
     assert response.status_code == 200, response.text
     assert response.json() == {"ok": True}
     assert response.headers["x-shielded"] == "yes"

@@ -113,6 +113,9 @@ class BoltAPI(RouteCollection):
         self.asgi_mounts: list[AsgiMount] = []
         self._compiled: _core.App | None = None
         self._compiled_config: BoltConfig | None = None
+        #: Middleware around the docs pages instead of ``middleware`` (set by ``merge_apis``:
+        #: the first API's); None: ``middleware``.
+        self.docs_middleware: tuple[Any, ...] | None = None
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
         super()._add(method, path, handler, **options)
@@ -265,6 +268,24 @@ class BoltAPI(RouteCollection):
         }
 
     @property
+    def _handlers(self) -> dict[int, Callable[..., Any]]:
+        """The release's private ``{route index: handler}`` (indexes as in ``_routes``)."""
+        return {index: route.handler for index, route in enumerate(self.routes)}
+
+    @property
+    def _websocket_routes(self) -> list[tuple[str, int, Callable[..., Any]]]:
+        """``(path, index, handler)`` of each WebSocket route: the release's private table."""
+        return [(r.path, i, r.handler) for i, r in enumerate(self.routes) if r.method == WEBSOCKET]
+
+    @property
+    def _handler_middleware(self) -> dict[int, dict[str, Any]]:
+        """The release's private per-route metadata, described from the routes as compiled now
+        (``middleware.compiler.release_route_metadata``); read-only in effect."""
+        from .middleware.compiler import release_route_metadata
+
+        return release_route_metadata(self)
+
+    @property
     def _lifespan_context(self) -> Callable[..., Any] | None:
         """The release's private name for this API's own ``lifespan=``."""
         return next((lifespan for api, lifespan in self.lifespans if api is self), None)
@@ -339,7 +360,13 @@ class BoltAPI(RouteCollection):
             self.openapi_schema = None
             return []
         taken = [r.path for r in self.routes if r.method == "GET"]
-        return docs_routes(config, self.openapi_schema, self.trailing_slash, taken, bool(self.middleware))
+        # The docs pages run through the middleware of the API that owns them: this one, or for
+        # APIs merged by runbolt (BOLT_API lists), the first one.
+        owner_middleware = self.docs_middleware if self.docs_middleware is not None else self.middleware
+        routes = docs_routes(config, self.openapi_schema, self.trailing_slash, taken, bool(owner_middleware))
+        if self.docs_middleware is None:
+            return routes
+        return [route.with_middleware(self.docs_middleware) for route in routes]
 
     def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> RouteRecord:
         return self._compile_parts(route, config)[0]

@@ -445,8 +445,14 @@ def _trusted_proxies(raw: Any) -> tuple[str, ...]:
     import ipaddress
 
     for entry in raw:
+        if not isinstance(entry, str):
+            # ip_network(10) would be 0.0.0.10/32: a silently wrong proxy.
+            raise SettingError(
+                f"BOLT_TRUSTED_PROXIES entry {entry!r} is not an address or CIDR block: expected a string, "
+                f"got {type(entry).__name__}"
+            )
         try:
-            if not isinstance(entry, str) or "%" in entry:
+            if "%" in entry:
                 raise ValueError
             ipaddress.ip_network(entry, strict=False)
         except ValueError:

@@ -147,7 +147,12 @@ def merge_apis(apis: list[BoltAPI]) -> BoltAPI:
     and at most one error formatter (equal ones count as one)."""
     if len(apis) == 1:
         return apis[0]
-    merged = BoltAPI(trailing_slash=apis[0].trailing_slash, compression=apis[0].compression)
+    first = apis[0]
+    # The first API owns the docs: its OpenAPI config, and its middleware around the pages.
+    merged = BoltAPI(
+        trailing_slash=first.trailing_slash, compression=first.compression, openapi_config=first.openapi_config
+    )
+    merged.docs_middleware = first.middleware
     for api in apis:
         merged.mount("", api)
     return merged

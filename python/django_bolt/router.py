@@ -89,6 +89,16 @@ class RouteDef(RouteOptions):
         """This route inside ``outer`` middleware."""
         return dataclasses.replace(self, middleware=(*outer, *self.middleware)) if outer else self
 
+    def with_rust_settings(self, settings: dict[str, Any]) -> RouteDef:
+        """This route with an enclosing router's ``rate_limit``/``cors`` settings where the
+        handler has none of its own."""
+        if not settings:
+            return self
+        recorded = dict(self.handler_middleware or {})
+        for kind, record in settings.items():
+            recorded.setdefault(kind, record)
+        return dataclasses.replace(self, handler_middleware=recorded)
+
     def with_prefix(self, prefix: str) -> RouteDef:
         return dataclasses.replace(self, path=join_paths(prefix, self.path))
 
@@ -368,13 +378,21 @@ class Router(RouteCollection):
         namespace: str | None = None,
     ) -> None:
         from .middleware.base import check_middleware
+        from .middleware.decorators import setting_from_dict
 
         super().__init__(prefix)
         self.tags = tags
         self.auth = auth
         self.guards = guards
         #: Python middleware around every route of this router (inside the API's own).
-        self.middleware = tuple(check_middleware(m, "Router(middleware=)") for m in middleware or ())
+        self.middleware = tuple(
+            check_middleware(m, "Router(middleware=)") for m in middleware or () if not isinstance(m, dict)
+        )
+        #: ``{"rate_limit": ..., "cors": ...}`` from the release's dict entries: Rust settings for
+        #: every route of the router that sets none of its own.
+        self.rust_settings = dict(
+            setting_from_dict(m, "Router(middleware=)") for m in middleware or () if isinstance(m, dict)
+        )
         self.namespace = check_namespace(namespace)
 
     def _add(self, method: str, path: str, handler: Callable[..., Any], **options: Any) -> None:
@@ -385,6 +403,7 @@ class Router(RouteCollection):
             self.routes[-1]
             .with_defaults(self.auth, self.guards, self.tags)
             .with_middleware(self.middleware)
+            .with_rust_settings(self.rust_settings)
             .within_namespace(self.namespace)
         )
 
@@ -395,6 +414,7 @@ class Router(RouteCollection):
             route = (
                 route.with_defaults(self.auth, self.guards, self.tags)
                 .with_middleware(self.middleware)
+                .with_rust_settings(self.rust_settings)
                 .within_namespace(self.namespace)
             )
             self.routes.append(route.with_prefix(join_paths(self.prefix, prefix) if prefix or self.prefix else ""))

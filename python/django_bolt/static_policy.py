@@ -46,15 +46,24 @@ def refuse_release_only_settings(settings: Any) -> None:
 
 
 def content_security_policy(settings: Any, name: str) -> str | None:
-    """The header value ``SECURE_CSP`` (or ``SECURE_CSP_REPORT_ONLY``) gives a static file, built
-    with Django's rules: None, False and empty lists are left out, True is a directive with no
-    value, a set is sorted, one string is one value, the dict's order is kept. None when there is
-    no policy."""
+    """The header value ``SECURE_CSP`` (or ``SECURE_CSP_REPORT_ONLY``) gives a static file (see
+    ``build_policy_without_nonce``); None when there is no policy."""
     config = read_setting(settings, name)
     if is_missing(config) or config is None:
         return None
     if not isinstance(config, Mapping):
         raise SettingError(f"{name} must be a dict, got {type(config).__name__} {config!r}.")
+    policy = build_policy_without_nonce(config, name)
+    if any(not (0x20 <= ord(c) < 0x7F) for c in policy):
+        raise SettingError(f"{name} gives a value that is not valid in an HTTP header: {policy!r}.")
+    return policy or None
+
+
+def build_policy_without_nonce(config: Mapping[str, Any], name: str) -> str:
+    """A CSP policy built with Django's rules (``django.utils.csp.build_policy``, which Django
+    5.2 lacks): None, False and empty lists are left out, True is a directive with no value, a
+    set is sorted, one string is one value, the dict's order is kept; the nonce placeholder is
+    left out. A directive or source that is not a str is refused, naming the setting ``name``."""
     directives: list[str] = []
     for directive, values in config.items():
         if values is None or values is False:
@@ -76,7 +85,4 @@ def content_security_policy(settings: Any, name: str) -> str | None:
                 f"{name} is not valid: directive {directive!r} must be a str with str sources, got {values!r}."
             )
         directives.append(" ".join([directive, *sources]))
-    policy = "; ".join(directives)
-    if any(not (0x20 <= ord(c) < 0x7F) for c in policy):
-        raise SettingError(f"{name} gives a value that is not valid in an HTTP header: {policy!r}.")
-    return policy or None
+    return "; ".join(directives)

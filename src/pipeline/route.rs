@@ -104,6 +104,10 @@ fn find(app: &App, req: &HttpRequest) -> Target {
         Lookup::NotFound | Lookup::Mount(_) if req.asks_websocket_upgrade() => {
             return mounted_websocket(app, req)
         }
+        // A browser refuses a failed preflight before it sends the real request, whose 404
+        // (with CORS headers) it could read; so the global policy answers it, as
+        // django-cors-headers does for every path.
+        Lookup::NotFound if is_global_preflight(app, req) => return Target::Preflight(None),
         Lookup::NotFound => return Target::Answered(Response::detail(404, "Not Found")),
         Lookup::Mount(index) => return mounted(app, index, req),
         Lookup::Redirect(path) => {
@@ -143,17 +147,22 @@ fn find(app: &App, req: &HttpRequest) -> Target {
 /// A path of a mounted app (no route matched it): the app answers every method, except a CORS
 /// preflight the global policy answers.
 fn mounted(app: &App, index: usize, req: &HttpRequest) -> Target {
-    let is_preflight = app.middleware.cors.is_some()
-        && req.method == Method::Options
-        && req.header("origin").is_some()
-        && req.header("access-control-request-method").is_some();
-    if is_preflight {
+    if is_global_preflight(app, req) {
         return Target::Preflight(None);
     }
     Target::Route {
         index,
         params: Vec::new(),
     }
+}
+
+/// A CORS preflight (`OPTIONS` + `Origin` + `Access-Control-Request-Method`) that the global
+/// CORS policy (the `CORS_*` settings) answers: one for a path no route serves.
+fn is_global_preflight(app: &App, req: &HttpRequest) -> bool {
+    app.middleware.cors.is_some()
+        && req.method == Method::Options
+        && req.header("origin").is_some()
+        && req.header("access-control-request-method").is_some()
 }
 
 /// An upgrade no route takes: a mounted app that speaks WebSocket, else 404 (Django's handler,

@@ -157,6 +157,24 @@ def test_global_settings_cover_unrouted_errors():
     assert r.status_code == 204 and "GET" in r.headers["allow"]
 
 
+def test_global_policy_answers_a_preflight_for_a_path_no_route_serves():
+    # The browser sends the real request (and reads its 404) only after a preflight passes.
+    client = client_with(make_api(), cors_allowed_origins=[APP])
+    r = preflight(client, "/no/such/path", method="POST", headers="content-type")
+    assert r.status_code == 204
+    assert r.headers["access-control-allow-origin"] == APP
+    assert "POST" in r.headers["access-control-allow-methods"]
+    assert preflight(client, "/no/such/path", origin="https://evil.example").status_code == 403
+    # Without a global policy there is nothing to answer with: the 404 stays.
+    assert preflight(TestClient(make_api()), "/no/such/path").status_code == 404
+    assert client.options("/no/such/path").status_code == 404
+
+
+def test_cors_without_origins_names_the_argument():
+    with pytest.raises(ValueError, match=r"@cors\(\) requires 'origins'"):
+        cors()
+
+
 def test_global_allow_all_with_credentials_echoes_the_origin():
     client = client_with(make_api(), cors_allow_all_origins=True, cors_allow_credentials=True)
     r = client.get("/global", headers={"origin": "https://x.example"})

@@ -267,7 +267,7 @@ def test_catch_all_path(api, client_for):
 def test_http_and_websocket_routes_record_the_same_options(api):
     options = {
         "auth": ["backend"],
-        "guards": ["guard"],
+        "guards": ["app.guards.Guard"],
         "tags": ["chat"],
         "summary": "Chat",
         "description": "Talk",

@@ -58,6 +58,7 @@ def check_entries(items: Any, kind: type, what: str) -> None:
 
 def check_route_entries(auth: Any, guards: Any, where: str) -> None:
     """The declaration-time check of a route's ``auth=`` and ``guards=`` (``check_entries``)."""
+    _check_guard_forms(guards, where)
     check_entries(auth, BaseAuthentication, f"auth= of {where}")
     check_entries(guards, BasePermission, f"guards= of {where}")
     _refuse_open_session_exclusions(
@@ -65,6 +66,28 @@ def check_route_entries(auth: Any, guards: Any, where: str) -> None:
         [g for g in _listed(guards) if isinstance(g, BasePermission)],
         where,
     )
+
+
+def _check_guard_forms(guards: Any, where: str) -> None:
+    """Refuses, with the release's wording, a name that cannot be a dotted path and a guard
+    class that cannot be made without arguments (it is instantiated when the route compiles)."""
+    for guard in _listed(guards):
+        if isinstance(guard, str) and "." not in guard:
+            raise AuthConfigurationError(
+                f"Guard str on {where} is not a guard. Give an instance (IsAuthenticated()), a class or a "
+                f'dotted path; declare a custom check as a named Requires: str = Requires("<claim>", ...) or a '
+                "BasePermission subclass."
+            )
+        if isinstance(guard, type) and issubclass(guard, BasePermission):
+            try:
+                inspect.signature(guard).bind()
+            except TypeError as exc:
+                raise AuthConfigurationError(
+                    f"Guard {guard.__name__} on {where} could not be instantiated: {exc}. Guards that take "
+                    f"arguments must be passed as instances, e.g. guards=[{guard.__name__}(...)]."
+                ) from None
+            except ValueError:
+                pass  # no signature to read (a builtin): made when the route compiles
 
 
 def _listed(items: Any) -> list[Any]:

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from .decorators import _settings
+from .decorators import attached
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,14 +131,14 @@ def middleware(*entries: Any, **settings: Any) -> Callable[[F], F]:
         spec = FunctionMiddleware(entries[0])
 
         def attach_function(handler: F) -> F:
-            _settings(handler).setdefault("python", []).append(spec)
+            attached(handler).append(spec)
             return handler
 
         return attach_function
     checked = [check_middleware(e, "@middleware", allow_functions=True) for e in entries]
 
     def attach(handler: F) -> F:
-        _settings(handler).setdefault("python", []).extend(checked)
+        attached(handler).extend(checked)
         return handler
 
     return attach

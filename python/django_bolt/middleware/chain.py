@@ -53,7 +53,15 @@ def _adapt(step: Callable[..., Any], is_async: bool, want_async: bool) -> Callab
     if is_async == want_async:
         return step
     # Thread-sensitive, as Django runs sync code under async callers (database connections).
-    return sync_to_async(step, thread_sensitive=True) if want_async else async_to_sync(step)
+    if want_async:
+        return sync_to_async(step, thread_sensitive=True)
+
+    # async_to_sync calls its function before its loop runs; a middleware whose plain `def
+    # __call__` returns a future (`asyncio.shield(...)`) needs the loop running when called.
+    async def called_in_loop(*args: Any) -> Any:
+        return await step(*args)
+
+    return async_to_sync(called_in_loop)
 
 
 def _as_response(status_code: int, shape: Callable[[Any], Any] | None) -> Callable[[Any], Any]:

@@ -10,8 +10,12 @@ from .._schema import CorsRecord, MiddlewareRecord, RateLimitRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Attribute holding the recorded settings: ``{"cors": {...}, "rate_limit": {...}, "skip": [...]}``.
+#: Attributes holding what the decorators recorded, in the release's form (code written for it
+#: reads them): ``__bolt_middleware__`` lists ``{"type": "cors"|"rate_limit", ...}`` settings and
+#: ``@middleware`` classes/functions in the order applied; ``__bolt_skip_middleware__`` is a set
+#: of names.
 ATTR = "__bolt_middleware__"
+SKIP_ATTR = "__bolt_skip_middleware__"
 
 DEFAULT_CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 #: django-cors-headers' default ``CORS_ALLOW_HEADERS``.
@@ -19,22 +23,64 @@ DEFAULT_CORS_HEADERS = ("accept", "authorization", "content-type", "user-agent",
 RUST_MIDDLEWARE = ("cors", "rate_limit", "compression")
 
 
-def _settings(fn: Callable[..., Any]) -> dict[str, Any]:
+def attached(fn: Callable[..., Any]) -> list[Any]:
+    """The handler's ``__bolt_middleware__`` list, created on first use."""
     existing = getattr(fn, ATTR, None)
     if existing is None:
-        existing = {}
+        existing = []
         setattr(fn, ATTR, existing)
     return existing
 
 
+def _attach_setting(fn: Callable[..., Any], kind: str, config: dict[str, Any]) -> None:
+    entries = attached(fn)
+    # One setting of a kind per route: the outermost decorator's (applied last) wins.
+    entries[:] = [e for e in entries if not (isinstance(e, dict) and e.get("type") == kind)]
+    entries.append({"type": kind, **config})
+
+
 def recorded_settings(fn: Callable[..., Any]) -> dict[str, Any] | None:
-    """A copy of what the decorators recorded on ``fn`` so far. A route keeps the copy made when it
-    is registered: a handler registered twice with a different ``@skip_middleware`` in between
-    keeps each route's own settings."""
-    recorded = getattr(fn, ATTR, None)
-    if recorded is None:
+    """What the decorators recorded on ``fn`` so far, as ``{"cors": CorsRecord, "rate_limit":
+    RateLimitRecord, "skip": [...], "python": [...]}`` (keys present when set). A route keeps the
+    copy made when it is registered: a handler registered twice with a different
+    ``@skip_middleware`` in between keeps each route's own settings."""
+    entries = getattr(fn, ATTR, None)
+    skip = getattr(fn, SKIP_ATTR, None)
+    if entries is None and skip is None:
         return None
-    return {key: list(value) if isinstance(value, list) else value for key, value in recorded.items()}
+    recorded: dict[str, Any] = {}
+    for entry in entries or ():
+        if isinstance(entry, dict):
+            kind = entry.get("type")
+            if kind not in ("cors", "rate_limit"):
+                raise TypeError(
+                    f"{getattr(fn, '__qualname__', fn)!r}: __bolt_middleware__ entry {entry!r} is not a cors or "
+                    "rate_limit setting; use @cors/@rate_limit"
+                )
+            recorded[kind] = {key: value for key, value in entry.items() if key != "type"}
+        else:
+            recorded.setdefault("python", []).append(entry)
+    if skip:
+        recorded["skip"] = sorted(skip)
+    return recorded
+
+
+def setting_from_dict(entry: dict[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+    """``{"type": "rate_limit"|"cors", **arguments}`` (the release's dict form in
+    ``Router(middleware=[...])``) as ``(kind, record)``, checked as ``@rate_limit``/``@cors``
+    check their arguments."""
+    kind = entry.get("type")
+    decorators: dict[Any, Callable[..., Any]] = {"rate_limit": rate_limit, "cors": cors}
+    if kind not in decorators:
+        raise TypeError(f'{where}: {entry!r} is not a middleware class or a {{"type": "rate_limit"|"cors", ...}} dict')
+
+    def probe() -> None: ...
+
+    try:
+        decorators[kind](**{key: value for key, value in entry.items() if key != "type"})(probe)
+    except TypeError as exc:
+        raise TypeError(f"{where}: {entry!r}: {exc}") from None
+    return kind, (recorded_settings(probe) or {})[kind]
 
 
 def route_middleware(recorded: dict[str, Any] | None) -> MiddlewareRecord | None:
@@ -73,7 +119,9 @@ def cors(
     origin_list = _strings(origins, "origins")
     regexes = _strings(origin_regexes, "origin_regexes")
     if not origin_list and not regexes:
-        raise ValueError("@cors needs origins=[...] (or origin_regexes); use the CORS_* settings for global CORS")
+        raise ValueError(
+            "@cors() requires 'origins' argument (or origin_regexes); use the CORS_* settings for global CORS"
+        )
     if credentials and "*" in origin_list:
         raise ValueError('@cors: origins=["*"] cannot be combined with credentials=True; list the origins')
     if max_age is not None and max_age < 0:
@@ -90,7 +138,7 @@ def cors(
     }
 
     def decorate(fn: F) -> F:
-        _settings(fn)["cors"] = config
+        _attach_setting(fn, "cors", dict(config))
         return fn
 
     return decorate
@@ -113,12 +161,13 @@ def rate_limit(rps: float = 100, burst: int | None = None, key: str = "ip") -> C
         raise ValueError('rate_limit: key must be "ip", "user", "api_key" or a header name')
     config: RateLimitRecord = {
         "rps": float(rps),
-        "burst": None if burst is None else float(burst),
+        # Written out (the release's form of the setting); Rust reads None the same way.
+        "burst": float(rps) * 2 if burst is None else float(burst),
         "key": key.strip().lower(),
     }
 
     def decorate(fn: F) -> F:
-        _settings(fn)["rate_limit"] = config
+        _attach_setting(fn, "rate_limit", dict(config))
         return fn
 
     return decorate
@@ -135,8 +184,11 @@ def skip_middleware(*names: str) -> Callable[[F], F]:
             raise ValueError(f"skip_middleware: middleware names are non-empty strings, not {name!r}")
 
     def decorate(fn: F) -> F:
-        skip = _settings(fn).setdefault("skip", [])
-        skip.extend(n for n in names if n not in skip)
+        skip = getattr(fn, SKIP_ATTR, None)
+        if skip is None:
+            skip = set()
+            setattr(fn, SKIP_ATTR, skip)
+        skip.update(names)
         return fn
 
     return decorate

@@ -177,6 +177,14 @@ def _awaitable_hook(cls: Any, hook: Callable[..., Any]) -> Callable[..., Any]:
     return on_loop
 
 
+def _has_async_call(instance: Any) -> bool:
+    import inspect
+
+    # The class's own __call__, not the instance's: MiddlewareMixin marks instances by hand.
+    call = next((c.__dict__["__call__"] for c in type(instance).__mro__ if "__call__" in c.__dict__), None)
+    return not inspect.isfunction(instance) and inspect.iscoroutinefunction(call)
+
+
 class DjangoMiddlewareStack:
     """Django middleware classes (or dotted paths), first = outermost, run as one bolt middleware."""
 
@@ -188,6 +196,9 @@ class DjangoMiddlewareStack:
             cls = import_string(entry) if isinstance(entry, str) else entry
             if not callable(cls):
                 raise ImproperlyConfigured(f"Django middleware {entry!r} is not a class")
+            if not getattr(cls, "sync_capable", True) and not getattr(cls, "async_capable", False):
+                # Django's load_middleware refuses it too: no mode can run it.
+                raise RuntimeError(f"Django middleware {entry!r} sets neither sync_capable nor async_capable to True")
             classes.append(cls)
         self.middleware_classes: list[type] = classes
 
@@ -272,7 +283,9 @@ class DjangoMiddlewareStack:
                 exception_hooks.append(instance.process_exception)
                 async_exception_hooks.append(_awaitable_hook(cls, instance.process_exception))
             step = instance
-            step_is_async = want_async or iscoroutinefunction(instance)
+            # A factory may return an object whose own __call__ is async (a MiddlewareMixin
+            # subclass with `async def __call__`): its calls give coroutines, whatever was asked.
+            step_is_async = want_async or iscoroutinefunction(instance) or _has_async_call(instance)
         chain = _adapt(step, step_is_async, is_async)
 
         if is_async:

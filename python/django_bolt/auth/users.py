@@ -78,18 +78,26 @@ class _PkPlan:
         return self.model.from_db(self.alias, self.columns, row)
 
 
+def _compiled_pk_query(model: type, alias: str) -> _PkPlan | None:
+    """The compiled plan of ``model`` on database ``alias`` (made on first use), or ``None`` when
+    its default manager overrides ``get_queryset`` and is asked on every load instead."""
+    key = (model, alias)
+    if key not in _PLANS:
+        from django.db import models
+
+        stock = type(model._default_manager).get_queryset is models.Manager.get_queryset
+        _PLANS[key] = _PkPlan(model, alias) if stock else None
+    return _PLANS[key]
+
+
 def load_user_by_pk_sync(model: type, user_id: Any) -> Any:
     """``model._default_manager.get(pk=user_id)``, or ``None`` for a missing row or a value that
     is no valid key. For a stock manager the SELECT is compiled once per model and database; a
     manager overriding ``get_queryset`` (its filters may change per call) is asked every time."""
-    from django.db import models, router
+    from django.db import router
 
     alias = router.db_for_read(model)
-    key = (model, alias)
-    if key not in _PLANS:
-        stock = type(model._default_manager).get_queryset is models.Manager.get_queryset
-        _PLANS[key] = _PkPlan(model, alias) if stock else None
-    plan = _PLANS[key]
+    plan = _compiled_pk_query(model, alias)
     if plan is not None:
         return plan.fetch(user_id)
     from django.core.exceptions import ValidationError

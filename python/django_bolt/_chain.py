@@ -231,12 +231,21 @@ def build_chain(
         from .middleware.chain import CALL
 
         run = middleware
+        # Dependencies are resolved inside the middleware, right before the handler: they read
+        # what middleware put on the request (Django's session and user for ``CurrentUser``,
+        # a tenant...). Authentication and guards stay in front.
+        inner = tuple(s for s in stages if s.name == "dependencies")
+        steps = tuple(s.run for s in stages if s not in inner)
+        asteps = tuple(s.arun for s in stages if s not in inner)
         if is_async:
 
             async def amiddleware_chain(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
                 for astep in asteps:
                     await astep(request, kwargs)
-                setattr(request, CALL, (handler, args, kwargs))
+                if inner:
+                    setattr(request, CALL, (_async_with_dependencies(inner, request, handler, kwargs), args, {}))
+                else:
+                    setattr(request, CALL, (handler, args, kwargs))
                 return await run(request)
 
             amiddleware_chain.stages = names  # type: ignore[attr-defined]
@@ -245,7 +254,10 @@ def build_chain(
         def middleware_chain(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
             for step in steps:
                 step(request, kwargs)
-            setattr(request, CALL, (handler, args, kwargs))
+            if inner:
+                setattr(request, CALL, (_with_dependencies(inner, request, handler, kwargs), args, {}))
+            else:
+                setattr(request, CALL, (handler, args, kwargs))
             return run(request)
 
         middleware_chain.stages = names  # type: ignore[attr-defined]
@@ -268,6 +280,30 @@ def build_chain(
 
     chain.stages = names  # type: ignore[attr-defined]
     return chain
+
+
+def _async_with_dependencies(
+    inner: Sequence[Stage], request: Any, handler: Callable[..., Any], kwargs: dict
+) -> Callable[..., Any]:
+    """The handler call the middleware make last: dependencies into ``kwargs``, then the handler."""
+
+    async def call(*args: Any) -> Any:
+        for stage in inner:
+            await stage.arun(request, kwargs)
+        return await handler(*args, **kwargs)
+
+    return call
+
+
+def _with_dependencies(
+    inner: Sequence[Stage], request: Any, handler: Callable[..., Any], kwargs: dict
+) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        for stage in inner:
+            stage.run(request, kwargs)
+        return handler(*args, **kwargs)
+
+    return call
 
 
 __all__ = ["Stage", "DependencyPlan", "compile_dependency", "dependency_stage", "build_chain"]

@@ -64,8 +64,11 @@ class DependencyPlan:
     fn: Callable[..., Any]
     use_cache: bool
     args: tuple[_Arg, ...]
-    #: The target or one of its own dependencies is ``async def``.
+    #: The target or one of its own dependencies is ``async def`` (in the sync form below).
     any_async: bool
+    #: What a sync handler's chain calls: the target, or the sync form it names (``_sync_form``,
+    #: e.g. ``get_current_user``), so a sync handler needs no event loop for it.
+    sync_fn: Callable[..., Any] | None = None
 
 
 class DependencyCycleError(RecursionError, TypeError):
@@ -108,8 +111,9 @@ def compile_dependency(
         raise _definition_error(f"{where}: cannot read the signature of dependency {fn!r}: {exc}") from exc
     hints = _hints(fn, where)
     args: list[_Arg] = []
+    sync_fn = getattr(fn, "_sync_form", fn)
     # A class instance with ``async def __call__`` is async too.
-    any_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+    any_async = inspect.iscoroutinefunction(sync_fn) or inspect.iscoroutinefunction(type(sync_fn).__call__)
     dep_where = f"{where} (dependency {getattr(fn, '__qualname__', fn)!r})"
     for name, parameter in signature.parameters.items():
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
@@ -128,7 +132,7 @@ def compile_dependency(
         else:
             key = bind(name, annotation, parameter.default, dep_where)
             args.append(_Arg(name, "request") if key is None else _Arg(name, "value", key))
-    return DependencyPlan(fn, dep.use_cache, tuple(args), any_async)
+    return DependencyPlan(fn, dep.use_cache, tuple(args), any_async, sync_fn)
 
 
 def _arguments(plan: DependencyPlan, request: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +152,7 @@ def _resolve_sync(plan: DependencyPlan, request: Any, values: dict[str, Any], ca
     for arg in plan.args:
         if arg.dependency is not None:
             kwargs[arg.name] = _resolve_sync(arg.dependency, request, values, cache)
-    value = plan.fn(**kwargs)
+    value = (plan.sync_fn or plan.fn)(**kwargs)
     if inspect.isawaitable(value):  # a callable object that hides an async __call__
         from asgiref.sync import async_to_sync
 

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 #: Users are loaded for ``await request.auser()`` on the ORM pool of ``concurrency``: a plain
 #: executor hop costs less than ``sync_to_async`` (measured in bench/RESULTS.md), and the
 #: database work is one indexed SELECT.
-from ..concurrency import run_in_orm_executor, run_orm_blocking
+from ..concurrency import _running_loop, report_slow_loop_read, run_in_orm_executor, run_orm_blocking
 
 #: (model, database alias) → the compiled ``SELECT ... WHERE pk = %s`` plan, or None when the
 #: model's default manager changes ``get_queryset`` (its filters may differ per call).
@@ -144,7 +145,11 @@ class LoopSafeUserLoader:
         self._aload = getattr(loader, "aload_user", None)
 
     def load_user(self, user_id: str, claims: Any) -> Any:
-        return run_orm_blocking(self.loader.load_user, user_id, claims)
+        started = time.perf_counter()
+        user = run_orm_blocking(self.loader.load_user, user_id, claims)
+        if _running_loop() is not None:  # the loop waited for this load: a hint in dev mode
+            report_slow_loop_read(time.perf_counter() - started)
+        return user
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
         if self._aload is not None:

@@ -419,8 +419,18 @@ class APIKeyAuthentication(BaseAuthentication):
             keys = list(dict.fromkeys([*self.api_keys, *self.key_permissions]))
             # The id shown to handlers: a short prefix, enough to tell keys apart in logs.
             entries = [(key, f"key-{i}:{key[:4]}", self.key_permissions.get(key, [])) for i, key in enumerate(keys)]
-            self._backend = _core.ApiKeyBackend(entries, header=self.header)
+            self._backend = _core.ApiKeyBackend(entries, header=self.header, user_loader=self._user_loader())
         return self._backend
+
+    def _user_loader(self) -> Any:
+        """A subclass overriding ``get_user_sync(user_id)`` and/or ``async get_user(user_id,
+        auth_context)`` (the release's way) loads ``request.user`` with them; ``user_id`` is
+        ``"apikey:<key>"``. Otherwise an API key has no user (``AnonymousUser``)."""
+        if not any(callable(getattr(type(self), name, None)) for name in ("get_user", "get_user_sync")):
+            return None
+        from .user_loader import BackendMethodsLoader
+
+        return LoopSafeUserLoader(BackendMethodsLoader(self))
 
 
 class SessionAuthentication(BaseAuthentication):

@@ -64,8 +64,11 @@ class DependencyPlan:
     fn: Callable[..., Any]
     use_cache: bool
     args: tuple[_Arg, ...]
-    #: The target or one of its own dependencies is ``async def``.
+    #: The target or one of its own dependencies is ``async def`` (in the sync form below).
     any_async: bool
+    #: What a sync handler's chain calls: the target, or the sync form it names (``_sync_form``,
+    #: e.g. ``get_current_user``), so a sync handler needs no event loop for it.
+    sync_fn: Callable[..., Any] | None = None
 
 
 class DependencyCycleError(RecursionError, TypeError):
@@ -108,8 +111,9 @@ def compile_dependency(
         raise _definition_error(f"{where}: cannot read the signature of dependency {fn!r}: {exc}") from exc
     hints = _hints(fn, where)
     args: list[_Arg] = []
+    sync_fn = getattr(fn, "_sync_form", fn)
     # A class instance with ``async def __call__`` is async too.
-    any_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(type(fn).__call__)
+    any_async = inspect.iscoroutinefunction(sync_fn) or inspect.iscoroutinefunction(type(sync_fn).__call__)
     dep_where = f"{where} (dependency {getattr(fn, '__qualname__', fn)!r})"
     for name, parameter in signature.parameters.items():
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
@@ -128,7 +132,7 @@ def compile_dependency(
         else:
             key = bind(name, annotation, parameter.default, dep_where)
             args.append(_Arg(name, "request") if key is None else _Arg(name, "value", key))
-    return DependencyPlan(fn, dep.use_cache, tuple(args), any_async)
+    return DependencyPlan(fn, dep.use_cache, tuple(args), any_async, sync_fn)
 
 
 def _arguments(plan: DependencyPlan, request: Any, values: dict[str, Any]) -> dict[str, Any]:
@@ -148,7 +152,7 @@ def _resolve_sync(plan: DependencyPlan, request: Any, values: dict[str, Any], ca
     for arg in plan.args:
         if arg.dependency is not None:
             kwargs[arg.name] = _resolve_sync(arg.dependency, request, values, cache)
-    value = plan.fn(**kwargs)
+    value = (plan.sync_fn or plan.fn)(**kwargs)
     if inspect.isawaitable(value):  # a callable object that hides an async __call__
         from asgiref.sync import async_to_sync
 
@@ -231,12 +235,21 @@ def build_chain(
         from .middleware.chain import CALL
 
         run = middleware
+        # Dependencies are resolved inside the middleware, right before the handler: they read
+        # what middleware put on the request (Django's session and user for ``CurrentUser``,
+        # a tenant...). Authentication and guards stay in front.
+        inner = tuple(s for s in stages if s.name == "dependencies")
+        steps = tuple(s.run for s in stages if s not in inner)
+        asteps = tuple(s.arun for s in stages if s not in inner)
         if is_async:
 
             async def amiddleware_chain(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
                 for astep in asteps:
                     await astep(request, kwargs)
-                setattr(request, CALL, (handler, args, kwargs))
+                if inner:
+                    setattr(request, CALL, (_async_with_dependencies(inner, request, handler, kwargs), args, {}))
+                else:
+                    setattr(request, CALL, (handler, args, kwargs))
                 return await run(request)
 
             amiddleware_chain.stages = names  # type: ignore[attr-defined]
@@ -245,7 +258,10 @@ def build_chain(
         def middleware_chain(request: Any, handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
             for step in steps:
                 step(request, kwargs)
-            setattr(request, CALL, (handler, args, kwargs))
+            if inner:
+                setattr(request, CALL, (_with_dependencies(inner, request, handler, kwargs), args, {}))
+            else:
+                setattr(request, CALL, (handler, args, kwargs))
             return run(request)
 
         middleware_chain.stages = names  # type: ignore[attr-defined]
@@ -268,6 +284,30 @@ def build_chain(
 
     chain.stages = names  # type: ignore[attr-defined]
     return chain
+
+
+def _async_with_dependencies(
+    inner: Sequence[Stage], request: Any, handler: Callable[..., Any], kwargs: dict
+) -> Callable[..., Any]:
+    """The handler call the middleware make last: dependencies into ``kwargs``, then the handler."""
+
+    async def call(*args: Any) -> Any:
+        for stage in inner:
+            await stage.arun(request, kwargs)
+        return await handler(*args, **kwargs)
+
+    return call
+
+
+def _with_dependencies(
+    inner: Sequence[Stage], request: Any, handler: Callable[..., Any], kwargs: dict
+) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        for stage in inner:
+            stage.run(request, kwargs)
+        return handler(*args, **kwargs)
+
+    return call
 
 
 __all__ = ["Stage", "DependencyPlan", "compile_dependency", "dependency_stage", "build_chain"]

@@ -157,7 +157,9 @@ class JwtBackend:
 
 @final
 class ApiKeyBackend:
-    def __new__(cls, keys: list[tuple[str, str, list[str]]], header: str = "x-api-key") -> ApiKeyBackend: ...
+    def __new__(
+        cls, keys: list[tuple[str, str, list[str]]], header: str = "x-api-key", user_loader: Any = None
+    ) -> ApiKeyBackend: ...
 
 @final
 class RevocationSet:

@@ -121,6 +121,42 @@ def run_orm_blocking(fn: Callable[..., T], *args: Any) -> T:
     return _orm_pool_for_caller().submit(context.run, in_own_request, fn, *args).result()
 
 
+#: A sync ``request.user`` read that holds the event loop this long is reported in dev mode.
+SLOW_LOOP_READ_SECONDS = 0.05
+#: (file, line) of each slow read reported, so each line is reported once per process.
+_reported_slow_reads: set[tuple[str, int]] = set()
+_FRAMEWORK_DIRS = tuple(f"{os.sep}{name}{os.sep}" for name in ("django_bolt", "django", "asgiref"))
+
+
+def report_slow_loop_read(waited: float) -> None:
+    """In dev mode (``DEBUG``, or a ``runbolt --dev`` worker), logs the line of the code whose
+    sync read of ``request.user`` made the event loop wait ``waited`` seconds: the first caller
+    outside bolt, Django and asgiref (a helper, a template tag, a serializer)."""
+    if waited < SLOW_LOOP_READ_SECONDS:
+        return
+    from django.conf import settings
+
+    if not (settings.DEBUG or os.environ.get("DJANGO_BOLT_DEV_WORKER") == "1"):
+        return
+    import logging
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None and any(part in frame.f_code.co_filename for part in _FRAMEWORK_DIRS):
+        frame = frame.f_back
+    where = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("<unknown>", 0)
+    if where in _reported_slow_reads:
+        return
+    _reported_slow_reads.add(where)
+    logging.getLogger("django_bolt").warning(
+        "request.user read at %s:%d blocked the event loop for %.0f ms while the user loaded: in "
+        "async code use `await request.auser()` (or a CurrentUser parameter). Reported once per line.",
+        where[0],
+        where[1],
+        waited * 1000,
+    )
+
+
 def _is_unevaluated_queryset(value: Any) -> bool:
     return getattr(value, "_result_cache", 0) is None and hasattr(value, "_iterable_class")
 

@@ -1,6 +1,9 @@
 //! API keys. Stored as SHA-256 digests and compared in constant time against every key, so
 //! neither the position of the first wrong byte nor which key matched shows in the timing.
 
+use std::sync::Arc;
+
+use pyo3::{Py, PyAny};
 use sha2::{Digest, Sha256};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
@@ -14,6 +17,9 @@ pub struct ApiKey {
 pub struct ApiKeys {
     pub header: String,
     keys: Vec<ApiKey>,
+    /// A backend subclass that loads users (its `get_user`/`get_user_sync`): the identity then
+    /// has the user id `apikey:<key>` (the release's), read by this loader.
+    pub user_loader: Option<Arc<Py<PyAny>>>,
 }
 
 impl ApiKeys {
@@ -28,6 +34,7 @@ impl ApiKeys {
                     permissions,
                 })
                 .collect(),
+            user_loader: None,
         }
     }
 

@@ -295,8 +295,13 @@ fn try_api_key(keys: &api_key::ApiKeys, auth: &RouteAuth, headers: &[(String, St
                         .collect(),
                 ),
             );
-            let mut identity = Identity::from_claims(claims, "api_key", None);
-            identity.user_id = None;
+            let mut identity = Identity::from_claims(claims, "api_key", keys.user_loader.clone());
+            // Only a backend that loads users names one; the id carries the key, as the
+            // release's does (its `get_user` overrides compare it).
+            identity.user_id = keys
+                .user_loader
+                .as_ref()
+                .map(|_| format!("apikey:{presented}"));
             Attempt::Ok(identity)
         }
         None => Attempt::Rejected(unauthorized(auth, "Invalid API key")),

@@ -167,13 +167,19 @@ pub struct PyApiKeyBackend {
 #[pymethods]
 impl PyApiKeyBackend {
     #[new]
-    #[pyo3(signature = (keys, header="x-api-key"))]
-    fn new(keys: Vec<(String, String, Vec<String>)>, header: &str) -> PyResult<Self> {
+    #[pyo3(signature = (keys, header="x-api-key", user_loader=None))]
+    fn new(
+        keys: Vec<(String, String, Vec<String>)>,
+        header: &str,
+        user_loader: Option<Py<PyAny>>,
+    ) -> PyResult<Self> {
         if keys.iter().any(|(k, _, _)| k.is_empty()) {
             return Err(PyValueError::new_err("API keys must not be empty"));
         }
+        let mut keys = ApiKeys::new(header.to_ascii_lowercase(), keys);
+        keys.user_loader = user_loader.map(Arc::new);
         Ok(PyApiKeyBackend {
-            inner: Arc::new(ApiKeys::new(header.to_ascii_lowercase(), keys)),
+            inner: Arc::new(keys),
         })
     }
 }

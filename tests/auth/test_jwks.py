@@ -79,6 +79,12 @@ class JwksServer:
                 elif self.path == "/jwks.json":
                     outer.fetches += 1
                     body = {"keys": outer.keys}
+                elif self.path == "/moved":
+                    self.send_response(302)
+                    self.send_header("location", "/jwks.json")
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
                 else:
                     self.send_response(404)
                     self.end_headers()
@@ -222,3 +228,14 @@ def test_remote_key_sets_need_https_issuer_and_audience(kwargs, match):
 def test_plain_http_key_sets_are_taken_from_this_machine(host):
     auth = JWTAuthentication(jwks_url=f"http://{host}/jwks.json", issuer=ISSUER, audience=AUDIENCE)
     assert auth.to_metadata()["jwks_url"] == f"http://{host}/jwks.json"
+
+
+def test_a_redirect_of_the_key_set_is_not_followed(client_for, rsa_keys, jwks_server):
+    """A key set URL is the provider's own: a redirect (which could lead from HTTPS to plain HTTP)
+    is a failed fetch, not a new source of keys."""
+    jwks_server.keys = [jwk(rsa_keys[0], "k1", "RS256")]
+    auth = JWTAuthentication(issuer=ISSUER, audience=AUDIENCE, jwks_url=jwks_server.url + "/moved", jwks_min_refresh=0)
+    client = client_for(api_for(auth))
+    token = pyjwt.encode(remote_claims(), rsa_keys[0], algorithm="RS256", headers={"kid": "k1"})
+    assert client.get("/me", headers=bearer(token)).status_code == 401
+    assert jwks_server.fetches == 0

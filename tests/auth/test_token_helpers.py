@@ -53,6 +53,23 @@ def test_user_tokens_carry_email():
     assert decoded["email"] == "mail@example.com"
 
 
+def test_a_plain_object_standing_for_a_user_gets_a_token():
+    """Not a Django model (no ``pk``, no ``get_username``): ``id`` and ``username`` are read."""
+
+    class ServiceAccount:
+        id = 7
+        username = "robot"
+        is_staff = True
+
+    decoded = pyjwt.decode(create_jwt_for_user(ServiceAccount()), SECRET, algorithms=["HS256"])
+    assert (decoded["sub"], decoded["username"], decoded["is_staff"], decoded["is_superuser"]) == (
+        "7",
+        "robot",
+        True,
+        False,
+    )
+
+
 def test_construction_and_startup_errors(client_for):
     from django.core.exceptions import ImproperlyConfigured
     from django_bolt import BoltAPI

@@ -295,12 +295,12 @@ def test_security_schemes_from_the_backends():
     assert doc["components"]["securitySchemes"] == {
         "BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
         "ApiKeyAuth": {"type": "apiKey", "in": "header", "name": "x-api-key"},
-        "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+        "SessionAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
         "ApiKeyAuth_x-token": {"type": "apiKey", "in": "header", "name": "x-token"},
     }
     assert operation(doc, "/jwt")["security"] == [{"BearerAuth": []}]
     # Either backend lets the caller in: alternatives.
-    assert operation(doc, "/either")["security"] == [{"ApiKeyAuth": []}, {"SessionCookie": []}]
+    assert operation(doc, "/either")["security"] == [{"ApiKeyAuth": []}, {"SessionAuth": []}]
     # AllowAny: anonymous callers too.
     assert operation(doc, "/custom-header")["security"] == [{"ApiKeyAuth_x-token": []}, {}]
     assert "security" not in operation(doc, "/open")

@@ -4,7 +4,6 @@ requests before any Python runs; ``SessionAuthentication`` uses Django's session
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -68,10 +67,25 @@ def _one_or_list(values: list[str]) -> str | list[str] | None:
 
 
 def _fetch_text(url: str, timeout: float) -> str:
+    """The body of a GET to a key set or OIDC document (``httpx``: redirects are not followed, so
+    an HTTPS URL cannot be sent on to a plain HTTP one; an error status raises)."""
     if not url.startswith(("https://", "http://")):
         raise ValueError(f"JWKS/OIDC URL must be http(s): {url!r}")
-    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - scheme checked above
-        return resp.read().decode()
+    import httpx  # only apps with a remote key set pay for importing it
+
+    response = httpx.get(url, timeout=timeout)
+    response.raise_for_status()
+    return response.text
+
+
+def __getattr__(name: str) -> Any:
+    # ``backends.httpx`` as in the release (tests written for it patch ``backends.httpx.get``),
+    # imported on first use rather than with every app.
+    if name == "httpx":
+        import httpx
+
+        return httpx
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _check_remote_key_set(jwks_url: str | None, oidc_issuer: str | None, issuer: Any, audience: Any) -> None:
@@ -405,8 +419,18 @@ class APIKeyAuthentication(BaseAuthentication):
             keys = list(dict.fromkeys([*self.api_keys, *self.key_permissions]))
             # The id shown to handlers: a short prefix, enough to tell keys apart in logs.
             entries = [(key, f"key-{i}:{key[:4]}", self.key_permissions.get(key, [])) for i, key in enumerate(keys)]
-            self._backend = _core.ApiKeyBackend(entries, header=self.header)
+            self._backend = _core.ApiKeyBackend(entries, header=self.header, user_loader=self._user_loader())
         return self._backend
+
+    def _user_loader(self) -> Any:
+        """A subclass overriding ``get_user_sync(user_id)`` and/or ``async get_user(user_id,
+        auth_context)`` (the release's way) loads ``request.user`` with them; ``user_id`` is
+        ``"apikey:<key>"``. Otherwise an API key has no user (``AnonymousUser``)."""
+        if not any(callable(getattr(type(self), name, None)) for name in ("get_user", "get_user_sync")):
+            return None
+        from .user_loader import BackendMethodsLoader
+
+        return LoopSafeUserLoader(BackendMethodsLoader(self))
 
 
 class SessionAuthentication(BaseAuthentication):

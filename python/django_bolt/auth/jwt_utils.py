@@ -28,6 +28,10 @@ def require_current_user_sync(request: Any) -> Any:
     return user
 
 
+# A sync handler's dependencies call the sync forms: no event loop, the user is read on its thread.
+require_current_user._sync_form = require_current_user_sync  # type: ignore[attr-defined]
+get_current_user._sync_form = get_current_user_sync  # type: ignore[attr-defined]
+
 #: ``def handler(user: CurrentUser)``: the Django user, or 401 without one.
 CurrentUser = Annotated[Any, Depends(require_current_user)]
 #: ``def handler(user: OptionalCurrentUser)``: the Django user or ``None``.

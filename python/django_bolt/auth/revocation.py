@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
+
 from .. import _core
 from ..concurrency import _running_loop
 from .settled import Settled, resolve, resolve_sync
@@ -134,15 +136,21 @@ class DjangoCacheRevocation(_FamiliesAsEntries):
     database). Rotation (``consume``) and ``bump_user_version`` need a cache whose ``add`` and
     ``incr`` are atomic: the file-based and dummy caches are refused for them."""
 
-    def __init__(self, cache_alias: str = "default", key_prefix: str = "bolt:revoked:", default_ttl: int = DEFAULT_TTL):
+    def __init__(self, cache_alias: str = "default", key_prefix: str = "revoked:", default_ttl: int = DEFAULT_TTL):
         self.cache_alias = cache_alias
+        # The release's prefix: revocations its stores wrote stay in force after moving here.
         self.key_prefix = key_prefix
         self.default_ttl = default_ttl
+        #: A cache object to use instead of ``caches[cache_alias]`` (as the release's ``_cache``).
+        self._cache: Any = None
 
     @property
     def cache(self) -> Any:
+        if self._cache is not None:
+            return self._cache
         from django.core.cache import caches
 
+        # Looked up per call: Django gives each thread its own cache connection.
         return caches[self.cache_alias]
 
     def _key(self, kind: str, name: str) -> str:
@@ -164,7 +172,14 @@ class DjangoCacheRevocation(_FamiliesAsEntries):
         from django.core.cache.backends.filebased import FileBasedCache
 
         cache = self.cache
-        if isinstance(cache, (FileBasedCache, DummyCache)) or type(cache).incr is BaseCache.incr:
+        # By class or by module (a class defined in those caches' modules is no more atomic), or
+        # a cache whose ``incr`` is the base class's read-then-write.
+        modules = {cls.__module__ for cls in type(cache).__mro__}
+        if (
+            isinstance(cache, (FileBasedCache, DummyCache))
+            or modules & {FileBasedCache.__module__, DummyCache.__module__}
+            or getattr(type(cache), "incr", None) is BaseCache.incr
+        ):
             raise NotImplementedError(
                 f"{type(cache).__name__} has no atomic add/incr: refresh rotation and user versions "
                 "need Redis, Memcached, the database cache or (one process) the local-memory cache"
@@ -214,8 +229,6 @@ class DjangoORMRevocation(_FamiliesAsEntries):
 
     @property
     def model(self) -> Any:
-        from django.apps import apps
-
         return apps.get_model(self.model_label)
 
     def _key(self, kind: str, name: str) -> str:

@@ -195,6 +195,12 @@ class Token:
         return cls(**fields, extras=claims, _skip_validation=True)
 
 
+def _primary_key(user: Any) -> Any:
+    """A Django model's ``pk``; ``id`` for a plain object standing for a user (as the release reads)."""
+    pk = getattr(user, "pk", None)
+    return user.id if pk is None else pk
+
+
 def create_jwt_for_user(
     user: Any,
     secret: str | bytes | None = None,
@@ -210,8 +216,8 @@ def create_jwt_for_user(
     user's ``permissions`` (for ``HasPermission``)."""
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": str(user.pk),
-        "username": user.get_username(),
+        "sub": str(_primary_key(user)),
+        "username": user.get_username() if hasattr(user, "get_username") else getattr(user, "username", ""),
         "is_staff": bool(getattr(user, "is_staff", False)),
         "is_superuser": bool(getattr(user, "is_superuser", False)),
         "email": getattr(user, "email", None) or "",

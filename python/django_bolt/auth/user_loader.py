@@ -42,14 +42,15 @@ def _overrides(backend: Any, name: str) -> bool:
     return method is not None and method is not getattr(JWTAuthentication, name, None)
 
 
-def context_from_claims(user_id: str, claims: Any) -> dict[str, Any]:
-    """The release's ``auth_context`` of a token: what ``get_user(user_id, auth_context)`` gets."""
+def context_from_claims(user_id: str, claims: Any, backend: str = "jwt") -> dict[str, Any]:
+    """The release's ``auth_context`` of a token (or an API key's claims): what
+    ``get_user(user_id, auth_context)`` gets."""
     claims = dict(claims or {})
     return {
         "user_id": user_id,
         "is_staff": bool(claims.get("is_staff", False)),
         "is_superuser": bool(claims.get("is_superuser", False)),
-        "auth_backend": "jwt",
+        "auth_backend": backend,
         "permissions": list(claims.get("permissions") or []),
         "auth_claims": claims,
     }
@@ -71,6 +72,7 @@ class BackendMethodsLoader:
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
+        self.scheme_name = backend.scheme_name
         self.sync_method = backend.get_user_sync if _overrides(backend, "get_user_sync") else None
         get_user = backend.get_user if _overrides(backend, "get_user") else None
         self.async_method = get_user if get_user is not None and inspect.iscoroutinefunction(get_user) else None
@@ -80,7 +82,7 @@ class BackendMethodsLoader:
         if self.sync_method is not None:
             return _or_anonymous(self.sync_method(user_id))
         if self.plain_get_user is not None:
-            return _or_anonymous(self.plain_get_user(user_id, context_from_claims(user_id, claims)))
+            return _or_anonymous(self.plain_get_user(user_id, context_from_claims(user_id, claims, self.scheme_name)))
         raise RuntimeError(
             f"{type(self.backend).__qualname__}.get_user is async, so a sync read of request.user cannot "
             "run it: use `await request.auser()`, or define get_user_sync(user_id) on the backend"
@@ -88,7 +90,9 @@ class BackendMethodsLoader:
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
         if self.async_method is not None:
-            return _or_anonymous(await self.async_method(user_id, context_from_claims(user_id, claims)))
+            return _or_anonymous(
+                await self.async_method(user_id, context_from_claims(user_id, claims, self.scheme_name))
+            )
         return await run_in_orm_executor(self.load_user, user_id, claims)
 
 

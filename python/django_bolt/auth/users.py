@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 #: Users are loaded for ``await request.auser()`` on the ORM pool of ``concurrency``: a plain
 #: executor hop costs less than ``sync_to_async`` (measured in bench/RESULTS.md), and the
 #: database work is one indexed SELECT.
-from ..concurrency import run_in_orm_executor, run_orm_blocking
+from ..concurrency import _running_loop, report_slow_loop_read, run_in_orm_executor, run_orm_blocking
 
 #: (model, database alias) → the compiled ``SELECT ... WHERE pk = %s`` plan, or None when the
 #: model's default manager changes ``get_queryset`` (its filters may differ per call).
@@ -78,18 +79,26 @@ class _PkPlan:
         return self.model.from_db(self.alias, self.columns, row)
 
 
+def _compiled_pk_query(model: type, alias: str) -> _PkPlan | None:
+    """The compiled plan of ``model`` on database ``alias`` (made on first use), or ``None`` when
+    its default manager overrides ``get_queryset`` and is asked on every load instead."""
+    key = (model, alias)
+    if key not in _PLANS:
+        from django.db import models
+
+        stock = type(model._default_manager).get_queryset is models.Manager.get_queryset
+        _PLANS[key] = _PkPlan(model, alias) if stock else None
+    return _PLANS[key]
+
+
 def load_user_by_pk_sync(model: type, user_id: Any) -> Any:
     """``model._default_manager.get(pk=user_id)``, or ``None`` for a missing row or a value that
     is no valid key. For a stock manager the SELECT is compiled once per model and database; a
     manager overriding ``get_queryset`` (its filters may change per call) is asked every time."""
-    from django.db import models, router
+    from django.db import router
 
     alias = router.db_for_read(model)
-    key = (model, alias)
-    if key not in _PLANS:
-        stock = type(model._default_manager).get_queryset is models.Manager.get_queryset
-        _PLANS[key] = _PkPlan(model, alias) if stock else None
-    plan = _PLANS[key]
+    plan = _compiled_pk_query(model, alias)
     if plan is not None:
         return plan.fetch(user_id)
     from django.core.exceptions import ValidationError
@@ -136,7 +145,11 @@ class LoopSafeUserLoader:
         self._aload = getattr(loader, "aload_user", None)
 
     def load_user(self, user_id: str, claims: Any) -> Any:
-        return run_orm_blocking(self.loader.load_user, user_id, claims)
+        started = time.perf_counter()
+        user = run_orm_blocking(self.loader.load_user, user_id, claims)
+        if _running_loop() is not None:  # the loop waited for this load: a hint in dev mode
+            report_slow_loop_read(time.perf_counter() - started)
+        return user
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
         if self._aload is not None:

@@ -228,6 +228,12 @@ class DjangoMiddlewareStack:
         async_exception_hooks: list[Callable[..., Any]] = []
 
         if is_async:
+            from .._runtime import auser
+            from ..auth.compile import _reads_user
+
+            # Django's lazy ``request.user`` queries when first read: on the loop, in an async
+            # handler, Django refuses that. Handlers that read it get it loaded here, awaited.
+            load_user_first = _reads_user(view)
 
             async def call_view(django_request: Any) -> Any:
                 for hook in async_view_hooks:
@@ -236,6 +242,8 @@ class DjangoMiddlewareStack:
                         return answered
                 request = getattr(django_request, _BOLT_REQUEST)
                 _adopt_attributes(django_request, request)
+                if load_user_first and getattr(request, "_bolt_django_auser", None) is not None:
+                    await auser(request)
                 try:
                     return _carrier(await get_response(request))
                 except Exception as exc:

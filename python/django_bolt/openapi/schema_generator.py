@@ -1016,7 +1016,7 @@ def security_schemes(backend: Any) -> list[tuple[str, dict[str, Any]]]:
         from django.conf import settings
 
         cookie = getattr(settings, "SESSION_COOKIE_NAME", "sessionid")
-        return [("SessionCookie", {"type": "apiKey", "in": "cookie", "name": cookie})]
+        return [("SessionAuth", {"type": "apiKey", "in": "cookie", "name": cookie})]
     return []
 
 

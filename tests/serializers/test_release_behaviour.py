@@ -368,3 +368,17 @@ def test_a_field_the_model_lacks_is_its_default_in_list_output():
     assert WithNickname.dump_many(list(Author.objects.all())) == [{"name": "a", "nickname": "anon"}]
     with pytest.raises(SerializationError, match="Author has no attribute 'nickname'"):
         WithRequiredNickname.dump_many(Author.objects.all())
+
+
+def test_read_only_and_write_only_field_sets_in_the_release_form():
+    class Account(Serializer):
+        id: int = field(read_only=True)
+        email: str
+        password: str = field(write_only=True)
+
+        class Config:
+            read_only = ("email",)
+
+    assert Account.__write_only_fields__ == frozenset({"password"})
+    assert Account.__read_only_fields__ == frozenset({"id", "email"})
+    assert Account(id=1, email="a@b.c", password="x").dump() == {"id": 1, "email": "a@b.c"}

@@ -151,6 +151,15 @@ class _SerializerMeta(_STRUCT_META):
         cls._bolt_setup(configs, config)
         return cls
 
+    # The release's names for the field sets that dump() and input leave out.
+    @property
+    def __write_only_fields__(cls) -> frozenset[str]:
+        return frozenset(spec.name for spec in cls._specs() if spec.write_only)
+
+    @property
+    def __read_only_fields__(cls) -> frozenset[str]:
+        return frozenset(spec.name for spec in cls._specs() if spec.read_only)
+
 
 class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     """A msgspec Struct with validation and Django model support.

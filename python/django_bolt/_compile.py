@@ -534,7 +534,8 @@ def _simple_value(
         kind = _simple_kind(base)
         convert = string_converter(base, [source, spec.get("key", name)])
         if convert is not None:
-            kind = "str"  # Rust passes the text; msgspec reads the value from it
+            # Rust passes the text (or the int of an IntEnum); msgspec reads the value from it.
+            kind = kind or "str"
             spec["convert"] = convert
         elif kind is None:
             raise cannot_read()
@@ -602,7 +603,7 @@ def _model_field_record(
     base, _extras, _optional = _parse_annotation(field.annotation)
     item = _list_item(base)
     kind = _simple_kind(item if item is not None else base)
-    if read_from_text(item if item is not None else base):
+    if kind is None and read_from_text(item if item is not None else base):
         kind = "str"  # the model's decoder reads the value from the text
     if kind is None:
         raise RouteDefinitionError(
@@ -624,27 +625,27 @@ def _model_field_record(
 
 
 def read_from_text(tp: Any) -> bool:
-    """A value type Rust does not coerce that msgspec reads from text: ``timedelta`` (ISO 8601
-    duration or seconds), an ``Enum`` of values that are not strings, a ``Literal`` of mixed
-    values."""
+    """A value type msgspec reads from the text (or from the int Rust coerced): ``timedelta``
+    (ISO 8601 duration or seconds), an ``Enum`` of values that are not strings (an ``IntEnum``
+    too: its member, not any int), a ``Literal`` of mixed values."""
     if tp is datetime.timedelta:
         return True
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
-        return not issubclass(tp, (str, int))  # those are read as str/int (kinds) and checked
+        return not issubclass(tp, str)  # a str Enum is checked against its values by Rust
     if typing.get_origin(tp) is typing.Literal:
         return string_choices(tp) is None
     return False
 
 
-def string_converter(tp: Any, loc: list[Any]) -> Callable[[str], Any] | None:
-    """``text -> tp`` with msgspec for the types of ``read_from_text`` (a 422 at ``loc`` for text
-    that is not one); None for other types."""
+def string_converter(tp: Any, loc: list[Any]) -> Callable[[Any], Any] | None:
+    """``value -> tp`` with msgspec for the types of ``read_from_text`` (a 422 at ``loc`` for a
+    value that is not one); None for other types."""
     if not read_from_text(tp):
         return None
 
-    def convert(text: str) -> Any:
+    def convert(value: Any) -> Any:
         try:
-            return msgspec.convert(text, tp, strict=False)
+            return msgspec.convert(value, tp, strict=False)
         except msgspec.ValidationError as exc:
             raise RequestValidationError([_msgspec_error(exc, loc)]) from None
 

@@ -381,6 +381,24 @@ class Priority(enum.Enum):
     HIGH = 3
 
 
+class Rank(enum.IntEnum):
+    LOW = 1
+    HIGH = 3
+
+
+def test_an_int_enum_parameter_is_one_of_its_members(api, client_for):
+    @api.get("/rank")
+    async def rank(rank: Rank):
+        return {"rank": repr(rank)}
+
+    client = client_for(api)
+    assert client.get("/rank?rank=3").json() == {"rank": "<Rank.HIGH: 3>"}
+    refused = client.get("/rank?rank=7")  # an int, but not a Rank
+    assert (refused.status_code, refused.json()["detail"][0]["loc"]) == (422, ["query", "rank"])
+    (param,) = api.openapi_schema["paths"]["/rank"]["get"]["parameters"]
+    assert (param["schema"]["type"], param["schema"]["enum"]) == ("integer", [1, 3])
+
+
 class Window(msgspec.Struct):
     priority: Priority | None = None
     order: typing.Literal["asc", 1] = "asc"

@@ -537,7 +537,12 @@ def _simple_value(
     shape = sequence_shape(base)
     if shape is None:
         kind = _simple_kind(base)
-        if kind is None:
+        convert = string_converter(base, [source, spec.get("key", name)])
+        if convert is not None:
+            # Rust passes the text (or the int of an IntEnum); msgspec reads the value from it.
+            kind = kind or "str"
+            spec["convert"] = convert
+        elif kind is None:
             raise cannot_read()
         spec.update(constraints, source=source, kind=kind, is_list=False)
         choices = string_choices(base)
@@ -603,6 +608,8 @@ def _model_field_record(
     base, _extras, _optional = _parse_annotation(field.annotation)
     item = _list_item(base)
     kind = _simple_kind(item if item is not None else base)
+    if kind is None and read_from_text(item if item is not None else base):
+        kind = "str"  # the model's decoder reads the value from the text
     if kind is None:
         raise RouteDefinitionError(
             f"{where}: parameter {param!r}: field {field.name!r} of type {field.annotation!r} "
@@ -620,6 +627,34 @@ def _model_field_record(
     if choices is not None:
         record["choices"] = choices
     return record
+
+
+def read_from_text(tp: Any) -> bool:
+    """A value type msgspec reads from the text (or from the int Rust coerced): ``timedelta``
+    (ISO 8601 duration or seconds), an ``Enum`` of values that are not strings (an ``IntEnum``
+    too: its member, not any int), a ``Literal`` of mixed values."""
+    if tp is datetime.timedelta:
+        return True
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return not issubclass(tp, str)  # a str Enum is checked against its values by Rust
+    if typing.get_origin(tp) is typing.Literal:
+        return string_choices(tp) is None
+    return False
+
+
+def string_converter(tp: Any, loc: list[Any]) -> Callable[[Any], Any] | None:
+    """``value -> tp`` with msgspec for the types of ``read_from_text`` (a 422 at ``loc`` for a
+    value that is not one); None for other types."""
+    if not read_from_text(tp):
+        return None
+
+    def convert(value: Any) -> Any:
+        try:
+            return msgspec.convert(value, tp, strict=False)
+        except msgspec.ValidationError as exc:
+            raise RequestValidationError([_msgspec_error(exc, loc)]) from None
+
+    return convert
 
 
 def string_choices(tp: Any) -> list[str] | None:

@@ -61,9 +61,19 @@ def model_decoder(tp: Any, source: str) -> Callable[[dict[str, Any]], Any]:
 
         return validate
 
+    from ._compile import _list_item, _parse_annotation, read_from_text
+
+    def from_text(field: ModelField) -> bool:
+        base = _parse_annotation(field.annotation)[0]
+        return read_from_text(_list_item(base) or base)
+
+    # Fields Rust passes as text (a duration, an enum of numbers) are read by msgspec from it;
+    # the others arrive coerced already, so lax reading changes nothing for them.
+    strict = not any(from_text(field) for field in model_fields(tp))
+
     def decode(values: dict[str, Any]) -> Any:
         try:
-            return msgspec.convert(values, tp)
+            return msgspec.convert(values, tp, strict=strict)
         except msgspec.ValidationError as exc:
             from ._compile import _msgspec_error
 

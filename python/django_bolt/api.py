@@ -250,8 +250,10 @@ class BoltAPI(RouteCollection):
         """The release's private per-route metadata, keyed like ``_routes``, for code (and tests)
         written for it: the name a route reverses by (``name=``, else the handler's name), whether
         it was given, its namespace, whether the handler is async, how it answers
-        (``response_meta``: body type, default status, whether results are checked) and its
-        arguments as the route reads them (``fields``: ``FieldDefinition``s)."""
+        (``response_meta``: body type, default status, whether results are checked), its
+        arguments as the route reads them (``fields``: ``FieldDefinition``s) and the
+        ``tags``/``summary``/``description`` given for its OpenAPI operation (``openapi_*``, only
+        those given)."""
         from ._handler_fields import route_fields
 
         outer = (self.namespace,) if self.namespace else ()
@@ -263,6 +265,7 @@ class BoltAPI(RouteCollection):
                 "is_async": inspect.iscoroutinefunction(route.handler),
                 **response_meta(route, self.validate_response),
                 "fields": route_fields(route),
+                **_openapi_operation_meta(route),
             }
             for index, route in enumerate(self.routes)
         }
@@ -314,6 +317,21 @@ class BoltAPI(RouteCollection):
     def _register_openapi_routes(self, *, middleware: Any = None) -> None:
         """The release registers its docs routes with this before serving; here they are added
         whenever the API is compiled, so there is nothing to do."""
+
+    def _register_admin_routes(self, host: str = "localhost", port: int = 8000) -> None:
+        """The release's way to serve Django's admin from the API: mounts Django at the admin's
+        URL prefix (``host``/``port`` are unused, as in the release). runbolt serves the whole
+        ``ROOT_URLCONF`` instead (``--no-admin`` turns it off)."""
+        from .admin.mount import mount_admin
+
+        mount_admin(self)
+
+    @property
+    def _admin_routes_registered(self) -> bool:
+        """A Django mount of this API answers the admin's paths."""
+        from .admin.mount import serves_admin
+
+        return serves_admin(self)
 
     def _route_entries(self) -> list[Any]:
         """Every route compiled as the server would, for the OpenAPI generator."""
@@ -526,6 +544,13 @@ def _async_shaped(handler: Callable[..., Any], serializer: Any) -> Callable[...,
         return await serializer.aoutput(await handler(*args, **kwargs))
 
     return shaped
+
+
+def _openapi_operation_meta(route: RouteDef) -> dict[str, Any]:
+    """The release's ``openapi_tags``/``openapi_summary``/``openapi_description`` keys of
+    ``_handler_meta``: the route's options as the OpenAPI generator reads them."""
+    given = {"openapi_tags": route.tags, "openapi_summary": route.summary, "openapi_description": route.description}
+    return {key: value for key, value in given.items() if value is not None}
 
 
 __all__ = ["BoltAPI", "Router", "OpenAPIConfig"]

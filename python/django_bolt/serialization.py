@@ -14,7 +14,7 @@ names exist so code importing them works, with this project's result (see
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 #: The keys ``meta`` may carry, with their defaults; the release's other keys are accepted and
@@ -83,6 +83,22 @@ async def serialize_response(result: Any, meta: Mapping[str, Any] | None = None)
         _render_api(result, meta), raise_server_exceptions=False, follow_redirects=False
     ) as client:
         return _serialized(await client.get("/"))
+
+
+def _serializer_values_path_eligible(serializer: Any) -> bool:
+    """Whether querysets answered through ``serializer`` may be read with ``values_list()``
+    instead of model instances (the release's name; ours also requires every field to be a
+    column of the queryset's model, checked per model)."""
+    from .serializers.base import Serializer, values_path_possible
+
+    return isinstance(serializer, type) and issubclass(serializer, Serializer) and values_path_possible(serializer)
+
+
+def _compile_serializer_values_evaluators(serializer: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """``(evaluate_sync, evaluate_async)``: a queryset as the list of output dicts the server
+    sends for a route answering ``list[serializer]`` (the release's name): ``values_list()``
+    rows when every field is a column, else model instances loaded by the serializer's plan."""
+    return serializer.dump_many, serializer.adump_many
 
 
 def _serialize_kind(result: Any, expected: type) -> SerializedResponse:

@@ -20,6 +20,7 @@ from .concurrency import _running_loop
 from .exceptions import HTTPException
 from .pagination import PaginatedResponse, PaginationBase
 from .request import Request
+from .router import HTTP_METHODS
 from .serializers import Serializer
 from .serializers.base import defer_many_to_many
 
@@ -67,6 +68,9 @@ def action(
     if path is not None and url_path is not None and path != url_path:
         raise ValueError("pass path= or url_path=, not both")
     verbs = tuple(m.upper() for m in (methods or ["GET"]))
+    unknown = [m for m in verbs if m not in HTTP_METHODS]
+    if unknown:
+        raise ValueError(f"Invalid HTTP method {unknown[0]!r} in @action(methods=): use {', '.join(HTTP_METHODS)}")
 
     def mark(fn: Any) -> Any:
         fn.__bolt_action__ = _ActionInfo(
@@ -679,6 +683,13 @@ def register_view(
 ) -> None:
     if not (isinstance(cls, type) and issubclass(cls, APIView)):
         raise TypeError(f"{cls!r} must inherit from APIView (view() takes an APIView subclass)")
+    actions = sorted(attr for attr in dir(cls) if hasattr(getattr(cls, attr, None), "__bolt_action__"))
+    if actions:
+        # view() registers only the HTTP-method handlers: the @action routes would be lost.
+        raise ValueError(
+            f"{cls.__name__} uses @action decorator on {', '.join(actions)}: register it with api.viewset(), "
+            "which serves @action routes (api.view() does not)"
+        )
     allowed = cls.get_allowed_methods()
     chosen = {m.upper() for m in methods} if methods else allowed
     missing = chosen - allowed

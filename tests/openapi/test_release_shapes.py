@@ -17,7 +17,7 @@ from django_bolt.auth import APIKeyAuthentication, IsAuthenticated, JWTAuthentic
 from django_bolt.openapi import JsonRenderPlugin
 from django_bolt.openapi.schema_generator import OpenAPIStrictError
 from django_bolt.pagination import PageNumberPagination, paginate
-from django_bolt.param_functions import File, Form, Header, Query
+from django_bolt.param_functions import File, Form, Header, Path, Query
 from django_bolt.responses import Redirect
 from django_bolt.testing import TestClient
 
@@ -443,3 +443,43 @@ def test_a_header_is_named_as_its_alias_is_written():
     # Read without regard to case, whatever the document calls it.
     answer = TestClient(api).get("/headers", headers={"x-token": "t", "X-Request-ID": "r"}).json()
     assert answer == {"request_id": "r", "token": "t"}
+
+
+def test_sequence_parameters_document_what_the_server_takes(client_for):
+    api = BoltAPI()
+
+    @api.post("/items/{ids}")
+    async def items(
+        ids: Annotated[list[int], Path()],
+        unique: Annotated[set[int], Query()],
+        point: Annotated[tuple[int, str], Query()],
+        x_ids: Annotated[list[int], Header(alias="x-ids")],
+        tags: Annotated[frozenset[int], Form()],
+        pair: Annotated[tuple[int, int], Form()],
+    ):
+        return {"ids": ids, "unique": sorted(unique), "point": point, "x": x_ids, "tags": sorted(tags), "pair": pair}
+
+    op = operation(document(api), "/items/{ids}", "post")
+    ps = params(op)
+    integer = {"type": "integer"}
+    # One path segment is one item; a set's items are unique; a fixed tuple types each item.
+    assert ps["ids"]["schema"] == {"type": "array", "items": integer, "minItems": 1, "maxItems": 1}
+    assert ps["unique"]["schema"] == {"type": "array", "items": integer, "uniqueItems": True}
+    assert ps["point"]["schema"] == {
+        "type": "array",
+        "prefixItems": [integer, {"type": "string"}],
+        "minItems": 2,
+        "maxItems": 2,
+    }
+    # Each repeated header is an item.
+    assert ps["x-ids"]["schema"] == {"type": "array", "items": integer}
+    form = op["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert form["tags"] == {"type": "array", "items": integer, "uniqueItems": True}
+    assert form["pair"] == {"type": "array", "prefixItems": [integer, integer], "minItems": 2, "maxItems": 2}
+    answer = client_for(api).post(
+        "/items/7?unique=2&unique=2&point=1&point=a",
+        headers=[("x-ids", "1"), ("x-ids", "2")],
+        files=[("tags", (None, "3")), ("tags", (None, "3")), ("pair", (None, "4")), ("pair", (None, "5"))],
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"ids": [7], "unique": [2], "point": [1, "a"], "x": [1, 2], "tags": [3], "pair": [4, 5]}

@@ -1,6 +1,8 @@
 """Parameters of richer types: sets, frozensets and tuples from repeated keys, ``NewType`` and
 ``type`` aliases, ``msgspec.Meta`` constraints, and the mistakes refused when a route is declared."""
 
+import datetime
+import enum
 import sys
 import typing
 from decimal import Decimal
@@ -372,3 +374,76 @@ def test_the_request_query_holds_every_value_of_a_sequence_key(api, client_for):
     response = client_for(api).get("/items?tag=1&page=2&page=3&tag=4")
     # A key of a sequence parameter: all values; any other key: its last value.
     assert response.json() == {"query": {"tag": ["1", "4"], "page": "3"}, "tag": [1, 4]}
+
+
+class Priority(enum.Enum):
+    LOW = 1
+    HIGH = 3
+
+
+class Rank(enum.IntEnum):
+    LOW = 1
+    HIGH = 3
+
+
+def test_an_int_enum_parameter_is_one_of_its_members(api, client_for):
+    @api.get("/rank")
+    async def rank(rank: Rank):
+        return {"rank": repr(rank)}
+
+    client = client_for(api)
+    assert client.get("/rank?rank=3").json() == {"rank": "<Rank.HIGH: 3>"}
+    refused = client.get("/rank?rank=7")  # an int, but not a Rank
+    assert (refused.status_code, refused.json()["detail"][0]["loc"]) == (422, ["query", "rank"])
+    (param,) = api.openapi_schema["paths"]["/rank"]["get"]["parameters"]
+    assert (param["schema"]["type"], param["schema"]["enum"]) == ("integer", [1, 3])
+
+
+class Window(msgspec.Struct):
+    priority: Priority | None = None
+    order: typing.Literal["asc", 1] = "asc"
+
+
+def test_durations_value_enums_and_mixed_literals_are_read_from_text(api, client_for):
+    @api.get("/read/{every}")
+    async def read(
+        every: datetime.timedelta,
+        priority: Priority | None = None,
+        order: typing.Literal["asc", 1] = "asc",
+        after: Annotated[datetime.timedelta | None, Header()] = None,
+    ):
+        return {
+            "every": every.total_seconds(),
+            "priority": None if priority is None else priority.name,
+            "order": shown(order),
+            "after": None if after is None else after.total_seconds(),
+        }
+
+    @api.get("/window")
+    async def window(query: Annotated[Window, Query()]):
+        return {"priority": query.priority.name, "order": shown(query.order)}
+
+    @api.post("/form")
+    async def form(every: Annotated[datetime.timedelta, Form()]):
+        return {"every": every.total_seconds()}
+
+    client = client_for(api)
+    answer = client.get("/read/PT1M30S?priority=3&order=1", headers={"after": "90"})
+    assert answer.json() == {
+        "every": 90.0,
+        "priority": "HIGH",
+        "order": {"type": "int", "value": 1},
+        "after": 90.0,
+    }
+    assert client.get("/read/P1D").json()["order"] == {"type": "str", "value": "asc"}
+    for bad, loc in (("/read/soon", ["path", "every"]), ("/read/P1D?priority=2", ["query", "priority"])):
+        refused = client.get(bad)
+        assert refused.status_code == 422, bad
+        assert [e["loc"] for e in refused.json()["detail"]] == [loc]
+    assert client.get("/read/P1D?order=desc").status_code == 422  # neither "asc" nor 1
+    assert client.get("/window?priority=1&order=1").json() == {"priority": "LOW", "order": {"type": "int", "value": 1}}
+    assert client.post("/form", data={"every": "PT2S"}).json() == {"every": 2.0}
+    params = {p["name"]: p["schema"] for p in api.openapi_schema["paths"]["/read/{every}"]["get"]["parameters"]}
+    assert params["every"] == {"type": "string", "format": "duration"}
+    assert (params["priority"]["type"], params["priority"]["enum"]) == ("integer", [1, 3])
+    assert sorted(map(str, params["order"]["enum"])) == ["1", "asc"] and "type" not in params["order"]

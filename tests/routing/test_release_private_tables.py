@@ -13,6 +13,7 @@ from django_bolt.middleware import DjangoMiddlewareStack, TimingMiddleware
 from django_bolt.params import Body, Cookie, File, Form, Header, Query
 from django_bolt.testing import TestClient
 from django_bolt.typing import FieldDefinition
+from django_bolt.views import APIView
 
 
 def test_handler_meta_names_namespaces_and_kinds():
@@ -117,6 +118,43 @@ def test_handler_meta_of_a_model_per_status():
     assert first["response_map"] == {400: Problem, 201: Created, ...: Problem}
     assert (first["is_multi_response"], first["default_status_code"], first["response_type"]) == (True, 201, Created)
     assert (second["default_status_code"], second["response_type"]) == (404, Problem)
+
+
+def test_handler_meta_has_the_status_and_the_openapi_options_given():
+    api = BoltAPI()
+
+    @api.post("/items", status_code=201, tags=["Items"], summary="Create", description="Makes one.")
+    async def create():
+        return {}
+
+    @api.get("/items")
+    async def listing():
+        """Docstring summary (the generator's, not an option given)."""
+        return []
+
+    created, listed = (api._handler_meta[index] for _method, _path, index, _handler in api._routes)
+    assert created["default_status_code"] == 201
+    assert (created["openapi_tags"], created["openapi_summary"], created["openapi_description"]) == (
+        ["Items"],
+        "Create",
+        "Makes one.",
+    )
+    assert listed["default_status_code"] == 200
+    assert not {"openapi_tags", "openapi_summary", "openapi_description"} & set(listed)
+
+
+def test_handler_meta_of_a_view_has_its_class_status_and_tags():
+    api = BoltAPI()
+
+    @api.view("/things", tags=["Things"])
+    class Things(APIView):
+        status_code = 202
+
+        async def post(self, request) -> dict:
+            return {}
+
+    (meta,) = api._handler_meta.values()
+    assert (meta["default_status_code"], meta["openapi_tags"]) == (202, ["Things"])
 
 
 def test_middleware_lists_django_stacks_then_the_given_middleware():

@@ -7,12 +7,14 @@ from typing import Any
 
 import msgspec
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection
 from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 from django_bolt import BoltAPI
 from django_bolt.exceptions import RequestValidationError, SerializationError
 from django_bolt.pagination import PageNumberPagination, paginate
+from django_bolt.serialization import _compile_serializer_values_evaluators, _serializer_values_path_eligible
 from django_bolt.serializers import (
     UUID,
     HexColor,
@@ -324,3 +326,59 @@ def test_validator_errors_of_serializers_in_list_and_struct_bodies_are_one_entry
     nested = client.post("/profile", json={"register": bad}).json()["detail"]
     assert [e["loc"] for e in nested] == [["body", "register", "code"], ["body", "register", "phone"]]
     assert client.post("/profile", json={"register": good}).json() == {"code": "ok"}
+
+
+@pytest.mark.django_db
+def test_values_evaluators_are_the_routes_list_output():
+    author = Author.objects.create(name="a", email="a@example.com")
+
+    class Plain(Serializer):
+        id: int
+        name: str
+
+    class Computed(Plain):
+        @computed_field
+        def shout(self) -> str:
+            return self.name.upper()
+
+    assert _serializer_values_path_eligible(Plain) is True
+    assert _serializer_values_path_eligible(Computed) is False  # it needs the model instance
+    assert _serializer_values_path_eligible(dict) is False
+    evaluate_sync, evaluate_async = _compile_serializer_values_evaluators(Plain)
+    with CaptureQueriesContext(connection) as queries:
+        assert evaluate_sync(Author.objects.all()) == [{"id": author.id, "name": "a"}]
+    # Read with values_list(): only the serializer's columns are selected.
+    assert '"email"' not in queries[0]["sql"]
+    assert async_to_sync(evaluate_async)(Author.objects.all()) == [{"id": author.id, "name": "a"}]
+
+
+@pytest.mark.django_db
+def test_a_field_the_model_lacks_is_its_default_in_list_output():
+    Author.objects.create(name="a")
+
+    class WithNickname(Serializer):
+        name: str
+        nickname: str = "anon"
+
+    class WithRequiredNickname(Serializer):
+        name: str
+        nickname: str
+
+    assert WithNickname.dump_many(Author.objects.all()) == [{"name": "a", "nickname": "anon"}]
+    assert WithNickname.dump_many(list(Author.objects.all())) == [{"name": "a", "nickname": "anon"}]
+    with pytest.raises(SerializationError, match="Author has no attribute 'nickname'"):
+        WithRequiredNickname.dump_many(Author.objects.all())
+
+
+def test_read_only_and_write_only_field_sets_in_the_release_form():
+    class Account(Serializer):
+        id: int = field(read_only=True)
+        email: str
+        password: str = field(write_only=True)
+
+        class Config:
+            read_only = ("email",)
+
+    assert Account.__write_only_fields__ == frozenset({"password"})
+    assert Account.__read_only_fields__ == frozenset({"id", "email"})
+    assert Account(id=1, email="a@b.c", password="x").dump() == {"id": 1, "email": "a@b.c"}

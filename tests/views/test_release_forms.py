@@ -86,6 +86,27 @@ def test_view_registration_errors_name_the_problem():
         api.view("/n")(object)
 
 
+def test_action_registration_errors_name_the_problem():
+    with pytest.raises(ValueError, match="Invalid HTTP method 'FETCH'"):
+        action(methods=["get", "FETCH"])
+
+    class WithAction(ViewSet):
+        async def get(self, request):
+            return []
+
+        @action(methods=["POST"])
+        async def publish(self, request):
+            return {}
+
+    api = BoltAPI()
+    # view() serves only get/post/...: the @action route would be silently missing.
+    with pytest.raises(ValueError, match=r"WithAction uses @action decorator on publish: .*api\.viewset\(\)"):
+        api.view("/w")(WithAction)
+    assert api.routes == []
+    api.viewset("/w")(WithAction)
+    assert [(r.method, r.path) for r in api.routes] == [("POST", "/w/publish")]
+
+
 class AuthorOnly(msgspec.Struct):
     name: str
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from .._compile import CompiledHandler, _parse_annotation
+from .._compile import CompiledHandler, _parse_annotation, read_from_text
 from .._param_models import model_fields
 from .._schema import ParamRecord, RouteRecord
 from ..multi_response import is_multi_response
@@ -45,6 +45,34 @@ _KIND_SCHEMAS: dict[str, dict[str, Any]] = {
     "time": {"type": "string", "format": "time"},
     "any": {"type": "string"},
 }
+#: Sources that give a sequence parameter one value (a path segment; repeated headers, cookies
+#: and query keys each add an item).
+_ONE_VALUE_SOURCES = {"path"}
+
+
+def _sequence_schema(record: ParamRecord, base: Any, item: dict[str, Any]) -> dict[str, Any]:
+    """The array a sequence parameter takes: a set's items are unique, a fixed tuple's have
+    their own types and count, a path segment holds one item."""
+    from .._param_types import sequence_shape
+
+    shape = sequence_shape(base)
+    schema: dict[str, Any] = {"type": "array"}
+    if shape is not None and shape.fixed is not None:
+        schema["prefixItems"] = [inline_schema(tp) for tp in shape.fixed]
+        schema["minItems"] = schema["maxItems"] = len(shape.fixed)
+        return schema
+    schema["items"] = item
+    if shape is not None and shape.container in (set, frozenset):
+        schema["uniqueItems"] = True
+    if record.get("source") in _ONE_VALUE_SOURCES:
+        schema["minItems"] = schema["maxItems"] = 1
+    if "min_length" in record:
+        schema["minItems"] = record["min_length"]
+    if "max_length" in record:
+        schema["maxItems"] = record["max_length"]
+    return schema
+
+
 #: QUERY is an operation of OpenAPI 3.2: a document that has one says 3.2.0.
 _OPENAPI_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "QUERY"}
 _NUMERIC = {"int", "float", "decimal"}
@@ -249,6 +277,9 @@ class SchemaGenerator:
     def param_schema(self, record: ParamRecord, base: Any) -> dict[str, Any]:
         kind = record.get("kind", "any")
         schema = dict(_KIND_SCHEMAS.get(kind, {}))
+        if not record.get("is_list") and read_from_text(base):
+            # Read from the text by msgspec: its schema of the type (a duration, an enum).
+            schema = inline_schema(base)
         if "choices" in record:
             schema["enum"] = list(record["choices"])
             # A Literal of mixed types has no one type.
@@ -272,11 +303,7 @@ class SchemaGenerator:
                         schema[name] = record[key]  # type: ignore[literal-required]
         else:
             # On lists the lengths count items; items are only coerced.
-            schema = {"type": "array", "items": schema}
-            if "min_length" in record:
-                schema["minItems"] = record["min_length"]
-            if "max_length" in record:
-                schema["maxItems"] = record["max_length"]
+            schema = _sequence_schema(record, base, schema)
         if "default" in record and record["default"] is not None:
             ok, value = _json_value(record["default"])
             # A default outside the constraints (an empty list with min_length=1, say) is used

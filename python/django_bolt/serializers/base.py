@@ -151,6 +151,15 @@ class _SerializerMeta(_STRUCT_META):
         cls._bolt_setup(configs, config)
         return cls
 
+    # The release's names for the field sets that dump() and input leave out.
+    @property
+    def __write_only_fields__(cls) -> frozenset[str]:
+        return frozenset(spec.name for spec in cls._specs() if spec.write_only)
+
+    @property
+    def __read_only_fields__(cls) -> frozenset[str]:
+        return frozenset(spec.name for spec in cls._specs() if spec.read_only)
+
 
 class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
     """A msgspec Struct with validation and Django model support.
@@ -902,22 +911,35 @@ def _values_plan(cls: type[Serializer], model: Any) -> tuple[list[str], Callable
         cls.__bolt_values_plans__ = cache
     if model not in cache:
         columns: list[str] = []
-        built = _values_builder(cls, model, "", columns, 0)
+        built = _values_builder(cls, model, "", columns) if values_path_possible(cls) else None
         cache[model] = (columns, built) if built is not None else None
     return cache[model]
 
 
-def _values_builder(
-    cls: type[Serializer], model: Any, prefix: str, columns: list[str], depth: int
-) -> Callable[[tuple[Any, ...]], Any] | None:
+def values_path_possible(cls: type[Serializer], depth: int = 0) -> bool:
+    """What ``_values_plan`` asks of ``cls`` whatever the model: no computed field, no dotted
+    ``source``, nested serializers (at most 3 deep) only as single rows and as plain as ``cls``.
+    Whether each field is a column is then decided per model."""
     if cls.__bolt_computed__ or depth > 3:
-        return None
-    parts: list[tuple[str, Any]] = []  # (output key, index or nested builder)
+        return False
     for spec in cls._specs():
         if spec.write_only or spec.excluded:
             continue
         if "." in spec.source:
-            return None
+            return False
+        if spec.nested is not None and (spec.many or not values_path_possible(spec.nested, depth + 1)):
+            return False
+    return True
+
+
+def _values_builder(
+    cls: type[Serializer], model: Any, prefix: str, columns: list[str]
+) -> Callable[[tuple[Any, ...]], Any] | None:
+    """Assumes ``values_path_possible(cls)``."""
+    parts: list[tuple[str, Any]] = []  # (output key, index or nested builder)
+    for spec in cls._specs():
+        if spec.write_only or spec.excluded:
+            continue
         field = _concrete_field(model, spec.source)
         if field is None or field.many_to_many:
             return None
@@ -925,12 +947,12 @@ def _values_builder(
             parts.append((spec.key, len(columns)))
             columns.append(prefix + field.name)
             continue
-        if spec.many or not (field.many_to_one or field.one_to_one):
+        if not (field.many_to_one or field.one_to_one):
             return None
         # The key column tells a null foreign key (the join then gives None everywhere) from a row.
         key_index = len(columns)
         columns.append(prefix + field.name)
-        inner = _values_builder(spec.nested, field.related_model, f"{prefix}{field.name}__", columns, depth + 1)
+        inner = _values_builder(spec.nested, field.related_model, f"{prefix}{field.name}__", columns)
         if inner is None:
             return None
         parts.append((spec.key, (key_index, inner)))
@@ -995,7 +1017,9 @@ def _row_dumper(cls: type[Serializer], model: Any) -> Callable[[Any], dict[str, 
 
     else:
         steps = [
-            (spec.key, _field_reader(spec, model)) for spec in cls._specs() if not (spec.write_only or spec.excluded)
+            (spec.key, _field_reader(spec, model, lambda row, spec=spec: _absent(cls, spec, row)))
+            for spec in cls._specs()
+            if not (spec.write_only or spec.excluded)
         ]
 
         def dumper(row: Any) -> dict[str, Any]:
@@ -1006,7 +1030,17 @@ def _row_dumper(cls: type[Serializer], model: Any) -> Callable[[Any], dict[str, 
     return dumper
 
 
-def _field_reader(spec: _FieldSpec, model: Any) -> Callable[[Any], Any]:
+def _absent(cls: type[Serializer], spec: _FieldSpec, row: Any) -> Any:
+    """The output of a field whose source ``row`` lacks: its default (a new one per row), as
+    ``from_model`` gives."""
+    defaults = _defaults(cls)
+    if spec.name in defaults:
+        return defaults[spec.name]
+    raise SerializationError(f"{cls.__name__}.from_model(): {type(row).__name__} has no attribute {spec.source!r}")
+
+
+def _field_reader(spec: _FieldSpec, model: Any, absent: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``row -> the field's output``; ``absent(row)`` when the row has no such attribute."""
     import operator
 
     field = _concrete_field(model, spec.source) if "." not in spec.source else None
@@ -1028,8 +1062,13 @@ def _field_reader(spec: _FieldSpec, model: Any) -> Callable[[Any], Any]:
     if relation is not None and (relation.one_to_many or relation.many_to_many):
         get = operator.attrgetter(spec.source)
         return lambda row: [item.pk for item in get(row).all()]
+
     # Properties, annotations, dotted paths, methods: the general reader.
-    return lambda row: _plain_output(_read_attribute(row, spec))
+    def general(row: Any) -> Any:
+        value = _read_attribute(row, spec)
+        return absent(row) if value is _MISSING else _plain_output(value)
+
+    return general
 
 
 def _relation_field(model: Any, name: str) -> Any:

@@ -12,9 +12,11 @@ Both copy the caller's ``contextvars`` into the thread, so request-scoped state 
 database router, say) applies there. Sync handlers do not need either: the server already runs
 them on its own blocking threads.
 
-The release runs requests with Django middleware on "request lanes" (one thread per request).
-This server has none: ``in_lane_mode()`` is always False and ``LaneAffinityError`` is never
-raised here; both exist so that code written for the release imports and runs unchanged.
+A sync route with Django middleware runs its whole request on one thread, the "request lane" of
+the release: the middleware's hooks, then the handler, then the hooks again. ``in_lane_mode()``
+is True there (``run_on_lane``), so thread-local state a middleware sets (django-tenants' shape)
+is what the handler reads. ``LaneAffinityError`` is never raised here (no ORM call is moved off
+its thread); it exists so that code written for the release imports and runs unchanged.
 """
 
 from __future__ import annotations
@@ -61,9 +63,26 @@ def in_orm_executor_thread() -> bool:
     return getattr(_orm_thread, "in_pool", False)
 
 
+_lane = threading.local()
+
+
 def in_lane_mode() -> bool:
-    """Whether the calling thread runs a whole request on a release-style lane: never here."""
-    return False
+    """Whether the calling thread runs a whole request with Django middleware (``run_on_lane``):
+    never on an event loop, nor in work handed to a pool."""
+    return getattr(_lane, "active", False)
+
+
+def run_on_lane(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` with ``in_lane_mode()`` True on this thread until it returns: a sync Django
+    middleware stack running its request and handler here. A stack inside another leaves the
+    flag to the outer one."""
+    if getattr(_lane, "active", False):
+        return fn(*args)
+    _lane.active = True
+    try:
+        return fn(*args)
+    finally:
+        _lane.active = False
 
 
 def _pool(name: str, **options: Any) -> ThreadPoolExecutor:

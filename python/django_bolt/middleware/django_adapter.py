@@ -25,6 +25,7 @@ from django.utils.module_loading import import_string
 
 from .. import _json
 from .._django_responses import to_bolt_response
+from ..concurrency import run_on_lane
 from ..responses import StreamingResponse, _FileBase
 from .chain import _adapt
 
@@ -177,6 +178,10 @@ def _awaitable_hook(cls: Any, hook: Callable[..., Any]) -> Callable[..., Any]:
     return on_loop
 
 
+def _run_chain_sync(chain: Callable[[Any], Any], request: Any) -> Any:
+    return to_bolt(chain(to_django_request(request)))
+
+
 class DjangoMiddlewareStack:
     """Django middleware classes (or dotted paths), first = outermost, run as one bolt middleware."""
 
@@ -283,7 +288,8 @@ class DjangoMiddlewareStack:
             return run, True
 
         def run_sync(request: Any) -> Any:
-            return to_bolt(chain(to_django_request(request)))
+            # The hooks and the sync handler run on this thread, one after the other: a lane.
+            return run_on_lane(_run_chain_sync, chain, request)
 
         return run_sync, False
 

@@ -9,9 +9,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.utils.deprecation import MiddlewareMixin
 from django_bolt import BoltAPI
-from django_bolt.concurrency import in_lane_mode, run_on_lane, sync_to_thread
+from django_bolt.concurrency import in_lane_mode, run_in_orm_executor, run_on_lane, run_orm_blocking, sync_to_thread
 from django_bolt.middleware import DjangoMiddleware, DjangoMiddlewareStack
 
 _tenant = threading.local()
@@ -111,3 +112,36 @@ def test_run_on_lane_nests_and_always_ends_the_lane():
     assert in_lane_mode() is False
     # An event loop started on a lane thread still reads the thread's flag; pool work does not.
     assert run_on_lane(lambda: asyncio.run(sync_to_thread(in_lane_mode))) is False
+
+
+async def _orm_work_threads() -> dict:
+    def seen_where() -> dict:
+        return {**_seen(), "thread": threading.current_thread().name}
+
+    return {"awaited": await run_in_orm_executor(seen_where), "blocking": run_orm_blocking(seen_where)}
+
+
+def test_orm_work_of_async_to_sync_in_a_lane_handler_comes_back_to_the_lane(client_for):
+    api = BoltAPI(middleware=[DjangoMiddlewareStack([_ThreadLocalTenant])])
+
+    @api.get("/bridge/{tenant}")
+    def bridge(tenant: str):
+        return async_to_sync(_orm_work_threads)()
+
+    body = client_for(api).get("/bridge/acme").json()
+    for work in ("awaited", "blocking"):
+        assert body[work].pop("thread").startswith("bolt_orm_sync_")
+        assert body[work] == {"tenant": "acme", "same_thread": True, "on_lane": True}
+
+
+def test_orm_work_of_async_to_sync_without_a_lane_keeps_the_orm_pool(client_for):
+    api = BoltAPI()
+
+    @api.get("/bridge")
+    def bridge():
+        return async_to_sync(_orm_work_threads)()
+
+    body = client_for(api).get("/bridge").json()
+    for work in ("awaited", "blocking"):
+        assert body[work]["thread"].startswith("bolt_orm_pool")
+        assert body[work]["on_lane"] is False

@@ -12,9 +12,12 @@ Both copy the caller's ``contextvars`` into the thread, so request-scoped state 
 database router, say) applies there. Sync handlers do not need either: the server already runs
 them on its own blocking threads.
 
-The release runs requests with Django middleware on "request lanes" (one thread per request).
-This server has none: ``in_lane_mode()`` is always False and ``LaneAffinityError`` is never
-raised here; both exist so that code written for the release imports and runs unchanged.
+A sync route with Django middleware runs its whole request on one thread, the "request lane" of
+the release: the middleware's hooks, then the handler, then the hooks again. ``in_lane_mode()``
+is True there (``run_on_lane``), so thread-local state a middleware sets (django-tenants' shape)
+is what the handler reads; ORM work of its ``async_to_sync`` calls comes back to it.
+``LaneAffinityError`` is never raised here (no ORM call is moved off
+its thread); it exists so that code written for the release imports and runs unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+
+from asgiref.sync import AsyncToSync
 
 from .db import in_own_request
 
@@ -61,9 +66,42 @@ def in_orm_executor_thread() -> bool:
     return getattr(_orm_thread, "in_pool", False)
 
 
+_lane = threading.local()
+
+
 def in_lane_mode() -> bool:
-    """Whether the calling thread runs a whole request on a release-style lane: never here."""
-    return False
+    """Whether the calling thread runs a whole request with Django middleware (``run_on_lane``):
+    never on an event loop, nor in work handed to a pool."""
+    return getattr(_lane, "active", False)
+
+
+#: True in the context of a lane's request, also in the coroutines its ``async_to_sync`` calls
+#: run on another thread: their ORM work goes back to the lane (``_lane_executor``).
+_lane_request: contextvars.ContextVar[bool] = contextvars.ContextVar("bolt_lane_request", default=False)
+
+
+def run_on_lane(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` with ``in_lane_mode()`` True on this thread until it returns: a sync Django
+    middleware stack running its request and handler here. A stack inside another leaves the
+    flag to the outer one."""
+    if getattr(_lane, "active", False):
+        return fn(*args)
+    _lane.active = True
+    token = _lane_request.set(True)
+    try:
+        return fn(*args)
+    finally:
+        _lane_request.reset(token)
+        _lane.active = False
+
+
+def _lane_executor() -> Any:
+    """On the loop of an ``async_to_sync`` called by a lane's request: the executor the lane
+    thread waits in (asgiref's), so that ORM work runs on the request's own thread, with its
+    connection (and open transaction) and the thread-local state its middleware set."""
+    if not _lane_request.get():
+        return None
+    return getattr(AsyncToSync.executors, "current", None)
 
 
 def _pool(name: str, **options: Any) -> ThreadPoolExecutor:
@@ -102,8 +140,12 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 async def run_in_orm_executor(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` on the ORM pool, awaited; the caller's contextvars apply there."""
+    """``fn(*args)`` on the ORM pool, awaited; the caller's contextvars apply there. Under an
+    ``async_to_sync`` of a lane's request it runs on the lane instead."""
     context = contextvars.copy_context()
+    lane = _lane_executor()
+    if lane is not None:
+        return await asyncio.wrap_future(lane.submit(context.run, fn, *args))
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_orm_pool_for_caller(), context.run, in_own_request, fn, *args)
 
@@ -114,10 +156,14 @@ def run_orm_blocking(fn: Callable[..., T], *args: Any) -> T:
     On a thread without a running event loop (a sync handler's thread) it runs right there. On
     an event loop thread, where Django refuses ORM queries, it runs on the ORM pool and the
     caller waits for it (the loop is blocked meanwhile: ``await request.auser()`` is the form
-    that does not block). Either way in a copy of the caller's contextvars."""
+    that does not block); under an ``async_to_sync`` of a lane's request, on the lane. Always in
+    a copy of the caller's contextvars."""
     context = contextvars.copy_context()
     if _running_loop() is None:
         return context.run(fn, *args)
+    lane = _lane_executor()
+    if lane is not None:
+        return lane.submit(context.run, fn, *args).result()
     return _orm_pool_for_caller().submit(context.run, in_own_request, fn, *args).result()
 
 

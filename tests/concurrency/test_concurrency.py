@@ -101,7 +101,7 @@ def test_orm_work_from_the_loop_queries_the_database():
     assert asyncio.run(main()) == ("ada", 1, ["ada"])
 
 
-def test_there_are_no_lanes_here():
+def test_no_lane_outside_a_sync_request_with_django_middleware():
     async def main():
         return in_lane_mode(), await sync_to_thread(in_lane_mode)
 

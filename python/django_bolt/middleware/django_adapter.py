@@ -25,6 +25,7 @@ from django.utils.module_loading import import_string
 
 from .. import _json
 from .._django_responses import to_bolt_response
+from ..concurrency import run_on_lane
 from ..responses import StreamingResponse, _FileBase
 from .chain import _adapt
 
@@ -183,6 +184,8 @@ def _has_async_call(instance: Any) -> bool:
     # The class's own __call__, not the instance's: MiddlewareMixin marks instances by hand.
     call = next((c.__dict__["__call__"] for c in type(instance).__mro__ if "__call__" in c.__dict__), None)
     return not inspect.isfunction(instance) and inspect.iscoroutinefunction(call)
+def _run_chain_sync(chain: Callable[[Any], Any], request: Any) -> Any:
+    return to_bolt(chain(to_django_request(request)))
 
 
 class DjangoMiddlewareStack:
@@ -304,7 +307,8 @@ class DjangoMiddlewareStack:
             return run, True
 
         def run_sync(request: Any) -> Any:
-            return to_bolt(chain(to_django_request(request)))
+            # The hooks and the sync handler run on this thread, one after the other: a lane.
+            return run_on_lane(_run_chain_sync, chain, request)
 
         return run_sync, False
 

@@ -184,6 +184,8 @@ def _has_async_call(instance: Any) -> bool:
     # The class's own __call__, not the instance's: MiddlewareMixin marks instances by hand.
     call = next((c.__dict__["__call__"] for c in type(instance).__mro__ if "__call__" in c.__dict__), None)
     return not inspect.isfunction(instance) and inspect.iscoroutinefunction(call)
+
+
 def _run_chain_sync(chain: Callable[[Any], Any], request: Any) -> Any:
     return to_bolt(chain(to_django_request(request)))
 

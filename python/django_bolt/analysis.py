@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._ast_names import dotted_name
+
 __all__ = [
     "DependencyNeeds",
     "HandlerAnalysis",
@@ -175,18 +177,6 @@ class HandlerAnalysis:
             setattr(self, f"request_needs_{part}", True)
 
 
-def _dotted(node: ast.AST) -> str | None:
-    """``a.b.c`` for a chain of attributes ending in a name; None for anything else."""
-    names: list[str] = []
-    while isinstance(node, ast.Attribute):
-        names.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    names.append(node.id)
-    return ".".join(reversed(names))
-
-
 def _reaches_manager(node: ast.AST) -> bool:
     """Whether a chain of attributes and calls goes through a manager: ``User.objects.filter(...).first``."""
     while isinstance(node, (ast.Attribute, ast.Call)):
@@ -279,8 +269,8 @@ class _SourceReader(ast.NodeVisitor):
         operation = None
         if isinstance(func, ast.Name) and func.id in BLOCKING_NAMES:
             operation = func.id
-        elif isinstance(func, ast.Attribute) and _dotted(func.value) in BLOCKING_MODULES:
-            operation = f"{_dotted(func.value)}.{func.attr}"
+        elif isinstance(func, ast.Attribute) and dotted_name(func.value) in BLOCKING_MODULES:
+            operation = f"{dotted_name(func.value)}.{func.attr}"
         if operation is not None:
             self.found.has_blocking_io = True
             self.found.blocking_operations.add(operation)

@@ -10,17 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 
-
-def _dotted(node: ast.expr) -> str | None:
-    """``a.b.c`` for a chain of attribute accesses on a name, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+from ._ast_names import dotted_name
 
 
 def _bolt_names(tree: ast.Module) -> tuple[set[str], set[str]]:
@@ -51,7 +41,7 @@ def _is_bolt_api_call(value: ast.expr | None, classes: set[str], modules: set[st
     if isinstance(func, ast.Name):
         return func.id in classes
     if isinstance(func, ast.Attribute) and func.attr == "BoltAPI":
-        owner = _dotted(func.value)
+        owner = dotted_name(func.value)
         if owner is None:
             return False
         return owner.split(".")[0] == "django_bolt" or owner in modules

@@ -173,7 +173,7 @@ class BoltConfig:
     #: Open WebSockets one server process holds at most (handshakes in progress included); an
     #: upgrade beyond that is answered 503 before its handler runs. 0: no limit.
     ws_max_connections: int = 0
-    #: "auto" (uvloop when installed), "asyncio" or "uvloop".
+    #: "auto" (= "asyncio": our lock-guarded BoltEventLoop, the cheaper one), "asyncio" or "uvloop".
     event_loop: str = "auto"
     api: str | None = None
     #: ``redis://[[user]:password@]host[:port][/db]``: rate-limit buckets shared by every process.

@@ -139,7 +139,8 @@ def _event_loop() -> Iterator[Finding]:
     try:
         import uvloop  # noqa: F401
 
-        yield Finding("ok", "event loop", f"uvloop available (BOLT_EVENT_LOOP={loop!r})")
+        used = "uvloop is used" if loop == "uvloop" else "asyncio is used (only BOLT_EVENT_LOOP='uvloop' selects it)"
+        yield Finding("ok", "event loop", f"uvloop available, {used} (BOLT_EVENT_LOOP={loop!r})")
     except ImportError:
         level = "error" if loop == "uvloop" else "ok"
         yield Finding(

@@ -224,13 +224,7 @@ def test_event_loop_kind_follows_settings(api, client_for):
         return {"module": type(asyncio.get_running_loop()).__module__}
 
     module = client_for(api).get("/loop").json()["module"]
-    try:
-        import uvloop  # noqa: F401
-
-        uvloop_installed = True
-    except ImportError:
-        uvloop_installed = False
-    if settings.BOLT_EVENT_LOOP == "uvloop" or (settings.BOLT_EVENT_LOOP == "auto" and uvloop_installed):
+    if settings.BOLT_EVENT_LOOP == "uvloop":
         assert module.startswith("uvloop")
     else:
         assert module == "django_bolt._runtime"  # BoltEventLoop, an asyncio loop

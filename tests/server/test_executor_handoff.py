@@ -38,7 +38,7 @@ def test_synchronous_orm_after_the_hand_off_is_still_refused(server):
 def test_exceptions_of_the_pool_work_reach_the_handler(server):
     body = get(server, "/handoff/errors")
     assert body["raised"] == "raised in the pool thread"
-    # With uvloop installed (conda environments) the server runs uvloop, where there is no hand-off.
+    # Under BOLT_EVENT_LOOP="uvloop" (the CI uvloop stage) there is no hand-off.
     assert body["stop_iteration"] == ("RuntimeError" if body["bolt_loop"] else None)
 
 

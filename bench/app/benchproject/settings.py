@@ -80,3 +80,7 @@ if os.environ.get("BENCH_WS_PING_INTERVAL"):
     # The release's names for the same (read by it; ours reads them only without the ones above).
     BOLT_WS_HEARTBEAT_INTERVAL = BOLT_WS_PING_INTERVAL
     BOLT_WS_CLIENT_TIMEOUT = 2 * BOLT_WS_PING_INTERVAL
+
+# The event loop of ours (BOLT_EVENT_LOOP): BENCH_EVENT_LOOP=asyncio|uvloop compares the two in one
+# venv (docs/notes/rloop.md); read once at startup, never per request.
+BOLT_EVENT_LOOP = os.environ.get("BENCH_EVENT_LOOP", "auto")

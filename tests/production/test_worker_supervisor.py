@@ -1,4 +1,4 @@
-"""``django_bolt.workers.WorkerSupervisor`` with real child processes (``sleep``): recycling,
+"""``django_bolt.workers.WorkerSupervisor`` with real child processes (Python sleeping): recycling,
 restarts, stopping, and the exit status a process manager sees. Only the clock is ours, so a
 lifetime or a kill timeout passes without waiting for it."""
 
@@ -31,7 +31,7 @@ class Children:
         elif self.ignore_term:
             command = [sys.executable, "-c", "import signal,time; signal.signal(15, signal.SIG_IGN); time.sleep(60)"]
         else:
-            command = ["sleep", "60"]
+            command = [sys.executable, "-c", "import time; time.sleep(60)"]
         process = subprocess.Popen(command)
         self.popens[process.pid] = process
         self.started.append((slot, process.pid))
@@ -186,6 +186,6 @@ def test_a_failed_spawn_stops_the_workers_already_running(children):
 
 def test_rss_of_a_live_and_of_a_gone_process():
     assert get_rss_bytes(os.getpid()) > MIB
-    gone = subprocess.Popen(["true"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     assert get_rss_bytes(gone.pid) is None

@@ -328,16 +328,24 @@ def _resolved(value: Any) -> Path | None:
         return None
 
 
-def _venv_prefix_paths() -> set[Path]:
-    """The interpreter's and the virtualenv's trees: installed code does not change under --dev."""
-    prefixes = {_resolved(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix} if p}
-    return {p for p in prefixes if p is not None and p.exists()}
+def _installed_code_paths() -> set[Path]:
+    """The standard library's and the site-packages trees (the interpreter's and the virtualenv's):
+    installed code does not change under --dev. Not the whole prefix: a project or a temporary
+    folder may live inside an environment's prefix (conda sets TMPDIR there)."""
+    import site
+    import sysconfig
+
+    candidates = {sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")}
+    candidates.update(getattr(site, "getsitepackages", list)())
+    candidates.add(getattr(site, "getusersitepackages", str)())
+    resolved = {_resolved(p) for p in candidates if p}
+    return {p for p in resolved if p is not None and p.exists()}
 
 
 def _collect_loaded_python_paths() -> set[Path]:
     """The files of every imported module outside the interpreter and the virtualenv (the project,
     and apps on PYTHONPATH or installed editable)."""
-    installed = _venv_prefix_paths()
+    installed = _installed_code_paths()
     found: set[Path] = set()
     for module in list(sys.modules.values()):
         path = _resolved(getattr(module, "__file__", None) or "")

@@ -73,7 +73,9 @@ def test_dev_watches_the_root_code_outside_it_templates_and_reload_dirs(tmp_path
     monkeypatch.syspath_prepend(str(root))
     monkeypatch.syspath_prepend(str(shared))
     for name in ("api", "urls", "helper_outside_root"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
+        # setitem, so the modules this test imports under these names are taken out afterwards
+        monkeypatch.setitem(sys.modules, name, None)
+        del sys.modules[name]
     monkeypatch.setattr(runbolt, "apps", SimpleNamespace(ready=True, get_app_configs=lambda: []))
     monkeypatch.setattr(runbolt, "get_template_directories", lambda: {templates})
     with override_settings(BASE_DIR=root, ROOT_URLCONF="urls"):

@@ -182,7 +182,9 @@ def report_slow_loop_read(waited: float) -> None:
         return
     from django.conf import settings
 
-    if not (settings.DEBUG or os.environ.get("DJANGO_BOLT_DEV_WORKER") == "1"):
+    from .supervisor import is_dev_worker
+
+    if not (settings.DEBUG or is_dev_worker()):
         return
     import logging
     import sys

@@ -31,6 +31,11 @@ DEV_RELOAD_COUNT_ENV = "DJANGO_BOLT_DEV_RELOAD_COUNT"
 READY_TIMEOUT = 60.0
 
 
+def is_dev_worker() -> bool:
+    """Whether this process is a worker of ``runbolt --dev`` (its supervisor sets ``DEV_WORKER_ENV``)."""
+    return os.environ.get(DEV_WORKER_ENV) == "1"
+
+
 def _single_process_args(args: list[str]) -> list[str]:
     """Command arguments for one worker: without ``--dev`` and the worker flag, with
     ``--processes`` set to 1 (in the form it was given, else appended)."""

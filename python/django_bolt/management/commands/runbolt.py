@@ -27,7 +27,7 @@ from django_bolt.runbolt_helpers import (
     default_worker_threads,
     gil_enabled,
 )
-from django_bolt.supervisor import DEV_WORKER_ENV, WORKER_FLAG, _build_dev_worker_command, _dev_worker_main_module
+from django_bolt.supervisor import WORKER_FLAG, _build_dev_worker_command, _dev_worker_main_module, is_dev_worker
 
 # The release's names, importable from here as with the release.
 __all__ = [
@@ -297,7 +297,7 @@ class Command(BaseCommand):
         except LookupError as exc:
             raise CommandError(str(exc)) from exc
         except Exception as exc:
-            if os.environ.get(DEV_WORKER_ENV) != "1":
+            if not is_dev_worker():
                 raise
             # --dev: print the error once and answer every request with it until a file changes
             # (the supervisor then starts a new worker), instead of dying and being restarted.

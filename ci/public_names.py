@@ -6,9 +6,12 @@
 
 Each interpreter imports every module of its own `django_bolt` (a child process each, with Django
 configured minimally) and lists the public names: `__all__` when the module has one, otherwise
-the names not starting with `_` defined in that module (classes, functions) or CONSTANTS. A release name is
+the names not starting with `_` defined in that module (classes, functions) or CONSTANTS assigned
+there (a constant only imported, such as `TYPE_CHECKING` or `UTC`, and a `TypeVar` are not API). A release name is
 `same-mod` when the same module here has it, `elsewhere:<modules>` when another module here
-exports it, `ABSENT` otherwise; a release module missing here is marked NO MODULE.
+exports it, `ABSENT` otherwise; a release module missing here is marked NO MODULE. Modules with a
+private component (`django_bolt._kwargs`, `django_bolt._worker_loop`) are counted apart: they are
+not public API (docs/compatibility.md lists the release tests that reach into them).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections import defaultdict
 
 # Runs inside each interpreter: prints {module: {name: kind}} as JSON.
 DUMPER = r"""
-import importlib, inspect, json, pkgutil, sys, warnings
+import ast, importlib, inspect, json, pkgutil, sys, typing, warnings
 warnings.simplefilter("ignore")
 import django
 from django.conf import settings
@@ -43,6 +46,29 @@ def kind(obj):
         return "module"
     return "value"
 
+def assigned_names(mod):
+    # Names a module binds by assignment at its top level (also inside if/try), not by import.
+    try:
+        tree = ast.parse(inspect.getsource(mod))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    found = set()
+    def visit(body):
+        for node in body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    found.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+                found.add(node.target.id)
+            elif isinstance(node, ast.If):
+                visit(node.body); visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body); visit(node.orelse); visit(node.finalbody)
+                for handler in node.handlers:
+                    visit(handler.body)
+    visit(tree.body)
+    return found
+
 out = {}
 names = ["django_bolt"] + [m.name for m in pkgutil.walk_packages(django_bolt.__path__, "django_bolt.")]
 for name in names:
@@ -56,6 +82,7 @@ for name in names:
     public = getattr(mod, "__all__", None)
     if public is None:
         public = []
+        assigned = assigned_names(mod)
         for attr, obj in vars(mod).items():
             if attr.startswith("_") or inspect.ismodule(obj):
                 continue
@@ -63,8 +90,11 @@ for name in names:
             # Without __all__, a class or function counts where it is defined, not where imported.
             if (inspect.isclass(obj) or inspect.isfunction(obj)) and owner != name:
                 continue
-            if not (inspect.isclass(obj) or inspect.isfunction(obj)) and attr != attr.upper():
-                continue  # plain values count only as CONSTANTS
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                if attr != attr.upper() or isinstance(obj, typing.TypeVar):
+                    continue  # plain values count only as CONSTANTS
+                if assigned is not None and attr not in assigned:
+                    continue  # imported, not defined here
             public.append(attr)
     out[name] = {attr: kind(getattr(mod, attr, None)) for attr in public if hasattr(mod, attr)}
 print(json.dumps(out))
@@ -95,31 +125,44 @@ def main() -> int:
 
     result: dict[str, dict[str, str]] = {}
     absent = total = missing_modules = 0
+    private = {"names": 0, "absent": 0, "modules": 0, "missing": 0}
     for mod in sorted(upstream):
         names = upstream[mod]
         has_mod = mod in ours and "__import_error__" not in ours[mod]
-        missing_modules += not has_mod
+        is_private = any(part.startswith("_") for part in mod.split(".")[1:])
         statuses = {}
         for name in names:
             if name == "__import_error__":
                 continue
-            total += 1
             if has_mod and name in ours[mod]:
                 status = "same-mod"
             elif where.get(name):
                 status = "elsewhere:" + ",".join(sorted(where[name]))
             else:
                 status = "ABSENT"
-                absent += 1
             statuses[name] = status
         result[mod] = statuses
+        n_absent = sum(status == "ABSENT" for status in statuses.values())
+        if is_private:
+            private["names"] += len(statuses)
+            private["absent"] += n_absent
+            private["modules"] += 1
+            private["missing"] += not has_mod
+            continue
+        total += len(statuses)
+        absent += n_absent
+        missing_modules += not has_mod
         shown = {n: s for n, s in statuses.items() if args.all or s == "ABSENT"}
         if shown or not has_mod:
             print(f"## {mod}  ({'ours has module' if has_mod else 'NO MODULE in ours'})")
             for name, status in shown.items():
                 print(f"  {name:<40} {names[name]:<8} {status}")
     print(f"\n{total} release names, {absent} absent here;", end=" ")
-    print(f"{missing_modules} of {len(upstream)} release modules missing")
+    print(f"{missing_modules} of {len(upstream) - private['modules']} public release modules missing")
+    print(
+        f"private modules (not public API): {private['names']} release names, {private['absent']} absent here;"
+        f" {private['missing']} of {private['modules']} modules missing"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -1,5 +1,6 @@
 """The docs as fixed routes: the document and every UI page rendered once when the API is compiled,
-then served by Rust without calling Python (``RouteDef(fixed=True)``, like ``api.static``)."""
+then served by Rust without calling Python (``RouteDef(fixed=True)``, like ``api.static``).
+``OpenAPIRouteRegistrar`` is the API's entry point (the release's name)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,57 @@ def sidecar_root() -> tuple[Path, str] | None:
     except Exception:  # noqa: BLE001 - a copy without metadata: any stable token will do
         release = "local"
     return root, release
+
+
+class OpenAPIRouteRegistrar:
+    """The docs routes of ``api``: the document generated from its compiled routes, and the UI
+    pages. ``middleware``: what the docs run through instead of the API's own middleware (runbolt
+    gives an API merged from several ``BOLT_API`` entries the first one's)."""
+
+    def __init__(self, api: Any, *, middleware: Any = None) -> None:
+        self.api = api
+        self._middleware = middleware
+
+    def register_routes(self) -> None:
+        """The release adds its docs routes to the API here, before serving. Here they are made
+        each time the API is compiled (the document describes the routes as compiled, mounted
+        routers included), so registering only records ``middleware`` for them; without it,
+        nothing changes."""
+        if self._middleware is not None:
+            self.api.docs_middleware = tuple(self._middleware)
+
+    def routes(self, parts: list[tuple[Any, Any, RouteDef]]) -> list[RouteDef]:
+        """The docs routes for the compiled ``(record, compiled, route)`` of every API route;
+        none when docs are off. Sets ``api.openapi_schema`` to the document (None without one)."""
+        from .schema_generator import RouteEntry, SchemaGenerator
+
+        api = self.api
+        config = api._openapi_config_in_effect()
+        if config is None:
+            api.openapi_schema = None
+            return []
+        entries = [RouteEntry(route, compiled, record) for record, compiled, route in parts]
+        try:
+            generator = SchemaGenerator(config, api.trailing_slash, api.error_formatter)
+            api.openapi_schema = generator.generate(entries)
+        except Exception:
+            if config.strict:
+                raise
+            # The API must not fail to start because its documentation could not be made.
+            import logging
+
+            logging.getLogger("django_bolt").exception("OpenAPI document not generated; /docs is not served")
+            api.openapi_schema = None
+            return []
+        taken = [r.path for r in api.routes if r.method == "GET"]
+        # The docs pages run through the middleware of the API that owns them: this one, or for
+        # APIs merged by runbolt (BOLT_API lists), the first one.
+        middleware = self._middleware if self._middleware is not None else api.docs_middleware
+        owner_middleware = middleware if middleware is not None else api.middleware
+        routes = docs_routes(config, api.openapi_schema, api.trailing_slash, taken, bool(owner_middleware))
+        if middleware is None:
+            return routes
+        return [route.with_middleware(tuple(middleware)) for route in routes]
 
 
 def _fixed(

@@ -239,11 +239,19 @@ class BoltAPI(RouteCollection):
     def _routes(self) -> list[tuple[str, str, int, Callable[..., Any]]]:
         """``(method, path, index, handler)`` per route: the release's private route table, read
         by code (and tests) written for it. Paths in the form the router serves them
-        (``trailing_slash`` applied), as in the release."""
+        (``trailing_slash`` applied), as in the release; the docs routes once
+        ``_register_openapi_routes()`` was called."""
         from .urls import canonical_path
 
         policy = self.trailing_slash
-        return [(r.method, canonical_path(r.path, policy), i, r.handler) for i, r in enumerate(self.routes)]
+        routes = list(self.routes)
+        if getattr(self, "_openapi_routes_registered", False):
+            # After ``_register_openapi_routes()`` the release lists its docs routes too; here
+            # they are the ones compiling adds.
+            from .openapi.routes import OpenAPIRouteRegistrar
+
+            routes += OpenAPIRouteRegistrar(self).served_routes()
+        return [(r.method, canonical_path(r.path, policy), i, r.handler) for i, r in enumerate(routes)]
 
     @property
     def _handler_meta(self) -> dict[int, dict[str, Any]]:

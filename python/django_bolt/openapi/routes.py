@@ -57,6 +57,16 @@ class OpenAPIRouteRegistrar:
         nothing changes."""
         if self._middleware is not None:
             self.api.docs_middleware = tuple(self._middleware)
+        # Read by ``api._routes``: the release's route table lists the docs routes once registered.
+        self.api._openapi_routes_registered = True
+
+    def served_routes(self) -> list[RouteDef]:
+        """The docs routes compiling the API now would add to its routes."""
+        from ..conf import BoltConfig
+
+        api = self.api
+        config = api.server_config(BoltConfig.from_settings())
+        return self.routes([api._compile_parts(route, config) for route in api.routes])
 
     def routes(self, parts: list[tuple[Any, Any, RouteDef]]) -> list[RouteDef]:
         """The docs routes for the compiled ``(record, compiled, route)`` of every API route;

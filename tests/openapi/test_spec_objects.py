@@ -202,3 +202,20 @@ def test_components_with_keys_openapi_does_not_have_are_refused():
     config = OpenAPIConfig(title="T", version="1", strict=True, components={"securitySchemas": {}})
     with pytest.raises(TypeError, match="securitySchemas"):
         _api(config)
+
+
+def test_shared_json_and_subclasses_with_their_own_to_schema():
+    error = {"description": "Bad", "content": {"application/json": {"schema": {"type": "object"}}}}
+    shared = OpenAPIResponse(description="x", content={"a": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))})
+    item = PathItem(get=Operation(responses={"400": error, "200": shared}), put=Operation(responses={"400": error}))
+    out = item.to_schema()
+    assert out["get"]["responses"]["400"] == out["put"]["responses"]["400"] == error
+    assert out["get"]["responses"]["200"]["content"] == {"a": {"schema": {"type": "string"}}}
+
+    class Stamped(Tag):
+        def to_schema(self):
+            return {**super().to_schema(), "x-stamp": True}
+
+    doc = OpenAPI(info=Info(title="T", version="1"), tags=[Stamped(name="a")], servers=[])
+    assert doc.to_schema()["tags"] == [{"name": "a", "x-stamp": True}]
+    assert "servers" not in doc.to_schema()

@@ -47,33 +47,48 @@ def _layout(cls: type) -> tuple[tuple[str, str, bool, bool], ...]:
     )
 
 
-def to_json(value: Any) -> Any:
+def to_json(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
     """``value`` as the JSON the document holds: spec objects become their ``to_schema()``, enums
     their value; plain dicts and lists are walked for spec objects, their other values kept as
-    given (a ``None`` in a hand-written schema is the JSON ``null``)."""
+    given (a ``None`` in a hand-written schema is the JSON ``null``).
+
+    ``memo`` (by ``id``) turns a dict or list met again into the same output object, as the
+    generator shares one error answer among many operations: each is walked once."""
+    if memo is None:
+        memo = {}
     # Exact type checks first, leaves without a call: the document's schemas are mostly plain
     # JSON, and this walks all of it once per build.
     kind = type(value)
-    if kind is dict:
-        return {
-            (k if type(k) is str else to_json(k)): (v if type(v) in _LEAVES else to_json(v)) for k, v in value.items()
-        }
-    if kind is list or kind is tuple:
-        return [v if type(v) in _LEAVES else to_json(v) for v in value]
+    if kind is dict or kind is list or kind is tuple:
+        done = memo.get(id(value))
+        if done is not None:
+            return done[1]
+        if kind is dict:
+            out: Any = {
+                (k if type(k) is str else to_json(k, memo)): (v if type(v) in _LEAVES else to_json(v, memo))
+                for k, v in value.items()
+            }
+        else:
+            out = [v if type(v) in _LEAVES else to_json(v, memo) for v in value]
+        # The input is kept with its output: its id cannot be reused while the memo lives.
+        memo[id(value)] = (value, out)
+        return out
     if kind in _LEAVES:
         return value
     if isinstance(value, BaseSchemaObject):
-        return value.to_schema()
+        if type(value).to_schema is not BaseSchemaObject.to_schema:
+            return value.to_schema()  # a subclass of someone's own: its JSON as it makes it
+        return value._render(memo)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):
-        return {to_json(k): to_json(v) for k, v in value.items()}
+        return {to_json(k, memo): to_json(v, memo) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
+        return [to_json(v, memo) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # Some other dataclass: its set fields by name.
         return {
-            f.name: to_json(getattr(value, f.name))
+            f.name: to_json(getattr(value, f.name), memo)
             for f in dataclasses.fields(value)
             if getattr(value, f.name) is not None
         }
@@ -89,8 +104,11 @@ class BaseSchemaObject:
         not have, say)."""
         return frozenset()
 
-    def to_schema(self) -> dict[str, Any]:
-        """The object as the JSON dict of the document (nested objects included)."""
+    def _finish_schema(self, out: dict[str, Any]) -> dict[str, Any]:
+        """This object's JSON once its fields are in (objects with extra rules change it)."""
+        return out
+
+    def _render(self, memo: dict[int, tuple[Any, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         omitted = self._omitted_fields()
         for name, key, false_is_default, none_is_value in _layout(type(self)):
@@ -99,8 +117,12 @@ class BaseSchemaObject:
                 continue
             if name in omitted:
                 continue
-            out[key] = to_json(value)
-        return out
+            out[key] = value if type(value) in _LEAVES else to_json(value, memo)
+        return self._finish_schema(out)
+
+    def to_schema(self) -> dict[str, Any]:
+        """The object as the JSON dict of the document (nested objects included)."""
+        return self._render({})
 
     def to_dict(self) -> dict[str, Any]:
         """``to_schema()`` (the name these objects had here before the release's)."""

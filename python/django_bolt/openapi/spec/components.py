@@ -25,8 +25,8 @@ class Components(BaseSchemaObject):
     callbacks: dict[str, Any] | None = None
     path_items: dict[str, Any] | None = None
 
-    def to_schema(self) -> dict[str, Any]:
-        return {key: value for key, value in super().to_schema().items() if value}
+    def _finish_schema(self, out: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in out.items() if value}
 
 
 __all__ = ("Components",)

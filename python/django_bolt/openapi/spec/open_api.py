@@ -29,8 +29,7 @@ class OpenAPI(BaseSchemaObject):
     tags: list[Tag] | None = None
     external_docs: ExternalDocumentation | None = None
 
-    def to_schema(self) -> dict[str, Any]:
-        out = super().to_schema()
+    def _finish_schema(self, out: dict[str, Any]) -> dict[str, Any]:
         # The version first, as documents are read; no empty lists or components (an empty
         # ``security`` is a statement: no requirement).
         doc: dict[str, Any] = {"openapi": out.pop("openapi")}

@@ -37,8 +37,7 @@ class PathItem(BaseSchemaObject):
     def _omitted_fields(self) -> frozenset[str]:
         return frozenset({"extensions"})
 
-    def to_schema(self) -> dict[str, Any]:
-        out = super().to_schema()
+    def _finish_schema(self, out: dict[str, Any]) -> dict[str, Any]:
         for key, value in (self.extensions or {}).items():
             out[key if key.startswith("x-") else f"x-{key}"] = value
         return out

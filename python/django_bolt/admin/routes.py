@@ -6,15 +6,18 @@ calls ``api._register_admin_routes()`` to get only the admin, which lands here."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .admin_detection import detect_admin_url_prefix, should_enable_admin
+
+if TYPE_CHECKING:
+    from ..api import BoltAPI
 
 
 class AdminRouteRegistrar:
     """Mounts Django's request handling at the admin's URL prefix of ``api``."""
 
-    def __init__(self, api: Any) -> None:
+    def __init__(self, api: BoltAPI) -> None:
         self.api = api
 
     @staticmethod

@@ -9,12 +9,15 @@ import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..middleware.decorators import no_compress
 from ..router import RouteDef, join_paths
 from .config import OpenAPIConfig, default_render_plugins
 from .plugins import JsonRenderPlugin, OpenAPIRenderPlugin, YamlRenderPlugin
+
+if TYPE_CHECKING:
+    from ..api import BoltAPI
 
 #: The browser may keep versioned asset files for a year (their URL changes with the version).
 ASSET_CACHE = "public, max-age=31536000, immutable"
@@ -46,7 +49,7 @@ class OpenAPIRouteRegistrar:
     pages. ``middleware``: what the docs run through instead of the API's own middleware (runbolt
     gives an API merged from several ``BOLT_API`` entries the first one's)."""
 
-    def __init__(self, api: Any, *, middleware: Any = None) -> None:
+    def __init__(self, api: BoltAPI, *, middleware: Any = None) -> None:
         self.api = api
         self._middleware = middleware
 

@@ -37,7 +37,7 @@ from .spec import (
     SecurityScheme,
     Tag,
 )
-from .spec.base import json_key
+from .spec.base import json_key, render
 
 REF = "#/components/schemas/{name}"
 
@@ -732,7 +732,7 @@ class SchemaGenerator:
             raise OpenAPIStrictError(
                 "OpenAPIConfig(strict=True): the document cannot describe:\n  " + "\n  ".join(self._problems)
             )
-        return self._document(paths, components, used_tags)
+        return self._document(paths, [op for _, op in pending], components, used_tags)
 
     def _operation_ids(self, pending: list[tuple[RouteEntry, Operation]]) -> None:
         """``<method>_<handler name>`` as the release names them (``get_list_items``,
@@ -757,7 +757,13 @@ class SchemaGenerator:
             taken.add(unique)
             operation.operation_id = unique
 
-    def _document(self, paths: dict[str, PathItem], components: dict[str, Any], used_tags: list[str]) -> dict[str, Any]:
+    def _document(
+        self,
+        paths: dict[str, PathItem],
+        operations: list[Operation],
+        components: dict[str, Any],
+        used_tags: list[str],
+    ) -> dict[str, Any]:
         config = self.config
         given = _given_components(config.components)
         tags = [t if isinstance(t, (Tag, dict)) else Tag(name=t) for t in (config.tags or [])]
@@ -790,7 +796,9 @@ class SchemaGenerator:
             tags=tags,
             external_docs=config.external_docs,
         )
-        return document.to_schema()
+        # What the generator wrote itself is JSON already: only the objects around it are walked.
+        made = [value for op in operations for value in (op.parameters, op.request_body, op.responses) if value]
+        return render(document, [*made, *components.values()])
 
 
 #: ``Components`` field of each key of its JSON form (``{"securitySchemes": ...}`` as a dict).

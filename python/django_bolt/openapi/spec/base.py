@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 #: ``Schema(default=...)`` not given (None is a default value a schema can state).
@@ -127,6 +128,12 @@ class BaseSchemaObject:
     def to_dict(self) -> dict[str, Any]:
         """``to_schema()`` (the name these objects had here before the release's)."""
         return self.to_schema()
+
+
+def render(obj: BaseSchemaObject, already_json: Iterable[Any] = ()) -> dict[str, Any]:
+    """``obj.to_schema()``, with the dicts and lists of ``already_json`` (JSON the caller made,
+    holding no spec objects) placed in the output as they are instead of walked and copied."""
+    return obj._render({id(value): (value, value) for value in already_json})
 
 
 __all__ = ("BaseSchemaObject",)

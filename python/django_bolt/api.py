@@ -239,11 +239,19 @@ class BoltAPI(RouteCollection):
     def _routes(self) -> list[tuple[str, str, int, Callable[..., Any]]]:
         """``(method, path, index, handler)`` per route: the release's private route table, read
         by code (and tests) written for it. Paths in the form the router serves them
-        (``trailing_slash`` applied), as in the release."""
+        (``trailing_slash`` applied), as in the release; the docs routes once
+        ``_register_openapi_routes()`` was called."""
         from .urls import canonical_path
 
         policy = self.trailing_slash
-        return [(r.method, canonical_path(r.path, policy), i, r.handler) for i, r in enumerate(self.routes)]
+        routes = list(self.routes)
+        if getattr(self, "_openapi_routes_registered", False):
+            # After ``_register_openapi_routes()`` the release lists its docs routes too; here
+            # they are the ones compiling adds.
+            from .openapi.routes import OpenAPIRouteRegistrar
+
+            routes += OpenAPIRouteRegistrar(self).served_routes()
+        return [(r.method, canonical_path(r.path, policy), i, r.handler) for i, r in enumerate(routes)]
 
     @property
     def _handler_meta(self) -> dict[int, dict[str, Any]]:
@@ -316,22 +324,26 @@ class BoltAPI(RouteCollection):
 
     def _register_openapi_routes(self, *, middleware: Any = None) -> None:
         """The release registers its docs routes with this before serving; here they are added
-        whenever the API is compiled, so there is nothing to do."""
+        whenever the API is compiled. ``middleware``: the docs run through it instead of the
+        API's own (see ``OpenAPIRouteRegistrar.register_routes``)."""
+        from .openapi.routes import OpenAPIRouteRegistrar
+
+        OpenAPIRouteRegistrar(self, middleware=middleware).register_routes()
 
     def _register_admin_routes(self, host: str = "localhost", port: int = 8000) -> None:
         """The release's way to serve Django's admin from the API: mounts Django at the admin's
         URL prefix (``host``/``port`` are unused, as in the release). runbolt serves the whole
         ``ROOT_URLCONF`` instead (``--no-admin`` turns it off)."""
-        from .admin.mount import mount_admin
+        from .admin.routes import AdminRouteRegistrar
 
-        mount_admin(self)
+        AdminRouteRegistrar(self).register_routes(host, port)
 
     @property
     def _admin_routes_registered(self) -> bool:
         """A Django mount of this API answers the admin's paths."""
-        from .admin.mount import serves_admin
+        from .admin.routes import AdminRouteRegistrar
 
-        return serves_admin(self)
+        return AdminRouteRegistrar(self).registered
 
     def _route_entries(self) -> list[Any]:
         """Every route compiled as the server would, for the OpenAPI generator."""
@@ -357,34 +369,9 @@ class BoltAPI(RouteCollection):
     def _docs_routes(self, parts: list[tuple[RouteRecord, Any, RouteDef]]) -> list[RouteDef]:
         """The OpenAPI document (generated from the compiled routes) and the docs pages, as fixed
         routes; nothing when docs are off."""
-        config = self._openapi_config_in_effect()
-        if config is None:
-            self.openapi_schema = None
-            return []
-        from .openapi.routes import docs_routes
-        from .openapi.schema_generator import RouteEntry, SchemaGenerator
+        from .openapi.routes import OpenAPIRouteRegistrar
 
-        entries = [RouteEntry(route, compiled, record) for record, compiled, route in parts]
-        try:
-            generator = SchemaGenerator(config, self.trailing_slash, self.error_formatter)
-            self.openapi_schema = generator.generate(entries)
-        except Exception:
-            if config.strict:
-                raise
-            # The API must not fail to start because its documentation could not be made.
-            import logging
-
-            logging.getLogger("django_bolt").exception("OpenAPI document not generated; /docs is not served")
-            self.openapi_schema = None
-            return []
-        taken = [r.path for r in self.routes if r.method == "GET"]
-        # The docs pages run through the middleware of the API that owns them: this one, or for
-        # APIs merged by runbolt (BOLT_API lists), the first one.
-        owner_middleware = self.docs_middleware if self.docs_middleware is not None else self.middleware
-        routes = docs_routes(config, self.openapi_schema, self.trailing_slash, taken, bool(owner_middleware))
-        if self.docs_middleware is None:
-            return routes
-        return [route.with_middleware(self.docs_middleware) for route in routes]
+        return OpenAPIRouteRegistrar(self).routes(parts)
 
     def _compile_route(self, route: RouteDef, config: BoltConfig | None = None) -> RouteRecord:
         return self._compile_parts(route, config)[0]

@@ -11,6 +11,7 @@ from typing import Any
 
 from .api import BoltAPI
 from .api_names import find_bolt_api_names
+from .openapi.routes import OpenAPIRouteRegistrar
 
 NO_API_FOUND = (
     "No BoltAPI found: set BOLT_API = 'package.module.api' or define `api = BoltAPI()` "
@@ -152,7 +153,7 @@ def merge_apis(apis: list[BoltAPI]) -> BoltAPI:
     merged = BoltAPI(
         trailing_slash=first.trailing_slash, compression=first.compression, openapi_config=first.openapi_config
     )
-    merged.docs_middleware = first.middleware
+    OpenAPIRouteRegistrar(merged, middleware=first.middleware).register_routes()
     for api in apis:
         merged.mount("", api)
     return merged

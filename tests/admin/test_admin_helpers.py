@@ -95,3 +95,13 @@ def test_find_static_file_asks_the_finders_only(tmp_path, settings):
     settings.STATICFILES_DIRS = []
     settings.STATIC_ROOT = str(tmp_path)  # collected files are served by Rust, not found here
     assert find_static_file("site.css") is None
+
+
+def test_static_url_prefix_is_static_url_without_slashes(settings):
+    from django_bolt.admin.admin_detection import get_static_url_prefix
+
+    settings.STATIC_URL = "/assets/v2/"
+    assert get_static_url_prefix() == "assets/v2"
+    assert get_admin_info()["static_url"] == "assets/v2"
+    settings.STATIC_URL = None
+    assert get_static_url_prefix() is None

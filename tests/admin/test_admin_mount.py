@@ -58,3 +58,23 @@ def test_register_admin_routes_does_nothing_without_a_usable_admin(monkeypatch):
     monkeypatch.setattr(settings, "MIDDLEWARE", [])  # the admin needs a session middleware
     api._register_admin_routes()
     assert api.asgi_mounts == []
+
+
+def test_admin_route_registrar_is_what_register_admin_routes_runs(monkeypatch):
+    from django_bolt.admin.routes import AdminRouteRegistrar
+
+    monkeypatch.setattr(settings, "INSTALLED_APPS", [*settings.INSTALLED_APPS, "django.contrib.admin"])
+    monkeypatch.setattr(settings, "MIDDLEWARE", [SESSION_MIDDLEWARE])
+    api = BoltAPI()
+    with override_settings(ROOT_URLCONF=_Conf):
+        registrar = AdminRouteRegistrar(api)
+        assert (registrar.mount_prefix(), registrar.registered) == ("/manage", False)
+        registrar.register_routes()
+        assert registrar.registered and api._admin_routes_registered
+        assert [m.prefix for m in api.asgi_mounts] == ["/manage"]
+    # No session middleware: the admin cannot log anyone in, so it is not mounted.
+    monkeypatch.setattr(settings, "MIDDLEWARE", [])
+    other = BoltAPI()
+    with override_settings(ROOT_URLCONF=_Conf):
+        AdminRouteRegistrar(other).register_routes()
+    assert other.asgi_mounts == []

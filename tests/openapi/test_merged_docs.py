@@ -36,3 +36,22 @@ def test_the_docs_run_through_the_first_apis_middleware(client_for):
     assert {"/one", "/two"} <= set(document.json()["paths"])
     assert client.get("/one").headers["x-docs-owner"] == "first"
     assert "x-docs-owner" not in client.get("/two").headers
+
+
+def test_register_openapi_routes_puts_the_docs_behind_the_given_middleware(client_for):
+    from django_bolt.openapi.routes import OpenAPIRouteRegistrar
+
+    api = BoltAPI()
+
+    @api.get("/one")
+    async def one() -> dict:
+        return {}
+
+    OpenAPIRouteRegistrar(api).register_routes()  # no middleware given: nothing changes
+    assert api.docs_middleware is None
+    api._register_openapi_routes(middleware=[_Stamp])
+    client = client_for(api)
+    document = client.get("/docs/openapi.json")
+    assert (document.status_code, document.headers["x-docs-owner"]) == (200, "first")
+    assert "/one" in document.json()["paths"]
+    assert "x-docs-owner" not in client.get("/one").headers

@@ -79,14 +79,20 @@ def get_admin_route_patterns() -> list[tuple[str, list[str]]]:
     ]
 
 
+def get_static_url_prefix() -> str | None:
+    """``STATIC_URL`` without its slashes (``"/static/"`` -> ``"static"``), or None when it is
+    not set (or settings are not configured)."""
+    static_url = getattr(settings, "STATIC_URL", None) if settings.configured else None
+    return static_url.strip("/") if static_url else None
+
+
 def get_admin_info() -> dict[str, Any]:
     """What is known of the admin: installed, enabled, URL prefix and ``STATIC_URL`` prefix."""
-    static_url = getattr(settings, "STATIC_URL", None) if settings.configured else None
     return {
         "installed": is_admin_installed(),
         "enabled": should_enable_admin(),
         "url_prefix": detect_admin_url_prefix(),
-        "static_url": static_url.strip("/") if static_url else None,
+        "static_url": get_static_url_prefix(),
     }
 
 
@@ -94,6 +100,7 @@ __all__ = [
     "detect_admin_url_prefix",
     "get_admin_info",
     "get_admin_route_patterns",
+    "get_static_url_prefix",
     "is_admin_installed",
     "should_enable_admin",
 ]

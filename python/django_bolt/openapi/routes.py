@@ -1,5 +1,6 @@
 """The docs as fixed routes: the document and every UI page rendered once when the API is compiled,
-then served by Rust without calling Python (``RouteDef(fixed=True)``, like ``api.static``)."""
+then served by Rust without calling Python (``RouteDef(fixed=True)``, like ``api.static``).
+``OpenAPIRouteRegistrar`` is the API's entry point (the release's name)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..middleware.decorators import no_compress
 from ..router import RouteDef, join_paths
 from .config import OpenAPIConfig, default_render_plugins
 from .plugins import JsonRenderPlugin, OpenAPIRenderPlugin, YamlRenderPlugin
+
+if TYPE_CHECKING:
+    from ..api import BoltAPI
 
 #: The browser may keep versioned asset files for a year (their URL changes with the version).
 ASSET_CACHE = "public, max-age=31536000, immutable"
@@ -38,6 +42,67 @@ def sidecar_root() -> tuple[Path, str] | None:
     except Exception:  # noqa: BLE001 - a copy without metadata: any stable token will do
         release = "local"
     return root, release
+
+
+class OpenAPIRouteRegistrar:
+    """The docs routes of ``api``: the document generated from its compiled routes, and the UI
+    pages. ``middleware``: what the docs run through instead of the API's own middleware (runbolt
+    gives an API merged from several ``BOLT_API`` entries the first one's)."""
+
+    def __init__(self, api: BoltAPI, *, middleware: Any = None) -> None:
+        self.api = api
+        self._middleware = middleware
+
+    def register_routes(self) -> None:
+        """The release adds its docs routes to the API here, before serving. Here they are made
+        each time the API is compiled (the document describes the routes as compiled, mounted
+        routers included), so registering only records ``middleware`` for them; without it,
+        nothing changes."""
+        if self._middleware is not None:
+            self.api.docs_middleware = tuple(self._middleware)
+        # Read by ``api._routes``: the release's route table lists the docs routes once registered.
+        self.api._openapi_routes_registered = True
+
+    def served_routes(self) -> list[RouteDef]:
+        """The docs routes compiling the API now would add to its routes."""
+        from ..conf import BoltConfig
+
+        api = self.api
+        config = api.server_config(BoltConfig.from_settings())
+        return self.routes([api._compile_parts(route, config) for route in api.routes])
+
+    def routes(self, parts: list[tuple[Any, Any, RouteDef]]) -> list[RouteDef]:
+        """The docs routes for the compiled ``(record, compiled, route)`` of every API route;
+        none when docs are off. Sets ``api.openapi_schema`` to the document (None without one)."""
+        from .schema_generator import RouteEntry, SchemaGenerator
+
+        api = self.api
+        config = api._openapi_config_in_effect()
+        if config is None:
+            api.openapi_schema = None
+            return []
+        entries = [RouteEntry(route, compiled, record) for record, compiled, route in parts]
+        try:
+            generator = SchemaGenerator(config, api.trailing_slash, api.error_formatter)
+            api.openapi_schema = generator.generate(entries)
+        except Exception:
+            if config.strict:
+                raise
+            # The API must not fail to start because its documentation could not be made.
+            import logging
+
+            logging.getLogger("django_bolt").exception("OpenAPI document not generated; /docs is not served")
+            api.openapi_schema = None
+            return []
+        taken = [r.path for r in api.routes if r.method == "GET"]
+        # The docs pages run through the middleware of the API that owns them: this one, or for
+        # APIs merged by runbolt (BOLT_API lists), the first one.
+        middleware = self._middleware if self._middleware is not None else api.docs_middleware
+        owner_middleware = middleware if middleware is not None else api.middleware
+        routes = docs_routes(config, api.openapi_schema, api.trailing_slash, taken, bool(owner_middleware))
+        if middleware is None:
+            return routes
+        return [route.with_middleware(tuple(middleware)) for route in routes]
 
 
 def _fixed(

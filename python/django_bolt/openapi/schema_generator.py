@@ -9,6 +9,7 @@ the ones its compiled record can produce.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import inspect
 import json
 import re
@@ -27,7 +28,16 @@ from ..router import RouteDef
 from .config import OpenAPIConfig
 from .json_schema import BINARY, Described, describe, inline_schema, value_type
 from .serializer_schemas import INPUT, OUTPUT, PATCH, SerializerSchemas
-from .spec import to_json
+from .spec import (
+    Components,
+    Info,
+    OpenAPI,
+    Operation,
+    PathItem,
+    SecurityScheme,
+    Tag,
+)
+from .spec.base import json_key, render
 
 REF = "#/components/schemas/{name}"
 
@@ -633,9 +643,9 @@ class SchemaGenerator:
 
     def _generate(self, entries: Iterable[RouteEntry]) -> dict[str, Any]:
         config = self.config
-        paths: dict[str, dict[str, Any]] = {}
+        paths: dict[str, PathItem] = {}
         used_tags: list[str] = []
-        pending: list[tuple[RouteEntry, dict[str, Any]]] = []
+        pending: list[tuple[RouteEntry, Operation]] = []
         for entry in entries:
             route = entry.route
             websocket = entry.record["kind"] == "websocket"
@@ -647,20 +657,18 @@ class SchemaGenerator:
                 continue
             path = openapi_path(route.path, self.trailing_slash)
             where = f"{route.method} {route.path}"
-            operation: dict[str, Any] = {}
+            operation = Operation()
             tags = ["WebSocket"] if websocket and route.tags is None else route.tags
             if tags is not None:
-                operation["tags"] = list(tags)  # tags=[]: none, as given
+                operation.tags = list(tags)  # tags=[]: none, as given
                 used_tags.extend(tags)
             first_line, doc = _docstring(route.handler) if config.use_handler_docstrings else (None, None)
             summary = route.summary or first_line
             description = route.description or doc
             if websocket:
                 summary, description = _websocket_texts(summary, description)
-            if summary:
-                operation["summary"] = summary
-            if description:
-                operation["description"] = description
+            operation.summary = summary or None
+            operation.description = description or None
             parameters = [
                 p
                 for p in (
@@ -678,11 +686,8 @@ class SchemaGenerator:
                 for name in dict.fromkeys(_PATH_PARAM.findall(path))
                 if name not in named
             ]
-            if parameters:
-                operation["parameters"] = parameters
-            body = None if websocket else self.request_body(entry, where)
-            if body is not None:
-                operation["requestBody"] = body
+            operation.parameters = parameters or None
+            operation.request_body = None if websocket else self.request_body(entry, where)
             if websocket:
                 responses = {"101": _SWITCHING_PROTOCOLS}
             elif is_multi_response(route.response_model):
@@ -709,19 +714,17 @@ class SchemaGenerator:
                         _merge_content(responses[status], error)
                     else:
                         responses[status] = error
-            operation["responses"] = responses
-            security = self.security(entry)
-            if security is not None:
-                operation["security"] = security
-            elif config.security and entry.record["auth"] is None:
-                operation["security"] = []  # open: the document-wide requirement does not apply
-            methods = paths.setdefault(path, {})
+            operation.responses = responses
+            operation.security = self.security(entry)
+            if operation.security is None and config.security and entry.record["auth"] is None:
+                operation.security = []  # open: the document-wide requirement does not apply
+            item = paths.setdefault(path, PathItem())
             method = "get" if websocket else route.method.lower()
-            if method in methods:
+            if getattr(item, method) is not None:
                 # The first route registered for a method and path is the one served (a plain GET
                 # reaches the HTTP route of a path that also takes WebSocket upgrades).
                 continue
-            methods[method] = operation
+            setattr(item, method, operation)
             pending.append((entry, operation))
         self._operation_ids(pending)
         components = self._resolve_types()
@@ -729,9 +732,9 @@ class SchemaGenerator:
             raise OpenAPIStrictError(
                 "OpenAPIConfig(strict=True): the document cannot describe:\n  " + "\n  ".join(self._problems)
             )
-        return self._document(paths, components, used_tags)
+        return self._document(paths, [op for _, op in pending], components, used_tags)
 
-    def _operation_ids(self, pending: list[tuple[RouteEntry, dict[str, Any]]]) -> None:
+    def _operation_ids(self, pending: list[tuple[RouteEntry, Operation]]) -> None:
         """``<method>_<handler name>`` as the release names them (``get_list_items``,
         ``websocket_feed``), so clients generated from either document call the same functions;
         where that is not unique, method and path; a counter as last resort. Only depends on the
@@ -752,52 +755,64 @@ class SchemaGenerator:
             while unique in taken:
                 unique, n = f"{candidate}_{n}", n + 1
             taken.add(unique)
-            operation["operationId"] = unique
+            operation.operation_id = unique
 
-    def _document(self, paths: dict[str, Any], components: dict[str, Any], used_tags: list[str]) -> dict[str, Any]:
+    def _document(
+        self,
+        paths: dict[str, PathItem],
+        operations: list[Operation],
+        components: dict[str, Any],
+        used_tags: list[str],
+    ) -> dict[str, Any]:
         config = self.config
-        info: dict[str, Any] = {"title": config.title, "version": config.version}
-        for key, value in (
-            ("summary", config.summary),
-            ("description", config.description),
-            ("termsOfService", config.terms_of_service),
-            ("contact", config.contact),
-            ("license", config.license),
-        ):
-            if value is not None:
-                info[key] = to_json(value)
-        has_query = any("query" in item for item in paths.values())
-        doc: dict[str, Any] = {"openapi": "3.2.0" if has_query else "3.1.0", "info": info}
-        if not has_query:
-            doc["jsonSchemaDialect"] = "https://spec.openapis.org/oas/3.1/dialect/base"
-        if config.servers:
-            doc["servers"] = to_json(config.servers)
-        doc["paths"] = paths
-        extra = config.components.to_dict() if hasattr(config.components, "to_dict") else dict(config.components or {})
-        schemas = {**components, **(extra.pop("schemas", None) or {})}
-        out_components: dict[str, Any] = {}
-        if schemas:
-            out_components["schemas"] = dict(sorted(schemas.items()))
-        schemes = {**self.security_schemes, **(extra.pop("securitySchemes", None) or {})}
-        if schemes:
-            out_components["securitySchemes"] = schemes
-        out_components.update(extra)
-        if out_components:
-            doc["components"] = out_components
-        if config.security is not None:
-            doc["security"] = to_json(config.security)
-        tags = [to_json(t) if not isinstance(t, str) else {"name": t} for t in (config.tags or [])]
-        named = {t["name"] for t in tags}
-        for tag in dict.fromkeys(used_tags):
-            if tag not in named:
-                tags.append({"name": tag})
-        if tags:
-            doc["tags"] = tags
-        if config.external_docs is not None:
-            doc["externalDocs"] = to_json(config.external_docs)
-        if config.webhooks:
-            doc["webhooks"] = to_json(config.webhooks)
-        return doc
+        given = _given_components(config.components)
+        tags = [t if isinstance(t, (Tag, dict)) else Tag(name=t) for t in (config.tags or [])]
+        named = {t["name"] if isinstance(t, dict) else t.name for t in tags}
+        tags += [Tag(name=tag) for tag in dict.fromkeys(used_tags) if tag not in named]
+        has_query = any(item.query is not None for item in paths.values())
+        document = OpenAPI(
+            # QUERY is a method of OpenAPI 3.2 (which has no jsonSchemaDialect default to state).
+            openapi="3.2.0" if has_query else "3.1.0",
+            info=Info(
+                title=config.title,
+                version=config.version,
+                summary=config.summary,
+                description=config.description,
+                terms_of_service=config.terms_of_service,
+                contact=config.contact,
+                license=config.license,
+            ),
+            json_schema_dialect=None if has_query else "https://spec.openapis.org/oas/3.1/dialect/base",
+            servers=list(config.servers or []),
+            paths=paths,
+            webhooks=config.webhooks or None,
+            # The config's schemas and security schemes replace generated ones of the same name.
+            components=dataclasses.replace(
+                given,
+                schemas=dict(sorted({**components, **given.schemas}.items())),
+                security_schemes={**self.security_schemes, **(given.security_schemes or {})},
+            ),
+            security=config.security,
+            tags=tags,
+            external_docs=config.external_docs,
+        )
+        # What the generator wrote itself is JSON already: only the objects around it are walked.
+        made = [value for op in operations for value in (op.parameters, op.request_body, op.responses) if value]
+        return render(document, [*made, *components.values()])
+
+
+#: ``Components`` field of each key of its JSON form (``{"securitySchemes": ...}`` as a dict).
+_COMPONENT_FIELDS = {json_key(f.name): f.name for f in dataclasses.fields(Components)}
+
+
+def _given_components(given: Any) -> Components:
+    """``OpenAPIConfig.components`` as a ``Components`` (it may be given as its JSON dict)."""
+    if isinstance(given, Components):
+        return given
+    unknown = set(given or {}) - set(_COMPONENT_FIELDS)
+    if unknown:
+        raise TypeError(f"OpenAPIConfig(components=) has keys OpenAPI components do not: {sorted(unknown)}")
+    return Components(**{_COMPONENT_FIELDS[key]: value for key, value in (given or {}).items()})
 
 
 def _camel(name: str) -> str:
@@ -1022,28 +1037,31 @@ _SAFE = {"GET", "HEAD", "OPTIONS", "TRACE", "QUERY"}
 _ALWAYS = ("total", "has_next", "has_previous")
 
 
-def security_schemes(backend: Any) -> list[tuple[str, dict[str, Any]]]:
+def security_schemes(backend: Any) -> list[tuple[str, SecurityScheme]]:
     """The security schemes one auth backend accepts credentials by (none for a custom backend,
     which can read anything)."""
     from ..auth.backends import APIKeyAuthentication, JWTAuthentication, SessionAuthentication
 
+    def api_key(where: str, name: str) -> SecurityScheme:
+        return SecurityScheme(type="apiKey", security_scheme_in=where, name=name)
+
     if isinstance(backend, JWTAuthentication):
-        out: list[tuple[str, dict[str, Any]]] = []
+        out: list[tuple[str, SecurityScheme]] = []
         if backend.header == "authorization":
-            out.append(("BearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}))
+            out.append(("BearerAuth", SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")))
         else:
-            out.append((f"JWTHeader_{backend.header}", {"type": "apiKey", "in": "header", "name": backend.header}))
+            out.append((f"JWTHeader_{backend.header}", api_key("header", backend.header)))
         if backend.cookie:
-            out.append((f"JWTCookie_{backend.cookie}", {"type": "apiKey", "in": "cookie", "name": backend.cookie}))
+            out.append((f"JWTCookie_{backend.cookie}", api_key("cookie", backend.cookie)))
         return out
     if isinstance(backend, APIKeyAuthentication):
         name = "ApiKeyAuth" if backend.header == "x-api-key" else f"ApiKeyAuth_{backend.header}"
-        return [(name, {"type": "apiKey", "in": "header", "name": backend.header})]
+        return [(name, api_key("header", backend.header))]
     if isinstance(backend, SessionAuthentication):
         from django.conf import settings
 
         cookie = getattr(settings, "SESSION_COOKIE_NAME", "sessionid")
-        return [("SessionAuth", {"type": "apiKey", "in": "cookie", "name": cookie})]
+        return [("SessionAuth", api_key("cookie", cookie))]
     return []
 
 

@@ -77,9 +77,8 @@ def validate_nested_field(value: Any, nested_config: ResolvedNestedConfig, field
             except RequestValidationError as exc:
                 errors.extend(exc.errors_list())
         else:
-            errors.append(
-                {"loc": where, "msg": f"Expected `{serializer.__name__}`, got `{_json_type(item)}`", "type": "type_error"}
-            )
+            message = f"Expected `{serializer.__name__}`, got `{_json_type(item)}`"
+            errors.append({"loc": where, "msg": message, "type": "type_error"})
     if errors:
         raise RequestValidationError(errors)
     if all(a is b for a, b in zip(converted, items, strict=True)):

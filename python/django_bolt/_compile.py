@@ -34,7 +34,7 @@ from ._param_types import (
     sequence_shape,
 )
 from ._schema import ParamRecord
-from .exceptions import RequestValidationError, ResponseValidationError
+from .exceptions import RequestValidationError, ResponseValidationError, invalid_json_error
 from .params import _UNSET, Body, Depends, File, Header, Param
 from .request import Request, UploadFile
 
@@ -269,7 +269,7 @@ def validation_errors(tp: Any, raw: bytes, loc: list[Any]) -> list[dict[str, Any
     try:
         data = msgspec.json.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        return [{"loc": loc, "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
+        return [invalid_json_error(exc, raw, loc)]
     except RecursionError:  # msgspec's depth limit: client input, not a server fault
         return _too_deep(loc)
     errors: list[dict[str, Any]] = []

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
-from ..exceptions import RequestValidationError, SerializationError
+from ..exceptions import RequestValidationError, SerializationError, invalid_json_error
 from .decorators import (
     ComputedFieldConfig,
     collect_computed_fields,
@@ -384,9 +384,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         try:
             data = msgspec.json.decode(json_data)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            raise RequestValidationError(
-                [{"loc": loc, "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
-            ) from None
+            raise RequestValidationError([invalid_json_error(exc, json_data, loc)]) from None
         except RecursionError:
             raise RequestValidationError(
                 [{"loc": loc, "msg": "Invalid JSON: nested too deeply", "type": "json_invalid"}]

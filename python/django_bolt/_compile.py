@@ -164,7 +164,8 @@ def infer_param_source(name: str, annotation: Any, path_params: set[str], http_m
     name is in the route's path), ``"request"`` (typed ``Request``, or an unannotated
     ``request``/``req``), ``"file"`` (``UploadFile`` or a list of them), ``"body"`` (a struct,
     dataclass, TypedDict, dict or a sequence of them), else ``"query"``. ``http_method`` does not
-    change the answer (the release's signature has it): a JSON body on GET is still a body."""
+    change the answer (the release's signature has it): body parameters of HEAD/OPTIONS are
+    refused with the route (``refuse_body_parameters``)."""
     del http_method
     base = _parse_annotation(annotation)[0]
     if name in path_params:

@@ -79,30 +79,6 @@ def test_a_subclass_method_replaces_the_computed_field_of_its_base():
     assert list(collect_computed_fields(Overriding)) == ["displayName"]
 
 
-def test_collectors_refuse_validators_that_cannot_be_called():
-    # ``@staticmethod`` above ``@field_validator``: called without the class, it could not work.
-    with pytest.raises(TypeError, match="staticmethod"):
-
-        class StaticValidator(Serializer):
-            email: str
-
-            @staticmethod
-            @field_validator("email")
-            def check(value):
-                return value
-
-    # A model validator checks an instance: as a class method it has none.
-    with pytest.raises(TypeError, match="classmethod"):
-
-        class ClassModelValidator(Serializer):
-            email: str
-
-            @classmethod
-            @model_validator
-            def check(cls):
-                return None
-
-
 class Tag(Serializer):
     name: str
 

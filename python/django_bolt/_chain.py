@@ -99,6 +99,7 @@ def compile_dependency(
     parameters through ``bind(name, annotation, default, where)`` (``_dependency_params``), so
     Rust coerces them like the handler's; per request the plan only looks them up."""
     from ._compile import _is_request_type, _split_annotated, _unwrap_optional
+    from .dependencies import sync_form
 
     fn = dep.dependency
     if fn is None or not callable(fn):
@@ -111,7 +112,7 @@ def compile_dependency(
         raise _definition_error(f"{where}: cannot read the signature of dependency {fn!r}: {exc}") from exc
     hints = _hints(fn, where)
     args: list[_Arg] = []
-    sync_fn = getattr(fn, "_sync_form", fn)
+    sync_fn = sync_form(dep).dependency
     # A class instance with ``async def __call__`` is async too.
     any_async = inspect.iscoroutinefunction(sync_fn) or inspect.iscoroutinefunction(type(sync_fn).__call__)
     dep_where = f"{where} (dependency {getattr(fn, '__qualname__', fn)!r})"

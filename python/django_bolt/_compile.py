@@ -34,7 +34,7 @@ from ._param_types import (
     sequence_shape,
 )
 from ._schema import ParamRecord
-from .exceptions import RequestValidationError, ResponseValidationError
+from .exceptions import RequestValidationError, ResponseValidationError, invalid_json_error
 from .params import _UNSET, Body, Depends, File, Header, Param
 from .request import Request, UploadFile
 
@@ -154,6 +154,50 @@ def _is_model(tp: Any) -> bool:
     )
 
 
+def _is_body_type(tp: Any) -> bool:
+    """A type read from a JSON body: a struct, dataclass, TypedDict, dict, or a sequence of them."""
+    return _is_model(tp) or tp is dict or typing.get_origin(tp) is dict or _is_model_sequence(tp)
+
+
+def infer_param_source(name: str, annotation: Any, path_params: set[str], http_method: str = "") -> str:
+    """Where an argument with no ``Query()``/``Body()``/... marker is read from: ``"path"`` (its
+    name is in the route's path), ``"request"`` (typed ``Request``, or an unannotated
+    ``request``/``req``), ``"file"`` (``UploadFile`` or a list of them), ``"body"`` (a struct,
+    dataclass, TypedDict, dict or a sequence of them), else ``"query"``. ``http_method`` does not
+    change the answer (the release's signature has it): body parameters of HEAD/OPTIONS are
+    refused with the route (``refuse_body_parameters``)."""
+    del http_method
+    base = _parse_annotation(annotation)[0]
+    if name in path_params:
+        return "path"
+    if _is_request_type(base) or (name in ("request", "req") and base in (Any, inspect.Parameter.empty)):
+        return "request"
+    if _is_upload(base)[0]:
+        return "file"
+    return "body" if _is_body_type(base) else "query"
+
+
+def split_param_annotation(annotation: Any, default: Any = None) -> tuple[Any, Param | Depends | None]:
+    """``(value type, marker)`` of an argument: the ``Param``/``Depends`` marker from
+    ``Annotated[...]``, else the default (``= Query(...)``), else None; the type without the
+    markers, its ``msgspec.Meta`` constraints and the marker's (``Query(ge=1)``) on it, inside
+    ``Optional`` (``Annotated[int, Meta(ge=1)] | None``). A ``NewType`` or ``type`` alias is the
+    type it names. Raises ``TypeError`` when a constraint cannot apply to the type (``ge`` on a
+    list), as declaring the route does."""
+    base, extras, optional = _parse_annotation(annotation)
+    marker, _ = _marker_of(extras, default)
+    metas = metas_of(extras)
+    if isinstance(marker, Param) and not isinstance(marker, File):
+        own = marker.constraints()
+        if own:
+            metas.append(msgspec.Meta(**own))
+    value_type = base
+    if metas and not (_is_body_type(base) or _is_upload(base)[0] or isinstance(marker, File)):
+        check_metas_apply(base, metas)
+        value_type = typing.Annotated[(base, *metas)]
+    return (Union[value_type, None] if optional else value_type), marker  # noqa: UP007
+
+
 # ---------------------------------------------------------------- body validation
 
 
@@ -226,7 +270,7 @@ def validation_errors(tp: Any, raw: bytes, loc: list[Any]) -> list[dict[str, Any
     try:
         data = msgspec.json.decode(raw)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        return [{"loc": loc, "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
+        return [invalid_json_error(exc, raw, loc)]
     except RecursionError:  # msgspec's depth limit: client input, not a server fault
         return _too_deep(loc)
     errors: list[dict[str, Any]] = []
@@ -468,12 +512,8 @@ def compile_param(
         source = marker.source
         if source not in _MARKER_SOURCES:
             raise DeclarationError(f"{where}: parameter {name!r}: unsupported source {source!r}")
-    elif name in path_names:
-        source = "path"
-    elif _is_model(base) or typing.get_origin(base) is dict or base is dict or _is_model_sequence(base):
-        source = "body"
     else:
-        source = "query"
+        source = infer_param_source(name, base, path_names)
     if source == "path" and path_complete and name not in path_names and spec["key"] not in path_names:
         raise RouteDefinitionError(f"{where}: parameter {name!r} is marked Path() but the path has no {{{name}}}")
     if isinstance(marker, Header) and not marker.alias and marker.convert_underscores:
@@ -698,12 +738,7 @@ def _is_body_candidate(annotation: Any, default: Any, path_names: set[str], name
     marker, _ = _marker_of(extras, default)
     if isinstance(marker, Body):
         return True
-    if marker is not None or name in path_names:
-        return False
-    base, _ = _unwrap_optional(base)
-    if _is_request_type(base) or _is_upload(base)[0]:
-        return False
-    return _is_model(base) or base is dict or typing.get_origin(base) is dict or _is_model_sequence(base)
+    return marker is None and infer_param_source(name, base, path_names) == "body"
 
 
 #: Opcodes through which a coroutine can suspend: every ``await``, ``async for`` and

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import inspect
 import typing
+from typing import Any
 
-from ._compile import _marker_of, _parse_annotation, compile_handler
+from ._compile import compile_handler, split_param_annotation
 from .params import _UNSET, Param
 from .router import WEBSOCKET, RouteDef
-from .typing import FieldDefinition
+from .typing import FieldDefinition, HandlerPattern
 
 #: Our compiler's sources under the release's names (a form model is read from the form).
 _RELEASE_SOURCES = {"form_model": "form"}
@@ -31,8 +32,8 @@ def route_fields(route: RouteDef) -> list[FieldDefinition]:
     for name, parameter in inspect.signature(route.handler).parameters.items():
         if name not in records and name not in compiled.dependencies:
             continue
-        annotation = hints.get(name, parameter.annotation)
-        marker, default = _marker_of(_parse_annotation(annotation)[1], parameter.default)
+        annotation, marker = split_param_annotation(hints.get(name, parameter.annotation), parameter.default)
+        default = marker.default if isinstance(marker, Param) and marker is parameter.default else parameter.default
         common = {
             "name": name,
             "annotation": annotation,
@@ -56,3 +57,9 @@ def route_fields(route: RouteDef) -> list[FieldDefinition]:
             )
         )
     return fields
+
+
+def route_arguments_meta(route: RouteDef) -> dict[str, Any]:
+    """The ``fields`` of a route's ``_handler_meta`` record and their ``handler_pattern``."""
+    fields = route_fields(route)
+    return {"fields": fields, "handler_pattern": HandlerPattern.of(fields)}

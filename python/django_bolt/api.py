@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _core
 from ._chain import build_chain, dependency_stage
@@ -23,6 +23,9 @@ from .multi_response import check_status_models, default_status, is_multi_respon
 from .openapi import OpenAPIConfig
 from .router import WEBSOCKET, RouteCollection, RouteDef, Router, check_namespace, join_paths
 from .signals import with_request_signals
+
+if TYPE_CHECKING:
+    from .typing import HandlerMetadata
 
 _TRAILING_SLASH = ("strip", "append", "keep")
 
@@ -254,15 +257,16 @@ class BoltAPI(RouteCollection):
         return [(r.method, canonical_path(r.path, policy), i, r.handler) for i, r in enumerate(routes)]
 
     @property
-    def _handler_meta(self) -> dict[int, dict[str, Any]]:
+    def _handler_meta(self) -> dict[int, HandlerMetadata]:
         """The release's private per-route metadata, keyed like ``_routes``, for code (and tests)
         written for it: the name a route reverses by (``name=``, else the handler's name), whether
         it was given, its namespace, whether the handler is async, how it answers
         (``response_meta``: body type, default status, whether results are checked), its
-        arguments as the route reads them (``fields``: ``FieldDefinition``s) and the
+        arguments as the route reads them (``fields``: ``FieldDefinition``s, and their
+        ``handler_pattern``) and the
         ``tags``/``summary``/``description`` given for its OpenAPI operation (``openapi_*``, only
         those given)."""
-        from ._handler_fields import route_fields
+        from ._handler_fields import route_arguments_meta
 
         outer = (self.namespace,) if self.namespace else ()
         return {
@@ -272,7 +276,7 @@ class BoltAPI(RouteCollection):
                 "namespace": ":".join((*outer, *route.namespace)),
                 "is_async": inspect.iscoroutinefunction(route.handler),
                 **response_meta(route, self.validate_response),
-                "fields": route_fields(route),
+                **route_arguments_meta(route),
                 **_openapi_operation_meta(route),
             }
             for index, route in enumerate(self.routes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -169,6 +170,64 @@ class ResponseValidationError(ValidationException):
         self.body = body
 
 
+#: msgspec names the place of a syntax error as ``... (byte 78)``.
+_DECODE_ERROR_BYTE = re.compile(r"\(byte (\d+)\)")
+#: Characters of the failing line shown on each side of the column (a one-line body can be large).
+_LINE_WINDOW = 40
+
+
+def _error_position(error: Exception) -> int | None:
+    if isinstance(error, UnicodeDecodeError):
+        return error.start
+    match = _DECODE_ERROR_BYTE.search(str(error))
+    return int(match.group(1)) if match else None
+
+
+def parse_msgspec_decode_error(error: Exception, body_bytes: bytes) -> dict[str, Any]:
+    """The ``json_invalid`` error of a body that msgspec could not decode (``msgspec.DecodeError``,
+    or ``UnicodeDecodeError``), with its place: ``loc`` ``("body", line, column)`` (both from 1),
+    ``msg`` naming them with a caret under the column in (at most 80 characters of) that line,
+    ``input`` (the body's start) and ``ctx`` (``line``, ``column``, ``byte_position``, ``error``).
+    Without a position in the error: ``loc`` ``("body",)`` and the error's message."""
+    message = str(error)
+    position = _error_position(error)
+    if position is None:
+        return {
+            "type": "json_invalid",
+            "loc": ("body",),
+            "msg": message,
+            "input": body_bytes[:100].decode("utf-8", errors="replace"),
+        }
+    line_start = body_bytes.rfind(b"\n", 0, position) + 1
+    line = body_bytes.count(b"\n", 0, position) + 1
+    column = position - line_start + 1
+    line_end = body_bytes.find(b"\n", position)
+    text = body_bytes[line_start : len(body_bytes) if line_end < 0 else line_end]
+    shown_from = max(0, column - 1 - _LINE_WINDOW)
+    shown = text[shown_from : column - 1 + _LINE_WINDOW].decode("utf-8", errors="replace")
+    caret = " " * len(body_bytes[line_start + shown_from : position].decode("utf-8", errors="replace"))
+    return {
+        "type": "json_invalid",
+        "loc": ("body", line, column),
+        "msg": f"Invalid JSON at line {line}, column {column}: {message}\n  {shown}\n  {caret}^",
+        "input": body_bytes[:200].decode("utf-8", errors="replace"),
+        "ctx": {"line": line, "column": column, "byte_position": position, "error": message},
+    }
+
+
+def invalid_json_error(error: Exception, body: bytes | str, loc: list[Any]) -> dict[str, Any]:
+    """The 422 entry at ``loc`` for a body that is not JSON: ``Invalid JSON at line L, column C:
+    <msgspec's message>`` with the place in ``ctx`` (``parse_msgspec_decode_error``); the body
+    itself is not echoed."""
+    raw = body.encode() if isinstance(body, str) else bytes(body)
+    parsed = parse_msgspec_decode_error(error, raw)
+    ctx = parsed.get("ctx")
+    if ctx is None:
+        return {"loc": loc, "msg": f"Invalid JSON: {error}", "type": "json_invalid"}
+    message = f"Invalid JSON at line {ctx['line']}, column {ctx['column']}: {ctx['error']}"
+    return {"loc": loc, "msg": message, "type": "json_invalid", "ctx": ctx}
+
+
 __all__ = [
     "BoltException",
     "ClientException",
@@ -195,4 +254,5 @@ __all__ = [
     "ResponseValidationError",
     "SerializationError",
     "UnloadedRelationError",
+    "parse_msgspec_decode_error",
 ]

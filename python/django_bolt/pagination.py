@@ -440,25 +440,31 @@ class _StructItems:
         ]
 
 
-def paginated_item_serializer(response_model: Any) -> Any:
-    """The serializer of a ``list[S]`` (or ``PaginatedResponse[S]``) response model, or None."""
+def extract_pagination_item_type(response_type: Any) -> Any:
+    """The item type ``T`` of a ``list[T]`` or ``PaginatedResponse[T]`` (or subclass) response
+    model, else None: what a ``@paginate`` route's page items are written as."""
     import typing
 
+    origin = typing.get_origin(response_type)
+    args = typing.get_args(response_type)
+    if not args:
+        return None
+    if origin is list or (isinstance(origin, type) and issubclass(origin, PaginatedResponse)):
+        return args[0]
+    return None
+
+
+def paginated_item_serializer(response_model: Any) -> Any:
+    """The serializer of a ``list[S]`` (or ``PaginatedResponse[S]``) response model, or None."""
     from .serializers.base import nested_of
 
     if response_model is None:
         return None
-    if typing.get_origin(response_model) is PaginatedResponse or (
-        isinstance(typing.get_origin(response_model), type)
-        and issubclass(typing.get_origin(response_model), PaginatedResponse)
-    ):
-        args = typing.get_args(response_model)
-        response_model = list[args[0]] if args else None  # type: ignore[valid-type]
-    serializer, _ = nested_of(response_model)
-    if serializer is None and typing.get_origin(response_model) is list:
-        (item,) = typing.get_args(response_model) or (None,)
-        if isinstance(item, type) and issubclass(item, msgspec.Struct):
-            return _StructItems(item)
+    item = extract_pagination_item_type(response_model)
+    # A bare ``S`` (or another container of them) names its serializer too.
+    serializer, _ = nested_of(response_model if item is None else item)
+    if serializer is None and isinstance(item, type) and issubclass(item, msgspec.Struct):
+        return _StructItems(item)
     return serializer
 
 
@@ -468,5 +474,6 @@ __all__ = [
     "LimitOffsetPagination",
     "CursorPagination",
     "PaginatedResponse",
+    "extract_pagination_item_type",
     "paginate",
 ]

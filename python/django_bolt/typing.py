@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import inspect
 import types
 import typing
@@ -11,6 +12,7 @@ from typing import Any, Union, get_args, get_origin
 
 import msgspec
 
+from ._compile import infer_param_source, split_param_annotation
 from .datastructures import UploadFile
 
 SIMPLE_TYPES = (str, int, float, bool, bytes)
@@ -113,9 +115,69 @@ class FieldDefinition:
         return self.alias or self.name
 
 
+class HandlerPattern(enum.Enum):
+    """The release's classification of a route by the arguments it reads (``_handler_meta[i]
+    ["handler_pattern"]``), computed here from the route's compiled arguments (``FieldDefinition``
+    sources): its Rust side already skips what a route does not read."""
+
+    REQUEST_ONLY = "request_only"
+    NO_PARAMS = "no_params"
+    PATH_ONLY = "path_only"
+    QUERY_ONLY = "query_only"
+    BODY_ONLY = "body_only"
+    SIMPLE = "simple"
+    WITH_DEPS = "with_deps"
+    FULL = "full"
+
+    @classmethod
+    def of(cls, fields: Sequence[FieldDefinition]) -> HandlerPattern:
+        """The pattern of a route reading ``fields`` (the release's priority order)."""
+        sources = {f.source for f in fields}
+        if "dependency" in sources:
+            return cls.WITH_DEPS
+        if not sources:
+            return cls.NO_PARAMS
+        if sources & {"request", "header", "cookie", "form", "file"}:
+            return cls.FULL
+        if sources == {"body"}:
+            return cls.BODY_ONLY
+        if sources == {"path"}:
+            return cls.PATH_ONLY
+        if sources == {"query"}:
+            return cls.QUERY_ONLY
+        return cls.SIMPLE if "body" not in sources else cls.FULL
+
+
+class HandlerMetadata(typing.TypedDict, total=False):
+    """One record of ``api._handler_meta`` (the release's private per-route metadata): the keys
+    this project computes from the route as it is compiled and served."""
+
+    name: str
+    #: ``name=`` given on the route (not derived from the handler's name).
+    name_explicit: bool
+    namespace: str
+    is_async: bool
+    http_method: str
+    sig: inspect.Signature
+    #: The type the route's body is declared as (``response_model=``, else the return annotation).
+    response_type: Any
+    is_multi_response: bool
+    #: ``{status: model}`` of a per-status ``response_model``.
+    response_map: dict[int | type, Any]
+    default_status_code: int
+    _has_response_validation: bool
+    fields: list[FieldDefinition]
+    handler_pattern: HandlerPattern
+    openapi_tags: list[str]
+    openapi_summary: str
+    openapi_description: str
+
+
 __all__ = [
     "SIMPLE_TYPES",
     "FieldDefinition",
+    "HandlerMetadata",
+    "HandlerPattern",
     "is_dataclass_type",
     "is_msgspec_struct",
     "is_optional",
@@ -123,5 +185,7 @@ __all__ = [
     "is_simple_type",
     "is_upload_file_type",
     "resolve_type_alias",
+    "infer_param_source",
+    "split_param_annotation",
     "unwrap_optional",
 ]

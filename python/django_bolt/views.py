@@ -525,14 +525,12 @@ def _pageable(result: Any) -> bool:
 def _decode_body(request: Any) -> Any:
     import msgspec
 
-    from .exceptions import RequestValidationError
+    from .exceptions import RequestValidationError, invalid_json_error
 
     try:
         return msgspec.json.decode(request.body or b"null")
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise RequestValidationError(
-            [{"loc": ["body"], "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
-        ) from None
+        raise RequestValidationError([invalid_json_error(exc, request.body, ["body"])]) from None
     except RecursionError:
         raise RequestValidationError(
             [{"loc": ["body"], "msg": "Invalid JSON: nested too deeply", "type": "json_invalid"}]

@@ -17,10 +17,16 @@ from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
-from ..exceptions import RequestValidationError, SerializationError
-from .decorators import ComputedFieldConfig
+from ..exceptions import RequestValidationError, SerializationError, invalid_json_error
+from .decorators import (
+    ComputedFieldConfig,
+    collect_computed_fields,
+    collect_field_validators,
+    collect_model_validators,
+)
 from .fields import _UNSET, FieldConfig, _FieldMarker
 from .local_types import resolve_local_annotations
+from .nested import ResolvedNestedConfig, resolve_nested_config, validate_nested_field
 
 T = TypeVar("T", bound="Serializer")
 _STRUCT_META = type(msgspec.Struct)
@@ -52,16 +58,8 @@ def _is_serializer(tp: Any) -> bool:
 
 def nested_of(tp: Any) -> tuple[type[Serializer] | None, bool]:
     """``(serializer class, many)`` of a field typed ``S``, ``S | None`` or ``list[S]``."""
-    inner, _ = _strip(tp)
-    if _is_serializer(inner):
-        return inner, False
-    if typing.get_origin(inner) in (list, tuple, set, frozenset):
-        args = typing.get_args(inner)
-        if args:
-            item, _ = _strip(args[0])
-            if _is_serializer(item):
-                return item, True
-    return None, False
+    config = resolve_nested_config(tp)
+    return (None, False) if config is None else (config.serializer_class, config.many)
 
 
 def Nested(serializer: type[Serializer], *, many: bool = False) -> Any:  # noqa: N802 - reads as a type
@@ -90,18 +88,6 @@ class _FieldSpec:
     #: Typed ``Any``/``object`` or a nested serializer: could be handed a Django manager or
     #: queryset (set by hand, not by ``from_model``), which ``dump`` refuses by name.
     may_hold_orm: bool = False
-
-
-def _refuse_wrapped_validator(value: Any, fn: Any) -> None:
-    """``@staticmethod`` above ``@field_validator`` (called without the class) and
-    ``@classmethod``/``@staticmethod`` above ``@model_validator`` (no instance) cannot work:
-    refused when the class is made, not silently skipped."""
-    from .decorators import MODEL_VALIDATOR_ON_DESCRIPTOR, STATIC_FIELD_VALIDATOR
-
-    if isinstance(value, staticmethod) and getattr(fn, "__bolt_field_validator__", None) is not None:
-        raise TypeError(STATIC_FIELD_VALIDATOR.format(name=fn.__name__))
-    if getattr(fn, "__bolt_model_validator__", None) is not None:
-        raise TypeError(MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(value).__name__, name=fn.__name__))
 
 
 def _model_config(namespace: dict[str, Any]) -> Any:
@@ -172,8 +158,9 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     __bolt_specs__: ClassVar[tuple[_FieldSpec, ...]] = ()
     __bolt_by_key__: ClassVar[dict[str, _FieldSpec]] = {}
-    __bolt_field_validators__: ClassVar[dict[str, list[Any]]] = {}
-    __bolt_model_validators__: ClassVar[list[Any]] = []
+    __field_validators__: ClassVar[dict[str, list[Any]]] = {}
+    __model_validators__: ClassVar[list[Any]] = []
+    __computed_fields__: ClassVar[dict[str, ComputedFieldConfig]] = {}
     __bolt_computed__: ClassVar[tuple[ComputedFieldConfig, ...]] = ()
     __bolt_field_sets__: ClassVar[dict[str, list[str]]] = {}
     __bolt_model__: ClassVar[Any] = None
@@ -192,41 +179,17 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         cls.__bolt_config_class__ = config
         if config is not None and getattr(config, "model", None) is not None:
             cls.__bolt_model__ = config.model
-        field_validators: dict[str, list[tuple[str, Any]]] = {}
-        model_validators: list[tuple[str, Any]] = []
-        computed: dict[str, ComputedFieldConfig] = {}
-        for klass in reversed(cls.__mro__):
-            for attr, value in vars(klass).items():
-                fn = value.__func__ if isinstance(value, (classmethod, staticmethod)) else value
-                if fn is not value and klass is cls:
-                    _refuse_wrapped_validator(value, fn)
-                marker = getattr(fn, "__bolt_field_validator__", None)
-                if marker is not None:
-                    field_validators.setdefault(marker[0], []).append((marker[1], fn))
-                if getattr(fn, "__bolt_model_validator__", None) is not None:
-                    model_validators.append((fn.__bolt_model_validator__, fn))
-                options = getattr(fn, "__bolt_computed_field__", None)
-                if options is not None:
-                    function = getattr(fn, "fn", fn)
-                    hints = getattr(function, "__annotations__", {})
-                    computed[attr] = ComputedFieldConfig(
-                        name=attr, function=function, return_type=hints.get("return", Any), **options
-                    )
-        # "before" validators first, each group in definition order.
-        cls.__bolt_field_validators__ = {
-            name: [fn for mode, fn in items if mode == "before"] + [fn for mode, fn in items if mode == "after"]
-            for name, items in field_validators.items()
-        }
-        cls.__bolt_model_validators__ = [fn for mode, fn in model_validators if mode == "before"] + [
-            fn for mode, fn in model_validators if mode == "after"
-        ]
-        cls.__bolt_computed__ = tuple(computed.values())
+        cls.__field_validators__ = collect_field_validators(cls)
+        cls.__model_validators__ = collect_model_validators(cls)
+        cls.__computed_fields__ = collect_computed_fields(cls)
+        #: The computed fields as ``dump`` iterates them.
+        cls.__bolt_computed__ = tuple(cls.__computed_fields__.values())
         #: The release's name for "this class has field validators".
-        cls.__has_field_validators__ = bool(cls.__bolt_field_validators__)
+        cls.__has_field_validators__ = bool(cls.__field_validators__)
         cls.__bolt_field_sets__ = dict(getattr(config, "field_sets", {}) or {}) or getattr(
             cls, "__bolt_field_sets__", {}
         )
-        unknown = set(cls.__bolt_field_validators__) - set(cls.__struct_fields__)
+        unknown = set(cls.__field_validators__) - set(cls.__struct_fields__)
         if unknown and cls.__struct_fields__:
             raise TypeError(f"{cls.__name__}: @field_validator for unknown field(s) {sorted(unknown)}")
         # Field types may name classes defined later: resolved on first use.
@@ -279,7 +242,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         checks = cls.__dict__.get("__bolt_checks__")
         if checks is None:
             checks = cls._construction_checks()
-        if not (checks or cls.__bolt_field_validators__ or cls.__bolt_model_validators__):
+        if not (checks or cls.__field_validators__ or cls.__model_validators__):
             return
         # Built in code (S(status="x")), msgspec checks no types: choices and nested values are
         # checked here (decoded bodies already passed msgspec's checks, so these pass too).
@@ -295,7 +258,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
 
     @classmethod
     def _construction_checks(cls) -> tuple[tuple[str, str, Any, Any], ...]:
-        """``(name, key, allowed choices or None, nested serializer or None)`` per field with a
+        """``(name, key, allowed choices or None, ResolvedNestedConfig or None)`` per field with a
         ``Literal`` type or a nested serializer."""
         checks = []
         for spec in cls._specs():
@@ -304,7 +267,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                 allowed = frozenset(typing.get_args(base)) | ({None} if optional else frozenset())
                 checks.append((spec.name, spec.key, allowed, None))
             elif spec.nested is not None:
-                checks.append((spec.name, spec.key, None, spec.nested))
+                checks.append((spec.name, spec.key, None, ResolvedNestedConfig(spec.nested, spec.many)))
         cls.__bolt_checks__ = tuple(checks)
         return cls.__bolt_checks__
 
@@ -323,44 +286,27 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
                         }
                     )
                 continue
-            if value is None:
+            try:
+                converted = validate_nested_field(value, nested, key)
+            except RequestValidationError as exc:
+                errors.extend(exc.errors_list())
                 continue
-            items = value if isinstance(value, list) else [value]
-            converted = []
-            for i, item in enumerate(items):
-                if isinstance(item, nested):
-                    converted.append(item)
-                elif isinstance(item, dict):
-                    where = [key, i] if isinstance(value, list) else [key]
-                    try:
-                        converted.append(nested.model_validate(item, loc=where))
-                    except RequestValidationError as exc:
-                        errors.extend(exc.errors_list())
-                else:
-                    where = [key, i] if isinstance(value, list) else [key]
-                    errors.append(
-                        {
-                            "loc": where,
-                            "msg": f"Expected `{nested.__name__}`, got `{_json_type(item)}`",
-                            "type": "type_error",
-                        }
-                    )
-            if not errors and any(a is not b for a, b in zip(converted, items, strict=True)):
-                msgspec.structs.force_setattr(self, name, converted if isinstance(value, list) else converted[0])
+            if not errors and converted is not value:
+                msgspec.structs.force_setattr(self, name, converted)
         return errors
 
     def _run_validators(self, loc: list[Any]) -> list[dict[str, Any]]:
         cls = type(self)
         errors: list[dict[str, Any]] = []
         keys = {s.name: s.key for s in cls._specs()}
-        for name, validators in cls.__bolt_field_validators__.items():
+        for name, validators in cls.__field_validators__.items():
             failed, value = _validated(cls, validators, getattr(self, name), [*loc, keys.get(name, name)], errors)
             # Struct instances are mutable unless frozen=True: the validated value replaces the input.
             if not failed and value is not getattr(self, name):
                 msgspec.structs.force_setattr(self, name, value)
         if errors:
             return errors
-        for fn in cls.__bolt_model_validators__:
+        for fn in cls.__model_validators__:
             try:
                 fn(self)
             except (ValueError, TypeError, AssertionError) as exc:
@@ -372,7 +318,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         """The field validators' errors for the already converted ``values`` (no instance)."""
         errors: list[dict[str, Any]] = []
         keys = {s.name: s.key for s in cls._specs()}
-        for name, validators in cls.__bolt_field_validators__.items():
+        for name, validators in cls.__field_validators__.items():
             if name not in values:
                 continue
             _validated(cls, validators, values[name], [*loc, keys.get(name, name)], errors)
@@ -438,9 +384,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
         try:
             data = msgspec.json.decode(json_data)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            raise RequestValidationError(
-                [{"loc": loc, "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
-            ) from None
+            raise RequestValidationError([invalid_json_error(exc, json_data, loc)]) from None
         except RecursionError:
             raise RequestValidationError(
                 [{"loc": loc, "msg": "Invalid JSON: nested too deeply", "type": "json_invalid"}]
@@ -462,7 +406,7 @@ class Serializer(msgspec.Struct, metaclass=_SerializerMeta):
             if spec.read_only or spec.key not in data:
                 continue
             value = _convert_value(spec, data[spec.key], [*loc, spec.key], errors)
-            for fn in cls.__bolt_field_validators__.get(spec.name, ()):
+            for fn in cls.__field_validators__.get(spec.name, ()):
                 try:
                     result = fn(cls, value)
                 except (ValueError, TypeError, AssertionError) as exc:

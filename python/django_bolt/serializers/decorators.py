@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 ValidatorMode = Literal["before", "after"]
@@ -66,6 +66,11 @@ class ComputedFieldConfig:
     include_in_schema: bool = True
     return_type: Any = Any
 
+    @property
+    def method_name(self) -> str:
+        """The release's name for ``name``: the method that computes the value."""
+        return self.name
+
 
 def computed_field(
     func: Any = None,
@@ -89,6 +94,69 @@ def computed_field(
     return mark(func) if func is not None else mark
 
 
+#: The class attributes where a serializer keeps what the collectors below found when the class
+#: was made (``{field: [validators]}``, ``[validators]``, ``{output name: ComputedFieldConfig}``).
+FIELD_VALIDATORS_ATTR = "__field_validators__"
+MODEL_VALIDATORS_ATTR = "__model_validators__"
+COMPUTED_FIELDS_ATTR = "__computed_fields__"
+
+
+def _marked(klass: type, refuse: bool) -> Iterator[tuple[str, Any]]:
+    """``(attribute, plain function)`` of each entry of ``klass``'s own namespace; a validator
+    wrapped in a descriptor that cannot work is refused (``refuse``), not silently skipped."""
+    for attr, value in vars(klass).items():
+        fn = _function(value)
+        if refuse and fn is not value:
+            if isinstance(value, staticmethod) and getattr(fn, "__bolt_field_validator__", None) is not None:
+                raise TypeError(STATIC_FIELD_VALIDATOR.format(name=fn.__name__))
+            if getattr(fn, "__bolt_model_validator__", None) is not None:
+                raise TypeError(MODEL_VALIDATOR_ON_DESCRIPTOR.format(kind=type(value).__name__, name=fn.__name__))
+        yield attr, fn
+
+
+def _before_then_after(items: list[tuple[str, Any]]) -> list[Any]:
+    return [fn for mode, fn in items if mode == "before"] + [fn for mode, fn in items if mode == "after"]
+
+
+def collect_field_validators(cls: type) -> dict[str, list[Any]]:
+    """``{field name: [validators]}`` of ``cls`` and its bases (base classes first), each
+    field's ``mode="before"`` validators ahead of its ``"after"`` ones."""
+    found: dict[str, list[tuple[str, Any]]] = {}
+    for klass in reversed(cls.__mro__):
+        for _, fn in _marked(klass, refuse=klass is cls):
+            marker = getattr(fn, "__bolt_field_validator__", None)
+            if marker is not None:
+                found.setdefault(marker[0], []).append((marker[1], fn))
+    return {name: _before_then_after(items) for name, items in found.items()}
+
+
+def collect_model_validators(cls: type) -> list[Any]:
+    """The model validators of ``cls`` and its bases, ``"before"`` ones first."""
+    found: list[tuple[str, Any]] = []
+    for klass in reversed(cls.__mro__):
+        for _, fn in _marked(klass, refuse=klass is cls):
+            mode = getattr(fn, "__bolt_model_validator__", None)
+            if mode is not None:
+                found.append((mode, fn))
+    return _before_then_after(found)
+
+
+def collect_computed_fields(cls: type) -> dict[str, ComputedFieldConfig]:
+    """``{output name (alias or method name): ComputedFieldConfig}`` of ``cls`` and its bases; a
+    subclass's method replaces the base's of the same name."""
+    by_attr: dict[str, ComputedFieldConfig] = {}
+    for klass in reversed(cls.__mro__):
+        for attr, fn in _marked(klass, refuse=False):
+            options = getattr(fn, "__bolt_computed_field__", None)
+            if options is not None:
+                function = getattr(fn, "fn", fn)
+                hints = getattr(function, "__annotations__", {})
+                by_attr[attr] = ComputedFieldConfig(
+                    name=attr, function=function, return_type=hints.get("return", Any), **options
+                )
+    return {config.alias or config.name: config for config in by_attr.values()}
+
+
 class _Computed:
     """A method on an instance, as in the release (``self.total()`` gives the value, so computed
     fields can use each other); the serializer finds its function through ``__bolt_computed_field__``."""
@@ -103,4 +171,16 @@ class _Computed:
         return self if instance is None else types.MethodType(self.fn, instance)
 
 
-__all__ = ["ComputedFieldConfig", "ValidatorMode", "computed_field", "field_validator", "model_validator"]
+__all__ = [
+    "COMPUTED_FIELDS_ATTR",
+    "FIELD_VALIDATORS_ATTR",
+    "MODEL_VALIDATORS_ATTR",
+    "ComputedFieldConfig",
+    "ValidatorMode",
+    "collect_computed_fields",
+    "collect_field_validators",
+    "collect_model_validators",
+    "computed_field",
+    "field_validator",
+    "model_validator",
+]

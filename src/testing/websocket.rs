@@ -90,8 +90,9 @@ pub fn test_websocket(
 ) -> PyResult<Handshake> {
     let handshake_timeout = handshake_timeout
         .map(|s| {
-            Duration::try_from_secs_f64(s)
-                .map_err(|_| PyValueError::new_err("handshake_timeout must be a number of seconds >= 0"))
+            Duration::try_from_secs_f64(s).map_err(|_| {
+                PyValueError::new_err("handshake_timeout must be a number of seconds >= 0")
+            })
         })
         .transpose()?;
     let request = build_request("GET", path, headers, Vec::new(), client)?;

@@ -251,6 +251,8 @@ def test_websocket(
     path: str,
     headers: list[tuple[str, str]],
     client: tuple[str, int] | None = None,
+    handshake_timeout: float | None = None,
 ) -> tuple[int, list[tuple[str, str]], bytes, TestWebSocket | None]:
     """Opens a WebSocket in process through the server's WebSocket code; the connection is set
-    when the handshake answered 101."""
+    when the handshake answered 101. ``handshake_timeout``: seconds to wait for the handler to
+    accept or refuse (``TimeoutError``, the client leaves); default: the server's accept timeout."""

@@ -21,7 +21,7 @@ def route_fields(route: RouteDef) -> list[FieldDefinition]:
     WebSocket handler's socket argument is not a parameter)."""
     where = f"{route.method} {route.path} ({getattr(route.handler, '__qualname__', route.handler)!r})"
     if route.method == WEBSOCKET:
-        from .websocket.handler import compile_websocket
+        from .websocket.handlers import compile_websocket
 
         compiled = compile_websocket(route.handler, route.path, where)
     else:

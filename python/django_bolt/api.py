@@ -392,7 +392,7 @@ class BoltAPI(RouteCollection):
         where = f"{route.method} {path} ({getattr(route.handler, '__qualname__', route.handler)!r})"
         is_websocket = route.method == WEBSOCKET
         if is_websocket:
-            from .websocket.handler import compile_websocket
+            from .websocket.handlers import compile_websocket
 
             compiled = compile_websocket(route.handler, path, where)
         else:

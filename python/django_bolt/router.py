@@ -325,8 +325,10 @@ class RouteCollection:
         shared["summary"] = summary or name
 
         def register(fn: F) -> F:
+            from .websocket.handlers import mark_websocket_handler
+
             self._add(WEBSOCKET, path, fn, **shared)
-            return fn
+            return mark_websocket_handler(fn)
 
         return register
 

@@ -189,6 +189,9 @@ enum Attempt {
     Absent,
     Ok(Identity),
     Rejected(Response),
+    /// The credential is this backend's (its signature verified) but refused: revoked, or the
+    /// revocation check failed. Answered before another backend's refusal of the same token.
+    Disowned(Response),
 }
 
 fn now() -> i64 {
@@ -253,9 +256,9 @@ async fn try_jwt(
     if let Some(jti) = claims.get("jti").and_then(Value::as_str) {
         match backend.revocation.is_revoked(jti, &claims).await {
             Ok(false) => {}
-            Ok(true) => return Attempt::Rejected(unauthorized(auth, "Token has been revoked")),
+            Ok(true) => return Attempt::Disowned(unauthorized(auth, "Token has been revoked")),
             Err(()) => {
-                return Attempt::Rejected(Response::detail(
+                return Attempt::Disowned(Response::detail(
                     503,
                     "Token revocation could not be checked",
                 ))
@@ -325,6 +328,7 @@ pub async fn authenticate(
 ) -> Result<Option<Arc<Identity>>, Refused> {
     let mut identity = None;
     let mut rejection = None;
+    let mut owner_refused = false;
     for backend in &auth.backends {
         let attempt = match backend {
             Backend::Jwt(b) => try_jwt(b, auth, method, headers).await,
@@ -339,6 +343,13 @@ pub async fn authenticate(
             Attempt::Rejected(resp) => {
                 if rejection.is_none() {
                     rejection = Some(resp);
+                }
+            }
+            // Two backends may read the same header: the one that owns the token says why.
+            Attempt::Disowned(resp) => {
+                if !owner_refused {
+                    rejection = Some(resp);
+                    owner_refused = true;
                 }
             }
         }

@@ -75,16 +75,26 @@ fn not_upgraded(py: Python<'_>, resp: crate::response::Response) -> Handshake {
 }
 
 /// Opens a WebSocket on `app` in process. Returns the handshake response; the connection is
-/// set when the status is 101. `headers` must carry the upgrade headers.
+/// set when the status is 101. `headers` must carry the upgrade headers. `handshake_timeout`:
+/// seconds to wait for the handler to accept or refuse (default: until the server's own
+/// accept timeout answers 503); on expiry the client leaves, as a real one gives up.
 #[pyfunction]
-#[pyo3(signature = (app, path, headers, client=None))]
+#[pyo3(signature = (app, path, headers, client=None, handshake_timeout=None))]
 pub fn test_websocket(
     py: Python<'_>,
     app: &PyApp,
     path: &str,
     headers: Vec<(String, String)>,
     client: Option<(String, u16)>,
+    handshake_timeout: Option<f64>,
 ) -> PyResult<Handshake> {
+    let handshake_timeout = handshake_timeout
+        .map(|s| {
+            Duration::try_from_secs_f64(s).map_err(|_| {
+                PyValueError::new_err("handshake_timeout must be a number of seconds >= 0")
+            })
+        })
+        .transpose()?;
     let request = build_request("GET", path, headers, Vec::new(), client)?;
     let inner = Arc::clone(&app.inner);
     let rt = runtime()?;
@@ -126,7 +136,8 @@ pub fn test_websocket(
         .to_owned();
     let (mut client_io, server_io) = tokio::io::duplex(PIPE);
     // The server answers by its accept timeout (503) at the latest.
-    let handshake_wait = inner.config.ws_accept_timeout + HANDSHAKE_WAIT;
+    let handshake_wait =
+        handshake_timeout.unwrap_or(inner.config.ws_accept_timeout + HANDSHAKE_WAIT);
     let opened = py.detach(|| {
         rt.block_on(async {
             rt.spawn(crate::websocket::serve(

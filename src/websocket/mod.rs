@@ -208,7 +208,13 @@ where
         Step::Pending(rx) => Handler::Running(rx),
     };
     let mut decision_rx = ends.decision;
-    let mut decision = decision_rx.try_recv().ok();
+    // A handler that already returned has dropped its end: the receiver is then spent and must
+    // not be polled again (tokio panics), only the handler's outcome is awaited.
+    let (mut decision, mut undecided) = match decision_rx.try_recv() {
+        Ok(d) => (Some(d), false),
+        Err(oneshot::error::TryRecvError::Empty) => (None, true),
+        Err(oneshot::error::TryRecvError::Closed) => (None, false),
+    };
     let mut timed_out = false;
     let mut client_left = false;
     let mut finished = None;
@@ -218,10 +224,18 @@ where
             tokio::pin!(deadline);
             loop {
                 tokio::select! {
-                    d = &mut decision_rx => decision = d.ok(),
+                    d = &mut decision_rx, if undecided => {
+                        undecided = false;
+                        decision = d.ok();
+                        if decision.is_none() {
+                            continue; // dropped undecided: the handler's outcome answers
+                        }
+                    }
                     outcome = &mut *rx => {
                         finished = Some(outcome.unwrap_or_else(|_| Err(lost_handler())));
-                        decision = decision_rx.try_recv().ok();
+                        if undecided {
+                            decision = decision_rx.try_recv().ok();
+                        }
                     }
                     () = &mut deadline => timed_out = true,
                     read = stream.read_buf(buffered), if buffered.len() < EARLY_BYTES => {

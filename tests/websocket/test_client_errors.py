@@ -4,15 +4,23 @@ kind, and the handler's own error is raised in the test."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Annotated
 
 import pytest
-from django_bolt import BoltAPI, WebSocket
+from django_bolt import BoltAPI, WebSocket, WebSocketDisconnect
 from django_bolt.auth import IsAuthenticated, JWTAuthentication, Requires
 from django_bolt.middleware import rate_limit
 from django_bolt.params import Header
-from django_bolt.testing import HandshakeRejected, WebSocketTestClient
-from django_bolt.testing.websocket import HandshakeDenied, HandshakeInvalid, NoWebSocketRoute
+from django_bolt.testing import HandshakeRejected, TestClient, WebSocketTestClient
+from django_bolt.testing.websocket import (
+    HANDSHAKE_TIMEOUT,
+    HandshakeDenied,
+    HandshakeInvalid,
+    NoWebSocketRoute,
+    WebSocketClient,
+)
 
 from tests.auth.conftest import pyjwt_token
 
@@ -133,3 +141,73 @@ async def test_two_open_clients_keep_their_errors_apart(api):
                 await failing.wait_closed()
         assert await quiet.receive_text() == "open"
     assert isinstance(NoWebSocketRoute(404), HandshakeRejected)
+
+
+async def test_the_handshake_timeout_gives_up_and_the_handler_sees_the_client_gone():
+    api = BoltAPI()
+    outcome = []
+
+    @api.websocket("/ws/slow")
+    async def slow(websocket: WebSocket) -> None:
+        await asyncio.sleep(0.6)
+        await websocket.accept()
+        try:
+            await websocket.receive_text()
+        except WebSocketDisconnect as exc:
+            outcome.append(exc.code)
+
+    assert HANDSHAKE_TIMEOUT == 5.0
+    with pytest.raises(TimeoutError, match="neither accepted nor refused"):
+        await WebSocketTestClient(api, "/ws/slow", handshake_timeout=0.2).connect()
+    deadline = asyncio.get_running_loop().time() + 5
+    while not outcome and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+    assert outcome == [1006]
+    async with WebSocketClient(api, "/ws/slow", handshake_timeout=3) as ws:
+        assert ws.accepted
+
+
+async def test_two_jwt_backends_the_one_whose_key_verifies_says_why_it_refuses():
+    revoked = {"a": {"gone-a"}, "b": {"gone-b"}}
+    checked = []
+
+    def revocation(name: str):
+        async def is_revoked(jti: str) -> bool:
+            checked.append((name, jti))
+            return jti in revoked[name]
+
+        return is_revoked
+
+    key_a, key_b = SECRET, SECRET[::-1]
+    backends = [
+        JWTAuthentication(secret=key_a, revoked_token_handler=revocation("a")),
+        JWTAuthentication(secret=key_b, revoked_token_handler=revocation("b")),
+    ]
+    api = BoltAPI()
+
+    @api.websocket("/ws", auth=backends, guards=[IsAuthenticated()])
+    async def endpoint(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("in")
+
+    @api.get("/http", auth=backends, guards=[IsAuthenticated()])
+    async def http_route() -> dict:
+        return {"ok": True}
+
+    def token(key: str, jti: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {pyjwt_token({'sub': '1', 'jti': jti, 'exp': time.time() + 60}, key)}"}
+
+    async def connect(key: str, jti: str) -> str:
+        async with WebSocketTestClient(api, "/ws", headers=token(key, jti)) as ws:
+            return await ws.receive_text()
+
+    assert await connect(key_b, "gone-a") == "in"  # a's list does not revoke b's token
+    for key, jti in ((key_a, "gone-a"), (key_b, "gone-b")):
+        with pytest.raises(HandshakeDenied) as denied:
+            await connect(key, jti)
+        assert (denied.value.status_code, denied.value.detail) == (401, "Token has been revoked")
+    assert checked == [("b", "gone-a"), ("a", "gone-a"), ("b", "gone-b")]
+    with TestClient(api) as client:
+        response = client.get("/http", headers=token(key_b, "gone-b"))
+        assert (response.status_code, response.json()) == (401, {"detail": "Token has been revoked"})
+        assert client.get("/http", headers=token("not-the-key-of-either-backend!!!", "x")).status_code == 401

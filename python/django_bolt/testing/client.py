@@ -103,9 +103,17 @@ def _call_parked(
     return response
 
 
-class _Transport(httpx.BaseTransport):
-    def __init__(self, app: _core.App, share_db: bool = True, raise_server_exceptions: bool = False) -> None:
-        self.app = app
+class BoltTestTransport(httpx.BaseTransport):
+    """The transport of ``TestClient``: each request goes through the compiled app's Rust
+    pipeline on the in-process test server, the calling thread waiting for the answer.
+
+    ``app`` is a ``BoltAPI`` (compiled here) or its compiled app (the release takes the id of its
+    test app instead). ``raise_server_exceptions``: a handler's unhandled exception is raised in
+    the caller instead of answered 500. ``share_db``: handlers use the test's database
+    connection (see ``dbshare``)."""
+
+    def __init__(self, app: BoltAPI | _core.App, raise_server_exceptions: bool = True, share_db: bool = True) -> None:
+        self.app = _app_of(app)
         self.share_db = share_db
         self.raise_server_exceptions = raise_server_exceptions
         #: The sharing the entered client holds (from ``__enter__`` to ``__exit__``).
@@ -122,9 +130,12 @@ class _Transport(httpx.BaseTransport):
             return _call_parked(sharing, self.app, request, False, self.raise_server_exceptions)
 
 
-class _AsyncTransport(httpx.AsyncBaseTransport):
-    def __init__(self, app: _core.App, share_db: bool = True, raise_server_exceptions: bool = False) -> None:
-        self.app = app
+class AsyncBoltTestTransport(httpx.AsyncBaseTransport):
+    """The transport of ``AsyncTestClient``: as ``BoltTestTransport``, the wait for the answer
+    in an executor thread so that the event loop keeps running."""
+
+    def __init__(self, app: BoltAPI | _core.App, raise_server_exceptions: bool = True, share_db: bool = True) -> None:
+        self.app = _app_of(app)
         self.share_db = share_db
         self.raise_server_exceptions = raise_server_exceptions
 
@@ -334,7 +345,7 @@ class TestClient(httpx.Client):
         app, share_db, raise_exceptions = _client_options(api, kwargs)
         if not share_db:
             _warn_unshared_transaction()
-        self._transport_of_bolt = _Transport(app, share_db, raise_exceptions)
+        self._transport_of_bolt = BoltTestTransport(app, raise_exceptions, share_db)
         super().__init__(transport=self._transport_of_bolt, base_url=base_url, **kwargs)
         self._lifespans = _lifespans(api)
         self._lifespan_stack: Any = None
@@ -404,7 +415,8 @@ class AsyncTestClient(httpx.AsyncClient):
 
     def __init__(self, api: BoltAPI | _core.App, base_url: str = "http://testserver", **kwargs: Any) -> None:
         app, share_db, raise_exceptions = _client_options(api, kwargs)
-        super().__init__(transport=_AsyncTransport(app, share_db, raise_exceptions), base_url=base_url, **kwargs)
+        transport = AsyncBoltTestTransport(app, raise_exceptions, share_db)
+        super().__init__(transport=transport, base_url=base_url, **kwargs)
         self._lifespans = _lifespans(api)
         self._lifespan_stack: Any = None
 

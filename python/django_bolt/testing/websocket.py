@@ -30,6 +30,10 @@ from ..websocket._sinks import sinks
 _PORTS = itertools.cycle(range(50000, 60000))
 T = TypeVar("T")
 
+#: Seconds ``connect()`` waits for the handler to accept or refuse (``handshake_timeout=``);
+#: then the client gives up (``TimeoutError``) and leaves, and the handler sees it gone.
+HANDSHAKE_TIMEOUT = 5.0
+
 
 class HandshakeRejected(Exception):
     """The server answered the upgrade with an HTTP response instead of 101.
@@ -128,6 +132,7 @@ class WebSocketTestClient:
         cors_allowed_origins: list[str] | None = None,
         read_django_settings: bool = True,
         raise_server_exceptions: bool = True,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
     ) -> None:
         from .client import _app_of  # noqa: PLC0415 - client imports this module
 
@@ -138,6 +143,7 @@ class WebSocketTestClient:
         self.subprotocols = list(subprotocols or [])
         self.client = client or ("127.0.0.1", next(_PORTS))
         self.timeout = timeout
+        self.handshake_timeout = handshake_timeout
         #: The handler's exception is raised in the test (as the release's client does): one
         #: before ``accept()`` by ``connect()`` instead of ``HandshakeRejected(500)``, one after
         #: it when the ``async with`` block ends. False: only the 500 / the 1011 close.
@@ -170,7 +176,12 @@ class WebSocketTestClient:
         sinks[self.client] = self._errors
         try:
             status, headers, body, conn = await self._call(
-                _core.test_websocket, self.app, self.path, self._request_headers(), self.client
+                _core.test_websocket,
+                self.app,
+                self.path,
+                self._request_headers(),
+                self.client,
+                self.handshake_timeout,
             )
         except BaseException:
             sinks.pop(self.client, None)
@@ -297,8 +308,13 @@ class WebSocketTestClient:
         self.close_code, self.close_reason = reply
 
 
+#: The release's other name for the client.
+WebSocketClient = WebSocketTestClient
+
 __all__ = [
     "WebSocketTestClient",
+    "WebSocketClient",
+    "HANDSHAKE_TIMEOUT",
     "HandshakeRejected",
     "NoWebSocketRoute",
     "HandshakeDenied",

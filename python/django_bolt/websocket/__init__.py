@@ -25,7 +25,9 @@ from .close_codes import (
     CloseCode,
 )
 from .exceptions import WebSocketClose, WebSocketDisconnect, WebSocketException
-from .types import WebSocket, WebSocketState
+from .handlers import get_websocket_param_name, is_websocket_handler, mark_websocket_handler, run_websocket_handler
+from .state import WebSocketState
+from .types import WebSocket
 
 __all__ = [
     "WebSocket",
@@ -44,4 +46,8 @@ __all__ = [
     "WS_1011_INTERNAL_ERROR",
     "WS_1012_SERVICE_RESTART",
     "WS_1013_TRY_AGAIN_LATER",
+    "is_websocket_handler",
+    "mark_websocket_handler",
+    "get_websocket_param_name",
+    "run_websocket_handler",
 ]

@@ -7,7 +7,6 @@ them, and ``send_*`` hands them to Rust, which writes the frames.
 from __future__ import annotations
 
 import asyncio
-import enum
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,15 +15,10 @@ import msgspec
 
 from .close_codes import CloseCode
 from .exceptions import WebSocketDisconnect
+from .state import WebSocketState
 
 _TEXT, _BYTES, _CLOSE = 0, 1, 2
 _QUEUED, _FULL, _CLOSED = 0, 1, 2
-
-
-class WebSocketState(enum.Enum):
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    DISCONNECTED = "disconnected"
 
 
 class WebSocket:

@@ -93,3 +93,10 @@ def test_construction_and_startup_errors(client_for):
     fails_at_startup(JWTAuthentication(secret="not-a-pem", algorithms=["RS256"]), "Invalid RSA public key PEM")
     fails_at_startup(JWTAuthentication(algorithms=["ES512"]), "Unsupported JWT algorithm 'ES512'")
     fails_at_startup(JWTAuthentication(algorithms=["HS256", "RS256"]), "mix key families")
+
+
+def test_token_at_the_release_older_path():
+    from django_bolt.auth import token as older_module
+    from django_bolt.auth import tokens
+
+    assert older_module.Token is tokens.Token is Token

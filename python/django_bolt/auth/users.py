@@ -166,6 +166,10 @@ class LoopSafeUserLoader:
             user = await self._aload(request, user_id, claims)
         else:
             user = await run_in_orm_executor(self.loader.load_user, user_id, claims)
+        if getattr(request, "user_loaded", False):
+            # A sync read loaded the user while this load waited: keep that object, so
+            # ``request.user`` does not change (and lose writes) in the middle of the request.
+            return request.user
         request.user = user  # later reads must not load it again
         return user
 

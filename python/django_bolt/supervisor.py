@@ -106,8 +106,25 @@ def worker_command() -> list[str]:
 WATCHED_SUFFIXES = (".py", ".html")
 
 
+#: Directories --dev does not look into (besides any whose name starts with a dot): caches,
+#: environments and build output, whose writes are not edits of the project.
+DEV_RELOAD_IGNORE_DIRS = (
+    "__pycache__",
+    "node_modules",
+    "venv",
+    "build",
+    "dist",
+    "target",
+)
+#: A change reloads the workers once the watched files have stayed unchanged this long, so a save,
+#: checkout or formatter run touching many files reloads once, after its last write.
+DEV_RELOAD_DEBOUNCE_MS = 50
+#: How often --dev scans the watched files when nothing has changed.
+DEV_RELOAD_SCAN_SECONDS = 0.5
+
+
 def watched_files(roots: list[Path]) -> Iterator[Path]:
-    skip = {"__pycache__", ".git", "node_modules", ".venv", "venv", ".tox"}
+    skip = set(DEV_RELOAD_IGNORE_DIRS)
     for root in roots:
         if root.is_file():
             yield root
@@ -173,6 +190,8 @@ class Supervisor:
         )
         self.stamps: dict[Path, float] = {}
         self.next_scan = 0.0
+        #: The first file of a burst of changes not yet answered by a reload.
+        self.first_change: Path | None = None
 
     # ---------------------------------------------------------------- processes
 
@@ -235,9 +254,15 @@ class Supervisor:
             changed = [p for p, m in current.items() if self.stamps.get(p) != m]
             changed += [p for p in self.stamps if p not in current]
             self.stamps = current
-            self.next_scan = time.monotonic() + 0.5
             if changed:
-                self.log(f"{changed[0]} changed; reloading workers")
+                # Still changing: look again after the debounce, and reload once it settles.
+                self.first_change = self.first_change or changed[0]
+                self.next_scan = time.monotonic() + DEV_RELOAD_DEBOUNCE_MS / 1000
+                return
+            self.next_scan = time.monotonic() + DEV_RELOAD_SCAN_SECONDS
+            if self.first_change is not None:
+                self.log(f"{self.first_change} changed; reloading workers")
+                self.first_change = None
                 self.reloads += 1
                 if self.worker_env is not None:
                     self.worker_env[DEV_RELOAD_COUNT_ENV] = str(self.reloads)
@@ -274,7 +299,7 @@ class Supervisor:
             previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, request_reload)
         if self.config.dev:
             self.stamps = snapshot(self.watch_roots)
-            self.next_scan = time.monotonic() + 0.5
+            self.next_scan = time.monotonic() + DEV_RELOAD_SCAN_SECONDS
         try:
             return self.pool.run()
         finally:

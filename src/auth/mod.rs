@@ -192,6 +192,9 @@ enum Attempt {
     /// The credential is this backend's (its signature verified) but refused: revoked, or the
     /// revocation check failed. Answered before another backend's refusal of the same token.
     Disowned(Response),
+    /// A valid cookie credential on a request that fails the cookie CSRF check: the answer,
+    /// whatever a later backend would say (the browser sent the cookie cross-site).
+    CsrfRefused(Response),
 }
 
 fn now() -> i64 {
@@ -233,9 +236,6 @@ async fn try_jwt(
             None => return Attempt::Absent,
         }
     };
-    if from_cookie && backend.csrf && is_unsafe(method) && !csrf_passes(headers) {
-        return Attempt::Rejected(Response::detail(403, "CSRF token missing or incorrect"));
-    }
     let mut result = backend.verifier.verify(&token, now());
     if let Keys::Set(set) = &backend.verifier.keys {
         let unknown = matches!(result, Err(JwtError::UnknownKey(_)));
@@ -264,6 +264,11 @@ async fn try_jwt(
                 ))
             }
         }
+    }
+    // CSRF follows the credential that authenticates: checked once the cookie proved valid, so a
+    // stale cookie does not block a valid header token, and a valid one is never bypassed.
+    if from_cookie && backend.csrf && is_unsafe(method) && !csrf_passes(headers) {
+        return Attempt::CsrfRefused(Response::detail(403, "CSRF token missing or incorrect"));
     }
     Attempt::Ok(Identity::from_claims(
         claims,
@@ -351,6 +356,12 @@ pub async fn authenticate(
                     rejection = Some(resp);
                     owner_refused = true;
                 }
+            }
+            Attempt::CsrfRefused(response) => {
+                return Err(Refused {
+                    response,
+                    credential_failed: false,
+                })
             }
         }
     }

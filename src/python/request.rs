@@ -226,6 +226,13 @@ impl PyRequest {
         self.identity.as_ref().map(|i| i.backend)
     }
 
+    /// Whether `user` holds a user already (loaded or set), so reading it runs no loader: an
+    /// async load of the user keeps the one a sync read loaded meanwhile.
+    #[getter]
+    fn user_loaded(&self) -> bool {
+        self.user.lock().map(|g| g.is_some()).unwrap_or(false)
+    }
+
     /// The user id taken from the token (`user_id` or `sub` claim), or `None`.
     #[getter]
     fn user_id(&self) -> Option<String> {

@@ -190,6 +190,30 @@ def test_cookie_tokens_and_csrf(client_for):
     assert client.post("/change", headers={**forwarded, "Origin": "http://testserver"}).status_code == 403
 
 
+def test_csrf_follows_the_credential_that_authenticates(client_for):
+    cookie_first = [JWTAuthentication(cookie="access_token"), JWTAuthentication()]
+    api = BoltAPI(auth=cookie_first, guards=[IsAuthenticated()])
+
+    @api.post("/change")
+    async def change(request: Request) -> dict:
+        return {"sub": request.context["sub"]}
+
+    client = client_for(api)
+    cross_site = {"Sec-Fetch-Site": "cross-site"}
+    token = pyjwt_token(claims())
+    # A valid cookie sent cross-site is refused even though the header token would be accepted:
+    # the browser attached the cookie, and the header does not prove the page is ours.
+    both = {**cross_site, "Cookie": f"access_token={token}", **bearer(token)}
+    r = client.post("/change", headers=both)
+    assert (r.status_code, r.json()) == (403, {"detail": "CSRF token missing or incorrect"})
+    # A stale cookie authenticates nobody, so it does not block the header token.
+    stale = {**cross_site, "Cookie": "access_token=stale", **bearer(token)}
+    assert client.post("/change", headers=stale).json() == {"sub": "1"}
+    # Alone, a stale cookie is an invalid credential (401), not a CSRF refusal.
+    assert client.post("/change", headers={**cross_site, "Cookie": "access_token=stale"}).status_code == 401
+    assert client.post("/change", headers={**cross_site, **bearer(token)}).status_code == 200
+
+
 def test_token_helpers_cross_checked(db):
     user = get_user_model().objects.create_user("ann", password="pw", is_staff=True)
     token = create_jwt_for_user(user, expires_in=60, extra_claims={"tenant": "t1"})

@@ -96,6 +96,19 @@ def test_guards_describe_their_check(guard, expected):
     assert guard.to_metadata() == expected
 
 
+def test_quantifier_numbers_are_the_release_constants():
+    from django_bolt.auth.guards import GUARD_TYPES, QUANT_ALL, QUANT_ANY, QUANT_NONE
+    from django_bolt.middleware import compiler
+
+    assert (QUANT_ANY, QUANT_ALL, QUANT_NONE) == (0, 1, 2)
+    assert Requires("r", "a", "b").to_metadata()["quantifier"] == QUANT_ANY
+    assert Requires("r", all_of=["a"]).to_metadata()["quantifier"] == QUANT_ALL
+    assert Requires("r", none_of=["a"]).to_metadata()["quantifier"] == QUANT_NONE
+    # The built-in guards, the ones checked in Rust; custom guards are the other BasePermissions.
+    assert compiler.GUARD_TYPES is GUARD_TYPES
+    assert set(GUARD_TYPES) == {AllowAny, IsAuthenticated, Requires}
+
+
 def test_a_custom_guard_is_described_by_its_class():
     class Weekdays(BasePermission):
         def has_permission(self, request):
@@ -148,15 +161,16 @@ def test_a_guard_entry_that_is_not_a_guard_is_refused_when_declared(entry):
             return {}
 
 
-def test_a_builtin_guard_subclass_overriding_to_metadata_is_refused():
-    class LooksOpen(Requires):
+@pytest.mark.parametrize("builtin", [AllowAny, IsAuthenticated, Requires])
+def test_a_builtin_guard_subclass_overriding_to_metadata_is_refused(builtin):
+    class LooksOpen(builtin):
         def to_metadata(self):
             return {"type": "allow_any"}
 
     api = BoltAPI()
     with pytest.raises(ImproperlyConfigured, match="to_metadata"):
 
-        @api.get("/x", guards=[LooksOpen("role", "x")])
+        @api.get("/x", guards=[LooksOpen("role", "x") if builtin is Requires else LooksOpen()])
         def x() -> dict:
             return {}
 

@@ -105,3 +105,45 @@ def test_a_loader_without_aload_user_runs_off_the_event_loop(client_for):
     assert client.get("/awaited", headers=auth).json() == {"username": "bob"}
     assert client.get("/helper", headers=auth).json() == {"user_id": user.id}
     assert loader.threads and all(name.startswith("bolt_orm_pool") for name in loader.threads)
+
+
+def test_overlapping_auser_calls_share_one_load(client_for):
+    import asyncio
+
+    loader = CountingLoader()
+    api = BoltAPI(auth=[JWTAuthentication(user_loader=loader)], guards=[IsAuthenticated()])
+
+    @api.get("/both")
+    async def both(request: Request) -> dict:
+        first, second = await asyncio.gather(request.auser(), request.auser())
+        later = await request.auser()
+        # getattr: a handler that names .user gets it loaded before it runs (no overlap to test).
+        return {"same": first is second is later is getattr(request, "user"), "name": first.username}  # noqa: B009
+
+    user = get_user_model().objects.create_user("gathered", password="pw")
+    token = create_jwt_for_user(user, expires_in=60)
+    r = client_for(api).get("/both", headers={"Authorization": f"Bearer {token}"})
+    assert r.json() == {"same": True, "name": "gathered"}
+    assert len(loader.threads) == 1  # one query for the request
+
+
+def test_a_sync_read_during_auser_keeps_its_user(client_for):
+    import asyncio
+
+    loader = CountingLoader()
+    api = BoltAPI(auth=[JWTAuthentication(user_loader=loader)], guards=[IsAuthenticated()])
+
+    @api.get("/race")
+    async def race(request: Request) -> dict:
+        pending = asyncio.ensure_future(request.auser())
+        await asyncio.sleep(0)  # the async load has started and waits for its thread
+        read = getattr(request, "user")  # noqa: B009 - a sync read, loading on the loop's behalf
+        read.marker = "kept"
+        loaded = await pending
+        now = getattr(request, "user")  # noqa: B009
+        return {"auser_is_read": loaded is read, "user_is_read": now is read, "marker": now.marker}
+
+    user = get_user_model().objects.create_user("racer", password="pw")
+    token = create_jwt_for_user(user, expires_in=60)
+    r = client_for(api).get("/race", headers={"Authorization": f"Bearer {token}"})
+    assert r.json() == {"auser_is_read": True, "user_is_read": True, "marker": "kept"}

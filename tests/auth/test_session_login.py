@@ -138,6 +138,22 @@ def test_an_api_running_both_middleware_gets_no_second_copy(client_for):
     assert [c.__name__ for c in added[0].middleware_classes] == ["SessionMiddleware", "AuthenticationMiddleware"]
 
 
+def test_session_middleware_names_what_a_route_lacks():
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django_bolt.auth.session import session_middleware
+    from django_bolt.middleware.django_adapter import DjangoMiddleware, DjangoMiddlewareStack
+
+    assert session_middleware([DjangoMiddlewareStack([SessionMiddleware, AuthenticationMiddleware])], "GET /x") == []
+    # Split over two entries, as the API's and the route's middleware may be.
+    split = [DjangoMiddleware(SessionMiddleware), DjangoMiddleware(AuthenticationMiddleware)]
+    assert session_middleware(split, "GET /x") == []
+    (stack,) = session_middleware([], "GET /x")
+    assert stack.middleware_classes == [SessionMiddleware, AuthenticationMiddleware]
+    with pytest.raises(ImproperlyConfigured, match="GET /x.*without AuthenticationMiddleware"):
+        session_middleware([DjangoMiddleware(SessionMiddleware)], "GET /x")
+
+
 def test_none_of_on_a_claim_session_users_lack_is_refused():
     api = BoltAPI()
     with pytest.raises(ImproperlyConfigured, match="none_of"):

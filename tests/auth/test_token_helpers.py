@@ -93,3 +93,20 @@ def test_construction_and_startup_errors(client_for):
     fails_at_startup(JWTAuthentication(secret="not-a-pem", algorithms=["RS256"]), "Invalid RSA public key PEM")
     fails_at_startup(JWTAuthentication(algorithms=["ES512"]), "Unsupported JWT algorithm 'ES512'")
     fails_at_startup(JWTAuthentication(algorithms=["HS256", "RS256"]), "mix key families")
+
+
+def test_token_at_the_release_older_path():
+    from django_bolt.auth import token as older_module
+    from django_bolt.auth import tokens
+
+    assert older_module.Token is tokens.Token is Token
+
+
+def test_a_pair_lives_for_the_default_lifetimes():
+    from django_bolt.auth.tokens import DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, create_token_pair
+
+    assert (DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL) == (15 * 60, 7 * 24 * 3600)
+    pair = create_token_pair("u1")
+    access, refresh = pair.access_claims, pair.refresh_claims
+    assert access["exp"] - access["iat"] == DEFAULT_ACCESS_TTL
+    assert refresh["exp"] - refresh["iat"] == DEFAULT_REFRESH_TTL

@@ -254,6 +254,29 @@ def test_revoked_token_handler(client_for):
         JWTAuthentication(revoked_token_handler="nope")
 
 
+def test_which_revocation_handlers_take_the_claims():
+    from django_bolt.auth.backends import revocation_takes_claims
+    from django_bolt.auth.revocation import RevocationCheck
+
+    def one(jti):
+        return False
+
+    def two(jti, token_claims):
+        return token_claims.get("sid") == "ended"
+
+    def keyword_claims(jti, *, token_claims=None):
+        return False
+
+    assert not revocation_takes_claims(one)
+    assert revocation_takes_claims(two)
+    assert revocation_takes_claims(lambda jti, token_claims: False)
+    assert not revocation_takes_claims(keyword_claims)
+    assert not revocation_takes_claims(print)  # only *args: called with the jti alone
+    # What the revocation check calls, decided the same way.
+    assert RevocationCheck(two)("t", {"sid": "ended"}) is True
+    assert RevocationCheck(one)("t", {"sid": "ended"}) is False
+
+
 def test_auth_views_with_a_custom_validator_and_logout_everywhere(client_for):
     from django_bolt.auth import JWTAuthViews
 

@@ -213,3 +213,28 @@ def test_key_api_key_keys_token_callers_by_address():
     assert statuses == [200, 200, 429]
     # The API key caller has its own.
     assert client.get("/mixed", headers={"x-api-key": "key-one"}).status_code == 200
+
+
+def test_a_refusal_is_reported_on_stderr_without_the_key(capfd):
+    """Each 429 counts toward a line on the server's stderr naming the route and its limit; the
+    API key the bucket is keyed by never appears (it is a credential)."""
+    client = TestClient(make_api([]))
+    deadline = time.monotonic() + 5
+    output = ""
+    # At most one line a second per process: keep being refused until this second's line is ours.
+    while "Rate limit exceeded: GET /key" not in output:
+        assert time.monotonic() < deadline, output
+        client.get("/key", headers={"X-API-Key": "key-two"})
+        output += capfd.readouterr().err
+    assert "key: api_key" in output and "limit: 0.5 rps (burst: 2)" in output
+    assert "key-two" not in output
+
+
+def test_a_flood_of_refusals_writes_a_line_a_second(capfd):
+    client = TestClient(make_api([]))
+    started = time.monotonic()
+    statuses = [client.get("/ip").status_code for _ in range(60)]
+    seconds = time.monotonic() - started
+    lines = [line for line in capfd.readouterr().err.splitlines() if "Rate limit exceeded" in line]
+    assert statuses.count(429) == 57
+    assert len(lines) <= int(seconds) + 2, lines  # one per refusal would be 57

@@ -4,7 +4,7 @@ requests before any Python runs; ``SessionAuthentication`` uses Django's session
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import _core
@@ -76,6 +76,19 @@ def _fetch_text(url: str, timeout: float) -> str:
     response = httpx.get(url, timeout=timeout)
     response.raise_for_status()
     return response.text
+
+
+def revocation_takes_claims(handler: Callable[..., Any]) -> bool:
+    """Whether a ``revoked_token_handler`` is called ``handler(jti, claims)`` (it takes two
+    positional parameters) rather than ``handler(jti)``; read once, when the backend compiles."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in parameters if p.kind in positional) >= 2
 
 
 def __getattr__(name: str) -> Any:
@@ -493,4 +506,5 @@ __all__ = [
     "APIKeyAuthentication",
     "SessionAuthentication",
     "get_default_authentication_classes",
+    "revocation_takes_claims",
 ]

@@ -17,7 +17,7 @@ from .._chain import Stage
 from .._schema import AuthRecord
 from ..exceptions import Forbidden, HTTPException, Unauthorized
 from .backends import AuthenticationFailed, BaseAuthentication
-from .guards import AllowAny, BasePermission, IsAuthenticated, Requires
+from .guards import GUARD_TYPES, AllowAny, BasePermission, Requires
 
 
 class AuthConfigurationError(ImproperlyConfigured, TypeError):
@@ -124,7 +124,7 @@ def uses_session(auth: Any, where: str) -> bool:
 
 
 def _overrides_builtin_metadata(cls: type) -> bool:
-    for builtin in (AllowAny, IsAuthenticated, Requires):
+    for builtin in GUARD_TYPES:
         if issubclass(cls, builtin) and cls.to_metadata is not builtin.to_metadata:
             return True
     return False

@@ -12,6 +12,12 @@ from .._schema import GuardRecord
 
 Scalar = str | int | float | bool
 
+#: How ``Requires`` quantifies its values, as numbers in ``to_metadata()`` (the release's
+#: constants): any of them (or, with none, a truthy claim), all of them, none of them.
+QUANT_ANY = 0
+QUANT_ALL = 1
+QUANT_NONE = 2
+
 
 class BasePermission:
     """A custom guard: override ``has_permission(request)`` (``def`` or ``async def``); returning
@@ -119,8 +125,8 @@ class Requires(BasePermission):
 
     def to_metadata(self) -> dict[str, Any]:
         """``{"type": "requires", "claim", "values", "quantifier", "message"}``; ``quantifier`` is
-        0 for any of the values (or, with no values, a truthy claim), 1 for all of them, 2 for
-        none of them, as in the release."""
+        ``QUANT_ANY`` for any of the values (or, with no values, a truthy claim), ``QUANT_ALL``
+        for all of them, ``QUANT_NONE`` for none of them, as in the release."""
         return {
             "type": "requires",
             "claim": self.claim,
@@ -174,7 +180,11 @@ class Requires(BasePermission):
         return f"Requires({', '.join(args)})"
 
 
-_QUANTIFIER_NUMBERS = {"any_of": 0, "truthy": 0, "all_of": 1, "none_of": 2}
+_QUANTIFIER_NUMBERS = {"any_of": QUANT_ANY, "truthy": QUANT_ANY, "all_of": QUANT_ALL, "none_of": QUANT_NONE}
+
+#: The built-in guards, which compile to Rust claim checks (a ``BasePermission`` subclass of
+#: anything else runs ``has_permission`` in Python).
+GUARD_TYPES = (AllowAny, IsAuthenticated, Requires)
 
 
 def IsAdminUser(message: str | None = None) -> Requires:  # noqa: N802 - public class-like name
@@ -219,4 +229,8 @@ __all__ = [
     "HasAnyPermission",
     "HasAllPermissions",
     "get_default_permission_classes",
+    "GUARD_TYPES",
+    "QUANT_ANY",
+    "QUANT_ALL",
+    "QUANT_NONE",
 ]

@@ -340,22 +340,13 @@ class RevocationCheck:
 
     def __init__(self, handler: Callable[..., Any]) -> None:
         self.handler = handler
-        self.takes_claims = _positional_count(handler) >= 2
+        from .backends import revocation_takes_claims
+
+        self.takes_claims = revocation_takes_claims(handler)
 
     def __call__(self, jti: str, claims: dict[str, Any]) -> bool:
         answer = self.handler(jti, claims) if self.takes_claims else self.handler(jti)
         return bool(resolve_sync(answer))
-
-
-def _positional_count(handler: Callable[..., Any]) -> int:
-    import inspect
-
-    try:
-        parameters = inspect.signature(handler).parameters.values()
-    except (TypeError, ValueError):
-        return 1
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sum(1 for p in parameters if p.kind in kinds)
 
 
 __all__ = [

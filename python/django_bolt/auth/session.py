@@ -116,10 +116,11 @@ _SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 _AUTH_MIDDLEWARE = "django.contrib.auth.middleware.AuthenticationMiddleware"
 
 
-def with_session_middleware(configured: tuple[Any, ...], where: str) -> tuple[Any, ...]:
-    """The middleware of a ``SessionAuthentication`` route: ``configured`` with Django's session
-    and authentication middleware first when it has neither (so ``alogin``/``request.session``
-    work as in a Django view); refused when it has only one of them."""
+def session_middleware(specs: Any, route: str) -> list[Any]:
+    """The Django middleware a ``SessionAuthentication`` route needs and ``specs`` (its
+    middleware) lacks: ``[]`` when it runs Django's session and authentication middleware, one
+    stack of both when it runs neither (so ``alogin``/``request.session`` work as in a Django
+    view); refused when it runs only one of them (a second stack would load the session twice)."""
     from django.contrib.auth.middleware import AuthenticationMiddleware
     from django.contrib.sessions.middleware import SessionMiddleware
     from django.core.exceptions import ImproperlyConfigured
@@ -128,22 +129,28 @@ def with_session_middleware(configured: tuple[Any, ...], where: str) -> tuple[An
     from ..middleware.django_adapter import DjangoMiddlewareStack
 
     classes: list[type] = []
-    for entry in configured:
+    for entry in specs:
         stacks = entry.resolve() if isinstance(entry, DjangoMiddlewareSetting) else [entry]
         for stack in stacks:
             classes.extend(c for c in getattr(stack, "middleware_classes", ()) if isinstance(c, type))
     has_session = any(issubclass(c, SessionMiddleware) for c in classes)
     has_auth = any(issubclass(c, AuthenticationMiddleware) for c in classes)
     if has_session and has_auth:
-        return configured
+        return []
     if has_session or has_auth:
         missing = "AuthenticationMiddleware" if has_session else "SessionMiddleware"
         raise ImproperlyConfigured(
-            f"{where}: SessionAuthentication needs Django's SessionMiddleware and AuthenticationMiddleware "
+            f"{route}: SessionAuthentication needs Django's SessionMiddleware and AuthenticationMiddleware "
             f"together; the API's django_middleware has one without {missing}. Add {missing}, or remove "
             "both and the route adds them itself"
         )
-    return (DjangoMiddlewareStack([_SESSION_MIDDLEWARE, _AUTH_MIDDLEWARE]), *configured)
+    return [DjangoMiddlewareStack([_SESSION_MIDDLEWARE, _AUTH_MIDDLEWARE])]
+
+
+def with_session_middleware(configured: tuple[Any, ...], where: str) -> tuple[Any, ...]:
+    """The middleware of a ``SessionAuthentication`` route: ``configured`` after what
+    ``session_middleware`` adds."""
+    return (*session_middleware(configured, where), *configured)
 
 
 def check_declared_session_route(auth: Any, middleware: tuple[Any, ...], where: str) -> None:
@@ -159,4 +166,11 @@ def check_declared_session_route(auth: Any, middleware: tuple[Any, ...], where: 
         with_session_middleware(middleware, where)
 
 
-__all__ = ["session_user", "csrf_failure", "user_claims", "with_session_middleware", "SESSION_CLAIMS"]
+__all__ = [
+    "session_user",
+    "csrf_failure",
+    "user_claims",
+    "session_middleware",
+    "with_session_middleware",
+    "SESSION_CLAIMS",
+]

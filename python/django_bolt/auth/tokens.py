@@ -519,6 +519,8 @@ def set_token_cookies(
 
 
 __all__ = [
+    "DEFAULT_ACCESS_TTL",
+    "DEFAULT_REFRESH_TTL",
     "RESERVED_CLAIMS",
     "Token",
     "TokenPair",

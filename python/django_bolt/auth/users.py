@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -152,12 +153,24 @@ class LoopSafeUserLoader:
         return user
 
     async def aload_user(self, request: Any, user_id: str, claims: Any) -> Any:
+        # Calls of one request that overlap (``asyncio.gather(request.auser(), request.auser())``)
+        # share one load: one query, and one user object for the whole request.
+        loading = getattr(request, "_bolt_user_loading", None)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load_once(request, user_id, claims))
+            request._bolt_user_loading = loading
+        return await asyncio.shield(loading)
+
+    async def _load_once(self, request: Any, user_id: str, claims: Any) -> Any:
         if self._aload is not None:
             user = await self._aload(request, user_id, claims)
-            request.user = user  # later sync reads must not load it again
-            return user
-        user = await run_in_orm_executor(self.loader.load_user, user_id, claims)
-        request.user = user
+        else:
+            user = await run_in_orm_executor(self.loader.load_user, user_id, claims)
+        if getattr(request, "user_loaded", False):
+            # A sync read loaded the user while this load waited: keep that object, so
+            # ``request.user`` does not change (and lose writes) in the middle of the request.
+            return request.user
+        request.user = user  # later reads must not load it again
         return user
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from ..auth.backends import BaseAuthentication, get_default_authentication_classes
-from ..auth.guards import get_default_permission_classes
+from ..auth.guards import GUARD_TYPES, get_default_permission_classes
 from ..params import Param
 from ..static_policy import build_policy_without_nonce, content_security_policy
 from ..typing import is_msgspec_struct, resolve_type_alias, unwrap_optional
@@ -279,6 +279,7 @@ __all__ = [
     "TYPE_DATE",
     "TYPE_TIME",
     "BaseAuthentication",
+    "GUARD_TYPES",
     "ImproperlyConfigured",
     "Param",
     "add_optimization_flags_to_metadata",

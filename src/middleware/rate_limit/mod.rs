@@ -3,6 +3,7 @@
 pub mod bucket;
 pub mod memory;
 pub mod redis;
+mod report;
 
 use crate::request::HttpRequest;
 use crate::response::Response;
@@ -227,6 +228,13 @@ fn too_many(wait: Duration, limit: &RouteLimit) -> Response {
     let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
     // The release's wording, with the wait that `Retry-After` also gives.
     let detail = format!("Rate limit exceeded. Try again in {secs} seconds");
+    let key = match &limit.key {
+        KeyKind::Ip => "ip",
+        KeyKind::User => "user",
+        KeyKind::ApiKey => "api_key",
+        KeyKind::Header(name) => name,
+    };
+    report::refusal(&limit.id, key, limit.rate, limit.burst, secs);
     // The route's rate (per second) and burst, as the release tells a client that hit them.
     Response::detail(429, &detail)
         .with_header("retry-after", secs.to_string())

@@ -27,11 +27,20 @@ from django_bolt.runbolt_helpers import (
     default_worker_threads,
     gil_enabled,
 )
-from django_bolt.supervisor import WORKER_FLAG, _build_dev_worker_command, _dev_worker_main_module, is_dev_worker
+from django_bolt.supervisor import (
+    DEV_RELOAD_DEBOUNCE_MS,
+    DEV_RELOAD_IGNORE_DIRS,
+    WORKER_FLAG,
+    _build_dev_worker_command,
+    _dev_worker_main_module,
+    is_dev_worker,
+)
 
 # The release's names, importable from here as with the release.
 __all__ = [
     "Command",
+    "DEV_RELOAD_DEBOUNCE_MS",
+    "DEV_RELOAD_IGNORE_DIRS",
     "_build_dev_worker_command",
     "_build_display_url",
     "_collapse_watch_paths",

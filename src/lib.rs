@@ -23,6 +23,10 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "SSE_KEEPALIVE_COMMENT",
+        pyo3::types::PyBytes::new(m.py(), python::stream::PING),
+    )?;
     m.add_class::<app::PyApp>()?;
     m.add_class::<python::request::PyRequest>()?;
     m.add_class::<python::coro::Completion>()?;

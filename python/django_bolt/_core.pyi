@@ -10,6 +10,7 @@ from django_bolt._schema import CompressionRecord, RouteRecord, RuntimeRecord, S
 
 __all__ = [
     "__version__",
+    "SSE_KEEPALIVE_COMMENT",
     "App",
     "Request",
     "Completion",
@@ -31,6 +32,8 @@ __all__ = [
 ]
 
 __version__: str
+#: The comment an idle Server-Sent Events stream is sent (``: ping``).
+SSE_KEEPALIVE_COMMENT: bytes
 
 def build_info() -> dict[str, Any]:
     """How this extension was built, captured at compile time.

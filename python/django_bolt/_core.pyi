@@ -1,5 +1,6 @@
 """Type stubs for the Rust extension ``django_bolt._core``."""
 
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar, final
 
@@ -26,6 +27,7 @@ __all__ = [
     "record_keys",
     "database_touched",
     "orm_thread_touched",
+    "resolve_response_file",
     "WebSocketConn",
     "TestWebSocket",
     "test_websocket",
@@ -53,6 +55,13 @@ def database_touched() -> None:
 
 def orm_thread_touched() -> None:
     """Flags asgiref's ORM thread as having queried the database (read after async requests)."""
+
+def resolve_response_file(
+    path: str | os.PathLike[str], allowed_roots: list[str | os.PathLike[str]] | None = None
+) -> str:
+    """The real path of a regular file a ``File``/``FileResponse`` may send (any file when
+    ``allowed_roots`` is None): ``FileNotFoundError``, ``PermissionError`` (outside the roots, a
+    ``..`` component) or ``ValueError`` (a NUL byte, a symlink loop, not a regular file)."""
 
 @final
 class App:

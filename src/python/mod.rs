@@ -5,6 +5,7 @@ pub mod convert;
 pub mod coro;
 pub mod db;
 pub mod error_format;
+pub mod files;
 pub mod locked_loop;
 pub mod refs;
 pub mod request;

@@ -8,6 +8,7 @@ import json
 import logging
 from types import SimpleNamespace
 
+import msgspec
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -34,15 +35,9 @@ RAISED = {
 
 
 def _fields(error: BoltError) -> dict:
-    return {
-        "status": error.status,
-        "kind": error.kind,
-        "detail": error.detail,
-        "errors": error.errors,
-        "headers": error.headers,
-        "extra": error.extra,
-        "exception": type(error.exception).__name__,
-    }
+    fields = msgspec.structs.asdict(error)
+    fields["exception"] = type(error.exception).__name__
+    return fields
 
 
 def _raising_api(formatter) -> BoltAPI:

@@ -10,13 +10,16 @@ from django_bolt.responses import FileResponse
 
 @pytest.fixture
 def tree(tmp_path):
+    """``allowed/`` with a file and three links (to it, out of ``allowed/``, to itself)."""
     allowed = tmp_path / "allowed"
     allowed.mkdir()
-    (allowed / "a.txt").write_text("a")
+    targets = {"a.txt": None, "inside": allowed / "a.txt", "escape": tmp_path / "secret.txt", "loop": allowed / "loop"}
     (tmp_path / "secret.txt").write_text("s")
-    (allowed / "inside").symlink_to(allowed / "a.txt")
-    (allowed / "escape").symlink_to(tmp_path / "secret.txt")
-    (allowed / "loop").symlink_to(allowed / "loop")
+    for name, target in targets.items():
+        if target is None:
+            (allowed / name).write_text("a")
+        else:
+            (allowed / name).symlink_to(target)
     return tmp_path
 
 

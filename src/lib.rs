@@ -43,6 +43,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(python::db::database_touched, m)?)?;
     m.add_function(wrap_pyfunction!(python::db::orm_thread_touched, m)?)?;
     m.add_function(wrap_pyfunction!(python::files::resolve_response_file, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        python::cookie_date::format_cookie_date,
+        m
+    )?)?;
     m.add_class::<websocket::channel::WebSocketConn>()?;
     m.add_class::<testing::websocket::TestWebSocket>()?;
     m.add_function(wrap_pyfunction!(testing::websocket::test_websocket, m)?)?;

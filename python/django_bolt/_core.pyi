@@ -1,5 +1,6 @@
 """Type stubs for the Rust extension ``django_bolt._core``."""
 
+import datetime
 import os
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar, final
@@ -28,6 +29,7 @@ __all__ = [
     "database_touched",
     "orm_thread_touched",
     "resolve_response_file",
+    "format_cookie_date",
     "WebSocketConn",
     "TestWebSocket",
     "test_websocket",
@@ -55,6 +57,10 @@ def database_touched() -> None:
 
 def orm_thread_touched() -> None:
     """Flags asgiref's ORM thread as having queried the database (read after async requests)."""
+
+def format_cookie_date(value: datetime.datetime) -> str:
+    """A cookie's ``expires``: the moment in UTC as an HTTP date (``Sun, 09 Jun 2030 10:11:12 GMT``);
+    a naive datetime is taken as UTC."""
 
 def resolve_response_file(
     path: str | os.PathLike[str], allowed_roots: list[str | os.PathLike[str]] | None = None

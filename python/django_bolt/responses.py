@@ -6,7 +6,6 @@ import datetime as _dt
 import inspect
 import os
 from collections.abc import Mapping
-from email.utils import format_datetime
 from http.cookies import SimpleCookie
 from typing import Any, Self
 
@@ -57,12 +56,9 @@ def format_set_cookie(
         parts.append(f"Max-Age={int(max_age)}")
     if expires is not None:
         if isinstance(expires, _dt.datetime):
-            if expires.tzinfo is None:
-                expires = expires.replace(tzinfo=_dt.timezone.utc)
-            expires = format_datetime(expires.astimezone(_dt.timezone.utc), usegmt=True)
+            expires = _core.format_cookie_date(expires)
         elif isinstance(expires, int):
-            when = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=expires)
-            expires = format_datetime(when, usegmt=True)
+            expires = _core.format_cookie_date(_dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=expires))
         # Django's spelling (attribute names are case-insensitive).
         parts.append(f"expires={_check_cookie_part('expires', expires)}")
     if path:

@@ -2,6 +2,7 @@
 
 pub mod chunk_queue;
 pub mod convert;
+pub mod cookie_date;
 pub mod coro;
 pub mod db;
 pub mod error_format;

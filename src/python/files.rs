@@ -1,8 +1,7 @@
 //! `_core.resolve_response_file(path, allowed_roots)`: the check a `File`/`FileResponse` path gets
 //! before it is served (`response::file::resolve`), for Python code that names a file to send.
 
-use crate::config::file_roots;
-use crate::response::file::{resolve, Refusal};
+use crate::response::file::{file_roots, resolve, Refusal};
 use pyo3::exceptions::{PyFileNotFoundError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! `_core.format_cookie_date(datetime)`: a cookie's `expires` in the HTTP date format
 //! (`Sun, 09 Jun 2030 10:11:12 GMT`), the moment in UTC (a naive datetime is taken as UTC).
 
+use crate::response::date::civil_from_days;
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDict};
 
@@ -8,21 +9,6 @@ const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-
-/// Year, month (1-12) and day of the civil date `days` after 1970-01-01 (proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, usize, i64) {
-    // Howard Hinnant's `civil_from_days`: eras of 400 years starting on March 1st.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month as usize, day)
-}
 
 /// `seconds` since the Unix epoch as an HTTP date.
 pub fn http_date(seconds: i64) -> String {
@@ -32,7 +18,7 @@ pub fn http_date(seconds: i64) -> String {
     format!(
         "{}, {day:02} {} {year:04} {:02}:{:02}:{:02} GMT",
         WEEKDAYS[days.rem_euclid(7) as usize],
-        MONTHS[month - 1],
+        MONTHS[month as usize - 1],
         in_day / 3600,
         in_day % 3600 / 60,
         in_day % 60

@@ -120,19 +120,6 @@ fn canonical_dirs(paths: &[String]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// File roots: canonical when they exist, else absolute as written, so a directory created
-/// after startup (an upload or media folder, say) is allowed once it exists (`file::resolve`
-/// canonicalises such a root again per request).
-pub(crate) fn file_roots(paths: &[String]) -> Vec<PathBuf> {
-    paths
-        .iter()
-        .filter_map(|p| match std::fs::canonicalize(p) {
-            Ok(canonical) => canonical.is_dir().then_some(canonical),
-            Err(_) => std::path::absolute(p).ok(),
-        })
-        .collect()
-}
-
 impl ServerConfig {
     pub fn from_record(r: ServerConfigRecord) -> PyResult<ServerConfig> {
         let trusted_proxies = crate::request::forwarded::parse_networks(&r.trusted_proxies)
@@ -199,7 +186,9 @@ impl ServerConfig {
             ws_idle_timeout: optional_secs("ws_idle_timeout", r.ws_idle_timeout)?,
             ws_compression: r.ws_compression,
             ws_max_connections: (r.ws_max_connections > 0).then_some(r.ws_max_connections),
-            allowed_file_roots: r.allowed_file_paths.map(|p| file_roots(&p).into()),
+            allowed_file_roots: r
+                .allowed_file_paths
+                .map(|p| crate::response::file::file_roots(&p).into()),
             static_files,
             media_files,
             memory_spool_threshold: r.memory_spool_threshold,

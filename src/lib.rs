@@ -23,6 +23,10 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add(
+        "SSE_KEEPALIVE_COMMENT",
+        pyo3::types::PyBytes::new(m.py(), python::stream::PING),
+    )?;
     m.add_class::<app::PyApp>()?;
     m.add_class::<python::request::PyRequest>()?;
     m.add_class::<python::coro::Completion>()?;
@@ -38,6 +42,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schema::record_keys, m)?)?;
     m.add_function(wrap_pyfunction!(python::db::database_touched, m)?)?;
     m.add_function(wrap_pyfunction!(python::db::orm_thread_touched, m)?)?;
+    m.add_function(wrap_pyfunction!(python::files::resolve_response_file, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        python::cookie_date::format_cookie_date,
+        m
+    )?)?;
     m.add_class::<websocket::channel::WebSocketConn>()?;
     m.add_class::<testing::websocket::TestWebSocket>()?;
     m.add_function(wrap_pyfunction!(testing::websocket::test_websocket, m)?)?;

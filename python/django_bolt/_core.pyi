@@ -1,5 +1,7 @@
 """Type stubs for the Rust extension ``django_bolt._core``."""
 
+import datetime
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar, final
 
@@ -10,6 +12,7 @@ from django_bolt._schema import CompressionRecord, RouteRecord, RuntimeRecord, S
 
 __all__ = [
     "__version__",
+    "SSE_KEEPALIVE_COMMENT",
     "App",
     "Request",
     "Completion",
@@ -25,12 +28,16 @@ __all__ = [
     "record_keys",
     "database_touched",
     "orm_thread_touched",
+    "resolve_response_file",
+    "format_cookie_date",
     "WebSocketConn",
     "TestWebSocket",
     "test_websocket",
 ]
 
 __version__: str
+#: The comment an idle Server-Sent Events stream is sent (``: ping``).
+SSE_KEEPALIVE_COMMENT: bytes
 
 def build_info() -> dict[str, Any]:
     """How this extension was built, captured at compile time.
@@ -50,6 +57,17 @@ def database_touched() -> None:
 
 def orm_thread_touched() -> None:
     """Flags asgiref's ORM thread as having queried the database (read after async requests)."""
+
+def format_cookie_date(value: datetime.datetime) -> str:
+    """A cookie's ``expires``: the moment in UTC as an HTTP date (``Sun, 09 Jun 2030 10:11:12 GMT``);
+    a naive datetime is taken as UTC."""
+
+def resolve_response_file(
+    path: str | os.PathLike[str], allowed_roots: list[str | os.PathLike[str]] | None = None
+) -> str:
+    """The real path of a regular file a ``File``/``FileResponse`` may send (any file when
+    ``allowed_roots`` is None): ``FileNotFoundError``, ``PermissionError`` (outside the roots, a
+    ``..`` component) or ``ValueError`` (a NUL byte, a symlink loop, not a regular file)."""
 
 @final
 class App:

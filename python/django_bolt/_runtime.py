@@ -233,10 +233,35 @@ def first_step_on_loop(loop: asyncio.AbstractEventLoop) -> Callable[[Any, Callab
 unhandled_exception_sinks: list[list[BaseException]] = []
 
 
+#: The ``DEBUG`` values found changed after startup and already reported (once each).
+_reported_debug_changes: set[str] = set()
+
+
+def report_debug_change(debug: bool) -> None:
+    """Writes to stderr, once per value, that ``settings.DEBUG`` is no longer the value the server
+    started with (``debug``), which it keeps: a test's later ``override_settings(DEBUG=...)``, or
+    a value of the wrong type, is never silently ignored."""
+    from django.conf import settings
+
+    from ._setting_types import SettingError, to_debug
+
+    raw = getattr(settings, "DEBUG", False)
+    try:
+        if to_debug(raw) == debug:
+            return
+        problem = f"DEBUG is {raw!r} but was {debug} when the server started"
+    except SettingError as e:
+        problem = str(e).rstrip(".")
+    if problem not in _reported_debug_changes:
+        _reported_debug_changes.add(problem)
+        sys.stderr.write(f"django-bolt: {problem}; the server keeps DEBUG = {debug}\n")
+
+
 def error_body(exc: BaseException, tb: Any, debug: bool, method: str, path: str) -> bytes:
     """Logs an unhandled exception of the request ``method path`` (once, with its traceback, as
     Django's ``django.request`` logs "Internal Server Error: /path") and returns the 500 body
     (with the traceback only in DEBUG)."""
+    report_debug_change(debug)
     if tb is not None and exc.__traceback__ is None:
         exc = exc.with_traceback(tb)
     for sink in unhandled_exception_sinks:

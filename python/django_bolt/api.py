@@ -14,6 +14,7 @@ from ._results import NO_BODY_STATUSES, passes_none
 from ._route_meta import response_meta, validates_results, view_result_type
 from ._schema import RouteRecord
 from .conf import BoltConfig
+from .lifespan import serve_with_lifespan  # noqa: F401 (release's name)
 from .middleware.compression import CompressionConfig
 from .middleware.decorators import route_middleware
 from .mounts import AsgiMount, LazyDjango, mount_record, normalize_prefix, websocket_mount_record

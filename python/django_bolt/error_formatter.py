@@ -227,8 +227,10 @@ def _raised_error(status: int, body: bytes, headers: list[tuple[str, str]], exc:
 
 
 def _checked(response: Any, error: BoltError) -> Response:
-    if not isinstance(response, Response):
-        raise TypeError(f"error_formatter must return a Response, not {type(response).__name__}")
+    from .responses import FileResponse, StreamingResponse
+
+    if not isinstance(response, Response) or isinstance(response, (StreamingResponse, FileResponse)):
+        raise TypeError(f"error_formatter must return a Response with a body, not {type(response).__name__}")
     status = response.status_code
     if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
         raise TypeError(f"error_formatter must return a status from 400 to 599, not {status!r}")
@@ -246,6 +248,52 @@ def _checked(response: Any, error: BoltError) -> Response:
     return response
 
 
+def response_parts(response: Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    """``(status, headers, body)`` of a ``Response`` with its body in memory, as the server sends
+    it: the body encoded (bytes as they are, str as UTF-8, anything else as JSON), its content
+    type (``charset=utf-8`` added to a ``text/`` type), then the response's headers."""
+    from . import _json
+
+    content = response.content
+    default_type: str | None = None
+    if content is None:
+        body = b""
+    elif isinstance(content, (bytes, bytearray, memoryview)):
+        body = bytes(content)
+    elif isinstance(content, str):
+        body, default_type = content.encode(), "text/plain; charset=utf-8"
+    else:
+        body, default_type = _json.encode(content), "application/json"
+    media_type = response.media_type
+    if media_type and media_type.startswith("text/") and "charset" not in media_type:
+        media_type += "; charset=utf-8"
+    content_type = media_type or default_type
+    headers = [("content-type", content_type)] if content_type else []
+    for name, value in response.headers.items():
+        if name.lower() == "content-type":
+            headers = [h for h in headers if h[0] != "content-type"]
+            headers.insert(0, ("content-type", value))
+        else:
+            headers.append((name, value))
+    headers.extend(("set-cookie", cookie) for cookie in response.cookies)
+    return response.status_code, headers, body
+
+
+def render_error(
+    formatter: ErrorFormatter, error: BoltError, request: Any
+) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """The formatter's answer to ``error`` as ``(status, headers, body)``, with the headers the
+    error needs that it did not set; None (logged) when the formatter raises or returns
+    something unusable, and the default answer is sent."""
+    try:
+        return response_parts(_checked(formatter(error, request), error))
+    except Exception:
+        logger.exception(
+            "error_formatter failed for a %d %s error; the default answer is sent", error.status, error.kind
+        )
+        return None
+
+
 def error_renderer(formatter: ErrorFormatter) -> Callable[..., Response | None]:
     """What Rust calls with each framework error: ``render(status, body, headers, request,
     exception)``; None keeps the default answer."""
@@ -259,11 +307,11 @@ def error_renderer(formatter: ErrorFormatter) -> Callable[..., Response | None]:
             error = _core_error(status, body, headers)
         else:
             error = _raised_error(status, body, headers, exception)
-        try:
-            return _checked(formatter(error, request), error)
-        except Exception:
-            logger.exception("error_formatter failed for a %d %s error; the default answer is sent", status, error.kind)
+        parts = render_error(formatter, error, request)
+        if parts is None:
             return None
+        status, headers, body = parts
+        return Response(body, status, dict(headers))
 
     return render
 
@@ -277,4 +325,6 @@ __all__ = [
     "error_renderer",
     "error_schema",
     "problem_details",
+    "render_error",
+    "response_parts",
 ]

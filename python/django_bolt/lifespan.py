@@ -41,6 +41,13 @@ def run_on(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]) -> A
     return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
 
+async def serve_with_lifespan(source_lifespans: list[tuple[Any, Any]], server_fn: Any) -> None:
+    """Runs ``server_fn()`` (blocking, in a worker thread) inside every ``(api, lifespan)`` of
+    ``source_lifespans``: entered in order before it starts, left in reverse after it returns."""
+    async with await enter_lifespans(list(source_lifespans)):
+        await asyncio.to_thread(server_fn)
+
+
 @contextmanager
 def lifespans_running(api: Any, loop_kind: str) -> Iterator[None]:
     """The API's lifespans entered for the duration of the block (runbolt's serving)."""
@@ -57,4 +64,4 @@ def lifespans_running(api: Any, loop_kind: str) -> Iterator[None]:
         run_on(loop, stack.aclose())
 
 
-__all__ = ["enter_lifespans", "lifespans_running", "run_on"]
+__all__ = ["enter_lifespans", "lifespans_running", "run_on", "serve_with_lifespan"]

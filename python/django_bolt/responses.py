@@ -6,10 +6,10 @@ import datetime as _dt
 import inspect
 import os
 from collections.abc import Mapping
-from email.utils import format_datetime
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Self
 
+from . import _core
 from .streaming.chunks import as_bytes
 from .streaming.sse import ServerSentEvent, encode_sse_chunk
 
@@ -56,12 +56,9 @@ def format_set_cookie(
         parts.append(f"Max-Age={int(max_age)}")
     if expires is not None:
         if isinstance(expires, _dt.datetime):
-            if expires.tzinfo is None:
-                expires = expires.replace(tzinfo=_dt.timezone.utc)
-            expires = format_datetime(expires.astimezone(_dt.timezone.utc), usegmt=True)
+            expires = _core.format_cookie_date(expires)
         elif isinstance(expires, int):
-            when = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=expires)
-            expires = format_datetime(when, usegmt=True)
+            expires = _core.format_cookie_date(_dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=expires))
         # Django's spelling (attribute names are case-insensitive).
         parts.append(f"expires={_check_cookie_part('expires', expires)}")
     if path:
@@ -105,7 +102,64 @@ def _cookie_name(key: str | None, name: str | None) -> str:
     return key if key is not None else name  # type: ignore[return-value]
 
 
-class Response:
+class CookieMixin:
+    """``set_cookie``/``delete_cookie`` (chainable) and the ``Set-Cookie`` values they collect, for
+    a response class that initialises ``_raw_cookies`` and ``_cookies`` to empty lists."""
+
+    _raw_cookies: list[str]
+    #: The ``Cookie``s added by ``set_cookie``/``delete_cookie``, in order (as the release).
+    _cookies: list[Any]
+
+    @property
+    def cookies(self) -> list[str]:
+        """Every ``Set-Cookie`` value to send: headers given as strings (a converted Django
+        response's), then the ``Cookie``s of ``set_cookie``/``delete_cookie``."""
+        if not self._cookies:
+            return self._raw_cookies
+        return [*self._raw_cookies, *(c.to_header_value() for c in self._cookies)]
+
+    @cookies.setter
+    def cookies(self, values: list[str]) -> None:
+        self._raw_cookies = list(values)
+        self._cookies = []
+
+    def _add_cookie(self, cookie: Any) -> Self:
+        cookie.to_header_value()  # a bad name or value fails here, in the handler, not when sent
+        self._cookies.append(cookie)
+        return self
+
+    def set_cookie(
+        self,
+        key: str | None = None,
+        value: str = "",
+        max_age: int | None = None,
+        expires: _dt.datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = "lax",
+        *,
+        name: str | None = None,
+    ) -> Self:
+        """Adds a ``Set-Cookie`` header; returns the response, so calls chain. ``name=`` is the
+        release's spelling of ``key``."""
+        from .cookies import Cookie
+
+        return self._add_cookie(
+            Cookie(_cookie_name(key, name), value, max_age, expires, path, domain, secure, httponly, samesite)
+        )
+
+    def delete_cookie(
+        self, key: str | None = None, path: str | None = "/", domain: str | None = None, *, name: str | None = None
+    ) -> Self:
+        """Expires the cookie in the browser; returns the response, so calls chain."""
+        from .cookies import make_delete_cookie
+
+        return self._add_cookie(make_delete_cookie(_cookie_name(key, name), path, domain))
+
+
+class Response(CookieMixin):
     """A response with explicit content, status, headers and media type.
 
     ``content`` may be bytes, str, or any JSON-encodable value.
@@ -128,54 +182,6 @@ class Response:
         self._raw_cookies: list[str] = []
         #: The ``Cookie``s added by ``set_cookie``/``delete_cookie``, in order (as the release).
         self._cookies: list[Any] = []
-
-    @property
-    def cookies(self) -> list[str]:
-        """Every ``Set-Cookie`` value to send: headers given as strings (a converted Django
-        response's), then the ``Cookie``s of ``set_cookie``/``delete_cookie``."""
-        if not self._cookies:
-            return self._raw_cookies
-        return [*self._raw_cookies, *(c.to_header_value() for c in self._cookies)]
-
-    @cookies.setter
-    def cookies(self, values: list[str]) -> None:
-        self._raw_cookies = list(values)
-        self._cookies = []
-
-    def _add_cookie(self, cookie: Any) -> Response:
-        cookie.to_header_value()  # a bad name or value fails here, in the handler, not when sent
-        self._cookies.append(cookie)
-        return self
-
-    def set_cookie(
-        self,
-        key: str | None = None,
-        value: str = "",
-        max_age: int | None = None,
-        expires: _dt.datetime | str | int | None = None,
-        path: str | None = "/",
-        domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
-        samesite: str | None = "lax",
-        *,
-        name: str | None = None,
-    ) -> Response:
-        """Adds a ``Set-Cookie`` header; returns the response, so calls chain. ``name=`` is the
-        release's spelling of ``key``."""
-        from .cookies import Cookie
-
-        return self._add_cookie(
-            Cookie(_cookie_name(key, name), value, max_age, expires, path, domain, secure, httponly, samesite)
-        )
-
-    def delete_cookie(
-        self, key: str | None = None, path: str | None = "/", domain: str | None = None, *, name: str | None = None
-    ) -> Response:
-        """Expires the cookie in the browser; returns the response, so calls chain."""
-        from .cookies import make_delete_cookie
-
-        return self._add_cookie(make_delete_cookie(_cookie_name(key, name), path, domain))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code}, media_type={self.media_type!r})"
@@ -301,6 +307,13 @@ def _event_stream_headers(headers: dict[str, str]) -> None:
         headers["x-accel-buffering"] = "no"
 
 
+#: The comment a Server-Sent Events stream sends to keep an idle connection open (the server
+#: writes this constant, ``_core.SSE_KEEPALIVE_COMMENT``).
+SSE_KEEPALIVE_COMMENT: bytes = _core.SSE_KEEPALIVE_COMMENT
+#: Seconds of silence after which ``EventSourceResponse`` sends that comment, by default.
+SSE_DEFAULT_PING_INTERVAL: float = 15.0
+
+
 class EventSourceResponse(StreamingResponse):
     """Server-Sent Events. The iterator yields ``ServerSentEvent``s, dicts/objects (sent as one JSON
     ``data:`` event each) or preformatted str/bytes. A ``: ping`` comment is sent whenever the
@@ -312,7 +325,7 @@ class EventSourceResponse(StreamingResponse):
         *,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
-        ping_interval: float | None = 15.0,
+        ping_interval: float | None = SSE_DEFAULT_PING_INTERVAL,
     ) -> None:
         super().__init__(content, status_code=status_code, media_type="text/event-stream", headers=headers)
         self.ping_interval = ping_interval
@@ -322,6 +335,9 @@ class EventSourceResponse(StreamingResponse):
 
 
 __all__ = [
+    "CookieMixin",
+    "SSE_DEFAULT_PING_INTERVAL",
+    "SSE_KEEPALIVE_COMMENT",
     "Response",
     "JSON",
     "PlainText",

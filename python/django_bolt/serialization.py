@@ -107,6 +107,61 @@ def _serialize_kind(result: Any, expected: type) -> SerializedResponse:
     return serialize_response_sync(result)
 
 
+def is_response_instance(value: Any) -> bool:
+    """Whether the server sends ``value`` as the response it describes (a ``Response`` of any kind,
+    or a Django ``HttpResponseBase``) rather than encoding it as the body."""
+    from django.http.response import HttpResponseBase
+
+    from .responses import Response
+
+    return isinstance(value, (Response, HttpResponseBase))
+
+
+def _json_meta(result: Any, meta: Mapping[str, Any] | None, status_code: int | None) -> dict[str, Any]:
+    if is_response_instance(result):
+        raise TypeError(f"serialize_json_data() takes data to encode, not a {type(result).__name__}")
+    options = dict(meta or {})
+    if status_code is not None:
+        options["default_status_code"] = status_code
+    return options
+
+
+def serialize_json_data_sync(
+    result: Any, meta: Mapping[str, Any] | None = None, *, status_code: int | None = None
+) -> SerializedResponse:
+    """Data (dict, list, Struct...) as the JSON answer a handler returning it gets; ``status_code``
+    replaces the route's default status."""
+    return serialize_response_sync(result, _json_meta(result, meta, status_code))
+
+
+async def serialize_json_data(
+    result: Any, meta: Mapping[str, Any] | None = None, *, status_code: int | None = None
+) -> SerializedResponse:
+    """``serialize_json_data_sync`` for async code."""
+    return await serialize_response(result, _json_meta(result, meta, status_code))
+
+
+def serialize_django_response(response: Any) -> SerializedResponse:
+    """A Django ``HttpResponseBase`` as the server sends it when a handler returns it."""
+    from django.http.response import HttpResponseBase
+
+    return _serialize_kind(response, HttpResponseBase)
+
+
+def serialize_file_response(response: Any) -> SerializedResponse:
+    """A ``File`` (read into memory) as the server sends it."""
+    from .responses import File
+
+    return _serialize_kind(response, File)
+
+
+def serialize_file_streaming_response(response: Any) -> SerializedResponse:
+    """A ``FileResponse`` (streamed from disk) as the server sends it, body read whole."""
+    from .responses import FileResponse
+
+    return _serialize_kind(response, FileResponse)
+
+
 def serialize_plaintext_response(response: Any) -> SerializedResponse:
     from .responses import PlainText
 
@@ -128,7 +183,13 @@ def serialize_redirect_response(response: Any) -> SerializedResponse:
 __all__ = [
     "SerializedResponse",
     "compile_response_handlers",
+    "is_response_instance",
+    "serialize_django_response",
+    "serialize_file_response",
+    "serialize_file_streaming_response",
     "serialize_html_response",
+    "serialize_json_data",
+    "serialize_json_data_sync",
     "serialize_plaintext_response",
     "serialize_redirect_response",
     "serialize_response",

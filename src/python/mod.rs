@@ -2,9 +2,11 @@
 
 pub mod chunk_queue;
 pub mod convert;
+pub mod cookie_date;
 pub mod coro;
 pub mod db;
 pub mod error_format;
+pub mod files;
 pub mod locked_loop;
 pub mod refs;
 pub mod request;

@@ -129,6 +129,19 @@ impl Refusal {
     }
 }
 
+/// File roots: canonical when they exist, else absolute as written, so a directory created
+/// after startup (an upload or media folder, say) is allowed once it exists (`resolve`
+/// canonicalises such a root again per request).
+pub fn file_roots(paths: &[String]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter_map(|p| match std::fs::canonicalize(p) {
+            Ok(canonical) => canonical.is_dir().then_some(canonical),
+            Err(_) => std::path::absolute(p).ok(),
+        })
+        .collect()
+}
+
 /// Canonical path of a regular file inside one of `roots` (any file when `roots` is `None`).
 /// NUL bytes and `..` components are refused outright, with or without roots: a path built
 /// from user input (`os.path.join(DIR, name)`) must not climb out of its directory. Symlinks
@@ -513,7 +526,7 @@ mod tests {
     fn a_root_created_after_startup_is_allowed_once_it_exists() {
         let base = tempfile::tempdir().unwrap();
         let later = base.path().join("media");
-        let roots = crate::config::file_roots(&[later.to_string_lossy().into_owned()]);
+        let roots = file_roots(&[later.to_string_lossy().into_owned()]);
         assert_eq!(roots.len(), 1, "a missing root is kept, not dropped");
         std::fs::create_dir(&later).unwrap();
         let file = later.join("a.txt");

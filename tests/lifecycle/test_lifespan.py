@@ -88,3 +88,46 @@ def test_lifespan_must_be_an_async_context_manager_factory() -> None:
     with pytest.raises(TypeError, match="asynccontextmanager"):
         with TestClient(BoltAPI(lifespan=plain)):
             pass
+
+
+def test_serve_with_lifespan_runs_the_server_inside_every_lifespan() -> None:
+    from django_bolt.api import serve_with_lifespan
+
+    log: list[str] = []
+    outer = _recording_api(log, "outer")
+    outer.mount("/inner", _recording_api(log, "inner"))
+    answers: list[int] = []
+
+    def serve() -> None:
+        # A blocking server in a worker thread; the lifespans were entered before it started.
+        log.append("serving")
+        client = TestClient(outer)  # not as a context manager: serve_with_lifespan ran them
+        answers.append(client.get("/").status_code)
+        client.close()
+
+    asyncio.run(serve_with_lifespan(outer.lifespans, serve))
+    assert log == ["outer startup", "inner startup", "serving", "inner shutdown", "outer shutdown"]
+    assert answers == [404]
+
+
+def test_serve_with_lifespan_leaves_the_entered_lifespans_when_the_server_fails() -> None:
+    from django_bolt.api import serve_with_lifespan
+
+    log: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(api):
+        log.append("startup")
+        try:
+            yield
+        finally:
+            log.append("shutdown")
+
+    api = BoltAPI(lifespan=lifespan)
+
+    def crash() -> None:
+        raise OSError("address in use")
+
+    with pytest.raises(OSError, match="address in use"):
+        asyncio.run(serve_with_lifespan(api.lifespans, crash))
+    assert log == ["startup", "shutdown"]

@@ -84,3 +84,28 @@ def test_the_cookie_header_is_read_as_django_reads_it(api, client_for):
 def test_a_value_no_header_can_carry_is_refused(value):
     with pytest.raises(ValueError, match="control or non-Latin-1"):
         JSON({}).set_cookie("k", value)
+
+
+def test_cookie_dates_are_the_moment_in_utc():
+    import datetime as dt
+    from email.utils import format_datetime
+
+    from django_bolt import _core
+
+    plus5 = dt.timezone(dt.timedelta(hours=5))
+    for moment in (
+        dt.datetime(2030, 6, 9, 10, 11, 12, tzinfo=dt.UTC),
+        dt.datetime(2030, 6, 9, 10, 11, 12, tzinfo=plus5),
+        dt.datetime(2000, 2, 29, 23, 59, 59, 999_999, tzinfo=dt.UTC),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=dt.UTC),
+        dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+    ):
+        assert _core.format_cookie_date(moment) == format_datetime(moment.astimezone(dt.UTC), usegmt=True)
+    # A naive datetime is UTC (as Django's set_cookie takes it).
+    assert _core.format_cookie_date(dt.datetime(2030, 6, 9, 10, 11, 12)) == "Sun, 09 Jun 2030 10:11:12 GMT"
+    assert (
+        _core.format_cookie_date(dt.datetime(2030, 6, 9, 10, 11, 12, tzinfo=plus5)) == "Sun, 09 Jun 2030 05:11:12 GMT"
+    )
+    header = JSON({}).set_cookie("k", "v", expires=dt.datetime(2030, 6, 9, 10, 11, 12, tzinfo=plus5)).cookies[0]
+    assert "expires=Sun, 09 Jun 2030 05:11:12 GMT" in header

@@ -88,3 +88,40 @@ def test_django_safe_strings_are_json_strings(client_for):
         return {"html": mark_safe("<b>x</b>")}
 
     assert client_for(api).get("/safe").json() == {"html": "<b>x</b>"}
+
+
+def test_the_release_serializers_of_each_kind(tmp_path, settings):
+    from django.http import HttpResponse
+    from django_bolt.responses import File, FileResponse
+    from django_bolt.serialization import (
+        is_response_instance,
+        serialize_django_response,
+        serialize_file_response,
+        serialize_file_streaming_response,
+        serialize_json_data_sync,
+    )
+
+    settings.BOLT_ALLOWED_FILE_PATHS = [str(tmp_path)]  # read by each serialization's server
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"abc")
+    for serialize, response in ((serialize_file_response, File), (serialize_file_streaming_response, FileResponse)):
+        result = serialize(response(path, filename="n.txt"))
+        assert (result.status_code, result.body, result.media_type) == (200, b"abc", "text/plain")
+        assert dict(result.headers)["content-disposition"].startswith('attachment; filename="n.txt"')
+    with pytest.raises(TypeError, match="expected a File"):
+        serialize_file_response(FileResponse(path))
+    django = serialize_django_response(HttpResponse("x", status=202, headers={"X-A": "1"}))
+    assert (django.status_code, django.body, ("x-a", "1") in django.headers) == (202, b"x", True)
+    data = serialize_json_data_sync({"a": 1}, {"default_status_code": 200}, status_code=201)
+    assert (data.status_code, data.body, data.media_type) == (201, b'{"a":1}', "application/json")
+    assert is_response_instance(JSON({})) and is_response_instance(HttpResponse())
+    assert not is_response_instance({"a": 1})
+    with pytest.raises(TypeError, match="takes data to encode"):
+        serialize_json_data_sync(JSON({}))
+
+
+async def test_serialize_json_data_in_async_code():
+    from django_bolt.serialization import serialize_json_data
+
+    data = await serialize_json_data([1, 2])
+    assert (data.status_code, data.body) == (200, b"[1,2]")

@@ -9,6 +9,7 @@ import uuid
 import httpx
 import pytest
 from django_bolt import ServerSentEvent, format_sse_event
+from django_bolt.responses import SSE_DEFAULT_PING_INTERVAL, SSE_KEEPALIVE_COMMENT, EventSourceResponse
 from django_bolt.streaming import encode_event
 
 
@@ -76,6 +77,13 @@ def test_keep_alive_pings_while_idle(http: httpx.Client):
         assert next(chunks) == b'data: {"hello":"' + name.encode() + b'"}\n\n'
         assert next(chunks) == b": ping\n\n"
         assert next(chunks) == b": ping\n\n"
+
+
+def test_the_keep_alive_constants_are_the_servers():
+    # The release's names for what the server writes and the default interval.
+    assert SSE_KEEPALIVE_COMMENT == b": ping\n\n"
+    assert SSE_DEFAULT_PING_INTERVAL == 15.0
+    assert EventSourceResponse(iter(())).ping_interval == SSE_DEFAULT_PING_INTERVAL
 
 
 CLIENTS = 1000

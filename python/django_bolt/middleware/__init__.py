@@ -4,6 +4,9 @@ Python middleware (``BoltAPI(middleware=[...])``, ``@middleware``) and Django's 
 
 from typing import Any
 
+# The release's submodule ``middleware.middleware``, loaded before the decorator of the same name
+# is bound here, so that ``django_bolt.middleware.middleware`` stays the decorator.
+from . import middleware as _normalize  # noqa: F401
 from .base import BaseMiddleware, GetResponse, Middleware, MiddlewareProtocol, MiddlewareType, middleware
 from .builtin import ErrorHandlerMiddleware, LoggingMiddleware, TimingMiddleware
 from .compression import CompressionConfig

@@ -31,9 +31,9 @@ def pytest_sessionfinish(session) -> None:
     leftovers = temp_dirs.leftovers()
     if not leftovers:
         return
-    session.config.get_terminal_writer().line(
-        f"temporary directories left behind by this run: {', '.join(map(str, leftovers))}", red=True
-    )
+    writer = session.config.get_terminal_writer()
+    writer.line()
+    writer.line(f"temporary directories left behind by this run: {', '.join(map(str, leftovers))}", red=True)
     if session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

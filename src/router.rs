@@ -264,6 +264,18 @@ mod tests {
     }
 
     #[test]
+    fn an_encoded_slash_of_a_routing_path_is_one_segment() {
+        let r = table(TrailingSlash::Strip);
+        let path = format!("/items/a{}b", crate::request::ENCODED_SLASH);
+        match r.find(&path) {
+            Lookup::Path { params, .. } => assert_eq!(params[0].1, "a\0b"),
+            _ => panic!("expected a route"),
+        }
+        // Decoded before routing it would be two segments, which no route has.
+        assert!(matches!(r.find("/items/a/b"), Lookup::NotFound));
+    }
+
+    #[test]
     fn head_falls_back_to_get_and_allow_is_listed() {
         let r = table(TrailingSlash::Strip);
         assert_eq!(route(&r, Method::Head, "/items/1"), Some(0));

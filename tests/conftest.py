@@ -1,5 +1,6 @@
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -8,11 +9,33 @@ import pytest
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
 
+from tests import temp_dirs
 from tests.skips import STAGES
 
 # The Django site served by runbolt (tests/mounts, tests/lifecycle): registered once, so its
 # session-scoped database is migrated once.
 pytest_plugins = ["tests.django_site.fixtures"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_temp_dirs():
+    """tests/temp_dirs.py's directories go when the session ends (torn down last: set up first)."""
+    yield
+    temp_dirs.remove_all()
+
+
+@pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down
+def pytest_sessionfinish(session) -> None:
+    """A directory of tests/temp_dirs.py still there means a process outlived the session or a
+    cleanup failed: a run that otherwise passed fails, naming it."""
+    leftovers = temp_dirs.leftovers()
+    if not leftovers:
+        return
+    writer = session.config.get_terminal_writer()
+    writer.line()
+    writer.line(f"temporary directories left behind by this run: {', '.join(map(str, leftovers))}", red=True)
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture
@@ -178,7 +201,15 @@ class SkipBudget:
                 write(f"{nodeid}: {reason}")
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def pytest_configure(config) -> None:
+    # A run stopped by `timeout` or a CI job limit (SIGTERM) ends as Ctrl-C does: fixtures are torn
+    # down, so servers are stopped and temporary directories removed.
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
     stage = os.environ.get("BOLT_TEST_STAGE")
     if not stage:
         return

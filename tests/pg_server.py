@@ -12,9 +12,10 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
+
+from tests import temp_dirs
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
@@ -160,4 +161,4 @@ class PostgresServer:
 
 def new_root() -> Path:
     # Short: a Unix socket path must stay under ~100 bytes.
-    return Path(tempfile.mkdtemp(prefix="bolt-pg-"))
+    return temp_dirs.make("bolt-pg-")

@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+from tests import temp_dirs
+
 SECRET_KEY = "django-bolt-tests-not-secret"
 DEBUG = os.environ.get("BOLT_TEST_DEBUG") == "1"
 USE_TZ = True
@@ -27,7 +29,7 @@ if os.environ.get("BOLT_DB") == "postgres":
     # In the pytest process the cluster's directory is chosen here and tests/conftest.py starts it;
     # server subprocesses inherit the variables (and BOLT_PG_NAME: their own database).
     if "BOLT_PG_HOST" not in os.environ:
-        os.environ["BOLT_PG_ROOT"] = tempfile.mkdtemp(prefix="bolt-pg-")
+        os.environ["BOLT_PG_ROOT"] = str(temp_dirs.make("bolt-pg-"))
         os.environ["BOLT_PG_HOST"] = os.path.join(os.environ["BOLT_PG_ROOT"], "socket")
         os.environ["BOLT_PG_PORT"] = "5432"  # names the socket file only: the directory is private
     DATABASES = {
@@ -65,10 +67,13 @@ TEMPLATES = [
 
 # File responses and static files (tests/streaming): one directory per test session, shared with
 # the server subprocesses through the environment.
-# The directory is made, filled and removed by tests/streaming's ``files_root`` fixture.
-BOLT_TEST_FILES_ROOT = os.environ.setdefault(
-    "DJANGO_BOLT_TEST_FILES", os.path.join(tempfile.gettempdir(), f"bolt-files-{os.getpid()}")
-)
+# The directory is made and filled by tests/streaming's ``files_root`` fixture (and others add
+# files to it); the process that names it removes it when its session ends (tests/temp_dirs.py).
+if "DJANGO_BOLT_TEST_FILES" not in os.environ:
+    os.environ["DJANGO_BOLT_TEST_FILES"] = os.path.join(tempfile.gettempdir(), f"bolt-files-{os.getpid()}")
+    temp_dirs.own(os.environ["DJANGO_BOLT_TEST_FILES"])
+    temp_dirs.own(os.environ["DJANGO_BOLT_TEST_FILES"] + "-outside")
+BOLT_TEST_FILES_ROOT = os.environ["DJANGO_BOLT_TEST_FILES"]
 BOLT_ALLOWED_FILE_PATHS = [BOLT_TEST_FILES_ROOT]
 if os.environ.get("BOLT_TEST_NO_FILE_ROOTS") == "1":  # a server whose FileResponse may name any path
     BOLT_ALLOWED_FILE_PATHS = None

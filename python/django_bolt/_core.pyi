@@ -204,8 +204,10 @@ def serve(
     reuse_port: bool = False,
     on_ready: Callable[[], object] | None = None,
     listen_fd: int | None = None,
-) -> None:
-    """Serves until SIGTERM/SIGINT, then drains in-flight requests. ``on_ready`` runs once listening."""
+) -> bool:
+    """Serves until SIGTERM/SIGINT, then drains in-flight requests. ``on_ready`` runs once listening.
+    False when connections were still open at the end of the grace period (a sync handler may
+    still run Python: exit with ``os._exit``, not through interpreter finalization)."""
 
 @final
 class ChunkSink:

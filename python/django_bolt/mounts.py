@@ -214,6 +214,15 @@ class LazyDjango:
         self.urlconf = urlconf
         self._app: Callable[..., Any] | None = None
 
+    def import_urlconf(self) -> None:
+        """Imports a dotted ``urlconf`` in the calling thread (the API's compile): the threads that
+        serve requests then never import it. One of them importing it would wait for the import
+        lock forever if the URLconf's module sends a request while it is being imported."""
+        if isinstance(self.urlconf, str):
+            from importlib import import_module
+
+            self.urlconf = import_module(self.urlconf)
+
     def resolves(self, path_info: str) -> bool:
         from django.conf import settings
         from django.urls import Resolver404, get_resolver
@@ -245,7 +254,8 @@ class LazyDjango:
         await self._app(scope, receive, send)
 
     def __repr__(self) -> str:
-        return f"Django({self.urlconf or 'ROOT_URLCONF'})"
+        name = getattr(self.urlconf, "__name__", self.urlconf)
+        return f"Django({name or 'ROOT_URLCONF'})"
 
 
 def scope_with_full_path(scope: dict[str, Any]) -> dict[str, Any]:
@@ -319,6 +329,8 @@ def mount_record(mounted: AsgiMount, config: Any) -> RouteRecord:
     from ._compile import compile_handler
     from .signals import with_request_signals
 
+    if isinstance(mounted.app, LazyDjango):
+        mounted.app.import_urlconf()
     handler = mounted.handler()
     compiled = compile_handler(handler, mounted.prefix, handler.__qualname__)
     # Django's handler sends request_started/request_finished itself.

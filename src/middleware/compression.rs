@@ -296,6 +296,7 @@ mod tests {
         HttpRequest {
             method: Method::Get,
             path: "/".into(),
+            routing_path: None,
             query: String::new(),
             headers: vec![("accept-encoding".into(), accept.into())],
             body: Default::default(),

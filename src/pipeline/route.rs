@@ -4,7 +4,7 @@
 //! path. A path no route matches goes to a mounted app's route when one covers it.
 
 use crate::app::App;
-use crate::request::{HttpRequest, Method};
+use crate::request::{HttpRequest, Method, ENCODED_SLASH};
 use crate::response::Response;
 use crate::router::{Lookup, PathEntry};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
@@ -99,7 +99,11 @@ async fn static_file(app: &Arc<App>, req: &HttpRequest) -> Option<Response> {
 }
 
 fn find(app: &App, req: &HttpRequest) -> Target {
-    let (entry, params) = match app.router.find(&req.path) {
+    let routing_path = req.routing_path.as_deref().unwrap_or(&req.path);
+    let (entry, params) = match app.router.find(routing_path) {
+        Lookup::Path { entry, params } if req.routing_path.is_some() => {
+            (entry, with_encoded_slashes_decoded(params))
+        }
         Lookup::Path { entry, params } => (entry, params),
         Lookup::NotFound | Lookup::Mount(_) if req.asks_websocket_upgrade() => {
             return mounted_websocket(app, req)
@@ -111,7 +115,10 @@ fn find(app: &App, req: &HttpRequest) -> Target {
         Lookup::NotFound => return Target::Answered(Response::detail(404, "Not Found")),
         Lookup::Mount(index) => return mounted(app, index, req),
         Lookup::Redirect(path) => {
-            let mut location = utf8_percent_encode(&path, PATH_ESCAPE).to_string();
+            // `%` is escaped, so `%00` can only be an encoded slash (NUL is refused).
+            let mut location = utf8_percent_encode(&path, PATH_ESCAPE)
+                .to_string()
+                .replace("%00", "%2F");
             if !req.query.is_empty() {
                 location.push('?');
                 location.push_str(&req.query);
@@ -142,6 +149,16 @@ fn find(app: &App, req: &HttpRequest) -> Target {
                 .with_header("allow", entry.allow().to_owned()),
         ),
     }
+}
+
+/// Path values matched on the routing path: an encoded slash reaches the handler as `/`.
+fn with_encoded_slashes_decoded(mut params: Vec<(String, String)>) -> Vec<(String, String)> {
+    for (_, value) in &mut params {
+        if value.contains(ENCODED_SLASH) {
+            *value = value.replace(ENCODED_SLASH, "/");
+        }
+    }
+    params
 }
 
 /// A path of a mounted app (no route matched it): the app answers every method, except a CORS

@@ -99,6 +99,7 @@ mod tests {
         HttpRequest {
             method: Method::Get,
             path: "/".into(),
+            routing_path: None,
             query: String::new(),
             headers: vec![
                 ("x-forwarded-for".into(), xff.into()),

@@ -7,6 +7,25 @@ pub mod query;
 use bytes::Bytes;
 use std::net::SocketAddr;
 
+/// An encoded slash in [`HttpRequest::routing_path`]: a decoded path never holds NUL (refused).
+pub const ENCODED_SLASH: char = '\0';
+
+/// The routing path of `raw_path` (percent-encoded; valid UTF-8 without NUL once decoded) when it
+/// holds an encoded slash: decoded, each `%2F` as [`ENCODED_SLASH`]. `None` otherwise.
+pub fn routing_path(raw_path: &str) -> Option<String> {
+    let is_encoded_slash =
+        |w: &[u8]| w[0] == b'%' && w[1] == b'2' && w[2].eq_ignore_ascii_case(&b'f');
+    if !raw_path.as_bytes().windows(3).any(is_encoded_slash) {
+        return None;
+    }
+    let marked = raw_path.replace("%2F", "%00").replace("%2f", "%00");
+    Some(
+        percent_encoding::percent_decode_str(&marked)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
 /// Request methods the router knows; anything else is kept verbatim.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -61,6 +80,9 @@ pub struct HttpRequest {
     pub method: Method,
     /// Percent-decoded path.
     pub path: String,
+    /// What routes match instead of `path` when the raw path holds an encoded slash (`%2F`):
+    /// `path` with each such slash as [`ENCODED_SLASH`], so it stays inside its segment.
+    pub routing_path: Option<String>,
     /// Query string as received, without the `?`.
     pub query: String,
     /// Lowercase names; values decoded as Latin-1 so any byte sequence is representable.
@@ -112,7 +134,19 @@ pub fn latin1(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::latin1;
+    use super::{latin1, routing_path};
+
+    #[test]
+    fn an_encoded_slash_stays_inside_its_segment_for_routing() {
+        assert_eq!(routing_path("/a%20b/c"), None);
+        assert_eq!(
+            routing_path("/str/a%2Fb%2fc").as_deref(),
+            Some("/str/a\0b\0c")
+        );
+        // `%252F` is a `%` followed by `2F`, not a slash.
+        assert_eq!(routing_path("/a%252Fb"), None);
+        assert_eq!(routing_path("/%C3%A9%2F").as_deref(), Some("/\u{e9}\0"));
+    }
 
     #[test]
     fn latin1_maps_each_byte_to_its_code_point() {

@@ -39,16 +39,19 @@ fn sender() -> &'static SyncSender<Entry> {
             .name("bolt-access-log".into())
             .spawn(move || {
                 let stderr = std::io::stderr();
+                let mut lines = Vec::new();
                 while let Ok(first) = rx.recv() {
-                    let mut out = stderr.lock();
-                    let mut entry = Some(first);
-                    while let Some(e) = entry {
-                        if serde_json::to_writer(&mut out, &e).is_ok() {
-                            let _ = out.write_all(b"\n");
+                    encode_line(&mut lines, &first);
+                    while lines.len() < WRITE_BATCH_BYTES {
+                        match rx.try_recv() {
+                            Ok(entry) => encode_line(&mut lines, &entry),
+                            Err(_) => break,
                         }
-                        entry = rx.try_recv().ok();
                     }
-                    let _ = out.flush();
+                    // stderr is unbuffered: one write of whole lines, so neither a reader of
+                    // the log nor another writer to fd 2 (Python's logging) sees half a line.
+                    let _ = stderr.lock().write_all(&lines);
+                    lines.clear();
                 }
             });
         if let Err(e) = spawned {
@@ -56,6 +59,19 @@ fn sender() -> &'static SyncSender<Entry> {
         }
         tx
     })
+}
+
+/// Whole lines gathered before one write to stderr.
+const WRITE_BATCH_BYTES: usize = 64 * 1024;
+
+/// Appends `entry` as one JSON line.
+fn encode_line(lines: &mut Vec<u8>, entry: &Entry) {
+    let start = lines.len();
+    if serde_json::to_writer(&mut *lines, entry).is_ok() {
+        lines.push(b'\n');
+    } else {
+        lines.truncate(start);
+    }
 }
 
 pub fn log(entry: Entry) {
@@ -87,6 +103,32 @@ fn httpdate_like(t: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_entry_is_one_whole_json_line() {
+        let entry = |path: &str| Entry {
+            time: "t".into(),
+            client: "127.0.0.1".into(),
+            method: "GET".into(),
+            path: path.into(),
+            status: 200,
+            bytes: 2,
+            duration_ms: 0.5,
+            websocket: None,
+        };
+        let mut lines = Vec::new();
+        encode_line(&mut lines, &entry("/a"));
+        encode_line(&mut lines, &entry("/b\n"));
+        let text = String::from_utf8(lines).unwrap();
+        let parsed: Vec<serde_json::Value> = text
+            .strip_suffix('\n')
+            .unwrap()
+            .split('\n')
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(parsed[1]["path"], "/b\n");
+    }
 
     #[test]
     fn formats_utc_timestamps() {

@@ -388,12 +388,13 @@ fn request(
 ) -> Result<(HttpRequest, Framing, bool, bool), Response> {
     head.check_host()?;
     let framing = head.framing()?;
-    let (path, query) = head.path_and_query()?;
+    let (path, query, routing_path) = head.path_and_query()?;
     let http10 = head.minor_version == 0;
     let expects_continue = head.expects_continue();
     let req = HttpRequest {
         method: head.method,
         path,
+        routing_path,
         query,
         headers: head.headers,
         body: bytes::Bytes::new(),

@@ -201,7 +201,8 @@ impl Head {
     /// Splits the target into a percent-decoded path and the raw query.
     /// Takes the target (it is empty afterwards): its own buffer becomes the path when the path
     /// needs no decoding and starts it (no extra allocation per request).
-    pub fn path_and_query(&mut self) -> Result<(String, String), Response> {
+    /// The third value is the routing path (see `HttpRequest::routing_path`).
+    pub fn path_and_query(&mut self) -> Result<(String, String, Option<String>), Response> {
         let mut whole = std::mem::take(&mut self.target);
         let mut target = whole.as_str();
         // absolute-form: http://host/path
@@ -235,6 +236,11 @@ impl Head {
             std::borrow::Cow::Borrowed(_) if starts_target => None,
             other => Some(other.into_owned()),
         };
+        // Only a path that had something to decode can hold an encoded slash.
+        let routing_path = match &decoded {
+            Some(_) => crate::request::routing_path(raw_path),
+            None => None,
+        };
         let path = match decoded {
             Some(p) => p,
             None => {
@@ -242,7 +248,7 @@ impl Head {
                 whole
             }
         };
-        Ok((path, query))
+        Ok((path, query, routing_path))
     }
 }
 
@@ -619,7 +625,7 @@ mod tests {
         };
         assert_eq!(
             head.path_and_query().ok().unwrap(),
-            ("/a b".into(), "x=1".into())
+            ("/a b".into(), "x=1".into(), None)
         );
         head.target = "/%FF".into();
         assert!(head.path_and_query().is_err());

@@ -200,10 +200,14 @@ fn targets() {
         h.target = target.to_owned();
         h.path_and_query().map_err(|r| r.status)
     };
-    let ok = |path: &str, query: &str| Ok((path.to_owned(), query.to_owned()));
+    let ok = |path: &str, query: &str| Ok((path.to_owned(), query.to_owned(), None));
     assert_eq!(
         split("/a%2Fb/%C3%A9?x=%20#frag"),
-        ok("/a/b/\u{e9}", "x=%20")
+        Ok((
+            "/a/b/\u{e9}".to_owned(),
+            "x=%20".to_owned(),
+            Some("/a\0b/\u{e9}".to_owned())
+        ))
     );
     assert_eq!(split("http://example.com/p?q=1"), ok("/p", "q=1"));
     assert_eq!(split("https://example.com"), ok("/", ""));

@@ -128,7 +128,7 @@ impl StopSignals {
     }
 }
 
-async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<()> {
+async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<bool> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let active = Arc::new(AtomicUsize::new(0));
@@ -190,8 +190,9 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
     let waited = tokio::select! {
         waited = drained => waited.is_ok(),
         _ = second_signal => {
-            eprintln!("django-bolt: stopping now; {} connection(s) cut", active.load(Ordering::SeqCst));
-            return Ok(());
+            let cut = active.load(Ordering::SeqCst);
+            eprintln!("django-bolt: stopping now; {cut} connection(s) cut");
+            return Ok(cut == 0);
         }
     };
     if !waited {
@@ -201,10 +202,13 @@ async fn run(app: Arc<App>, listener: std::net::TcpListener) -> std::io::Result<
             grace
         );
     }
-    Ok(())
+    Ok(waited)
 }
 
-/// Serves `app` on `host:port` until SIGTERM/SIGINT, then drains in-flight requests.
+/// Serves `app` on `host:port` until SIGTERM/SIGINT, then drains in-flight requests. Returns
+/// whether every connection finished: if not, a sync handler may still be running Python on a
+/// blocking-pool thread, and the caller must not finalize the interpreter (that thread would be
+/// stopped by `pthread_exit` when it next takes the GIL, which aborts the process).
 #[pyfunction]
 #[pyo3(signature = (app, host, port, reuse_port=false, on_ready=None, listen_fd=None))]
 pub fn serve(
@@ -215,7 +219,7 @@ pub fn serve(
     reuse_port: bool,
     on_ready: Option<Py<PyAny>>,
     listen_fd: Option<i32>,
-) -> PyResult<()> {
+) -> PyResult<bool> {
     let inner = Arc::clone(&app.inner);
     let addr = (host, port)
         .to_socket_addrs()
@@ -235,6 +239,6 @@ pub fn serve(
         let result = runtime.block_on(run(inner, listener));
         runtime.shutdown_timeout(Duration::from_secs(1));
         result
-    })?;
-    Ok(())
+    })
+    .map_err(Into::into)
 }

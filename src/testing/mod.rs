@@ -203,9 +203,15 @@ pub(crate) fn build_request(
         Some((host, port)) => format!("{host}:{port}").parse::<SocketAddr>().ok(),
         None => None,
     };
+    // The server refuses a NUL; here it reaches the app, so it cannot stand for an encoded slash.
+    let routing_path = match decoded.contains('\0') {
+        true => None,
+        false => crate::request::routing_path(raw_path),
+    };
     Ok(HttpRequest {
         method: Method::parse(&method.to_ascii_uppercase()),
         path: decoded,
+        routing_path,
         query,
         headers: headers
             .into_iter()

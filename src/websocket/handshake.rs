@@ -138,6 +138,7 @@ mod tests {
         HttpRequest {
             method: Method::Get,
             path: "/ws".into(),
+            routing_path: None,
             query: String::new(),
             headers: headers
                 .iter()

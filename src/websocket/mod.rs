@@ -66,7 +66,7 @@ pub async fn serve<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let Some(_slot) = app.websockets.take(app.config.ws_max_connections) else {
+    let Some(slot) = app.websockets.take(app.config.ws_max_connections) else {
         let busy = Response::detail(503, "Too many WebSocket connections");
         return refuse(&mut stream, busy).await;
     };
@@ -79,7 +79,11 @@ where
         _ => Err(Response::detail(400, "Not a WebSocket upgrade")),
     };
     match opened {
-        Err(resp) => refuse(&mut stream, resp).await,
+        Err(resp) => {
+            // Given back before the answer: a client that reads the refusal may connect again.
+            drop(slot);
+            refuse(&mut stream, resp).await
+        }
         Ok(accepted) => {
             let mut headers = accepted.headers;
             if let Some(extension) = accepted.extension {

@@ -5,12 +5,17 @@ test_admin_socket.py)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django_bolt import BoltAPI
 from django_bolt.testing import TestClient
+
+from tests.server.conftest import REPO
 
 # Django's handler sends request_started/finished: close_old_connections looks at connections.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,3 +101,12 @@ def test_django_404s_and_unknown_paths(client) -> None:
 
 def test_bolt_routes_under_the_prefix_win(client) -> None:
     assert client.get("/site/bolt").json() == {"bolt": True}
+
+
+def test_a_module_mounting_itself_by_dotted_path_answers_while_it_is_imported() -> None:
+    """The view thread must not import the URLconf: the importing thread holds its import lock
+    while it waits for the answer (a deadlock, before the URLconf was imported at compile time)."""
+    script = "import django; django.setup(); from tests.mounts import self_mounted as m; print(m.ANSWER.text)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=30)
+    assert (done.returncode, done.stdout.strip()) == (0, "hello from /site/hello/"), done.stderr

@@ -254,6 +254,23 @@ def test_percent_encoded_path_is_decoded_before_matching(api, client_for):
     assert client_for(api).get("/files/a%20b").json() == {"name": "a b"}
 
 
+def test_an_encoded_slash_matches_inside_one_segment_and_arrives_decoded(api, client_for):
+    @api.get("/files/{name}")
+    async def file(request, name: str):
+        return {"name": name, "path": request.path}
+
+    @api.get("/files/{folder}/{name}")
+    async def nested(folder: str, name: str):
+        return {"folder": folder, "name": name}
+
+    client = client_for(api)
+    # request.path is decoded whole, as Django's.
+    assert client.get("/files/a%2Fb").json() == {"name": "a/b", "path": "/files/a/b"}
+    assert client.get("/files/a/b").json() == {"folder": "a", "name": "b"}
+    assert client.get("/files/x%2F").json() == {"name": "x/", "path": "/files/x/"}
+    assert client.get("/files/a%252Fb").json()["name"] == "a%2Fb"
+
+
 def test_catch_all_path(api, client_for):
     # Not under STATIC_URL (/static/): files the streaming tests put in STATIC_ROOT are served
     # there before routes, which made this test depend on running before them.

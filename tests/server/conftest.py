@@ -11,6 +11,7 @@ The server's stdout and stderr go to files (never pipes, which could fill up and
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -80,6 +81,13 @@ class ServerProcess:
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def access_log(self) -> list[dict]:
+        """The access-log lines on stderr so far, parsed. Only lines ended by their newline: the
+        file may be read while the server is writing one."""
+        text = self.stderr()
+        whole = text[: text.rfind("\n") + 1]
+        return [json.loads(line) for line in whole.splitlines() if line.startswith("{")]
 
     def alive(self) -> bool:
         return self.proc.poll() is None

@@ -242,6 +242,15 @@ def test_unicode_in_path_and_query(server):
     assert r.header("content-length") == str(len(r.body))
 
 
+def test_an_encoded_slash_is_part_of_one_path_segment(server):
+    r = roundtrip(server.port, "GET", "/segment/a%2Fb%2f")
+    assert (r.status, r.json()) == (200, {"value": "a/b/"})
+    assert roundtrip(server.port, "GET", "/segment/a/b").status == 404  # two segments
+    assert roundtrip(server.port, "GET", "/segment/a%252Fb").json() == {"value": "a%2Fb"}
+    r = roundtrip(server.port, "GET", "/segment/a%2Fb/?q=1")  # the redirect keeps it encoded
+    assert (r.status, r.header("location")) == (308, "/segment/a%2Fb?q=1")
+
+
 def test_head_on_a_get_route(server):
     get = roundtrip(server.port, "GET", "/items/5?q=x")
     with RawConnection(server.port) as conn:

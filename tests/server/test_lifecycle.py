@@ -301,7 +301,9 @@ def test_idle_server_exits_promptly_on_sigterm(start_server):
     assert time.monotonic() - started < 3
 
 
-@pytest.mark.parametrize("target", ["/rendezvous", "/sync-rendezvous"])
+# /sync-spin: a sync handler running Python when the grace ends (the interpreter must not be
+# finalized under it: that aborted the process with SIGABRT).
+@pytest.mark.parametrize("target", ["/rendezvous", "/sync-rendezvous", "/sync-spin"])
 def test_shutdown_grace_bounds_the_drain(start_server, target):
     server = start_server(BOLT_TEST_SHUTDOWN_GRACE="0.5")
     key = uuid.uuid4().hex

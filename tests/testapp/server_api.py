@@ -133,6 +133,25 @@ def sync_rendezvous(key: str, want: int, timeout: float = 5.0) -> dict:
         _arrive(key, -1)
 
 
+@api.get("/segment/{value}")
+async def segment(value: str) -> dict:
+    """One path segment, decoded (an encoded slash included)."""
+    return {"value": value}
+
+
+@api.get("/sync-spin")
+def sync_spin(key: str, seconds: float = 5.0) -> dict:
+    """Runs Python (holding the GIL in turns) for ``seconds``; in flight under ``key`` meanwhile."""
+    _arrive(key, 1)
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            pass
+        return {"spun": seconds}
+    finally:
+        _arrive(key, -1)
+
+
 @api.get("/in-flight")
 async def in_flight(key: str) -> dict:
     import os

@@ -99,8 +99,7 @@ def log_lines(server: ServerProcess, path: str, count: int = 1) -> list[dict]:
     """The access-log lines for ``path``, once there are ``count`` of them."""
     deadline = time.monotonic() + DEADLINE
     while True:
-        lines = [json.loads(x) for x in server.stderr().splitlines() if x.startswith("{")]
-        found = [x for x in lines if x.get("path") == path]
+        found = [x for x in server.access_log() if x.get("path") == path]
         if len(found) >= count or time.monotonic() > deadline:
             return found
         time.sleep(0.05)

@@ -319,15 +319,22 @@ class Command(BaseCommand):
         # Everything imported so far lives as long as the process: keep it out of GC passes.
         gc.collect()
         gc.freeze()
+        drained = True
         try:
             with lifespans_running(api, config.event_loop):
-                _core.serve(app, config.host, config.port, reuse_port, on_ready, listen_fd)
+                drained = _core.serve(app, config.host, config.port, reuse_port, on_ready, listen_fd)
         except OSError as exc:
             raise CommandError(f"cannot listen on {config.host}:{config.port}: {exc}") from exc
         except KeyboardInterrupt:
             pass
         if not supervised:
             self.stdout.write("django-bolt: stopped")
+        if not drained:
+            # A handler past the grace period may still run Python on a server thread: finalizing
+            # the interpreter under it aborts the process (SIGABRT), so the process ends here.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
 
 
 def _resolved(value: Any) -> Path | None:

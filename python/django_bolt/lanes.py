@@ -9,18 +9,20 @@ middleware, with a reused thread (a "lane") instead of a new one per request; ro
 Django middleware never enter it and keep asgiref's single thread-sensitive thread.
 
 The lane's database connections are the request's: when the request touched the database, the
-lane runs ``db.request_finished`` once it ends (before any later request's work, the lane runs
-one call at a time), so a connection is closed or given back to its pool as after any request.
+lane runs ``db.request_finished`` as the request ends, so a connection is closed or given back
+to its pool as after any request (only then may another request take the lane).
 At most ``MAX_IDLE_LANES`` wait for the next request; a lane beyond that closes its connections
 and stops.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext
@@ -34,7 +36,43 @@ class _LaneExecutor(ThreadPoolExecutor):
     """A lane's thread. A subclass, so that ``BoltEventLoop.run_in_executor`` does not resolve the
     awaiting future on it under the loop's lock: a task continued there could block the lane on
     a sync read that waits for another lane, which in turn waits for that lock (a deadlock).
-    Asyncio's own hand-back (``call_soon_threadsafe``) needs no lock."""
+    Asyncio's own hand-back (``call_soon_threadsafe``) needs no lock.
+
+    It counts the calls not finished yet: a request can stop waiting for one (``wait_for``, a
+    cancelled request) while the lane still runs it, and no other request may take the lane before
+    it ends (``when_idle``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unfinished = 0
+        self._count_lock = threading.Lock()
+        self._on_idle: Callable[[], None] | None = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._count_lock:
+            self._unfinished += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Any) -> None:
+        with self._count_lock:
+            self._unfinished -= 1
+            callback, self._on_idle = (self._on_idle, None) if self._unfinished == 0 else (None, self._on_idle)
+        if callback is not None:
+            callback()
+
+    def when_idle(self, callback: Callable[[], None]) -> None:
+        """``callback()`` now if no call is unfinished, else when the last one ends."""
+        with self._count_lock:
+            if self._unfinished:
+                self._on_idle = callback
+                return
+        callback()
 
 
 class AsyncLane:
@@ -111,11 +149,17 @@ def retire_idle_lanes() -> None:
         _stop(lane)
 
 
+def _cleanup_due(lane: AsyncLane) -> bool:
+    return lane.touched or (lane.check_at is not None and time.monotonic() >= lane.check_at)
+
+
 def _give_back(lane: AsyncLane) -> None:
-    """The request is over: its cleanup queued on the lane when due, the lane kept or stopped."""
-    if lane.touched or (lane.check_at is not None and time.monotonic() >= lane.check_at):
-        lane.touched = False
-        lane.executor.submit(_end_request, lane)
+    """The request is over: once the lane has run all its calls, it waits for the next request,
+    or stops beyond the idle limit."""
+    lane.executor.when_idle(lambda: _keep_or_stop(lane))
+
+
+def _keep_or_stop(lane: AsyncLane) -> None:
     with _idle_lock:
         if len(_idle) < MAX_IDLE_LANES:
             _idle.append(lane)
@@ -152,6 +196,11 @@ class async_request_lane:  # noqa: N801 - used as ``async with async_request_lan
         SyncToAsync.context_to_thread_executor.pop(self._context, None)
         try:
             await self._context.__aexit__(*exc_info)
+            if _cleanup_due(lane):
+                # Awaited, as Django's ASGI handler awaits request_finished: once the response
+                # is out, the request's connections are closed or given back.
+                lane.touched = False
+                await asyncio.get_running_loop().run_in_executor(lane.executor, _end_request, lane)
         finally:
             _give_back(lane)
 

@@ -7,6 +7,7 @@ asgiref's single thread-sensitive thread."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -198,3 +199,30 @@ def test_a_user_read_on_another_thread_of_a_lane_request_names_its_route(client_
     # Without Django middleware there is no lane to miss: the read runs where it is.
     plain = client_for(_api([]))
     assert plain.get("/off-lane/acme", headers=_headers()).json() == {"username": "user7"}
+
+
+def test_a_lane_still_running_an_abandoned_call_serves_no_other_request(client_for):
+    release = threading.Event()
+    api = BoltAPI(middleware=[DjangoMiddlewareStack([_ThreadLocalTenant])])
+
+    @api.get("/abandon/{tenant}")
+    async def abandon(tenant: str) -> dict:
+        lane = await sync_to_thread(threading.get_ident)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(sync_to_thread(release.wait, 10), 0.01)  # left running on the lane
+        return {"lane": lane}
+
+    @api.get("/next/{tenant}")
+    async def next_request(tenant: str) -> dict:
+        return {"lane": await sync_to_thread(threading.get_ident)}
+
+    client = client_for(api)
+    try:
+        busy = client.get("/abandon/a").json()["lane"]
+        started = time.monotonic()
+        following = client.get("/next/b").json()["lane"]
+        waited = time.monotonic() - started
+    finally:
+        release.set()
+    assert following != busy
+    assert waited < 2  # it did not wait for the abandoned call

@@ -81,7 +81,9 @@ class AsyncLane:
     __slots__ = ("executor", "touched", "check_at")
 
     def __init__(self) -> None:
-        self.executor = _LaneExecutor(max_workers=1, thread_name_prefix="bolt-lane", initializer=_bind, initargs=(self,))
+        self.executor = _LaneExecutor(
+            max_workers=1, thread_name_prefix="bolt-lane", initializer=_bind, initargs=(self,)
+        )
         #: Set on the lane thread by the execute wrapper of its connections (``db``).
         self.touched = False
         #: When a kept connection passes ``CONN_MAX_AGE`` (monotonic), per ``request_finished``.
@@ -208,4 +210,8 @@ class async_request_lane:  # noqa: N801 - used as ``async with async_request_lan
 __all__ = [
     "AsyncLane",
     "async_request_lane",
-    "retire_idle_lanes", "current_async_lane", "lane_of_this_thread", "on_async_lane_thread"]
+    "retire_idle_lanes",
+    "current_async_lane",
+    "lane_of_this_thread",
+    "on_async_lane_thread",
+]

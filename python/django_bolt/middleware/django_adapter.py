@@ -306,7 +306,6 @@ class DjangoMiddlewareStack:
         chain = _adapt(step, step_is_async, is_async)
 
         if is_async:
-
             # The route's chain runs it on the request's lane (``concurrency.on_async_lane``).
             async def run(request: Any) -> Any:
                 return to_bolt(await chain(to_django_request(request)))

@@ -226,3 +226,21 @@ def test_a_lane_still_running_an_abandoned_call_serves_no_other_request(client_f
         release.set()
     assert following != busy
     assert waited < 2  # it did not wait for the abandoned call
+
+
+def test_a_user_read_under_a_loop_started_on_the_lane_runs_there(client_for):
+    api = BoltAPI(middleware=[DjangoMiddlewareStack([_ThreadLocalTenant])])
+
+    async def read_in_a_coroutine(request: Request) -> dict:
+        return _loaded_user_of(request)
+
+    @api.get("/nested-loop/{tenant}", auth=[_TenantUserAuth(secret=SECRET)])
+    async def nested_loop(tenant: str, request: Request) -> dict:
+        # A sync call on the lane that runs its own event loop: the read there cannot wait for
+        # the lane (it is the lane), so it runs in place.
+        return {"loaded": await sync_to_async(lambda: asyncio.run(read_in_a_coroutine(request)))()}
+
+    response = client_for(api, timeout=10).get("/nested-loop/acme", headers=_headers())
+    assert response.status_code == 200, response.text
+    assert response.json()["loaded"]["tenant"] == "acme"
+    assert response.json()["loaded"]["name"].startswith("bolt-lane")

@@ -91,7 +91,19 @@ class AsyncLane:
 
 
 _this_thread = threading.local()
-_current: contextvars.ContextVar[AsyncLane | None] = contextvars.ContextVar("bolt_async_lane", default=None)
+
+
+class _LaneRequest:
+    """A request's hold on its lane; tasks it started keep it in their context after it ended."""
+
+    __slots__ = ("lane", "over")
+
+    def __init__(self, lane: AsyncLane) -> None:
+        self.lane = lane
+        self.over = False
+
+
+_current: contextvars.ContextVar[_LaneRequest | None] = contextvars.ContextVar("bolt_async_lane", default=None)
 _idle: list[AsyncLane] = []
 _idle_lock = threading.Lock()
 
@@ -106,8 +118,10 @@ def lane_of_this_thread() -> AsyncLane | None:
 
 
 def current_async_lane() -> AsyncLane | None:
-    """The lane of the async request the caller's context belongs to (None outside one)."""
-    return _current.get()
+    """The lane of the async request the caller's context belongs to: None outside one, and in a
+    task that outlived its request (the lane may serve another request by then)."""
+    request = _current.get()
+    return None if request is None or request.over else request.lane
 
 
 def on_async_lane_thread(lane: AsyncLane) -> bool:
@@ -173,10 +187,10 @@ class async_request_lane:  # noqa: N801 - used as ``async with async_request_lan
     """The lane of one async request with Django middleware, for the time of the block. A block
     inside another's (several Django middleware entries on one route) shares the outer lane."""
 
-    __slots__ = ("_lane", "_context", "_token")
+    __slots__ = ("_lane", "_context", "_token", "_request")
 
     async def __aenter__(self) -> AsyncLane:
-        outer = _current.get()
+        outer = current_async_lane()
         if outer is not None:
             self._lane = None
             return outer
@@ -186,7 +200,8 @@ class async_request_lane:  # noqa: N801 - used as ``async with async_request_lan
         context = self._context = ThreadSensitiveContext()
         await context.__aenter__()
         SyncToAsync.context_to_thread_executor[context] = lane.executor
-        self._token = _current.set(lane)
+        self._request = _LaneRequest(lane)
+        self._token = _current.set(self._request)
         return lane
 
     async def __aexit__(self, *exc_info: Any) -> None:
@@ -194,6 +209,7 @@ class async_request_lane:  # noqa: N801 - used as ``async with async_request_lan
         if lane is None:
             return
         _current.reset(self._token)
+        self._request.over = True
         # Taken back first: asgiref shuts down the executor it finds there.
         SyncToAsync.context_to_thread_executor.pop(self._context, None)
         try:

@@ -244,3 +244,31 @@ def test_a_user_read_under_a_loop_started_on_the_lane_runs_there(client_for):
     assert response.status_code == 200, response.text
     assert response.json()["loaded"]["tenant"] == "acme"
     assert response.json()["loaded"]["name"].startswith("bolt-lane")
+
+
+_tasks: list = []  # keeps the tasks the handlers start alive
+
+
+def test_a_task_that_outlives_its_request_leaves_the_lane(client_for):
+    api = BoltAPI(middleware=[DjangoMiddlewareStack([_ThreadLocalTenant])])
+    outlived: dict = {}
+    done = threading.Event()
+
+    async def after_the_response() -> None:
+        await asyncio.sleep(0.05)
+        outlived["lane"] = lanes.current_async_lane()
+        outlived["where"] = await sync_to_thread(_where)
+        done.set()
+
+    @api.get("/spawn/{tenant}")
+    async def spawn(tenant: str) -> dict:
+        task = asyncio.ensure_future(after_the_response())
+        _tasks.append(task)
+        return {"lane": lanes.current_async_lane() is not None}
+
+    client = client_for(api)
+    assert client.get("/spawn/acme").json() == {"lane": True}
+    assert done.wait(10)
+    # The lane may serve another request by now: the task's sync work runs on the blocking pool.
+    assert outlived["lane"] is None
+    assert not outlived["where"]["name"].startswith("bolt-lane")

@@ -474,6 +474,9 @@ class BoltAPI(RouteCollection):
             )
             if middleware is not None:
                 shape = None  # applied by the middleware chain, before middleware see the response
+            if getattr(middleware, "bolt_async_lane", False):
+                # Loaded inside the Django middleware instead, on the request's lane (lanes.py).
+                stages = [stage for stage in stages if stage.name != "load_user"]
         chain = build_chain(stages, compiled.is_async, middleware)
         request_logger = route.request_logger or self._logging_middleware
         if request_logger is not None and not route.fixed and not is_websocket:

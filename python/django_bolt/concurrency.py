@@ -16,8 +16,13 @@ A sync route with Django middleware runs its whole request on one thread, the "r
 the release: the middleware's hooks, then the handler, then the hooks again. ``in_lane_mode()``
 is True there (``run_on_lane``), so thread-local state a middleware sets (django-tenants' shape)
 is what the handler reads; ORM work of its ``async_to_sync`` calls comes back to it.
-``LaneAffinityError`` is never raised here (no ORM call is moved off
-its thread); it exists so that code written for the release imports and runs unchanged.
+
+An async route with Django middleware gets a lane too (``async_request_lane``, in
+``lanes.py``): one thread for all its thread-sensitive sync work (the middleware's sync hooks,
+``sync_to_async(thread_sensitive=True)``, ``sync_to_thread``, ORM work and a sync ``request.user``
+read), as Django's ASGI handler gives each request with asgiref's ``ThreadSensitiveContext``. A
+sync ``request.user`` read on another thread of such a request (``asyncio.to_thread``) raises
+``LaneAffinityError``: that thread cannot wait for the lane, which may be waiting for it.
 """
 
 from __future__ import annotations
@@ -25,15 +30,17 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from asgiref.sync import AsyncToSync
+from asgiref.sync import AsyncToSync, sync_to_async
 
 from .db import in_own_request
+from .lanes import async_request_lane, current_async_lane, on_async_lane_thread
 
 T = TypeVar("T")
 
@@ -51,9 +58,17 @@ _orm_thread = threading.local()
 
 
 class LaneAffinityError(RuntimeError):
-    """The release raises it when a sync ORM call leaves the request lane of a request with
-    Django middleware. This server has no lanes and never raises it; it exists so that
-    ``except LaneAffinityError`` in code written for the release keeps working."""
+    """A sync ORM call (a read of ``request.user``) of an async request with Django middleware,
+    made on a thread that is neither the event loop nor the request's lane (``asyncio.to_thread``,
+    ``sync_to_async(thread_sensitive=False)``): the query must run on the lane, with the
+    thread-local state of the request's middleware, and that thread cannot wait for the lane."""
+
+
+OFF_LANE_USER_READ = (
+    "request.user was read on a thread that cannot reach the lane of its request (an async route with "
+    "Django middleware runs its sync work on one thread, with the thread-local state its middleware set): "
+    "read request.user on the request's own thread, or use `await request.auser()` in async code"
+)
 
 
 def _mark_orm_thread() -> None:
@@ -96,12 +111,66 @@ def run_on_lane(fn: Callable[..., T], *args: Any) -> T:
 
 
 def _lane_executor() -> Any:
-    """On the loop of an ``async_to_sync`` called by a lane's request: the executor the lane
-    thread waits in (asgiref's), so that ORM work runs on the request's own thread, with its
-    connection (and open transaction) and the thread-local state its middleware set."""
-    if not _lane_request.get():
+    """Where ORM work of a lane's request runs, so that it uses the request's own thread, with its
+    connection (and open transaction) and the thread-local state its middleware set: on the loop
+    of an ``async_to_sync`` called by a lane (sync or async), the executor the lane thread waits
+    in (asgiref's); in an async lane request otherwise, the lane. None without a lane."""
+    if _lane_request.get():
+        return getattr(AsyncToSync.executors, "current", None)
+    lane = current_async_lane()
+    if lane is None:
         return None
-    return getattr(AsyncToSync.executors, "current", None)
+    return getattr(AsyncToSync.executors, "current", None) or lane.executor
+
+
+def on_async_lane(run: Callable[[Any], Any], where: str, handler: Callable[..., Any]) -> Callable[[Any], Any]:
+    """``run(request)`` (an async route's middleware chain with Django middleware) on a lane of its
+    own per request; a ``LaneAffinityError`` says which route and handler (the read may sit deep in
+    a helper), and in dev mode the fix is logged once per route."""
+    code = getattr(handler, "__code__", None)
+    defined = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else "<unknown>"
+    hinted = False
+
+    async def on_lane(request: Any) -> Any:
+        nonlocal hinted
+        try:
+            async with async_request_lane():
+                return await run(request)
+        except LaneAffinityError as exc:
+            if not hinted and _dev_mode():
+                hinted = True
+                logging.getLogger("django_bolt").warning(
+                    "%s read request.user off its request's lane: use `await request.auser()` (or a "
+                    "CurrentUser parameter) in async code. Reported once per route.",
+                    where,
+                )
+            raise LaneAffinityError(f"{exc} (route {where}, handler defined at {defined})") from exc
+
+    on_lane.bolt_async_lane = True  # type: ignore[attr-defined]
+    return on_lane
+
+
+def _dev_mode() -> bool:
+    from django.conf import settings
+
+    from .supervisor import is_dev_worker
+
+    return bool(settings.DEBUG) or is_dev_worker()
+
+
+def _without_parent_loop(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on a lane while the event loop blocks waiting for it: asgiref must not take
+    that loop for the lane's parent loop, or an ``async_to_sync`` inside ``fn`` would schedule its
+    coroutine on it and never return (it then runs its own loop, as on any thread)."""
+    from asgiref.sync import SyncToAsync
+
+    local = SyncToAsync.threadlocal
+    saved = getattr(local, "main_event_loop", None), getattr(local, "main_event_loop_pid", None)
+    local.main_event_loop = local.main_event_loop_pid = None
+    try:
+        return fn(*args)
+    finally:
+        local.main_event_loop, local.main_event_loop_pid = saved
 
 
 def _pool(name: str, **options: Any) -> ThreadPoolExecutor:
@@ -142,12 +211,26 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 async def run_in_orm_executor(fn: Callable[..., T], *args: Any) -> T:
     """``fn(*args)`` on the ORM pool, awaited; the caller's contextvars apply there. Under an
     ``async_to_sync`` of a lane's request it runs on the lane instead."""
+    if current_async_lane() is not None:
+        # asgiref picks the lane, or the executor of an ``async_to_sync`` the lane waits in.
+        return await sync_to_async(fn, thread_sensitive=True)(*args)
     context = contextvars.copy_context()
     lane = _lane_executor()
     if lane is not None:
         return await asyncio.wrap_future(lane.submit(context.run, fn, *args))
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_orm_pool_for_caller(), context.run, in_own_request, fn, *args)
+
+
+def _inline_on_lane(context: contextvars.Context, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` right here, with no running loop for its duration (Django refuses ORM calls
+    under one; the loop waits for this call either way)."""
+    loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        return context.run(_without_parent_loop, fn, *args)
+    finally:
+        asyncio.events._set_running_loop(loop)
 
 
 def run_orm_blocking(fn: Callable[..., T], *args: Any) -> T:
@@ -160,10 +243,18 @@ def run_orm_blocking(fn: Callable[..., T], *args: Any) -> T:
     a copy of the caller's contextvars."""
     context = contextvars.copy_context()
     if _running_loop() is None:
+        lane = current_async_lane()
+        if lane is not None and not on_async_lane_thread(lane):
+            raise LaneAffinityError(OFF_LANE_USER_READ)
         return context.run(fn, *args)
     lane = _lane_executor()
     if lane is not None:
-        return lane.submit(context.run, fn, *args).result()
+        async_lane = current_async_lane()
+        if async_lane is not None and on_async_lane_thread(async_lane):
+            # A task continued on its lane (``BoltEventLoop`` resolves a future on the thread
+            # that did the work): the lane is this thread, busy with this very call.
+            return _inline_on_lane(context, fn, *args)
+        return lane.submit(context.run, _without_parent_loop, fn, *args).result()
     return _orm_pool_for_caller().submit(context.run, in_own_request, fn, *args).result()
 
 
@@ -180,13 +271,8 @@ def report_slow_loop_read(waited: float) -> None:
     outside bolt, Django and asgiref (a helper, a template tag, a serializer)."""
     if waited < SLOW_LOOP_READ_SECONDS:
         return
-    from django.conf import settings
-
-    from .supervisor import is_dev_worker
-
-    if not (settings.DEBUG or is_dev_worker()):
+    if not _dev_mode():
         return
-    import logging
     import sys
 
     frame = sys._getframe(1)
@@ -220,7 +306,10 @@ async def load_queryset(value: T) -> T:
 async def sync_to_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` on the blocking pool, awaited; the caller's contextvars apply
     there. For blocking work called from an ``async def`` handler, e.g.
-    ``rows = await sync_to_thread(list, Book.objects.all())``."""
+    ``rows = await sync_to_thread(list, Book.objects.all())``. In an async request with Django
+    middleware, on the request's lane instead (the thread-local state its middleware set)."""
+    if current_async_lane() is not None:
+        return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
     context = contextvars.copy_context()
     call = functools.partial(fn, *args, **kwargs) if kwargs else fn
     loop = asyncio.get_running_loop()

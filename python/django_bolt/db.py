@@ -13,6 +13,9 @@ after each request that used the database, on the thread that used it:
   connections flag a process-wide bit and the server queues ``request_finished`` on that thread
   after the async request.
 * the user-loader threads (``request.auser()``) run it after each load.
+* the lane of an async request with Django middleware (``lanes.py``) does the sync work of that
+  request only; its connections flag the lane, which runs ``request_finished`` when the request
+  ends, and closes them when it stops.
 
 ``request_finished`` also rolls back a transaction a handler left open (``atomic().__enter__()``
 without exit, ``set_autocommit(False)``): the connection is closed rather than handed to the next
@@ -28,6 +31,7 @@ import time
 from typing import Any
 
 from . import _core
+from .lanes import lane_of_this_thread
 
 _orm_cleanup_queued = False
 #: The ORM thread's connection objects (one per alias), read from other threads to decide
@@ -42,6 +46,13 @@ def _runtime_thread_query(execute: Any, sql: Any, params: Any, many: bool, conte
 
 def _orm_thread_query(execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
     _core.orm_thread_touched()
+    return execute(sql, params, many, context)
+
+
+def _lane_thread_query(execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
+    lane = lane_of_this_thread()
+    if lane is not None:
+        lane.touched = True
     return execute(sql, params, many, context)
 
 
@@ -60,6 +71,8 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
         wrapper = _orm_thread_query
         if connection not in _orm_connections:
             _orm_connections.append(connection)
+    elif lane_of_this_thread() is not None:
+        wrapper = _lane_thread_query
     else:
         return
     if wrapper not in connection.execute_wrappers:
@@ -109,6 +122,21 @@ def request_finished() -> float | None:
             left = connection.close_at - time.monotonic()
             due = left if due is None else min(due, left)
     return due
+
+
+def close_thread_connections() -> None:
+    """Closes the calling thread's connections (a pooled one goes back to its pool): a thread
+    that stops (a lane beyond the idle ones kept)."""
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if getattr(connection, "_bolt_shared", False):  # its test closes it
+            continue
+        try:
+            _discard_open_transaction(connection)
+            connection.close()
+        except Exception:  # noqa: BLE001 - a broken connection is dropped, never raised to the server
+            connection.connection = None
 
 
 def _orm_thread_finish() -> None:

@@ -100,3 +100,33 @@ def create_user(username: str) -> dict:
 @api.get("/db/me", auth=[jwt_auth], guards=[IsAuthenticated()])
 async def me(request: Request) -> dict:
     return {"username": (await request.auser()).username}
+
+
+# An async route with Django middleware: its sync work runs on the request's lane (tests/db).
+from django.utils.deprecation import MiddlewareMixin  # noqa: E402
+from django_bolt.middleware import DjangoMiddleware  # noqa: E402
+from django_bolt.router import Router  # noqa: E402
+
+_lane_local = threading.local()
+
+
+class _MarksItsThread(MiddlewareMixin):
+    def process_request(self, request):
+        _lane_local.hook_thread = threading.get_ident()
+
+
+lane_router = Router(middleware=[DjangoMiddleware(_MarksItsThread)])
+
+
+def _backend_and_hook_thread() -> dict:
+    return {**_backend(), "hook_thread": getattr(_lane_local, "hook_thread", None)}
+
+
+@lane_router.get("/db/lane")
+async def lane_backend() -> dict:
+    backend = await sync_to_async(_backend_and_hook_thread)()
+    count = await Article.objects.filter(title="lane").acount()
+    return {**backend, "count": count}
+
+
+api.include_router(lane_router)

@@ -77,7 +77,12 @@ def route_middleware_chain(
         factories = kept
     if not factories:
         return None
-    return compile_middleware(factories, is_async, status_code, shape, handler)
+    run = compile_middleware(factories, is_async, status_code, shape, handler)
+    if is_async and any(hasattr(factory, "bolt_django_stack") for factory in factories):
+        from ..concurrency import on_async_lane
+
+        return on_async_lane(run, where, handler)
+    return run
 
 
 __all__ = ["DjangoMiddlewareSetting", "route_middleware_chain"]

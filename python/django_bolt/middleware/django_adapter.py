@@ -247,8 +247,12 @@ class DjangoMiddlewareStack:
                         return answered
                 request = getattr(django_request, _BOLT_REQUEST)
                 _adopt_attributes(django_request, request)
-                if load_user_first and getattr(request, "_bolt_django_auser", None) is not None:
-                    await auser(request)
+                if load_user_first:
+                    # Here, after the hooks, on the request's lane (a tenant the middleware set).
+                    if getattr(request, "_bolt_django_auser", None) is not None:
+                        await auser(request)
+                    elif request.user_id is not None:
+                        await request.auser()
                 try:
                     return _carrier(await get_response(request))
                 except Exception as exc:
@@ -302,7 +306,7 @@ class DjangoMiddlewareStack:
         chain = _adapt(step, step_is_async, is_async)
 
         if is_async:
-
+            # The route's chain runs it on the request's lane (``concurrency.on_async_lane``).
             async def run(request: Any) -> Any:
                 return to_bolt(await chain(to_django_request(request)))
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 from enum import Enum, IntEnum
 
 
-class MediaType(str, Enum):
-    """Content-Type values; a member is its string (``media_type=MediaType.HTML``)."""
+class StrValueEnum(str, Enum):
+    """A string enum whose str() and f-strings give the value, as ``enum.StrEnum`` does (which needs
+    Python 3.11; this package supports 3.10)."""
 
-    # str() and f-strings give the value, as StrEnum does (StrEnum needs Python 3.11).
     def __str__(self) -> str:
         return self.value
 
     __format__ = str.__format__
+
+
+class MediaType(StrValueEnum):
+    """Content-Type values; a member is its string (``media_type=MediaType.HTML``)."""
 
     JSON = "application/json"
     HTML = "text/html"

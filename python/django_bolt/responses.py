@@ -7,11 +7,14 @@ import inspect
 import os
 from collections.abc import Mapping
 from http.cookies import SimpleCookie
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
 
 from . import _core
 from .streaming.chunks import as_bytes
 from .streaming.sse import ServerSentEvent, encode_sse_chunk
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self needs Python 3.11
 
 _SAMESITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
 #: The ``expires`` of a cookie being deleted.

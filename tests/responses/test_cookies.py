@@ -94,14 +94,14 @@ def test_cookie_dates_are_the_moment_in_utc():
 
     plus5 = dt.timezone(dt.timedelta(hours=5))
     for moment in (
-        dt.datetime(2030, 6, 9, 10, 11, 12, tzinfo=dt.UTC),
+        dt.datetime(2030, 6, 9, 10, 11, 12, tzinfo=dt.timezone.utc),
         dt.datetime(2030, 6, 9, 10, 11, 12, tzinfo=plus5),
-        dt.datetime(2000, 2, 29, 23, 59, 59, 999_999, tzinfo=dt.UTC),
-        dt.datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=dt.UTC),
-        dt.datetime(1, 1, 1, tzinfo=dt.UTC),
-        dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC),
+        dt.datetime(2000, 2, 29, 23, 59, 59, 999_999, tzinfo=dt.timezone.utc),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=dt.timezone.utc),
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc),
+        dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc),
     ):
-        assert _core.format_cookie_date(moment) == format_datetime(moment.astimezone(dt.UTC), usegmt=True)
+        assert _core.format_cookie_date(moment) == format_datetime(moment.astimezone(dt.timezone.utc), usegmt=True)
     # A naive datetime is UTC (as Django's set_cookie takes it).
     assert _core.format_cookie_date(dt.datetime(2030, 6, 9, 10, 11, 12)) == "Sun, 09 Jun 2030 10:11:12 GMT"
     assert (

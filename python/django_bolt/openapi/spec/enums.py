@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from ...enums import StrValueEnum
 
 
-class OpenAPIType(StrEnum):
+class OpenAPIType(StrValueEnum):
     ARRAY = "array"
     BOOLEAN = "boolean"
     INTEGER = "integer"
@@ -15,7 +15,7 @@ class OpenAPIType(StrEnum):
     STRING = "string"
 
 
-class OpenAPIFormat(StrEnum):
+class OpenAPIFormat(StrValueEnum):
     DATE = "date"
     DATE_TIME = "date-time"
     TIME = "time"

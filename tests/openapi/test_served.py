@@ -57,7 +57,7 @@ def test_the_yaml_document_is_the_json_document(client_for):
     expected = {
         "/docs": "swagger-ui",
         "/docs/swagger": "swagger-ui",
-        "/docs/redoc": "Redoc.init({\"openapi\":",
+        "/docs/redoc": 'Redoc.init({"openapi":',
         "/docs/scalar": "data-url='/docs/openapi.json'",
         "/docs/rapidoc": "<rapi-doc spec-url='/docs/openapi.json'",
         "/docs/stoplight": "<elements-api apiDescriptionUrl='/docs/openapi.json'",

@@ -69,7 +69,11 @@ def test_a_given_redoc_bundle_url_is_loaded_with_crossorigin(client_for):
     ("plugin", "path", "bundle"),
     [
         (RedocRenderPlugin(version="2.5.1"), "/docs/redoc", "https://cdn.jsdelivr.net/npm/redoc@2.5.1/bundles/"),
-        (SwaggerRenderPlugin(version="5.32.0"), "/docs/swagger", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.32.0/"),
+        (
+            SwaggerRenderPlugin(version="5.32.0"),
+            "/docs/swagger",
+            "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.32.0/",
+        ),
     ],
     ids=["redoc", "swagger"],
 )

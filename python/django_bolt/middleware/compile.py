@@ -78,11 +78,25 @@ def route_middleware_chain(
     if not factories:
         return None
     run = compile_middleware(factories, is_async, status_code, shape, handler)
-    if is_async and any(hasattr(factory, "bolt_django_stack") for factory in factories):
+    if not any(hasattr(factory, "bolt_django_stack") for factory in factories):
+        return run
+    if is_async:
         from ..concurrency import on_async_lane
 
         return on_async_lane(run, where, handler)
-    return run
+    return on_sync_lane(run)
+
+
+def on_sync_lane(run: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A sync route's chain with Django middleware, all of it on the request's thread (its lane):
+    bolt middleware around or inside the stack too, and async ones under ``async_to_sync``, whose
+    ORM work (a user read) comes back to this thread with the state the Django hooks set."""
+    from ..concurrency import run_on_lane
+
+    def on_lane(request: Any) -> Any:
+        return run_on_lane(run, request)
+
+    return on_lane
 
 
 __all__ = ["DjangoMiddlewareSetting", "route_middleware_chain"]

@@ -186,6 +186,33 @@ def _has_async_call(instance: Any) -> bool:
     return not inspect.isfunction(instance) and inspect.iscoroutinefunction(call)
 
 
+_REQUEST_HOOKS = ("process_request", "process_view", "process_response", "process_exception")
+
+
+class _HooksOnly:
+    """Old-style middleware (``MIDDLEWARE_CLASSES`` era): hooks and no ``__call__``. Run as
+    ``MiddlewareMixin`` runs hooks: ``process_request``, the rest of the chain, then
+    ``process_response``; the stack calls its ``process_view``/``process_exception``."""
+
+    def __init__(self, cls: type, instance: Any, get_response: Callable[[Any], Any]) -> None:
+        if not any(hasattr(instance, name) for name in _REQUEST_HOOKS):
+            raise ImproperlyConfigured(
+                f"Django middleware {cls!r} is not callable and has none of {', '.join(_REQUEST_HOOKS)}"
+            )
+        self.get_response = get_response
+        self.process_request = getattr(instance, "process_request", None)
+        self.process_response = getattr(instance, "process_response", None)
+        for name in ("process_view", "process_exception"):
+            if hasattr(instance, name):
+                setattr(self, name, getattr(instance, name))
+
+    def __call__(self, request: Any) -> Any:
+        response = self.process_request(request) if self.process_request is not None else None
+        if response is None:
+            response = self.get_response(request)
+        return self.process_response(request, response) if self.process_response is not None else response
+
+
 def _run_chain_sync(chain: Callable[[Any], Any], request: Any) -> Any:
     return to_bolt(chain(to_django_request(request)))
 
@@ -293,6 +320,10 @@ class DjangoMiddlewareStack:
             instance = cls(_adapt(step, step_is_async, want_async))
             if instance is None:
                 raise ImproperlyConfigured(f"Django middleware {cls!r} returned None")
+            if not callable(instance):
+                # An old-style class (hooks, no ``__call__``): run as MiddlewareMixin runs hooks.
+                want_async = False
+                instance = _HooksOnly(cls, instance, _adapt(step, step_is_async, want_async))
             if hasattr(instance, "process_view"):
                 view_hooks.insert(0, instance.process_view)
                 async_view_hooks.insert(0, _awaitable_hook(cls, instance.process_view))

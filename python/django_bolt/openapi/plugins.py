@@ -103,8 +103,15 @@ def _attr(value: str) -> str:
 
 
 def _js(value: Any) -> str:
-    # JSON inside <script>: "</" would end the element.
-    return json.dumps(value).replace("</", "<\\/")
+    # Compact JSON inside <script>: "<" only occurs in strings, where "\\u003c" means the same and
+    # cannot end the element ("</script") or open a comment ("<!--").
+    return json.dumps(value, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def _script_tag(url: str) -> str:
+    # ``crossorigin``: a bundle from another origin (the CDN, or a URL the user gives) is fetched
+    # without cookies, and its errors are reported in full (the release does the same).
+    return f'<script src="{_attr(url)}" crossorigin></script>'
 
 
 class JsonRenderPlugin(OpenAPIRenderPlugin):
@@ -142,13 +149,16 @@ class YamlRenderPlugin(OpenAPIRenderPlugin):
 
 
 class SwaggerRenderPlugin(OpenAPIRenderPlugin):
-    """Swagger UI. ``js_url``/``css_url`` default to the local copy (``django-bolt[docs]``) when
-    the API serves one, else to jsDelivr at ``version``."""
+    """Swagger UI, with the document in the page. ``js_url``/``css_url`` default to the local copy
+    (``django-bolt[docs]``) when the API serves one, unless ``version`` is given; else to jsDelivr
+    at ``version``."""
+
+    default_version = "5.32.9"
 
     def __init__(
         self,
         *,
-        version: str = "5.32.9",
+        version: str | None = None,
         js_url: str | None = None,
         css_url: str | None = None,
         standalone_preset_js_url: str | None = None,
@@ -156,9 +166,10 @@ class SwaggerRenderPlugin(OpenAPIRenderPlugin):
         **kwargs: Any,
     ) -> None:
         super().__init__(path=path, **kwargs)
-        self.version = version
-        cdn = f"https://cdn.jsdelivr.net/npm/swagger-ui-dist@{version}"
-        self.user_urls = js_url is not None or css_url is not None
+        self.version = version or self.default_version
+        cdn = f"https://cdn.jsdelivr.net/npm/swagger-ui-dist@{self.version}"
+        # A version asked for is that version: the local copy is whatever the sidecar ships.
+        self.user_urls = js_url is not None or css_url is not None or version is not None
         self.js_url = js_url or f"{cdn}/swagger-ui-bundle.js"
         self.css_url = css_url or f"{cdn}/swagger-ui.css"
         self.standalone_preset_js_url = standalone_preset_js_url
@@ -169,44 +180,46 @@ class SwaggerRenderPlugin(OpenAPIRenderPlugin):
     def asset_urls(self) -> list[str]:
         return [u for u in (self.js_url, self.css_url, self.standalone_preset_js_url) if u]
 
-    def script(self, schema_url: str) -> str:
+    def script(self, openapi_schema: dict[str, Any], schema_url: str) -> str:
+        # ``spec`` wins over ``url``; the URL stays for Swagger's own links to the document.
         options: dict[str, Any] = {"url": schema_url, "dom_id": "#swagger-ui", "deepLinking": True}
         preset = ", SwaggerUIStandalonePreset" if self.standalone_preset_js_url else ""
         layout = "StandaloneLayout" if self.standalone_preset_js_url else "BaseLayout"
         return (
-            f"window.ui = SwaggerUIBundle(Object.assign({_js(options)}, "
+            f"window.ui = SwaggerUIBundle(Object.assign({_js(options)}, {{spec: {_js(openapi_schema)}}}, "
             f"{{presets: [SwaggerUIBundle.presets.apis{preset}], layout: {_js(layout)}}}));"
         )
 
     def render(self, openapi_schema: dict[str, Any], schema_url: str) -> str:
-        preset = (
-            f"<script src='{_attr(self.standalone_preset_js_url)}'></script>" if self.standalone_preset_js_url else ""
-        )
+        preset = _script_tag(self.standalone_preset_js_url) if self.standalone_preset_js_url else ""
         return self.page(
             openapi_schema.get("info", {}).get("title", "API") + " - Swagger UI",
             f"<link rel='stylesheet' href='{_attr(self.css_url)}'>",
-            f"<div id='swagger-ui'></div>\n<script src='{_attr(self.js_url)}'></script>{preset}",
-            self.script(schema_url),
+            f"<div id='swagger-ui'></div>\n{_script_tag(self.js_url)}{preset}",
+            self.script(openapi_schema, schema_url),
         )
 
 
 class RedocRenderPlugin(OpenAPIRenderPlugin):
-    """ReDoc. ``js_url`` defaults to the local copy (``django-bolt[docs]``) when the API serves
-    one, else to jsDelivr at ``version``."""
+    """ReDoc, with the document in the page. ``js_url`` defaults to the local copy
+    (``django-bolt[docs]``) when the API serves one, unless ``version`` is given; else to jsDelivr
+    at ``version``."""
+
+    default_version = "2.5.3"
 
     def __init__(
         self,
         *,
-        version: str = "2.5.3",
+        version: str | None = None,
         js_url: str | None = None,
         google_fonts: bool = True,
         path: str | list[str] = "/redoc",
         **kwargs: Any,
     ) -> None:
         super().__init__(path=path, **kwargs)
-        self.version = version
-        self.user_urls = js_url is not None
-        self.js_url = js_url or f"https://cdn.jsdelivr.net/npm/redoc@{version}/bundles/redoc.standalone.js"
+        self.version = version or self.default_version
+        self.user_urls = js_url is not None or version is not None
+        self.js_url = js_url or f"https://cdn.jsdelivr.net/npm/redoc@{self.version}/bundles/redoc.standalone.js"
         self.google_fonts = google_fonts
 
     local_assets = {"js_url": "redoc/bundles/redoc.standalone.js"}
@@ -215,12 +228,16 @@ class RedocRenderPlugin(OpenAPIRenderPlugin):
     def asset_urls(self) -> list[str]:
         return [self.js_url, *([self._FONTS, "https://fonts.gstatic.com/"] if self.google_fonts else [])]
 
+    def script(self, openapi_schema: dict[str, Any], schema_url: str) -> str:
+        return f"Redoc.init({_js(openapi_schema)}, {{}}, document.getElementById('redoc-container'));"
+
     def render(self, openapi_schema: dict[str, Any], schema_url: str) -> str:
         fonts = f"<link rel='stylesheet' href='{_attr(self._FONTS)}'>" if self.google_fonts else ""
         return self.page(
             openapi_schema.get("info", {}).get("title", "API") + " - ReDoc",
             fonts,
-            f"<redoc spec-url='{_attr(schema_url)}'></redoc>\n<script src='{_attr(self.js_url)}'></script>",
+            f"<div id='redoc-container'></div>\n{_script_tag(self.js_url)}",
+            self.script(openapi_schema, schema_url),
         )
 
 

@@ -183,7 +183,7 @@ def docs_routes(
         if plugin.is_ui:
             _use_local_assets(plugin, assets)
             body: Any = plugin.render(document, schema_url)
-            script = plugin.script(schema_url) if hasattr(plugin, "script") else ""
+            script = plugin.script(document, schema_url) if hasattr(plugin, "script") else ""
             headers = {
                 **nosniff,
                 "Content-Security-Policy": plugin.content_security_policy(script),

@@ -52,7 +52,10 @@ RELEASE_VARIABLES: dict[str, tuple[tuple[str, Callable[[str], bool]], str]] = {
     "DJANGO_BOLT_MAX_SYNC_STREAMING_THREADS": (_int_rule(1), _THREADS),
     "DJANGO_BOLT_STREAM_SYNC_BATCH_SIZE": (_int_rule(1), "sync iterators are pulled a chunk at a time"),
     "DJANGO_BOLT_STREAM_CHANNEL_CAPACITY": (_int_rule(1), "a stream runs at most 16 KiB ahead of the socket"),
-    "DJANGO_BOLT_LANE_IDLE_SECONDS": (("a number more than 0", _positive_number), "there are no lanes here"),
+    "DJANGO_BOLT_LANE_IDLE_SECONDS": (
+        ("a number more than 0", _positive_number),
+        "idle lanes are not timed: at most 16 wait for the next request (django_bolt.lanes.MAX_IDLE_LANES)",
+    ),
     "DJANGO_BOLT_MAX_PARAM_LENGTH": (_int_rule(1, 1048576), "BOLT_MAX_HEADER_SIZE (the request line and headers)"),
     "DJANGO_BOLT_WS_MAX_CONNECTIONS": (_int_rule(0), "BOLT_WS_MAX_CONNECTIONS"),
     "DJANGO_BOLT_WS_CHANNEL_SIZE": (_int_rule(1), "each WebSocket has fixed bounded queues"),

@@ -47,6 +47,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         python::cookie_date::format_cookie_date,
         m
     )?)?;
+    m.add_function(wrap_pyfunction!(python::wake_batch::hold_writer_wakes, m)?)?;
+    m.add_function(wrap_pyfunction!(python::wake_batch::flush_writer_wakes, m)?)?;
     m.add_class::<websocket::channel::WebSocketConn>()?;
     m.add_class::<testing::websocket::TestWebSocket>()?;
     m.add_function(wrap_pyfunction!(testing::websocket::test_websocket, m)?)?;

@@ -30,6 +30,8 @@ __all__ = [
     "orm_thread_touched",
     "resolve_response_file",
     "format_cookie_date",
+    "hold_writer_wakes",
+    "flush_writer_wakes",
     "WebSocketConn",
     "TestWebSocket",
     "test_websocket",
@@ -61,6 +63,13 @@ def orm_thread_touched() -> None:
 def format_cookie_date(value: datetime.datetime) -> str:
     """A cookie's ``expires``: the moment in UTC as an HTTP date (``Sun, 09 Jun 2030 10:11:12 GMT``);
     a naive datetime is taken as UTC."""
+
+def hold_writer_wakes(hold: bool) -> None:
+    """From now on (``hold`` True) the calling thread's streamed-chunk writer wake-ups wait for
+    its ``flush_writer_wakes()``; False ends that, flushing what is held (the event loop thread)."""
+
+def flush_writer_wakes() -> None:
+    """Wakes the writers whose chunks were queued since the last flush, with one wake-up."""
 
 def resolve_response_file(
     path: str | os.PathLike[str], allowed_roots: list[str | os.PathLike[str]] | None = None

@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from . import _json, db
+from ._core import flush_writer_wakes, hold_writer_wakes
 from ._results import shaped_response, stream_result
 from ._schema import LockedLoopRecord, RuntimeRecord
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError
@@ -43,7 +44,9 @@ class _UnlockedWhileWaiting:
     """Wraps the loop's selector: the loop lock is released while the loop waits for I/O.
 
     The loop thread takes the lock once when the loop starts; from then on it holds it at all
-    times except inside ``select``, i.e. whenever it runs callbacks.
+    times except inside ``select``, i.e. whenever it runs callbacks. ``select`` is also where a
+    loop pass ends: the streamed chunks the pass queued are handed to their writers then, with one
+    wake-up of the serving thread for all of them (``src/python/wake_batch.rs``).
     """
 
     def __init__(self, selector: Any, lock: threading.Lock) -> None:
@@ -53,6 +56,7 @@ class _UnlockedWhileWaiting:
         self._acquire = lock.acquire
 
     def select(self, timeout: float | None = None) -> Any:
+        flush_writer_wakes()
         self._release()
         try:
             return self._wait(timeout)
@@ -83,7 +87,11 @@ class BoltEventLoop(_LoopBase):  # type: ignore[misc, valid-type]
 
     def run_forever(self) -> None:
         with self.bolt_lock:
-            super().run_forever()
+            hold_writer_wakes(True)
+            try:
+                super().run_forever()
+            finally:
+                hold_writer_wakes(False)
 
     def _check_thread(self) -> None:
         """Debug mode's "non-thread-safe operation" check: a thread running a step for the loop

@@ -13,7 +13,7 @@ use bytes::BytesMut;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::{timeout_at, Instant};
@@ -534,7 +534,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Pipelined request bytes kept while a streamed response is written.
 const MAX_PIPELINED: usize = 64 * 1024;
 
-async fn timed_write(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
+async fn timed_write<W: AsyncWrite + Unpin>(stream: &mut W, data: &[u8]) -> std::io::Result<()> {
     match tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(data)).await {
         Ok(r) => r,
         Err(_) => Err(std::io::Error::new(
@@ -546,7 +546,7 @@ async fn timed_write(stream: &mut TcpStream, data: &[u8]) -> std::io::Result<()>
 
 /// Completes when the peer closes its side (or the socket fails). Bytes it sends meanwhile
 /// (a pipelined request) are kept for the next request, up to a bound.
-async fn peer_closed(stream: &mut TcpStream, pending: &mut BytesMut) {
+async fn peer_closed<R: AsyncRead + Unpin>(stream: &mut R, pending: &mut BytesMut) {
     loop {
         if pending.len() >= MAX_PIPELINED {
             std::future::pending::<()>().await;
@@ -561,6 +561,10 @@ async fn peer_closed(stream: &mut TcpStream, pending: &mut BytesMut) {
 
 /// A streamed body's chunks are gathered into one write up to about this many bytes.
 const COALESCE_BYTES: usize = 64 * 1024;
+
+/// A streamed body's writer checks for shutdown and a closed peer before its next chunk at
+/// least once every this many chunks.
+const FAIRNESS_CHUNKS: u32 = 64;
 
 /// Appends `chunk` to `out`, in chunked transfer coding when `chunked`.
 fn frame_chunk(out: &mut Vec<u8>, chunk: &[u8], chunked: bool) {
@@ -637,15 +641,38 @@ impl Conn<'_> {
     ) -> std::io::Result<()> {
         let gone =
             || std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "client went away");
+        // The watch on the peer and on shutdown live for the whole body, not one chunk: an SSE
+        // stream writes many small chunks, and re-arming both for each cost more than the write's
+        // own user-space work.
+        let (mut reader, mut writer) = self.stream.split();
+        let closed = peer_closed(&mut reader, self.pending);
+        let shutdown = self.shutdown.changed();
+        tokio::pin!(closed, shutdown);
+        let mut chunk_no: u32 = 0;
         loop {
-            let next = tokio::select! {
-                n = body.next() => n,
-                _ = peer_closed(self.stream, self.pending) => return Err(gone()),
-                _ = self.shutdown.changed() => Next::End,
+            chunk_no = chunk_no.wrapping_add(1);
+            // The body first: a chunk that is ready goes out without checking the socket and
+            // shutdown again (they are checked whenever the body has to wait). Every
+            // `FAIRNESS_CHUNKS`-th time they come first, so a body that is always ready cannot
+            // keep a shutdown from ending it.
+            let next = if !chunk_no.is_multiple_of(FAIRNESS_CHUNKS) {
+                tokio::select! {
+                    biased;
+                    n = body.next() => n,
+                    _ = &mut closed => return Err(gone()),
+                    _ = &mut shutdown => Next::End,
+                }
+            } else {
+                tokio::select! {
+                    biased;
+                    _ = &mut closed => return Err(gone()),
+                    _ = &mut shutdown => Next::End,
+                    n = body.next() => n,
+                }
             };
             match next {
                 Next::Data(chunk) if !chunked && chunk.len() >= COALESCE_BYTES => {
-                    timed_write(self.stream, &chunk).await?;
+                    timed_write(&mut writer, &chunk).await?;
                 }
                 Next::Data(chunk) => {
                     // Chunks already queued behind this one go out in the same write: one
@@ -656,11 +683,11 @@ impl Conn<'_> {
                         let Some(more) = body.ready() else { break };
                         frame_chunk(self.out, &more, chunked);
                     }
-                    timed_write(self.stream, self.out).await?;
+                    timed_write(&mut writer, self.out).await?;
                 }
                 Next::End => {
                     if chunked {
-                        timed_write(self.stream, b"0\r\n\r\n").await?;
+                        timed_write(&mut writer, b"0\r\n\r\n").await?;
                     }
                     return Ok(());
                 }

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rounds import add_common_args, run_rounds, summarize  # noqa: E402
 from run import (  # noqa: E402
     ServerProcess,
+    children_cpu_seconds,
     free_port,
     system_busy_seconds,
     tree_cpu_seconds,
@@ -105,19 +106,22 @@ def bench_once(args: argparse.Namespace, spec: Any, workdir: Path, round_no: int
         server.wait_ready(30)
         cmd = ["taskset", "-c", args.client_cpu, sys.executable, __file__, "--client"]
         cmd += [str(port), str(args.clients), str(args.seconds), str(args.interval)]
+        children_before = children_cpu_seconds()
         client = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert client.stdout is not None
         line = client.stdout.readline()  # blocks until every stream has its first event
         if not line:
             raise RuntimeError(f"client failed:\n{client.communicate(timeout=10)[1][-3000:]}")
         cpu_before, busy_before = tree_cpu_seconds(server.pid), system_busy_seconds()
-        wall_before = time.monotonic()
+        client_before, wall_before = tree_cpu_seconds(client.pid), time.monotonic()
         time.sleep(args.seconds / 2)
         rss_kib = tree_mem_kib(server.pid, "VmRSS")
         out, err = client.communicate(timeout=args.seconds + 60)
         wall = time.monotonic() - wall_before
         cpu = tree_cpu_seconds(server.pid) - cpu_before
         busy = system_busy_seconds() - busy_before
+        # The client has been reaped: its whole CPU is in this process's children's.
+        client_cpu = children_cpu_seconds() - children_before - client_before
         if client.returncode != 0:
             raise RuntimeError(f"client failed:\n{err[-3000:]}")
         result = json.loads(out.strip().splitlines()[-1])
@@ -133,7 +137,8 @@ def bench_once(args: argparse.Namespace, spec: Any, workdir: Path, round_no: int
         per_second=result["events"] / result["seconds"],
         cpu_us=cpu / max(result["events"], 1) * 1e6,
         rss_mib=rss_kib / 1024,
-        other_load=max(0.0, busy / wall - 2.0) if wall > 0 else 0.0,
+        # Cores kept busy by anything other than this server and client (builds, other tests).
+        other_load=max(0.0, (busy - cpu - client_cpu) / wall) if wall > 0 else 0.0,
     )
     return result
 

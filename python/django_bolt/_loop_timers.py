@@ -58,8 +58,8 @@ class TupleTimerHeapMixin:
     time = staticmethod(monotonic)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         self._next_timer_sequence: Callable[[], int] = itertools.count().__next__
+        super().__init__(*args, **kwargs)
 
     def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.Handle:
         if self._debug or self._closed:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from asyncio import events
+from asyncio.futures import _set_result_unless_cancelled
 from asyncio.log import logger
 from collections.abc import Callable
 from heapq import heapify, heappop, heappush
@@ -22,6 +23,7 @@ from typing import Any
 
 TimerHandle = events.TimerHandle
 Handle = events.Handle
+AsyncioFuture = asyncio.Future
 
 #: asyncio's own limits: the cancelled timers are swept out of the heap in one go once there are
 #: more than this many timers and more than half of them are cancelled (otherwise they leave the
@@ -164,8 +166,17 @@ class TupleTimerHeapMixin:
         take = ready.popleft
         for _ in range(pending):
             handle = take()
-            if not handle._cancelled:
-                handle._run()
+            if handle._cancelled:
+                continue
+            if handle._callback is _set_result_unless_cancelled:
+                # asyncio.sleep's wake-up (and transports' waiters): Future.set_result without the
+                # two Python frames around it. Done futures take asyncio's path (nothing when
+                # cancelled, the exception handler otherwise).
+                future, result = handle._args
+                if type(future) is AsyncioFuture and not future.done():
+                    future.set_result(result)
+                    continue
+            handle._run()
         handle = None  # no reference cycle through an exception's frames
 
     def _run_timed(self, pending: int) -> None:

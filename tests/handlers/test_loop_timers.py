@@ -186,6 +186,25 @@ def test_sleep_wait_for_and_timeout(loop):
     assert all(entry[2].cancelled() for entry in loop._scheduled)  # the 10 s sleeps are gone
 
 
+def test_a_sleepers_wake_up_keeps_asyncios_outcomes(loop):
+    """The callback ``asyncio.sleep`` schedules (``futures._set_result_unless_cancelled``) sets a
+    pending future's result, leaves a cancelled one alone, and reports a future already resolved
+    to the exception handler, as asyncio does."""
+    from asyncio.futures import _set_result_unless_cancelled
+
+    errors: list[dict] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    pending, cancelled, resolved = loop.create_future(), loop.create_future(), loop.create_future()
+    for future in (pending, cancelled, resolved):
+        loop.call_later(0, _set_result_unless_cancelled, future, "woken")
+    cancelled.cancel()
+    resolved.set_result("first")
+    loop.call_later(0, loop.stop)
+    loop.run_forever()
+    assert pending.result() == "woken" and cancelled.cancelled() and resolved.result() == "first"
+    assert [type(e["exception"]) for e in errors] == [asyncio.InvalidStateError]
+
+
 def test_a_far_timer_does_not_make_a_near_one_late(loop):
     """The loop waits for I/O only until the earliest live timer: scheduled after a far one and
     behind a cancelled one, on an otherwise idle loop, the near timer still fires on time."""

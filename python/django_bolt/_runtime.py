@@ -20,6 +20,7 @@ import msgspec
 
 from . import _json, db
 from ._core import flush_writer_wakes, hold_writer_wakes
+from ._loop_timers import TupleTimerHeapMixin
 from ._results import shaped_response, stream_result
 from ._schema import LockedLoopRecord, RuntimeRecord
 from .exceptions import HTTPException, RequestValidationError, ResponseValidationError
@@ -71,8 +72,9 @@ class _UnlockedWhileWaiting:
 _INLINE_PASSES = 8
 
 
-class BoltEventLoop(_LoopBase):  # type: ignore[misc, valid-type]
-    """The asyncio loop with a lock held whenever it runs callbacks.
+class BoltEventLoop(TupleTimerHeapMixin, _LoopBase):  # type: ignore[misc, valid-type]
+    """The asyncio loop with a lock held whenever it runs callbacks (its timers and ready queue:
+    ``_loop_timers``).
 
     A Rust thread takes the same lock to run a coroutine's first step as an eager task: for that
     moment the loop's state (ready queue, timers, the current task) is the step's alone, exactly as

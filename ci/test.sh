@@ -192,6 +192,9 @@ BOLT_TEST_STAGE=postgres BOLT_DB=postgres BOLT_REQUIRE_POSTGRES=1 bounded 900 ba
     tests/db tests/server/test_orm.py tests/handlers tests/health tests/auth tests/views tests/serializers \
     tests/pagination tests/testing tests/integration tests/docs/test_examples.py
 
+stage "benchmarks: 10,000 idle WebSockets, SSE fan-out vs the release (figures printed, not asserted; CPython $version)"
+bounded 900 bash ci/bench.sh "$venv" "${pythons[-1]}" "$work/bench"
+
 stage "build and check the sdist"
 rm -rf "$work/sdist"
 bounded 600 "$work/tools/bin/maturin" sdist --out "$work/sdist"

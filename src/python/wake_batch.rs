@@ -10,11 +10,11 @@
 //! The dispatcher is started by the first writer that waits (it must be inside a runtime). If
 //! its runtime goes away, wakers are woken directly again until another writer starts one.
 //!
-//! The event loop thread holds its wake-ups for the length of a loop pass (`hold_on_this_thread`):
-//! the dispatcher is woken once, when the loop is about to wait for I/O (`flush`), not at the
-//! first chunk of the pass. Waking it mid-pass hands the CPU to the serving thread for a few
-//! streams at a time when both share one (a context switch each way); at the end of the pass it
-//! writes every stream the pass fed in one go.
+//! The event loop thread holds its wake-ups for the length of a loop pass
+//! (`hold_writer_wakes`): the dispatcher is woken once, when the loop is about to wait for I/O
+//! (`flush_writer_wakes`), not at the first chunk of the pass. Waking it mid-pass hands the CPU
+//! to the serving thread for a few streams at a time when both share one (a context switch each
+//! way); at the end of the pass it writes every stream the pass fed in one go.
 
 use pyo3::prelude::*;
 use std::cell::Cell;
@@ -74,8 +74,21 @@ pub fn wake(waker: Waker) {
     }
 }
 
-/// Wakes the dispatcher if wakers are listed: the end of a holding thread's batch.
-pub fn flush() {
+/// From now on (`hold` true) the calling thread's writer wake-ups wait until it calls
+/// `flush_writer_wakes`; the event loop thread, which calls that before every wait for I/O.
+/// `hold` false ends that, flushing what is held.
+#[pyfunction]
+pub fn hold_writer_wakes(hold: bool) {
+    HOLDING.set(hold);
+    if !hold {
+        flush_writer_wakes();
+    }
+}
+
+/// Wakes the writers whose chunks were queued since the last flush (one cross-thread wake-up of
+/// the dispatcher, if any are listed).
+#[pyfunction]
+pub fn flush_writer_wakes() {
     let dispatcher = {
         let b = batch();
         if b.wakers.is_empty() {
@@ -86,23 +99,6 @@ pub fn flush() {
     if let Some(dispatcher) = dispatcher {
         dispatcher.wake();
     }
-}
-
-/// From now on (`hold` true) the calling thread's writer wake-ups wait until it calls
-/// `flush_writer_wakes`; the event loop thread, which calls that before every wait for I/O.
-/// `hold` false ends that, flushing what is held.
-#[pyfunction]
-pub fn hold_writer_wakes(hold: bool) {
-    HOLDING.set(hold);
-    if !hold {
-        flush();
-    }
-}
-
-/// Wakes the writers whose chunks were queued since the last flush (one cross-thread wake-up).
-#[pyfunction]
-pub fn flush_writer_wakes() {
-    flush();
 }
 
 /// Starts the dispatcher on the current runtime if none is running; called by a writer task

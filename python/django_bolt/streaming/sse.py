@@ -8,8 +8,6 @@ import msgspec
 
 from .. import _json
 
-_encode = _json.encode
-
 
 def _no_line_breaks(field: str, value: str) -> None:
     # A line break would end the field early and let the rest inject other fields.
@@ -100,16 +98,7 @@ def encode_event(event: ServerSentEvent) -> bytes:
 def encode_sse_chunk(chunk: Any) -> bytes:
     """What an ``EventSourceResponse`` iterator yields, on the wire: bytes and str as they are,
     a ``ServerSentEvent`` framed, anything else as one JSON ``data:`` event."""
-    if type(chunk) is ServerSentEvent:
-        # The common event (JSON data only) without a further call: this runs once per event.
-        if (
-            chunk.data is not None
-            and chunk.event is None
-            and chunk.id is None
-            and chunk.retry is None
-            and chunk.comment is None
-        ):
-            return b"data: " + _encode(chunk.data) + b"\n\n"
+    if type(chunk) is ServerSentEvent:  # the usual chunk, checked first
         return encode_event(chunk)
     if isinstance(chunk, bytes):
         return chunk
@@ -117,4 +106,4 @@ def encode_sse_chunk(chunk: Any) -> bytes:
         return chunk.encode()
     if isinstance(chunk, ServerSentEvent):
         return encode_event(chunk)
-    return b"data: " + _encode(chunk) + b"\n\n"
+    return b"data: " + _json.encode(chunk) + b"\n\n"
